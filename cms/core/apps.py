@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "cms.core"
+    label = "core"
+    verbose_name = "Studio core"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,148 @@
+"""The studio's fixed structure: languages, page tree, groups and their permissions.
+
+Every step is idempotent, so ``setup_studio`` can run on every deploy.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowContentType,
+    WorkflowPage,
+)
+
+from cms.articles.models import ArticleIndexPage
+from cms.core.models import HomePage
+from cms.encyclopedia.models import EncyclopediaIndexPage
+
+DOCTORS = "Doctors"
+EDITORS = "Editors"
+MEDICAL_REVIEW = "Medical review"
+
+HOME_TITLES = {"zh-hans": "科普工作室", "en": "Kepu Studio"}
+ENCYCLOPEDIA_TITLES = {"zh-hans": "疾病百科", "en": "Disease encyclopedia"}
+ARTICLE_TITLES = {"zh-hans": "科普文章", "en": "Articles"}
+
+
+def ensure_locales() -> dict[str, Locale]:
+    return {code: Locale.objects.get_or_create(language_code=code)[0] for code in ("zh-hans", "en")}
+
+
+def _child_of_type(parent: Page, model, **create):
+    existing = model.objects.child_of(parent).first()
+    if existing:
+        return existing
+    page = model(**create)
+    parent.add_child(instance=page)
+    return page
+
+
+@transaction.atomic
+def ensure_site_tree() -> dict[str, dict[str, Page]]:
+    """One home page per language with an encyclopedia and an article index under it."""
+    locales = ensure_locales()
+    root = Page.get_first_root_node()
+    tree: dict[str, dict[str, Page]] = {}
+    zh_home = HomePage.objects.filter(locale=locales["zh-hans"]).first()
+    if zh_home is None:
+        # Wagtail's installer leaves an empty "Welcome" page as the site root; ours replaces it.
+        for welcome in Page.objects.filter(depth=2, content_type__model="page", numchild=0):
+            welcome.delete()
+        zh_home = HomePage(title=HOME_TITLES["zh-hans"], slug="home", locale=locales["zh-hans"],
+                           intro="医生写一次，患者随时读、听、看。")
+        root.add_child(instance=zh_home)
+        site = Site.objects.filter(is_default_site=True).first()
+        if site:
+            site.root_page = zh_home
+            site.site_name = "科普工作室"
+            site.save()
+        else:
+            Site.objects.create(hostname="localhost", port=80, root_page=zh_home, is_default_site=True,
+                                site_name="科普工作室")
+    en_home = HomePage.objects.filter(locale=locales["en"]).first()
+    if en_home is None:
+        en_home = zh_home.copy_for_translation(locales["en"])
+        en_home.title = HOME_TITLES["en"]
+        en_home.intro = "Doctors write it once; patients read, listen and watch any time."
+        en_home.save_revision().publish()
+        en_home.refresh_from_db()
+    homes = {"zh-hans": zh_home, "en": en_home}
+    for code, home in homes.items():
+        tree[code] = {"home": home}
+    zh_encyclopedia = _child_of_type(zh_home, EncyclopediaIndexPage, title=ENCYCLOPEDIA_TITLES["zh-hans"],
+                                     slug="encyclopedia", locale=locales["zh-hans"])
+    zh_articles = _child_of_type(zh_home, ArticleIndexPage, title=ARTICLE_TITLES["zh-hans"],
+                                 slug="articles", locale=locales["zh-hans"])
+    for zh_page, titles, key in ((zh_encyclopedia, ENCYCLOPEDIA_TITLES, "encyclopedia"),
+                                 (zh_articles, ARTICLE_TITLES, "articles")):
+        tree["zh-hans"][key] = zh_page
+        translation = zh_page.get_translation_or_none(locales["en"])
+        if translation is None:
+            translation = zh_page.copy_for_translation(locales["en"])
+            translation.title = titles["en"]
+            translation.save_revision().publish()
+            translation.refresh_from_db()
+        tree["en"][key] = translation.specific
+    return tree
+
+
+def _page_permissions(*codenames: str) -> list[Permission]:
+    return list(Permission.objects.filter(content_type__app_label="wagtailcore", codename__in=codenames))
+
+
+def _illustration_permissions(*codenames: str) -> list[Permission]:
+    return list(Permission.objects.filter(content_type__app_label="illustrations", codename__in=codenames))
+
+
+@transaction.atomic
+def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
+    """Doctors write (and edit only what they own); Editors review and publish everything."""
+    doctors, _ = Group.objects.get_or_create(name=DOCTORS)
+    editors, _ = Group.objects.get_or_create(name=EDITORS)
+    admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    doctors.permissions.add(admin_access)
+    editors.permissions.add(admin_access)
+    # Wagtail's "add" permission lets a user create pages and edit only the ones they own.
+    for language in tree:
+        for permission in _page_permissions("add_page"):
+            GroupPagePermission.objects.get_or_create(group=doctors, page=tree[language]["articles"], permission=permission)
+        for permission in _page_permissions("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
+            GroupPagePermission.objects.get_or_create(group=editors, page=tree[language]["home"], permission=permission)
+    root_collection = Collection.get_first_root_node()
+    for group, codenames in ((doctors, ("add_illustration", "choose_illustration")),
+                             (editors, ("add_illustration", "change_illustration", "choose_illustration", "delete_illustration"))):
+        for permission in _illustration_permissions(*codenames):
+            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=permission)
+    return {DOCTORS: doctors, EDITORS: editors}
+
+
+@transaction.atomic
+def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> Workflow:
+    """Every article and encyclopedia edit goes through Editors before it is published."""
+    workflow, _ = Workflow.objects.get_or_create(name=MEDICAL_REVIEW, defaults={"active": True})
+    task = GroupApprovalTask.objects.filter(name="Editor approval").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="Editor approval")
+        task.groups.set([editors])
+    if not workflow.workflow_tasks.filter(task=task).exists():
+        workflow.workflow_tasks.create(task=task, sort_order=workflow.workflow_tasks.count())
+    for language in tree:
+        for key in ("articles", "encyclopedia"):
+            WorkflowPage.objects.update_or_create(page=tree[language][key], defaults={"workflow": workflow})
+    return workflow
+
+
+def setup_studio() -> dict[str, dict[str, Page]]:
+    tree = ensure_site_tree()
+    groups = ensure_groups(tree)
+    ensure_review_workflow(tree, groups[EDITORS])
+    return tree

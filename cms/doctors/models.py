@@ -1,0 +1,68 @@
+"""Doctors: the people whose advice the studio publishes."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+
+class DoctorProfile(index.Indexed, models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, help_text=_("Used in the homepage URL."))
+    title = models.CharField(_("professional title"), max_length=100, blank=True, help_text=_("e.g. 主任医师"))
+    hospital = models.CharField(_("hospital"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ForeignKey(
+        "illustrations.Illustration", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    preferred_voice = models.CharField(
+        _("preferred narration voice"),
+        max_length=80,
+        blank=True,
+        help_text=_("TTS voice for this doctor's articles, e.g. zh-CN-XiaoxiaoNeural; empty for the default."),
+    )
+
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("title"),
+        FieldPanel("hospital"),
+        FieldPanel("department"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+        FieldPanel("preferred_voice"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("hospital"),
+        index.SearchField("department"),
+        index.FilterField("slug"),
+    ]
+
+    class Meta:
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hospital})" if self.hospital else self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.user.get_username()) or f"doctor-{self.user_id}"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("doctor_homepage", kwargs={"slug": self.slug})
+
+    @property
+    def byline(self) -> str:
+        return " · ".join(part for part in (self.name, self.title, self.hospital) if part)

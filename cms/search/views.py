@@ -1,0 +1,31 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.shortcuts import render
+from wagtail.models import Page
+
+from cms.articles.models import Article
+from cms.encyclopedia.models import EncyclopediaEntry
+
+RESULTS_PER_PAGE = 20
+
+
+def search(request):
+    """Site search over live encyclopedia entries and articles, Chinese or English."""
+    query = request.GET.get("q", "").strip()[:200]
+    kind = request.GET.get("type", "")
+    results = Page.objects.none()
+    if query:
+        if kind == "entries":
+            queryset = EncyclopediaEntry.objects.live().public()
+        elif kind == "articles":
+            queryset = Article.objects.live().public()
+        else:
+            queryset = Page.objects.live().public().type(EncyclopediaEntry, Article)
+        results = queryset.search(query)
+    paginator = Paginator(results, RESULTS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except PageNotAnInteger:
+        page = paginator.page(1)
+    except EmptyPage:
+        page = paginator.page(paginator.num_pages)
+    return render(request, "search/search.html", {"query": query, "type": kind, "results": page})
