@@ -111,6 +111,8 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
     admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     doctors.permissions.add(admin_access)
     editors.permissions.add(admin_access)
+    # Model-level right to reassign an article's doctor (see Article.settings_panels).
+    editors.permissions.add(Permission.objects.get(content_type__app_label="articles", codename="change_article"))
     # Wagtail's "add" permission lets a user create pages and edit only the ones they own.
     for language in tree:
         for permission in _page_permissions("add_page"):

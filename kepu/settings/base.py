@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "cms.search",
     "media_pipeline",
     "distribution",
+    "kepu.demo",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

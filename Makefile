@@ -1,0 +1,62 @@
+# Kepu Studio — set-up, run, test and benchmark.
+#   make run    install everything, prepare the database, load the encyclopedia and demo, serve on :8000
+#   make test   run the whole test suite (SQLite, or the database DATABASE_URL points at)
+#   make bench  run the benchmarks and print their figures
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DATA_DIR ?= $(abspath ../shared/data)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export KEPU_DATA_DIR := $(DATA_DIR)
+
+# Debian packages the studio needs: offline TTS, CJK fonts for images and video,
+# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks.
+APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0
+
+.PHONY: run test bench system-packages venv migrate data serve worker clean
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Please install these Debian packages (as root): apt-get install$$missing"; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_studio
+	$(PY) manage.py collectstatic --noinput -v0
+
+data: migrate
+	$(PY) manage.py import_encyclopedia "$(DATA_DIR)"
+	$(PY) manage.py load_demo
+
+run: system-packages data
+	@echo "Kepu Studio: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@$(PY) -m celery -A kepu worker --beat --loglevel=INFO --concurrency=2 --schedule=var/celerybeat-schedule & \
+	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: system-packages venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: system-packages venv
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf var screenshots .pytest_cache

@@ -1,0 +1,59 @@
+"""Starting an article from an encyclopedia entry.
+
+Doctors rarely write from a blank page: they take the entry, keep the
+structure, and rewrite it in their own voice for their own patients. The new
+draft keeps a link to the entry it came from and cites it as a reference.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.text import slugify
+from wagtail.rich_text import RichText
+
+from cms.core.studio_setup import ensure_site_tree
+from cms.encyclopedia.models import EncyclopediaEntry
+
+from .models import Article, ArticleIndexPage
+
+
+def article_index_for(language: str) -> ArticleIndexPage:
+    return ensure_site_tree()[language]["articles"].specific
+
+
+def _unique_child_slug(parent, base: str) -> str:
+    base = (slugify(base)[:60] or "article").strip("-") or "article"
+    taken = set(parent.get_children().values_list("slug", flat=True))
+    slug, counter = base, 2
+    while slug in taken:
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+@transaction.atomic
+def start_article_from_entry(entry: EncyclopediaEntry, user) -> Article:
+    """Create a draft article owned by ``user``, pre-filled with the entry's sections."""
+    index = article_index_for(entry.locale.language_code)
+    if not index.permissions_for_user(user).can_add_subpage():
+        raise PermissionDenied("You may not write articles in this language.")
+    body = []
+    for _kind, heading, html in entry.section_items():
+        body.append(("heading", heading))
+        body.append(("paragraph", RichText(html)))
+    citation = " · ".join(filter(None, [entry.title, entry.source_name, entry.licence]))
+    body.append(("references", {"references": [{"citation": citation, "url": entry.source_url or entry.full_url or ""}]}))
+    article = Article(
+        title=entry.title,
+        slug=_unique_child_slug(index, f"{entry.title}-{entry.pk}" if not slugify(entry.title) else entry.title),
+        summary=entry.summary,
+        body=body,
+        source_entry=entry,
+        owner=user,
+        live=False,
+        locale=entry.locale,
+    )
+    index.add_child(instance=article)
+    article.related_entries.add(entry)
+    article.save_revision(user=user, log_action=True)
+    return article

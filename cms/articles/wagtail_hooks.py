@@ -1,0 +1,40 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+from cms.encyclopedia.models import EncyclopediaEntry
+
+from . import views
+from .drafting import article_index_for
+
+
+@hooks.register("register_admin_urls")
+def article_admin_urls():
+    return [path("articles/start-from-entry/<int:entry_id>/", views.start_from_entry, name="articles_start_from_entry")]
+
+
+class StartArticleFromEntryButton(PageMenuItem):
+    label = _("Write an article from this entry")
+    icon_name = "doc-full-inverse"
+
+    @property
+    def url(self):
+        return reverse("articles_start_from_entry", args=[self.page.pk])
+
+
+def _start_button(page, user, priority):
+    if page.specific_class is EncyclopediaEntry:
+        index = article_index_for(page.locale.language_code)
+        if index.permissions_for_user(user).can_add_subpage():
+            yield StartArticleFromEntryButton(page=page, priority=priority)
+
+
+@hooks.register("register_page_header_buttons")
+def start_article_header_button(page, user, view_name, next_url=None):
+    yield from _start_button(page, user, priority=12)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def start_article_listing_button(page, user, next_url=None):
+    yield from _start_button(page, user, priority=3)

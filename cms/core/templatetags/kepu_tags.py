@@ -1,0 +1,241 @@
+"""Template helpers for the public site: which language a page speaks, and links between languages.
+
+The studio ships no compiled message catalogues, so visible strings are written
+in both languages in the templates (``{% bi "中文" "English" %}``) and picked by
+the *content* language: the page's locale when there is a page, otherwise an
+explicit ``?lang=`` (search and doctor pages live outside ``i18n_patterns``),
+otherwise the language Django activated for the request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.utils import translation
+from wagtail.models import Page
+
+register = template.Library()
+
+CHINESE = "zh-hans"
+ENGLISH = "en"
+HTML_LANG = {CHINESE: "zh-Hans", ENGLISH: "en"}
+LANGUAGE_LABELS = {CHINESE: "中文", ENGLISH: "English"}
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+# WHO ICD-10 chapter titles, keyed by the chapter's first code; the database only
+# holds the Chinese names (ICD-10 CN), and English pages should not show Chinese.
+ICD10_CHAPTER_NAMES_EN = {
+    "A00": "Certain infectious and parasitic diseases",
+    "C00": "Neoplasms",
+    "D50": "Diseases of the blood and immune mechanism",
+    "E00": "Endocrine, nutritional and metabolic diseases",
+    "F00": "Mental and behavioural disorders",
+    "G00": "Diseases of the nervous system",
+    "H00": "Diseases of the eye and adnexa",
+    "H60": "Diseases of the ear and mastoid process",
+    "I00": "Diseases of the circulatory system",
+    "J00": "Diseases of the respiratory system",
+    "K00": "Diseases of the digestive system",
+    "L00": "Diseases of the skin and subcutaneous tissue",
+    "M00": "Diseases of the musculoskeletal system and connective tissue",
+    "N00": "Diseases of the genitourinary system",
+    "O00": "Pregnancy, childbirth and the puerperium",
+    "P00": "Certain conditions originating in the perinatal period",
+    "Q00": "Congenital malformations and chromosomal abnormalities",
+    "R00": "Symptoms, signs and abnormal findings not elsewhere classified",
+    "S00": "Injury, poisoning and other consequences of external causes",
+    "V01": "External causes of morbidity and mortality",
+    "Z00": "Factors influencing health status and contact with health services",
+    "U00": "Codes for special purposes",
+}
+
+
+def normalise_language(code: str | None) -> str | None:
+    """Map any Django language code ('zh-hans', 'zh-cn', 'en-gb', …) to a site language, or None."""
+    if not code:
+        return None
+    code = code.lower()
+    if code.startswith("zh"):
+        return CHINESE
+    if code.startswith("en"):
+        return ENGLISH
+    return None
+
+
+def content_language(context: template.Context) -> str:
+    """The language the visible text of this response should be in."""
+    page = context.get("page")
+    locale = getattr(page, "locale", None)
+    if locale is not None:
+        return normalise_language(locale.language_code) or CHINESE
+    request = context.get("request")
+    if request is not None:
+        chosen = normalise_language(request.GET.get("lang"))
+        if chosen:
+            return chosen
+    return (
+        normalise_language(context.get("language"))
+        or normalise_language(translation.get_language())
+        or normalise_language(settings.LANGUAGE_CODE)
+        or CHINESE
+    )
+
+
+@register.simple_tag(takes_context=True)
+def bi(context: template.Context, chinese: str, english: str) -> str:
+    """Pick the Chinese or English wording of a UI string for the page's language."""
+    return english if content_language(context) == ENGLISH else chinese
+
+
+@register.simple_tag(takes_context=True)
+def page_language(context: template.Context) -> str:
+    return content_language(context)
+
+
+@register.simple_tag(takes_context=True)
+def html_lang(context: template.Context) -> str:
+    """BCP 47 tag for ``<html lang>``: 'zh-Hans' (script subtag, as screen readers expect) or 'en'."""
+    return HTML_LANG[content_language(context)]
+
+
+@register.filter
+def lang_attr(language_code: str) -> str:
+    """``lang`` attribute value for a Wagtail locale code, e.g. on a search result in another language."""
+    return HTML_LANG.get(normalise_language(language_code) or CHINESE, language_code)
+
+
+@register.filter
+def language_label(language_code: str) -> str:
+    return LANGUAGE_LABELS.get(normalise_language(language_code) or "", language_code)
+
+
+@register.simple_tag(takes_context=True)
+def local_date(context: template.Context, value: datetime.date | None) -> str:
+    """'2025年3月1日' or '1 March 2025', independent of installed message catalogues."""
+    if not value:
+        return ""
+    if content_language(context) == ENGLISH:
+        return f"{value.day} {ENGLISH_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.simple_tag(takes_context=True)
+def chapter_name(context: template.Context, chapter) -> str:
+    if content_language(context) == ENGLISH:
+        return ICD10_CHAPTER_NAMES_EN.get(chapter.code_from, chapter.name_zh)
+    return chapter.name_zh
+
+
+@register.simple_tag(takes_context=True)
+def with_language(context: template.Context, url: str) -> str:
+    """A link to a view outside ``i18n_patterns`` (search, doctor pages) that keeps the reader's language."""
+    if content_language(context) == ENGLISH:
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}lang={ENGLISH}"
+    return url
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes) -> str:
+    """The current query string with some parameters replaced (for pagination and filters)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return f"?{params.urlencode()}"
+
+
+@register.filter
+def page_kind(page: Page) -> str:
+    """'entry', 'article' or 'page' for a (possibly non-specific) Wagtail page."""
+    model = page.specific_class or type(page)
+    return {"encyclopediaentry": "entry", "article": "article"}.get(model._meta.model_name, "page")
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    language: str
+    label: str
+    url: str
+    html_lang: str
+    is_translation: bool  # False: no translation of this page, the link goes to that language's home
+
+
+def _home_pages() -> dict[str, Page]:
+    from cms.core.models import HomePage
+
+    homes = HomePage.objects.live().select_related("locale")
+    return {normalise_language(home.locale.language_code): home for home in homes}
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context: template.Context) -> list[LanguageLink]:
+    """Links to this content in the other site languages: the translation if live, else that language's home."""
+    current = content_language(context)
+    request = context.get("request")
+    page = context.get("page")
+    links = []
+    translations = {}
+    if isinstance(page, Page) and page.pk:
+        translations = {
+            normalise_language(other.locale.language_code): other
+            for other in page.get_translations().live().select_related("locale")
+        }
+    homes = None
+    for language in (CHINESE, ENGLISH):
+        if language == current:
+            continue
+        target = translations.get(language)
+        is_translation = target is not None
+        if target is None and isinstance(page, Page):
+            homes = homes if homes is not None else _home_pages()
+            target = homes.get(language)
+        if target is not None:
+            url = target.get_url(request=request)
+        elif request is not None:
+            # A view outside the page tree (search, doctor page): same view, other language.
+            params = request.GET.copy()
+            params["lang"] = language
+            url = f"{request.path}?{params.urlencode()}"
+            is_translation = True
+        else:
+            continue
+        if url:
+            links.append(LanguageLink(language, LANGUAGE_LABELS[language], url, HTML_LANG[language], is_translation))
+    return links
+
+
+@dataclass(frozen=True)
+class SiteNavigation:
+    home_url: str
+    encyclopedia_url: str
+    articles_url: str
+
+
+@register.simple_tag(takes_context=True)
+def site_navigation(context: template.Context) -> SiteNavigation:
+    """URLs of the home, encyclopedia and article index pages in the reader's language."""
+    from cms.articles.models import ArticleIndexPage
+    from cms.encyclopedia.models import EncyclopediaIndexPage
+
+    request = context.get("request")
+    language = content_language(context)
+    home = _home_pages().get(language)
+    if home is None:
+        return SiteNavigation("/", "", "")
+    encyclopedia = EncyclopediaIndexPage.objects.child_of(home).live().first()
+    articles = ArticleIndexPage.objects.child_of(home).live().first()
+    return SiteNavigation(
+        home.get_url(request=request) or "/",
+        encyclopedia.get_url(request=request) if encyclopedia else "",
+        articles.get_url(request=request) if articles else "",
+    )

@@ -1,0 +1,152 @@
+"""Loading the demo: accounts, doctors, illustrations, a Chinese entry and four articles.
+
+Idempotent: run it again and nothing is duplicated. Demo passwords come from
+KEPU_DEMO_PASSWORD (default below) and are printed, because the demo is for
+trying the studio on one's own machine, never for a server on the internet.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils.text import slugify
+from wagtail.blocks import StreamValue
+from wagtail.rich_text import RichText
+
+from cms.articles.models import Article
+from cms.core.studio_setup import DOCTORS, EDITORS, setup_studio
+from cms.doctors.models import DoctorProfile
+from cms.encyclopedia.models import EncyclopediaEntry
+from cms.illustrations.models import Illustration
+
+from . import illustrations
+from .content import ARTICLES, HYPERTENSION_ENTRY_ZH
+
+DEFAULT_PASSWORD = "kepu-demo-2026"
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: str
+    password: str
+
+
+def _user(username: str, password: str, *, group: str | None = None, superuser: bool = False, **names):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@kepu.local", **names})
+    if created:
+        user.set_password(password)
+        user.is_superuser = user.is_staff = superuser
+        user.save()
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _illustration(title: str, drawing: bytes, alt_text: str, user) -> Illustration:
+    existing = Illustration.objects.filter(title=title).first()
+    if existing:
+        return existing
+    image = Illustration(title=title, alt_text=alt_text, source="Kepu Studio demo", licence="CC BY 4.0",
+                         uploaded_by_user=user,
+                         file=ImageFile(io.BytesIO(drawing), name=f"{slugify(title) or 'illustration'}.png"))
+    image.save()
+    image.tags.add("demo")
+    return image
+
+
+def _body_blocks(spec_body, image: Illustration):
+    blocks = []
+    for item in spec_body:
+        kind = item[0]
+        if kind == "paragraph":
+            blocks.append(("paragraph", RichText(item[1])))
+        elif kind == "heading":
+            blocks.append(("heading", item[1]))
+        elif kind == "image":
+            blocks.append(("image", {"image": image, "caption": item[1]}))
+        elif kind == "key_points":
+            blocks.append(("key_points", {"title": "", "points": item[1]}))
+        elif kind == "warning":
+            blocks.append(("warning", {"level": item[1], "text": RichText(item[2])}))
+        elif kind == "qa":
+            blocks.append(("qa", {"question": item[1], "answer": RichText(item[2])}))
+        elif kind == "references":
+            blocks.append(("references", {"references": [{"citation": c, "url": u} for c, u in item[1]]}))
+    return blocks
+
+
+def _enrich_hypertension_entry(tree, editor) -> None:
+    entry = EncyclopediaEntry.objects.child_of(tree["zh-hans"]["encyclopedia"]).filter(
+        icd10_codes=HYPERTENSION_ENTRY_ZH["code"]).first()
+    if entry is None or entry.sections:
+        return
+    entry.synonyms = "\n".join(HYPERTENSION_ENTRY_ZH["synonyms"])
+    entry.summary = HYPERTENSION_ENTRY_ZH["summary"]
+    entry.sections = StreamValue(
+        EncyclopediaEntry.sections.field.stream_block,
+        [(kind, {"heading": "", "body": RichText(html)}) for kind, html in HYPERTENSION_ENTRY_ZH["sections"]],
+        is_lazy=False,
+    )
+    entry.source_name = "科普工作室编写"
+    entry.last_reviewed = datetime.date(2026, 11, 1)
+    entry.save_revision(user=editor).publish(user=editor)
+
+
+@transaction.atomic
+def load_demo() -> list[DemoAccount]:
+    tree = setup_studio()
+    password = os.environ.get("KEPU_DEMO_PASSWORD", DEFAULT_PASSWORD)
+    admin = _user("admin", password, superuser=True, first_name="Admin")
+    editor = _user("editor", password, group=EDITORS, first_name="周", last_name="编辑")
+    doctor = _user("doctor", password, group=DOCTORS, first_name="李", last_name="医生")
+    doctor2 = _user("doctor.wang", password, group=DOCTORS, first_name="王", last_name="医生")
+    profile, _ = DoctorProfile.objects.get_or_create(user=doctor, defaults=dict(
+        name="李明", slug="li-ming", title="主任医师", hospital="示范人民医院", department="心血管内科",
+        bio="从事高血压和冠心病诊治二十年，擅长慢病管理和患者教育。"))
+    DoctorProfile.objects.get_or_create(user=doctor2, defaults=dict(
+        name="王芳", slug="wang-fang", title="副主任医师", hospital="示范人民医院", department="内分泌科",
+        bio="关注糖尿病和痛风的长期管理。"))
+    drawings = {
+        "gauge": _illustration("血压计读数示意 Blood pressure dial", illustrations.blood_pressure_gauge("140/90 mmHg"),
+                               "一个血压表盘，指针指向140毫米汞柱的界值 / A dial with the needle at 140 mmHg", doctor),
+        "joint": _illustration("痛风关节示意 Gout joint", illustrations.joint_diagram("痛风 · Gout"),
+                               "大脚趾关节红肿，内有白色尿酸盐结晶 / A swollen big-toe joint with white urate crystals", doctor),
+        "plate": _illustration("餐盘法示意 Plate method", illustrations.plate_diagram("餐盘法 · Plate method"),
+                               "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / A plate: half vegetables, a quarter protein, a quarter starch", doctor),
+    }
+    _enrich_hypertension_entry(tree, editor)
+    for spec in ARTICLES:
+        language = spec["language"]
+        index = tree[language]["articles"]
+        if Article.objects.child_of(index).filter(title=spec["title"]).exists():
+            continue
+        author = doctor if spec["illustration"] != "plate" else doctor2
+        entry_filter = ({"icd10_codes": spec["entry_code"]} if "entry_code" in spec
+                        else {"source_id": spec.get("entry_source_id")})
+        entry = EncyclopediaEntry.objects.child_of(tree[language]["encyclopedia"]).filter(**entry_filter).first()
+        article = Article(
+            title=spec["title"], slug=slugify(spec["title"]) or f"article-{Article.objects.count() + 1}",
+            summary=spec["summary"], body=_body_blocks(spec["body"], drawings[spec["illustration"]]),
+            owner=author, doctor=author.doctor_profile, locale=index.locale, last_reviewed=datetime.date(2026, 11, 1),
+            live=False,
+        )
+        index.add_child(instance=article)
+        article.tags.add(*spec["tags"])
+        if entry:
+            article.related_entries.add(entry)
+        article.save_revision(user=author).publish(user=editor)
+    return [
+        DemoAccount("admin", "administrator", password),
+        DemoAccount("editor", "editor (reviews and approves)", password),
+        DemoAccount("doctor", "doctor 李明 (writes articles)", password),
+        DemoAccount("doctor.wang", "doctor 王芳 (writes articles)", password),
+    ]

@@ -1,0 +1,82 @@
+"""Fixtures shared by the whole suite: the studio's structure, people, and a small encyclopedia."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+TESTS_DIR = Path(__file__).parent
+SAMPLE_MEDQUAD = TESTS_DIR / "data" / "medquad_sample.jsonl"
+SHARED_ICD10 = Path(settings.KEPU_DATA_DIR) / "icd10-cn"
+
+
+@pytest.fixture
+def studio(db):
+    """Locales, home pages, index pages, groups and the review workflow."""
+    from cms.core.studio_setup import setup_studio
+
+    return setup_studio()
+
+
+def _make_user(username: str, group: str | None = None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
+                                                email=f"{username}@example.org", **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def people(studio):
+    """Two doctors with profiles, an editor, and a patient-less outsider."""
+    from cms.doctors.models import DoctorProfile
+
+    doctor_a = _make_user("dr.a", "Doctors")
+    doctor_b = _make_user("dr.b", "Doctors")
+    DoctorProfile.objects.create(user=doctor_a, name="张医生", slug="dr-zhang", title="主任医师", hospital="第一医院")
+    DoctorProfile.objects.create(user=doctor_b, name="Dr. Brown", slug="dr-brown", title="Consultant", hospital="City Hospital")
+    return {
+        "doctor_a": doctor_a,
+        "doctor_b": doctor_b,
+        "editor": _make_user("editor1", "Editors"),
+        "outsider": _make_user("outsider"),
+    }
+
+
+@pytest.fixture
+def encyclopedia_data(tmp_path) -> Path:
+    """A data folder shaped like ../shared/data: a few real MedQuAD records and the real ICD-10 CN tables."""
+    folder = tmp_path / "data"
+    (folder / "medquad").mkdir(parents=True)
+    shutil.copy(SAMPLE_MEDQUAD, folder / "medquad" / "medquad.jsonl")
+    if SHARED_ICD10.is_dir():
+        # All chapters and blocks, but only the categories the tests look at (E1x, I1x, M1x): fast set-up.
+        (folder / "icd10-cn").mkdir()
+        shutil.copy(SHARED_ICD10 / "blocks.tsv", folder / "icd10-cn" / "blocks.tsv")
+        lines = (SHARED_ICD10 / "categories.tsv").read_text(encoding="utf-8").splitlines()
+        kept = [lines[0]] + [line for line in lines[1:] if line[:2] in {"E1", "I1", "M1"}]
+        (folder / "icd10-cn" / "categories.tsv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    else:  # a laptop without ../shared: the two ICD rows the tests use
+        (folder / "icd10-cn").mkdir()
+        (folder / "icd10-cn" / "blocks.tsv").write_text(
+            "code_lower_bound\tcode_upper_bound\tlevel\tcatalog\n"
+            "E00\tE90\t1\t内分泌、营养和代谢疾病\nE10\tE14\t2\t糖尿病\n"
+            "I00\tI99\t1\t循环系统疾病\nI10\tI15\t2\t高血压病\nM00\tM99\t1\t肌肉骨骼系统和结缔组织疾病\n",
+            encoding="utf-8")
+        (folder / "icd10-cn" / "categories.tsv").write_text(
+            "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nM10\t痛风\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def encyclopedia(studio, encyclopedia_data):
+    """The sample encyclopedia imported through the management command."""
+    from django.core.management import call_command
+
+    call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
+    return studio

@@ -1,0 +1,108 @@
+"""The import_encyclopedia command, end to end, on real MedQuAD records and the ICD-10 CN tables."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cms.encyclopedia.models import EncyclopediaEntry, ICD10Category
+
+
+def run_import(path) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_encyclopedia", str(path), "--no-progress", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_import_creates_entries_with_sections_synonyms_and_attribution(studio, encyclopedia_data):
+    out, err = run_import(encyclopedia_data)
+    assert f"{EncyclopediaEntry.objects.count()} created, 0 updated" in out  # English and Chinese (ICD) entries
+    english = EncyclopediaEntry.objects.filter(locale__language_code="en")
+    assert english.count() == 6
+    gout = english.get(source_id="4_MPlus_Health_Topics_QA/0000409")
+    assert gout.title == "Gout"
+    assert gout.synonym_list == ["Gouty arthritis"]
+    assert gout.live and gout.url_path.endswith("/gout/")
+    assert [kind for kind, _heading, _html in gout.section_items()] == ["overview"]
+    assert "CC BY 4.0" in gout.licence and "MedQuAD / MPlusHealthTopics" in gout.licence
+    assert gout.source_url.startswith("https://")
+    assert gout.icd10_codes == "M10" and gout.chapter.name_zh.startswith("肌肉骨骼系统")
+    # Cleaned into paragraphs and lists, no stray bullet dashes.
+    leukemia = english.get(source_id="1_CancerGov_QA/0000001_1")
+    kinds = [kind for kind, _heading, _html in leukemia.section_items()]
+    assert kinds == ["overview", "symptoms", "diagnosis", "outlook", "risk_factors", "stages", "treatment"]
+    assert [heading for _k, heading, _h in leukemia.section_items()][:2] == ["Overview", "Symptoms"]
+    overview = leukemia.section_items()[0][2]
+    assert "<ul><li>" in overview and "    -" not in overview and "Key Points" not in overview
+    assert leukemia.summary.startswith("Adult acute lymphoblastic leukemia (ALL) is a type of cancer")
+    gard = english.get(source_id="2_GARD_QA/0000004")
+    assert "Human Phenotype Ontology" in gard.licence
+
+
+@pytest.mark.django_db
+def test_import_builds_the_chinese_side_from_icd10(studio, encyclopedia_data):
+    run_import(encyclopedia_data)
+    assert ICD10Category.objects.get(code="I10").name_zh == "特发性(原发性)高血压"
+    hypertension_zh = EncyclopediaEntry.objects.get(locale__language_code="zh-hans", icd10_codes="I10")
+    assert hypertension_zh.title == "特发性(原发性)高血压"
+    assert "循环系统疾病" in hypertension_zh.summary
+    # The English MedQuAD entry mapped to I10 is its translation.
+    english = hypertension_zh.get_translation_or_none(
+        EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000471").locale)
+    assert english is not None and english.title == "High Blood Pressure"
+
+
+@pytest.mark.django_db
+def test_import_is_idempotent_and_updates_changed_records(studio, encyclopedia_data):
+    run_import(encyclopedia_data)
+    count = EncyclopediaEntry.objects.count()
+    out, _ = run_import(encyclopedia_data)
+    assert EncyclopediaEntry.objects.count() == count
+    assert "0 created, 0 updated" in out and f"{count} unchanged" in out
+
+    medquad = encyclopedia_data / "medquad" / "medquad.jsonl"
+    records = [json.loads(line) for line in medquad.read_text().splitlines()]
+    records[2]["title"] = "Gout (podagra)"
+    medquad.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    out, _ = run_import(encyclopedia_data)
+    assert "0 created, 1 updated" in out
+    assert EncyclopediaEntry.objects.count() == count
+    assert EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000409").title == "Gout (podagra)"
+
+
+@pytest.mark.django_db
+def test_malformed_lines_are_reported_with_line_numbers_and_skipped(studio, encyclopedia_data):
+    medquad = encyclopedia_data / "medquad" / "medquad.jsonl"
+    lines = medquad.read_text().splitlines()
+    lines.insert(1, '{"id": "broken", "title": "Unclosed"')
+    lines.insert(3, json.dumps({"id": "no-title", "sections": []}))
+    lines.insert(4, json.dumps({"id": "bad-sections", "title": "X", "sections": "nope"}))
+    medquad.write_text("\n".join(lines) + "\n")
+    out, err = run_import(encyclopedia_data)
+    assert "line 2: invalid JSON" in err
+    assert "line 4: missing field 'title'" in err
+    assert "line 5: 'sections' is not a list" in err
+    assert "3 skipped" in out
+    assert EncyclopediaEntry.objects.filter(locale__language_code="en").count() == 6
+
+
+@pytest.mark.django_db
+def test_import_reads_gzip_files(studio, encyclopedia_data, tmp_path):
+    import gzip
+    import shutil
+
+    source = encyclopedia_data / "medquad" / "medquad.jsonl"
+    with open(source, "rb") as plain, gzip.open(tmp_path / "sample.jsonl.gz", "wb") as packed:
+        shutil.copyfileobj(plain, packed)
+    out, _ = run_import(tmp_path / "sample.jsonl.gz")
+    assert "6 created" in out
+
+
+@pytest.mark.django_db
+def test_missing_source_is_a_clear_error(studio, tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        run_import(tmp_path / "nowhere")
+    with pytest.raises(CommandError, match="No MedQuAD JSONL or ICD-10 TSV"):
+        run_import(tmp_path)
