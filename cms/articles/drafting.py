@@ -53,7 +53,7 @@ def start_article_from_entry(entry: EncyclopediaEntry, user) -> Article:
         live=False,
         locale=entry.locale,
     )
+    article.related_entries = [entry]  # committed with the page by add_child
     index.add_child(instance=article)
-    article.related_entries.add(entry)
     article.save_revision(user=user, log_action=True)
     return article

@@ -100,7 +100,8 @@ def _page_permissions(*codenames: str) -> list[Permission]:
 
 
 def _illustration_permissions(*codenames: str) -> list[Permission]:
-    return list(Permission.objects.filter(content_type__app_label="illustrations", codename__in=codenames))
+    # Wagtail checks custom image models against the base image model's permissions.
+    return list(Permission.objects.filter(content_type__app_label="wagtailimages", codename__in=codenames))
 
 
 @transaction.atomic
@@ -120,8 +121,8 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
         for permission in _page_permissions("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
             GroupPagePermission.objects.get_or_create(group=editors, page=tree[language]["home"], permission=permission)
     root_collection = Collection.get_first_root_node()
-    for group, codenames in ((doctors, ("add_illustration", "choose_illustration")),
-                             (editors, ("add_illustration", "change_illustration", "choose_illustration", "delete_illustration"))):
+    for group, codenames in ((doctors, ("add_image", "choose_image")),
+                             (editors, ("add_image", "change_image", "choose_image", "delete_image"))):
         for permission in _illustration_permissions(*codenames):
             GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=permission)
     return {DOCTORS: doctors, EDITORS: editors}

@@ -40,7 +40,7 @@ def verify_decodable(fileobj: BinaryIO, max_pixels: int) -> tuple[int, int]:
         raise ValidationError(
             _("This image has too many pixels to be opened safely."), code="file_too_many_pixels"
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - decoders raise OSError, struct.error, ValueError, …
         raise ValidationError(
             _("This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
               "Please export it again and re-upload.")

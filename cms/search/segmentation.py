@@ -57,7 +57,9 @@ def segment_for_index(text: str) -> str:
 
 
 def segment_query(query: str) -> str:
-    """A query with Chinese runs cut into words and punctuation dropped."""
-    if not contains_chinese(query):
-        return query
+    """A query as plain words: Chinese runs cut into words, punctuation and quotes dropped.
+
+    Dropping punctuation also keeps full-text query syntax (quotes, brackets,
+    asterisks) typed by a patient from reaching the database as an error.
+    """
     return " ".join(_words(query, for_search=False))

@@ -229,10 +229,11 @@ class NegationCues:
             return True
         after = sentence[end : end + self.window]
         if self._breaks is not None:
-            first_break = self._breaks.search(after)
             # Commas do not end the reach after the claim: "能根治糖尿病的说法，是骗人的".
-            if first_break is not None and first_break.group() not in {",", "，"}:
-                after = after[: first_break.start()]
+            for found in self._breaks.finditer(after):
+                if found.group() not in {",", "，"}:
+                    after = after[: found.start()]
+                    break
         return bool(self._after is not None and self._after.search(after))
 
 

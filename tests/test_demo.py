@@ -1,0 +1,31 @@
+"""`load_demo` gives a first-time user something to look at, and can be run again safely."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from cms.articles.models import Article
+from cms.illustrations.models import Illustration
+
+
+@pytest.mark.django_db
+def test_load_demo_twice(client, encyclopedia):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=io.StringIO())
+    text = out.getvalue()
+    for username in ("admin", "editor", "doctor"):
+        assert username in text
+        assert authenticate(username=username, password="kepu-demo-2026") is not None
+    assert Article.objects.live().count() == 4
+    assert set(Article.objects.values_list("locale__language_code", flat=True)) == {"zh-hans", "en"}
+    assert Illustration.objects.count() == 3
+    article = Article.objects.get(title="在家测血压：五个步骤测得准")
+    assert article.doctor.name == "李明" and article.reading_time_minutes >= 1
+    response = client.get(article.url)
+    assert response.status_code == 200 and "在家测血压" in response.content.decode()
+    # The hypertension ICD entry got Chinese text written by the studio.
+    hypertension = article.related_entries.get()
+    assert hypertension.icd10_codes == "I10" and "收缩压" in hypertension.plain_text()
