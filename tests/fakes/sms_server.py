@@ -1,0 +1,284 @@
+"""A local stand-in for Tencent Cloud SMS (``SendSms``, API version 2021-01-11).
+
+It checks the TC3-HMAC-SHA256 signature the way the real endpoint does
+(rebuilding the canonical request from the headers the client says it
+signed), validates the request against its own list of approved templates,
+renders the text the recipient would see, and answers in Tencent's JSON
+shape, including per-number status codes. The signature check and the
+segment count here are written independently of the channel code, so a bug
+there is not mirrored here.
+
+Switches: ``blacklisted`` numbers (FailedOperation.PhoneNumberInBlacklist),
+``fail_next(code)`` for per-number codes (e.g. LimitExceeded.*),
+``fail_next_request(code)`` for request-level errors, and a seeded random
+``error_rate`` over ``error_codes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["FakeSmsServer", "SentSms", "EXAMPLE_TEMPLATES"]
+
+_AUTH = re.compile(
+    r"^TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/(\w+)/tc3_request, "
+    r"SignedHeaders=([a-z0-9;\-]+), Signature=([0-9a-f]{64})$"
+)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+@dataclass(frozen=True)
+class SentSms:
+    phone: str
+    text: str  # as the handset shows it, signature included
+    params: tuple[str, ...]
+    template_id: str
+    session_context: str
+    serial_no: str
+    fee: int  # parts billed
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients closing keep-alive connections (resets, broken pipes) are normal, not errors.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    fake: FakeSmsServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small replies must not wait for the client's delayed ACK
+    server: _Server
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        answer = self.server.fake._handle(self.command, self.path, self.headers, raw)
+        payload = json.dumps({"Response": answer}, ensure_ascii=False).encode()
+        self.send_response(200)  # Tencent reports errors in the body with HTTP 200
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def billed_parts(text: str) -> int:
+    """Parts billed for ``text``: 70/67 characters when any is non-GSM, else 160/153."""
+    if all(ch in _GSM7 for ch in text):
+        return 1 if len(text) <= 160 else -(-len(text) // 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)
+
+
+# The approved templates of the fake account (like a provider sandbox): Chinese and English.
+EXAMPLE_TEMPLATES: Mapping[str, str] = {
+    "1760001": "新科普《{1}》已发布，阅读 https://kp.example.cn/s/{2} 回T退订",
+    "1760002": "New health article: {1}. Read it at https://kp.example.cn/s/{2} Reply STOP to opt out",
+}
+
+
+@dataclass
+class FakeSmsServer:
+    templates: Mapping[str, str] = field(default_factory=lambda: dict(EXAMPLE_TEMPLATES))  # id -> approved text
+    secret_id: str = "AKIDfakesecretid0123456789"
+    secret_key: str = "fake-secret-key-0123456789"
+    sdk_app_id: str = "1400000001"
+    sign_names: tuple[str, ...] = ("科普工作室", "Kepu Studio")
+    max_clock_skew_s: int = 300
+    error_rate: float = 0.0
+    error_codes: tuple[str, ...] = ("InternalError.Timeout",)
+    seed: int = 0
+    host: str = "127.0.0.1"
+    port: int = 0
+    requests: list[dict[str, Any]] = field(default_factory=list, init=False)  # headers, body, signature_ok
+    sent: list[SentSms] = field(default_factory=list, init=False)
+    blacklisted: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scripted_status: list[str] = []
+        self._scripted_request: list[str] = []
+        self._serials = itertools.count(1)
+        self._random = random.Random(self.seed)
+        self._server: _Server | None = None
+
+    def start(self) -> FakeSmsServer:
+        server = _Server((self.host, self.port), _Handler)
+        server.fake = self
+        self._server = server
+        self.port = server.server_address[1]
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSmsServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def fail_next(self, code: str, *, times: int = 1) -> None:
+        """The next ``times`` numbers get this per-number status code."""
+        with self._lock:
+            self._scripted_status.extend([code] * times)
+
+    def fail_next_request(self, code: str, *, times: int = 1) -> None:
+        """The next ``times`` requests fail as a whole with this error code."""
+        with self._lock:
+            self._scripted_request.extend([code] * times)
+
+    # --- protocol ---------------------------------------------------------------------
+
+    def _handle(self, method: str, path: str, headers: Any, raw: bytes) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        signature_error = self._signature_error(method, path, headers, raw)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        with self._lock:
+            self.requests.append(
+                {"headers": dict(headers.items()), "body": body, "signature_ok": signature_error is None}
+            )
+            if signature_error:
+                return _error(signature_error, "signature check failed", request_id)
+            if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
+                return _error("InvalidAction", "action or version not supported", request_id)
+            if not isinstance(body, dict):
+                return _error("FailedOperation.JsonParseFail", "body is not JSON", request_id)
+            if self._scripted_request:
+                return _error(self._scripted_request.pop(0), "scripted request error", request_id)
+            if body.get("SmsSdkAppId") != self.sdk_app_id:
+                return _error("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId mismatch", request_id)
+            template = self.templates.get(str(body.get("TemplateId")))
+            if template is None:
+                return _error("FailedOperation.TemplateUnapprovedOrNotExist", "template not approved", request_id)
+            sign = body.get("SignName", "")
+            if sign and sign not in self.sign_names:
+                return _error("FailedOperation.SignatureIncorrectOrUnapproved", "signature not approved", request_id)
+            params = [str(p) for p in body.get("TemplateParamSet") or []]
+            if len(params) != len(set(re.findall(r"\{(\d+)\}", template))):
+                return _error(
+                    "FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "param count mismatch", request_id
+                )
+            if any(re.search(r"https?://|www\.", p, re.I) for p in params):
+                return _error(
+                    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter", "URL in variable", request_id
+                )
+            phones = body.get("PhoneNumberSet") or []
+            if not phones:
+                return _error("MissingParameter.EmptyPhoneNumberSet", "no phone number", request_id)
+            text = re.sub(r"\{(\d+)\}", lambda m: params[int(m.group(1)) - 1], template)
+            if sign:
+                text = f"【{sign}】{text}"
+            statuses = [self._send_one(str(phone), text, params, body) for phone in phones]
+            return {"SendStatusSet": statuses, "RequestId": request_id}
+
+    def _send_one(self, phone: str, text: str, params: list[str], body: dict[str, Any]) -> dict[str, Any]:
+        status = {
+            "PhoneNumber": phone,
+            "SessionContext": body.get("SessionContext", ""),
+            "IsoCode": "CN",
+            "Fee": 0,
+            "SerialNo": "",
+        }
+        code = None
+        if self._scripted_status:
+            code = self._scripted_status.pop(0)
+        elif self.error_rate and self._random.random() < self.error_rate:
+            code = self._random.choice(self.error_codes)
+        elif not _E164.match(phone):
+            code = "InvalidParameterValue.IncorrectPhoneNumber"
+        elif phone in self.blacklisted:
+            code = "FailedOperation.PhoneNumberInBlacklist"
+        if code:
+            return {
+                **status,
+                "Code": code,
+                "Message": f"{code} for {phone}",
+            }  # echoes the number: the channel must redact it
+        fee = billed_parts(text)
+        serial = f"2433:{next(self._serials):019d}"
+        self.sent.append(
+            SentSms(
+                phone,
+                text,
+                tuple(params),
+                str(body.get("TemplateId")),
+                str(body.get("SessionContext", "")),
+                serial,
+                fee,
+            )
+        )
+        return {**status, "Code": "Ok", "Message": "send success", "Fee": fee, "SerialNo": serial}
+
+    def _signature_error(self, method: str, path: str, headers: Any, raw: bytes) -> str | None:
+        match = _AUTH.match(headers.get("Authorization", ""))
+        if not match:
+            return "AuthFailure.SignatureFailure"
+        secret_id, date, service, signed_headers, signature = match.groups()
+        if secret_id != self.secret_id:
+            return "AuthFailure.SecretIdNotFound"
+        try:
+            timestamp = int(headers.get("X-TC-Timestamp", ""))
+        except ValueError:
+            return "AuthFailure.SignatureFailure"
+        if abs(time.time() - timestamp) > self.max_clock_skew_s:
+            return "AuthFailure.SignatureExpire"
+        if datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d") != date or service != "sms":
+            return "AuthFailure.SignatureFailure"
+        names = signed_headers.split(";")
+        if "content-type" not in names or "host" not in names:
+            return "AuthFailure.SignatureFailure"
+        values = {name: (headers.get(name) or "").strip() for name in names}
+        if "x-tc-action" in values:
+            values["x-tc-action"] = values["x-tc-action"].lower()  # Tencent signs the action in lower case
+        canonical_headers = "".join(f"{name}:{value}\n" for name, value in values.items())
+        payload_hash = hashlib.sha256(raw).hexdigest()
+        canonical = f"{method}\n{path.split('?')[0]}\n\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
+        canonical_hash = hashlib.sha256(canonical.encode()).hexdigest()
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{canonical_hash}"
+        key = ("TC3" + self.secret_key).encode()
+        for part in (date, service, "tc3_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        return None if hmac.compare_digest(expected, signature) else "AuthFailure.SignatureFailure"
+
+
+def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"Error": {"Code": code, "Message": message}, "RequestId": request_id}

@@ -1,0 +1,232 @@
+"""A local webhook receiver that checks Kepu's HMAC signature, for tests and benchmarks.
+
+It listens on 127.0.0.1 (ephemeral port by default), verifies
+``X-Kepu-Signature`` over ``f"{timestamp}.{body}"`` with the shared secret
+(401 when it does not match), and answers 200 — or, for a configurable
+fraction of requests, an error status. The failure decision is a hash of
+(seed, idempotency key, attempt number of that key), so a run is reproducible
+whatever order concurrent requests arrive in, and a retry gets a fresh draw.
+
+The handler writes raw HTTP/1.1 with keep-alive and keeps no per-request
+objects unless ``record_bodies`` is on, so it sustains thousands of requests
+per second. Run it stand-alone (in its own process, away from the client's
+GIL) for benchmarks::
+
+    python -m tests.fakes.webhook_sink --port 8099 --secret s3cret-s3cret-s3cret --failure-rate 0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["WebhookSink", "ReceivedWebhook"]
+
+_REASONS = {
+    200: "OK",
+    401: "Unauthorized",
+    410: "Gone",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    signature_valid: bool
+    status: int  # what the sink answered
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class _Scripted:
+    status: int
+    retry_after: int | None = None
+
+
+class _SinkServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients closing keep-alive connections (resets, broken pipes) are normal, not errors.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    sink: WebhookSink
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small replies must not wait for the client's delayed ACK
+    server: _SinkServer
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, retry_after = self.server.sink._handle(self.path, self.headers, body)
+        extra = f"Retry-After: {retry_after}\r\n" if retry_after is not None else ""
+        payload = b"ok" if status == 200 else b"error"
+        self.wfile.write(
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(payload)}\r\n{extra}\r\n".encode("ascii")
+            + payload
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+
+@dataclass
+class WebhookSink:
+    """Signature-checking webhook receiver; use as a context manager or start()/stop()."""
+
+    secret: str
+    failure_rate: float = 0.0
+    failure_status: int = 500
+    seed: int = 0
+    tolerance_s: float = 300.0
+    record_bodies: bool = True
+    host: str = "127.0.0.1"
+    port: int = 0
+    received: list[ReceivedWebhook] = field(default_factory=list, init=False)
+    stats: Counter = field(default_factory=Counter, init=False)  # requests, accepted, bad_signature, injected_failure
+    attempts_by_key: Counter = field(default_factory=Counter, init=False)
+    accepted_keys: Counter = field(default_factory=Counter, init=False)  # 200 answers per idempotency key
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError("failure_rate must be between 0 and 1")
+        self._lock = threading.Lock()
+        self._scripted: dict[str, list[_Scripted]] = {}
+        self._server: _SinkServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> WebhookSink:
+        server = _SinkServer((self.host, self.port), _Handler)
+        server.sink = self
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> WebhookSink:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    # --- switches ------------------------------------------------------------------
+
+    def answer_next(self, status: int, *, times: int = 1, path: str = "/hook", retry_after: int | None = None) -> None:
+        """The next ``times`` validly signed requests to ``path`` get ``status``."""
+        with self._lock:
+            self._scripted.setdefault(path, []).extend(_Scripted(status, retry_after) for _ in range(times))
+
+    # --- request handling ------------------------------------------------------------
+
+    def _handle(self, path: str, headers: Any, body: bytes) -> tuple[int, int | None]:
+        timestamp = headers.get("X-Kepu-Timestamp", "")
+        signature = headers.get("X-Kepu-Signature", "")
+        key = headers.get("X-Kepu-Idempotency-Key", "")
+        valid = self._signature_valid(timestamp, body, signature)
+        retry_after = None
+        with self._lock:
+            self.stats["requests"] += 1
+            if not valid:
+                status = 401
+                self.stats["bad_signature"] += 1
+            else:
+                self.attempts_by_key[key] += 1
+                queue = self._scripted.get(path)
+                if queue:
+                    scripted = queue.pop(0)
+                    status, retry_after = scripted.status, scripted.retry_after
+                    self.stats["scripted"] += 1
+                elif self._draws_failure(key, self.attempts_by_key[key]):
+                    status = self.failure_status
+                    self.stats["injected_failure"] += 1
+                else:
+                    status = 200
+                if status == 200:
+                    self.stats["accepted"] += 1
+                    self.accepted_keys[key] += 1
+            if self.record_bodies:
+                self.received.append(ReceivedWebhook(path, dict(headers.items()), body, valid, status))
+        return status, retry_after
+
+    def _signature_valid(self, timestamp: str, body: bytes, signature: str) -> bool:
+        # Deliberately independent of distribution.channels.webhook: this is the receiver's view.
+        try:
+            sent_at = int(timestamp)
+        except ValueError:
+            return False
+        if abs(time.time() - sent_at) > self.tolerance_s:
+            return False
+        expected = hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, signature)
+
+    def _draws_failure(self, key: str, attempt: int) -> bool:
+        if self.failure_rate <= 0.0:
+            return False
+        digest = hashlib.sha256(f"{self.seed}:{key}:{attempt}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.failure_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the Kepu webhook sink until interrupted.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--failure-rate", type=float, default=0.0)
+    parser.add_argument("--failure-status", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    sink = WebhookSink(
+        args.secret,
+        failure_rate=args.failure_rate,
+        failure_status=args.failure_status,
+        seed=args.seed,
+        record_bodies=False,
+        host=args.host,
+        port=args.port,
+    ).start()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT is ignored in background jobs
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"webhook sink listening on {sink.url('/')}", flush=True)
+    stop.wait()
+    sink.stop()
+    print(json.dumps(dict(sink.stats)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
