@@ -1,0 +1,80 @@
+"""Voice render benchmark: full render of a ~60 s article vs. re-render after one paragraph changed.
+
+Run: python benchmarks/bench_voice.py   (espeak-ng, offline)
+Target: the incremental render takes at most 20 % of the full render.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings.test")
+
+from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
+from media_pipeline.speech import build_speech_script, default_glossary  # noqa: E402
+from media_pipeline.tts import EngineChain  # noqa: E402
+from media_pipeline.voice import render_voice  # noqa: E402
+
+TARGET_RATIO = 0.20
+
+ARTICLE = ArticleDocument(
+    title="高血压的日常管理",
+    language="zh-hans",
+    blocks=(
+        DocumentBlock("heading", text="什么是高血压", block_id="h1"),
+        DocumentBlock("paragraph", text="血压持续高于140/90 mmHg即为高血压。约50%的患者早期没有明显症状。", block_id="p1"),
+        DocumentBlock("paragraph", text="长期高血压会损害心脏、大脑和肾脏。控制好血压可以明显降低中风风险。", block_id="p2"),
+        DocumentBlock("heading", text="日常怎么做", block_id="h2"),
+        DocumentBlock("list", items=("按时服药，不要自行停药", "每日食盐少于5 g", "每周运动3–5 次，每次30分钟"), block_id="l1"),
+        DocumentBlock("key_points", items=("早晚各测一次血压", "记录结果，复诊时带给医生"), block_id="k1"),
+        DocumentBlock("warning", text="如果出现剧烈头痛、胸痛或说话不清，请立即拨打120。", block_id="w1"),
+        DocumentBlock("qa", text="血压正常了可以停药吗？", answer="不可以。请在医生指导下调整用药。", block_id="q1"),
+    ),
+)
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main(repeats: int = 3) -> None:
+    chain = EngineChain.from_names(["espeak"])
+    glossary = default_glossary()
+    script = build_speech_script(ARTICLE, glossary=glossary)
+    edited_block = replace(ARTICLE.blocks[1], text=ARTICLE.blocks[1].text + "需要定期测量。")
+    changed = build_speech_script(replace(ARTICLE, blocks=(ARTICLE.blocks[0], edited_block, *ARTICLE.blocks[2:])), glossary=glossary)
+    cases = ("full render", "one paragraph changed", "nothing changed")
+    timings: dict[str, list[float]] = {case: [] for case in cases}
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        # Warm-up (first process starts, page cache) so the full render is not penalised by it.
+        render_voice(build_speech_script(replace(ARTICLE, blocks=ARTICLE.blocks[:1])), chain, None, None, tmp_path / "warm", tmp_path / "warm-out")
+        for run in range(repeats):
+            cache = tmp_path / f"cache-{run}"  # a cold cache per repetition
+            for case, current in zip(cases, (script, changed, changed)):
+                start = time.perf_counter()
+                results[case] = render_voice(current, chain, None, None, cache, tmp_path / f"out-{run}-{case}")
+                timings[case].append(time.perf_counter() - start)
+
+    baseline = _median(timings["full render"])
+    full = results["full render"]
+    print(f"voice render, espeak-ng, {len(script.paragraphs)} paragraphs, {full.duration_s:.1f} s of audio, median of {repeats}")
+    print(f"{'case':<24}{'seconds':>9}{'ratio':>8}{'synth':>7}{'reused':>8}")
+    for case in cases:
+        seconds = _median(timings[case])
+        print(f"{case:<24}{seconds:>9.3f}{seconds / baseline:>8.1%}{results[case].synthesized:>7}{results[case].reused:>8}")
+    ratio = _median(timings["one paragraph changed"]) / baseline
+    verdict = "OK" if ratio <= TARGET_RATIO else "ABOVE TARGET"
+    print(f"incremental / full = {ratio:.1%} (target <= {TARGET_RATIO:.0%}): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

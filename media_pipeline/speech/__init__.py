@@ -1,0 +1,36 @@
+"""Text prepared for speech: article blocks -> ordered paragraphs of speakable text."""
+
+from media_pipeline.speech.glossary import (
+    DEFAULT_GLOSSARY_PATH,
+    Glossary,
+    GlossaryEntry,
+    GlossaryError,
+    default_glossary,
+)
+from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.script import (
+    SpeechParagraph,
+    SpeechScript,
+    SpeechSentence,
+    SpeechSettings,
+    build_speech_script,
+)
+from media_pipeline.speech.spoken_text import split_sentences, to_spoken_text
+
+__all__ = [
+    "DEFAULT_GLOSSARY_PATH",
+    "Glossary",
+    "GlossaryEntry",
+    "GlossaryError",
+    "SpeechLanguage",
+    "SpeechParagraph",
+    "SpeechScript",
+    "SpeechSentence",
+    "SpeechSettings",
+    "UnsupportedLanguageError",
+    "build_speech_script",
+    "default_glossary",
+    "normalize_language",
+    "split_sentences",
+    "to_spoken_text",
+]

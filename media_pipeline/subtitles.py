@@ -1,0 +1,225 @@
+"""WebVTT and SRT captions: write, parse, and wrap lines for the screen.
+
+Chinese has no spaces to break on, so captions are wrapped by character count,
+preferring to break after punctuation; English wraps on spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "Cue",
+    "SubtitleError",
+    "DEFAULT_MAX_LINE_CHARS",
+    "wrap_caption",
+    "format_vtt",
+    "format_srt",
+    "parse_vtt",
+    "parse_srt",
+    "write_vtt",
+    "write_srt",
+]
+
+DEFAULT_MAX_LINE_CHARS = {"zh": 16, "en": 42}
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_BREAK_AFTER = "，、；：。！？,;:!?）)》」』”"
+_NO_LINE_START = "，、；：。！？,;:!?）)》」』”"
+
+
+class SubtitleError(ValueError):
+    """Malformed caption file or cue."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    end: float  # seconds
+    text: str  # may contain "\n" line breaks
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end <= self.start:
+            raise SubtitleError(f"cue must have 0 <= start < end, got {self.start}..{self.end} for {self.text!r}")
+
+
+def _is_cjk_text(text: str) -> bool:
+    visible = [ch for ch in text if not ch.isspace()]
+    return bool(visible) and sum(1 for ch in visible if _CJK.match(ch)) * 2 >= len(visible)
+
+
+_ASCII_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./%:+\-]*|.", re.DOTALL)
+
+
+def _display_width(token: str) -> float:
+    """Full-width characters count 1, Latin letters and digits half a character."""
+    return sum(1.0 if _CJK.match(ch) else 0.5 for ch in token)
+
+
+def _wrap_cjk(text: str, width: int) -> list[str]:
+    """Greedy wrap by display width; Latin words and numbers ("140/90", "mmHg") stay whole.
+
+    Closing punctuation hangs past the limit rather than starting a line.
+    """
+    tokens = _ASCII_RUN.findall(text.strip())
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for token in tokens:
+        size = _display_width(token)
+        if line and used + size > width and token not in _NO_LINE_START:
+            # Break after the last punctuation in the second half of the line if there is one.
+            split_at = len(line)
+            running = 0.0
+            for index, previous in enumerate(line, start=1):
+                running += _display_width(previous)
+                if previous in _BREAK_AFTER and running > width / 2:
+                    split_at = index
+            lines.append("".join(line[:split_at]).strip())
+            line = line[split_at:]
+            used = sum(_display_width(t) for t in line)
+        line.append(token)
+        used += size
+    if "".join(line).strip():
+        lines.append("".join(line).strip())
+    lines = [ln for ln in lines if ln]
+    if len(lines) >= 2 and _display_width(lines[-1]) <= width / 4:
+        # Avoid an orphan such as "压。": split the last two lines evenly instead.
+        pair = _ASCII_RUN.findall(lines[-2] + lines[-1])
+        half = sum(_display_width(t) for t in pair) / 2
+        running, cut = 0.0, len(pair)
+        for index, token in enumerate(pair):
+            running += _display_width(token)
+            if running >= half:
+                cut = index + 1
+                break
+        while cut < len(pair) and pair[cut] in _NO_LINE_START:
+            cut += 1
+        lines[-2:] = ["".join(pair[:cut]).strip(), "".join(pair[cut:]).strip()]
+        lines = [ln for ln in lines if ln]
+    return lines
+
+
+def wrap_caption(text: str, max_line_chars: int | None = None, *, language: str | None = None) -> list[str]:
+    """Split ``text`` into caption lines of at most ``max_line_chars`` characters.
+
+    The language (and default width) is guessed from the script when not given.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return []
+    is_zh = language.lower().startswith("zh") if language else _is_cjk_text(text)
+    width = max_line_chars or DEFAULT_MAX_LINE_CHARS["zh" if is_zh else "en"]
+    if width < 4:
+        raise SubtitleError(f"max_line_chars must be at least 4, got {width}")
+    if is_zh:
+        return _wrap_cjk(text, width)
+    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+
+
+def _timestamp(seconds: float, decimal: str) -> str:
+    millis = round(seconds * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{millis:03d}"
+
+
+def _cue_lines(cue: Cue, max_line_chars: int | None, language: str | None) -> list[str]:
+    lines: list[str] = []
+    for part in cue.text.split("\n"):
+        lines.extend(wrap_caption(part, max_line_chars, language=language))
+    if not lines:
+        raise SubtitleError(f"cue at {cue.start:.3f}s has no text")
+    return lines
+
+
+def format_vtt(cues: Sequence[Cue], *, max_line_chars: int | None = None, language: str | None = None) -> str:
+    blocks = ["WEBVTT"]
+    for index, cue in enumerate(cues, start=1):
+        timing = f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}"
+        blocks.append("\n".join([str(index), timing, *_cue_lines(cue, max_line_chars, language)]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def format_srt(cues: Sequence[Cue], *, max_line_chars: int | None = None, language: str | None = None) -> str:
+    blocks = []
+    for index, cue in enumerate(cues, start=1):
+        timing = f"{_timestamp(cue.start, ',')} --> {_timestamp(cue.end, ',')}"
+        blocks.append("\n".join([str(index), timing, *_cue_lines(cue, max_line_chars, language)]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_vtt(cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None) -> Path:
+    return _write(Path(path), format_vtt(cues, max_line_chars=max_line_chars, language=language))
+
+
+def write_srt(cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None) -> Path:
+    return _write(Path(path), format_srt(cues, max_line_chars=max_line_chars, language=language))
+
+
+_TIMING = re.compile(
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(?:\s+.*)?$"
+)
+
+
+def _parse_timestamp(value: str) -> float:
+    parts = value.replace(",", ".").split(":")
+    seconds = float(parts[-1])
+    minutes = int(parts[-2])
+    hours = int(parts[-3]) if len(parts) == 3 else 0
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _blocks(text: str) -> Iterable[list[str]]:
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.split("\n")]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        if lines:
+            yield lines
+
+
+def _parse_cues(text: str, *, vtt: bool) -> list[Cue]:
+    cues: list[Cue] = []
+    for number, lines in enumerate(_blocks(text)):
+        if vtt and number == 0:
+            if not lines[0].startswith("WEBVTT"):
+                raise SubtitleError("a WebVTT file must start with 'WEBVTT'")
+            continue
+        if vtt and lines[0].startswith(("NOTE", "STYLE", "REGION")):
+            continue
+        timing_index = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        if timing_index is None:
+            raise SubtitleError(f"cue without a timing line: {lines[0]!r}")
+        match = _TIMING.match(lines[timing_index])
+        if not match:
+            raise SubtitleError(f"malformed timing line {lines[timing_index]!r}")
+        body = "\n".join(line.strip() for line in lines[timing_index + 1 :]).strip()
+        cues.append(Cue(_parse_timestamp(match["start"]), _parse_timestamp(match["end"]), body))
+    if vtt and not text.lstrip("\ufeff").startswith("WEBVTT"):
+        raise SubtitleError("a WebVTT file must start with 'WEBVTT'")
+    return cues
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """Cues of a WebVTT document (line breaks inside a cue kept as "\\n")."""
+    return _parse_cues(text, vtt=True)
+
+
+def parse_srt(text: str) -> list[Cue]:
+    """Cues of a SubRip document (line breaks inside a cue kept as "\\n")."""
+    return _parse_cues(text, vtt=False)

@@ -1,0 +1,117 @@
+"""The one text-to-speech interface every engine implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, normalize_language
+
+__all__ = [
+    "Boundary",
+    "EngineUnavailableError",
+    "SpeechEngine",
+    "SynthesisError",
+    "SynthesisResult",
+    "SynthesisSettings",
+    "TTSError",
+    "UnsupportedLanguageError",
+    "Voice",
+    "VoiceNotAvailableError",
+]
+
+
+class TTSError(Exception):
+    """Base class of text-to-speech failures."""
+
+
+class VoiceNotAvailableError(TTSError, LookupError):
+    """The requested voice does not exist for this engine and language (a configuration error)."""
+
+
+class EngineUnavailableError(TTSError):
+    """The engine cannot be used right now (binary missing, service unreachable); try the next one."""
+
+
+class SynthesisError(TTSError):
+    """The engine ran but returned no usable audio for this text."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str  # what the engine is given, e.g. "cmn-latn-pinyin" or "zh-CN-XiaoxiaoNeural"
+    language: SpeechLanguage
+    label: str  # shown to editors
+    gender: Literal["female", "male", "neutral"] = "neutral"
+
+
+@dataclass(frozen=True)
+class SynthesisSettings:
+    """Voice tuning that changes the audio (and therefore the cache key)."""
+
+    rate_percent: int = 0  # -50 (slower) .. +100 (faster)
+    pitch_hz: int = 0  # -50 .. +50
+    volume_percent: int = 0  # -50 .. +50; the final mix is loudness-normalised anyway
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("rate_percent", -50, 100), ("pitch_hz", -50, 50), ("volume_percent", -50, 50)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"SynthesisSettings.{name} must be an integer in [{low}, {high}], got {value!r}")
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """When a word or sentence of the input text is spoken, relative to the clip start."""
+
+    kind: Literal["word", "sentence"]
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    audio: bytes
+    audio_format: Literal["wav", "mp3"]
+    engine: str
+    voice: str
+    boundaries: tuple[Boundary, ...] = field(default=())
+
+
+class SpeechEngine(ABC):
+    """A text-to-speech engine with a fixed catalogue of voices per language."""
+
+    name: ClassVar[str]
+    _voices: ClassVar[dict[SpeechLanguage, tuple[Voice, ...]]]
+
+    def voices(self, language: str) -> tuple[Voice, ...]:
+        """Voices this engine offers for ``language``; the first is the default."""
+        return self._voices.get(normalize_language(language), ())
+
+    def resolve_voice(self, language: str, voice: str | None = None) -> str:
+        """Validate ``voice`` for ``language`` (or pick the default) and return its id."""
+        lang = normalize_language(language)
+        available = self.voices(lang)
+        if not available:
+            raise UnsupportedLanguageError(f"engine {self.name!r} has no voices for language {language!r}")
+        if voice is None or voice == "":
+            return available[0].id
+        if any(v.id == voice for v in available):
+            return voice
+        known = ", ".join(v.id for v in available)
+        raise VoiceNotAvailableError(
+            f"engine {self.name!r} has no voice {voice!r} for language {lang!r}; available: {known}"
+        )
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: str, settings: SynthesisSettings) -> SynthesisResult:
+        """Speak ``text`` with ``voice`` (an id from :meth:`voices`).
+
+        Raises EngineUnavailableError when the engine cannot be reached or run,
+        SynthesisError when it produced no audio.
+        """
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,77 @@
+"""espeak-ng: the offline default engine (Debian package ``espeak-ng``).
+
+Chinese uses the ``cmn-latn-pinyin`` voice: with plain ``cmn`` the Debian
+build reads many characters (年, 日, 高, 毫 ...) as English-spelled pinyin,
+while ``cmn-latn-pinyin`` reads them correctly. One process per paragraph,
+text on stdin (so text starting with "-" is never taken for an option), WAV
+on stdout.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from media_pipeline.tts.base import (
+    EngineUnavailableError,
+    SpeechEngine,
+    SynthesisError,
+    SynthesisResult,
+    SynthesisSettings,
+    Voice,
+)
+
+_BASE_WPM = 175
+_BASE_PITCH = 50
+_BASE_AMPLITUDE = 100
+
+
+class EspeakEngine(SpeechEngine):
+    name = "espeak"
+    _voices = {
+        "zh": (
+            Voice("cmn-latn-pinyin", "zh", "普通话 (espeak-ng)", "male"),
+            Voice("cmn", "zh", "普通话 (espeak-ng, Latin as English)", "male"),
+        ),
+        "en": (
+            Voice("en-us", "en", "English, US (espeak-ng)", "male"),
+            Voice("en-gb", "en", "English, UK (espeak-ng)", "male"),
+        ),
+    }
+
+    def __init__(self, *, executable: str = "espeak-ng", timeout: float = 120.0):
+        self.executable = executable
+        self.timeout = timeout
+
+    def _binary(self) -> str:
+        path = shutil.which(self.executable)
+        if path is None:
+            raise EngineUnavailableError(
+                f"espeak-ng executable {self.executable!r} not found (Debian package: espeak-ng)"
+            )
+        return path
+
+    def synthesize(self, text: str, voice: str, settings: SynthesisSettings) -> SynthesisResult:
+        if not text.strip():
+            raise SynthesisError("cannot synthesise empty text")
+        speed = round(_BASE_WPM * (100 + settings.rate_percent) / 100)
+        pitch = min(99, max(0, _BASE_PITCH + settings.pitch_hz // 2))
+        amplitude = min(200, max(0, round(_BASE_AMPLITUDE * (100 + settings.volume_percent) / 100)))
+        cmd = [
+            self._binary(), "-v", voice, "-s", str(speed), "-p", str(pitch), "-a", str(amplitude),
+            "-b", "1",  # input is UTF-8
+            "--stdin", "--stdout",
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=self.timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise EngineUnavailableError(f"espeak-ng timed out after {self.timeout:g}s") from exc
+        except OSError as exc:
+            raise EngineUnavailableError(f"cannot run espeak-ng: {exc}") from exc
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        if proc.returncode != 0 or "does not exist" in stderr:
+            raise SynthesisError(f"espeak-ng failed (exit {proc.returncode}) for voice {voice!r}: {stderr}")
+        # A 44-byte RIFF header and nothing else means nothing was spoken.
+        if len(proc.stdout) <= 44 or not proc.stdout.startswith(b"RIFF"):
+            raise SynthesisError(f"espeak-ng produced no audio for voice {voice!r}: {stderr or 'empty output'}")
+        return SynthesisResult(audio=proc.stdout, audio_format="wav", engine=self.name, voice=voice)
