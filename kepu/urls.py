@@ -18,6 +18,9 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("search/", search_views.search, name="search"),
     path("doctors/<slug:slug>/", doctor_views.doctor_homepage, name="doctor_homepage"),
+    path("s/", include("distribution.sharing.urls")),
+    path("feeds/", include("distribution.feeds.urls")),
+    path("messages/", include("distribution.campaigns.urls")),
 ]
 
 if settings.DEBUG:

@@ -29,8 +29,12 @@ INSTALLED_APPS = [
     "cms.encyclopedia",
     "cms.articles",
     "cms.search",
+    "cms.moderation",
     "media_pipeline",
-    "distribution",
+    "distribution.patients",
+    "distribution.campaigns",
+    "distribution.feeds",
+    "distribution.sharing",
     "kepu.demo",
     # Wagtail
     "wagtail.contrib.forms",
