@@ -1,0 +1,297 @@
+"""Benchmark: the narrated-video stage against a plain ffmpeg slideshow.
+
+Builds ~60 s of Chinese narration with espeak-ng (one clip per sentence, so
+the caption cues are exact), renders the 1080×1920 captioned video with
+``media_pipeline.video.render_video``, then — in the same run, on the same
+slide PNGs, audio and SRT — a plain ffmpeg still-image slideshow (concat
+demuxer, libass ``subtitles=``), and prints wall time, ratio, real-time
+factor and peak memory.
+
+Each measurement runs in a fresh child process so peak-RSS figures do not
+leak between runs; every variant runs ``--repeat`` times and the fastest
+run counts (other jobs on the machine only ever add time).
+
+Usage:  .venv/bin/python benchmarks/bench_video.py [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SENTENCES = [
+    "高血压的家庭管理",
+    "高血压是最常见的慢性病之一，我国成年人中大约每四个人就有一位高血压患者。",
+    "很多人没有任何不舒服，所以常常被忽视。",
+    "长期血压升高会损害心脏、大脑和肾脏。",
+    "在家测量血压前，请先安静休息五分钟。",
+    "测量时坐直，手臂放在桌面上，袖带与心脏保持同一高度。",
+    "每天早晚各测一次，每次测量两遍，记录平均值。",
+    "降压药需要长期规律服用，不要因为血压正常就自行停药。",
+    "饮食要清淡，每天盐的摄入量不超过五克。",
+    "坚持适量运动，比如每周五天、每天三十分钟的快走。",
+    "戒烟限酒，保持规律作息。",
+    "如果血压很高，同时出现剧烈头痛、胸痛或者说话不清，请立即就医。",
+    "如有疑问，请咨询您的医生。",
+]
+PAUSE_S = 0.35
+FPS = 10
+
+
+@dataclass(frozen=True)
+class Narration:
+    mp3_path: Path
+    duration_s: float
+    cues: tuple
+
+
+def build_narration(work: Path, target_s: float) -> Narration:
+    """espeak-ng per sentence, joined with pauses; repeat the text until ~target_s."""
+    from media_pipeline.ffmpeg import ffmpeg_exe
+    from media_pipeline.subtitles import Cue
+
+    clips = []
+    for number, text in enumerate(SENTENCES):
+        path = work / f"s{number}.wav"
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "230", "-w", str(path), text], check=True, capture_output=True)
+        with wave.open(str(path)) as clip:
+            clips.append((text, clip.readframes(clip.getnframes()), clip.getparams()))
+    params = clips[0][2]
+    bytes_per_s = params.framerate * params.sampwidth * params.nchannels
+    pcm, cues = b"", []
+    while True:
+        for text, frames, _ in clips:
+            start = len(pcm) / bytes_per_s
+            pcm += frames
+            cues.append(Cue(start, len(pcm) / bytes_per_s, text))
+            pcm += b"\0" * (round(PAUSE_S * params.framerate) * params.sampwidth * params.nchannels)
+            if len(pcm) / bytes_per_s >= target_s:
+                break
+        else:
+            continue
+        break
+    wav = work / "narration.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setparams(params)
+        out.writeframes(pcm)
+    mp3 = work / "narration.mp3"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(wav), "-b:a", "64k", str(mp3)], check=True)
+    return Narration(mp3, len(pcm) / bytes_per_s, tuple(cues))
+
+
+def build_document(work: Path):
+    from PIL import Image, ImageDraw
+
+    from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+
+    picture = work / "illustration.jpg"
+    image = Image.new("RGB", (2400, 1600), (214, 230, 242))
+    draw = ImageDraw.Draw(image)
+    for i in range(12):
+        draw.ellipse((150 * i, 80 * i, 150 * i + 500, 80 * i + 500), fill=(40 + 15 * i, 120, 200 - 10 * i))
+    image.save(picture, quality=90)
+    illustration = DocumentImage(path=picture, alt_text="血压计示意图", width=2400, height=1600, focal_point=(1400, 600, 500, 500))
+    s = SENTENCES
+    return ArticleDocument(
+        title=s[0],
+        language="zh-hans",
+        doctor_name="张伟",
+        doctor_title="主任医师",
+        hospital="北京协和医院心内科",
+        share_url="https://kepu.example.cn/s/bench",
+        blocks=(
+            DocumentBlock("heading", text="什么是高血压"),
+            DocumentBlock("paragraph", text=s[1] + s[2] + s[3]),
+            DocumentBlock("image", image=illustration),
+            DocumentBlock("heading", text="在家如何测量"),
+            DocumentBlock("paragraph", text=s[4] + s[5] + s[6]),
+            DocumentBlock("image", image=illustration),
+            DocumentBlock("key_points", items=(s[7], s[8], s[9], s[10])),
+            DocumentBlock("warning", text=s[11]),
+        ),
+    )
+
+
+def _peak_memory_mib() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest child (ffmpeg), in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def phase_ours(work: Path, narration_json: Path) -> dict:
+    """Child process: one full render_video (imports are done before the clock starts, as in a worker)."""
+    from media_pipeline.subtitles import Cue
+    from media_pipeline.video import render_video
+
+    data = json.loads(narration_json.read_text())
+    narration = Narration(Path(data["mp3"]), data["duration"], tuple(Cue(*c) for c in data["cues"]))
+    document = build_document(work)
+    started = time.perf_counter()
+    result = render_video(document, narration, work / "out", work_dir=work / "intermediate")
+    wall = time.perf_counter() - started
+    own, child = _peak_memory_mib()
+    return {
+        "wall": wall,
+        "own_mib": own,
+        "child_mib": child,
+        "duration": result.duration_s,
+        "size": result.mp4_path.stat().st_size,
+        "warnings": list(result.warnings),
+    }
+
+
+def _baseline_concat(work: Path) -> Path:
+    """One concat entry per slide appearance, from the pipeline's own timeline."""
+    entries: list[list] = []
+    current = None
+    for line in (work / "intermediate" / "slides" / "slides.ffconcat").read_text().splitlines():
+        if line.startswith("file "):
+            current = line.split("'")[1]
+        elif line.startswith("duration ") and current:
+            seconds = float(line.split()[1])
+            if entries and entries[-1][0] == current:
+                entries[-1][1] += seconds
+            else:
+                entries.append([current, seconds])
+    entries[-1][1] -= 1.0  # the pipeline's one-second end padding
+    lines = ["ffconcat version 1.0"]
+    for name, seconds in entries:
+        lines += [f"file '{name}'", f"duration {seconds:.6f}"]
+    lines.append(f"file '{entries[-1][0]}'")
+    path = work / "intermediate" / "slides" / "baseline.ffconcat"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def phase_baseline(work: Path, narration_json: Path, variant: str) -> dict:
+    """Child process: the plain ffmpeg slideshow on the same PNGs, audio and SRT.
+
+    ``fps-first``: fps=10 before subtitles=, so captions change on time.
+    ``naive``: subtitles= then -r 10, the usual one-liner; libass only sees one
+    frame per slide, so captions change only when the slide changes (wrong,
+    shown for reference).
+    """
+    from media_pipeline.ffmpeg import run_ffmpeg
+    from media_pipeline.fonts import find_cjk_font
+
+    data = json.loads(narration_json.read_text())
+    concat = _baseline_concat(work)
+    srt = work / "out" / "video.srt"
+    fonts = work / "intermediate" / "fonts"
+    face = find_cjk_font()
+    subtitles = f"subtitles={srt}:fontsdir={fonts}:force_style='FontName={face.family},FontSize=18'"
+    vf = f"fps={FPS},{subtitles},format=yuv420p" if variant == "fps-first" else f"{subtitles},format=yuv420p"
+    rate = [] if variant == "fps-first" else ["-r", str(FPS)]
+    out = work / f"baseline-{variant}.mp4"
+    started = time.perf_counter()
+    run_ffmpeg(
+        [
+            "-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", data["mp3"],
+            "-map", "0:v:0", "-map", "1:a:0", "-vf", vf, *rate,
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "23", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "96k", "-shortest", "-movflags", "+faststart", str(out),
+        ],
+        timeout=1800,
+    )
+    wall = time.perf_counter() - started
+    own, child = _peak_memory_mib()
+    return {"wall": wall, "own_mib": own, "child_mib": child, "size": out.stat().st_size}
+
+
+def run_child(phase: str, work: Path, narration_json: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--work", str(work), "--narration", str(narration_json)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{phase} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--keep", type=Path, help="keep the work directory here")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--narration", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        if args.phase == "ours":
+            result = phase_ours(args.work, args.narration)
+        else:
+            result = phase_baseline(args.work, args.narration, args.phase.removeprefix("baseline-"))
+        print(json.dumps(result))
+        return
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kepu-bench-video-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"building ~{args.seconds:.0f} s of espeak-ng narration in {work} ...", flush=True)
+    narration = build_narration(work, args.seconds)
+    narration_json = work / "narration.json"
+    narration_json.write_text(
+        json.dumps(
+            {
+                "mp3": str(narration.mp3_path),
+                "duration": narration.duration_s,
+                "cues": [[c.start, c.end, c.text] for c in narration.cues],
+            }
+        )
+    )
+    runs: dict[str, list[dict]] = {"ours": [], "baseline-fps-first": [], "baseline-naive": []}
+    for _ in range(args.repeat):
+        for phase in runs:  # interleaved, so background load hits all variants alike
+            runs[phase].append(run_child(phase, work, narration_json))
+    best = {phase: min(results, key=lambda r: r["wall"]) for phase, results in runs.items()}
+    ours, base = best["ours"], best["baseline-fps-first"]
+    duration = ours["duration"]
+
+    print(f"\nvideo: 1080x1920, {duration:.1f} s narration, {len(narration.cues)} cues, {FPS} fps, {os.cpu_count()} CPUs")
+    print(f"best of {args.repeat} runs each\n")
+    header = f"{'variant':<30}{'wall s':>8}{'× base':>8}{'× realtime':>12}{'peak py MiB':>13}{'peak ffmpeg MiB':>17}{'MB':>7}"
+    print(header)
+    print("-" * len(header))
+    labels = {
+        "ours": "pipeline (render_video)",
+        "baseline-fps-first": "baseline ffmpeg (fps→libass)",
+        "baseline-naive": "baseline ffmpeg (naive -r)*",
+    }
+    for phase, result in best.items():
+        print(
+            f"{labels[phase]:<30}{result['wall']:>8.2f}{result['wall'] / base['wall']:>8.2f}"
+            f"{result['wall'] / duration:>12.3f}{result['own_mib']:>13.0f}{result['child_mib']:>17.0f}"
+            f"{result['size'] / 1e6:>7.2f}"
+        )
+    print("\n* naive: captions only change when the slide changes (libass sees one frame per slide).")
+    print(
+        f"\ntargets: ≤ 1.2× baseline -> {ours['wall'] / base['wall']:.2f}×; "
+        f"≤ 0.25× real time -> {ours['wall'] / duration:.3f}×; "
+        f"peak ≤ 1024 MiB -> {ours['own_mib'] + ours['child_mib']:.0f} MiB (python + ffmpeg, upper bound)"
+    )
+    if ours["warnings"]:
+        print("warnings:", *ours["warnings"], sep="\n  ")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Share images for an article (Pillow): a link-preview cover and a phone poster.
+
+* cover, 1200×630 — the Open Graph / WeChat link-preview size;
+* poster, 1080×1920 — saved to the phone and shared in chats; its QR code
+  leads back to the article.
+
+Both carry title, doctor and hospital, wrapped by measured width so long
+Chinese titles stay inside the safe margins. An illustration that cannot be
+decoded is skipped with a warning; the images are still produced.
+
+:func:`watermark_illustration` stamps the doctor's name into a corner of an
+illustration, keeping its format and size, for images shared on their own.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageDraw, ImageOps
+
+from cms.articles.document import ArticleDocument
+from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
+from media_pipeline.qr import InvalidShareURLError, qr_image
+from media_pipeline.slides import (
+    ASK_YOUR_DOCTOR,
+    LABELS,
+    IllustrationError,
+    byline,
+    language_key,
+    load_illustration,
+)
+
+__all__ = [
+    "COVER_SIZE",
+    "POSTER_SIZE",
+    "ShareImages",
+    "WatermarkError",
+    "doctor_watermark_text",
+    "render_share_images",
+    "safe_area",
+    "watermark_illustration",
+]
+
+COVER_SIZE = (1200, 630)
+POSTER_SIZE = (1080, 1920)
+Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
+
+_BACKGROUND = (246, 248, 251)
+_INK = (26, 34, 46)
+_MUTED = (86, 98, 116)
+_ACCENT = (0, 118, 106)
+_CARD = (255, 255, 255)
+_COVER_QR_PX = 200  # link previews are small; this still scans from a screen
+_POSTER_QR_PX = 340
+
+
+@dataclass(frozen=True)
+class ShareImages:
+    cover_path: Path
+    poster_path: Path
+    warnings: tuple[str, ...] = ()
+    #: where text was drawn, per image ("cover", "poster"): the safe-area contract
+    text_boxes: Mapping[str, tuple[TextBox, ...]] = field(default_factory=dict)
+
+
+class WatermarkError(ValueError):
+    """The illustration cannot be watermarked (unreadable, animated, too small)."""
+
+
+def safe_area(width: int, height: int) -> TextBox:
+    """Margins no text may enter: 5 % of the shorter side (chat apps crop and round corners)."""
+    margin = round(min(width, height) * 0.05)
+    return TextBox(margin, margin, width - margin, height - margin)
+
+
+def doctor_watermark_text(document: ArticleDocument) -> str:
+    """"Name Title · Hospital" (the parts that exist)."""
+    return "  ·  ".join(part for part in (byline(document), document.hospital.strip()) if part)
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+class _Canvas:
+    """A picture being drawn, recording where text went (for the safe-area check)."""
+
+    def __init__(self, size: tuple[int, int], regular: FontFace, bold: FontFace):
+        self.image = Image.new("RGB", size, _BACKGROUND)
+        self.draw = ImageDraw.Draw(self.image)
+        self.regular, self.bold = regular, bold
+        self.boxes: list[TextBox] = []
+
+    def text(
+        self,
+        text: str,
+        box: TextBox,
+        *,
+        bold: bool = False,
+        max_size: int,
+        min_size: int,
+        max_lines: int,
+        fill: tuple[int, int, int],
+        align: Literal["left", "center"] = "left",
+    ) -> int:
+        """Draw wrapped text at the top of ``box``; return the y below it."""
+        if not text.strip():
+            return box.top
+        fitted = fit_text(
+            text,
+            self.bold if bold else self.regular,
+            max_width=box.right - box.left,
+            max_height=box.bottom - box.top,
+            max_size=max_size,
+            min_size=min_size,
+            max_lines=max_lines,
+        )
+        self.boxes.append(
+            draw_text_block(self.draw, fitted, left=box.left, top=box.top, width=box.right - box.left, fill=fill, align=align)
+        )
+        return box.top + fitted.height
+
+
+def _first_illustration(document: ArticleDocument, size: tuple[int, int], warnings: list[str]) -> Image.Image | None:
+    for image in document.images():
+        try:
+            return load_illustration(image, size)
+        except IllustrationError as exc:
+            warnings.append(f"skipped illustration: {exc}")
+    return None
+
+
+def _qr(document: ArticleDocument, size: int, warnings: list[str]) -> Image.Image | None:
+    try:
+        return qr_image(document.share_url, size_px=size)
+    except InvalidShareURLError as exc:
+        warnings.append(f"no QR code on the share images: {exc}")
+        return None
+
+
+def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> _Canvas:
+    width, height = COVER_SIZE
+    canvas = _Canvas(COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    safe = safe_area(width, height)
+    side_w = 440
+    if picture is not None:
+        canvas.image.paste(picture, (width - side_w, 0))  # full-bleed picture: not text, may reach the edge
+    elif qr is not None:
+        canvas.draw.rectangle((width - side_w, 0, width, height), fill=(230, 242, 240))
+    if qr is not None:
+        card = qr.width
+        x, y = width - card - safe.left, height - card - safe.top
+        canvas.draw.rounded_rectangle((x - 10, y - 10, x + card + 10, y + card + 10), radius=14, fill=_CARD)
+        canvas.image.paste(qr, (x, y))
+    column = TextBox(safe.left, safe.top, width - side_w - 40, safe.bottom)
+    lang = language_key(document)
+    y = canvas.text(LABELS[lang]["title"], column, bold=True, max_size=28, min_size=22, max_lines=1, fill=_ACCENT)
+    y += 24
+    title_box = TextBox(column.left, y, column.right, column.bottom - 130)
+    y = canvas.text(document.title, title_box, bold=True, max_size=60, min_size=36, max_lines=4, fill=_INK)
+    canvas.draw.rectangle((column.left, y + 22, column.left + 90, y + 28), fill=_ACCENT)
+    y += 52
+    y = canvas.text(byline(document), TextBox(column.left, y, column.right, column.bottom), max_size=32, min_size=24, max_lines=1, fill=_INK)
+    canvas.text(document.hospital, TextBox(column.left, y + 8, column.right, column.bottom), max_size=28, min_size=22, max_lines=2, fill=_MUTED)
+    return canvas
+
+
+def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> _Canvas:
+    width, height = POSTER_SIZE
+    canvas = _Canvas(POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    safe = safe_area(width, height)
+    lang = language_key(document)
+    y = safe.top
+    if picture is not None:
+        canvas.image.paste(picture, (0, 0))  # full-bleed hero picture
+        y = picture.height + 56
+    else:
+        canvas.draw.rectangle((0, 0, width, 24), fill=_ACCENT)
+        y += 80
+    y = canvas.text(LABELS[lang]["title"], TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=_ACCENT)
+    y += 32
+    qr_size = qr.width if qr is not None else 0
+    footer_h = qr_size + 210
+    byline_reserve = 190
+    y = canvas.text(
+        document.title, TextBox(safe.left, y, safe.right, safe.bottom - footer_h - byline_reserve),
+        bold=True, max_size=88, min_size=52, max_lines=5, fill=_INK,
+    )
+    canvas.draw.rectangle((safe.left, y + 30, safe.left + 120, y + 38), fill=_ACCENT)
+    y += 76
+    y = canvas.text(
+        byline(document), TextBox(safe.left, y, safe.right, safe.bottom - footer_h - 24),
+        max_size=46, min_size=34, max_lines=1, fill=_INK,
+    )
+    canvas.text(
+        document.hospital, TextBox(safe.left, y + 12, safe.right, safe.bottom - footer_h - 24),
+        max_size=40, min_size=30, max_lines=1, fill=_MUTED,
+    )
+
+    footer_top = safe.bottom - footer_h
+    canvas.draw.rounded_rectangle((safe.left, footer_top, safe.right, safe.bottom), radius=28, fill=_CARD)
+    inner = TextBox(safe.left + 40, footer_top + 40, safe.right - 40, safe.bottom - 40)
+    if qr is not None:
+        qx = (width - qr_size) // 2
+        canvas.image.paste(qr, (qx, inner.top))
+        caption_top = inner.top + qr_size + 16
+        caption_top = canvas.text(
+            LABELS[lang]["scan"], TextBox(inner.left, caption_top, inner.right, inner.bottom),
+            max_size=36, min_size=28, max_lines=1, fill=_MUTED, align="center",
+        )
+        ask_top = caption_top + 20
+    else:
+        ask_top = inner.top + (inner.bottom - inner.top) // 2 - 40
+    canvas.text(
+        ASK_YOUR_DOCTOR[lang], TextBox(inner.left, ask_top, inner.right, inner.bottom),
+        bold=True, max_size=44, min_size=32, max_lines=2, fill=_INK, align="center",
+    )
+    return canvas
+
+
+def _save_atomically(image: Image.Image, path: Path, **params: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        image.save(tmp, **params)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basename: str = "share") -> ShareImages:
+    """Write ``{basename}-cover.png`` (1200×630) and ``{basename}-poster.png`` (1080×1920).
+
+    The first decodable illustration is used as the picture; unreadable ones
+    and a missing/invalid share URL are reported in ``warnings``.
+    """
+    if not document.title.strip():
+        raise ValueError("an article without a title cannot have share images")
+    out_dir = Path(out_dir)
+    warnings: list[str] = []
+    cover_picture = _first_illustration(document, (440, COVER_SIZE[1]), warnings)
+    poster_picture = _first_illustration(document, (POSTER_SIZE[0], 600), []) if cover_picture else None
+    cover_qr = _qr(document, _COVER_QR_PX, warnings)
+    poster_qr = _qr(document, _POSTER_QR_PX, []) if cover_qr is not None else None
+    cover = _render_cover(document, cover_picture, cover_qr)
+    poster = _render_poster(document, poster_picture, poster_qr)
+    return ShareImages(
+        cover_path=_save_atomically(cover.image, out_dir / f"{basename}-cover.png", format="PNG", optimize=True),
+        poster_path=_save_atomically(poster.image, out_dir / f"{basename}-poster.png", format="PNG", optimize=True),
+        warnings=tuple(dict.fromkeys(warnings)),
+        text_boxes={"cover": tuple(cover.boxes), "poster": tuple(poster.boxes)},
+    )
+
+
+# --- watermark ---------------------------------------------------------------------------
+
+_SAVE_PARAMS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 92, "optimize": True},
+    "WEBP": {"quality": 90},
+    "PNG": {"optimize": True},
+}
+
+
+def watermark_illustration(
+    source: str | Path,
+    destination: str | Path,
+    text: str,
+    *,
+    corner: Corner = "bottom-right",
+    opacity: float = 0.6,
+) -> Path:
+    """Stamp ``text`` (e.g. :func:`doctor_watermark_text`) semi-transparently in a corner.
+
+    The result has the source's format and pixel size (as displayed: EXIF
+    rotation is applied). White text on a soft dark shadow reads on light and
+    dark pictures alike. ``destination`` may equal ``source``.
+    """
+    if not text.strip():
+        raise WatermarkError("watermark text is empty")
+    if not 0 < opacity <= 1:
+        raise WatermarkError(f"opacity must be in (0, 1], got {opacity}")
+    source, destination = Path(source), Path(destination)
+    try:
+        with Image.open(source) as opened:
+            fmt = opened.format
+            if getattr(opened, "n_frames", 1) > 1:
+                raise WatermarkError(f"{source.name} is animated; only still images are watermarked")
+            opened.load()
+            icc = opened.info.get("icc_profile")
+            image = ImageOps.exif_transpose(opened)
+    except WatermarkError:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise WatermarkError(f"{source.name} could not be decoded: {exc}") from exc
+    if fmt is None:
+        raise WatermarkError(f"{source.name}: unknown image format")
+    width, height = image.size
+    short = min(width, height)
+    if short < 64:
+        raise WatermarkError(f"{source.name} is {width}x{height}; too small to carry a readable watermark")
+
+    face = find_cjk_font("regular")
+    margin = max(4, round(short * 0.03))
+    fitted = fit_text(
+        text,
+        face,
+        max_width=round(width * 0.7),
+        max_height=round(height * 0.2),
+        max_size=max(12, round(short * 0.045)),
+        min_size=10,
+        max_lines=1,
+        spacing=1.0,
+    )
+    text_w, text_h = fitted.width, fitted.height
+    x = margin if corner.endswith("left") else width - margin - text_w
+    y = margin if corner.startswith("top") else height - margin - text_h
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    shadow = max(1, round(fitted.size * 0.06))
+    alpha = round(255 * opacity)
+    draw_text_block(draw, fitted, left=x + shadow, top=y + shadow, width=text_w, fill=(0, 0, 0, alpha // 2))
+    draw_text_block(draw, fitted, left=x, top=y, width=text_w, fill=(255, 255, 255, alpha))
+
+    mode = image.mode
+    stamped = Image.alpha_composite(image.convert("RGBA"), layer)
+    if mode in ("RGBA", "LA") or (mode == "P" and "transparency" in image.info and fmt != "JPEG"):
+        result = stamped if mode != "LA" else stamped.convert("LA")
+    elif mode == "P":
+        result = stamped.convert("RGB").quantize(colors=256)
+    elif mode in ("L", "1"):
+        result = stamped.convert("L")
+    elif mode == "CMYK":
+        result = stamped.convert("RGB").convert("CMYK")
+    else:
+        result = stamped.convert("RGB")
+    if fmt == "JPEG" and result.mode not in ("RGB", "L", "CMYK"):
+        result = result.convert("RGB")
+    params: dict[str, object] = {"format": fmt, **_SAVE_PARAMS.get(fmt, {})}
+    if icc:
+        params["icc_profile"] = icc
+    try:
+        return _save_atomically(result, destination, **params)
+    except (OSError, ValueError) as exc:
+        raise WatermarkError(f"could not write {fmt} watermark to {destination}: {exc}") from exc

@@ -1,0 +1,686 @@
+"""Still slides for the narrated video, drawn once each with Pillow.
+
+A video of an article is a handful of still pictures shown while the
+narration plays, so each slide is rendered exactly once to a PNG and the
+encoder repeats it; nothing is composited per frame in Python.
+
+Slides: a title card (title, doctor, hospital), one slide per section with its
+illustration (cropped around the editor's focal point) and key sentence, one
+per key point and warning, and an end card with the share QR code and "ask
+your doctor". All text stays inside :class:`SlideLayout.safe`; the bottom band
+of the safe area is left free for the burned-in captions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageDraw, ImageOps
+
+from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
+from media_pipeline.qr import InvalidShareURLError, qr_image
+
+__all__ = [
+    "ASK_YOUR_DOCTOR",
+    "IllustrationError",
+    "LABELS",
+    "Orientation",
+    "RenderedSlide",
+    "SlideLayout",
+    "SlideRenderer",
+    "SlideSpec",
+    "byline",
+    "crop_to_focal_point",
+    "frame_size",
+    "language_key",
+    "load_illustration",
+    "plan_slides",
+]
+
+Orientation = Literal["portrait", "landscape"]
+SlideKind = Literal["title", "section", "key_point", "warning", "end"]
+
+_FRAME_SIZES: dict[str, tuple[int, int]] = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+
+ASK_YOUR_DOCTOR = {"zh": "如有疑问，请咨询您的医生", "en": "Questions? Ask your doctor."}
+#: Fixed wording on slides and share images, by :func:`language_key`.
+LABELS = {
+    "zh": {
+        "title": "健康科普",
+        "key_point": "要点 {index}/{count}",
+        "warning": "请注意",
+        "scan": "扫码阅读全文",
+    },
+    "en": {
+        "title": "Patient education",
+        "key_point": "Key point {index} of {count}",
+        "warning": "Important",
+        "scan": "Scan to read the full article",
+    },
+}
+
+# Colours: calm, high-contrast, print-safe.
+_BACKGROUND = (246, 248, 251)
+_CARD = (255, 255, 255)
+_INK = (26, 34, 46)
+_MUTED = (86, 98, 116)
+_ACCENT = (0, 118, 106)
+_WARNING_INK = (163, 44, 10)
+_WARNING_CARD = (255, 241, 224)
+_IMAGE_BACKDROP = (255, 255, 255)  # behind transparent illustrations
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+")
+
+
+def frame_size(orientation: Orientation) -> tuple[int, int]:
+    """(width, height) in pixels; portrait (phones) is the default format."""
+    try:
+        return _FRAME_SIZES[orientation]
+    except KeyError:
+        raise ValueError(f"orientation must be 'portrait' or 'landscape', got {orientation!r}") from None
+
+
+def language_key(document: ArticleDocument) -> str:
+    """"zh" or "en": which fixed wording (labels, end card) the article gets."""
+    return "zh" if document.is_chinese else "en"
+
+
+def byline(document: ArticleDocument) -> str:
+    """"Dr name, title" as readers expect it in the article's language."""
+    parts = [document.doctor_name.strip(), document.doctor_title.strip()]
+    return ("  " if document.is_chinese else ", ").join(p for p in parts if p)
+
+
+def _first_sentence(text: str) -> str:
+    for piece in _SENTENCE_END.split(text.strip()):
+        if piece and piece.strip():
+            return piece.strip()
+    return ""
+
+
+# --- planning -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    """What one slide shows, and which article text it stays up for.
+
+    ``narration`` lists the article texts (in reading order) whose spoken
+    cues keep this slide on screen; the video stage aligns cues to them.
+    """
+
+    kind: SlideKind
+    heading: str = ""
+    text: str = ""
+    images: tuple[DocumentImage, ...] = ()  # candidates; the first that decodes is shown
+    narration: tuple[str, ...] = ()
+    label: str = ""
+
+
+def _section_slide(heading: str, blocks: list[DocumentBlock]) -> SlideSpec | None:
+    narration: list[str] = [heading] if heading else []
+    key_sentence = ""
+    images: list[DocumentImage] = []
+    for block in blocks:
+        if block.kind == "paragraph" and block.text.strip():
+            narration.append(block.text)
+            key_sentence = key_sentence or _first_sentence(block.text)
+        elif block.kind == "list":
+            narration.extend(block.items)
+            key_sentence = key_sentence or (block.items[0] if block.items else "")
+        elif block.kind == "qa":
+            narration.extend([block.text, block.answer])
+            key_sentence = key_sentence or block.text
+        elif block.kind == "image" and block.image is not None:
+            images.append(block.image)
+            narration.extend(t for t in (block.image.caption, block.image.alt_text) if t)
+            key_sentence = key_sentence or block.image.caption
+    if not heading and not key_sentence and not images:
+        return None
+    return SlideSpec(
+        kind="section",
+        heading=heading,
+        text=key_sentence,
+        images=tuple(images),
+        narration=tuple(t for t in narration if t.strip()),
+    )
+
+
+def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
+    """Slides in reading order: title, sections / key points / warnings, end card.
+
+    A section is a heading and the blocks up to the next heading (text before
+    the first heading is an untitled intro section). Key points and warnings
+    get slides of their own because patients must not miss them.
+    """
+    lang = language_key(document)
+    labels = LABELS[lang]
+    slides: list[SlideSpec] = [
+        SlideSpec(
+            kind="title",
+            heading=document.title.strip(),
+            text=byline(document),
+            narration=tuple(
+                t for t in (document.title, document.summary, document.doctor_name, document.hospital) if t
+            ),
+            label=labels["title"],
+        )
+    ]
+    heading = ""
+    pending: list[DocumentBlock] = []
+
+    def flush() -> None:
+        slide = _section_slide(heading, pending)
+        if slide is not None:
+            slides.append(slide)
+        pending.clear()
+
+    for block in document.blocks:
+        if block.kind == "heading":
+            flush()
+            heading = block.text.strip()
+        elif block.kind == "key_points":
+            flush()
+            points = [item.strip() for item in block.items if item.strip()]
+            for index, point in enumerate(points, start=1):
+                slides.append(
+                    SlideSpec(
+                        kind="key_point",
+                        text=point,
+                        narration=(point,),
+                        label=labels["key_point"].format(index=index, count=len(points)),
+                    )
+                )
+            heading = ""  # what follows the list is no longer under the old heading
+        elif block.kind == "warning" and block.text.strip():
+            flush()
+            slides.append(
+                SlideSpec(kind="warning", text=block.text.strip(), narration=(block.text,), label=labels["warning"])
+            )
+            heading = ""
+        elif block.kind == "references":
+            continue  # not shown in the video (the reading page lists them)
+        else:
+            pending.append(block)
+    flush()
+    slides.append(
+        SlideSpec(
+            kind="end",
+            heading=ASK_YOUR_DOCTOR[lang],
+            text=labels["scan"],
+            narration=tuple(ASK_YOUR_DOCTOR.values()),
+        )
+    )
+    return slides
+
+
+# --- illustrations --------------------------------------------------------------
+
+
+class IllustrationError(Exception):
+    """An illustration could not be read; the slide is drawn without it."""
+
+
+def crop_to_focal_point(
+    image: Image.Image,
+    size: tuple[int, int],
+    focal_point: tuple[int, int, int, int] | None,
+) -> Image.Image:
+    """Scale and crop ``image`` to fill ``size``, keeping the focal point in view.
+
+    The largest window with the target aspect ratio is centred on the focal
+    point's centre (image centre if none) and shifted back inside the image.
+    """
+    target_w, target_h = size
+    width, height = image.size
+    target_ratio = target_w / target_h
+    if width / height > target_ratio:
+        crop_w, crop_h = height * target_ratio, float(height)
+    else:
+        crop_w, crop_h = float(width), width / target_ratio
+    if focal_point is not None:
+        fx, fy, fw, fh = focal_point
+        cx, cy = fx + fw / 2, fy + fh / 2
+    else:
+        cx, cy = width / 2, height / 2
+    left = min(max(cx - crop_w / 2, 0.0), width - crop_w)
+    top = min(max(cy - crop_h / 2, 0.0), height - crop_h)
+    return image.resize(
+        size,
+        Image.Resampling.LANCZOS,
+        box=(left, top, left + crop_w, top + crop_h),
+        reducing_gap=2.0,
+    )
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on white: transparent PNGs, palettes, CMYK, 16-bit greys all end up RGB."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        backdrop = Image.new("RGB", rgba.size, _IMAGE_BACKDROP)
+        backdrop.paste(rgba, mask=rgba.getchannel("A"))
+        return backdrop
+    if image.mode == "I;16" or image.mode == "I":
+        image = image.point(lambda v: v / 256).convert("L")
+    return image.convert("RGB")
+
+
+def load_illustration(document_image: DocumentImage, size: tuple[int, int]) -> Image.Image:
+    """Decode, orient and crop an illustration to ``size``; IllustrationError if unreadable."""
+    path = document_image.path
+    name = document_image.alt_text or (path.name if path else "illustration")
+    if path is None:
+        raise IllustrationError(f"illustration {name!r} has no local file")
+    try:
+        with Image.open(path) as source:
+            original_size = source.size
+            # JPEG: let libjpeg decode at a reduced scale that still covers the target.
+            source.draft("RGB", (max(size) * 2, max(size) * 2))
+            source.load()
+            oriented = ImageOps.exif_transpose(source)
+            image = _flatten(oriented)
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise IllustrationError(f"illustration {name!r} ({path.name}) could not be decoded: {exc}") from exc
+    focal = _scaled_focal_point(document_image, original_size, image.size)
+    return crop_to_focal_point(image, size, focal)
+
+
+def _scaled_focal_point(
+    document_image: DocumentImage, original_size: tuple[int, int], decoded_size: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """Map the CMS focal point (in original pixels) onto the decoded image.
+
+    Returns None when the decoded image is rotated relative to the original
+    (EXIF orientation): the stored rectangle no longer describes the picture.
+    """
+    if document_image.focal_point is None:
+        return None
+    ref_w = document_image.width or original_size[0]
+    ref_h = document_image.height or original_size[1]
+    if (ref_w > ref_h) != (decoded_size[0] > decoded_size[1]) and ref_w != ref_h:
+        return None
+    sx, sy = decoded_size[0] / ref_w, decoded_size[1] / ref_h
+    x, y, w, h = document_image.focal_point
+    return (round(x * sx), round(y * sy), round(w * sx), round(h * sy))
+
+
+# --- layout and rendering ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlideLayout:
+    """Pixel geometry shared by slides and burned-in captions.
+
+    ``safe`` is the title-safe area (6 % of the width left/right, 5 % of the
+    height top/bottom): phone UIs and TV overscan cover the margins. Captions
+    own ``caption_band``, the bottom of the safe area; slide content stays in
+    ``content`` above it.
+    """
+
+    width: int
+    height: int
+    safe: TextBox
+    content: TextBox
+    caption_band: TextBox
+    caption_font_px: int  # em size of the caption font
+    caption_max_lines: int
+    caption_padding: int  # box padding around caption text
+
+    @classmethod
+    def for_size(cls, width: int, height: int, face: FontFace) -> SlideLayout:
+        if width < 320 or height < 320:
+            raise ValueError(f"frame {width}x{height} is too small for readable slides")
+        margin_x, margin_y = round(width * 0.06), round(height * 0.05)
+        safe = TextBox(margin_x, margin_y, width - margin_x, height - margin_y)
+        portrait = height >= width
+        font_px = round(min(width, height) * (0.05 if portrait else 0.042))
+        max_lines = 3 if portrait else 2
+        padding = round(font_px * 0.3)
+        ascent, descent = face.at(font_px).getmetrics()
+        band_height = max_lines * (ascent + descent) + 2 * padding
+        band = TextBox(safe.left, safe.bottom - band_height, safe.right, safe.bottom)
+        gap = round(height * 0.015)
+        content = TextBox(safe.left, safe.top, safe.right, band.top - gap)
+        return cls(width, height, safe, content, band, font_px, max_lines, padding)
+
+
+@dataclass(frozen=True)
+class RenderedSlide:
+    """A slide drawn to disk, with where its text and picture ended up."""
+
+    spec: SlideSpec
+    path: Path
+    image: Image.Image = field(repr=False)
+    text_boxes: tuple[TextBox, ...]
+    illustration_box: TextBox | None
+    warnings: tuple[str, ...] = ()
+
+
+class SlideRenderer:
+    """Draws :class:`SlideSpec` s for one article at one frame size."""
+
+    def __init__(self, document: ArticleDocument, width: int, height: int):
+        self.document = document
+        self.lang = language_key(document)
+        self.regular = find_cjk_font("regular", document.language)
+        self.bold = find_cjk_font("bold", document.language)
+        self.layout = SlideLayout.for_size(width, height, self.regular)
+        self.portrait = height >= width
+        self.unit = min(width, height) / 1080  # sizes below are designed for 1080 px
+
+    def px(self, value: float) -> int:
+        return max(1, round(value * self.unit))
+
+    # drawing helpers
+    def _text(
+        self,
+        draw: ImageDraw.ImageDraw,
+        text: str,
+        box: TextBox,
+        *,
+        face: FontFace,
+        max_size: int,
+        min_size: int,
+        fill: tuple[int, int, int],
+        max_lines: int | None = None,
+        align: Literal["left", "center"] = "left",
+        valign: Literal["top", "middle"] = "top",
+    ) -> TextBox | None:
+        if not text.strip() or box.bottom - box.top <= 0:
+            return None
+        fitted = fit_text(
+            text,
+            face,
+            max_width=box.right - box.left,
+            max_height=box.bottom - box.top,
+            max_size=self.px(max_size),
+            min_size=self.px(min_size),
+            max_lines=max_lines,
+        )
+        top = box.top
+        if valign == "middle":
+            top = box.top + (box.bottom - box.top - fitted.height) // 2
+        return draw_text_block(
+            draw, fitted, left=box.left, top=top, width=box.right - box.left, fill=fill, align=align
+        )
+
+    def _measure(self, text: str, width: int, *, face: FontFace, max_size: int, min_size: int, max_lines: int) -> int:
+        """Height a text block will take (to stack blocks before drawing)."""
+        if not text.strip():
+            return 0
+        return fit_text(
+            text,
+            face,
+            max_width=width,
+            max_height=10**6,
+            max_size=self.px(max_size),
+            min_size=self.px(min_size),
+            max_lines=max_lines,
+        ).height
+
+    def _illustration(
+        self, spec: SlideSpec, size: tuple[int, int], warnings: list[str]
+    ) -> Image.Image | None:
+        for candidate in spec.images:
+            try:
+                return load_illustration(candidate, size)
+            except IllustrationError as exc:
+                warnings.append(f"skipped illustration: {exc}")
+        return None
+
+    def _paste_rounded(self, canvas: Image.Image, picture: Image.Image, xy: tuple[int, int]) -> TextBox:
+        mask = Image.new("L", picture.size, 0)
+        ImageDraw.Draw(mask).rounded_rectangle((0, 0, *picture.size), radius=self.px(28), fill=255)
+        canvas.paste(picture, xy, mask)
+        return TextBox(xy[0], xy[1], xy[0] + picture.width, xy[1] + picture.height)
+
+    def _brand(self, draw: ImageDraw.ImageDraw, boxes: list[TextBox]) -> int:
+        """Small doctor/hospital line at the top of content slides; returns its bottom."""
+        content = self.layout.content
+        line = "  ·  ".join(p for p in (self.document.doctor_name, self.document.hospital) if p.strip())
+        if not line:
+            return content.top
+        height = self.px(60)
+        box = self._text(
+            draw,
+            line,
+            TextBox(content.left, content.top, content.right, content.top + height),
+            face=self.regular,
+            max_size=34,
+            min_size=24,
+            max_lines=1,
+            fill=_MUTED,
+        )
+        if box:
+            boxes.append(box)
+        return content.top + height + self.px(24)
+
+    # slide kinds
+    def _draw_title(self, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox]) -> None:
+        c = self.layout.content
+        width = c.right - c.left
+        label_h = self._measure(spec.label, width, face=self.bold, max_size=40, min_size=28, max_lines=1)
+        title_max_lines = 6 if self.portrait else 3
+        title_h = self._measure(
+            spec.heading, width, face=self.bold, max_size=96, min_size=56, max_lines=title_max_lines
+        )
+        byline_h = self._measure(spec.text, width, face=self.regular, max_size=48, min_size=34, max_lines=2)
+        hospital = self.document.hospital.strip()
+        hospital_h = self._measure(hospital, width, face=self.regular, max_size=40, min_size=30, max_lines=2)
+        gap = self.px(44)
+        total = label_h + gap + title_h + gap * 2 + byline_h + self.px(16) + hospital_h
+        y = c.top + max(0, (c.bottom - c.top - total) // 2)
+        for text, face, max_size, min_size, max_lines, fill, height, after, underline in (
+            (spec.label, self.bold, 40, 28, 1, _ACCENT, label_h, gap, False),
+            (spec.heading, self.bold, 96, 56, title_max_lines, _INK, title_h, gap * 2, True),
+            (spec.text, self.regular, 48, 34, 2, _INK, byline_h, self.px(16), False),
+            (hospital, self.regular, 40, 30, 2, _MUTED, hospital_h, 0, False),
+        ):
+            box = self._text(
+                draw,
+                text,
+                TextBox(c.left, y, c.right, min(c.bottom, y + height)),
+                face=face,
+                max_size=max_size,
+                min_size=min_size,
+                max_lines=max_lines,
+                fill=fill,
+                align="center",
+            )
+            if box:
+                boxes.append(box)
+            if underline:
+                bar_y = y + height + gap - self.px(8)
+                bar_w = self.px(140)
+                draw.rectangle(
+                    (c.left + (width - bar_w) // 2, bar_y, c.left + (width + bar_w) // 2, bar_y + self.px(8)),
+                    fill=_ACCENT,
+                )
+            if height:
+                y += height + after
+
+    def _draw_section(
+        self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]
+    ) -> TextBox | None:
+        c = self.layout.content
+        top = self._brand(draw, boxes)
+        width = c.right - c.left
+        if self.portrait:
+            heading_h = self._measure(spec.heading, width, face=self.bold, max_size=68, min_size=46, max_lines=2)
+            if heading_h:
+                box = self._text(
+                    draw, spec.heading, TextBox(c.left, top, c.right, top + heading_h),
+                    face=self.bold, max_size=68, min_size=46, max_lines=2, fill=_INK,
+                )
+                if box:
+                    boxes.append(box)
+                top += heading_h + self.px(20)
+                draw.rectangle((c.left, top, c.left + self.px(120), top + self.px(8)), fill=_ACCENT)
+                top += self.px(44)
+            picture_h = min(round(width * 3 / 4), (c.bottom - top) * 6 // 10)
+            picture = self._illustration(spec, (width, picture_h), warnings) if spec.images else None
+            illustration_box = None
+            if picture is not None:
+                illustration_box = self._paste_rounded(canvas, picture, (c.left, top))
+                top += picture_h + self.px(48)
+                text_box = TextBox(c.left, top, c.right, c.bottom)
+                box = self._text(draw, spec.text, text_box, face=self.regular, max_size=58, min_size=40, fill=_INK)
+            else:
+                card = TextBox(c.left, top, c.right, c.bottom)
+                draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_CARD)
+                pad = self.px(56)
+                inner = TextBox(card.left + pad, card.top + pad, card.right - pad, card.bottom - pad)
+                box = self._text(
+                    draw, spec.text, inner, face=self.regular, max_size=72, min_size=44, fill=_INK, valign="middle"
+                )
+            if box:
+                boxes.append(box)
+            return illustration_box
+
+        # landscape: picture left, words right
+        available_h = c.bottom - top
+        picture_w = min(round(width * 0.5), round(available_h * 4 / 3))
+        picture_size = (picture_w, round(picture_w * 3 / 4))
+        picture = self._illustration(spec, picture_size, warnings) if spec.images else None
+        illustration_box = None
+        text_left = c.left
+        if picture is not None:
+            y = top + (available_h - picture.height) // 2
+            illustration_box = self._paste_rounded(canvas, picture, (c.left, y))
+            text_left = c.left + picture_w + self.px(64)
+        column = text_left, c.right
+        heading_h = self._measure(
+            spec.heading, column[1] - column[0], face=self.bold, max_size=64, min_size=44, max_lines=2
+        )
+        y = top
+        if heading_h:
+            box = self._text(
+                draw, spec.heading, TextBox(column[0], y, column[1], y + heading_h),
+                face=self.bold, max_size=64, min_size=44, max_lines=2, fill=_INK,
+            )
+            if box:
+                boxes.append(box)
+            y += heading_h + self.px(20)
+            draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=_ACCENT)
+            y += self.px(40)
+        box = self._text(
+            draw, spec.text, TextBox(column[0], y, column[1], c.bottom),
+            face=self.regular, max_size=54 if picture is not None else 64, min_size=38, fill=_INK,
+        )
+        if box:
+            boxes.append(box)
+        return illustration_box
+
+    def _draw_callout(self, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox]) -> None:
+        """Key point and warning slides: a label and one big sentence on a card."""
+        c = self.layout.content
+        top = self._brand(draw, boxes)
+        warning = spec.kind == "warning"
+        card = TextBox(c.left, top, c.right, c.bottom)
+        draw.rounded_rectangle(
+            (card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_WARNING_CARD if warning else _CARD
+        )
+        accent = _WARNING_INK if warning else _ACCENT
+        draw.rectangle((card.left, card.top + self.px(28), card.left + self.px(12), card.bottom - self.px(28)), fill=accent)
+        pad = self.px(64)
+        label_h = self.px(72)
+        box = self._text(
+            draw, spec.label, TextBox(card.left + pad, card.top + pad, card.right - pad, card.top + pad + label_h),
+            face=self.bold, max_size=44, min_size=30, max_lines=1, fill=accent,
+        )
+        if box:
+            boxes.append(box)
+        inner = TextBox(card.left + pad, card.top + pad + label_h + self.px(24), card.right - pad, card.bottom - pad)
+        box = self._text(
+            draw, spec.text, inner, face=self.bold if warning else self.regular,
+            max_size=76, min_size=44, fill=_WARNING_INK if warning else _INK, valign="middle",
+        )
+        if box:
+            boxes.append(box)
+
+    def _draw_end(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]) -> None:
+        c = self.layout.content
+        width, height = c.right - c.left, c.bottom - c.top
+        qr_size = min(self.px(560 if self.portrait else 520), height * 45 // 100 if self.portrait else height * 8 // 10)
+        qr = None
+        try:
+            qr = qr_image(self.document.share_url, size_px=qr_size)
+        except InvalidShareURLError as exc:
+            warnings.append(f"end card has no QR code: {exc}")
+        lines = (
+            (spec.heading, self.bold, 68, 44, 3, _INK),
+            (spec.text if qr is not None else "", self.regular, 44, 32, 2, _MUTED),
+            (byline(self.document), self.regular, 44, 32, 2, _INK),
+            (self.document.hospital.strip(), self.regular, 40, 30, 2, _MUTED),
+        )
+        if self.portrait:
+            column = TextBox(c.left, c.top, c.right, c.bottom)
+        else:
+            column = TextBox(c.left + (qr_size + self.px(80) if qr else 0), c.top, c.right, c.bottom)
+        col_w = column.right - column.left
+        gap = self.px(28)
+        heights = [self._measure(t, col_w, face=f, max_size=mx, min_size=mn, max_lines=ml) for t, f, mx, mn, ml, _ in lines]
+        text_total = sum(heights) + gap * sum(1 for h in heights if h)
+        if self.portrait:
+            total = (qr_size + self.px(56) if qr else 0) + text_total
+            y = c.top + max(0, (height - total) // 2)
+            if qr is not None:
+                x = c.left + (width - qr_size) // 2
+                canvas.paste(qr, (x, y))
+                boxes.append(TextBox(x, y, x + qr_size, y + qr_size))
+                y += qr_size + self.px(56)
+        else:
+            y = c.top + max(0, (height - text_total) // 2)
+            if qr is not None:
+                qy = c.top + (height - qr_size) // 2
+                canvas.paste(qr, (c.left, qy))
+                boxes.append(TextBox(c.left, qy, c.left + qr_size, qy + qr_size))
+        for (text, face, mx, mn, ml, fill), h in zip(lines, heights):
+            if not h:
+                continue
+            box = self._text(
+                draw, text, TextBox(column.left, y, column.right, min(c.bottom, y + h)),
+                face=face, max_size=mx, min_size=mn, max_lines=ml, fill=fill,
+                align="center" if self.portrait else "left",
+            )
+            if box:
+                boxes.append(box)
+            y += h + gap
+
+    def render(self, spec: SlideSpec, path: Path) -> RenderedSlide:
+        """Draw ``spec`` and save it as a fast-compressed PNG (an intermediate)."""
+        canvas = Image.new("RGB", (self.layout.width, self.layout.height), _BACKGROUND)
+        draw = ImageDraw.Draw(canvas)
+        boxes: list[TextBox] = []
+        warnings: list[str] = []
+        illustration_box = None
+        if spec.kind == "title":
+            self._draw_title(draw, spec, boxes)
+        elif spec.kind == "section":
+            illustration_box = self._draw_section(canvas, draw, spec, boxes, warnings)
+        elif spec.kind in ("key_point", "warning"):
+            self._draw_callout(draw, spec, boxes)
+        elif spec.kind == "end":
+            self._draw_end(canvas, draw, spec, boxes, warnings)
+        else:  # pragma: no cover - SlideKind is closed
+            raise ValueError(f"unknown slide kind {spec.kind!r}")
+        path = Path(path)
+        canvas.save(path, format="PNG", compress_level=1)
+        return RenderedSlide(
+            spec=spec,
+            path=path,
+            image=canvas,
+            text_boxes=tuple(boxes),
+            illustration_box=illustration_box,
+            warnings=tuple(warnings),
+        )
+
+    def render_all(self, specs: Sequence[SlideSpec], directory: Path) -> list[RenderedSlide]:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        return [self.render(spec, directory / f"slide-{number:03d}.png") for number, spec in enumerate(specs)]

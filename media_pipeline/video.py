@@ -1,0 +1,651 @@
+"""The narrated slideshow video: slides + narration + burned-in captions → MP4.
+
+Speed is the design constraint, so the work is split by what each tool is
+good at:
+
+* Pillow draws every slide once (:mod:`media_pipeline.slides`);
+* moviepy holds the timeline: one ``ImageClip`` per stretch of narration,
+  chained with ``concatenate_videoclips``; the ffmpeg concat list (from the
+  chain's timings) and the poster frame are read off that timeline;
+* ffmpeg (imageio-ffmpeg's build) repeats the stills at a low frame rate,
+  burns the captions with libass (``ass`` filter) and encodes H.264/AAC with
+  ``+faststart``. No frame passes through Python.
+
+Captions are wrapped here, by measured pixel width with the same CJK font
+libass uses, and long cues are split in time, so no caption line is ever
+wider or taller than :attr:`SlideLayout.caption_band`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from moviepy import ImageClip, VideoClip, concatenate_videoclips
+from PIL import Image
+
+from cms.articles.document import ArticleDocument
+from media_pipeline.ffmpeg import probe_duration, run_ffmpeg
+from media_pipeline.fonts import FontFace, wrap_text
+from media_pipeline.slides import (
+    Orientation,
+    RenderedSlide,
+    SlideLayout,
+    SlideRenderer,
+    SlideSpec,
+    frame_size,
+    plan_slides,
+)
+from media_pipeline.subtitles import Cue, write_srt, write_vtt
+
+__all__ = [
+    "CaptionEvent",
+    "EncodeSettings",
+    "NarrationTrack",
+    "TimelineEntry",
+    "VideoRenderError",
+    "VideoResult",
+    "caption_events",
+    "render_video",
+    "slide_timeline",
+    "snap_to_frames",
+    "write_ass",
+]
+
+_DURATION_MISMATCH_S = 0.5
+_MIN_ENTRY_S = 0.8  # shorter slide appearances are merged into a neighbour (no flashes)
+_TITLE_CARD_S = 3.0
+_END_CARD_S = 4.0
+_CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
+_SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
+_MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
+
+
+class VideoRenderError(ValueError):
+    """The inputs cannot make a video (missing audio, zero duration, bad settings)."""
+
+
+class CueLike(Protocol):
+    """A caption cue: seconds from the start of the narration and its text."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def text(self) -> str: ...
+
+
+class NarrationTrack(Protocol):
+    """What the video needs from the voice stage (``VoiceResult`` fits it)."""
+
+    @property
+    def mp3_path(self) -> Path: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def cues(self) -> Sequence[CueLike]: ...
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """Encoder choices for still slides watched on phones.
+
+    Still pictures compress to almost nothing between slide changes, so a
+    CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps is
+    plenty for captions that change every few seconds.
+    """
+
+    fps: int = 10
+    crf: int = 23
+    preset: str = "veryfast"
+    max_bitrate_kbps: int = 2500
+    audio_bitrate_kbps: int = 96
+    keyframe_interval_s: float = 5.0
+    timeout_s: float = 1800.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.fps <= 60:
+            raise VideoRenderError(f"fps must be between 1 and 60, got {self.fps}")
+        if not 0 <= self.crf <= 51:
+            raise VideoRenderError(f"crf must be between 0 and 51, got {self.crf}")
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    mp4_path: Path
+    poster_path: Path
+    vtt_path: Path
+    srt_path: Path
+    width: int
+    height: int
+    duration_s: float
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """Slide ``slide_index`` is on screen from ``start`` to ``end`` seconds."""
+
+    slide_index: int
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+# --- slide timing -------------------------------------------------------------------
+
+
+def _normalize(text: str) -> str:
+    """Letters and digits only, case-folded: punctuation and spacing differ between script and cues."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def _cue_positions(segments: list[tuple[int, str]], cues: Sequence[CueLike]) -> list[int | None]:
+    """For each cue, the slide whose article text it speaks (None if not found).
+
+    Cues are searched forward through the article text in reading order: an
+    exact match first, then the longest common run inside a window ahead
+    (narration adds "第一，" or "要点：" and spells numbers out).
+    """
+    full = ""
+    owners: list[int] = []
+    for slide_index, text in segments:
+        norm = _normalize(text)
+        full += norm
+        owners.extend([slide_index] * len(norm))
+    result: list[int | None] = []
+    position = 0
+    for cue in cues:
+        norm = _normalize(cue.text)
+        if not norm or not full:
+            result.append(None)
+            continue
+        found = full.find(norm, position)
+        if found < 0:
+            window_end = min(len(full), position + 3 * len(norm) + 200)
+            window = full[position:window_end]
+            match = difflib.SequenceMatcher(None, norm, window, autojunk=False).find_longest_match(
+                0, len(norm), 0, len(window)
+            )
+            if match.size >= max(2, int(len(norm) * 0.4)):
+                found = position + match.b
+                norm = norm[match.a : match.a + match.size]
+        if found < 0:
+            result.append(None)
+            continue
+        result.append(owners[found])
+        position = found + len(norm)
+    return result
+
+
+def _by_text_length(specs: Sequence[SlideSpec], duration: float) -> list[TimelineEntry]:
+    """Fallback timing: each slide's share of the article text sets its share of time.
+
+    A fixed allowance per slide keeps one-line key points from flashing by.
+    """
+    weights = [_SLIDE_ALLOWANCE_CHARS + len(_normalize(" ".join(spec.narration))) for spec in specs]
+    total = sum(weights)
+    entries: list[TimelineEntry] = []
+    start = 0.0
+    for index, weight in enumerate(weights):
+        end = duration if index == len(weights) - 1 else start + duration * weight / total
+        entries.append(TimelineEntry(index, start, end))
+        start = end
+    return entries
+
+
+def _merge_runs(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    merged: list[TimelineEntry] = []
+    for entry in entries:
+        if entry.duration <= 0:
+            continue
+        if merged and merged[-1].slide_index == entry.slide_index:
+            merged[-1] = TimelineEntry(entry.slide_index, merged[-1].start, entry.end)
+        else:
+            merged.append(entry)
+    return merged
+
+
+def _drop_flashes(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Give appearances shorter than _MIN_ENTRY_S to the previous slide."""
+    kept: list[TimelineEntry] = []
+    for entry in entries:
+        if kept and entry.duration < _MIN_ENTRY_S:
+            kept[-1] = TimelineEntry(kept[-1].slide_index, kept[-1].start, entry.end)
+        else:
+            kept.append(entry)
+    if len(kept) > 1 and kept[0].duration < _MIN_ENTRY_S:
+        kept[1] = TimelineEntry(kept[1].slide_index, 0.0, kept[1].end)
+        kept.pop(0)
+    return _merge_runs(kept)
+
+
+def _reserve_card(entries: list[TimelineEntry], slide_index: int, duration: float, *, at_end: bool) -> list[TimelineEntry]:
+    """Make sure the title/end card is shown, borrowing time from its neighbour."""
+    if any(e.slide_index == slide_index for e in entries):
+        return entries
+    seconds = min(_END_CARD_S if at_end else _TITLE_CARD_S, duration * _CARD_SHARE_MAX)
+    if at_end:
+        cut = duration - seconds
+        trimmed = [TimelineEntry(e.slide_index, e.start, min(e.end, cut)) for e in entries if e.start < cut]
+        return _merge_runs([*trimmed, TimelineEntry(slide_index, cut, duration)])
+    trimmed = [TimelineEntry(e.slide_index, max(e.start, seconds), e.end) for e in entries if e.end > seconds]
+    return _merge_runs([TimelineEntry(slide_index, 0.0, seconds), *trimmed])
+
+
+def slide_timeline(
+    specs: Sequence[SlideSpec], cues: Sequence[CueLike], duration: float
+) -> tuple[list[TimelineEntry], list[str]]:
+    """When each slide is on screen, following the narration.
+
+    A slide appears when the first cue speaking its text starts and stays
+    until the next slide's first cue (pauses stay on the current slide). The
+    title card covers the start and the end card the finish (borrowing a few
+    seconds if the narration does not read them). The entries cover exactly
+    [0, duration].
+    """
+    if duration <= 0:
+        raise VideoRenderError(f"narration duration must be positive, got {duration}")
+    if not specs:
+        raise VideoRenderError("there are no slides to show")
+    warnings: list[str] = []
+    segments = [(index, text) for index, spec in enumerate(specs) for text in spec.narration]
+    owners = _cue_positions(segments, cues)
+    matched = sum(owner is not None for owner in owners)
+    if not cues or matched < _MIN_MATCHED_SHARE * len(cues):
+        if cues:
+            warnings.append(
+                f"only {matched} of {len(cues)} caption cues match the article text; slides are timed by text length"
+            )
+        entries = _by_text_length(specs, duration)
+    else:
+        entries = []
+        current = 0
+        for cue, owner in zip(cues, owners):
+            if owner is None or owner == current:
+                continue
+            start = min(max(cue.start, 0.0), duration)
+            entries.append(TimelineEntry(current, entries[-1].end if entries else 0.0, start))
+            current = owner
+        entries.append(TimelineEntry(current, entries[-1].end if entries else 0.0, duration))
+        entries = _merge_runs(entries)
+    entries = _drop_flashes(entries)
+    entries = _reserve_card(entries, 0, duration, at_end=False)
+    entries = _reserve_card(entries, len(specs) - 1, duration, at_end=True)
+    return entries, warnings
+
+
+# --- burned-in captions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaptionEvent:
+    """One burned-in caption: already wrapped lines, at most the band's line count."""
+
+    start: float
+    end: float
+    lines: tuple[str, ...]
+
+
+def caption_events(cues: Sequence[CueLike], layout: SlideLayout, face: FontFace, duration: float) -> list[CaptionEvent]:
+    """Wrap cue text to the caption band; split cues that need more lines over time.
+
+    A long sentence becomes consecutive captions of ``caption_max_lines``
+    lines each, sharing the cue's time in proportion to their length.
+    """
+    font = face.at(layout.caption_font_px)
+    # 2 % slack: libass and Pillow hint glyphs differently, the box must still fit the band.
+    max_width = 0.98 * (layout.caption_band.right - layout.caption_band.left - 2 * layout.caption_padding)
+    per_event = layout.caption_max_lines
+    events: list[CaptionEvent] = []
+    for cue in sorted(cues, key=lambda c: c.start):
+        start, end = max(0.0, cue.start), min(duration, cue.end)
+        if end <= start or not cue.text.strip():
+            continue
+        lines = wrap_text(_single_line(cue.text), font, max_width)
+        chunks = [tuple(lines[i : i + per_event]) for i in range(0, len(lines), per_event)]
+        weights = [sum(len(line) for line in chunk) for chunk in chunks]
+        total = sum(weights)
+        t = start
+        for chunk, weight in zip(chunks, weights):
+            chunk_end = end if chunk is chunks[-1] else t + (end - start) * weight / total
+            events.append(CaptionEvent(t, chunk_end, chunk))
+            t = chunk_end
+    return events
+
+
+def _ass_font_size(face: FontFace, em_px: int) -> float:
+    """ASS font size giving an em of ``em_px``: libass sizes by ascent+descent, not em.
+
+    The ratio is measured at 1000 px so Pillow's integer rounding does not skew it.
+    """
+    ascent, descent = face.at(1000).getmetrics()
+    return em_px * (ascent + descent) / 1000
+
+
+def _ass_time(seconds: float) -> str:
+    centis = max(0, round(seconds * 100))
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    secs, centis = divmod(rest, 100)
+    return f"{hours}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+_ASS_UNSAFE = str.maketrans({"\\": "＼", "{": "｛", "}": "｝", "\n": " "})
+
+
+def write_ass(
+    events: Sequence[CaptionEvent], path: Path, layout: SlideLayout, face: FontFace, *, fps: int
+) -> Path:
+    """Write an ASS script that libass renders at exactly the pixel sizes we measured.
+
+    PlayRes equals the frame, so units are pixels; the ASS font size is the
+    font's ascent+descent at our em size (libass scales by that, not by em);
+    WrapStyle 2 disables libass's own wrapping. BorderStyle 4 draws one
+    translucent box behind the whole caption. Event times (already on the
+    frame grid) are written half a frame early, so the frame stamped exactly
+    on a boundary shows the new caption despite centisecond rounding.
+    """
+    lead = 0.5 / fps
+    band = layout.caption_band
+    pad = layout.caption_padding
+    style = ",".join(
+        str(v)
+        for v in (
+            "Caption", face.family, f"{_ass_font_size(face, layout.caption_font_px):.2f}",
+            "&H00FFFFFF", "&H00FFFFFF", "&H00000000", "&H50000000",  # text, karaoke, outline, box (~70 % opaque)
+            0, 0, 0, 0, 100, 100, 0, 0,
+            4, pad, 0,  # BorderStyle 4 (box per event), box padding, no shadow
+            2,  # bottom centre
+            band.left + pad, layout.width - band.right + pad, layout.height - band.bottom + pad,
+            1,
+        )
+    )
+    header = (
+        "[Script Info]\nScriptType: v4.00+\n"
+        f"PlayResX: {layout.width}\nPlayResY: {layout.height}\n"
+        "WrapStyle: 2\nScaledBorderAndShadow: yes\nYCbCr Matrix: TV.709\n\n"
+        "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, "
+        "Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+        f"Style: {style}\n\n"
+        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+    )
+    body = "".join(
+        f"Dialogue: 0,{_ass_time(max(0.0, e.start - lead))},{_ass_time(e.end - lead)},Caption,,0,0,0,,"
+        + r"\N".join(line.translate(_ASS_UNSAFE) for line in e.lines)
+        + "\n"
+        for e in events
+    )
+    path = Path(path)
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+# --- frame grid ------------------------------------------------------------------------
+
+
+def _snap(seconds: float, fps: int) -> float:
+    return round(seconds * fps) / fps
+
+
+def snap_to_frames(
+    timeline: Sequence[TimelineEntry], events: Sequence[CaptionEvent], fps: int, duration: float
+) -> tuple[list[TimelineEntry], list[CaptionEvent]]:
+    """Move every slide and caption change onto the output frame grid.
+
+    The video is constant-rate, so a change can only happen on a frame; doing
+    the rounding here (once, for both) keeps slide changes, concat entries and
+    caption events exactly aligned. Whatever becomes empty is dropped.
+    """
+    entries = [
+        TimelineEntry(
+            e.slide_index,
+            0.0 if i == 0 else _snap(e.start, fps),
+            duration if i == len(timeline) - 1 else _snap(e.end, fps),
+        )
+        for i, e in enumerate(timeline)
+    ]
+    snapped_events = []
+    for event in events:
+        start, end = _snap(event.start, fps), min(_snap(event.end, fps), duration)
+        if snapped_events and start < snapped_events[-1].end:
+            start = snapped_events[-1].end
+        if end > start:
+            snapped_events.append(CaptionEvent(start, end, event.lines))
+    return _merge_runs(entries), snapped_events
+
+
+# --- encoding ------------------------------------------------------------------------
+
+
+_FILTER_SPECIAL = re.compile(r"([\\'\[\],;:])")
+
+
+def _filter_value(value: str) -> str:
+    """Escape a path for an ffmpeg filter option inside a filtergraph (two levels)."""
+    level1 = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+    return _FILTER_SPECIAL.sub(r"\\\1", level1)
+
+
+def _font_dir(face: FontFace, work_dir: Path) -> Path:
+    """A directory holding only the caption font, so libass loads one file, not all."""
+    fonts = work_dir / "fonts"
+    fonts.mkdir(exist_ok=True)
+    link = fonts / face.path.name
+    if not link.exists():
+        try:
+            link.symlink_to(face.path)
+        except OSError:
+            shutil.copyfile(face.path, link)
+    return fonts
+
+
+@dataclass(frozen=True)
+class _SlideShow:
+    """The moviepy timeline: one ImageClip per slide appearance, chained in order."""
+
+    clip: VideoClip
+    parts: tuple[tuple[int, ImageClip], ...]  # (slide index, clip) in play order
+
+    def spans(self) -> list[tuple[int, float, float]]:
+        """(slide index, start, end) of every part, read from the chained clip's timings."""
+        timings = [float(t) for t in self.clip.timings]
+        return [(index, timings[n], timings[n + 1]) for n, (index, _) in enumerate(self.parts)]
+
+
+def _compose(rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry]) -> _SlideShow:
+    """Chain still clips (no masks, no per-frame compositing: each frame is the slide array)."""
+    arrays: dict[int, np.ndarray] = {}
+    parts = []
+    for entry in timeline:
+        if entry.slide_index not in arrays:
+            arrays[entry.slide_index] = np.asarray(rendered[entry.slide_index].image)
+        parts.append((entry.slide_index, ImageClip(arrays[entry.slide_index]).with_duration(entry.duration)))
+    return _SlideShow(concatenate_videoclips([clip for _, clip in parts], method="chain"), tuple(parts))
+
+
+def _concat_list(
+    show: _SlideShow,
+    slide_paths: dict[int, Path],
+    cut_points: Sequence[float],
+    path: Path,
+    *,
+    fps: int,
+) -> Path:
+    """ffconcat script read off the moviepy timeline, cut at every caption change.
+
+    Each entry is one still during which neither the slide nor the caption
+    changes, so libass renders one frame per entry and the encoder repeats
+    it up to the output frame rate (frame duplication there costs nothing).
+    """
+    cuts = sorted(set(cut_points))
+    epsilon = 1e-6
+    lines = ["ffconcat version 1.0"]
+    for slide_index, start, end in show.spans():
+        name = slide_paths[slide_index].name.replace("'", "'\\''")
+        inner = [t for t in cuts if start + epsilon < t < end - epsilon]
+        bounds = [start, *inner, end]
+        for begin, finish in zip(bounds, bounds[1:]):
+            # framerate = output fps: the image's timestamps land exactly on the frame grid
+            lines += [f"file '{name}'", f"option framerate {fps}", f"duration {finish - begin:.6f}"]
+    # Pad with the last still for one more second: the demuxer drops the last
+    # entry's duration, and -shortest then ends the video with the audio.
+    lines += [*lines[-3:-1], "duration 1.0"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _encode(
+    concat: Path,
+    audio: Path,
+    ass: Path | None,
+    fonts: Path,
+    out: Path,
+    settings: EncodeSettings,
+    title: str,
+) -> None:
+    filters = []
+    if ass is not None:
+        filters.append(f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}")
+    filters.append("format=yuv420p")
+    keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
+    run_ffmpeg(
+        [
+            "-y",
+            "-f", "concat", "-safe", "0", "-i", str(concat),
+            "-i", str(audio),
+            "-map", "0:v:0", "-map", "1:a:0",
+            "-filter:v", ",".join(filters),
+            "-fps_mode", "cfr", "-r", str(settings.fps),
+            "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
+            "-crf", str(settings.crf),
+            "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
+            "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
+            "-shortest",
+            "-movflags", "+faststart",
+            "-metadata", f"title={title}",
+            "-f", "mp4", str(out),
+        ],
+        timeout=settings.timeout_s,
+    )
+
+
+def _clean_cues(cues: Sequence[CueLike], duration: float) -> list[Cue]:
+    """Cues clipped to the audio, empty and zero-length ones dropped, in time order."""
+    cleaned: list[Cue] = []
+    for cue in cues:
+        start, end, text = max(0.0, float(cue.start)), min(duration, float(cue.end)), cue.text.strip()
+        if text and end > start:
+            cleaned.append(Cue(start=start, end=end, text=text))
+    return sorted(cleaned, key=lambda c: c.start)
+
+
+def _single_line(text: str) -> str:
+    """Join a cue's own line breaks: nothing between Chinese characters, a space otherwise."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    joined = lines[0] if lines else ""
+    for line in lines[1:]:
+        wide = unicodedata.east_asian_width(joined[-1]) in ("W", "F") and unicodedata.east_asian_width(line[0]) in ("W", "F")
+        joined += ("" if wide else " ") + line
+    return " ".join(joined.split(" "))
+
+
+def render_video(
+    document: ArticleDocument,
+    narration: NarrationTrack,
+    out_dir: str | Path,
+    *,
+    orientation: Orientation = "portrait",
+    basename: str = "video",
+    settings: EncodeSettings | None = None,
+    work_dir: str | Path | None = None,
+) -> VideoResult:
+    """Render the article's narrated slideshow; see the module docstring.
+
+    Writes ``{basename}.mp4``, ``.jpg`` (poster: the title card), ``.vtt``
+    and ``.srt`` into ``out_dir``. Intermediates (slide PNGs, concat list,
+    ASS captions) go to ``work_dir`` if given (kept) or a temporary directory.
+    Unreadable illustrations are skipped and reported in ``warnings``.
+    """
+    settings = settings or EncodeSettings()
+    width, height = frame_size(orientation)
+    audio = Path(narration.mp3_path)
+    if not audio.is_file():
+        raise VideoRenderError(f"narration audio {audio} does not exist")
+    if not re.fullmatch(r"[\w.-]+", basename):
+        raise VideoRenderError(f"basename must be a plain file name, got {basename!r}")
+    warnings: list[str] = []
+    duration = probe_duration(audio)
+    if abs(duration - float(narration.duration_s)) > _DURATION_MISMATCH_S:
+        warnings.append(
+            f"narration says {narration.duration_s:.2f}s but the audio lasts {duration:.2f}s; using the audio"
+        )
+    if duration <= 0:
+        raise VideoRenderError(f"narration audio {audio} is empty")
+    cues = _clean_cues(narration.cues, duration)
+    if not cues:
+        warnings.append("the narration has no caption cues: the video has no captions")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kepu-video-") as scratch:
+        work = Path(work_dir) if work_dir is not None else Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+
+        renderer = SlideRenderer(document, width, height)
+        specs = plan_slides(document)
+        rendered = renderer.render_all(specs, work / "slides")
+        for slide in rendered:
+            warnings.extend(slide.warnings)
+
+        face = renderer.regular
+        timeline, timing_warnings = slide_timeline(specs, cues, duration)
+        warnings.extend(timing_warnings)
+        timeline, events = snap_to_frames(
+            timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, duration
+        )
+        show = _compose(rendered, timeline)
+        ass = write_ass(events, work / "captions.ass", renderer.layout, face, fps=settings.fps) if events else None
+        concat = _concat_list(
+            show,
+            {index: slide.path for index, slide in enumerate(rendered)},
+            [t for event in events for t in (event.start, event.end)],
+            work / "slides" / "slides.ffconcat",
+            fps=settings.fps,
+        )
+        partial = out_dir / f".{basename}.mp4.part"
+        mp4 = out_dir / f"{basename}.mp4"
+        _encode(concat, audio, ass, _font_dir(face, work), partial, settings, document.title)
+        os.replace(partial, mp4)
+
+        poster = out_dir / f"{basename}.jpg"
+        Image.fromarray(show.clip.get_frame(0.0)).save(poster, "JPEG", quality=86, optimize=True, progressive=True)
+        show.clip.close()
+
+    vtt = write_vtt(cues, out_dir / f"{basename}.vtt", language=document.language)
+    srt = write_srt(cues, out_dir / f"{basename}.srt", language=document.language)
+    return VideoResult(
+        mp4_path=mp4,
+        poster_path=poster,
+        vtt_path=Path(vtt),
+        srt_path=Path(srt),
+        width=width,
+        height=height,
+        duration_s=probe_duration(mp4),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )

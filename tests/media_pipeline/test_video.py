@@ -1,0 +1,239 @@
+"""End-to-end video renders, checked with Debian's ffprobe and by looking at frames.
+
+The narration is real speech (espeak-ng, one WAV per sentence, joined with a
+known silence) so the cue times are exact; videos are kept to ~8 s.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline.ffmpeg import ffmpeg_exe
+from media_pipeline.fonts import find_cjk_font
+from media_pipeline.slides import SlideLayout
+from media_pipeline.subtitles import Cue, parse_srt, parse_vtt
+from media_pipeline.video import render_video
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"),
+]
+
+TITLE = "家庭血压管理"
+SENTENCES = [  # (text, silence after it in seconds); ~9 s in all
+    (TITLE, 0.2),
+    ("高血压是常见的慢性病，需要长期规律服药并定期复查。", 1.5),  # two caption lines, then a gap
+    ("每天测量血压。", 0.8),
+]
+
+
+@dataclass(frozen=True)
+class Narration:
+    mp3_path: Path
+    duration_s: float
+    cues: tuple[Cue, ...]
+
+
+def _espeak(text: str, path: Path) -> tuple[bytes, wave._wave_params]:
+    subprocess.run(["espeak-ng", "-v", "cmn", "-s", "340", "-w", str(path), text], check=True, capture_output=True)
+    with wave.open(str(path)) as clip:
+        return clip.readframes(clip.getnframes()), clip.getparams()
+
+
+@pytest.fixture(scope="module")
+def narration(tmp_path_factory) -> Narration:
+    work = tmp_path_factory.mktemp("narration")
+    pcm = b""
+    cues = []
+    params = None
+    for number, (text, pause) in enumerate(SENTENCES):
+        frames, params = _espeak(text, work / f"{number}.wav")
+        rate, width = params.framerate, params.sampwidth
+        start = len(pcm) / (rate * width)
+        pcm += frames
+        cues.append(Cue(start, len(pcm) / (rate * width), text))
+        pcm += b"\0" * (round(pause * rate) * width)
+    joined = work / "narration.wav"
+    with wave.open(str(joined), "wb") as out:
+        out.setparams(params)
+        out.writeframes(pcm)
+    mp3 = work / "narration.mp3"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(joined), "-b:a", "64k", str(mp3)], check=True)
+    return Narration(mp3, len(pcm) / (params.framerate * params.sampwidth), tuple(cues))
+
+
+def _document(blocks=None, **overrides) -> ArticleDocument:
+    fields = dict(
+        title=TITLE,
+        language="zh-hans",
+        doctor_name="张伟",
+        doctor_title="主任医师",
+        hospital="北京协和医院心内科",
+        share_url="https://kepu.example.cn/s/abc123",
+        blocks=blocks
+        if blocks is not None
+        else (
+            DocumentBlock("heading", text="什么是高血压"),
+            DocumentBlock("paragraph", text=SENTENCES[1][0]),
+            DocumentBlock("key_points", items=("每天测量血压",)),
+        ),
+    )
+    fields.update(overrides)
+    return ArticleDocument(**fields)
+
+
+def _ffprobe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def _top_level_atoms(path: Path) -> list[str]:
+    atoms = []
+    with path.open("rb") as handle:
+        while header := handle.read(8):
+            size, kind = struct.unpack(">I4s", header)
+            if size == 1:
+                size = struct.unpack(">Q", handle.read(8))[0] - 8
+            atoms.append(kind.decode("latin-1"))
+            handle.seek(size - 8, 1)
+    return atoms
+
+
+def _audio_rms(path: Path) -> float:
+    pcm = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    return float(np.sqrt(np.mean(samples**2)))
+
+
+def _frame(path: Path, seconds: float) -> Image.Image:
+    png = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-ss", f"{seconds:.2f}", "-i", str(path), "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    from io import BytesIO
+
+    return Image.open(BytesIO(png)).convert("RGB")
+
+
+def _assert_playable_mp4(result, narration: Narration, width: int, height: int) -> None:
+    info = _ffprobe(result.mp4_path)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
+    assert (video["width"], video["height"]) == (width, height) == (result.width, result.height)
+    assert video["pix_fmt"] == "yuv420p"
+    assert abs(float(info["format"]["duration"]) - narration.duration_s) <= 0.5
+    assert abs(result.duration_s - narration.duration_s) <= 0.5
+    atoms = _top_level_atoms(result.mp4_path)
+    assert atoms.index("moov") < atoms.index("mdat"), atoms  # +faststart
+    assert _audio_rms(result.mp4_path) > 300  # speech, not silence
+    assert int(info["format"]["bit_rate"]) < 1_500_000  # still slides must stay small for phones
+
+
+def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tmp_path, narration):
+    work = tmp_path / "work"
+    result = render_video(_document(), narration, tmp_path / "out", work_dir=work)
+    _assert_playable_mp4(result, narration, 1080, 1920)
+    assert result.warnings == ()
+
+    with Image.open(result.poster_path) as poster:
+        assert (poster.format, poster.size) == ("JPEG", (1080, 1920))
+    assert [c.text.replace("\n", "") for c in parse_vtt(result.vtt_path.read_text())] == [s for s, _ in SENTENCES]
+    assert len(parse_srt(result.srt_path.read_text())) == len(SENTENCES)
+
+    layout = SlideLayout.for_size(1080, 1920, find_cjk_font())
+    band = layout.caption_band
+    slides = sorted((work / "slides").glob("slide-*.png"))  # title, section, key point, end
+    assert len(slides) == 4
+
+    def shown_slide(frame: Image.Image) -> int:
+        """Which slide PNG the frame's content area matches best."""
+        area = (0, 0, 1080, layout.content.bottom)
+        frame_px = np.asarray(frame.crop(area), dtype=np.int16)
+        diffs = [np.abs(frame_px - np.asarray(Image.open(s).convert("RGB").crop(area), dtype=np.int16)).mean() for s in slides]
+        return int(np.argmin(diffs))
+
+    def caption_pixels(frame: Image.Image) -> int:
+        grey = np.asarray(frame.crop((band.left, band.top, band.right, band.bottom)).convert("L"))
+        return int((grey < 110).sum())  # the translucent caption box is dark; the band is light
+
+    cues = narration.cues
+    mid = lambda cue: (cue.start + cue.end) / 2  # noqa: E731
+    section_frame = _frame(result.mp4_path, mid(cues[1]))
+    gap_frame = _frame(result.mp4_path, cues[1].end + 0.75)  # silence between cues: no caption
+    point_frame = _frame(result.mp4_path, cues[2].start + 0.3)
+    end_frame = _frame(result.mp4_path, narration.duration_s - 0.6)  # end card borrows the last seconds
+    assert [shown_slide(f) for f in (section_frame, gap_frame, point_frame, end_frame)] == [1, 1, 2, 3]
+    assert caption_pixels(section_frame) > 2000
+    assert caption_pixels(gap_frame) == 0
+    assert caption_pixels(point_frame) > 500
+
+    # The burned caption (a long sentence wrapped to two lines) stays inside the safe area.
+    slide = np.asarray(Image.open(slides[1]).convert("RGB"), dtype=np.int16)
+    changed = np.abs(np.asarray(section_frame, dtype=np.int16) - slide).max(axis=2) > 60
+    rows = np.nonzero(changed.sum(axis=1) >= 10)[0]  # ignore stray compression speckles
+    cols = np.nonzero(changed.sum(axis=0) >= 10)[0]
+    assert len(rows) > 100 and len(cols) > 500
+    safe = layout.safe
+    assert safe.left <= cols.min() and cols.max() < safe.right
+    assert band.top - 2 <= rows.min() and rows.max() < safe.bottom
+
+
+def test_landscape_video_without_images_in_an_awkward_directory(tmp_path, narration):
+    awkward = tmp_path / "it's: a, [strange] dir"  # exercises ffmpeg filter-path escaping
+    document = _document(blocks=(DocumentBlock("paragraph", text=SENTENCES[1][0]),), share_url="")
+    result = render_video(document, narration, awkward, orientation="landscape", basename="clip", work_dir=awkward / "work")
+    _assert_playable_mp4(result, narration, 1920, 1080)
+    assert result.mp4_path == awkward / "clip.mp4"
+    assert any("QR" in w for w in result.warnings)
+    with Image.open(result.poster_path) as poster:
+        assert poster.size == (1920, 1080)
+
+
+def test_undecodable_illustration_gives_a_warning_and_still_a_video(tmp_path, narration):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    good = tmp_path / "good.jpg"
+    Image.new("RGB", (800, 600), (30, 140, 200)).save(good)
+    document = _document(
+        blocks=(
+            DocumentBlock("heading", text="什么是高血压"),
+            DocumentBlock("image", image=DocumentImage(path=broken, alt_text="坏图")),
+            DocumentBlock("image", image=DocumentImage(path=good, alt_text="好图", width=800, height=600)),
+            DocumentBlock("paragraph", text=SENTENCES[1][0]),
+        )
+    )
+    result = render_video(document, narration, tmp_path / "out")
+    assert len(result.warnings) == 1 and "broken.png" in result.warnings[0]
+    _assert_playable_mp4(result, narration, 1080, 1920)
+    blue = np.asarray(_frame(result.mp4_path, (narration.cues[1].start + narration.cues[1].end) / 2))
+    assert ((np.abs(blue.astype(int) - (30, 140, 200)).max(axis=2)) < 25).sum() > 100_000  # the good picture is shown
+
+
+def test_missing_audio_is_a_clear_error(tmp_path):
+    from media_pipeline.video import VideoRenderError
+
+    missing = Narration(tmp_path / "nope.mp3", 5.0, ())
+    with pytest.raises(VideoRenderError, match="does not exist"):
+        render_video(_document(), missing, tmp_path)
