@@ -78,3 +78,8 @@ def share_link_for(article, audience_key: str = "", *, created_by=None) -> Share
     if link is None:
         link = ShareLink.objects.create(article=article, audience_key=audience_key, created_by=created_by)
     return link
+
+
+def public_share_url(article) -> str:
+    """The article's public share link URL (used for QR codes on posters and video end cards)."""
+    return share_link_for(article).public_url

@@ -224,7 +224,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
+}
+
+# Media pipeline: TTS engines in fallback order (edge-tts needs the internet; espeak-ng is offline).
+KEPU_TTS_ENGINES = env_list("KEPU_TTS_ENGINES", ["espeak"])
+KEPU_MEDIA_RENDER_ON_PUBLISH = env_bool("KEPU_MEDIA_RENDER_ON_PUBLISH", True)
 
 # Where the encyclopedia's source data lives (MedQuAD and ICD-10 CN).
 KEPU_DATA_DIR = Path(env_str("KEPU_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))

@@ -13,3 +13,5 @@ CELERY_BROKER_URL = "memory://"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 ALLOWED_HOSTS = ["*"]
+# Publishing in tests should not render media unless a test asks for it (media tests switch it on).
+KEPU_MEDIA_RENDER_ON_PUBLISH = False

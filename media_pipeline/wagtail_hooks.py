@@ -1,0 +1,37 @@
+"""Admin wiring: the media jobs menu entry and URLs, and a "Media" button on article pages."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+from cms.articles.models import Article
+from media_pipeline import admin_views
+
+
+@hooks.register("register_admin_urls")
+def media_admin_urls():
+    return [
+        path("media-jobs/", admin_views.jobs_index, name="media_pipeline_jobs"),
+        path("media-jobs/article/<int:article_id>/", admin_views.article_media, name="media_pipeline_article"),
+        path("media-jobs/<int:render_id>/retry/", admin_views.retry, name="media_pipeline_retry"),
+        path("media-jobs/<int:render_id>/cancel/", admin_views.cancel, name="media_pipeline_cancel"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def media_jobs_menu_item():
+    return MenuItem(_("Media jobs"), reverse("media_pipeline_jobs"), icon_name="media", order=450)
+
+
+class ArticleMediaButton(PageMenuItem):
+    label = _("Audio, video & share images")
+    icon_name = "media"
+    url_name = "media_pipeline_article"
+
+
+@hooks.register("register_page_header_buttons")
+def article_media_header_button(page, user, view_name, next_url=None):
+    if page.specific_class is Article and page.permissions_for_user(user).can_edit():
+        yield ArticleMediaButton(page=page, priority=20)
