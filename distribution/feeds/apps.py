@@ -6,3 +6,8 @@ class FeedsConfig(AppConfig):
     label = "feeds"
     verbose_name = "Feeds and partners"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

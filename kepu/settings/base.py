@@ -226,7 +226,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
+    "feeds-partner-retries": {"task": "feeds.send_due_partner_deliveries", "schedule": 60.0},
 }
+
+# Feeds: a WebSub hub to announce and ping (empty: no hub).
+KEPU_WEBSUB_HUB = env_str("KEPU_WEBSUB_HUB", "")
 
 # Media pipeline: TTS engines in fallback order (edge-tts needs the internet; espeak-ng is offline).
 KEPU_TTS_ENGINES = env_list("KEPU_TTS_ENGINES", ["espeak"])

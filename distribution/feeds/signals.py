@@ -1,0 +1,100 @@
+"""Reactions to Wagtail publishing: partner events for articles, WebSub pings for every feed they touch."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import pre_delete
+from wagtail.signals import page_published, page_unpublished
+
+from cms.articles.models import Article
+from cms.encyclopedia.models import EncyclopediaEntry
+
+from . import partners, websub
+from .scopes import scopes_for_article, scopes_for_encyclopedia_entry
+
+logger = logging.getLogger(__name__)
+
+
+class _PingBatch:
+    """The topics changed in one transaction, pinged once each when it commits (bulk imports touch
+    the same chapter feed thousands of times)."""
+
+    def __init__(self, hub: str):
+        self.hub = hub
+        self.topics: dict[str, None] = {}  # ordered set
+        self.flushed = False
+
+    def flush(self) -> None:
+        from .tasks import ping_websub_hub
+
+        self.flushed = True
+        for topic in self.topics:
+            ping_websub_hub.delay(self.hub, topic)
+
+
+def _batch_for_transaction(hub: str) -> _PingBatch:
+    connection = transaction.get_connection()
+    batch = getattr(connection, "_kepu_websub_batch", None)
+    # A batch belongs to the open transaction only while its callback is still registered
+    # (a rollback discards the callbacks, and with them the batch).
+    if (connection.in_atomic_block and batch is not None and batch.hub == hub and not batch.flushed
+            and any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)):
+        return batch
+    batch = _PingBatch(hub)
+    connection._kepu_websub_batch = batch
+    return batch
+
+
+def ping_feeds_of(page: Any) -> list[str]:
+    """Queue a WebSub ping (after commit) for every feed showing ``page``; returns the topics."""
+    hub = websub.hub_url()
+    if not hub:
+        return []
+    scopes = scopes_for_article(page) if isinstance(page, Article) else scopes_for_encyclopedia_entry(page)
+    topics = websub.topic_urls(scopes)
+    batch = _batch_for_transaction(hub)
+    fresh = not batch.topics
+    batch.topics.update(dict.fromkeys(topics))
+    if fresh:
+        transaction.on_commit(batch.flush)
+    return topics
+
+
+def article_published(sender: Any, instance: Article, revision: Any = None, alias: bool = False, **kwargs: Any) -> None:
+    if alias or instance.alias_of_id:  # aliases mirror another page, which has its own events
+        return
+    partners.record_article_published(instance, revision.pk if revision is not None else instance.live_revision_id)
+    ping_feeds_of(instance)
+
+
+def article_unpublished(sender: Any, instance: Article, **kwargs: Any) -> None:
+    if instance.alias_of_id:
+        return
+    partners.record_article_withdrawn(instance)
+    ping_feeds_of(instance)
+
+
+def article_deleted(sender: Any, instance: Article, **kwargs: Any) -> None:
+    """Deleting a live article in the admin does not unpublish it first: retract here."""
+    if instance.alias_of_id or not instance.pk:
+        return
+    partners.record_article_withdrawn(instance, deleting=True)
+    if instance.live:
+        ping_feeds_of(instance)
+
+
+def entry_changed(sender: Any, instance: EncyclopediaEntry, **kwargs: Any) -> None:
+    if kwargs.get("alias") or instance.alias_of_id:
+        return
+    ping_feeds_of(instance)
+
+
+def connect() -> None:
+    page_published.connect(article_published, sender=Article, dispatch_uid="feeds.article_published")
+    page_unpublished.connect(article_unpublished, sender=Article, dispatch_uid="feeds.article_unpublished")
+    pre_delete.connect(article_deleted, sender=Article, dispatch_uid="feeds.article_deleted")
+    page_published.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_published")
+    page_unpublished.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_unpublished")
