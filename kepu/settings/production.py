@@ -17,3 +17,5 @@ CACHES = {
         "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),  # noqa: F405
     }
 } if env_str("REDIS_URL") else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
+# Versioned static file names, so a deploy never leaves browsers with a stale stylesheet.
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

@@ -166,8 +166,9 @@ class LanguageLink:
     language: str
     label: str
     url: str
+    absolute_url: str  # for <link rel="alternate" hreflang>, which search engines want absolute
     html_lang: str
-    is_translation: bool  # False: no translation of this page, the link goes to that language's home
+    is_translation: bool  # False: no such version of this page, the link goes to that language's home
 
 
 def _home_pages() -> dict[str, Page]:
@@ -179,30 +180,33 @@ def _home_pages() -> dict[str, Page]:
 
 @register.simple_tag(takes_context=True)
 def language_links(context: template.Context) -> list[LanguageLink]:
-    """Links to this content in the other site languages: the translation if live, else that language's home."""
+    """Links to this content in the other site languages.
+
+    A Wagtail page links to its live translation, or to that language's home page when it has
+    none; Django's 404 page (which has ``request_path`` in its context) links to the homes too;
+    the search and doctor views, outside the page tree, link to themselves with ``?lang=``.
+    """
     current = content_language(context)
     request = context.get("request")
     page = context.get("page")
-    links = []
+    is_wagtail_page = isinstance(page, Page) and page.pk is not None
     translations = {}
-    if isinstance(page, Page) and page.pk:
+    if is_wagtail_page:
         translations = {
             normalise_language(other.locale.language_code): other
             for other in page.get_translations().live().select_related("locale")
         }
-    homes = None
+    links_to_homes = is_wagtail_page or "request_path" in context
+    homes = _home_pages() if links_to_homes and len(translations) < len(HTML_LANG) - 1 else {}
+    links = []
     for language in (CHINESE, ENGLISH):
         if language == current:
             continue
-        target = translations.get(language)
-        is_translation = target is not None
-        if target is None and isinstance(page, Page):
-            homes = homes if homes is not None else _home_pages()
-            target = homes.get(language)
+        target = translations.get(language) or homes.get(language)
         if target is not None:
             url = target.get_url(request=request)
-        elif request is not None:
-            # A view outside the page tree (search, doctor page): same view, other language.
+            is_translation = language in translations
+        elif request is not None and not links_to_homes:
             params = request.GET.copy()
             params["lang"] = language
             url = f"{request.path}?{params.urlencode()}"
@@ -210,7 +214,9 @@ def language_links(context: template.Context) -> list[LanguageLink]:
         else:
             continue
         if url:
-            links.append(LanguageLink(language, LANGUAGE_LABELS[language], url, HTML_LANG[language], is_translation))
+            absolute_url = request.build_absolute_uri(url) if request is not None else url
+            links.append(LanguageLink(
+                language, LANGUAGE_LABELS[language], url, absolute_url, HTML_LANG[language], is_translation))
     return links
 
 
