@@ -18,6 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.moderation.panels import CheckResultsPanel
 from cms.search.segmentation import segment_for_index
 
 from .blocks import ARTICLE_BODY_BLOCKS
@@ -98,6 +99,7 @@ class Article(Page):
             [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries"), FieldPanel("last_reviewed")],
             heading=_("About this article"),
         ),
+        CheckResultsPanel(),
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("doctor", permission="articles.change_article"),

@@ -9,7 +9,6 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import (
     Collection,
-    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
     Locale,
@@ -131,13 +130,11 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
 @transaction.atomic
 def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> Workflow:
     """Every article and encyclopedia edit goes through Editors before it is published."""
+    from cms.moderation.setup import install_review_task
+
     workflow, _ = Workflow.objects.get_or_create(name=MEDICAL_REVIEW, defaults={"active": True})
-    task = GroupApprovalTask.objects.filter(name="Editor approval").first()
-    if task is None:
-        task = GroupApprovalTask.objects.create(name="Editor approval")
-        task.groups.set([editors])
-    if not workflow.workflow_tasks.filter(task=task).exists():
-        workflow.workflow_tasks.create(task=task, sort_order=workflow.workflow_tasks.count())
+    # Health-checked approval by Editors (replaces a plain GroupApprovalTask from earlier set-ups).
+    install_review_task(workflow, editors)
     for language in tree:
         for key in ("articles", "encyclopedia"):
             WorkflowPage.objects.update_or_create(page=tree[language][key], defaults={"workflow": workflow})

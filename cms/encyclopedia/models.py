@@ -12,6 +12,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
+from cms.moderation.panels import CheckResultsPanel
 from cms.search.segmentation import segment_for_index
 
 from .blocks import entry_section_blocks
@@ -41,7 +42,8 @@ class ICD10Chapter(models.Model):
 class ICD10Category(models.Model):
     """A three-character ICD-10 category with its Chinese name, e.g. 'I10 特发性（原发性）高血压'."""
 
-    code = models.CharField(max_length=3, unique=True)
+    # Three characters, plus "+" (dagger) or "*" (asterisk) for dual-classification codes.
+    code = models.CharField(max_length=5, unique=True)
     name_zh = models.CharField(max_length=200)
     chapter = models.ForeignKey(ICD10Chapter, on_delete=models.PROTECT, related_name="chapter_categories")
     block = models.ForeignKey(
@@ -127,6 +129,7 @@ class EncyclopediaEntry(Page):
             [FieldPanel("source_name"), FieldPanel("source_url"), FieldPanel("licence"), FieldPanel("last_reviewed")],
             heading=_("Source and review"),
         ),
+        CheckResultsPanel(),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("source_id")]
 

@@ -228,6 +228,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
     "feeds-partner-retries": {"task": "feeds.send_due_partner_deliveries", "schedule": 60.0},
+    "publish-scheduled-pages": {"task": "cms.moderation.tasks.publish_scheduled_pages", "schedule": 60.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).

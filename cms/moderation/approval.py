@@ -1,0 +1,153 @@
+"""The rules an approval must satisfy, applied by :class:`HealthCheckedApprovalTask`.
+
+Kept out of the model so the same rules serve Wagtail's workflow action
+views, the editor's inline workflow actions and the override page.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.models import Page, TaskState
+
+from .documents import is_checkable
+from .models import ApprovalOverride, RevisionCheckReport
+from .reports import check_revision
+
+OVERRIDE_LOG_ACTION = "kepu_moderation.override_approval"
+
+
+class SelfApprovalRefused(PermissionDenied):
+    """Four eyes: the author of a page never approves it, whatever groups they belong to."""
+
+
+def author_ids(page: Page) -> set[int]:
+    """The page owner, the account of the article's doctor, and whoever submitted the current review."""
+    page = page.specific
+    ids = {page.owner_id}
+    doctor = getattr(page, "doctor", None)
+    if doctor is not None:
+        ids.add(doctor.user_id)
+    workflow_state = page.current_workflow_state
+    if workflow_state is not None:
+        ids.add(workflow_state.requested_by_id)
+    ids.discard(None)
+    return ids
+
+
+def is_author(page: Page, user: AbstractBaseUser) -> bool:
+    return user.pk in author_ids(page)
+
+
+def review_revision(page: Page) -> RevisionCheckReport | None:
+    """The report of the revision approval would publish (the latest), run now if the worker has not yet.
+
+    Wagtail's workflow publishes the page's *latest* revision when it
+    finishes, so that is the one the gate judges, not the submitted one.
+    """
+    if not is_checkable(page):
+        return None
+    revision = page.get_latest_revision()
+    return check_revision(revision) if revision is not None else None
+
+
+def override_url(task_state: TaskState) -> str:
+    return reverse("moderation_approval_override", args=[task_state.pk])
+
+
+@transaction.atomic
+def approve(task_state: TaskState, user, *, comment: str = "", override_reason: str = "") -> str | None:
+    """Approve ``task_state`` or refuse.
+
+    Returns ``None`` when approved, or the URL of the override page when the
+    latest revision has error findings and no reason was given (nothing is
+    changed then). Raises :class:`SelfApprovalRefused` for the author.
+    """
+    page = task_state.workflow_state.content_object.specific
+    if is_author(page, user):
+        raise SelfApprovalRefused(_("You cannot approve your own submission; another editor must review it."))
+    report = review_revision(page)
+    reason = (override_reason or "").strip()
+    if report is not None and report.error_count:
+        if not reason:
+            return override_url(task_state)
+        record_override(page, task_state, report, user, reason)
+    task_state.approve(user=user, comment=comment)
+    return None
+
+
+def record_override(page: Page, task_state: TaskState, report: RevisionCheckReport, user, reason: str) -> ApprovalOverride:
+    errors = report.error_findings()
+    override = ApprovalOverride.objects.create(
+        page=page, revision=report.revision, task_state=task_state, user=user, page_title=page.title[:255],
+        reason=reason, error_findings=errors, ruleset_fingerprint=report.ruleset_fingerprint,
+    )
+    log(
+        instance=page,
+        action=OVERRIDE_LOG_ACTION,
+        user=user,
+        revision=report.revision,
+        data={
+            "override_id": override.pk,
+            "reason": reason,
+            "error_count": len(errors),
+            "rules": sorted({finding.get("rule_id") or finding["check"] for finding in errors}),
+            "ruleset_fingerprint": report.ruleset_fingerprint,
+        },
+    )
+    return override
+
+
+@transaction.atomic
+def request_changes(task_state: TaskState, user, *, comment: str) -> None:
+    """Send the page back to its author with ``comment``; a rejection without one is refused."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise PermissionDenied(_("Requesting changes needs a comment for the author."))
+    task_state.reject(user=user, comment=comment)
+
+
+def is_reviewer(user: AbstractBaseUser) -> bool:
+    """Superusers and members of a group that approves a health-checked review task."""
+    from .models import HealthCheckedApprovalTask
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return HealthCheckedApprovalTask.objects.filter(active=True, groups__in=user.groups.all()).exists()
+
+
+def is_health_reviewed(page: Page) -> bool:
+    """Whether ``page`` is governed by an active workflow with a health-checked review task."""
+    from .models import HealthCheckedApprovalTask
+
+    workflow = page.get_workflow()
+    if workflow is None:
+        return False
+    return HealthCheckedApprovalTask.objects.filter(workflow_tasks__workflow=workflow, active=True).exists()
+
+
+def direct_publish_refusal(page: Page, user: AbstractBaseUser) -> str | None:
+    """Why ``user`` may not publish ``page`` without review, or ``None`` when publishing equals an approval.
+
+    Editors have Wagtail's publish permission, which would let them skip the
+    workflow. Publishing directly is allowed only when it is exactly what an
+    approval would be: someone other than the author publishes a revision
+    whose checks found no errors. Anything else has to go through review.
+    """
+    if not is_health_reviewed(page):
+        return None
+    if is_author(page, user):
+        return _("You cannot publish your own writing directly; submit it for review so another editor approves it.")
+    report = review_revision(page)
+    if report is not None and report.error_count:
+        return _(
+            "The automated checks found errors in this revision; submit it for review, where an editor can approve "
+            "it with a written reason."
+        )
+    return None

@@ -1,0 +1,246 @@
+"""Moderation records: editable claim rules, check reports per revision, approval overrides, and the review task.
+
+The pure checks live in :mod:`cms.moderation.checks`; this module only stores
+their inputs (rules) and outputs (reports) and wires them into Wagtail's
+workflow through :class:`HealthCheckedApprovalTask`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import AbstractGroupApprovalTask, TaskState
+
+from .checks import CLAIM_CATEGORIES, CheckReport, ClaimRuleError
+from .checks import ClaimRule as ClaimRuleDefinition
+from .checks.findings import SEVERITIES
+
+SEVERITY_CHOICES = [(severity, severity) for severity in SEVERITIES]
+VERDICT_CHOICES = [("pass", _("Pass")), ("warnings", _("Warnings")), ("errors", _("Errors"))]
+RULE_LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English"))]
+CATEGORY_CHOICES = [(category, category.replace("_", " ")) for category in CLAIM_CATEGORIES]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ClaimRule(models.Model):
+    """One health-advertising claim rule, editable by Editors; the database copy of ``rules/claim_rules.json``.
+
+    Patterns, terms and exceptions are stored one per line so editors can
+    change them in a plain text box; :meth:`clean` compiles the rule with the
+    same code the checks use, so a broken regex never reaches a check run.
+    """
+
+    rule_id = models.CharField(_("rule id"), max_length=100, unique=True, help_text=_("e.g. zh.efficacy.cure"))
+    category = models.CharField(_("category"), max_length=40, choices=CATEGORY_CHOICES)
+    language = models.CharField(_("language"), max_length=2, choices=RULE_LANGUAGE_CHOICES)
+    severity = models.CharField(_("severity"), max_length=10, choices=SEVERITY_CHOICES, default="warning")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    negatable = models.BooleanField(
+        _("negatable"), default=True,
+        help_text=_("Ignore the claim when the sentence denies it (没有任何药物能根治, there is no miracle cure)."),
+    )
+    patterns = models.TextField(_("patterns"), blank=True, help_text=_("Regular expressions, one per line."))
+    terms = models.TextField(_("terms"), blank=True, help_text=_("Literal words or phrases, one per line."))
+    exceptions = models.TextField(
+        _("exceptions"), blank=True,
+        help_text=_("Regular expressions, one per line; a claim inside one of their matches is not flagged (第一次服药)."),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
+    explanation_zh = models.TextField(_("explanation (Chinese)"))
+    explanation_en = models.TextField(_("explanation (English)"))
+    suggestion_zh = models.TextField(_("suggestion (Chinese)"), blank=True)
+    suggestion_en = models.TextField(_("suggestion (English)"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["language", "category", "rule_id"]
+        verbose_name = _("claim rule")
+        verbose_name_plural = _("claim rules")
+
+    def __str__(self) -> str:
+        return self.rule_id
+
+    def to_record(self) -> dict[str, Any]:
+        """The record :meth:`ClaimRuleSet.from_records` reads."""
+        return {
+            "id": self.rule_id,
+            "category": self.category,
+            "language": self.language,
+            "severity": self.severity,
+            "legal_basis": self.legal_basis,
+            "legal_basis_en": self.legal_basis_en,
+            "explanation_zh": self.explanation_zh,
+            "explanation_en": self.explanation_en,
+            "suggestion_zh": self.suggestion_zh,
+            "suggestion_en": self.suggestion_en,
+            "patterns": _lines(self.patterns),
+            "terms": _lines(self.terms),
+            "exceptions": _lines(self.exceptions),
+            "negatable": self.negatable,
+            "enabled": self.enabled,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ClaimRule:
+        return cls(
+            rule_id=record["id"],
+            category=record["category"],
+            language=record["language"],
+            severity=record["severity"],
+            legal_basis=record["legal_basis"],
+            legal_basis_en=record.get("legal_basis_en", ""),
+            explanation_zh=record["explanation_zh"],
+            explanation_en=record["explanation_en"],
+            suggestion_zh=record.get("suggestion_zh", ""),
+            suggestion_en=record.get("suggestion_en", ""),
+            patterns="\n".join(record.get("patterns") or ()),
+            terms="\n".join(record.get("terms") or ()),
+            exceptions="\n".join(record.get("exceptions") or ()),
+            negatable=record.get("negatable", True),
+            enabled=record.get("enabled", True),
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            ClaimRuleDefinition.from_record(self.to_record())
+        except ClaimRuleError as error:
+            field = next((name for name in ("patterns", "terms", "exceptions") if f"'{name}'" in str(error)), None)
+            raise ValidationError({field: str(error)} if field else str(error)) from error
+
+
+class RevisionCheckReport(models.Model):
+    """The automated check report of one revision under one set of rules and settings.
+
+    A revision can have several reports when the rules change between its
+    submission and its approval; ``fingerprint`` (rules + settings) tells them
+    apart and keeps re-runs idempotent.
+    """
+
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", verbose_name=_("revision"), on_delete=models.CASCADE, related_name="check_reports"
+    )
+    verdict = models.CharField(_("verdict"), max_length=10, choices=VERDICT_CHOICES)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    info_count = models.PositiveIntegerField(_("notes"), default=0)
+    report = models.JSONField(_("report"))
+    ruleset_fingerprint = models.CharField(_("claim rules fingerprint"), max_length=32, blank=True)
+    fingerprint = models.CharField(_("rules and settings fingerprint"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "fingerprint"], name="moderation_one_report_per_revision_and_rules"),
+        ]
+        verbose_name = _("check report")
+        verbose_name_plural = _("check reports")
+
+    def __str__(self) -> str:
+        return f"revision {self.revision_id}: {self.verdict}"
+
+    def as_report(self) -> CheckReport:
+        return CheckReport.from_dict(self.report)
+
+    def error_findings(self) -> list[dict[str, Any]]:
+        return [finding for finding in self.report.get("findings", []) if finding.get("severity") == "error"]
+
+
+class ApprovalOverride(models.Model):
+    """An editor approved a revision although the automated checks reported errors, and said why."""
+
+    page = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("page"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", verbose_name=_("revision"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task_state = models.ForeignKey(
+        "wagtailcore.TaskState", verbose_name=_("task state"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    page_title = models.CharField(_("page title"), max_length=255)  # kept when the page is deleted
+    reason = models.TextField(_("reason"))
+    error_findings = models.JSONField(_("overridden error findings"))
+    ruleset_fingerprint = models.CharField(_("claim rules fingerprint"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("approval override")
+        verbose_name_plural = _("approval overrides")
+
+    def __str__(self) -> str:
+        return f"{self.page_title} ({self.created_at:%Y-%m-%d})"
+
+
+class HealthCheckedApprovalTask(AbstractGroupApprovalTask):
+    """Group approval that runs the health-content checks and refuses unsafe approvals.
+
+    * The checks run when the task starts (each submission or resubmission).
+    * Nobody approves their own article, not even an editor or superuser.
+    * A revision with error findings is approved only with an override reason,
+      which is stored as :class:`ApprovalOverride` and in the page's audit log.
+    * Requesting changes needs a comment, which the author sees in the editor
+      and in the rejection e-mail.
+    """
+
+    class Meta:
+        verbose_name = _("Health-checked group approval task")
+        verbose_name_plural = _("Health-checked group approval tasks")
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the chosen groups approve, after the automated health-content checks have run")
+
+    def start(self, workflow_state, user=None):
+        task_state = super().start(workflow_state, user=user)
+        from .tasks import schedule_revision_checks
+
+        schedule_revision_checks(task_state.revision_id)
+        return task_state
+
+    def get_actions(self, obj, user):
+        from .approval import is_author, review_revision
+
+        if not (user.is_superuser or self._user_in_groups(user)):
+            return []
+        actions = [("reject", _("Request changes"), True)]
+        if is_author(obj, user):
+            return actions
+        report = review_revision(obj)
+        if report is not None and report.error_count:
+            return actions + [("approve", _("Approve despite check errors (reason required)"), True)]
+        return actions + [("approve", _("Approve"), False), ("approve", _("Approve with comment"), True)]
+
+    def get_form_for_action(self, action):
+        from .forms import ApprovalForm, RequestChangesForm
+
+        if action == "approve":
+            return ApprovalForm
+        if action == "reject":
+            return RequestChangesForm
+        return super().get_form_for_action(action)
+
+    def on_action(self, task_state: TaskState, user, action_name: str, **kwargs):
+        """Approve or reject; returns a URL when approval needs an override reason first (see ``approval``)."""
+        from .approval import approve, request_changes
+
+        if action_name == "approve":
+            return approve(task_state, user, comment=kwargs.get("comment", ""),
+                           override_reason=kwargs.get("override_reason", ""))
+        if action_name == "reject":
+            return request_changes(task_state, user, comment=kwargs.get("comment", ""))
+        raise PermissionDenied(f"unknown workflow action {action_name!r}")

@@ -1,0 +1,44 @@
+"""Celery tasks of the moderation workflow; thin wrappers around plain functions.
+
+Beat schedule entry for scheduled publishing (add to ``CELERY_BEAT_SCHEDULE``)::
+
+    "publish-scheduled-pages": {"task": "cms.moderation.tasks.publish_scheduled_pages", "schedule": 60.0}
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.core.management import call_command
+from django.db import transaction
+from wagtail.models import Revision
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cms.moderation.tasks.check_revision", ignore_result=True)
+def check_revision_task(revision_id: int) -> None:
+    from .documents import NotCheckable
+    from .reports import check_revision
+
+    revision = Revision.objects.filter(pk=revision_id).first()
+    if revision is None:  # deleted with its page before the worker got to it
+        logger.info("revision %s no longer exists; nothing to check", revision_id)
+        return
+    try:
+        check_revision(revision)
+    except NotCheckable as error:  # the workflow was attached to a page type without checkable text
+        logger.info("revision %s not checked: %s", revision_id, error)
+
+
+def schedule_revision_checks(revision_id: int | None) -> None:
+    """Queue the checks once the revision is committed, so the worker can read it."""
+    if revision_id is not None:
+        transaction.on_commit(lambda: check_revision_task.delay(revision_id))
+
+
+@shared_task(name="cms.moderation.tasks.publish_scheduled_pages", ignore_result=True)
+def publish_scheduled_pages() -> None:
+    """Publish approved revisions whose go-live time has come, and unpublish expired pages."""
+    call_command("publish_scheduled")
