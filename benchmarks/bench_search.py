@@ -23,7 +23,7 @@ from pathlib import Path
 from benchmark_database import ROOT, migrate, postgres_url_if_reachable, setup_django, use_sqlite
 
 QUERIES = [
-    "血压", "高血压", "糖尿病", "痛风", "心肌梗死", "肺炎", "乳腺癌", "哮喘", "贫血", "骨质疏松",
+    "血压", "高血压", "糖尿病", "痛风", "心肌梗死", "肺炎", "乳房恶性肿瘤", "哮喘", "贫血", "骨质疏松",
     "Gouty arthritis", "heart attack", "high blood pressure", "diabetes", "asthma in children",
     "kidney stones", "breast cancer treatment", "flu", "migraine", "stroke rehabilitation",
 ]
