@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import public_views
 
 app_name = "campaigns"
-urlpatterns: list = []
+urlpatterns = [
+    path("unsubscribe/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
+    path("reminders/<uuid:public_id>/", public_views.reminder, name="reminder"),
+]

@@ -229,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
     "feeds-partner-retries": {"task": "feeds.send_due_partner_deliveries", "schedule": 60.0},
     "publish-scheduled-pages": {"task": "cms.moderation.tasks.publish_scheduled_pages", "schedule": 60.0},
+    "distribution-deliver-due": {"task": "distribution.campaigns.tasks.deliver_due_deliveries", "schedule": 60.0},
+    "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).

@@ -1,0 +1,252 @@
+"""Turning campaigns and follow-up plans into ledger rows.
+
+Rows are written in chunks straight from a values() iterator, so memory stays
+flat whatever the group size, and with ``ignore_conflicts`` so starting the
+same campaign twice (or two beat ticks racing) adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from cms.articles.models import Article
+from distribution.patients.models import ContactPoint, patients_of_groups
+
+from .configuration import distribution_settings
+from .message_content import article_for_language, newest_article_tagged
+from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpStep, next_allowed_moment
+
+__all__ = [
+    "CampaignError",
+    "start_campaign",
+    "start_scheduled_campaigns",
+    "dispatch_followups",
+    "campaign_statistics",
+    "read_count_for",
+]
+
+logger = logging.getLogger(__name__)
+CHUNK = 2000
+
+
+class CampaignError(ValueError):
+    """The campaign cannot be started as it is."""
+
+
+def _zone(name: str, cache: dict[str, zoneinfo.ZoneInfo]) -> zoneinfo.ZoneInfo:
+    if name not in cache:
+        try:
+            cache[name] = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            cache[name] = zoneinfo.ZoneInfo("Asia/Shanghai")
+    return cache[name]
+
+
+def _contact_state(consent_at, unsubscribed_at, inactive_at) -> str:
+    if unsubscribed_at is not None:
+        return "unsubscribed"
+    if consent_at is None:
+        return "no consent"
+    if inactive_at is not None:
+        return "contact inactive"
+    return ""
+
+
+def _chunks(rows: Iterator[Delivery]) -> Iterator[list[Delivery]]:
+    chunk: list[Delivery] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def validate_campaign(campaign: Campaign) -> None:
+    if not Article.objects.live().filter(pk=campaign.article_id).exists():
+        raise CampaignError("the article is not published (approved); publish it before sending")
+    if not campaign.channels:
+        raise CampaignError("choose at least one channel")
+    if not campaign.groups.exists():
+        raise CampaignError("choose at least one patient group")
+    if campaign.state in (Campaign.COMPLETED, Campaign.CANCELLED):
+        raise CampaignError(f"the campaign is {campaign.get_state_display().lower()}")
+
+
+def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
+    """Write one ledger row per (patient, channel) of the campaign; returns the rows added.
+
+    Group rules are evaluated now. A doctor's campaign reaches only that
+    doctor's patients whatever the groups say. Each row is due at the
+    scheduled time or, when that falls in the patient's quiet hours, at
+    their end in the patient's time zone.
+    """
+    now = now or timezone.now()
+    validate_campaign(campaign)
+    start_at = max(now, campaign.scheduled_at or now)
+    patients = patients_of_groups(campaign.groups.all())
+    if campaign.doctor_id is not None:
+        patients = patients.filter(doctor_id=campaign.doctor_id)
+    article = Article.objects.get(pk=campaign.article_id)
+    articles_by_language: dict[str, Article] = {}
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    quiet = campaign.quiet_hours
+    contacts = (
+        ContactPoint.objects.filter(patient__in=patients.values("pk"), channel__in=campaign.channels)
+        .values_list("pk", "patient_id", "channel", "consent_at", "unsubscribed_at", "inactive_at",
+                     "patient__preferred_language", "patient__time_zone")
+        .order_by("pk")
+    )
+
+    def rows() -> Iterator[Delivery]:
+        for contact_id, patient_id, channel, consent_at, unsubscribed_at, inactive_at, language, zone_name in contacts.iterator(chunk_size=CHUNK):
+            if language not in articles_by_language:
+                articles_by_language[language] = article_for_language(article, language)
+            skip = _contact_state(consent_at, unsubscribed_at, inactive_at)
+            yield Delivery(
+                step_key=campaign.step_key, campaign_id=campaign.pk, patient_id=patient_id, contact_id=contact_id,
+                channel=channel, language=language, article_id=articles_by_language[language].pk,
+                state=DeliveryState.SKIPPED if skip else DeliveryState.PENDING, reason=skip,
+                next_attempt_at=next_allowed_moment(start_at, _zone(zone_name, zones), quiet),
+            )
+
+    existing = Delivery.objects.filter(step_key=campaign.step_key)
+    with transaction.atomic():
+        before = existing.count()
+        Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.SENDING, started_at=now, state_reason="")
+        for chunk in _chunks(rows()):
+            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+        added = existing.count() - before
+    campaign.refresh_from_db()
+    logger.info("campaign %s: %s delivery row(s) written", campaign.pk, added)
+    return added
+
+
+def start_scheduled_campaigns(*, now: datetime | None = None) -> list[int]:
+    """Start every scheduled campaign whose time has come; returns their ids."""
+    now = now or timezone.now()
+    started = []
+    for campaign in Campaign.objects.filter(state=Campaign.SCHEDULED, scheduled_at__lte=now):
+        try:
+            start_campaign(campaign, now=now)
+            started.append(campaign.pk)
+        except CampaignError as exc:
+            Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.PAUSED, state_reason=str(exc)[:300])
+            logger.warning("campaign %s not started: %s", campaign.pk, exc)
+    return started
+
+
+def _occurrence_moment(day: date, step: FollowUpStep, zone: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, step.send_time, tzinfo=zone)
+
+
+def dispatch_followups(*, now: datetime | None = None) -> int:
+    """Write ledger rows for every follow-up step occurrence that is due; returns rows added.
+
+    An occurrence is due when its local send time has passed. Occurrences from
+    before the plan was attached are never sent, and ones more than
+    ``followup_max_lateness_s`` late (the scheduler was down) are recorded as
+    skipped rather than sent out of context.
+    """
+    now = now or timezone.now()
+    config = distribution_settings()
+    lateness = timedelta(seconds=config.followup_max_lateness_s)
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    added = 0
+    enrolments = (
+        FollowUpEnrolment.objects.filter(active=True)
+        .select_related("plan", "patient")
+        .prefetch_related("plan__steps", "patient__contacts")
+    )
+    for enrolment in enrolments.iterator(chunk_size=500):
+        patient = enrolment.patient
+        zone = _zone(patient.time_zone, zones)
+        contacts = [c for c in patient.contacts.all() if c.channel in enrolment.plan.channels]
+        if not contacts:
+            continue
+        rows = []
+        for step in enrolment.plan.steps.all():
+            for offset in step.days():
+                day = enrolment.starts_on + timedelta(days=offset)
+                due_at = _occurrence_moment(day, step, zone)
+                if due_at > now:
+                    break
+                if due_at < enrolment.attached_at - timedelta(minutes=5):
+                    continue
+                quiet = enrolment.plan.quiet_hours if step.respect_quiet_hours else None
+                send_at = next_allowed_moment(due_at, zone, quiet)
+                too_late = now - send_at > lateness
+                article_id = None
+                skip = "too late: the scheduler missed this step" if too_late else ""
+                if step.kind == FollowUpStep.ARTICLE and not skip:
+                    article = _followup_article(step, patient)
+                    if article is None:
+                        skip = "no published article for this step"
+                    else:
+                        article_id = article.pk
+                for contact in contacts:
+                    state_reason = skip or contact.skip_reason()
+                    rows.append(Delivery(
+                        step_key=enrolment.step_key(step, day), enrolment=enrolment, step=step, patient=patient,
+                        contact=contact, channel=contact.channel, language=patient.preferred_language,
+                        article_id=article_id,
+                        state=DeliveryState.SKIPPED if state_reason else DeliveryState.PENDING,
+                        reason=state_reason, next_attempt_at=send_at,
+                    ))
+        if rows:
+            keys = {row.step_key for row in rows}
+            before = Delivery.objects.filter(step_key__in=keys, patient=patient).count()
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            added += Delivery.objects.filter(step_key__in=keys, patient=patient).count() - before
+    return added
+
+
+def _followup_article(step: FollowUpStep, patient) -> Article | None:
+    if step.article_id and step.article.live:
+        return article_for_language(step.article.specific, patient.preferred_language)
+    if step.article_tag:
+        return newest_article_tagged(step.article_tag, patient.preferred_language, patient.doctor_id)
+    return None
+
+
+def read_count_for(audience_key: str) -> int:
+    """Reads of the links sent to ``audience_key``; 0 until the sharing app records reads.
+
+    The sharing app may provide ``distribution.sharing.analytics.read_count_for``;
+    when it does, its figure is used.
+    """
+    try:
+        from distribution.sharing import analytics  # type: ignore[attr-defined]
+    except ImportError:
+        return 0
+    counter = getattr(analytics, "read_count_for", None)
+    return int(counter(audience_key)) if counter else 0
+
+
+def campaign_statistics(campaign: Campaign) -> dict[str, int]:
+    """Per-campaign figures for the admin and the ``send_campaign`` command."""
+    counts = dict(
+        Delivery.objects.filter(campaign=campaign).values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    unsubscribed = Delivery.objects.filter(
+        campaign=campaign, state=DeliveryState.SKIPPED, reason="unsubscribed"
+    ).count()
+    return {
+        "total": sum(counts.values()),
+        "pending": counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
+        "sent": counts.get(DeliveryState.SENT, 0) + counts.get(DeliveryState.DELIVERED, 0),
+        "delivered": counts.get(DeliveryState.DELIVERED, 0),
+        "failed": counts.get(DeliveryState.RETRYING, 0) + counts.get(DeliveryState.DEAD, 0),
+        "dead": counts.get(DeliveryState.DEAD, 0),
+        "skipped": counts.get(DeliveryState.SKIPPED, 0),
+        "unsubscribed": unsubscribed,
+        "read": read_count_for(campaign.audience_key),
+    }

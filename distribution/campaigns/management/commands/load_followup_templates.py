@@ -1,0 +1,13 @@
+"""``manage.py load_followup_templates``: install or update the studio's follow-up plan templates."""
+
+from django.core.management.base import BaseCommand
+
+from distribution.campaigns.followup_templates import load_followup_templates
+
+
+class Command(BaseCommand):
+    help = "Install or update the follow-up plan templates (hypertension, type 2 diabetes, post-operative care)."
+
+    def handle(self, *args, **options):
+        for plan in load_followup_templates():
+            self.stdout.write(f"{plan.slug}: {plan.steps.count()} step(s)")

@@ -1,0 +1,93 @@
+"""What a delivery says: the article (in the patient's language) or the reminder, and its link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from wagtail.models import Locale
+
+from cms.articles.models import Article
+from distribution.sharing.models import share_link_for
+
+from .models import Delivery, FollowUpStep
+
+__all__ = ["MessageContent", "ContentUnavailable", "ContentResolver", "article_for_language"]
+
+
+class ContentUnavailable(Exception):
+    """The content can no longer be sent (article unpublished or deleted); the delivery dies."""
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    title: str
+    summary: str
+    url: str
+    language: str
+
+
+def article_for_language(article: Article, language: str) -> Article:
+    """The live translation of ``article`` in ``language``, or the article itself."""
+    if article.locale.language_code == language:
+        return article
+    locale = Locale.objects.filter(language_code=language).first()
+    translation = article.get_translation_or_none(locale) if locale else None
+    if translation is not None and translation.live:
+        return translation.specific
+    return article
+
+
+def newest_article_tagged(tag: str, language: str, doctor_id: int | None) -> Article | None:
+    articles = Article.objects.live().filter(tags__name=tag).order_by("-first_published_at", "-pk")
+    if doctor_id is not None:
+        own = articles.filter(doctor_id=doctor_id).first()
+        if own is not None:
+            return article_for_language(own, language)
+    article = articles.first()
+    return article_for_language(article, language) if article else None
+
+
+def reminder_url(step: FollowUpStep, language: str) -> str:
+    path = reverse("campaigns:reminder", kwargs={"public_id": step.public_id})
+    return f"{settings.KEPU_PUBLIC_BASE_URL.rstrip('/')}{path}?lang={language}"
+
+
+class ContentResolver:
+    """Builds each message's content once per (article or step, language) and batch."""
+
+    def __init__(self) -> None:
+        self._articles: dict[tuple[int, str], MessageContent] = {}
+        self._reminders: dict[tuple[int, str], MessageContent] = {}
+
+    def content_for(self, delivery: Delivery) -> MessageContent:
+        step = delivery.step
+        if delivery.article_id is not None:
+            audience = delivery.campaign.audience_key if delivery.campaign_id else step.plan.audience_key
+            return self._article(delivery.article_id, audience, delivery.language)
+        if step is None:
+            raise ContentUnavailable("the campaign's article was deleted")
+        if step.kind == FollowUpStep.ARTICLE:
+            raise ContentUnavailable("no published article for this follow-up step")
+        key = (step.pk, delivery.language)
+        if key not in self._reminders:
+            self._reminders[key] = MessageContent(
+                title=step.title_for(delivery.language),
+                summary=step.text_for(delivery.language),
+                url=reminder_url(step, delivery.language),
+                language=delivery.language,
+            )
+        return self._reminders[key]
+
+    def _article(self, article_id: int, audience_key: str, language: str) -> MessageContent:
+        key = (article_id, audience_key)
+        if key not in self._articles:
+            article = Article.objects.live().filter(pk=article_id).first()
+            if article is None:
+                raise ContentUnavailable("the article is no longer published")
+            link = share_link_for(article, audience_key)
+            self._articles[key] = MessageContent(
+                title=article.title, summary=article.summary, url=link.public_url, language=article.locale.language_code
+            )
+        return self._articles[key]

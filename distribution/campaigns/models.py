@@ -1,0 +1,359 @@
+"""Campaigns, follow-up plans and the delivery ledger.
+
+Every message to a patient is a ``Delivery`` row written *before* anything
+is sent, unique per (step, patient, channel): the database, not the worker,
+guarantees that a campaign step reaches each contact at most once, and the
+row's state records what happened to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+
+from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
+
+
+class DoctorScopedQuerySet(models.QuerySet):
+    """Rows a user may see in the admin: a doctor's own (through ``doctor_path``), everything for editors."""
+
+    doctor_path = "doctor"
+    shared_when_doctor_is_null = False
+
+    def visible_to(self, user):
+        if can_see_all_patients(user):
+            return self
+        profile = doctor_profile_of(user)
+        if profile is None:
+            return self.none()
+        condition = models.Q(**{self.doctor_path: profile})
+        if self.shared_when_doctor_is_null:
+            condition |= models.Q(**{f"{self.doctor_path}__isnull": True})
+        return self.filter(condition)
+
+
+class CampaignQuerySet(DoctorScopedQuerySet):
+    pass
+
+
+class FollowUpPlanQuerySet(DoctorScopedQuerySet):
+    shared_when_doctor_is_null = True  # the studio's templates
+
+
+class EnrolmentQuerySet(DoctorScopedQuerySet):
+    doctor_path = "patient__doctor"
+
+
+class DeliveryQuerySet(DoctorScopedQuerySet):
+    doctor_path = "patient__doctor"
+
+CHANNEL_KEYS = [kind for kind, _label in CHANNEL_CHOICES]
+
+
+def validate_channel_list(value) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Choose at least one channel."))
+    unknown = [item for item in value if item not in CHANNEL_KEYS]
+    if unknown:
+        raise ValidationError(_("Unknown channel(s): %s") % ", ".join(map(str, unknown)))
+
+
+class QuietHours(models.Model):
+    """Abstract: a nightly window (in the patient's own time zone) in which nothing is sent."""
+
+    quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True, default=time(21, 0),
+                                   help_text=_("Local time of the patient; empty start or end disables quiet hours."))
+    quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True, default=time(8, 0))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def quiet_hours(self) -> tuple[time, time] | None:
+        if self.quiet_start is None or self.quiet_end is None or self.quiet_start == self.quiet_end:
+            return None
+        return (self.quiet_start, self.quiet_end)
+
+
+class Campaign(QuietHours):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    STATE_CHOICES = [
+        (DRAFT, _("Draft")), (SCHEDULED, _("Scheduled")), (SENDING, _("Sending")),
+        (COMPLETED, _("Completed")), (PAUSED, _("Paused")), (CANCELLED, _("Cancelled")),
+    ]
+
+    name = models.CharField(_("name"), max_length=150)
+    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="campaigns")
+    article = models.ForeignKey("articles.Article", verbose_name=_("article"), on_delete=models.PROTECT,
+                                related_name="campaigns",
+                                help_text=_("A published article; each patient gets its translation in their language when there is one."))
+    groups = models.ManyToManyField("patients.PatientGroup", verbose_name=_("patient groups"), related_name="campaigns")
+    channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
+                                help_text=_("Any of: wechat, sms, email, webhook."))
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True, help_text=_("Empty: as soon as it is started."))
+    state = models.CharField(_("state"), max_length=12, choices=STATE_CHOICES, default=DRAFT)
+    state_reason = models.CharField(_("state reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+    base_form_class = DoctorScopedForm
+    panels = [
+        FieldPanel("name"), FieldPanel("doctor"), FieldPanel("article"), FieldPanel("groups"),
+        FieldPanel("channels"), FieldPanel("scheduled_at"),
+        MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
+    ]
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def step_key(self) -> str:
+        return f"campaign:{self.pk}"
+
+    @property
+    def audience_key(self) -> str:
+        return f"campaign:{self.pk}"
+
+
+class FollowUpPlan(ClusterableModel, QuietHours):
+    """A template of steps at day offsets from the start of a patient's follow-up (院外管理计划)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="followup_plans",
+                               help_text=_("Empty: a studio template every doctor may use."))
+    channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
+                                help_text=_("Channels the steps are sent over (each patient's consented ones among them)."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowUpPlanQuerySet.as_manager()
+    base_form_class = DoctorScopedForm
+    panels = [
+        FieldPanel("name"), FieldPanel("slug"), FieldPanel("doctor"), FieldPanel("description"),
+        FieldPanel("channels"),
+        MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
+        InlinePanel("steps", heading=_("Steps"), label=_("step")),
+    ]
+
+    class Meta:
+        verbose_name = _("follow-up plan")
+        verbose_name_plural = _("follow-up plans")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audience_key(self) -> str:
+        return f"followup:{self.pk}"
+
+
+class FollowUpStep(models.Model):
+    ARTICLE = "article"
+    REMINDER = "reminder"
+    MEDICATION = "medication"
+    KIND_CHOICES = [(ARTICLE, _("Article")), (REMINDER, _("Reminder")), (MEDICATION, _("Medication reminder"))]
+
+    plan = ParentalKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES, default=REMINDER)
+    day_offset = models.PositiveIntegerField(_("day"), help_text=_("Days after the start of the follow-up (0 = the first day)."))
+    repeat_until_day = models.PositiveIntegerField(_("repeat daily until day"), null=True, blank=True,
+                                                   help_text=_("For daily reminders: the last day (inclusive)."))
+    send_time = models.TimeField(_("local send time"), default=time(9, 0))
+    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("article"))
+    article_tag = models.CharField(_("or newest article tagged"), max_length=100, blank=True,
+                                   help_text=_("Used when no article is chosen: the newest published article with this tag."))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=120, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
+    text_zh = models.TextField(_("text (Chinese)"), blank=True)
+    text_en = models.TextField(_("text (English)"), blank=True)
+    respect_quiet_hours = models.BooleanField(_("respect quiet hours"), default=True,
+                                              help_text=_("Off for medication reminders set at a time agreed with the patient."))
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    panels = [
+        FieldPanel("kind"), FieldPanel("day_offset"), FieldPanel("repeat_until_day"), FieldPanel("send_time"),
+        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"), FieldPanel("title_en"),
+        FieldPanel("text_zh"), FieldPanel("text_en"), FieldPanel("respect_quiet_hours"),
+    ]
+
+    class Meta:
+        verbose_name = _("follow-up step")
+        verbose_name_plural = _("follow-up steps")
+        ordering = ["plan", "day_offset", "send_time", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: day {self.day_offset} {self.title_zh or self.title_en or self.article_tag}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.repeat_until_day is not None and self.repeat_until_day < self.day_offset:
+            raise ValidationError({"repeat_until_day": _("Must not be before the step's day.")})
+        if self.kind == self.ARTICLE and not (self.article_id or self.article_tag):
+            raise ValidationError({"article": _("Choose an article or an article tag.")})
+        if self.kind != self.ARTICLE and not (self.title_zh or self.title_en):
+            raise ValidationError({"title_zh": _("A reminder needs a title.")})
+
+    def days(self) -> range:
+        return range(self.day_offset, (self.repeat_until_day or self.day_offset) + 1)
+
+    def title_for(self, language: str) -> str:
+        if language.startswith("zh"):
+            return self.title_zh or self.title_en
+        return self.title_en or self.title_zh
+
+    def text_for(self, language: str) -> str:
+        if language.startswith("zh"):
+            return self.text_zh or self.text_en
+        return self.text_en or self.text_zh
+
+
+class FollowUpEnrolment(models.Model):
+    """A plan attached to one patient by their doctor."""
+
+    plan = models.ForeignKey(FollowUpPlan, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("plan"))
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="followups",
+                                verbose_name=_("patient"))
+    starts_on = models.DateField(_("day 0"), help_text=_("Usually the enrolment or surgery date."))
+    attached_at = models.DateTimeField(default=timezone.now, editable=False)
+    attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+    base_form_class = DoctorScopedForm
+    panels = [FieldPanel("plan"), FieldPanel("patient"), FieldPanel("starts_on"), FieldPanel("active")]
+
+    class Meta:
+        verbose_name = _("follow-up enrolment")
+        verbose_name_plural = _("follow-up enrolments")
+        constraints = [models.UniqueConstraint(fields=["plan", "patient"], name="one_enrolment_per_plan_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} #{self.pk}"
+
+    def step_key(self, step: FollowUpStep, day: date) -> str:
+        return f"followup:{self.pk}:{step.pk}:{day.isoformat()}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent (accepted by the provider)")
+    DELIVERED = "delivered", _("Delivered")
+    RETRYING = "retrying", _("Failed, will retry")
+    DEAD = "dead", _("Failed permanently")
+    SKIPPED = "skipped", _("Skipped")
+
+
+CLAIMABLE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+SUCCESS_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED)
+
+
+class Delivery(models.Model):
+    """One message to one patient on one channel for one campaign or follow-up step.
+
+    ``key`` is the idempotency key handed to the channel (WeChat
+    client_msg_id, e-mail Message-ID, webhook header, SMS SessionContext):
+    every attempt of this row carries the same one, so a message re-sent after
+    a crash between the provider's answer and our bookkeeping is recognisable
+    as the same message by the receiver.
+    """
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    step_key = models.CharField(max_length=100)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    enrolment = models.ForeignKey(FollowUpEnrolment, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="deliveries")
+    step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="deliveries")
+    contact = models.ForeignKey("patients.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="deliveries")
+    channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
+    language = models.CharField(max_length=10, default="zh-hans")
+    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was skipped, failed or died."))
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=40, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["step_key", "patient", "channel"], name="one_delivery_per_step_patient_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["claim_token"], name="delivery_claim_idx"),
+            models.Index(fields=["campaign", "state"], name="delivery_campaign_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_key} → {self.channel} ({self.state})"
+
+    def masked_address(self) -> str:
+        return self.contact.masked_address if self.contact else "—"
+
+    masked_address.short_description = _("to")
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.key.hex
+
+
+def next_allowed_moment(moment: datetime, zone, quiet_hours: tuple[time, time] | None) -> datetime:
+    """``moment``, or the end of the quiet hours it falls into, in the patient's time zone."""
+    if quiet_hours is None:
+        return moment
+    start, end = quiet_hours
+    local = moment.astimezone(zone)
+    clock = local.time()
+    if start > end:  # the window spans midnight, e.g. 21:00–08:00
+        if clock >= start:
+            target_day = local.date() + timedelta(days=1)
+        elif clock < end:
+            target_day = local.date()
+        else:
+            return moment
+    elif start <= clock < end:  # e.g. 12:00–14:00
+        target_day = local.date()
+    else:
+        return moment
+    return datetime.combine(target_day, end, tzinfo=zone).astimezone(moment.tzinfo)

@@ -1,0 +1,61 @@
+"""Validation and normal forms of patient addresses, one rule per channel.
+
+Error messages never repeat the rejected value: they end up in import
+reports and logs, and the value is patient data.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+__all__ = ["normalize_contact_address", "normalize_mainland_mobile"]
+
+_SEPARATORS = re.compile(r"[\s\-().]")
+_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_OPENID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_HOSPITAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,63}$")
+
+
+def normalize_mainland_mobile(value: str) -> str:
+    """``+8613812345678`` from the ways people write a mainland mobile number.
+
+    Accepts spaces, dashes and the prefixes +86, 0086 and 86; the number
+    itself must be 11 digits starting with 13–19.
+    """
+    digits = _SEPARATORS.sub("", value.strip())
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not _MAINLAND_MOBILE.match(digits):
+        raise ValueError("not a mainland China mobile number (11 digits starting with 13–19, optional +86)")
+    return "+86" + digits
+
+
+def normalize_contact_address(channel: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValueError("empty address")
+    if channel == "sms":
+        return normalize_mainland_mobile(value)
+    if channel == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValueError("not a valid e-mail address") from None
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if channel == "wechat":
+        if not _OPENID.match(value):
+            raise ValueError("not a WeChat openid (20–64 letters, digits, - or _)")
+        return value
+    if channel == "webhook":
+        if not _HOSPITAL_ID.match(value):
+            raise ValueError("not a hospital system patient id (letters, digits and . _ : / -, at most 64)")
+        return value
+    raise ValueError(f"unknown channel {channel!r}")
