@@ -8,9 +8,10 @@ import socket
 import ssl
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -20,6 +21,7 @@ from .messages import OutgoingMessage, SendResult
 
 __all__ = [
     "Channel",
+    "HttpChannel",
     "HttpSettings",
     "build_http_session",
     "request_or_retryable",
@@ -77,6 +79,42 @@ class HttpSettings:
     @property
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout_s, self.read_timeout_s)
+
+
+class _HttpConfig(Protocol):
+    """What ``HttpChannel`` needs from a channel's config dataclass."""
+
+    @property
+    def http(self) -> HttpSettings: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=_HttpConfig)
+
+
+class HttpChannel(Channel, Generic[ConfigT]):
+    """A channel that talks HTTP through one pooled ``requests.Session``.
+
+    Pass ``session`` to share one connection pool between several channels
+    (the caller then owns it and ``close`` leaves it open); otherwise the
+    channel builds its own from ``config.http`` and closes it. ``clock`` is
+    injectable so tests can pin signing timestamps and token expiry.
+    """
+
+    def __init__(
+        self,
+        config: ConfigT,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.config = config
+        self._session = session or build_http_session(config.http)
+        self._owns_session = session is None
+        self._clock = clock
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
 
 
 def build_http_session(settings: HttpSettings, user_agent: str = "KepuStudio-Distribution/1.0") -> requests.Session:

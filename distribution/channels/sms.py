@@ -24,8 +24,7 @@ import hmac
 import json
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .base import Channel, HttpSettings, build_http_session, request_or_retryable, seconds_until_china_time
+from .base import HttpChannel, HttpSettings, request_or_retryable, seconds_until_china_time
 from .errors import (
     ChannelConfigurationError,
     ContactInactiveError,
@@ -188,27 +187,10 @@ class ComposedSms:
     length: SmsLength
 
 
-class SmsChannel(Channel):
+class SmsChannel(HttpChannel[SmsConfig]):
     """Text messages with the article title and its short link."""
 
     kind: ClassVar[str] = "sms"
-
-    def __init__(
-        self,
-        config: SmsConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.config = config
-        self._session = session or build_http_session(config.http)
-        self._owns_session = session is None
-        self._clock = clock
-        self._host = urlsplit(config.api_base).netloc
-
-    def close(self) -> None:
-        if self._owns_session:
-            self._session.close()
 
     def compose(self, message: OutgoingMessage) -> ComposedSms:
         """The text and template variables for ``message`` within the segment cap."""
@@ -260,9 +242,10 @@ class SmsChannel(Channel):
             body["SignName"] = template.sign_name
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         timestamp = int(self._clock())
+        host = urlsplit(self.config.api_base).netloc
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "Host": self._host,
+            "Host": host,
             "X-TC-Action": ACTION,
             "X-TC-Version": API_VERSION,
             "X-TC-Region": self.config.region,
@@ -271,7 +254,7 @@ class SmsChannel(Channel):
         headers["Authorization"] = tc3_authorization(
             secret_id=self.config.secret_id,
             secret_key=self.config.secret_key,
-            host=self._host,
+            host=host,
             payload=payload,
             timestamp=timestamp,
             content_type=headers["Content-Type"],

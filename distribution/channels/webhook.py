@@ -19,14 +19,12 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import requests
-
-from .base import Channel, HttpSettings, build_http_session, parse_retry_after, request_or_retryable
+from .base import HttpChannel, HttpSettings, parse_retry_after, request_or_retryable
 from .errors import ChannelConfigurationError, ContactInactiveError, PermanentChannelError, RetryableChannelError
 from .masking import mask_address
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
@@ -111,26 +109,10 @@ class WebhookConfig:
         return f"WebhookConfig(secret='***', allow_plain_http={self.allow_plain_http})"
 
 
-class WebhookChannel(Channel):
+class WebhookChannel(HttpChannel[WebhookConfig]):
     """Posts signed JSON notices; the message address is the endpoint URL."""
 
     kind: ClassVar[str] = "webhook"
-
-    def __init__(
-        self,
-        config: WebhookConfig,
-        *,
-        session: requests.Session | None = None,
-        clock: Callable[[], float] = time.time,
-    ):
-        self.config = config
-        self._session = session or build_http_session(config.http)
-        self._owns_session = session is None
-        self._clock = clock
-
-    def close(self) -> None:
-        if self._owns_session:
-            self._session.close()
 
     def send(self, message: OutgoingMessage) -> SendResult:
         endpoint = message.address

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import requests
 
-from .base import Channel, HttpSettings, build_http_session, request_or_retryable, seconds_until_china_time
+from .base import HttpChannel, HttpSettings, request_or_retryable, seconds_until_china_time
 from .errors import (
     ChannelConfigurationError,
     ContactInactiveError,
@@ -147,7 +147,7 @@ class WeChatConfig:
         )
 
 
-class WeChatChannel(Channel):
+class WeChatChannel(HttpChannel[WeChatConfig]):
     """Template messages to followers of a WeChat service account."""
 
     kind: ClassVar[str] = "wechat"
@@ -160,17 +160,11 @@ class WeChatChannel(Channel):
         token_cache: TokenCache | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self.config = config
-        self._session = session or build_http_session(config.http)
-        self._owns_session = session is None
+        super().__init__(config, session=session, clock=clock)
         self._token_cache = token_cache or InMemoryTokenCache(clock)
         self._token_key = f"kepu:wechat-access-token:{config.app_id}"
         self._token_lock = threading.Lock()
         self.token_fetches = 0  # how many tokens this instance requested (observability)
-
-    def close(self) -> None:
-        if self._owns_session:
-            self._session.close()
 
     # --- sending -----------------------------------------------------------------
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.blocks import StreamValue
 from wagtail.rich_text import RichText
@@ -25,6 +27,7 @@ from cms.core.studio_setup import DOCTORS, EDITORS, setup_studio
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.illustrations.models import Illustration
+from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from . import illustrations
 from .content import ARTICLES, HYPERTENSION_ENTRY_ZH
@@ -101,6 +104,28 @@ def _enrich_hypertension_entry(tree, editor) -> None:
     entry.save_revision(user=editor).publish(user=editor)
 
 
+DEMO_PATIENTS = [
+    # (display name, language, tags, e-mail) — fictional people with reserved example.org addresses.
+    ("张阿姨", "zh-hans", ["高血压", "老年"], "zhang.demo@example.org"),
+    ("陈先生", "zh-hans", ["高血压", "糖尿病"], "chen.demo@example.org"),
+    ("Mr. Evans", "en", ["hypertension"], "evans.demo@example.org"),
+]
+
+
+def _demo_patients(doctor: DoctorProfile) -> None:
+    """A few fictional patients and a rule-based group, so campaigns can be tried at once."""
+    for name, language, tags, email in DEMO_PATIENTS:
+        if Patient.objects.filter(doctor=doctor, display_name=name).exists():
+            continue
+        patient = Patient(doctor=doctor, display_name=name, preferred_language=language)
+        patient.save()
+        patient.tags.add(*tags)
+        patient.save()
+        ContactPoint.objects.create(patient=patient, channel="email", address=email, consent_at=timezone.now())
+    PatientGroup.objects.get_or_create(doctor=doctor, name="高血压患者 Hypertension",
+                                       defaults={"kind": PatientGroup.RULE, "any_tags": "高血压, hypertension"})
+
+
 @transaction.atomic
 def load_demo() -> list[DemoAccount]:
     tree = setup_studio()
@@ -144,6 +169,8 @@ def load_demo() -> list[DemoAccount]:
         if entry:
             article.related_entries.add(entry)
         article.save_revision(user=author).publish(user=editor)
+    _demo_patients(profile)
+    call_command("load_followup_templates", stdout=io.StringIO())
     return [
         DemoAccount("admin", "administrator", password),
         DemoAccount("editor", "editor (reviews and approves)", password),

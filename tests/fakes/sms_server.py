@@ -22,15 +22,15 @@ import itertools
 import json
 import random
 import re
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
+
+from .local_http import KeepAliveHandler, LocalHttpFake
 
 __all__ = ["FakeSmsServer", "SentSms", "EXAMPLE_TEMPLATES"]
 
@@ -56,36 +56,10 @@ class SentSms:
     fee: int  # parts billed
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients closing keep-alive connections (resets, broken pipes) are normal, not errors.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    fake: FakeSmsServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # small replies must not wait for the client's delayed ACK
-    server: _Server
-
+class _Handler(KeepAliveHandler):
     def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        answer = self.server.fake._handle(self.command, self.path, self.headers, raw)
-        payload = json.dumps({"Response": answer}, ensure_ascii=False).encode()
-        self.send_response(200)  # Tencent reports errors in the body with HTTP 200
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+        answer = self.server.fake._handle(self.command, self.path, self.headers, self.read_body())
+        self.write_json(200, {"Response": answer})  # Tencent reports errors in the body with HTTP 200
 
 
 def billed_parts(text: str) -> int:
@@ -104,7 +78,9 @@ EXAMPLE_TEMPLATES: Mapping[str, str] = {
 
 
 @dataclass
-class FakeSmsServer:
+class FakeSmsServer(LocalHttpFake):
+    handler_class: ClassVar[type[KeepAliveHandler]] = _Handler
+
     templates: Mapping[str, str] = field(default_factory=lambda: dict(EXAMPLE_TEMPLATES))  # id -> approved text
     secret_id: str = "AKIDfakesecretid0123456789"
     secret_key: str = "fake-secret-key-0123456789"
@@ -126,31 +102,6 @@ class FakeSmsServer:
         self._scripted_request: list[str] = []
         self._serials = itertools.count(1)
         self._random = random.Random(self.seed)
-        self._server: _Server | None = None
-
-    def start(self) -> FakeSmsServer:
-        server = _Server((self.host, self.port), _Handler)
-        server.fake = self
-        self._server = server
-        self.port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSmsServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def fail_next(self, code: str, *, times: int = 1) -> None:
         """The next ``times`` numbers get this per-number status code."""

@@ -22,13 +22,13 @@ import hashlib
 import hmac
 import json
 import signal
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
+
+from .local_http import KeepAliveHandler, LocalHttpFake
 
 __all__ = ["WebhookSink", "ReceivedWebhook"]
 
@@ -60,27 +60,9 @@ class _Scripted:
     retry_after: int | None = None
 
 
-class _SinkServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients closing keep-alive connections (resets, broken pipes) are normal, not errors.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    sink: WebhookSink
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # small replies must not wait for the client's delayed ACK
-    server: _SinkServer
-
+class _Handler(KeepAliveHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, retry_after = self.server.sink._handle(self.path, self.headers, body)
+        status, retry_after = self.server.fake._handle(self.path, self.headers, self.read_body())
         extra = f"Retry-After: {retry_after}\r\n" if retry_after is not None else ""
         payload = b"ok" if status == 200 else b"error"
         self.wfile.write(
@@ -89,13 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
             + payload
         )
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        return
-
 
 @dataclass
-class WebhookSink:
+class WebhookSink(LocalHttpFake):
     """Signature-checking webhook receiver; use as a context manager or start()/stop()."""
+
+    handler_class: ClassVar[type[KeepAliveHandler]] = _Handler
+    listen_backlog: ClassVar[int] = 1024  # benchmarks open many connections at once
 
     secret: str
     failure_rate: float = 0.0
@@ -115,34 +97,9 @@ class WebhookSink:
             raise ValueError("failure_rate must be between 0 and 1")
         self._lock = threading.Lock()
         self._scripted: dict[str, list[_Scripted]] = {}
-        self._server: _SinkServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ---------------------------------------------------------------
-
-    def start(self) -> WebhookSink:
-        server = _SinkServer((self.host, self.port), _Handler)
-        server.sink = self
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> WebhookSink:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.base_url}{path}"
 
     # --- switches ------------------------------------------------------------------
 

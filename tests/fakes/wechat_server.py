@@ -18,13 +18,13 @@ import json
 import random
 import re
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
+
+from .local_http import KeepAliveHandler, LocalHttpFake
 
 __all__ = ["FakeWeChatServer", "RecordedRequest"]
 
@@ -40,23 +40,7 @@ class RecordedRequest:
     body: Any  # parsed JSON, or None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients closing keep-alive connections (resets, broken pipes) are normal, not errors.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    fake: FakeWeChatServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # small replies must not wait for the client's delayed ACK
-    server: _Server
-
+class _Handler(KeepAliveHandler):
     def do_GET(self) -> None:  # noqa: N802
         self._dispatch("GET")
 
@@ -66,26 +50,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         status, answer = self.server.fake._handle(method, parts.path, query, body)
-        payload = json.dumps(answer, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; encoding=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+        self.write_json(status, answer, "application/json; encoding=utf-8")
 
 
 @dataclass
-class FakeWeChatServer:
+class FakeWeChatServer(LocalHttpFake):
+    handler_class: ClassVar[type[KeepAliveHandler]] = _Handler
+
     app_id: str = "wx0123456789abcdef"
     app_secret: str = "fake-app-secret-0123456789"
     token_lifetime_s: int = 7200
@@ -107,33 +84,6 @@ class FakeWeChatServer:
         self._dedupe: dict[tuple[str, str], int] = {}
         self._msgids = itertools.count(2_000_000_000)
         self._random = random.Random(self.seed)
-        self._server: _Server | None = None
-
-    # --- lifecycle ---------------------------------------------------------------
-
-    def start(self) -> FakeWeChatServer:
-        server = _Server((self.host, self.port), _Handler)
-        server.fake = self
-        self._server = server
-        self.port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeWeChatServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # --- switches and observations -------------------------------------------------
 

@@ -40,20 +40,10 @@ def finding_in_segment(
     excerpt: str | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> Finding:
-    position = segment.location(start, end)
+    """A finding about characters ``start:end`` of a text segment (the whole segment when they are None)."""
     if excerpt is None:
         excerpt = segment.text[start:end] if start is not None and end is not None else segment.text
-    return Finding(
-        check=check,
-        severity=severity,
-        location=position.describe(),
-        message_zh=message_zh,
-        message_en=message_en,
-        excerpt=excerpt,
-        rule_id=rule_id,
-        position=position,
-        data=dict(data or {}),
-    )
+    return _finding(check, severity, segment.location(start, end), (message_zh, message_en), excerpt, rule_id, data)
 
 
 def finding_for_block(
@@ -75,12 +65,25 @@ def finding_for_block(
     else:
         block = document.blocks[block_index]
         position = TextLocation(block_index=block_index, block_id=block.block_id, block_kind=block.kind, field=field)
+    return _finding(check, severity, position, (message_zh, message_en), excerpt, rule_id, data)
+
+
+def _finding(
+    check: str,
+    severity: Severity,
+    position: TextLocation,
+    messages: tuple[str, str],
+    excerpt: str,
+    rule_id: str | None,
+    data: Mapping[str, Any] | None,
+) -> Finding:
+    """The one place a check's Finding is built, so ``location`` always matches ``position``."""
     return Finding(
         check=check,
         severity=severity,
         location=position.describe(),
-        message_zh=message_zh,
-        message_en=message_en,
+        message_zh=messages[0],
+        message_en=messages[1],
         excerpt=excerpt,
         rule_id=rule_id,
         position=position,
