@@ -15,6 +15,16 @@ SAMPLE_MEDQUAD = TESTS_DIR / "data" / "medquad_sample.jsonl"
 SHARED_ICD10 = Path(settings.KEPU_DATA_DIR) / "icd10-cn"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches: rolled-back ids are reused, and Wagtail caches renditions by id."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    yield
+
+
 @pytest.fixture
 def studio(db):
     """Locales, home pages, index pages, groups and the review workflow."""
