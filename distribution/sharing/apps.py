@@ -6,3 +6,8 @@ class SharingConfig(AppConfig):
     label = "sharing"
     verbose_name = "Shared links and read analytics"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

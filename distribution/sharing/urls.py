@@ -5,4 +5,6 @@ from . import views
 app_name = "sharing"
 urlpatterns = [
     path("<str:token>/", views.read, name="read"),
+    path("<str:token>/qr.<str:fmt>", views.qr_code, name="qr"),
+    path("<str:token>/events/", views.record_event, name="event"),
 ]

@@ -1,13 +1,200 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+"""The public side of a shared link: the reading page, its QR code and the read-analytics beacon.
 
-from .models import ShareLink
+None of these views needs a login, a cookie or a session, and none puts
+anything about the reader in a URL. They never answer with an error page
+from Django: an unknown token gets a friendly 404, a revoked or expired link
+a friendly 410 Gone in the article's language with a way to reach the doctor,
+and a bad beacon an empty 4xx.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+
+from cms.articles.models import Article
+from cms.core.templatetags.kepu_tags import CHINESE, normalise_language
+from cms.moderation.gate import approved_revision
+from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
+
+from . import analytics, page_cache
+from .models import LinkState, ShareLink, is_token_shaped
+
+QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+QR_DEFAULT_SCALE = 10
+QR_SCALES = range(2, 41)
 
 
-def read(request, token: str):
-    """The reading page behind a shared link: the article's published revision, no login."""
-    link = get_object_or_404(ShareLink.objects.select_related("article"), token=token)
+def _requested_language(request: HttpRequest) -> str:
+    """'' (the link's own article), or 'zh-hans' / 'en' when the reader asked for a translation."""
+    return normalise_language(request.GET.get("lang")) or ""
+
+
+def _is_print_view(request: HttpRequest) -> bool:
+    return request.GET.get("print") == "1"
+
+
+def _page_response(page: page_cache.StoredPage, request: HttpRequest | None = None) -> HttpResponse:
+    """Also the hot path of a cached page: headers are set directly (no parsing of existing ones)."""
+    etag = page.etag
+    if request is not None and page.status == 200 and etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(page.content, status=page.status, content_type=page.content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = (
+        f"public, max-age=0, must-revalidate, s-maxage={page_cache.shared_max_age_for(page.expires_at)}")
+    # Share pages duplicate public articles and may be made for one campaign: keep them out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    # The token is the only key to the page: never hand it to another site in a Referer header.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _browser_language(request: HttpRequest) -> str:
+    """The reader's language from Accept-Language: LocaleMiddleware gives the default language to
+    every path outside ``i18n_patterns``, and /s/ is outside them."""
+    return normalise_language(translation.get_language_from_request(request)) or CHINESE
+
+
+def _unavailable(request: HttpRequest, status: int, reason: str, *, language: str = "", link: ShareLink | None = None,
+                 ) -> HttpResponse:
+    doctor = link.article.doctor if link is not None else None
+    html = render_to_string("sharing/unavailable.html", {
+        "reason": reason, "language": language or _browser_language(request) or CHINESE,
+        "doctor": doctor, "status": status,
+    }, request=request)
+    return _page_response(page_cache.StoredPage(status, html.encode(), "text/html; charset=utf-8", None))
+
+
+def _article_to_show(article: Article, language: str) -> Article:
+    """The link's article, or its live translation when the reader asked for another language and one exists."""
+    if not language or normalise_language(article.locale.language_code) == language:
+        return article
+    for translation in article.get_translations().live().select_related("locale").specific():
+        if normalise_language(translation.locale.language_code) == language:
+            return translation
+    return article
+
+
+def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, print_view: bool) -> page_cache.StoredPage:
     article = link.article.specific
-    if not link.is_usable or not article.live:
-        raise Http404("This link is no longer available.")
-    return article.serve(request)
+    if approved_revision(article) is None:
+        # Never published, or withdrawn: nothing approved to show (and a draft is never shown).
+        raise _NotPublished(article)
+    shown = _article_to_show(article, language)
+    # The page row of a live page holds its live revision's content (drafts only live in revisions),
+    # which is what Wagtail itself serves; the gate above decides whether there is one at all.
+    context = shown.get_context(request)
+    context["reading"] = {
+        "link": link,
+        "share_url": link.public_url,
+        "print_view": print_view,
+        "language": language,
+    }
+    html = render_to_string(shown.get_template(request), context, request=request)
+    return page_cache.StoredPage(200, html.encode(), "text/html; charset=utf-8", link.expires_at)
+
+
+class _NotPublished(Exception):
+    def __init__(self, article: Article):
+        self.article = article
+
+
+def read(request: HttpRequest, token: str) -> HttpResponse:
+    """The reading page behind a shared link: the article's approved revision, no login, served from the cache."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    if not is_token_shaped(token):
+        return _unavailable(request, 404, "unknown")
+    language, print_view = _requested_language(request), _is_print_view(request)
+    stored = page_cache.load(token, language, print_view)
+    if stored is not None:
+        return _page_response(stored, request)
+
+    link = ShareLink.objects.select_related("article", "article__locale", "article__doctor").filter(token=token).first()
+    if link is None:
+        return _unavailable(request, 404, "unknown")
+    link_language = normalise_language(link.article.locale.language_code) or CHINESE
+    state = link.state
+    if state != LinkState.ACTIVE:
+        return _unavailable(request, 410, state, language=link_language, link=link)
+    try:
+        stored = _render_reading_page(request, link, language, print_view)
+    except _NotPublished:
+        return _unavailable(request, 404, "unpublished", language=link_language, link=link)
+    page_cache.store(token, language, print_view, stored)
+    return _page_response(stored, request)
+
+
+def qr_code(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """The link's QR code as PNG or SVG (quiet zone of four modules, error correction M or better).
+
+    ``?scale=`` sets pixels (PNG) or user units (SVG) per module; ``?download=1`` saves it as a file.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    if fmt not in QR_FORMATS or not is_token_shaped(token):
+        return HttpResponse(status=404)
+    link = ShareLink.objects.select_related("article").filter(token=token).first()
+    if link is None:
+        return HttpResponse(status=404)
+    if not link.is_usable:
+        return HttpResponse(status=410)
+    try:
+        scale = int(request.GET.get("scale", QR_DEFAULT_SCALE))
+    except ValueError:
+        return HttpResponse("scale must be a whole number", status=400, content_type="text/plain")
+    if scale not in QR_SCALES:
+        return HttpResponse(f"scale must be {QR_SCALES.start}–{QR_SCALES.stop - 1}", status=400, content_type="text/plain")
+    buffer = io.BytesIO()
+    options = {"xmldecl": False, "svgclass": None, "lineclass": None} if fmt == "svg" else {}
+    make_qr(link.public_url).save(buffer, kind=fmt, scale=scale, border=MIN_QUIET_ZONE, **options)
+    response = HttpResponse(buffer.getvalue(), content_type=QR_FORMATS[fmt])
+    patch_cache_control(response, public=True, max_age=page_cache.shared_max_age_for(link.expires_at))
+    if request.GET.get("download") == "1":
+        name = f"{link.article.slug}-{link.audience_key.replace(':', '-') or 'public'}-qr.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _empty(status: int) -> HttpResponse:
+    response = HttpResponse(status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # no cookie, no session, nothing done on anyone's behalf: there is nothing to forge a request for
+def record_event(request: HttpRequest, token: str) -> HttpResponse:
+    """The beacon endpoint: one event per POST, answered with an empty body (204 when accepted)."""
+    if request.method != "POST":
+        response = _empty(405)
+        response["Allow"] = "POST"
+        return response
+    if not is_token_shaped(token):
+        return _empty(404)
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return _empty(400)
+    if declared > analytics.MAX_BODY_BYTES:
+        return _empty(413)
+    body = request.read(analytics.MAX_BODY_BYTES + 1)
+    try:
+        reported = analytics.parse_event(body)
+    except analytics.BadEvent:
+        return _empty(413 if len(body) > analytics.MAX_BODY_BYTES else 400)
+    link = ShareLink.objects.filter(token=token).only("pk", "token", "article_id", "audience_key", "revoked_at",
+                                                       "expires_at").first()
+    if link is None:
+        return _empty(404)
+    if not link.is_usable:
+        return _empty(410)
+    outcome = analytics.record(request, link, reported)
+    return _empty(429 if outcome is analytics.Outcome.RATE_LIMITED else 204)
+

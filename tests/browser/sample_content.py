@@ -190,3 +190,63 @@ def publish_sample_site() -> SampleSite:
         article_zh=Article.objects.get(pk=article_zh.pk), article_en=Article.objects.get(pk=article_en.pk),
         draft_article=draft, illustration=illustration,
     )
+
+
+SAMPLE_NARRATION = {"zh-hans": ("cmn", "少吃盐，多吃蔬菜。"), "en": ("en", "Eat less salt.")}
+
+
+def attach_sample_media(article: Article, *, video: bool = False) -> dict[str, str]:
+    """Real narration (espeak-ng → MP3), WebVTT captions and optionally a small MP4 with a poster, stored as
+    the succeeded media renders of the article's live revision, the way the media pipeline leaves them.
+
+    Returns the storage URL of each output by role ('mp3', 'vtt', 'mp4', 'poster').
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import imageio_ffmpeg
+    from django.core.files import File
+    from django.utils import timezone
+
+    from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    voice, sentence = SAMPLE_NARRATION.get(article.locale.language_code, SAMPLE_NARRATION["zh-hans"])
+    urls: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "190", "-w", str(work / "voice.wav"), sentence], check=True,
+                       capture_output=True)
+        subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(work / "voice.wav"), "-ac", "1", "-b:a", "48k",
+                        str(work / "voice.mp3")], check=True, capture_output=True)
+        duration = float(subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(work / "voice.mp3")],
+            check=True, capture_output=True, text=True).stdout.strip())
+        end = f"00:00:{min(duration, 59.9):06.3f}"
+        (work / "voice.vtt").write_text(f"WEBVTT\n\n1\n00:00:00.000 --> {end}\n{sentence}\n", encoding="utf-8")
+
+        def render_of(kind: str) -> MediaRender:
+            return MediaRender.objects.create(article=article, revision_id=article.live_revision_id, kind=kind,
+                                              status=RenderStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
+
+        def store(render: MediaRender, role: str, path: Path, mime: str, **extra) -> None:
+            with path.open("rb") as handle:
+                output = MediaOutput.objects.create(render=render, role=role, file=File(handle, name=path.name),
+                                                    mime_type=mime, size=path.stat().st_size, **extra)
+            urls[role] = output.file.url
+
+        voice_render = render_of(RenderKind.VOICE)
+        store(voice_render, OutputRole.MP3, work / "voice.mp3", "audio/mpeg", duration=duration)
+        store(voice_render, OutputRole.VTT, work / "voice.vtt", "text/vtt")
+        if video:
+            subprocess.run([ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x0b5c55:s=320x180:r=10",
+                            "-i", str(work / "voice.wav"), "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                            "-c:a", "aac", "-b:a", "48k", "-movflags", "+faststart", str(work / "video.mp4")],
+                           check=True, capture_output=True)
+            subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(work / "video.mp4"), "-frames:v", "1",
+                            str(work / "poster.jpg")], check=True, capture_output=True)
+            video_render = render_of(RenderKind.VIDEO_LANDSCAPE)
+            store(video_render, OutputRole.MP4, work / "video.mp4", "video/mp4", duration=duration, width=320, height=180)
+            store(video_render, OutputRole.POSTER, work / "poster.jpg", "image/jpeg", width=320, height=180)
+    return urls

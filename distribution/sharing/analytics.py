@@ -1,0 +1,175 @@
+"""Read analytics without cookies or personal data.
+
+The reading page reports a few events with ``navigator.sendBeacon`` (view,
+read to the end, audio play / completion, video play). Each accepted event
+adds one to a daily per-link counter; nothing about the reader is stored.
+
+What keeps the figures honest without identifying anyone:
+
+* ``DNT: 1`` and ``Sec-GPC: 1`` are honoured: such a request counts nothing;
+* each page load has a random one-time ``nonce`` (never stored in the
+  database); a repeated (nonce, event) within :data:`NONCE_TTL` is ignored, so
+  replaying a beacon does not inflate the count;
+* at most :data:`EVENTS_PER_MINUTE` events per link per minute are counted
+  (a flood of forged nonces stops there).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import EVENT_COLUMNS, ReadEvent, ReadStat, ShareLink
+
+MAX_BODY_BYTES = 512
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,40}")
+NONCE_TTL = 6 * 3600
+EVENTS_PER_MINUTE = int(getattr(settings, "KEPU_SHARE_EVENTS_PER_MINUTE", 600))
+COUNTER_FIELDS = tuple(EVENT_COLUMNS.values())
+
+
+class Outcome(Enum):
+    """What happened to one reported event; the view turns it into a status code."""
+
+    COUNTED = "counted"
+    NOT_TRACKED = "not tracked"  # DNT / GPC: accepted, deliberately not counted
+    DUPLICATE = "duplicate"
+    RATE_LIMITED = "rate limited"
+
+
+class BadEvent(ValueError):
+    """The payload is not an event this page could have sent."""
+
+
+@dataclass(frozen=True)
+class ReportedEvent:
+    event: ReadEvent
+    nonce: str
+
+
+def refuses_tracking(request: HttpRequest) -> bool:
+    """Do Not Track or Global Privacy Control is on."""
+    return request.headers.get("DNT", "").strip() == "1" or request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def parse_event(body: bytes) -> ReportedEvent:
+    if len(body) > MAX_BODY_BYTES:
+        raise BadEvent("body too large")
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadEvent("body is not JSON") from error
+    if not isinstance(payload, dict) or set(payload) != {"event", "nonce"}:
+        raise BadEvent("expected exactly the fields 'event' and 'nonce'")
+    event, nonce = payload["event"], payload["nonce"]
+    if not isinstance(event, str) or event not in ReadEvent.values:
+        raise BadEvent("unknown event")
+    if not isinstance(nonce, str) or not NONCE_PATTERN.fullmatch(nonce):
+        raise BadEvent("bad nonce")
+    return ReportedEvent(ReadEvent(event), nonce)
+
+
+def _within_rate(token: str) -> bool:
+    key = f"sharing:rate:{token}:{int(time.time() // 60)}"
+    cache.add(key, 0, 120)
+    try:
+        return cache.incr(key) <= EVENTS_PER_MINUTE
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, 120)
+        return True
+
+
+def _first_time(token: str, reported: ReportedEvent) -> bool:
+    return cache.add(f"sharing:seen:{token}:{reported.nonce}:{reported.event.value}", 1, NONCE_TTL)
+
+
+def increment(link: ShareLink, event: ReadEvent, day: datetime.date | None = None) -> None:
+    """Add one to the link's counter for ``event`` on ``day`` (today in the studio's time zone)."""
+    day = day or timezone.localdate()
+    column = EVENT_COLUMNS[event]
+    rows = ReadStat.objects.filter(link=link, day=day)
+    if rows.update(**{column: F(column) + 1}):
+        return
+    try:
+        with transaction.atomic():
+            ReadStat.objects.create(link=link, article_id=link.article_id, audience_key=link.audience_key, day=day,
+                                    **{column: 1})
+    except IntegrityError:  # a concurrent first event of the day made the row
+        rows.update(**{column: F(column) + 1})
+
+
+def record(request: HttpRequest, link: ShareLink, reported: ReportedEvent) -> Outcome:
+    if refuses_tracking(request):
+        return Outcome.NOT_TRACKED
+    if not _within_rate(link.token):
+        return Outcome.RATE_LIMITED
+    if not _first_time(link.token, reported):
+        return Outcome.DUPLICATE
+    increment(link, reported.event)
+    return Outcome.COUNTED
+
+
+def read_count_for(audience_key: str) -> int:
+    """How many times the links made for ``audience_key`` (e.g. 'campaign:12') were opened."""
+    total = ReadStat.objects.filter(audience_key=audience_key).aggregate(n=Sum("views"))["n"]
+    return int(total or 0)
+
+
+@dataclass
+class DayTotals:
+    day: datetime.date
+    views: int = 0
+    reads_to_end: int = 0
+    audio_plays: int = 0
+    audio_completions: int = 0
+    video_plays: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Share of views read to the end; None on a day without views."""
+        return min(1.0, self.reads_to_end / self.views) if self.views else None
+
+
+@dataclass
+class ArticleTotals:
+    article_id: int
+    title: str
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float | None:
+        views = self.totals.get("views", 0)
+        return min(1.0, self.totals.get("reads_to_end", 0) / views) if views else None
+
+
+def daily_totals(stats: QuerySet, days: int, today: datetime.date | None = None) -> list[DayTotals]:
+    """One entry per day of the last ``days`` days (zeros included, oldest first)."""
+    today = today or timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    rows = (stats.filter(day__gte=first, day__lte=today).values("day")
+            .annotate(**{name: Sum(name) for name in COUNTER_FIELDS}))
+    by_day = {row["day"]: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first + datetime.timedelta(days=offset)
+        row = by_day.get(day, {})
+        series.append(DayTotals(day, **{name: int(row.get(name) or 0) for name in COUNTER_FIELDS}))
+    return series
+
+
+def article_totals(stats: QuerySet, since: datetime.date, limit: int = 10) -> list[ArticleTotals]:
+    rows = (stats.filter(day__gte=since).values("article_id", "article__title")
+            .annotate(**{name: Sum(name) for name in COUNTER_FIELDS}).order_by("-views", "article__title")[:limit])
+    return [ArticleTotals(row["article_id"], row["article__title"], {name: int(row[name] or 0) for name in COUNTER_FIELDS})
+            for row in rows]
