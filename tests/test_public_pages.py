@@ -341,3 +341,17 @@ def test_text_colours_of_the_stylesheet_meet_wcag_aa():
     ]
     too_faint = {pair: round(contrast_ratio(colours[pair[0]], colours[pair[1]]), 2) for pair in pairs}
     assert {pair: ratio for pair, ratio in too_faint.items() if ratio < 4.5} == {}
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} comments are single-line: a multi-line one is printed on the page."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.glob("**/templates/**/*.html") if ".venv" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert offenders == []
