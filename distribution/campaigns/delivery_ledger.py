@@ -19,18 +19,32 @@ The protocol, which holds for any number of workers on SQLite or PostgreSQL:
    honours the key shows the message twice. Tencent SMS does not de-duplicate:
    for SMS the window is the one message in flight when the worker died.
 
+How outcomes are committed (the per-channel policy, see ``RECEIVER_DEDUPLICATES``):
+the thread that records outcomes takes every provider answer that has
+arrived so far and writes them together. Answers on channels whose receiver
+drops a repeated idempotency key (webhook, WeChat, e-mail) share one
+transaction; each SMS answer gets its own commit, because Tencent SMS would
+deliver a re-send to the phone a second time. New messages are handed to the
+sending threads only after the answers in hand are committed, so whatever the
+channel a crash leaves at most ``send_threads`` accepted-but-unrecorded rows
+— the same window as committing one message at a time — while the number of
+commits drops whenever the database is slower than the provider (the answers
+queue up during a commit and go into the next one together).
+
 Log lines carry delivery ids and idempotency keys only, never addresses.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import uuid
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -51,13 +65,83 @@ from distribution.patients.models import ContactPoint
 from .channel_pool import ConfiguredChannel, configured_channel
 from .configuration import DistributionSettings, distribution_settings
 from .message_content import ContentResolver, ContentUnavailable
-from .models import CLAIMABLE_STATES, Campaign, Delivery, DeliveryState, next_allowed_moment
+from .models import (
+    CLAIMABLE_STATES,
+    CONTACT_SKIP_RULES,
+    Campaign,
+    Delivery,
+    DeliveryState,
+    contact_skip_reason,
+    next_allowed_moment,
+)
 
-__all__ = ["DeliveryRun", "claim_due_deliveries", "deliver_due", "retry_deliveries"]
+__all__ = [
+    "ClaimedDelivery",
+    "DeliveryRun",
+    "RECEIVER_DEDUPLICATES",
+    "claim_due_deliveries",
+    "deliver_due",
+    "retry_deliveries",
+]
 
 logger = logging.getLogger(__name__)
 
-AfterSend = Callable[[Delivery, str], None]
+# Channels whose receivers drop a second message carrying the same idempotency key (WeChat client_msg_id,
+# the webhook header, the e-mail Message-ID): their outcomes may share a commit. SMS is not among them.
+RECEIVER_DEDUPLICATES = frozenset({"webhook", "wechat", "email"})
+
+CONTACT_REMOVED = "contact removed"
+
+
+@dataclass(slots=True)
+class ClaimedDelivery:
+    """A claimed ledger row with exactly what sending it needs, loaded for a whole batch in one query."""
+
+    pk: int
+    key: uuid.UUID
+    claim_token: str
+    attempts: int  # including the attempt being made
+    channel: str
+    language: str
+    article_id: int | None
+    campaign_id: int | None
+    step_id: int | None
+    contact_id: int | None
+    address: str
+    unsubscribe_token: str
+    skip_reason: str  # '' when the contact may be messaged now
+    time_zone: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.key.hex
+
+
+AfterSend = Callable[[ClaimedDelivery, str], None]
+
+_CLAIMED_COLUMNS = ("pk", "key", "claim_token", "attempts", "channel", "language", "article_id", "campaign_id",
+                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone")
+_CONTACT_RULE_COLUMNS = tuple(f"contact__{name}" for name, _when_null, _reason in CONTACT_SKIP_RULES)
+
+
+def _claimed_rows(token: str) -> list[ClaimedDelivery]:
+    rows = (
+        Delivery.objects.filter(claim_token=token, state=DeliveryState.SENDING)
+        .order_by("pk")
+        .values_list(*_CLAIMED_COLUMNS, *_CONTACT_RULE_COLUMNS)
+    )
+    rule_names = [name for name, _when_null, _reason in CONTACT_SKIP_RULES]
+    claimed = []
+    for row in rows:
+        (pk, key, claim_token, attempts, channel, language, article_id, campaign_id, step_id, contact_id, address,
+         unsubscribe_token, time_zone) = row[: len(_CLAIMED_COLUMNS)]
+        if contact_id is None:
+            skip = CONTACT_REMOVED
+        else:
+            skip = contact_skip_reason(dict(zip(rule_names, row[len(_CLAIMED_COLUMNS):], strict=True)))
+        claimed.append(ClaimedDelivery(pk, key, claim_token, attempts, channel, language, article_id, campaign_id,
+                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone))
+    return claimed
 
 
 @dataclass
@@ -67,8 +151,8 @@ class DeliveryRun:
     claimed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
-    def count(self, state: str) -> None:
-        self.outcomes[state] = self.outcomes.get(state, 0) + 1
+    def count(self, state: str, number: int = 1) -> None:
+        self.outcomes[state] = self.outcomes.get(state, 0) + number
 
     def __str__(self) -> str:
         parts = ", ".join(f"{state} {number}" for state, number in sorted(self.outcomes.items()))
@@ -84,7 +168,7 @@ def _due_filter(now: datetime, stale_before: datetime) -> list[Q]:
 
 def claim_due_deliveries(
     *, limit: int, now: datetime | None = None, stale_before: datetime | None = None, scope: Q | None = None
-) -> list[Delivery]:
+) -> list[ClaimedDelivery]:
     """Atomically take up to ``limit`` due rows (and stale ``sending`` rows) for this worker."""
     now = now or timezone.now()
     stale_before = stale_before or now - timedelta(seconds=distribution_settings().sending_lease_s)
@@ -109,11 +193,7 @@ def claim_due_deliveries(
             )
     if not taken:
         return []
-    return list(
-        Delivery.objects.filter(claim_token=token, state=DeliveryState.SENDING)
-        .select_related("contact", "patient", "campaign", "step__plan")
-        .order_by("pk")
-    )
+    return _claimed_rows(token)
 
 
 def deliver_due(
@@ -128,7 +208,8 @@ def deliver_due(
 
     ``after_send(delivery, outcome)`` observes each provider answer before it
     is recorded (progress output); if it raises, the run stops there like a
-    crashed worker would, and the ledger's recovery takes over.
+    crashed worker would (answers already taken in are still written), and the
+    ledger's recovery takes over.
     """
     config = config or distribution_settings()
     run = DeliveryRun()
@@ -147,56 +228,192 @@ def deliver_due(
     return run
 
 
-def send_batch(batch: list[Delivery], *, config: DistributionSettings, run: DeliveryRun,
-               after_send: AfterSend | None = None) -> None:
-    """Send a claimed batch: ``config.send_threads`` messages in flight, outcomes recorded one by one.
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    delivery: ClaimedDelivery
+    state: str
+    reason: str = ""
+    provider_message_id: str | None = None  # None: leave the column as it is
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    attempt_refunded: bool = False  # our configuration failed, not the message: the attempt does not count
 
-    Threads only talk to the provider; this thread does every database write,
-    in completion order, each in its own transaction, so a crash leaves at most
-    ``send_threads`` accepted-but-unrecorded rows (recovered under their keys).
+
+class OutcomeWriter:
+    """Writes outcomes guarded by each row's claim token, in as few commits as the channel policy allows."""
+
+    def __init__(self, run: DeliveryRun) -> None:
+        self.run = run
+        self._held: list[_Outcome] = []
+        table = Delivery._meta.db_table
+        quote = connection.ops.quote_name
+        self._sql = (
+            f"UPDATE {quote(table)} SET {quote('state')} = %s, {quote('reason')} = %s, "
+            f"{quote('provider_message_id')} = COALESCE(%s, {quote('provider_message_id')}), "
+            f"{quote('sent_at')} = COALESCE(%s, {quote('sent_at')}), "
+            f"{quote('next_attempt_at')} = COALESCE(%s, {quote('next_attempt_at')}), "
+            f"{quote('attempts')} = {quote('attempts')} - %s, {quote('updated_at')} = %s "
+            f"WHERE {quote('id')} = %s AND {quote('claim_token')} = %s AND {quote('state')} = %s"
+        )
+
+    def hold(self, outcome: _Outcome) -> None:
+        """Queue ``outcome`` for the next ``commit`` (SMS answers are committed there one by one)."""
+        self._held.append(outcome)
+
+    def commit(self) -> None:
+        held, self._held = self._held, []
+        shared = []
+        for outcome in held:
+            if outcome.state in _SENT_STATES and outcome.delivery.channel not in RECEIVER_DEDUPLICATES:
+                self._write([outcome])  # a re-sent SMS reaches the phone again: its own commit, first
+            else:
+                shared.append(outcome)
+        if shared:
+            self._write(shared)
+
+    def _write(self, outcomes: list[_Outcome]) -> None:
+        adapt = connection.ops.adapt_datetimefield_value
+        now = adapt(timezone.now())
+        params = [
+            (o.state, o.reason, o.provider_message_id, adapt(o.sent_at), adapt(o.next_attempt_at),
+             1 if o.attempt_refunded else 0, now, o.delivery.pk, o.delivery.claim_token, DeliveryState.SENDING)
+            for o in outcomes
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(self._sql, params)
+            written = cursor.rowcount
+        lost: set[int] = set()
+        if written != len(outcomes):
+            lost = self._lost_claims(outcomes)
+        for outcome in outcomes:
+            delivery = outcome.delivery
+            if delivery.pk in lost:
+                logger.warning("delivery %s was re-claimed by another worker; outcome %s not recorded",
+                               delivery.pk, outcome.state)
+                continue
+            self.run.count(outcome.state)
+            if outcome.state in (DeliveryState.DEAD, DeliveryState.RETRYING):
+                logger.warning("delivery %s key=%s %s: %s", delivery.pk, delivery.idempotency_key, outcome.state,
+                               outcome.reason)
+
+    @staticmethod
+    def _lost_claims(outcomes: list[_Outcome]) -> set[int]:
+        """Rows of ``outcomes`` no longer under our claim (re-claimed after the lease, or reset by an operator)."""
+        ours = Q()
+        for token in {o.delivery.claim_token for o in outcomes}:
+            ours |= Q(claim_token=token)
+        ids = [o.delivery.pk for o in outcomes]
+        kept = set(Delivery.objects.filter(ours, pk__in=ids).exclude(state=DeliveryState.SENDING)
+                   .values_list("pk", flat=True))
+        return set(ids) - kept
+
+
+_SENT_STATES = frozenset({DeliveryState.SENT, DeliveryState.DELIVERED})
+
+
+class _BatchContext:
+    """What one batch looks up more than once: channels, content, zones, quiet hours."""
+
+    def __init__(self, config: DistributionSettings, run: DeliveryRun) -> None:
+        self.config = config
+        self.writer = OutcomeWriter(run)
+        self.resolver = ContentResolver()
+        self.paused_channels: dict[str, str] = {}
+        self._channels: dict[str, ConfiguredChannel] = {}
+        self._zones: dict[str, zoneinfo.ZoneInfo] = {}
+        self._campaign_quiet_hours: dict[int, tuple[time, time] | None] = {}
+
+    def channel(self, kind: str) -> ConfiguredChannel:
+        if kind not in self._channels:
+            self._channels[kind] = configured_channel(kind, self.config)
+        return self._channels[kind]
+
+    def zone(self, name: str) -> zoneinfo.ZoneInfo:
+        if name not in self._zones:
+            try:
+                self._zones[name] = zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self._zones[name] = zoneinfo.ZoneInfo("Asia/Shanghai")
+        return self._zones[name]
+
+    def quiet_hours(self, delivery: ClaimedDelivery) -> tuple[time, time] | None:
+        if delivery.campaign_id:
+            if delivery.campaign_id not in self._campaign_quiet_hours:
+                campaign = Campaign.objects.filter(pk=delivery.campaign_id).only("quiet_start", "quiet_end").first()
+                self._campaign_quiet_hours[delivery.campaign_id] = campaign.quiet_hours if campaign else None
+            return self._campaign_quiet_hours[delivery.campaign_id]
+        step = self.resolver.step(delivery.step_id)
+        if step is not None and step.respect_quiet_hours:
+            return step.plan.quiet_hours
+        return None
+
+    def pause_channel(self, kind: str, error: ChannelConfigurationError) -> None:
+        self.paused_channels[kind] = f"channel configuration: {error.reason}"[:300]
+        logger.error("%s channel misconfigured: %s", kind, error.reason)
+
+
+def send_batch(batch: Iterable[ClaimedDelivery], *, config: DistributionSettings, run: DeliveryRun,
+               after_send: AfterSend | None = None) -> None:
+    """Send a claimed batch: ``config.send_threads`` messages in flight, outcomes committed as they arrive.
+
+    Threads only talk to the provider; this thread does every database write.
+    Before handing out more messages it commits every answer that has come
+    back (see the module docstring for the per-channel commit policy), so at
+    most ``send_threads`` accepted messages are ever unrecorded.
     """
-    resolver = ContentResolver()
-    paused_channels: dict[str, str] = {}
-    pending: dict[Future, Delivery] = {}
+    context = _BatchContext(config, run)
+    answers: queue.SimpleQueue[tuple[ClaimedDelivery, Future]] = queue.SimpleQueue()
+    in_flight = 0
     executor = ThreadPoolExecutor(max_workers=config.send_threads, thread_name_prefix="kepu-send")
     try:
         for delivery in batch:
-            prepared = _prepare(delivery, resolver, config, run, paused_channels)
+            prepared = _prepare(delivery, context)
             if prepared is None:
                 continue
-            while len(pending) >= config.send_threads:
-                _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done, config, run, after_send,
-                         paused_channels)
+            if in_flight >= config.send_threads:
+                in_flight -= _take_answers(answers, context, after_send)
+                context.writer.commit()
             target, message = prepared
-            pending[executor.submit(_send_one, target, message)] = delivery
-        while pending:
-            _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done, config, run, after_send,
-                     paused_channels)
+            future = executor.submit(_send_one, target, message)
+            future.add_done_callback(lambda done, delivery=delivery: answers.put((delivery, done)))
+            in_flight += 1
+        while in_flight:
+            in_flight -= _take_answers(answers, context, after_send)
+            context.writer.commit()
+        context.writer.commit()
+    except BaseException:
+        _commit_after_failure(context.writer)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _prepare(delivery: Delivery, resolver: ContentResolver, config: DistributionSettings, run: DeliveryRun,
-             paused_channels: dict[str, str]):
-    if delivery.channel in paused_channels:
-        _record_paused(delivery, run, config, paused_channels[delivery.channel])
+def _commit_after_failure(writer: OutcomeWriter) -> None:
+    """Write the answers already taken in, as a worker stopping cleanly would; the lease recovers the rest."""
+    try:
+        writer.commit()
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        logger.exception("could not record outcomes after a failure; those rows are re-sent after the lease")
+
+
+def _prepare(delivery: ClaimedDelivery, context: _BatchContext) -> tuple[ConfiguredChannel, OutgoingMessage] | None:
+    if delivery.channel in context.paused_channels:
+        context.writer.hold(_paused(delivery, context))
         return None
-    skip = delivery.contact.skip_reason() if delivery.contact else "contact removed"
-    if skip:
-        _record(delivery, run, DeliveryState.SKIPPED, reason=skip)
+    if delivery.skip_reason:
+        context.writer.hold(_Outcome(delivery, DeliveryState.SKIPPED, reason=delivery.skip_reason))
         return None
     try:
-        content = resolver.content_for(delivery)
-        target = configured_channel(delivery.channel, config)
+        content = context.resolver.content_for(delivery)
+        target = context.channel(delivery.channel)
         return target, _message(delivery, content, target.endpoint)
     except ContentUnavailable as exc:
-        _record(delivery, run, DeliveryState.DEAD, reason=str(exc))
+        context.writer.hold(_Outcome(delivery, DeliveryState.DEAD, reason=str(exc)[:300]))
     except ChannelConfigurationError as exc:
-        paused_channels[delivery.channel] = f"channel configuration: {exc.reason}"[:300]
-        logger.error("delivery %s: %s channel misconfigured: %s", delivery.pk, delivery.channel, exc.reason)
-        _record_paused(delivery, run, config, paused_channels[delivery.channel])
+        context.pause_channel(delivery.channel, exc)
+        context.writer.hold(_paused(delivery, context))
     except ValueError as exc:  # OutgoingMessage refused the content (e.g. an empty title)
-        _record(delivery, run, DeliveryState.DEAD, reason=f"message rejected before sending: {exc}"[:300])
+        context.writer.hold(_Outcome(delivery, DeliveryState.DEAD, reason=f"message rejected before sending: {exc}"[:300]))
     return None
 
 
@@ -206,46 +423,56 @@ def _send_one(target: ConfiguredChannel, message: OutgoingMessage) -> SendResult
     return target.channel.send(message)
 
 
-def _collect(pending: dict[Future, Delivery], done, config: DistributionSettings, run: DeliveryRun,
-             after_send: AfterSend | None, paused_channels: dict[str, str]) -> None:
-    for future in done:
-        delivery = pending.pop(future)
-        error = future.exception()
-        if after_send:
-            after_send(delivery, error.outcome if isinstance(error, ChannelError) else
-                       (future.result().outcome if error is None else DeliveryOutcome.RETRYABLE_FAILURE))
-        if error is None:
-            result = future.result()
-            state = DeliveryState.DELIVERED if result.outcome == DeliveryOutcome.DELIVERED else DeliveryState.SENT
-            _record(delivery, run, state, reason="", provider_message_id=result.provider_message_id[:200],
-                    sent_at=timezone.now())
-        elif isinstance(error, RetryableChannelError):
-            _record_retry(delivery, run, config, error)
-        elif isinstance(error, ChannelConfigurationError):
-            paused_channels[delivery.channel] = f"channel configuration: {error.reason}"[:300]
-            logger.error("delivery %s: %s channel misconfigured: %s", delivery.pk, delivery.channel, error.reason)
-            _record_paused(delivery, run, config, paused_channels[delivery.channel])
-        elif isinstance(error, ContactInactiveError):
-            ContactPoint.objects.filter(pk=delivery.contact_id, inactive_at__isnull=True).update(
-                inactive_at=timezone.now(), inactive_reason=error.reason[:200]
-            )
-            _record(delivery, run, DeliveryState.DEAD, reason=f"contact inactive: {error.reason}"[:300])
-        elif isinstance(error, PermanentChannelError):
-            _record(delivery, run, DeliveryState.DEAD, reason=error.reason[:300])
-        else:
-            raise error  # a bug, not a provider answer: stop like a crashed worker; the lease recovers the rows
+def _take_answers(answers: queue.SimpleQueue, context: _BatchContext, after_send: AfterSend | None) -> int:
+    """Wait for at least one provider answer, take in every one that has arrived; returns how many."""
+    taken = [answers.get()]
+    while True:
+        try:
+            taken.append(answers.get_nowait())
+        except queue.Empty:
+            break
+    for delivery, future in taken:
+        _take_answer(delivery, future, context, after_send)  # if this raises, later answers stay unrecorded
+    return len(taken)
 
 
-def _record_paused(delivery: Delivery, run: DeliveryRun, config: DistributionSettings, reason: str) -> None:
+def _take_answer(delivery: ClaimedDelivery, future: Future, context: _BatchContext,
+                 after_send: AfterSend | None) -> None:
+    error = future.exception()
+    result = future.result() if error is None else None
+    if after_send:
+        after_send(delivery, error.outcome if isinstance(error, ChannelError) else
+                   (result.outcome if result is not None else DeliveryOutcome.RETRYABLE_FAILURE))
+    hold = context.writer.hold
+    if result is not None:
+        state = DeliveryState.DELIVERED if result.outcome == DeliveryOutcome.DELIVERED else DeliveryState.SENT
+        hold(_Outcome(delivery, state, provider_message_id=result.provider_message_id[:200], sent_at=timezone.now()))
+    elif isinstance(error, RetryableChannelError):
+        hold(_retry(delivery, context, error))
+    elif isinstance(error, ChannelConfigurationError):
+        context.pause_channel(delivery.channel, error)
+        hold(_paused(delivery, context))
+    elif isinstance(error, ContactInactiveError):
+        ContactPoint.objects.filter(pk=delivery.contact_id, inactive_at__isnull=True).update(
+            inactive_at=timezone.now(), inactive_reason=error.reason[:200]
+        )
+        hold(_Outcome(delivery, DeliveryState.DEAD, reason=f"contact inactive: {error.reason}"[:300]))
+    elif isinstance(error, PermanentChannelError):
+        hold(_Outcome(delivery, DeliveryState.DEAD, reason=error.reason[:300]))
+    else:
+        raise error  # a bug, not a provider answer: stop like a crashed worker; the lease recovers the rows
+
+
+def _paused(delivery: ClaimedDelivery, context: _BatchContext) -> _Outcome:
     """Put the row back without counting the attempt: our configuration, not the message, is at fault."""
-    _record(delivery, run, DeliveryState.RETRYING, reason=reason,
-            next_attempt_at=timezone.now() + timedelta(seconds=config.configuration_error_pause_s),
-            attempts=delivery.attempts - 1)
+    return _Outcome(delivery, DeliveryState.RETRYING, reason=context.paused_channels[delivery.channel],
+                    next_attempt_at=timezone.now() + timedelta(seconds=context.config.configuration_error_pause_s),
+                    attempt_refunded=True)
 
 
-def _message(delivery: Delivery, content, endpoint: str) -> OutgoingMessage:
+def _message(delivery: ClaimedDelivery, content, endpoint: str) -> OutgoingMessage:
     extra = {}
-    address = delivery.contact.address
+    address = delivery.address
     if delivery.channel == "webhook":
         extra = {"patient_ref": address}
         address = endpoint
@@ -256,42 +483,26 @@ def _message(delivery: Delivery, content, endpoint: str) -> OutgoingMessage:
         url=content.url,
         language=content.language,
         summary=content.summary,
-        unsubscribe_url=delivery.contact.unsubscribe_url(),
+        unsubscribe_url=unsubscribe_url(delivery.unsubscribe_token),
         extra=extra,
     )
 
 
-def _quiet_hours_for(delivery: Delivery):
-    if delivery.campaign_id:
-        return delivery.campaign.quiet_hours
-    if delivery.step_id and delivery.step.respect_quiet_hours:
-        return delivery.step.plan.quiet_hours
-    return None
+def unsubscribe_url(token: str) -> str:
+    """The contact's unsubscribe link (what ``ContactPoint.unsubscribe_url`` builds), from the bare token."""
+    return ContactPoint(unsubscribe_token=token).unsubscribe_url()
 
 
-def _record_retry(delivery: Delivery, run: DeliveryRun, config: DistributionSettings, exc: RetryableChannelError) -> None:
+def _retry(delivery: ClaimedDelivery, context: _BatchContext, exc: RetryableChannelError) -> _Outcome:
+    config = context.config
     if delivery.attempts >= config.max_attempts:
-        _record(delivery, run, DeliveryState.DEAD,
-                reason=f"gave up after {delivery.attempts} attempts: {exc}"[:300])
-        return
+        return _Outcome(delivery, DeliveryState.DEAD, reason=f"gave up after {delivery.attempts} attempts: {exc}"[:300])
     delay = config.backoff_s(delivery.attempts) * random.uniform(1.0, 1.25)  # jitter spreads retries out
     if exc.retry_after is not None:
         delay = max(delay, exc.retry_after)
-    moment = next_allowed_moment(timezone.now() + timedelta(seconds=delay), delivery.patient.zone,
-                                 _quiet_hours_for(delivery))
-    _record(delivery, run, DeliveryState.RETRYING, reason=str(exc)[:300], next_attempt_at=moment)
-
-
-def _record(delivery: Delivery, run: DeliveryRun, state: str, **values) -> None:
-    updated = Delivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token,
-                                      state=DeliveryState.SENDING).update(state=state, updated_at=timezone.now(), **values)
-    if updated:
-        run.count(state)
-        if state in (DeliveryState.DEAD, DeliveryState.RETRYING):
-            logger.warning("delivery %s key=%s %s: %s", delivery.pk, delivery.idempotency_key, state,
-                           values.get("reason", ""))
-    else:
-        logger.warning("delivery %s was re-claimed by another worker; outcome %s not recorded", delivery.pk, state)
+    moment = next_allowed_moment(timezone.now() + timedelta(seconds=delay), context.zone(delivery.time_zone),
+                                 context.quiet_hours(delivery))
+    return _Outcome(delivery, DeliveryState.RETRYING, reason=str(exc)[:300], next_attempt_at=moment)
 
 
 def complete_campaign_if_done(campaign_id: int) -> None:

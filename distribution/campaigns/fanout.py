@@ -1,19 +1,35 @@
 """Turning campaigns and follow-up plans into ledger rows.
 
-Rows are written in chunks straight from a values() iterator, so memory stays
-flat whatever the group size, and with ``ignore_conflicts`` so starting the
-same campaign twice (or two beat ticks racing) adds nothing.
+A campaign's rows are written by the database itself, with one
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` over the audience's contact
+points: no row passes through Python, so memory stays flat whatever the group
+size, and starting the same campaign twice (or two beat ticks racing) adds
+nothing. What depends on the patient (their language's translation, the end
+of quiet hours in their time zone) is computed in Python once per distinct
+language and time zone and handed to the statement as CASE expressions.
 """
 
 from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cms.articles.models import Article
@@ -21,7 +37,15 @@ from distribution.patients.models import ContactPoint, patients_of_groups
 
 from .configuration import distribution_settings
 from .message_content import article_for_language, newest_article_tagged
-from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpStep, next_allowed_moment
+from .models import (
+    CONTACT_SKIP_RULES,
+    Campaign,
+    Delivery,
+    DeliveryState,
+    FollowUpEnrolment,
+    FollowUpStep,
+    next_allowed_moment,
+)
 
 __all__ = [
     "CampaignError",
@@ -33,7 +57,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-CHUNK = 2000
 
 
 class CampaignError(ValueError):
@@ -49,25 +72,46 @@ def _zone(name: str, cache: dict[str, zoneinfo.ZoneInfo]) -> zoneinfo.ZoneInfo:
     return cache[name]
 
 
-def _contact_state(consent_at, unsubscribed_at, inactive_at) -> str:
-    if unsubscribed_at is not None:
-        return "unsubscribed"
-    if consent_at is None:
-        return "no consent"
-    if inactive_at is not None:
-        return "contact inactive"
-    return ""
+# A random (version 4) UUID per row, computed by the database: Delivery.key as each backend stores it.
+_NEW_KEY_SQL = {
+    "postgresql": "gen_random_uuid()",
+    "sqlite": (
+        "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+        " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+    ),
+}
 
 
-def _chunks(rows: Iterator[Delivery]) -> Iterator[list[Delivery]]:
-    chunk: list[Delivery] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _skip_state_and_reason() -> tuple[Case, Case]:
+    """CASE expressions over a ContactPoint row: ('skipped', reason) where CONTACT_SKIP_RULES forbid sending."""
+    conditions = [(Q(**{f"{name}__isnull": skip_when_null}), reason) for name, skip_when_null, reason in CONTACT_SKIP_RULES]
+    state = Case(*[When(condition, then=Value(DeliveryState.SKIPPED)) for condition, _reason in conditions],
+                 default=Value(DeliveryState.PENDING), output_field=CharField())
+    reason = Case(*[When(condition, then=Value(reason)) for condition, reason in conditions],
+                  default=Value(""), output_field=CharField())
+    return state, reason
+
+
+def _by_patient_column(column: str, values: dict[str, object], output_field) -> Value | Case:
+    """``values[<the patient's column>]`` as SQL: a constant when all patients agree, else a CASE."""
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        return Value(distinct.pop(), output_field=output_field)
+    return Case(*[When(**{f"patient__{column}": key}, then=Value(value, output_field=output_field))
+                  for key, value in values.items()], output_field=output_field)
+
+
+def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
+    """Run ``INSERT INTO <delivery> (columns) SELECT …`` skipping rows that already exist; returns rows added."""
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(Delivery._meta.get_field(name).column) for name in columns)
+    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as part of a join in the SELECT.
+    statement = (f"INSERT INTO {quote(Delivery._meta.db_table)} ({names}) "
+                 f"SELECT * FROM ({sql}) AS audience WHERE 1 = 1 ON CONFLICT DO NOTHING")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
 
 
 def validate_campaign(campaign: Campaign) -> None:
@@ -95,39 +139,57 @@ def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
     patients = patients_of_groups(campaign.groups.all())
     if campaign.doctor_id is not None:
         patients = patients.filter(doctor_id=campaign.doctor_id)
-    article = Article.objects.get(pk=campaign.article_id)
-    articles_by_language: dict[str, Article] = {}
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
-    quiet = campaign.quiet_hours
-    contacts = (
-        ContactPoint.objects.filter(patient__in=patients.values("pk"), channel__in=campaign.channels)
-        .values_list("pk", "patient_id", "channel", "consent_at", "unsubscribed_at", "inactive_at",
-                     "patient__preferred_language", "patient__time_zone")
-        .order_by("pk")
-    )
-
-    def rows() -> Iterator[Delivery]:
-        for contact_id, patient_id, channel, consent_at, unsubscribed_at, inactive_at, language, zone_name in contacts.iterator(chunk_size=CHUNK):
-            if language not in articles_by_language:
-                articles_by_language[language] = article_for_language(article, language)
-            skip = _contact_state(consent_at, unsubscribed_at, inactive_at)
-            yield Delivery(
-                step_key=campaign.step_key, campaign_id=campaign.pk, patient_id=patient_id, contact_id=contact_id,
-                channel=channel, language=language, article_id=articles_by_language[language].pk,
-                state=DeliveryState.SKIPPED if skip else DeliveryState.PENDING, reason=skip,
-                next_attempt_at=next_allowed_moment(start_at, _zone(zone_name, zones), quiet),
-            )
-
-    existing = Delivery.objects.filter(step_key=campaign.step_key)
+    if connection.vendor not in _NEW_KEY_SQL:
+        raise CampaignError(f"campaign fan-out supports SQLite and PostgreSQL, not {connection.vendor}")
+    contacts = ContactPoint.objects.filter(patient__in=patients.values("pk"), channel__in=campaign.channels).order_by()
+    languages_and_zones = set(contacts.values_list("patient__preferred_language", "patient__time_zone").distinct())
     with transaction.atomic():
-        before = existing.count()
         Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.SENDING, started_at=now, state_reason="")
-        for chunk in _chunks(rows()):
-            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-        added = existing.count() - before
+        added = 0
+        if languages_and_zones:
+            added = _insert_rows_from(
+                _campaign_rows(campaign, contacts, languages_and_zones, start_at, now), _CAMPAIGN_ROW_COLUMNS
+            )
     campaign.refresh_from_db()
     logger.info("campaign %s: %s delivery row(s) written", campaign.pk, added)
     return added
+
+
+_CAMPAIGN_ROW_COLUMNS = ["key", "step_key", "campaign", "patient", "contact", "channel", "language", "article", "state",
+                         "reason", "attempts", "next_attempt_at", "claim_token", "provider_message_id", "created_at",
+                         "updated_at"]
+
+
+def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: set[tuple[str, str]],
+                   start_at: datetime, now: datetime) -> QuerySet:
+    """The SELECT producing one ledger row per contact, columns in ``_CAMPAIGN_ROW_COLUMNS`` order."""
+    article = Article.objects.get(pk=campaign.article_id)
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    quiet = campaign.quiet_hours
+    article_by_language = {language: article_for_language(article, language).pk
+                           for language in {language for language, _zone_name in languages_and_zones}}
+    due_by_zone = {zone_name: next_allowed_moment(start_at, _zone(zone_name, zones), quiet)
+                   for zone_name in {zone_name for _language, zone_name in languages_and_zones}}
+    state, reason = _skip_state_and_reason()
+    columns = {
+        "row_key": RawSQL(_NEW_KEY_SQL[connection.vendor], [], output_field=CharField()),
+        "row_step_key": Value(campaign.step_key, output_field=CharField()),
+        "row_campaign": Value(campaign.pk, output_field=BigIntegerField()),
+        "row_patient": F("patient_id"),
+        "row_contact": F("pk"),
+        "row_channel": F("channel"),
+        "row_language": F("patient__preferred_language"),
+        "row_article": _by_patient_column("preferred_language", article_by_language, BigIntegerField()),
+        "row_state": state,
+        "row_reason": reason,
+        "row_attempts": Value(0, output_field=IntegerField()),
+        "row_next_attempt_at": _by_patient_column("time_zone", due_by_zone, DateTimeField()),
+        "row_claim_token": Value("", output_field=CharField()),
+        "row_provider_message_id": Value("", output_field=CharField()),
+        "row_created_at": Value(now, output_field=DateTimeField()),
+        "row_updated_at": Value(now, output_field=DateTimeField()),
+    }
+    return contacts.annotate(**columns).values_list(*columns)
 
 
 def start_scheduled_campaigns(*, now: datetime | None = None) -> list[int]:

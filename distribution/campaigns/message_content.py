@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.urls import reverse
@@ -11,9 +12,18 @@ from wagtail.models import Locale
 from cms.articles.models import Article
 from distribution.sharing.models import share_link_for
 
-from .models import Delivery, FollowUpStep
+from .models import Delivery, FollowUpStep, campaign_audience_key
 
 __all__ = ["MessageContent", "ContentUnavailable", "ContentResolver", "article_for_language"]
+
+
+class ClaimedRow(Protocol):
+    """What content resolution reads from a claimed delivery (a ``Delivery`` has these too)."""
+
+    article_id: int | None
+    campaign_id: int | None
+    step_id: int | None
+    language: str
 
 
 class ContentUnavailable(Exception):
@@ -55,17 +65,37 @@ def reminder_url(step: FollowUpStep, language: str) -> str:
 
 
 class ContentResolver:
-    """Builds each message's content once per (article or step, language) and batch."""
+    """Builds each message's content once per (article or step, language) for a whole batch.
+
+    Works from ids (a claimed row carries ``article_id``, ``campaign_id``,
+    ``step_id`` and ``language``), so the ledger need not load model instances
+    per message; the few follow-up steps a batch refers to are loaded once.
+    """
 
     def __init__(self) -> None:
         self._articles: dict[tuple[int, str], MessageContent] = {}
         self._reminders: dict[tuple[int, str], MessageContent] = {}
+        self._steps: dict[int, FollowUpStep | None] = {}
 
-    def content_for(self, delivery: Delivery) -> MessageContent:
-        step = delivery.step
+    def step(self, step_id: int | None) -> FollowUpStep | None:
+        """The follow-up step with its plan, loaded once per resolver."""
+        if step_id is None:
+            return None
+        if step_id not in self._steps:
+            self._steps[step_id] = FollowUpStep.objects.select_related("plan").filter(pk=step_id).first()
+        return self._steps[step_id]
+
+    def content_for(self, delivery: Delivery | ClaimedRow) -> MessageContent:
         if delivery.article_id is not None:
-            audience = delivery.campaign.audience_key if delivery.campaign_id else step.plan.audience_key
+            if delivery.campaign_id:
+                audience = campaign_audience_key(delivery.campaign_id)
+            else:
+                step = self.step(delivery.step_id)
+                if step is None:
+                    raise ContentUnavailable("the follow-up step was deleted")
+                audience = step.plan.audience_key
             return self._article(delivery.article_id, audience, delivery.language)
+        step = self.step(delivery.step_id)
         if step is None:
             raise ContentUnavailable("the campaign's article was deleted")
         if step.kind == FollowUpStep.ARTICLE:

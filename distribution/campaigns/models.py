@@ -85,6 +85,11 @@ class QuietHours(models.Model):
         return (self.quiet_start, self.quiet_end)
 
 
+def campaign_audience_key(campaign_id: int) -> str:
+    """Who a campaign's share links count reads for (also computed from a bare id by the ledger)."""
+    return f"campaign:{campaign_id}"
+
+
 class Campaign(QuietHours):
     DRAFT = "draft"
     SCHEDULED = "scheduled"
@@ -137,7 +142,7 @@ class Campaign(QuietHours):
 
     @property
     def audience_key(self) -> str:
-        return f"campaign:{self.pk}"
+        return campaign_audience_key(self.pk)
 
 
 class FollowUpPlan(ClusterableModel, QuietHours):
@@ -275,6 +280,22 @@ class DeliveryState(models.TextChoices):
 
 
 CLAIMABLE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+# Why a contact may not be messaged, as (ContactPoint field, skip when the field is NULL?, reason), checked
+# in order: the same rules as ``ContactPoint.skip_reason``, in a form both Python and SQL (fan-out) evaluate.
+CONTACT_SKIP_RULES: tuple[tuple[str, bool, str], ...] = (
+    ("unsubscribed_at", False, "unsubscribed"),
+    ("consent_at", True, "no consent"),
+    ("inactive_at", False, "contact inactive"),
+)
+
+
+def contact_skip_reason(values: dict[str, object]) -> str:
+    """``CONTACT_SKIP_RULES`` applied to a contact's loaded columns ('' when sending is allowed)."""
+    for field_name, skip_when_null, reason in CONTACT_SKIP_RULES:
+        if (values[field_name] is None) == skip_when_null:
+            return reason
+    return ""
 SUCCESS_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED)
 
 
