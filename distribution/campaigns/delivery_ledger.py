@@ -269,9 +269,9 @@ class OutcomeWriter:
             else:
                 shared.append(outcome)
         if shared:
-            self._write(shared)
+            self._write(shared, receivers_deduplicate=True)
 
-    def _write(self, outcomes: list[_Outcome]) -> None:
+    def _write(self, outcomes: list[_Outcome], *, receivers_deduplicate: bool = False) -> None:
         adapt = connection.ops.adapt_datetimefield_value
         now = adapt(timezone.now())
         params = [
@@ -280,6 +280,11 @@ class OutcomeWriter:
             for o in outcomes
         ]
         with transaction.atomic(), connection.cursor() as cursor:
+            if receivers_deduplicate and connection.vendor == "postgresql":
+                # These outcomes need not wait for the WAL flush: if the database server itself crashed
+                # and lost them, the rows fall back to 'sending' and are re-sent under the same
+                # idempotency key, which these receivers drop. Never for SMS (no dedupe there).
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.executemany(self._sql, params)
             written = cursor.rowcount
         lost: set[int] = set()
