@@ -13,7 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 
-__all__ = ["FFmpegError", "ffmpeg_exe", "run_ffmpeg", "probe_duration"]
+__all__ = ["FFmpegError", "ffmpeg_exe", "run_ffmpeg", "run_ffmpeg_for_log", "probe_duration"]
 
 _STDERR_TAIL_CHARS = 2000
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
@@ -103,3 +103,19 @@ def probe_duration(path: str | Path, *, timeout: float = 60.0) -> float:
     if proc.returncode != 0 or not times:
         raise FFmpegError(f"could not determine the duration of {path}", stderr_tail=_tail(stderr))
     return _hms_to_seconds(times[-1])
+
+
+def run_ffmpeg_for_log(args: list[str], *, timeout: float) -> str:
+    """Run ffmpeg like :func:`run_ffmpeg` and return its log (stderr).
+
+    Analysis filters (``ebur128``, ``volumedetect``) report their results only
+    in the log, so callers that measure while converting need it back.
+    """
+    proc = _run(list(args), timeout)
+    if proc.returncode != 0:
+        raise FFmpegError(
+            f"ffmpeg failed with exit code {proc.returncode}",
+            stderr_tail=_tail(proc.stderr),
+            returncode=proc.returncode,
+        )
+    return proc.stderr.decode("utf-8", "replace")

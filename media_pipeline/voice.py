@@ -1,13 +1,26 @@
 """Voice render: speech script -> loudness-normalised MP3 + sentence captions (VTT, SRT).
 
 Rendering is incremental. Every paragraph is synthesised into its own clip,
-normalised (ffmpeg ``loudnorm``) and cached under ``cache_dir`` by the sha256
-of everything that changes its audio (speech text, engine, voice, synthesis
-settings, loudness target). Re-rendering after an edit synthesises only the
-changed paragraphs; the final step just joins cached PCM clips with pauses and
-encodes one MP3, which is cheap. Normalising per clip (instead of the whole
-mix) is what keeps that last step cheap, and it also evens out loudness
-between paragraphs.
+brought to the loudness target and encoded as a CBR MP3 segment (24 kHz mono,
+the render's bitrate), then cached under ``cache_dir`` by the sha256 of
+everything that changes its audio (speech text, engine, voice, synthesis
+settings, loudness target, MP3 format). The final MP3 is the cached segments
+and pre-encoded silences joined by ffmpeg's concat demuxer as a stream copy:
+nothing is decoded or re-encoded, so re-rendering after an edit costs little
+more than voicing the changed paragraphs. Normalising per clip also evens out
+loudness between paragraphs.
+
+Loudness: ``ebur128`` measures each clip while ffmpeg resamples it, then one
+linear gain brings it to the target and a look-ahead limiter keeps peaks under
+the ceiling. That is a fraction of the cost of ``loudnorm``, whose 192 kHz
+internal resampling dominated a re-render.
+
+Timing: each MP3 segment holds the encoder delay, the speech, and padding up
+to a whole frame. The joined file's LAME header tells decoders to skip the
+first segment's delay; every segment has the same delay, so a clip's speech
+starts exactly where its segment starts in the decoded timeline. Segment
+lengths are counted from the MPEG frames (exact), speech lengths come from the
+PCM before encoding, and captions and paragraph timings are built from those.
 
 One engine voices the whole render: when an engine fails on any paragraph,
 the next engine of the chain re-voices all paragraphs, so a video never
@@ -21,12 +34,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import wave
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from media_pipeline.ffmpeg import run_ffmpeg
+from media_pipeline.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
 from media_pipeline.speech import SpeechParagraph, SpeechScript
 from media_pipeline.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.tts import (
@@ -46,9 +60,19 @@ __all__ = ["VoiceRenderSettings", "VoiceResult", "ParagraphTiming", "EmptyScript
 logger = logging.getLogger(__name__)
 
 # Bump when the clip processing changes so stale cached clips are not reused.
-_CLIP_FORMAT_VERSION = 1
+# 2: clips are loudness-matched CBR MP3 segments (ebur128 + gain + limiter) instead of loudnorm'ed WAVs.
+_CLIP_FORMAT_VERSION = 2
 _SAMPLE_RATE = 24000
 _SAMPLE_WIDTH = 2  # s16le mono
+# At 24 kHz the MP3 is MPEG-2 Layer III: 576 samples per frame and these bitrates (kbit/s).
+_MP3_FRAME_SAMPLES = 576
+_MP3_BITRATES_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+# libmp3lame's encoder delay (576 + 529 decoder delay); used only to size silences to whole frames.
+_LAME_DELAY_SAMPLES = 1105
+_MIN_SILENCE_FRAMES = 3  # fewer cannot hold the encoder delay
+_MAX_GAIN_DB = 20.0  # a near-silent clip is not pumped up into noise
+_UNMEASURABLE_LUFS = -70.0  # ebur128's floor: nothing above the absolute gate (silence, or under 0.4 s)
+_INTEGRATED_RE = re.compile(r"Integrated loudness:\s*I:\s*(-?(?:\d+(?:\.\d+)?|inf))\s*LUFS")
 
 
 class EmptyScriptError(ValueError):
@@ -61,7 +85,7 @@ class VoiceRenderSettings:
     paragraph_pause_s: float = 0.6
     loudness_lufs: float = -16.0
     true_peak_db: float = -1.5
-    mp3_bitrate: str = "64k"
+    mp3_bitrate: str = "64k"  # constant bitrate of every segment, so segments join without re-encoding
     max_caption_line_chars: int | None = None  # None: 16 for Chinese, 42 for English
     ffmpeg_timeout_s: float = 300.0
 
@@ -70,6 +94,12 @@ class VoiceRenderSettings:
             raise ValueError(f"paragraph_pause_s must be within [0, 5], got {self.paragraph_pause_s}")
         if not -30 <= self.loudness_lufs <= -5:
             raise ValueError(f"loudness_lufs must be within [-30, -5], got {self.loudness_lufs}")
+        if not -9 <= self.true_peak_db <= 0:
+            raise ValueError(f"true_peak_db must be within [-9, 0], got {self.true_peak_db}")
+        match = re.fullmatch(r"(\d+)k", self.mp3_bitrate) if isinstance(self.mp3_bitrate, str) else None
+        if match is None or int(match.group(1)) not in _MP3_BITRATES_KBPS:
+            allowed = ", ".join(f"{kbps}k" for kbps in _MP3_BITRATES_KBPS)
+            raise ValueError(f"mp3_bitrate must be one of {allowed} (24 kHz MP3), got {self.mp3_bitrate!r}")
 
 
 @dataclass(frozen=True)
@@ -97,11 +127,77 @@ class VoiceResult:
 
 
 @dataclass(frozen=True)
+class _Segment:
+    """A cached MP3 segment; ``samples`` is what its audio frames decode to (whole frames)."""
+
+    mp3_path: Path
+    samples: int
+
+
+@dataclass(frozen=True)
 class _Clip:
     paragraph: SpeechParagraph
-    wav_path: Path
-    duration_s: float
+    segment: _Segment
+    speech_samples: int  # the normalised speech before encoding; the segment adds encoder delay and padding
     boundaries: tuple[Boundary, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return self.speech_samples / _SAMPLE_RATE
+
+
+# --------------------------------------------------------------------------- MP3 frames
+
+_LAYER3_BITRATES_KBPS = {
+    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1
+    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2 / 2.5
+}
+_SAMPLE_RATES_BY_VERSION = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_audio_samples(path: Path) -> int:
+    """Samples that the audio frames of a Layer III file decode to, a Xing/Info header frame not counted.
+
+    Counting frames is exact where container durations are rounded or
+    gapless-trimmed, and it checks that the file is a plain ``_SAMPLE_RATE``
+    frame sequence that the concat demuxer can stream-copy.
+    """
+    data = path.read_bytes()
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+        pos = 10 + size + (10 if data[5] & 0x10 else 0)
+    samples = 0
+    first = True
+    while pos + 4 <= len(data):
+        if data[pos : pos + 3] == b"TAG" and len(data) - pos == 128:  # trailing ID3v1 tag
+            break
+        b1, b2, b3 = data[pos + 1], data[pos + 2], data[pos + 3]
+        if data[pos] != 0xFF or b1 & 0xE0 != 0xE0:
+            raise ValueError(f"{path}: no MPEG audio frame at byte {pos}")
+        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+        bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
+        if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+            raise ValueError(f"{path}: not an MPEG Layer III frame at byte {pos}")
+        mpeg1 = version == 3
+        rate = _SAMPLE_RATES_BY_VERSION[version][rate_index]
+        if rate != _SAMPLE_RATE:
+            raise ValueError(f"{path}: {rate} Hz frame at byte {pos}, expected {_SAMPLE_RATE} Hz")
+        length = (144 if mpeg1 else 72) * _LAYER3_BITRATES_KBPS[mpeg1][bitrate_index] * 1000 // rate + padding
+        if pos + length > len(data):
+            raise ValueError(f"{path}: truncated MPEG frame at byte {pos}")
+        if first:
+            first = False
+            mono = b3 >> 6 == 3
+            side_info = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+            if data[pos + 4 + side_info : pos + 8 + side_info] in (b"Xing", b"Info"):
+                pos += length
+                continue
+        samples += 1152 if mpeg1 else 576
+        pos += length
+    if samples == 0:
+        raise ValueError(f"{path}: no MPEG audio frames")
+    return samples
 
 
 # --------------------------------------------------------------------------- cache
@@ -116,28 +212,32 @@ def _clip_key(paragraph: SpeechParagraph, engine: SpeechEngine, voice: str, sett
         "synthesis": asdict(settings.synthesis),
         "loudness": [settings.loudness_lufs, settings.true_peak_db],
         "sample_rate": _SAMPLE_RATE,
+        "mp3_bitrate": settings.mp3_bitrate,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _wav_duration(path: Path) -> float:
+def _wav_samples(path: Path) -> int:
     with wave.open(str(path), "rb") as wav:
         if wav.getnchannels() != 1 or wav.getsampwidth() != _SAMPLE_WIDTH or wav.getframerate() != _SAMPLE_RATE:
             raise ValueError(f"{path} is not {_SAMPLE_RATE} Hz mono s16")
-        return wav.getnframes() / wav.getframerate()
+        return wav.getnframes()
 
 
-def _load_cached_clip(paragraph: SpeechParagraph, wav_path: Path, meta_path: Path) -> _Clip | None:
-    if not (wav_path.is_file() and meta_path.is_file()):
+def _load_cached_clip(paragraph: SpeechParagraph, mp3_path: Path, meta_path: Path) -> _Clip | None:
+    if not (mp3_path.is_file() and meta_path.is_file()):
         return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         boundaries = tuple(Boundary(**b) for b in meta["boundaries"])
-        duration = _wav_duration(wav_path)
-    except (OSError, ValueError, KeyError, TypeError, EOFError, wave.Error) as exc:
-        logger.warning("ignoring corrupt cached clip %s: %s", wav_path, exc)
+        speech_samples, segment_samples = int(meta["speech_samples"]), int(meta["segment_samples"])
+        size = mp3_path.stat().st_size
+        if size != meta["mp3_bytes"]:  # a truncated or replaced segment would corrupt the stream copy
+            raise ValueError(f"segment is {size} bytes, the sidecar recorded {meta['mp3_bytes']}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("ignoring corrupt cached clip %s: %s", mp3_path, exc)
         return None
-    return _Clip(paragraph, wav_path, duration, boundaries)
+    return _Clip(paragraph, _Segment(mp3_path, segment_samples), speech_samples, boundaries)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -147,39 +247,74 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _mp3_encode_args(settings: VoiceRenderSettings) -> list[str]:
+    """The one encoding of every segment (clips and silences), so that they can be joined by stream copy."""
+    return [
+        "-ar", str(_SAMPLE_RATE), "-ac", "1", "-c:a", "libmp3lame", "-b:a", settings.mp3_bitrate,
+        "-map_metadata", "-1", "-id3v2_version", "0", "-write_xing", "1",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3",
+    ]  # fmt: skip
+
+
+def _normalise_and_encode(raw: Path, settings: VoiceRenderSettings, work_dir: Path, out_mp3: Path) -> int:
+    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``; return the speech length in samples."""
+    pcm = work_dir / "clip.wav"
+    log = run_ffmpeg_for_log(
+        [
+            "-y", "-i", str(raw),
+            "-af", f"aresample={_SAMPLE_RATE},aformat=channel_layouts=mono,ebur128=framelog=quiet",
+            "-ar", str(_SAMPLE_RATE), "-ac", "1", "-c:a", "pcm_s16le",
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
+            str(pcm),
+        ],
+        timeout=settings.ffmpeg_timeout_s,
+    )  # fmt: skip
+    match = _INTEGRATED_RE.search(log)
+    if match is None:
+        raise FFmpegError("ffmpeg's ebur128 filter reported no integrated loudness", stderr_tail=log[-2000:])
+    measured = float(match.group(1))
+    gain_db = 0.0 if measured <= _UNMEASURABLE_LUFS else min(settings.loudness_lufs - measured, _MAX_GAIN_DB)
+    ceiling = 10 ** (settings.true_peak_db / 20)
+    run_ffmpeg(
+        [
+            "-y", "-i", str(pcm),
+            "-af", f"volume={gain_db:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:latency=true",
+            *_mp3_encode_args(settings), str(out_mp3),
+        ],
+        timeout=settings.ffmpeg_timeout_s,
+    )  # fmt: skip
+    return _wav_samples(pcm)
+
+
 def _synthesize_clip(
     paragraph: SpeechParagraph,
     engine: SpeechEngine,
     voice: str,
     settings: VoiceRenderSettings,
-    wav_path: Path,
+    mp3_path: Path,
     meta_path: Path,
 ) -> _Clip:
     result = engine.synthesize(paragraph.text_for_speech, voice, settings.synthesis)
-    with tempfile.TemporaryDirectory(dir=wav_path.parent, prefix=".clip-") as tmp:
+    with tempfile.TemporaryDirectory(dir=mp3_path.parent, prefix=".clip-") as tmp:
         raw = Path(tmp) / f"raw.{result.audio_format}"
         raw.write_bytes(result.audio)
-        normalised = Path(tmp) / "clip.wav"
-        run_ffmpeg(
-            [
-                "-y", "-i", str(raw),
-                "-af", f"loudnorm=I={settings.loudness_lufs}:TP={settings.true_peak_db}:LRA=11",
-                "-ar", str(_SAMPLE_RATE), "-ac", "1", "-c:a", "pcm_s16le",
-                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                str(normalised),
-            ],
-            timeout=settings.ffmpeg_timeout_s,
-        )  # fmt: skip
-        os.replace(normalised, wav_path)
+        encoded = Path(tmp) / "clip.mp3"
+        speech_samples = _normalise_and_encode(raw, settings, Path(tmp), encoded)
+        segment_samples = _mp3_audio_samples(encoded)
+        mp3_bytes = encoded.stat().st_size
+        os.replace(encoded, mp3_path)
     meta = {
         "paragraph_id": paragraph.id,
         "text_for_speech": paragraph.text_for_speech,
         "engine": engine.name,
         "voice": voice,
         "boundaries": [asdict(b) for b in result.boundaries],
+        "speech_samples": speech_samples,
+        "segment_samples": segment_samples,
+        "mp3_bytes": mp3_bytes,
     }
     _atomic_write_bytes(meta_path, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
-    return _Clip(paragraph, wav_path, _wav_duration(wav_path), result.boundaries)
+    return _Clip(paragraph, _Segment(mp3_path, segment_samples), speech_samples, result.boundaries)
 
 
 def _voice_all_paragraphs(
@@ -190,16 +325,37 @@ def _voice_all_paragraphs(
     for paragraph in script.paragraphs:
         key = _clip_key(paragraph, engine, voice, settings)
         folder = cache_dir / key[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        wav_path, meta_path = folder / f"{key}.wav", folder / f"{key}.json"
-        clip = _load_cached_clip(paragraph, wav_path, meta_path)
+        mp3_path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"
+        clip = _load_cached_clip(paragraph, mp3_path, meta_path)
         if clip is None:
-            clip = _synthesize_clip(paragraph, engine, voice, settings, wav_path, meta_path)
+            folder.mkdir(parents=True, exist_ok=True)
+            clip = _synthesize_clip(paragraph, engine, voice, settings, mp3_path, meta_path)
             synthesized += 1
         else:
             reused += 1
         clips.append(clip)
     return clips, synthesized, reused
+
+
+def _silence_segment(frames: int, settings: VoiceRenderSettings, cache_dir: Path) -> _Segment:
+    """A cached MP3 segment of about ``frames`` silent frames in the clips' encoding (its length is counted)."""
+    folder = cache_dir / "silence"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"v{_CLIP_FORMAT_VERSION}-{_SAMPLE_RATE}hz-{settings.mp3_bitrate}-{frames}f.mp3"
+    if not path.is_file():
+        # Half a frame of slack keeps libmp3lame's end padding inside the last wanted frame.
+        samples = frames * _MP3_FRAME_SAMPLES - _LAME_DELAY_SAMPLES - _MP3_FRAME_SAMPLES // 2
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".silence-") as tmp:
+            encoded = Path(tmp) / "silence.mp3"
+            run_ffmpeg(
+                [
+                    "-y", "-f", "lavfi", "-i", f"anullsrc=r={_SAMPLE_RATE}:cl=mono,atrim=end_sample={samples}",
+                    *_mp3_encode_args(settings), str(encoded),
+                ],
+                timeout=settings.ffmpeg_timeout_s,
+            )  # fmt: skip
+            os.replace(encoded, path)
+    return _Segment(path, _mp3_audio_samples(path))
 
 
 # --------------------------------------------------------------------------- timing
@@ -281,24 +437,48 @@ def _clip_cues(clip: _Clip, offset: float) -> list[Cue]:
 # --------------------------------------------------------------------------- assembly
 
 
-def _join_clips(clips: list[_Clip], pause_s: float, out_wav: Path) -> list[float]:
-    """Write all clips with ``pause_s`` of silence between them; return each clip's start time."""
-    silence = b"\x00" * (round(pause_s * _SAMPLE_RATE) * _SAMPLE_WIDTH)
+def _pause_frames(clip: _Clip, pause_s: float) -> int:
+    """Silent frames after ``clip`` that make the gap to the next speech ``pause_s`` (to half a frame).
+
+    The clip's encoder delay and padding already sound as silence and count
+    towards the pause; when they alone are about as long, no silence is added.
+    """
+    trailing = clip.segment.samples - clip.speech_samples
+    frames = round((pause_s * _SAMPLE_RATE - trailing) / _MP3_FRAME_SAMPLES)
+    return frames if frames >= _MIN_SILENCE_FRAMES else 0
+
+
+def _concat_entry(path: Path) -> str:
+    quoted = os.path.abspath(path).replace("'", "'\\''")
+    return f"file '{quoted}'\n"
+
+
+def _join_segments(
+    clips: list[_Clip], settings: VoiceRenderSettings, cache_dir: Path, work_dir: Path, out_mp3: Path
+) -> list[float]:
+    """Stream-copy the clips, with silences between them, into ``out_mp3``; return each clip's start time."""
     starts: list[float] = []
-    frames_written = 0
-    with wave.open(str(out_wav), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(_SAMPLE_WIDTH)
-        out.setframerate(_SAMPLE_RATE)
-        for index, clip in enumerate(clips):
-            if index:
-                out.writeframes(silence)
-                frames_written += len(silence) // _SAMPLE_WIDTH
-            starts.append(frames_written / _SAMPLE_RATE)
-            with wave.open(str(clip.wav_path), "rb") as wav:
-                frames = wav.readframes(wav.getnframes())
-            out.writeframes(frames)
-            frames_written += len(frames) // _SAMPLE_WIDTH
+    entries: list[str] = []
+    silences: dict[int, _Segment] = {}
+    position = 0  # in samples of the decoded timeline (see the module docstring)
+    for index, clip in enumerate(clips):
+        if index:
+            frames = _pause_frames(clips[index - 1], settings.paragraph_pause_s)
+            if frames:
+                if frames not in silences:
+                    silences[frames] = _silence_segment(frames, settings, cache_dir)
+                silence = silences[frames]
+                entries.append(_concat_entry(silence.mp3_path))
+                position += silence.samples
+        starts.append(position / _SAMPLE_RATE)
+        entries.append(_concat_entry(clip.segment.mp3_path))
+        position += clip.segment.samples
+    listing = work_dir / "segments.ffconcat"
+    listing.write_text("ffconcat version 1.0\n" + "".join(entries), encoding="utf-8")
+    run_ffmpeg(
+        ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:a", "-c", "copy", "-f", "mp3", str(out_mp3)],
+        timeout=settings.ffmpeg_timeout_s,
+    )
     return starts
 
 
@@ -338,16 +518,11 @@ def render_voice(
 
     mp3_path = output_dir / f"{basename}.mp3"
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".voice-") as tmp:
-        joined = Path(tmp) / "joined.wav"
-        starts = _join_clips(clips, settings.paragraph_pause_s, joined)
-        # The PCM length is the speech's exact duration (the MP3 only adds encoder padding).
-        duration_s = _wav_duration(joined)
         encoded = Path(tmp) / "voice.mp3"
-        run_ffmpeg(
-            ["-y", "-i", str(joined), "-c:a", "libmp3lame", "-b:a", settings.mp3_bitrate, "-ac", "1", str(encoded)],
-            timeout=settings.ffmpeg_timeout_s,
-        )
+        starts = _join_segments(clips, settings, cache_dir, Path(tmp), encoded)
         os.replace(encoded, mp3_path)
+    # Decoders skip the first segment's delay and the last one's padding, so the speech ends the file.
+    duration_s = starts[-1] + clips[-1].duration_s
 
     cues: list[Cue] = []
     timings: list[ParagraphTiming] = []
