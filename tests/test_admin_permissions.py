@@ -4,9 +4,9 @@ and nobody sees a draft on the public site."""
 import pytest
 from django.urls import reverse
 from wagtail.rich_text import RichText
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.articles.models import Article
+from tests.admin_forms import article_form
 
 
 def create_article(index, owner, title, *, publish_by=None):
@@ -18,24 +18,6 @@ def create_article(index, owner, title, *, publish_by=None):
         revision.publish(user=publish_by)
     article.refresh_from_db()
     return article
-
-
-def article_form(title: str, text: str) -> dict:
-    return nested_form_data({
-        "title": title,
-        "slug": title.lower().replace(" ", "-"),
-        "summary": "A short summary.",
-        "body": streamfield([("paragraph", rich_text(f"<p>{text}</p>"))]),
-        "tags": "",
-        "audience": "patients",
-        "last_reviewed": "",
-        "narration_voice": "",
-        "seo_title": "",
-        "search_description": "",
-        "go_live_at": "",
-        "expire_at": "",
-        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0, "comments-MAX_NUM_FORMS": 1000,
-    })
 
 
 @pytest.mark.django_db

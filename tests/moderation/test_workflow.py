@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 from wagtail.models import PageLogEntry, TaskState, WorkflowState
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.articles.models import Article
 from cms.moderation.approval import OVERRIDE_LOG_ACTION
@@ -19,27 +17,14 @@ from cms.moderation.models import (
     HealthCheckedApprovalTask,
     RevisionCheckReport,
 )
+from tests import admin_forms
 
 SAFE_TEXT = "多喝水，少吃盐。每天盐的摄入量最好控制在一个啤酒瓶盖左右。"
 FORBIDDEN_CLAIM = "本药可根治高血压，无效退款。"
 
 
 def article_form(title: str, text: str, slug: str = "") -> dict:
-    return nested_form_data({
-        "title": title,
-        "slug": slug or "article-" + hashlib.sha1(title.encode()).hexdigest()[:10],  # Chinese titles slugify to ""
-        "summary": "简短摘要。",
-        "body": streamfield([("paragraph", rich_text(f"<p>{text}</p>"))]),
-        "tags": "",
-        "audience": "patients",
-        "last_reviewed": "",
-        "narration_voice": "",
-        "seo_title": "",
-        "search_description": "",
-        "go_live_at": "",
-        "expire_at": "",
-        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0, "comments-MAX_NUM_FORMS": 1000,
-    })
+    return admin_forms.article_form(title, text, slug, summary="简短摘要。")
 
 
 @pytest.fixture(autouse=True)
