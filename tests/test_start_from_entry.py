@@ -50,3 +50,19 @@ def test_chinese_entry_starts_a_chinese_article(client, encyclopedia, people):
     article = Article.objects.get(source_entry=entry)
     assert article.locale.language_code == "zh-hans" and article.title == "痛风"
     assert article.get_parent().specific_class.__name__ == "ArticleIndexPage"
+
+
+@pytest.mark.django_db
+def test_doctors_find_entries_to_start_from_in_their_own_admin_page(client, encyclopedia, people):
+    """Doctors cannot browse entries in the page explorer, so they get a search page of their own."""
+    client.force_login(people["doctor_a"])
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("articles_choose_entry") in dashboard  # the menu item
+    page = client.get(reverse("articles_choose_entry"), {"q": "血压"}).content.decode()
+    hypertension = EncyclopediaEntry.objects.get(icd10_codes="I10", locale__language_code="zh-hans")
+    assert hypertension.title in page
+    assert reverse("articles_start_from_entry", args=[hypertension.pk]) in page
+    english = client.get(reverse("articles_choose_entry"), {"q": "Gouty arthritis", "language": "en"}).content.decode()
+    assert "Gout" in english and "特发性" not in english
+    client.force_login(people["outsider"])
+    assert client.get(reverse("articles_choose_entry")).status_code in (302, 403)

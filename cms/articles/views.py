@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from wagtail.models import Locale
+
 from cms.encyclopedia.models import EncyclopediaEntry
 
 from .drafting import article_index_for, start_article_from_entry
@@ -24,3 +26,21 @@ def start_from_entry(request, entry_id: int):
                          % {"title": article.title})
         return redirect(reverse("wagtailadmin_pages:edit", args=[article.pk]))
     return TemplateResponse(request, "articles/admin/start_from_entry.html", {"entry": entry, "index": index})
+
+
+def choose_entry(request):
+    """Find an encyclopedia entry to start an article from (doctors cannot browse entries in the page explorer)."""
+    from django.core.paginator import Paginator
+
+    languages = [code for code in ("zh-hans", "en") if article_index_for(code).permissions_for_user(request.user).can_add_subpage()]
+    if not languages:
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:100]
+    language = request.GET.get("language", "")
+    locales = Locale.objects.filter(language_code__in=[language] if language in languages else languages)
+    entries = EncyclopediaEntry.objects.live().filter(locale__in=list(locales))
+    entries = entries.search(query) if query else entries.order_by("title")
+    page = Paginator(entries, 25).get_page(request.GET.get("p"))
+    return TemplateResponse(request, "articles/admin/choose_entry.html", {
+        "query": query, "language": language, "languages": languages, "entries": page,
+    })

@@ -1,6 +1,7 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from cms.encyclopedia.models import EncyclopediaEntry
@@ -11,7 +12,22 @@ from .drafting import article_index_for
 
 @hooks.register("register_admin_urls")
 def article_admin_urls():
-    return [path("articles/start-from-entry/<int:entry_id>/", views.start_from_entry, name="articles_start_from_entry")]
+    return [
+        path("articles/start-from-entry/", views.choose_entry, name="articles_choose_entry"),
+        path("articles/start-from-entry/<int:entry_id>/", views.start_from_entry, name="articles_start_from_entry"),
+    ]
+
+
+class StartFromEncyclopediaMenuItem(MenuItem):
+    def is_shown(self, request):
+        return any(article_index_for(code).permissions_for_user(request.user).can_add_subpage() for code in ("zh-hans", "en"))
+
+
+@hooks.register("register_admin_menu_item")
+def start_from_encyclopedia_menu_item():
+    return StartFromEncyclopediaMenuItem(
+        _("Start from the encyclopedia"), reverse("articles_choose_entry"), icon_name="doc-full-inverse", order=150,
+    )
 
 
 class StartArticleFromEntryButton(PageMenuItem):

@@ -193,6 +193,8 @@ WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.illustrations.forms.IllustrationForm"
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"avif": "avif", "webp": "webp"}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No Gravatar: avatars would load from a third party (and it is blocked in mainland China).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
