@@ -15,6 +15,25 @@ SAMPLE_MEDQUAD = TESTS_DIR / "data" / "medquad_sample.jsonl"
 SHARED_ICD10 = Path(settings.KEPU_DATA_DIR) / "icd10-cn"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end sessions that threads or killed workers left open.
+
+    Sender threads and worker subprocesses open their own PostgreSQL connections; one left behind
+    would make dropping the test database fail, and the next run would find it still there.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Each test starts with empty caches: rolled-back ids are reused, and Wagtail caches renditions by id."""

@@ -48,8 +48,12 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     server: LocalHttpServer
 
     def read_body(self) -> bytes:
+        """The request body; a client that hangs up mid-body has sent no request (as with a real server)."""
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise ConnectionResetError("the client closed the connection before sending the whole body")
+        return body
 
     def write_json(self, status: int, document: Any, content_type: str = "application/json") -> None:
         payload = json.dumps(document, ensure_ascii=False).encode()
