@@ -7,6 +7,7 @@ from an article revision by ``Article.as_document()``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,3 +74,43 @@ class ArticleDocument:
 
     def images(self) -> list[DocumentImage]:
         return [block.image for block in self.blocks if block.kind == "image" and block.image]
+
+
+# Building blocks from Wagtail values: duck-typed, so this module still imports no framework.
+
+_HREF = re.compile(r'href="([^"]+)"')
+_LINE_END = re.compile(r"</(p|li|h\d)>|<br\s*/?>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def flatten_rich_text(html: str) -> str:
+    """Rich text to plain text, keeping list items and paragraphs on their own lines."""
+    from html import unescape
+
+    lines = [" ".join(unescape(_TAG.sub("", line)).split()) for line in _LINE_END.sub("\n", html).splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def links_in(html: str) -> tuple[str, ...]:
+    return tuple(_HREF.findall(html))
+
+
+def rich_text_block(kind: BlockKind, html: str, block_id: str) -> DocumentBlock:
+    return DocumentBlock(kind, text=flatten_rich_text(html), links=links_in(html), block_id=block_id)
+
+
+def document_image(image, caption: str) -> DocumentImage | None:
+    """An illustration (a Wagtail image of the library) as the pipeline reads it."""
+    if image is None:
+        return None
+    try:
+        path = Path(image.file.path)
+    except NotImplementedError:  # remote storage: the pipeline fetches it
+        path = None
+    focal = None
+    if image.focal_point_x is not None:
+        focal = (image.focal_point_x, image.focal_point_y, image.focal_point_width, image.focal_point_height)
+    return DocumentImage(
+        path=path, alt_text=image.alt_text, caption=caption or "", width=image.width, height=image.height,
+        focal_point=focal, source_url=image.source_url,
+    )

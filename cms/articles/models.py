@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 from django.db import models
-from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -22,9 +20,8 @@ from cms.moderation.panels import CheckResultsPanel
 from cms.search.segmentation import segment_for_index
 
 from .blocks import ARTICLE_BODY_BLOCKS
-from .document import ArticleDocument, DocumentBlock, DocumentImage
+from .document import ArticleDocument, DocumentBlock, document_image, flatten_rich_text, links_in, rich_text_block
 
-_HREF = re.compile(r'href="([^"]+)"')
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9']+")
 
@@ -172,18 +169,18 @@ class Article(Page):
             if kind == "heading":
                 blocks.append(DocumentBlock("heading", text=str(value), block_id=block.id))
             elif kind == "paragraph":
-                blocks.append(_rich_text_block("paragraph", value.source, block.id))
+                blocks.append(rich_text_block("paragraph", value.source, block.id))
             elif kind == "image":
-                blocks.append(DocumentBlock("image", image=_document_image(value["image"], value["caption"]), block_id=block.id))
+                blocks.append(DocumentBlock("image", image=document_image(value["image"], value["caption"]), block_id=block.id))
             elif kind == "key_points":
                 blocks.append(DocumentBlock("key_points", text=value["title"] or "", items=tuple(value["points"]), block_id=block.id))
             elif kind == "warning":
-                document_block = _rich_text_block("warning", value["text"].source, block.id)
+                document_block = rich_text_block("warning", value["text"].source, block.id)
                 blocks.append(document_block)
             elif kind == "qa":
                 answer = value["answer"].source
                 blocks.append(DocumentBlock(
-                    "qa", text=value["question"], answer=_flatten(answer), links=tuple(_HREF.findall(answer)),
+                    "qa", text=value["question"], answer=flatten_rich_text(answer), links=links_in(answer),
                     block_id=block.id,
                 ))
             elif kind == "references":
@@ -207,29 +204,3 @@ class Article(Page):
             tags=tuple(self.tags.names()) if self.pk else (),
         )
 
-
-def _flatten(html: str) -> str:
-    """Rich text to plain text, keeping list items and paragraphs on their own lines."""
-    html = re.sub(r"</(p|li|h\d)>|<br\s*/?>", "\n", html)
-    lines = [" ".join(strip_tags(line).split()) for line in html.splitlines()]
-    return "\n".join(line for line in lines if line)
-
-
-def _rich_text_block(kind, html: str, block_id: str) -> DocumentBlock:
-    return DocumentBlock(kind, text=_flatten(html), links=tuple(_HREF.findall(html)), block_id=block_id)
-
-
-def _document_image(image, caption: str) -> DocumentImage | None:
-    if image is None:
-        return None
-    try:
-        path = Path(image.file.path)
-    except NotImplementedError:  # remote storage: the pipeline fetches it
-        path = None
-    focal = None
-    if image.focal_point_x is not None:
-        focal = (image.focal_point_x, image.focal_point_y, image.focal_point_width, image.focal_point_height)
-    return DocumentImage(
-        path=path, alt_text=image.alt_text, caption=caption or "", width=image.width, height=image.height,
-        focal_point=focal, source_url=image.source_url,
-    )

@@ -13,8 +13,7 @@ import dataclasses
 
 from wagtail.models import Page, Revision
 
-from cms.articles.document import ArticleDocument, DocumentBlock
-from cms.articles.models import _document_image, _rich_text_block
+from cms.articles.document import ArticleDocument, DocumentBlock, document_image, rich_text_block
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.encyclopedia.sections import section_heading
 
@@ -28,9 +27,9 @@ def encyclopedia_document(entry: EncyclopediaEntry) -> ArticleDocument:
     for section in entry.sections:
         heading = section.value["heading"] or section_heading(section.block_type, entry.locale.language_code)
         blocks.append(DocumentBlock("heading", text=heading, block_id=f"{section.id}-heading"))
-        blocks.append(_rich_text_block("paragraph", section.value["body"].source, section.id))
+        blocks.append(rich_text_block("paragraph", section.value["body"].source, section.id))
     for illustration in entry.illustrations:
-        image = _document_image(illustration.value["image"], illustration.value["caption"])
+        image = document_image(illustration.value["image"], illustration.value["caption"])
         blocks.append(DocumentBlock("image", image=image, block_id=illustration.id))
     references = tuple(
         " ".join(filter(None, [ref.value["citation"], ref.value["url"]])) for ref in entry.references
