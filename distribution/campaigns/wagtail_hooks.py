@@ -15,6 +15,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from cms.core.outbox import enqueue
 from distribution.patients.admin_views import (
     ScopedViewSetMixin,
     SharedTemplatePermissionPolicy,
@@ -23,7 +24,7 @@ from distribution.patients.admin_views import (
 from distribution.patients.models import can_see_all_patients, doctor_profile_of
 
 from .delivery_ledger import retry_deliveries
-from .fanout import CampaignError, campaign_statistics
+from .fanout import CampaignError, campaign_statistics, last_progress_at, stalled_campaign_ids
 from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan
 
 
@@ -33,6 +34,17 @@ def campaign_report_link(campaign: Campaign) -> str:
 
 campaign_report_link.short_description = _("report")
 Campaign.report_link = campaign_report_link
+
+
+def campaign_progress(campaign: Campaign) -> str:
+    """The state as the listing shows it: a sending campaign whose rows stopped moving is 'stalled'."""
+    if campaign.state == Campaign.SENDING and stalled_campaign_ids(campaign_ids=[campaign.pk]):
+        return format_html('<span class="w-status w-status--label">{}</span>', _("Stalled"))
+    return campaign.get_state_display()
+
+
+campaign_progress.short_description = _("state")
+Campaign.progress = campaign_progress
 
 
 
@@ -46,7 +58,7 @@ class CampaignViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Campaign
     icon = "mail"
     menu_label = _("Campaigns")
-    list_display = ["name", "article", "state", "scheduled_at", "report_link"]
+    list_display = ["name", "article", "progress", "scheduled_at", "report_link"]
     list_filter = ["state"]
     search_fields = ["name"]
     inspect_view_enabled = False
@@ -110,7 +122,24 @@ def campaign_report(request, campaign_id: int):
     return TemplateResponse(request, "campaigns/admin_report.html", {
         "campaign": campaign, "stats": campaign_statistics(campaign), "reasons": list(reasons),
         "can_start": campaign.state in (Campaign.DRAFT, Campaign.PAUSED, Campaign.SCHEDULED),
+        "stalled": bool(stalled_campaign_ids(campaign_ids=[campaign.pk])), "last_progress": last_progress_at(campaign.pk),
     })
+
+
+@require_POST
+def campaign_resume(request, campaign_id: int):
+    """Queue the fan-out again now (the sweep would within minutes); rows are claimed by the ledger's rules."""
+    from .tasks import deliver_campaign
+
+    campaign = _visible_campaign(request, campaign_id)
+    if campaign.state != Campaign.SENDING:
+        messages.error(request, _("Only a campaign that is sending can be resumed."))
+    elif enqueue(deliver_campaign, campaign.pk):
+        messages.success(request, _("Sending resumed."))
+    else:
+        messages.warning(request, _("The background service is not reachable right now; the campaign resumes "
+                                    "by itself as soon as it is back."))
+    return redirect("campaign_report", campaign.pk)
 
 
 @require_POST
@@ -127,9 +156,11 @@ def campaign_start(request, campaign_id: int):
     if campaign.scheduled_at and campaign.state == Campaign.DRAFT:
         Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.SCHEDULED)
         messages.success(request, _("Scheduled."))
-    else:
-        send_campaign.delay(campaign.pk)
+    elif enqueue(send_campaign, campaign.pk):
         messages.success(request, _("Sending started."))
+    else:
+        messages.warning(request, _("The background service is not reachable right now. The campaign will "
+                                    "start by itself as soon as it is back; nothing needs to be done again."))
     return redirect("campaign_report", campaign.pk)
 
 
@@ -141,7 +172,7 @@ def campaign_retry_failed(request, campaign_id: int):
     reset = retry_deliveries(Delivery.objects.filter(campaign=campaign))
     if reset:
         Campaign.objects.filter(pk=campaign.pk, state=Campaign.COMPLETED).update(state=Campaign.SENDING)
-        deliver_campaign.delay(campaign.pk)
+        enqueue(deliver_campaign, campaign.pk)  # the ledger rows are reset either way; the sweep sends them
     messages.success(request, _("%(count)d failed message(s) queued again.") % {"count": reset})
     return redirect("campaign_report", campaign.pk)
 
@@ -153,4 +184,5 @@ def register_campaign_urls():
         path("distribution/campaigns/<int:campaign_id>/start/", campaign_start, name="campaign_start"),
         path("distribution/campaigns/<int:campaign_id>/retry-failed/", campaign_retry_failed,
              name="campaign_retry_failed"),
+        path("distribution/campaigns/<int:campaign_id>/resume/", campaign_resume, name="campaign_resume"),
     ]

@@ -231,12 +231,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# With the broker down, queuing must fail fast (a web request is waiting) and leave the task in the
+# outbox (cms.core.outbox): two quick connection attempts, not kombu's default of retrying for seconds.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A message a worker took but never acknowledged (the worker was killed) goes back to the queue after
+# this many seconds on Redis (kombu's default is one hour). It must be shorter than the delivery lease
+# (KEPU_DISTRIBUTION["sending_lease_s"], 900 s) so a campaign resumes before its claimed rows time out,
+# and longer than any one task runs (fan-out tasks stop after a third of it and hand over).
+KEPU_BROKER_VISIBILITY_TIMEOUT_S = env_int("KEPU_BROKER_VISIBILITY_TIMEOUT_S", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+    "visibility_timeout": KEPU_BROKER_VISIBILITY_TIMEOUT_S,
+}
 CELERY_BEAT_SCHEDULE = {
+    "core-flush-outbox": {"task": "cms.core.flush_outbox", "schedule": 60.0},
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
     "feeds-partner-retries": {"task": "feeds.send_due_partner_deliveries", "schedule": 60.0},
     "publish-scheduled-pages": {"task": "cms.moderation.tasks.publish_scheduled_pages", "schedule": 60.0},
     "distribution-deliver-due": {"task": "distribution.campaigns.tasks.deliver_due_deliveries", "schedule": 60.0},
     "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
+    "distribution-resume-stalled": {"task": "distribution.campaigns.tasks.resume_stalled_campaigns", "schedule": 120.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).
