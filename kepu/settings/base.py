@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
+    # Security: login throttling and optional two-step verification (TOTP).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -69,16 +73,85 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kepu.middleware.StudioCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.core.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from one
+# address, logins from there are refused for AXES_COOLOFF_TIME hours; a successful login resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = float(env_str("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account_locked.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Behind the proxy the address comes from X-Forwarded-For (set AXES_IPWARE_PROXY_COUNT to the number of proxies).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+
+# Two-step verification (TOTP, django-otp): every admin user may turn it on in their account; members of
+# these groups ("superusers" for superusers) must, and are sent to the set-up page until they have.
+KEPU_TWO_FACTOR_REQUIRED_FOR = env_list("KEPU_TWO_FACTOR_REQUIRED_FOR", [])
+OTP_TOTP_ISSUER = "科普工作室 Kepu Studio"
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.core.two_factor.StudioLoginForm"
+
+# Content-Security-Policy (django-csp). Public pages load nothing from elsewhere and run no inline code;
+# the admin's widgets write small inline scripts and styles, so /admin/ gets its own, looser policy
+# (kepu.middleware.StudioCSPMiddleware). Media from object storage are allowed by their host.
+_MEDIA_HOSTS = [f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"] if env_str("AWS_S3_CUSTOM_DOMAIN") else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_MEDIA_HOSTS],
+        "media-src": ["'self'", *_MEDIA_HOSTS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+KEPU_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+KEPU_ADMIN_CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_MEDIA_HOSTS],
+    "media-src": ["'self'", "blob:", *_MEDIA_HOSTS],
+    "frame-src": ["'self'"],  # page previews
+    "frame-ancestors": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+}
+# Permissions-Policy (django-permissions-policy): the studio uses none of these browser features.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
+    "microphone": [], "payment": [], "usb": [], "browsing-topics": [], "fullscreen": ["self"],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 ROOT_URLCONF = "kepu.urls"
 
@@ -274,6 +347,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "django_tasks": {"level": "WARNING"},
     },
