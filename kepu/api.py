@@ -41,7 +41,21 @@ class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
 
 
 class StudioImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):
-    pass
+    """Only illustrations that a published page shows: the library also holds pictures for drafts."""
+
+    def get_queryset(self):
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models import CharField
+        from django.db.models.functions import Cast
+        from wagtail.models import Page, ReferenceIndex
+
+        queryset = super().get_queryset()
+        live_pages = Page.objects.live().public().annotate(key=Cast("pk", CharField())).values("key")
+        shown = ReferenceIndex.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Page), object_id__in=live_pages,
+            to_content_type=ContentType.objects.get_for_model(queryset.model),
+        ).values("to_object_id")
+        return queryset.annotate(key=Cast("pk", CharField())).filter(key__in=shown)
 
 
 api_router = WagtailAPIRouter("wagtailapi")

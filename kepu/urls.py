@@ -23,14 +23,11 @@ urlpatterns = [
     path("messages/", include("distribution.campaigns.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.MEDIA_URL.startswith("/"):
+    from .media_views import media
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
-    from django.views.static import serve
-
-    # Local media in the embedded set-up; production serves media from object storage or the proxy.
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Local media in the embedded set-up (originals for staff only); production serves media from object
+    # storage or the proxy (README, "Media").
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media")]
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

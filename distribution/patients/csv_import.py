@@ -120,7 +120,11 @@ class _Candidate:
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was found to be in."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise CsvFileError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                               "(it may be cut off); save it again as “CSV UTF-8” and retry") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
