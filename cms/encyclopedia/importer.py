@@ -188,7 +188,7 @@ class EncyclopediaImporter:
         entries = []
         for file_name, entry_id, item in read_written_entries(Path(self.written_folder), set(self.categories)):
             if isinstance(item, MalformedEntry):
-                self.report.skipped.append((file_name, f"entry {entry_id}", str(item)))
+                self.report.skipped.append((file_name, f"entry {entry_id}" if entry_id else "(whole file)", str(item)))
             else:
                 entries.append(item)
         self.report.written = len(entries)

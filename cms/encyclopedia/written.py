@@ -185,6 +185,8 @@ def read_written_entries(
 ) -> Iterator[tuple[str, str, WrittenEntry | MalformedEntry]]:
     """Yield (file name, entry id, entry or the reason it is skipped) for every entry in every file.
 
+    A file that cannot be read at all is reported once, with an empty id.
+
     Files are read in name order; an id seen before (in any file) is a
     duplicate and is skipped, so an id always means the same entry.
     """
@@ -193,10 +195,10 @@ def read_written_entries(
         try:
             items = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield path.name, "-", MalformedEntry(f"file is not valid UTF-8 JSON: {exc}")
+            yield path.name, "", MalformedEntry(f"file is not valid UTF-8 JSON: {exc}")
             continue
         if not isinstance(items, list):
-            yield path.name, "-", MalformedEntry("file must hold a JSON list of entries")
+            yield path.name, "", MalformedEntry("file must hold a JSON list of entries")
             continue
         for position, item in enumerate(items, start=1):
             entry_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{position}"
