@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "cms.core.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "kepu.middleware.DatabaseBusyMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -297,6 +298,8 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# One queue for everything by default; a separate name keeps a test run's or a staging set-up's tasks apart.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
