@@ -348,3 +348,56 @@ def patients_of_groups(groups) -> PatientQuerySet:
     for group in groups:
         condition |= Q(pk__in=group.patients().values("pk"))
     return Patient.objects.filter(condition)
+
+
+class PatientImport(models.Model):
+    """One uploaded patient CSV, imported by a worker (a 50,000-row file outlasts any web request).
+
+    The upload is kept only until the import has run. The error report names
+    lines and columns, never a cell's value (values are patient data).
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATE_CHOICES = [(QUEUED, _("Waiting for a worker")), (RUNNING, _("Importing")), (DONE, _("Finished")),
+                     (FAILED, _("Failed"))]
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE,
+                               related_name="patient_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    data = models.BinaryField(editable=False)
+    skip_invalid = models.BooleanField(default=False)
+    state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default=QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    patients_total = models.PositiveIntegerField(default=0)
+    patients_written = models.PositiveIntegerField(default=0)
+    summary = models.CharField(_("result"), max_length=300, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    imported = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)  # [[line, column, message], …]
+    failure = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("patient import")
+        verbose_name_plural = _("patient imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.DONE:
+            return 100
+        return int(100 * self.patients_written / self.patients_total) if self.patients_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.DONE, self.FAILED)

@@ -11,9 +11,7 @@ from tests.distribution.conftest import closed_port, sms_server, webhook_sink, w
 
 
 def _reset_broker_connections(app) -> None:
-    """Drop the cached connection and producer pools so the next send uses ``app.conf.broker_url``."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Forget the app's pools so the next send uses ``app.conf.broker_url`` (kombu keeps one pool per URL)."""
     app._pool = None
     app.amqp._producer_pool = None
 
