@@ -294,6 +294,15 @@ else:
         "default": {"BACKEND": "cms.search.backends.database", "AUTO_UPDATE": True}
     }
 
+# Cache, shared by every process (the per-link beacon caps, the reading-page cache, renditions): Redis when
+# REDIS_URL is set (atomic counters; production), else files in var/cache, shared by the processes of one machine.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+    if env_str("REDIS_URL") else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache"),
+     "OPTIONS": {"MAX_ENTRIES": 20_000}},
+}
+
 # Celery: a SQLite-file broker needs no server; Redis or RabbitMQ in production.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
