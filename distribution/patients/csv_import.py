@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .contact_addresses import normalize_contact_address
+from .encryption import blind_index
 from .models import ContactPoint, Patient, split_tag_list
 
 __all__ = ["ImportReport", "RowError", "import_patients_csv", "decode_csv_bytes", "CsvFileError", "COLUMN_ALIASES"]
@@ -389,8 +390,7 @@ def _existing_patients(doctor, candidates: Iterable[_Candidate]) -> dict[tuple[s
     for channel, addresses in wanted.items():
         ordered = sorted(addresses)
         for start in range(0, len(ordered), 500):  # within every database's limit on query parameters
-            rows = ContactPoint.objects.filter(patient__doctor=doctor, channel=channel,
-                                               address__in=ordered[start:start + 500])
+            rows = ContactPoint.objects.filter(patient__doctor=doctor).with_address(channel, ordered[start:start + 500])
             for contact in rows.values("channel", "address", "patient_id"):
                 found[(contact["channel"], contact["address"])] = contact["patient_id"]
     return found
@@ -408,7 +408,8 @@ def _create_patient(doctor, candidate: _Candidate) -> Patient:
         patient.tags.add(*candidate.tags)
         patient.save()  # a clusterable model writes its tags on save
     ContactPoint.objects.bulk_create([
-        ContactPoint(patient=patient, channel=channel, address=address, consent_at=candidate.consents.get(channel))
+        ContactPoint(patient=patient, channel=channel, address=address, address_index=blind_index(channel, address),
+                     consent_at=candidate.consents.get(channel))
         for channel, address in candidate.addresses.items()
     ])
     return patient

@@ -27,6 +27,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
+from .encryption import EncryptedAddressField, blind_index
 
 CHANNEL_CHOICES = [
     ("wechat", _("WeChat (openid)")),
@@ -179,6 +180,10 @@ class Patient(ClusterableModel):
 
 
 class ContactPointQuerySet(models.QuerySet):
+    def with_address(self, channel: str, addresses) -> ContactPointQuerySet:
+        """Contacts on ``channel`` whose (normalised) address is one of ``addresses``, found by blind index."""
+        return self.filter(channel=channel, address_index__in=[blind_index(channel, a) for a in addresses])
+
     def reachable(self) -> ContactPointQuerySet:
         return self.filter(consent_at__isnull=False, unsubscribed_at__isnull=True, inactive_at__isnull=True)
 
@@ -188,10 +193,12 @@ class ContactPoint(models.Model):
 
     patient = ParentalKey(Patient, on_delete=models.CASCADE, related_name="contacts")
     channel = models.CharField(_("channel"), max_length=16, choices=CHANNEL_CHOICES)
-    address = models.CharField(
-        _("address"), max_length=254,
+    address = EncryptedAddressField(
+        _("address"),
         help_text=_("WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id."),
     )
+    # Encrypted at rest; found by this keyed hash of (channel, address) instead (see encryption.py).
+    address_index = models.CharField(max_length=64, db_index=True, editable=False, default="")
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True,
                                       help_text=_("Empty: no consent, nothing is sent on this channel."))
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
@@ -222,6 +229,13 @@ class ContactPoint(models.Model):
                 self.address = normalize_contact_address(self.channel, self.address)
             except ValueError as exc:
                 raise ValidationError({"address": str(exc)}) from None
+
+    def save(self, *args, **kwargs):
+        self.address_index = blind_index(self.channel, self.address) if self.address else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_index"}
+        super().save(*args, **kwargs)
 
     def skip_reason(self) -> str:
         """Why nothing may be sent to this contact now ('' when sending is allowed)."""

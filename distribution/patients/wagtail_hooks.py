@@ -21,7 +21,9 @@ from cms.core.outbox import BROKER_DOWN_MESSAGE, enqueue_on_commit
 from cms.doctors.models import DoctorProfile
 
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
+from .contact_addresses import normalize_contact_address
 from .csv_import import MAX_FILE_BYTES
+from .encryption import blind_index
 from .imports import error_report_csv, requeue
 from .models import Patient, PatientGroup, PatientImport, can_see_all_patients, doctor_profile_of
 from .tasks import import_patients
@@ -34,6 +36,20 @@ register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGrou
 
 class PatientIndexView(ScopedIndexView):
     prefetch = ("contacts",)
+
+    def search_queryset(self, queryset):
+        """A search that reads as a contact address (a mobile number, openid, e-mail, hospital id) finds
+        the patient through the addresses' blind index; anything else searches the names."""
+        if self.is_searching:
+            indexes = []
+            for channel in ("sms", "wechat", "email", "webhook"):
+                try:
+                    indexes.append(blind_index(channel, normalize_contact_address(channel, self.search_query)))
+                except ValueError:
+                    continue
+            if indexes:
+                return queryset.filter(contacts__address_index__in=indexes).distinct()
+        return super().search_queryset(queryset)
 
 
 class PatientViewSet(ScopedViewSetMixin, ModelViewSet):

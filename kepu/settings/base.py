@@ -348,6 +348,10 @@ KEPU_MEDIA_RENDER_ON_PUBLISH = env_bool("KEPU_MEDIA_RENDER_ON_PUBLISH", True)
 # Where the encyclopedia's source data lives (MedQuAD and ICD-10 CN).
 KEPU_DATA_DIR = Path(env_str("KEPU_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 
+# Encryption of patient contact addresses at rest (distribution/patients/encryption.py): Fernet keys,
+# comma-separated, the first encrypting; unset in development and tests (derived from SECRET_KEY).
+KEPU_FIELD_ENCRYPTION_KEYS = env_list("KEPU_FIELD_ENCRYPTION_KEY", [])
+
 # Public base URL used in share links, QR codes, feeds and messages.
 KEPU_PUBLIC_BASE_URL = env_str("KEPU_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
 

@@ -7,6 +7,9 @@ from .base import *  # noqa: F403
 DEBUG = False
 if SECRET_KEY.startswith("dev-insecure"):  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY for production.")
+if not KEPU_FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("Set KEPU_FIELD_ENCRYPTION_KEY (a Fernet key) for production: patient addresses are "
+                               "encrypted with it. Keep it safe: without it they cannot be read.")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)  # noqa: F405
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)  # noqa: F405
