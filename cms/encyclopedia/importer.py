@@ -145,9 +145,6 @@ class EncyclopediaImporter:
 
     def import_medquad(self, path: Path) -> None:
         icd_map = read_icd_map(ICD_MAP_PATH)
-        for entry in [*self.attached.values(), *self.own_pages]:  # the written entry names its English partner
-            if entry.medquad_id:
-                icd_map.setdefault(entry.medquad_id, list(entry.codes))
         batch: list[EntryRecord] = []
         for line_number, item in read_medquad(path, icd_map):
             if isinstance(item, MalformedRecord):
