@@ -46,10 +46,16 @@ def pinyin_key(syllables: str) -> str:
     return _key("kp", syllables) if syllables else ""
 
 
-def _pinyin(text: str) -> str:
-    """Toneless pinyin of the Chinese characters in text, ü written u: '绿色' → 'luse'."""
-    syllables = lazy_pinyin("".join(_HAN_RUN.findall(text)), style=Style.NORMAL, errors="ignore")
-    return "".join(syllables).replace("v", "u")
+def _pinyin(text: str) -> list[str]:
+    """Toneless pinyin of the Chinese characters in text, ü written u: '绿色' → ['luse'].
+
+    pypinyin reads words in context (出血 → chuxie, the spoken reading); people also type the
+    characters' usual readings (chuxue), so when the two differ both are returned.
+    """
+    han = "".join(_HAN_RUN.findall(text))
+    in_context = "".join(lazy_pinyin(han, style=Style.NORMAL, errors="ignore"))
+    by_character = "".join(lazy_pinyin(character, style=Style.NORMAL)[0] for character in han)
+    return [reading.replace("v", "u") for reading in dict.fromkeys([in_context, by_character]) if reading]
 
 
 def index_keys(names: list[str]) -> str:
@@ -60,9 +66,11 @@ def index_keys(names: list[str]) -> str:
             continue
         tokens.append(name_key(name))
         if contains_chinese(name):
-            whole = _pinyin(name)
-            tokens.extend([whole, pinyin_key(whole)])
-            tokens.extend(_pinyin(word) for word in segment_for_index(name).split() if len(word) > 1)
+            for whole in _pinyin(name):
+                tokens.extend([whole, pinyin_key(whole)])
+            for word in segment_for_index(name).split():
+                if len(word) > 1:
+                    tokens.extend(_pinyin(word))
     return " ".join(dict.fromkeys(token for token in tokens if token))
 
 
