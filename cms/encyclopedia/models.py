@@ -188,6 +188,11 @@ class EncyclopediaEntry(Page):
     def language(self) -> str:
         return self.locale.language_code
 
+    def icd_categories(self) -> list[ICD10Category]:
+        """The entry's ICD-10 categories in code order; the page shows their official names."""
+        by_code = {category.code: category for category in ICD10Category.objects.filter(code__in=self.code_list)}
+        return [by_code[code] for code in self.code_list if code in by_code]
+
     def search_keys(self) -> str:
         """Name keys and pinyin of the title and synonyms: exact names rank first, `gaoxueya` finds 高血压."""
         return index_keys([self.title, *self.synonym_list])
