@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import re
 from pathlib import Path
 
@@ -208,3 +209,29 @@ def test_elasticsearch_documents_and_queries_carry_the_names_without_a_server(en
     # Lexicon words stay whole in the query, as on the database backends.
     body = str(backend.search("腰突 老慢支", EncyclopediaEntry).query_compiler.get_query())
     assert "'腰突 老慢支'" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here")
+def test_elasticsearch_finds_lexicon_names_pinyin_and_the_other_language(client, studio, full_encyclopedia_data):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    categories = full_encyclopedia_data / "icd10-cn" / "categories.tsv"
+    lines = categories.read_text(encoding="utf-8").splitlines()
+    categories.write_text("\n".join([lines[0]] + [line for line in lines[1:] if line.startswith(KEPT_PREFIXES)]) + "\n",
+                          encoding="utf-8")
+    backends = {"default": {"BACKEND": "cms.search.backends.elasticsearch", "URLS": [os.environ["ELASTICSEARCH_URL"]],
+                            "INDEX": "kepu-test-zh", "AUTO_UPDATE": True}}
+    with override_settings(WAGTAILSEARCH_BACKENDS=backends):
+        call_command("import_encyclopedia", str(full_encyclopedia_data), "--no-progress", stdout=open(os.devnull, "w"))
+        call_command("update_index", stdout=open(os.devnull, "w"))
+        for query, code in NAMED:
+            chinese = [result for result in results(client, query, type="entries") if result["lang"] == "zh-Hans"]
+            assert code in {c for result in chinese[:3] for c in result["codes"]}, (query, chinese[:3])
+        found = [result for result in results(client, "高血压", type="entries") if result["lang"] == "zh-Hans"]
+        assert found[0]["codes"] == {"I10"}
+        found = [result for result in results(client, "gao xue ya", type="entries") if result["lang"] == "zh-Hans"]
+        assert found[0]["codes"] == {"I10"}
+        assert "High Blood Pressure" in [result["title"] for result in results(client, "高血压")]
+        assert category_title("I21") in [result["title"] for result in results(client, "heart attack")]
