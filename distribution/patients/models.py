@@ -24,6 +24,7 @@ from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
@@ -97,10 +98,10 @@ class PatientQuerySet(models.QuerySet):
 
 
 def can_see_all_patients(user) -> bool:
-    """Superusers and members of the Editors group manage every doctor's patients."""
+    """Superusers and members of the editors group manage every doctor's patients."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name="Editors").exists()
+    return user.is_superuser or user.groups.filter(name=EDITORS).exists()
 
 
 def doctor_profile_of(user):
