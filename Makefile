@@ -13,8 +13,8 @@ PORT ?= 8000
 export KEPU_DATA_DIR := $(DATA_DIR)
 
 # Debian packages the studio needs: offline TTS, CJK fonts for images and video,
-# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks.
-APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0
+# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks, gettext for the catalogue.
+APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0 gettext
 
 .PHONY: run test bench messages system-packages venv migrate data serve worker clean
 
