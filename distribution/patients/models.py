@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -174,7 +175,10 @@ class Patient(ClusterableModel):
 
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
-        return "; ".join(f"{contact.channel} {contact.masked_address}" for contact in self.contacts.all()) or "—"
+        # The masked address is data, not wording: marked so that translation tools leave it alone.
+        return format_html_join("; ", '{} <span translate="no">{}</span>',
+                                ((contact.get_channel_display(), contact.masked_address)
+                                 for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
 
