@@ -356,10 +356,10 @@ def run_render(
     try:
         with tempfile.TemporaryDirectory(prefix=f"kepu-render-{render.pk}-", dir=work_root) as scratch:
             work = Path(scratch)
-            report(1, "reading the approved revision")
+            report(1, _("reading the approved revision"))
             source = revision_input(render, work)
             product = RENDERERS[render.kind](source, work / "out", report)
-            report(92, "storing the files")
+            report(92, _("storing the files"))
             with transaction.atomic():
                 _store_outputs(render, product)
                 _finish_running(render, RenderStatus.SUCCEEDED, product=product,

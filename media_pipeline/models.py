@@ -111,7 +111,9 @@ class MediaRender(models.Model):
         indexes = [models.Index(fields=["article", "kind", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · article {self.article_id} rev {self.revision_id} · {self.status}"
+        return _("%(kind)s · article %(article)s, revision %(revision)s · %(status)s") % {
+            "kind": self.get_kind_display(), "article": self.article_id, "revision": self.revision_id,
+            "status": self.get_status_display()}
 
     @property
     def is_active(self) -> bool:
@@ -167,4 +169,4 @@ class MediaOutput(models.Model):
         constraints = [models.UniqueConstraint(fields=["render", "role"], name="one_output_per_render_role")]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} of render {self.render_id}"
+        return _("%(role)s of render %(render)s") % {"role": self.get_role_display(), "render": self.render_id}

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .contact_addresses import normalize_contact_address
 from .models import ContactPoint, Patient, split_tag_list
@@ -71,7 +71,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"
 
 # How the report names each column (the file may have used any of its aliases).
 COLUMN_LABELS = {
-    "name": gettext_lazy("name"), "language": gettext_lazy("language"), "time_zone": gettext_lazy("time zone"),
+    "name": pgettext_lazy("a person's", "name"), "language": gettext_lazy("language"), "time_zone": gettext_lazy("time zone"),
     "enrolled_on": gettext_lazy("enrolment date"), "tags": gettext_lazy("tags"),
     "wechat": gettext_lazy("WeChat openid"), "sms": gettext_lazy("mobile number"), "email": gettext_lazy("e-mail"),
     "webhook": gettext_lazy("hospital id"), "consent_wechat": gettext_lazy("WeChat consent"),
