@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import redirect
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.core.listing import YesNoColumn
+
 from .approval import (
     OVERRIDE_LOG_ACTION,
     direct_publish_refusal,
@@ -27,6 +30,9 @@ from .tasks import schedule_revision_checks
 from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView
 
 
+ENGLISH_TEXT = forms.Textarea(attrs={"lang": "en", "rows": 3})  # English wording, marked so for screen readers
+
+
 class ClaimRuleViewSet(SnippetViewSet):
     """Editors keep the claim rules up to date; every save is validated by compiling the rule."""
 
@@ -34,7 +40,8 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity", "enabled", "updated_at"]
+    list_display = ["rule_id", "language", "category", "severity",
+                    YesNoColumn("enabled", label=gettext_lazy("enabled"), sort_key="enabled"), "updated_at"]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
     ordering = ["language", "category", "rule_id"]
@@ -44,8 +51,9 @@ class ClaimRuleViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel("patterns"), FieldPanel("terms"), FieldPanel("exceptions")],
                         heading=gettext_lazy("What to match")),
         MultiFieldPanel(
-            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en"), FieldPanel("explanation_zh"),
-             FieldPanel("explanation_en"), FieldPanel("suggestion_zh"), FieldPanel("suggestion_en")],
+            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en", widget=forms.TextInput(attrs={"lang": "en"})),
+             FieldPanel("explanation_zh"), FieldPanel("explanation_en", widget=ENGLISH_TEXT),
+             FieldPanel("suggestion_zh"), FieldPanel("suggestion_en", widget=ENGLISH_TEXT)],
             heading=gettext_lazy("What the author is told"),
         ),
     ]

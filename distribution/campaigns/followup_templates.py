@@ -20,7 +20,7 @@ A, R, M = FollowUpStep.ARTICLE, FollowUpStep.REMINDER, FollowUpStep.MEDICATION
 FOLLOWUP_TEMPLATES: list[dict] = [
     {
         "slug": "hypertension",
-        "name": "高血压院外管理 Hypertension follow-up",
+        "name": "高血压院外管理",
         "description": "新诊断或调整用药的高血压患者：90 天内的科普、自测血压提醒和每日服药提醒。",
         "channels": ["wechat", "sms", "email", "webhook"],
         "steps": [
@@ -40,7 +40,7 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "type-2-diabetes",
-        "name": "2型糖尿病院外管理 Type 2 diabetes follow-up",
+        "name": "2型糖尿病院外管理",
         "description": "2型糖尿病患者：饮食运动科普、血糖监测和早晚服药提醒。",
         "channels": ["wechat", "sms", "email", "webhook"],
         "steps": [
@@ -59,7 +59,7 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "post-operative",
-        "name": "术后院外管理 Post-operative care",
+        "name": "术后院外管理",
         "description": "出院后第1、3、7、14、30天的伤口护理、康复科普和复查提醒。",
         "channels": ["wechat", "sms", "email", "webhook"],
         "steps": [

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from cms.core.listing import YesNoColumn
 from distribution.patients.admin_views import (
     ScopedViewSetMixin,
     SharedTemplatePermissionPolicy,
@@ -64,7 +66,7 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     model = FollowUpEnrolment
     icon = "date"
     menu_label = _("Plan enrolments")
-    list_display = ["patient", "plan", "starts_on", "active"]
+    list_display = ["patient", "plan", "starts_on", YesNoColumn("active", label=_("active"), sort_key="active")]
     list_filter = ["active"]
     inspect_view_enabled = False
 
@@ -73,7 +75,16 @@ class DeliveryViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Delivery
     icon = "list-ul"
     menu_label = _("Delivery ledger")
-    list_display = ["step_key", "channel", "masked_address", "state", "reason", "attempts", "updated_at"]
+    # Labelled here: the ledger's fields are the workers', without verbose names of their own.
+    list_display = [
+        Column("step_key", label=_("step"), sort_key="step_key"),
+        Column("get_channel_display", label=_("channel"), sort_key="channel"),
+        Column("masked_address", label=_("to")),
+        Column("get_state_display", label=_("state"), sort_key="state"),
+        Column("reason", label=_("reason")),
+        Column("attempts", label=_("attempts"), sort_key="attempts"),
+        DateColumn("updated_at", label=_("updated"), sort_key="updated_at"),
+    ]
     list_filter = ["state", "channel"]
     form_fields = []  # the ledger is written by the workers only
     add_view_enabled = False
@@ -103,12 +114,22 @@ def _visible_campaign(request, campaign_id: int) -> Campaign:
     return get_object_or_404(Campaign.objects.visible_to(request.user), pk=campaign_id)
 
 
+# Column headings of the report's figures (the keys of ``campaign_statistics``).
+STATISTIC_LABELS = {
+    "total": _("messages"), "pending": _("waiting to send"), "sent": _("sent"), "delivered": _("delivered"),
+    "failed": _("failed"), "dead": _("failed permanently"), "skipped": _("skipped"),
+    "unsubscribed": _("unsubscribed"), "read": _("opened"),
+}
+
+
 def campaign_report(request, campaign_id: int):
     campaign = _visible_campaign(request, campaign_id)
     failed = Delivery.objects.filter(campaign=campaign, state__in=[DeliveryState.RETRYING, DeliveryState.DEAD])
     reasons = (failed.values_list("reason", flat=True).order_by("reason").distinct())[:20]
+    stats = campaign_statistics(campaign)
     return TemplateResponse(request, "campaigns/admin_report.html", {
-        "campaign": campaign, "stats": campaign_statistics(campaign), "reasons": list(reasons),
+        "campaign": campaign, "stats": stats, "reasons": list(reasons),
+        "stat_columns": [(STATISTIC_LABELS.get(name, name), value) for name, value in stats.items()],
         "can_start": campaign.state in (Campaign.DRAFT, Campaign.PAUSED, Campaign.SCHEDULED),
     })
 

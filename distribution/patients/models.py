@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -24,6 +25,7 @@ from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
@@ -97,10 +99,10 @@ class PatientQuerySet(models.QuerySet):
 
 
 def can_see_all_patients(user) -> bool:
-    """Superusers and members of the Editors group manage every doctor's patients."""
+    """Superusers and members of the editors group manage every doctor's patients."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name="Editors").exists()
+    return user.is_superuser or user.groups.filter(name=EDITORS).exists()
 
 
 def doctor_profile_of(user):
@@ -173,7 +175,10 @@ class Patient(ClusterableModel):
 
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
-        return "; ".join(f"{contact.channel} {contact.masked_address}" for contact in self.contacts.all()) or "—"
+        # The masked address is data, not wording: marked so that translation tools leave it alone.
+        return format_html_join("; ", '{} <span translate="no">{}</span>',
+                                ((contact.get_channel_display(), contact.masked_address)
+                                 for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
 

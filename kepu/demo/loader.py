@@ -104,7 +104,8 @@ def _demo_patients(doctor: DoctorProfile) -> None:
         patient.tags.add(*tags)
         patient.save()
         ContactPoint.objects.create(patient=patient, channel="email", address=email, consent_at=timezone.now())
-    PatientGroup.objects.get_or_create(doctor=doctor, name="高血压患者 Hypertension",
+    PatientGroup.objects.filter(doctor=doctor, name="高血压患者 Hypertension").update(name="高血压患者")  # its old name
+    PatientGroup.objects.get_or_create(doctor=doctor, name="高血压患者",
                                        defaults={"kind": PatientGroup.RULE, "any_tags": "高血压, hypertension"})
 
 
