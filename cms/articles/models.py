@@ -16,6 +16,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.panels import CheckResultsPanel
 from cms.search.segmentation import segment_for_index
 
@@ -131,6 +132,15 @@ class Article(Page):
         if self.doctor_id is None and self.owner_id is not None:
             self.doctor = getattr(self.owner, "doctor_profile", None)
         super().save(*args, **kwargs)
+
+    def live_related_entries(self):
+        """The published related entries, in title order.
+
+        Filtered in the database by id, because a page rebuilt from a revision (previews, the
+        review workflow) holds its many-to-many as an in-memory list without queryset methods.
+        """
+        ids = [entry.pk for entry in self.related_entries.all()]
+        return EncyclopediaEntry.objects.live().filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
 
     @property
     def doctor_byline(self) -> str:
