@@ -16,6 +16,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.encyclopedia.chooser import EntryChooserWidget
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.panels import CheckResultsPanel
 from cms.search.segmentation import segment_for_index
@@ -94,7 +95,7 @@ class Article(Page):
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries"), FieldPanel("last_reviewed")],
+            [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries", widget=EntryChooserWidget), FieldPanel("last_reviewed")],
             heading=_("About this article"),
         ),
         CheckResultsPanel(),
