@@ -18,10 +18,10 @@ from wagtail.search import index
 
 from cms.encyclopedia.chooser import EntryChooserWidget
 from cms.encyclopedia.models import EncyclopediaEntry
-from cms.moderation.panels import CheckResultsPanel
+from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.names import index_keys
 
-from .blocks import ARTICLE_BODY_BLOCKS
+from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from .document import ArticleDocument, DocumentBlock, document_image, flatten_rich_text, links_in, rich_text_block
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -74,7 +74,7 @@ class Article(Page):
         help_text=_("Filled in from the author's doctor profile when left empty."),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("Two or three sentences for lists and shares."))
-    body = StreamField(ARTICLE_BODY_BLOCKS, blank=True, verbose_name=_("body"))
+    body = StreamField(ArticleBodyBlock(ARTICLE_BODY_BLOCKS), blank=True, verbose_name=_("body"))
     audience = models.CharField(_("audience"), max_length=20, choices=AUDIENCE_CHOICES, default="patients")
     tags = ClusterTaggableManager(through=ArticleTag, blank=True)
     source_entry = models.ForeignKey(
@@ -91,14 +91,13 @@ class Article(Page):
         help_text=_("Overrides the doctor's preferred TTS voice for this article."),
     )
 
-    content_panels = Page.content_panels + [
+    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries", widget=EntryChooserWidget), FieldPanel("last_reviewed")],
             heading=_("About this article"),
         ),
-        CheckResultsPanel(),
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("doctor", permission="articles.change_article"),
