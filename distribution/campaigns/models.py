@@ -23,6 +23,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
+from .forms import ChannelChoiceForm
+
 
 class DoctorScopedQuerySet(models.QuerySet):
     """Rows a user may see in the admin: a doctor's own (through ``doctor_path``), everything for editors."""
@@ -58,6 +60,16 @@ class DeliveryQuerySet(DoctorScopedQuerySet):
     doctor_path = "patient__doctor"
 
 CHANNEL_KEYS = [kind for kind, _label in CHANNEL_CHOICES]
+
+
+def status_badge(label, positive: bool):
+    """A yes/no (or on/off) value for admin listings: an icon and a word, never "True"."""
+    from django.utils.html import format_html
+
+    icon = "success" if positive else "circle-xmark" if positive is False else "help"
+    return format_html(
+        '<span class="kepu-flag kepu-flag--{}"><svg class="icon icon-{} w-mr-1" aria-hidden="true">'
+        '<use href="#icon-{}"></use></svg>{}</span>', "yes" if positive else "no", icon, icon, label)
 
 
 def validate_channel_list(value) -> None:
@@ -97,10 +109,14 @@ class Campaign(QuietHours):
     COMPLETED = "completed"
     PAUSED = "paused"
     CANCELLED = "cancelled"
+    FAILED = "failed"
     STATE_CHOICES = [
         (DRAFT, _("Draft")), (SCHEDULED, _("Scheduled")), (SENDING, _("Sending")),
         (COMPLETED, _("Completed")), (PAUSED, _("Paused")), (CANCELLED, _("Cancelled")),
+        (FAILED, _("Could not be sent")),
     ]
+    # States from which "Send now" (re)starts the campaign; rows already written are never written twice.
+    STARTABLE_STATES = (DRAFT, SCHEDULED, PAUSED, FAILED)
 
     name = models.CharField(_("name"), max_length=150)
     doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
@@ -110,7 +126,7 @@ class Campaign(QuietHours):
                                 help_text=_("A published article; each patient gets its translation in their language when there is one."))
     groups = models.ManyToManyField("patients.PatientGroup", verbose_name=_("patient groups"), related_name="campaigns")
     channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
-                                help_text=_("Any of: wechat, sms, email, webhook."))
+                                help_text=_("Each patient gets the message on the channels they agreed to among these."))
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True, help_text=_("Empty: as soon as it is started."))
     state = models.CharField(_("state"), max_length=12, choices=STATE_CHOICES, default=DRAFT)
     state_reason = models.CharField(_("state reason"), max_length=300, blank=True)
@@ -121,7 +137,7 @@ class Campaign(QuietHours):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
-    base_form_class = DoctorScopedForm
+    base_form_class = ChannelChoiceForm
     panels = [
         FieldPanel("name"), FieldPanel("doctor"), FieldPanel("article"), FieldPanel("groups"),
         FieldPanel("channels"), FieldPanel("scheduled_at"),
@@ -159,7 +175,7 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FollowUpPlanQuerySet.as_manager()
-    base_form_class = DoctorScopedForm
+    base_form_class = ChannelChoiceForm
     panels = [
         FieldPanel("name"), FieldPanel("slug"), FieldPanel("doctor"), FieldPanel("description"),
         FieldPanel("channels"),
@@ -242,7 +258,17 @@ class FollowUpStep(models.Model):
 
 
 class FollowUpEnrolment(models.Model):
-    """A plan attached to one patient by their doctor."""
+    """A plan attached to one patient by their doctor.
+
+    Paused and ended enrolments get no new steps. Steps that fell due while
+    an enrolment was paused are not sent on resuming (``resumed_at``): a
+    reminder for last Tuesday's check-up would only confuse.
+    """
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+    STATUS_CHOICES = [(ACTIVE, _("Active")), (PAUSED, _("Paused")), (ENDED, _("Ended"))]
 
     plan = models.ForeignKey(FollowUpPlan, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("plan"))
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="followups",
@@ -251,11 +277,13 @@ class FollowUpEnrolment(models.Model):
     attached_at = models.DateTimeField(default=timezone.now, editable=False)
     attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(_("status"), max_length=8, choices=STATUS_CHOICES, default=ACTIVE)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
+    resumed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = EnrolmentQuerySet.as_manager()
     base_form_class = DoctorScopedForm
-    panels = [FieldPanel("plan"), FieldPanel("patient"), FieldPanel("starts_on"), FieldPanel("active")]
+    panels = [FieldPanel("plan"), FieldPanel("patient"), FieldPanel("starts_on")]
 
     class Meta:
         verbose_name = _("follow-up enrolment")
@@ -267,6 +295,35 @@ class FollowUpEnrolment(models.Model):
 
     def step_key(self, step: FollowUpStep, day: date) -> str:
         return f"followup:{self.pk}:{step.pk}:{day.isoformat()}"
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.ACTIVE
+
+    @property
+    def sends_from(self) -> datetime:
+        """Occurrences due before this moment are never sent (before enrolment, or during a pause)."""
+        return max(self.attached_at, self.resumed_at or self.attached_at)
+
+    def change_status(self, status: str, *, now: datetime | None = None) -> bool:
+        """Pause, resume or end; returns False when nothing changed (ended is final)."""
+        now = now or timezone.now()
+        if status == self.status or self.status == self.ENDED or status not in dict(self.STATUS_CHOICES):
+            return False
+        updates = {"status": status, "status_changed_at": now}
+        if status == self.ACTIVE:
+            updates["resumed_at"] = now
+        changed = FollowUpEnrolment.objects.filter(pk=self.pk, status=self.status).update(**updates)
+        if changed:
+            for name, value in updates.items():
+                setattr(self, name, value)
+        return bool(changed)
+
+    def status_icon(self):
+        return status_badge(self.get_status_display(), self.status == self.ACTIVE)
+
+    status_icon.short_description = _("status")
+    status_icon.admin_order_field = "status"
 
 
 class DeliveryState(models.TextChoices):
@@ -378,3 +435,4 @@ def next_allowed_moment(moment: datetime, zone, quiet_hours: tuple[time, time] |
     else:
         return moment
     return datetime.combine(target_day, end, tzinfo=zone).astimezone(moment.tzinfo)
+from .channel_settings import ChannelSettings  # noqa: E402,F401 - a model of this app
