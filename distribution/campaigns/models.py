@@ -172,13 +172,18 @@ class FollowUpPlan(ClusterableModel, QuietHours):
                                help_text=_("Empty: a studio template every doctor may use."))
     channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
                                 help_text=_("Channels the steps are sent over (each patient's consented ones among them)."))
+    icd10_codes = models.CharField(
+        _("ICD-10 codes"), max_length=100, blank=True,
+        help_text=_("Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes."))
+    guideline = models.CharField(_("guideline followed"), max_length=300, blank=True,
+                                 help_text=_("The Chinese guideline or consensus the steps follow."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FollowUpPlanQuerySet.as_manager()
     base_form_class = ChannelChoiceForm
     panels = [
         FieldPanel("name"), FieldPanel("slug"), FieldPanel("doctor"), FieldPanel("description"),
-        FieldPanel("channels"),
+        FieldPanel("icd10_codes"), FieldPanel("guideline"), FieldPanel("channels"),
         MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
         InlinePanel("steps", heading=_("Steps"), label=_("step")),
     ]
@@ -195,12 +200,38 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     def audience_key(self) -> str:
         return f"followup:{self.pk}"
 
+    def codes(self) -> list[str]:
+        return [code.strip().upper() for code in self.icd10_codes.split(",") if code.strip()]
+
+    def encyclopedia_entries(self, language: str = "zh-hans") -> list:
+        """Live encyclopedia entries in ``language`` filed under one of the plan's ICD-10 codes
+        (a code covers its subdivisions: I10 matches I10 and I10.x)."""
+        from cms.encyclopedia.models import EncyclopediaEntry
+
+        codes = self.codes()
+        if not codes:
+            return []
+        condition = models.Q(pk__in=[])
+        for code in codes:
+            condition |= models.Q(icd10_codes__icontains=code)
+        entries = EncyclopediaEntry.objects.live().filter(condition)
+        if language:
+            entries = entries.filter(locale__language_code=language)
+
+        def covered(entry) -> bool:
+            return any(own.upper() == code or own.upper().startswith(f"{code}.")
+                       for own in entry.code_list for code in codes)
+
+        return [entry for entry in entries.order_by("title")[:50] if covered(entry)]
+
 
 class FollowUpStep(models.Model):
     ARTICLE = "article"
+    EDUCATION = "education"
     REMINDER = "reminder"
     MEDICATION = "medication"
-    KIND_CHOICES = [(ARTICLE, _("Article")), (REMINDER, _("Reminder")), (MEDICATION, _("Medication reminder"))]
+    KIND_CHOICES = [(ARTICLE, _("Article")), (EDUCATION, _("Health education")), (REMINDER, _("Reminder")),
+                    (MEDICATION, _("Medication reminder"))]
 
     plan = ParentalKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES, default=REMINDER)

@@ -29,6 +29,8 @@ PAGE_TEXT = {
         "done_title": "已退订",
         "done_text": "您将不再通过{channel}收到我们的消息。如需恢复，请联系您的医生。",
         "already_text": "您已退订{channel}，不会再收到我们的消息。",
+        "more": "了解更多",
+        "source": "依据：",
     },
     "en": {
         "lang": "en",
@@ -38,6 +40,8 @@ PAGE_TEXT = {
         "done_title": "You are unsubscribed",
         "done_text": "You will no longer receive our {channel}. To receive them again, please ask your doctor.",
         "already_text": "You have already unsubscribed from our {channel}.",
+        "more": "Learn more",
+        "source": "Based on: ",
     },
 }
 
@@ -79,9 +83,13 @@ def reminder(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404("not a reminder")
     language = request.GET.get("lang", "zh-hans")
     family = _language_family(language)
+    entries = step.plan.encyclopedia_entries("zh-hans" if family == "zh" else "en")
+    if not entries and family != "zh":
+        entries = step.plan.encyclopedia_entries("zh-hans")  # the ICD-coded entries are Chinese first
     response = render(request, "campaigns/reminder.html", {
         "html_lang": PAGE_TEXT[family]["lang"], "title": step.title_for(language), "text": step.text_for(language),
-        "plan": step.plan.name,
+        "plan": step.plan.name, "entries": entries[:5], "guideline": step.plan.guideline,
+        "more_label": PAGE_TEXT[family]["more"], "source_label": PAGE_TEXT[family]["source"],
     })
     response["X-Robots-Tag"] = "noindex"
     return response
