@@ -77,6 +77,24 @@ def people(studio):
     }
 
 
+def written_entry_codes() -> set[str]:
+    """Every ICD-10 code named by the studio's shipped Chinese entries (read leniently: validation is a test)."""
+    import json
+
+    from cms.encyclopedia.written import ZH_ENTRIES_DIR
+
+    codes = set()
+    for path in ZH_ENTRIES_DIR.glob("*.json"):
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("icd10"), list):
+                codes.update(code for code in item["icd10"] if isinstance(code, str))
+    return codes
+
+
 @pytest.fixture
 def encyclopedia_data(tmp_path) -> Path:
     """A data folder shaped like ../shared/data: a few real MedQuAD records and the real ICD-10 CN tables."""
@@ -84,11 +102,14 @@ def encyclopedia_data(tmp_path) -> Path:
     (folder / "medquad").mkdir(parents=True)
     shutil.copy(SAMPLE_MEDQUAD, folder / "medquad" / "medquad.jsonl")
     if SHARED_ICD10.is_dir():
-        # All chapters and blocks, but only the categories the tests look at (E1x, I1x, M1x): fast set-up.
+        # All chapters and blocks, but only the categories the tests look at (E1x, I1x, M1x) and those the
+        # studio's written entries attach to: fast set-up, and every shipped entry still loads.
         (folder / "icd10-cn").mkdir()
         shutil.copy(SHARED_ICD10 / "blocks.tsv", folder / "icd10-cn" / "blocks.tsv")
         lines = (SHARED_ICD10 / "categories.tsv").read_text(encoding="utf-8").splitlines()
-        kept = [lines[0]] + [line for line in lines[1:] if line[:2] in {"E1", "I1", "M1"}]
+        written = written_entry_codes()
+        kept = [lines[0]] + [line for line in lines[1:]
+                             if line[:2] in {"E1", "I1", "M1"} or line.split("\t")[0] in written]
         (folder / "icd10-cn" / "categories.tsv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     else:  # a laptop without ../shared: the two ICD rows the tests use
         (folder / "icd10-cn").mkdir()
@@ -98,7 +119,7 @@ def encyclopedia_data(tmp_path) -> Path:
             "I00\tI99\t1\t循环系统疾病\nI10\tI15\t2\t高血压病\nM00\tM99\t1\t肌肉骨骼系统和结缔组织疾病\n",
             encoding="utf-8")
         (folder / "icd10-cn" / "categories.tsv").write_text(
-            "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nM10\t痛风\n", encoding="utf-8")
+            "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nI13\t高血压心脏和肾脏病\nM10\t痛风\n", encoding="utf-8")
     return folder
 
 

@@ -45,9 +45,14 @@ def test_import_creates_entries_with_sections_synonyms_and_attribution(studio, e
 def test_import_builds_the_chinese_side_from_icd10(studio, encyclopedia_data):
     run_import(encyclopedia_data)
     assert ICD10Category.objects.get(code="I10").name_zh == "特发性(原发性)高血压"
+    # A category the studio has not written about: its ICD-10 name and place in the classification.
+    heart_kidney = EncyclopediaEntry.objects.get(locale__language_code="zh-hans", icd10_codes="I13")
+    assert heart_kidney.title == "高血压心脏和肾脏病" and heart_kidney.source_id == "icd10-cn:I13"
+    assert "循环系统疾病" in heart_kidney.summary and "ICD-10" in heart_kidney.licence
+    # I10 carries the studio's written entry under its everyday name; the ICD-10 name stays a synonym.
     hypertension_zh = EncyclopediaEntry.objects.get(locale__language_code="zh-hans", icd10_codes="I10")
-    assert hypertension_zh.title == "特发性(原发性)高血压"
-    assert "循环系统疾病" in hypertension_zh.summary
+    assert hypertension_zh.title == "高血压" and hypertension_zh.source_id == "icd10-cn:I10"
+    assert "特发性(原发性)高血压" in hypertension_zh.synonym_list
     # The English MedQuAD entry mapped to I10 is its translation.
     english = hypertension_zh.get_translation_or_none(
         EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000471").locale)
@@ -84,7 +89,7 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(studio, ency
     assert "line 2: invalid JSON" in err
     assert "line 4: missing field 'title'" in err
     assert "line 5: 'sections' is not a list" in err
-    assert "3 skipped" in out
+    assert err.count("skipped medquad.jsonl") == 3
     assert EncyclopediaEntry.objects.filter(locale__language_code="en").count() == 6
 
 

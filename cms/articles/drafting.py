@@ -42,7 +42,10 @@ def start_article_from_entry(entry: EncyclopediaEntry, user) -> Article:
         body.append(("heading", heading))
         body.append(("paragraph", RichText(html)))
     citation = " · ".join(filter(None, [entry.title, entry.source_name, entry.licence]))
-    body.append(("references", {"references": [{"citation": citation, "url": entry.source_url or entry.full_url or ""}]}))
+    references = [{"citation": citation, "url": entry.source_url or entry.full_url or ""}]
+    # The guidelines the entry follows are the doctor's references too.
+    references += [{"citation": ref.value["citation"], "url": ref.value["url"]} for ref in entry.references]
+    body.append(("references", {"references": references}))
     article = Article(
         title=entry.title,
         slug=_unique_child_slug(index, f"{entry.title}-{entry.pk}" if not slugify(entry.title) else entry.title),

@@ -28,8 +28,8 @@ def next_child_paths(parent: Page, count: int) -> list[str]:
     return [Page._get_path(parent.path, parent.depth + 1, start + offset) for offset in range(count)]
 
 
-def insert_child_pages(parent: Page, pages: Sequence[Page]) -> None:
-    """Insert new, unsaved specific pages (all of one type) as live children of ``parent``."""
+def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True) -> None:
+    """Insert new, unsaved specific pages (all of one type) as children of ``parent``: live, or drafts."""
     if not pages:
         return
     model = type(pages[0])
@@ -45,10 +45,11 @@ def insert_child_pages(parent: Page, pages: Sequence[Page]) -> None:
         page.content_type = content_type
         page.locale_id = page.locale_id or parent.locale_id
         page.draft_title = page.title
-        page.live = True
-        page.has_unpublished_changes = False
-        page.first_published_at = page.first_published_at or now
-        page.last_published_at = page.last_published_at or now
+        page.live = live
+        page.has_unpublished_changes = not live
+        if live:
+            page.first_published_at = page.first_published_at or now
+            page.last_published_at = page.last_published_at or now
         base_rows.append(Page(**{field.attname: getattr(page, field.attname) for field in Page._meta.concrete_fields if field.attname != "id"}))
     with transaction.atomic():
         for start in range(0, len(base_rows), BATCH_SIZE):

@@ -8,6 +8,7 @@ sentence before them, paragraphs are separated by runs of spaces and newlines.
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import hashlib
 import html
@@ -65,13 +66,15 @@ class EntryRecord:
     summary: str
     sections: list[tuple[str, str]]  # (section kind, html)
     icd10_codes: list[str] = field(default_factory=list)
+    references: list[tuple[str, str]] = field(default_factory=list)  # (citation, url)
+    last_reviewed: datetime.date | None = None
 
     def fingerprint(self) -> str:
-        payload = json.dumps(
-            [self.title, self.synonyms, self.source_name, self.source_url, self.licence, self.summary,
-             self.sections, self.icd10_codes],
-            ensure_ascii=False,
-        )
+        fields = [self.title, self.synonyms, self.source_name, self.source_url, self.licence, self.summary,
+                  self.sections, self.icd10_codes]
+        if self.references or self.last_reviewed:  # absent from the sources' records: their fingerprints stay put
+            fields += [self.references, self.last_reviewed.isoformat() if self.last_reviewed else ""]
+        payload = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

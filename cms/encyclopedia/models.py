@@ -174,6 +174,11 @@ class EncyclopediaEntry(Page):
     def language(self) -> str:
         return self.locale.language_code
 
+    def icd_categories(self) -> list[ICD10Category]:
+        """The entry's ICD-10 categories in code order; the page shows their official names."""
+        by_code = {category.code: category for category in ICD10Category.objects.filter(code__in=self.code_list)}
+        return [by_code[code] for code in self.code_list if code in by_code]
+
     def segmented_text(self) -> str:
         """Title, synonyms and summary cut into words, so Chinese can be searched by word."""
         return segment_for_index(" ".join([self.title, self.synonyms, self.summary]))

@@ -1,26 +1,10 @@
-"""The demo's articles and Chinese encyclopedia text, written for the studio.
+"""The demo's articles, written for the studio.
 
-Facts follow common clinical guidance; the sentences are the studio's own.
+Facts follow common clinical guidance; the sentences are the studio's own. The
+Chinese encyclopedia text the articles link to (I10, M10) is not here: it ships
+with the encyclopedia (``cms/encyclopedia/data/zh_entries``) and comes with
+``import_encyclopedia``.
 """
-
-HYPERTENSION_ENTRY_ZH = {
-    "code": "I10",
-    "synonyms": ["原发性高血压", "高血压病", "Essential hypertension"],
-    "summary": "原发性高血压是最常见的慢性病之一，指没有明确病因、血压长期高于正常范围的状态。"
-               "它早期往往没有感觉，却会逐渐损害心、脑、肾和血管。",
-    "sections": [
-        ("overview", "<p>在未使用降压药的情况下，非同日三次测量诊室血压，收缩压≥140 mmHg 和/或舒张压≥90 mmHg，即可诊断为高血压。"
-                     "大多数患者找不到单一病因，称为原发性高血压。</p>"),
-        ("symptoms", "<p>很多人没有任何症状，是在体检时发现的。部分人会出现：</p>"
-                     "<ul><li>头晕、头胀或后颈部发紧</li><li>心慌、乏力</li><li>视物模糊</li></ul>"),
-        ("causes", "<p>与遗传、高盐饮食、超重、缺乏运动、长期精神紧张、过量饮酒和年龄增长有关。</p>"),
-        ("diagnosis", "<p>医生会结合诊室血压、家庭自测血压或24小时动态血压作出诊断，并检查血脂、血糖、肾功能、尿常规和心电图，评估心血管风险。</p>"),
-        ("treatment", "<p>生活方式调整是所有患者的基础：每天食盐不超过5克，控制体重，规律运动，戒烟限酒。"
-                      "需要用药时，医生会根据年龄、合并疾病选择药物，多数人需要长期服药，不要自行停药。</p>"),
-        ("prevention", "<ul><li>少吃咸菜、腌肉和加工食品</li><li>每周至少150分钟中等强度运动</li><li>成年人每年至少测一次血压</li></ul>"),
-        ("when_to_see_doctor", "<p>血压超过180/110 mmHg，或伴有剧烈头痛、胸痛、呼吸困难、一侧肢体无力、说话不清时，请立即就医或拨打120。</p>"),
-    ],
-}
 
 ARTICLES = [
     {

@@ -1,4 +1,4 @@
-"""Loading the demo: accounts, doctors, illustrations, a Chinese entry and four articles.
+"""Loading the demo: accounts, doctors, illustrations and four articles (linked to imported entries).
 
 Idempotent: run it again and nothing is duplicated. Demo passwords come from
 KEPU_DEMO_PASSWORD (default below) and are printed, because the demo is for
@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.blocks import StreamValue
 from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
@@ -30,7 +29,7 @@ from cms.illustrations.models import Illustration
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from . import illustrations
-from .content import ARTICLES, HYPERTENSION_ENTRY_ZH
+from .content import ARTICLES
 
 DEFAULT_PASSWORD = "kepu-demo-2026"
 
@@ -87,23 +86,6 @@ def _body_blocks(spec_body, image: Illustration):
     return blocks
 
 
-def _enrich_hypertension_entry(tree, editor) -> None:
-    entry = EncyclopediaEntry.objects.child_of(tree["zh-hans"]["encyclopedia"]).filter(
-        icd10_codes=HYPERTENSION_ENTRY_ZH["code"]).first()
-    if entry is None or entry.sections:
-        return
-    entry.synonyms = "\n".join(HYPERTENSION_ENTRY_ZH["synonyms"])
-    entry.summary = HYPERTENSION_ENTRY_ZH["summary"]
-    entry.sections = StreamValue(
-        EncyclopediaEntry.sections.field.stream_block,
-        [(kind, {"heading": "", "body": RichText(html)}) for kind, html in HYPERTENSION_ENTRY_ZH["sections"]],
-        is_lazy=False,
-    )
-    entry.source_name = "科普工作室编写"
-    entry.last_reviewed = datetime.date(2026, 11, 1)
-    entry.save_revision(user=editor).publish(user=editor)
-
-
 DEMO_PATIENTS = [
     # (display name, language, tags, e-mail) — fictional people with reserved example.org addresses.
     ("张阿姨", "zh-hans", ["高血压", "老年"], "zhang.demo@example.org"),
@@ -148,7 +130,6 @@ def load_demo() -> list[DemoAccount]:
         "plate": _illustration("餐盘法示意 Plate method", illustrations.plate_diagram("餐盘法 · Plate method"),
                                "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / A plate: half vegetables, a quarter protein, a quarter starch", doctor),
     }
-    _enrich_hypertension_entry(tree, editor)
     for spec in ARTICLES:
         language = spec["language"]
         index = tree[language]["articles"]
