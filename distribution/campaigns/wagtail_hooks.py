@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -355,7 +354,3 @@ def register_campaign_urls():
              name="channel_test_message"),
     ]
 
-
-@hooks.register("insert_global_admin_css")
-def kepu_admin_css():
-    return format_html('<link rel="stylesheet" href="{}">', static("css/kepu-admin.css"))
