@@ -7,14 +7,22 @@ the ``lang`` parameter for reminders).
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import json
+import logging
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from distribution.channels.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from distribution.patients.models import ContactPoint
 
+from .channel_settings import admin_channel_configs
 from .models import FollowUpStep
+
+logger = logging.getLogger(__name__)
 
 CHANNEL_NAMES = {
     "zh": {"wechat": "微信消息", "sms": "短信", "email": "电子邮件", "webhook": "医院系统通知"},
@@ -93,3 +101,29 @@ def reminder(request: HttpRequest, public_id: str) -> HttpResponse:
     })
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@csrf_exempt  # machine-to-machine: the HMAC signature is the credential
+@require_http_methods(["POST"])
+def webhook_inbox(request: HttpRequest) -> HttpResponse:
+    """A receiving end for trying the webhook channel on one machine (DEBUG or ``KEPU_WEBHOOK_INBOX``).
+
+    It does what a hospital system's receiver must do: check the signature over
+    the raw body against the shared secret (the default site's Channels screen)
+    and the timestamp, then acknowledge with 2xx. It keeps nothing; the log
+    line carries the idempotency key only.
+    """
+    if not (settings.DEBUG or getattr(settings, "KEPU_WEBHOOK_INBOX", False)):
+        raise Http404("the webhook inbox is for development")
+    secret = (admin_channel_configs().get("webhook") or {}).get("secret", "")
+    body = request.body
+    if not verify_signature(secret, request.headers.get(TIMESTAMP_HEADER, ""), body,
+                            request.headers.get(SIGNATURE_HEADER, "")):
+        return JsonResponse({"accepted": False, "error": "bad or missing signature"}, status=401)
+    try:
+        json.loads(body)
+    except ValueError:
+        return JsonResponse({"accepted": False, "error": "body is not JSON"}, status=400)
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    logger.info("webhook inbox accepted key=%s", key)
+    return JsonResponse({"accepted": True, "idempotency_key": key})
