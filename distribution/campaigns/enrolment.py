@@ -142,7 +142,9 @@ class UpcomingStep:
 
     @property
     def title(self) -> str:
-        return self.step.title_zh or self.step.title_en or self.step.article_tag
+        if self.step.kind == FollowUpStep.ARTICLE:
+            return _("The newest published article tagged “%(tag)s”") % {"tag": self.step.article_tag}
+        return self.step.title_zh or self.step.title_en
 
 
 def upcoming_steps(enrolment: FollowUpEnrolment, *, now: datetime | None = None, limit: int = 5) -> list[UpcomingStep]:

@@ -276,7 +276,7 @@ class EnrolForm(forms.Form):
         help_text=_("One patient per line, identified by a column named patient (the studio's number), his_id, "
                     "phone, email or openid. UTF-8 or GBK."))
     starts_on = forms.DateField(label=_("Day 0"), help_text=_("Usually today, or the day of the operation or visit."),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
