@@ -124,6 +124,27 @@ def encyclopedia_data(tmp_path) -> Path:
 
 
 @pytest.fixture
+def full_encyclopedia_data(tmp_path) -> Path:
+    """The sample MedQuAD records and every ICD-10 CN category (1,585): for search recall over the real list."""
+    if not SHARED_ICD10.is_dir():
+        pytest.skip(f"{SHARED_ICD10} is not here: the full ICD-10 category list is needed")
+    folder = tmp_path / "full-data"
+    (folder / "medquad").mkdir(parents=True)
+    shutil.copy(SAMPLE_MEDQUAD, folder / "medquad" / "medquad.jsonl")
+    shutil.copytree(SHARED_ICD10, folder / "icd10-cn")
+    return folder
+
+
+@pytest.fixture
+def full_encyclopedia(studio, full_encyclopedia_data):
+    """Every ICD-10 category as a Chinese entry (with the lexicon's names), and the sample English entries."""
+    from django.core.management import call_command
+
+    call_command("import_encyclopedia", str(full_encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
+    return studio
+
+
+@pytest.fixture
 def encyclopedia(studio, encyclopedia_data):
     """The sample encyclopedia imported through the management command."""
     from django.core.management import call_command
