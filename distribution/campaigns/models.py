@@ -62,16 +62,6 @@ class DeliveryQuerySet(DoctorScopedQuerySet):
 CHANNEL_KEYS = [kind for kind, _label in CHANNEL_CHOICES]
 
 
-def status_badge(label, positive: bool):
-    """A yes/no (or on/off) value for admin listings: an icon and a word, never "True"."""
-    from django.utils.html import format_html
-
-    icon = "success" if positive else "circle-xmark" if positive is False else "help"
-    return format_html(
-        '<span class="kepu-flag kepu-flag--{}"><svg class="icon icon-{} w-mr-1" aria-hidden="true">'
-        '<use href="#icon-{}"></use></svg>{}</span>', "yes" if positive else "no", icon, icon, label)
-
-
 def validate_channel_list(value) -> None:
     if not isinstance(value, list) or not value:
         raise ValidationError(_("Choose at least one channel."))
@@ -349,12 +339,6 @@ class FollowUpEnrolment(models.Model):
             for name, value in updates.items():
                 setattr(self, name, value)
         return bool(changed)
-
-    def status_icon(self):
-        return status_badge(self.get_status_display(), self.status == self.ACTIVE)
-
-    status_icon.short_description = _("status")
-    status_icon.admin_order_field = "status"
 
 
 class DeliveryState(models.TextChoices):

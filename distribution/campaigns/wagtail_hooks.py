@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
@@ -37,7 +38,7 @@ from .channel_settings import ChannelSettings
 from .delivery_ledger import retry_deliveries
 from .enrolment import SelectionError, enrol_patients, patients_from_csv, upcoming_steps
 from .fanout import CampaignError, campaign_statistics
-from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, status_badge
+from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan
 
 REPORT_CHART_DAYS = 30
 
@@ -84,16 +85,9 @@ def plan_enrol_link(plan: FollowUpPlan) -> str:
 plan_enrol_link.short_description = ""
 
 
-def plan_is_template(plan: FollowUpPlan):
-    return status_badge(gettext("Studio template") if plan.doctor_id is None else gettext("Own plan"),
-                        plan.doctor_id is None)
-
-
-plan_is_template.short_description = _("studio template")
 FollowUpPlan.step_count = plan_step_count
 FollowUpPlan.enrolled_count = plan_enrolled_count
 FollowUpPlan.enrol_link = plan_enrol_link
-FollowUpPlan.template_flag = plan_is_template
 
 
 def enrolment_schedule_link(enrolment: FollowUpEnrolment) -> str:
@@ -144,7 +138,9 @@ class FollowUpPlanViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "calendar"
     menu_label = _("Follow-up plans")
     index_view_class = PlanIndexView
-    list_display = ["name", "template_flag", "step_count", "enrolled_count", "enrol_link"]
+    list_display = ["name", BooleanColumn("studio_template", label=_("studio template"),
+                                          accessor=lambda plan: plan.doctor_id is None),
+                    "step_count", "enrolled_count", "enrol_link"]
     search_fields = ["name", "description"]
     inspect_view_enabled = False
 
@@ -159,7 +155,10 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "date"
     menu_label = _("Plan enrolments")
     index_view_class = EnrolmentIndexView
-    list_display = ["patient", "plan", "starts_on", "status_icon", "schedule_link"]
+    list_display = ["patient", "plan", "starts_on",
+                    StatusTagColumn("status", label=_("status"), accessor="get_status_display", sort_key="status",
+                                    primary=lambda enrolment: enrolment.status == FollowUpEnrolment.ACTIVE),
+                    "schedule_link"]
     list_filter = ["status", "plan"]
     inspect_view_enabled = False
 

@@ -158,7 +158,9 @@ def test_lists_show_yes_no_words_not_true(client, distribution_people, rows):
         page = client.get(url).content.decode()
         assert ">True<" not in page and ">False<" not in page, url
     enrolments = client.get(reverse("followup_enrolments:index")).content.decode()
-    assert "kepu-flag--yes" in enrolments
+    assert "w-status--primary" in enrolments  # an active enrolment's status tag
+    plans = client.get(reverse("followup_plans:index")).content.decode()
+    assert "icon-check" in plans  # studio templates: a tick, not "True"
 
 
 def test_patient_list_has_a_tags_column(client, distribution_people, rows):
