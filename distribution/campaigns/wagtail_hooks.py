@@ -28,13 +28,19 @@ from distribution.patients.admin_views import (
     SharedTemplatePermissionPolicy,
     StudioStaffPermissionPolicy,
 )
-from distribution.patients.models import Patient, PatientGroup, can_see_all_patients, doctor_profile_of
+from distribution.patients.models import (
+    CHANNEL_CHOICES,
+    Patient,
+    PatientGroup,
+    can_see_all_patients,
+    doctor_profile_of,
+)
 from distribution.sharing.analytics import daily_totals
 from distribution.sharing.charts import reads_chart_svg
 from distribution.sharing.models import ReadStat
 
 from . import channel_admin
-from .channel_settings import ChannelSettings
+from .channel_settings import ChannelSettings, configured_channel_kinds
 from .delivery_ledger import retry_deliveries
 from .enrolment import SelectionError, enrol_patients, patients_from_csv, upcoming_steps
 from .fanout import CampaignError, campaign_statistics
@@ -221,6 +227,8 @@ def campaign_report(request, campaign_id: int):
     stats = campaign_statistics(campaign)
     series = daily_totals(ReadStat.objects.filter(audience_key=campaign.audience_key), REPORT_CHART_DAYS)
     views, ends = sum(day.views for day in series), sum(day.reads_to_end for day in series)
+    configured = configured_channel_kinds()
+    labels = dict(CHANNEL_CHOICES)
     return TemplateResponse(request, "campaigns/admin_report.html", {
         "campaign": campaign, "stats": stats,
         "stat_rows": [(name, STAT_LABELS.get(name, name), value) for name, value in stats.items()],
@@ -231,6 +239,7 @@ def campaign_report(request, campaign_id: int):
                                  description=gettext("%(views)s views, %(ends)s read to the end")
                                  % {"views": views, "ends": ends}, chart_id="campaign-reads"),
         "share_links_url": reverse("sharing_article_links", args=[campaign.article_id]),
+        "channels_not_set_up": [labels.get(kind, kind) for kind in campaign.channels if kind not in configured],
     })
 
 

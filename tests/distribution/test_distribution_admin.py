@@ -167,3 +167,34 @@ def test_patient_list_has_a_tags_column(client, distribution_people, rows):
     client.force_login(distribution_people["doctor_a"])
     page = client.get(reverse("patients:index")).content.decode()
     assert "高血压" in page
+
+
+def test_report_warns_about_channels_not_set_up(client, settings, distribution_people, rows, webhook_sink):
+    client.force_login(distribution_people["distributor"])
+    url = reverse("campaign_report", args=[rows["campaign"].pk])
+    assert "data-channels-not-set-up" in client.get(url).content.decode()
+    settings.KEPU_DISTRIBUTION = {"channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(),
+                                                           "allow_plain_http": True}}}
+    assert "data-channels-not-set-up" not in client.get(url).content.decode()
+
+
+def test_a_start_that_crashes_is_recorded_on_the_campaign_and_shown(client, distribution_people, rows, monkeypatch):
+    """Not only validation errors: whatever stops the fan-out is written on the campaign, never silent."""
+    from distribution.campaigns import fanout
+    from distribution.campaigns.tasks import send_campaign
+
+    def broken_insert(*args, **kwargs):
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(fanout, "_insert_rows_from", broken_insert)  # the database failing mid-statement
+    with pytest.raises(RuntimeError):
+        send_campaign.delay(rows["campaign"].pk)
+    campaign = Campaign.objects.get(pk=rows["campaign"].pk)
+    assert campaign.state == Campaign.FAILED and campaign.state_reason == "RuntimeError: disk I/O error"
+    client.force_login(distribution_people["distributor"])
+    page = client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
+    assert "data-campaign-failure" in page and "disk I/O error" in page
+    listing = client.get(reverse("distribution_campaigns:index")).content.decode()
+    assert "disk I/O error" in listing
+    # Fixed: "Send now" starts it again from the failed state.
+    assert 'action="%s"' % reverse("campaign_start", args=[campaign.pk]) in page
