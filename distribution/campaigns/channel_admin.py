@@ -168,7 +168,7 @@ def send_test_message(kind: str, address: str, site: Site) -> dict:
         result = target.channel.send(message)
         outcome = {"ok": True, "detail": result.detail or str(result.outcome)}
     except ChannelError as exc:
-        outcome = {"ok": False, "detail": str(exc.reason if hasattr(exc, "reason") else exc)[:300]}
+        outcome = {"ok": False, "detail": exc.reason[:300]}
     except ValueError as exc:
         outcome = {"ok": False, "detail": str(exc)[:300]}
     outcome["at"] = timezone.now().isoformat()

@@ -16,6 +16,7 @@ import logging
 
 from celery import shared_task
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from .configuration import distribution_settings
 from .delivery_ledger import deliver_due
@@ -59,7 +60,16 @@ def send_campaign(campaign_id: int) -> int:
 
 @shared_task(name="distribution.campaigns.tasks.deliver_campaign", ignore_result=True)
 def deliver_campaign(campaign_id: int) -> str:
-    run = deliver_due(scope=Q(campaign_id=campaign_id), max_batches=BATCHES_PER_TASK)
+    try:
+        run = deliver_due(scope=Q(campaign_id=campaign_id), max_batches=BATCHES_PER_TASK)
+    except Exception as exc:
+        # The rows stay claimed and the lease hands them to the next worker; the report says why it stalled.
+        reason = gettext("Sending stopped: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        Campaign.objects.filter(pk=campaign_id).update(state_reason=reason[:300])
+        raise
+    if run.claimed:
+        Campaign.objects.filter(pk=campaign_id, state=Campaign.SENDING).exclude(state_reason="").update(
+            state_reason="")
     if run.claimed and not deliver_campaign.app.conf.task_always_eager:
         deliver_campaign.delay(campaign_id)  # more may be due; the next task carries on
     return str(run)

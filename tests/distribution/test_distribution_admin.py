@@ -198,3 +198,31 @@ def test_a_start_that_crashes_is_recorded_on_the_campaign_and_shown(client, dist
     assert "disk I/O error" in listing
     # Fixed: "Send now" starts it again from the failed state.
     assert 'action="%s"' % reverse("campaign_start", args=[campaign.pk]) in page
+
+
+def test_a_fanout_that_crashes_says_so_on_the_report(client, settings, distribution_people, rows, webhook_sink,
+                                                     monkeypatch):
+    from distribution.campaigns import delivery_ledger
+    from distribution.campaigns.tasks import deliver_campaign
+
+    settings.KEPU_DISTRIBUTION = {"channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(),
+                                                           "allow_plain_http": True}}}
+    from distribution.campaigns.fanout import start_campaign
+
+    campaign = rows["campaign"]
+    rows["delivery"].delete()
+    Campaign.objects.filter(pk=campaign.pk).update(quiet_start=None, quiet_end=None)  # due now, whatever the hour
+    campaign.refresh_from_db()
+    assert start_campaign(campaign) == 1
+
+    def broken_batch(*args, **kwargs):
+        raise RuntimeError("worker lost its database connection")
+
+    monkeypatch.setattr(delivery_ledger, "send_batch", broken_batch)
+    with pytest.raises(RuntimeError):
+        deliver_campaign.delay(campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.SENDING and "worker lost its database connection" in campaign.state_reason
+    client.force_login(distribution_people["distributor"])
+    assert "worker lost its database connection" in client.get(
+        reverse("campaign_report", args=[campaign.pk])).content.decode()
