@@ -67,9 +67,9 @@ FOLLOWUP_TEMPLATES: list[dict] = [
                  "noodles are salty too: cook with less and eat fewer preserved foods."),
             article(7, "高血压"),
             step(E, 10, "动起来，控体重，戒烟限酒", "Move more, watch your weight, quit smoking",
-                 "每周至少5天、每次30分钟左右的快走、慢跑或游泳等中等强度运动。吸烟请戒烟，尽量不喝酒。",
-                 "Aim for about 30 minutes of moderate activity such as brisk walking, jogging or swimming on "
-                 "at least 5 days a week. If you smoke, stop; drink as little alcohol as possible."),
+                 "每周4到7天、每次30到60分钟的快走、慢跑或游泳等中等强度运动。吸烟请戒烟，尽量不喝酒。",
+                 "Aim for 30 to 60 minutes of moderate activity such as brisk walking, jogging or swimming on "
+                 "4 to 7 days a week. If you smoke, stop; drink as little alcohol as possible."),
             step(R, 14, "两周复诊提醒", "Two-week check-up reminder",
                  "请带上血压记录和正在吃的药到门诊复诊，医生会根据记录调整治疗。",
                  "Please bring your blood pressure log and your medicines to the clinic; your doctor adjusts "
