@@ -8,9 +8,9 @@ that is not yet in any published article cannot be fetched by guessing its URL
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404
-from django.views.static import serve
+
+from media_pipeline.serving import serve_media
 
 PRIVATE_PREFIXES = ("original_images/",)
 
@@ -21,6 +21,6 @@ def media(request, path: str):
     ):
         raise Http404
     try:
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
+        return serve_media(request, path)
     except (OSError, ValueError):  # a name too long for the file system, a NUL byte…: no such file
         raise Http404 from None

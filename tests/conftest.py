@@ -63,16 +63,17 @@ def _make_user(username: str, group: str | None = None, **extra):
 @pytest.fixture
 def people(studio):
     """Two doctors with profiles, an editor, and a patient-less outsider."""
+    from cms.core.studio_setup import DOCTORS, EDITORS
     from cms.doctors.models import DoctorProfile
 
-    doctor_a = _make_user("dr.a", "Doctors")
-    doctor_b = _make_user("dr.b", "Doctors")
+    doctor_a = _make_user("dr.a", DOCTORS)
+    doctor_b = _make_user("dr.b", DOCTORS)
     DoctorProfile.objects.create(user=doctor_a, name="张医生", slug="dr-zhang", title="主任医师", hospital="第一医院")
     DoctorProfile.objects.create(user=doctor_b, name="Dr. Brown", slug="dr-brown", title="Consultant", hospital="City Hospital")
     return {
         "doctor_a": doctor_a,
         "doctor_b": doctor_b,
-        "editor": _make_user("editor1", "Editors"),
+        "editor": _make_user("editor1", EDITORS),
         "outsider": _make_user("outsider"),
     }
 
@@ -121,6 +122,27 @@ def encyclopedia_data(tmp_path) -> Path:
         (folder / "icd10-cn" / "categories.tsv").write_text(
             "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nI13\t高血压心脏和肾脏病\nM10\t痛风\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def full_encyclopedia_data(tmp_path) -> Path:
+    """The sample MedQuAD records and every ICD-10 CN category (1,585): for search recall over the real list."""
+    if not SHARED_ICD10.is_dir():
+        pytest.skip(f"{SHARED_ICD10} is not here: the full ICD-10 category list is needed")
+    folder = tmp_path / "full-data"
+    (folder / "medquad").mkdir(parents=True)
+    shutil.copy(SAMPLE_MEDQUAD, folder / "medquad" / "medquad.jsonl")
+    shutil.copytree(SHARED_ICD10, folder / "icd10-cn")
+    return folder
+
+
+@pytest.fixture
+def full_encyclopedia(studio, full_encyclopedia_data):
+    """Every ICD-10 category as a Chinese entry (with the lexicon's names), and the sample English entries."""
+    from django.core.management import call_command
+
+    call_command("import_encyclopedia", str(full_encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
+    return studio
 
 
 @pytest.fixture

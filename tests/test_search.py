@@ -25,7 +25,8 @@ def test_the_official_icd_name_still_finds_the_written_entry(client, encyclopedi
 
 @pytest.mark.django_db
 def test_diabetes_finds_the_non_insulin_dependent_entry(client, encyclopedia):
-    assert "非胰岛素依赖型糖尿病" in titles_on_search_page(client, "糖尿病")
+    assert ">2型糖尿病</a>" in titles_on_search_page(client, "糖尿病")  # E11 非胰岛素依赖型糖尿病, everyday name
+    assert ">2型糖尿病</a>" in titles_on_search_page(client, "非胰岛素依赖型糖尿病")
 
 
 @pytest.mark.django_db

@@ -1,12 +1,20 @@
-"""Admin wiring of the studio core: two-step verification pages and their account-menu entry."""
+"""Admin-wide additions every app's screens share, and the two-step verification pages."""
 
 from __future__ import annotations
 
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from .two_factor import disable_view, setup_view
+
+
+@hooks.register("insert_global_admin_css")
+def kepu_admin_css():
+    """Yes/no flags, report figures and wide tables that scroll (static/css/kepu-admin.css)."""
+    return format_html('<link rel="stylesheet" href="{}">', static("css/kepu-admin.css"))
 
 
 @hooks.register("register_admin_urls")

@@ -24,6 +24,7 @@ from wagtail.models import Locale
 
 from cms.core.bulk_pages import index_pages, insert_child_pages, update_pages
 from cms.core.studio_setup import ensure_site_tree
+from cms.search.lexicon import names_for
 
 from .medquad import (
     ICD10_LICENCE,
@@ -135,7 +136,7 @@ class EncyclopediaImporter:
         for code, category in sorted(self.categories.items()):
             path = " › ".join(filter(None, [category.chapter.name_zh, category.block.name_zh if category.block else ""]))
             records.append(EntryRecord(
-                source_id=f"icd10-cn:{code}", title=category.name_zh, language="zh-hans", synonyms=[],
+                source_id=f"icd10-cn:{code}", title=category.name_zh, language="zh-hans", synonyms=names_for(code),
                 source_name="ICD-10 (中文类目)", source_url="", licence=ICD10_LICENCE,
                 summary=f"ICD-10 编码 {code}，属于：{path}。", sections=[], icd10_codes=[code],
             ))
@@ -199,8 +200,11 @@ class EncyclopediaImporter:
     def written_record(self, entry: WrittenEntry, source_id: str) -> EntryRecord:
         synonyms = list(entry.synonyms)
         official = self.categories[entry.primary_code].name_zh
-        if source_id.startswith("icd10-cn:") and official not in synonyms and official != entry.title:
-            synonyms.append(official)  # searches for the ICD-10 name still find the category's page
+        if source_id.startswith("icd10-cn:"):
+            if official not in synonyms and official != entry.title:
+                synonyms.append(official)  # searches for the ICD-10 name still find the category's page
+            # The category page keeps every name people search it by, written entry or not.
+            synonyms += [name for name in names_for(entry.primary_code) if name not in synonyms and name != entry.title]
         return EntryRecord(
             source_id=source_id, title=entry.title, language="zh-hans", synonyms=synonyms,
             source_name=STUDIO_SOURCE_NAME, source_url="", licence=STUDIO_ATTRIBUTION, summary=entry.summary,
@@ -367,6 +371,7 @@ class EncyclopediaImporter:
         other_language = "en" if new_pages[0].locale.language_code == "zh-hans" else "zh-hans"
         partners = EncyclopediaEntry.objects.child_of(self.tree[other_language]["encyclopedia"]).filter(
             icd10_codes__in=list(codes))
+        linked = []
         for partner in partners:
             page = codes.get(partner.code_list[0] if partner.code_list else "")
             if page is None:
@@ -375,6 +380,8 @@ class EncyclopediaImporter:
             if not taken:
                 EncyclopediaEntry.objects.filter(pk=page.pk).update(translation_key=partner.translation_key)
                 page.translation_key = partner.translation_key
+                linked.append(partner)
+        index_pages(linked)  # their linked_names now include the new partner's names
 
 
 def import_encyclopedia(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from django.db import models
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +15,9 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
-from cms.moderation.panels import CheckResultsPanel
-from cms.search.segmentation import segment_for_index
+from cms.moderation.panels import ReviewFeedbackPanel
+from cms.search.lexicon import names_for
+from cms.search.names import index_keys
 
 from .blocks import entry_section_blocks
 from .sections import section_heading
@@ -57,6 +61,15 @@ class ICD10Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
+
+
+@lru_cache(maxsize=1)
+def codes_with_english_entries() -> frozenset[str]:
+    """ICD-10 codes the curated MedQuAD mapping links to an English entry."""
+    from .medquad import read_icd_map
+
+    mapping = read_icd_map(Path(__file__).parent / "data" / "medquad_icd10.tsv")
+    return frozenset(code for codes in mapping.values() for code in codes)
 
 
 class EncyclopediaIndexPage(Page):
@@ -116,7 +129,7 @@ class EncyclopediaEntry(Page):
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     import_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
-    content_panels = Page.content_panels + [
+    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("icd10_codes"), FieldPanel("chapter"), FieldPanel("synonyms")],
             heading=_("Classification"),
@@ -129,7 +142,6 @@ class EncyclopediaEntry(Page):
             [FieldPanel("source_name"), FieldPanel("source_url"), FieldPanel("licence"), FieldPanel("last_reviewed")],
             heading=_("Source and review"),
         ),
-        CheckResultsPanel(),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("source_id")]
 
@@ -138,7 +150,8 @@ class EncyclopediaEntry(Page):
         index.SearchField("summary"),
         index.SearchField("icd10_codes"),
         index.SearchField("sections"),
-        index.SearchField("segmented_text"),
+        index.SearchField("search_keys", boost=10),
+        index.SearchField("linked_names"),
         index.AutocompleteField("synonyms"),
         index.FilterField("chapter"),
         index.FilterField("source_id"),
@@ -179,9 +192,30 @@ class EncyclopediaEntry(Page):
         by_code = {category.code: category for category in ICD10Category.objects.filter(code__in=self.code_list)}
         return [by_code[code] for code in self.code_list if code in by_code]
 
-    def segmented_text(self) -> str:
-        """Title, synonyms and summary cut into words, so Chinese can be searched by word."""
-        return segment_for_index(" ".join([self.title, self.synonyms, self.summary]))
+    def search_keys(self) -> str:
+        """Name keys and pinyin of the title and synonyms: exact names rank first, `gaoxueya` finds 高血压."""
+        return index_keys([self.title, *self.synonym_list])
+
+    def linked_names(self) -> str:
+        """Names of the same condition in the other language, so a Chinese query finds the English entry.
+
+        An English entry takes the Chinese ICD-10 titles and lexicon names of its codes; both
+        take the titles and synonyms of the entries sharing their translation key (the importer
+        links an ICD-10 entry to its mapped MedQuAD entry that way).
+        """
+        names: list[str] = []
+        if self.locale_id and self.locale.language_code == "en":
+            codes = self.code_list
+            if not codes:
+                return ""
+            names += ICD10Category.objects.filter(code__in=codes).values_list("name_zh", flat=True)
+            names += [name for code in codes for name in names_for(code)]
+        elif not self.pk or not set(self.code_list) & codes_with_english_entries():
+            return ""
+        partners = EncyclopediaEntry.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
+        for title, synonyms in partners.values_list("title", "synonyms"):
+            names += [title, *synonyms.splitlines()]
+        return "\n".join(dict.fromkeys(name.strip() for name in names if name.strip()))
 
     def section_items(self) -> list[tuple[str, str, str]]:
         """(kind, heading, html) for every section, with the standard heading where none is set."""

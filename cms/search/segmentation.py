@@ -5,6 +5,10 @@ sentence as one giant token: '血压' would never find '高血压'. We cut Chine
 runs into words with jieba before indexing (search mode: every dictionary word
 inside a longer word as well, so '高血压' also yields '血压') and cut queries
 in precise mode, so every query word is one the index holds.
+
+jieba's own dictionary does not know many names patients type (老慢支, 腰突, 糖尿病足);
+the studio's medical lexicon is loaded as a user dictionary, tuned so each of its
+names stays one word, at index and at query time alike.
 """
 
 from __future__ import annotations
@@ -28,8 +32,17 @@ def _tokenizer() -> jieba.Tokenizer:
             if not _ready:
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
+                _load_user_dictionary(jieba.dt)
                 _ready = True
     return jieba.dt
+
+
+def _load_user_dictionary(tokenizer: jieba.Tokenizer) -> None:
+    from .lexicon import words
+
+    for word in words():
+        tokenizer.add_word(word, freq=tokenizer.FREQ.get(word) or 1)
+        tokenizer.suggest_freq(word, tune=True)
 
 
 def contains_chinese(text: str) -> bool:

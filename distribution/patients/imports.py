@@ -10,7 +10,7 @@ import csv
 import io
 import logging
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .csv_import import CsvFileError, import_patients_csv
 from .models import PatientImport
@@ -31,7 +31,12 @@ def run_import(import_id: int) -> PatientImport | None:
         PatientImport.objects.filter(pk=job.pk).update(patients_written=written, patients_total=total)
 
     try:
-        report = import_patients_csv(job.doctor, bytes(job.data), skip_invalid=job.skip_invalid, progress=progress)
+        # The result is written in the language of the person who uploaded the file.
+        with translation.override(_language_of(job.uploaded_by)):
+            report = import_patients_csv(job.doctor, bytes(job.data), skip_invalid=job.skip_invalid,
+                                         progress=progress)
+            summary = report.summary()[:300]
+            errors = [[error.line, error.column_label, error.message] for error in report.errors]
     except CsvFileError as exc:
         _finish(job, PatientImport.DONE, summary=f"nothing imported: {exc}"[:300],
                 errors=[[0, "", str(exc)]])
@@ -41,10 +46,16 @@ def run_import(import_id: int) -> PatientImport | None:
         PatientImport.objects.filter(pk=job.pk).update(
             state=PatientImport.FAILED, failure=f"{type(exc).__name__}: {exc}"[:300], finished_at=timezone.now())
         return PatientImport.objects.get(pk=job.pk)
-    _finish(job, PatientImport.DONE, summary=report.summary()[:300], encoding=report.encoding,
-            imported=report.imported, rows_total=report.rows,
-            errors=[[error.line, error.column, error.message] for error in report.errors])
+    _finish(job, PatientImport.DONE, summary=summary, encoding=report.encoding, imported=report.imported,
+            rows_total=report.rows, errors=errors)
     return PatientImport.objects.get(pk=job.pk)
+
+
+def _language_of(user) -> str:
+    from django.conf import settings
+
+    profile = getattr(user, "wagtail_userprofile", None) if user is not None else None
+    return (profile.get_preferred_language() if profile is not None else None) or settings.LANGUAGE_CODE
 
 
 def _finish(job: PatientImport, state: str, **fields) -> None:

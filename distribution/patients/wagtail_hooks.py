@@ -22,7 +22,7 @@ from cms.doctors.models import DoctorProfile
 
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
 from .contact_addresses import normalize_contact_address
-from .csv_import import MAX_FILE_BYTES
+from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, MAX_FILE_BYTES
 from .encryption import blind_index
 from .imports import error_report_csv, requeue
 from .models import Patient, PatientGroup, PatientImport, can_see_all_patients, doctor_profile_of
@@ -35,7 +35,7 @@ register_permission_policy(Patient, StudioStaffPermissionPolicy(Patient))
 register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGroup))
 
 class PatientIndexView(ScopedIndexView):
-    prefetch = ("contacts",)
+    prefetch = ("contacts", "tags")
 
     def search_queryset(self, queryset):
         """A search that reads as a contact address (a mobile number, openid, e-mail, hospital id) finds
@@ -58,7 +58,7 @@ class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Patients")
     add_to_admin_menu = False
     index_view_class = PatientIndexView
-    list_display = ["display_name", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
+    list_display = ["display_name", "tag_list", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
     list_filter = ["preferred_language", "enrolled_on"]
     search_fields = ["display_name"]
     inspect_view_enabled = False
@@ -124,7 +124,9 @@ def import_patients_view(request):
                                   on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
             return redirect("patients_import_result", job.pk)
     recent = PatientImport.objects.filter(_visible_imports(user)).defer("data", "errors")[:10]
-    return TemplateResponse(request, "patients/import_patients.html", {"form": form, "recent": recent})
+    columns = [(COLUMN_LABELS[name], aliases) for name, aliases in COLUMN_ALIASES.items()]
+    return TemplateResponse(request, "patients/import_patients.html",
+                            {"form": form, "recent": recent, "columns": columns})
 
 
 def _visible_imports(user) -> Q:
