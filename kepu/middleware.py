@@ -16,9 +16,13 @@ class StudioCSPMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        if (not report_only and parts.config is None
-                and request.path_info.startswith(tuple(settings.KEPU_ADMIN_PATH_PREFIXES))):
-            parts.config = default_config(settings.KEPU_ADMIN_CONTENT_SECURITY_POLICY)
+        if not report_only and parts.config is None:
+            if request.path_info.startswith(tuple(settings.KEPU_ADMIN_PATH_PREFIXES)):
+                parts.config = default_config(settings.KEPU_ADMIN_CONTENT_SECURITY_POLICY)
+            elif response.status_code >= 500:
+                # templates/500.html is rendered without a request context, so its style is inline; it runs no script.
+                parts.config = default_config({**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+                                               "style-src": ["'self'", "'unsafe-inline'"]})
         return parts
 
 

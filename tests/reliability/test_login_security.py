@@ -134,3 +134,17 @@ def test_check_deploy_is_clean_with_the_production_settings():
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_no_public_template_has_inline_script_or_style():
+    """The public pages' CSP allows neither (templates/500.html alone gets inline styles, and runs no script)."""
+    public = [REPO / "templates", *sorted((REPO / "distribution").glob("*/templates")), *sorted((REPO / "cms").glob("*/templates"))]
+    offenders = []
+    for folder in public:
+        for template in folder.rglob("*.html"):
+            if "admin" in template.parts or template.name in {"500.html"} or "wagtailadmin" in template.read_text():
+                continue
+            text = template.read_text(encoding="utf-8")
+            if re.search(r"<style\b", text) or re.search(r"<script(?![^>]*\b(src|type=\"application/(ld\+)?json)\b)[^>]*>", text):
+                offenders.append(str(template.relative_to(REPO)))
+    assert offenders == []
