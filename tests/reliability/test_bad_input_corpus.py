@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.sharing.models import create_share_link
 from tests.browser.sample_content import publish_sample_site
 
@@ -177,9 +178,9 @@ def test_malformed_requests_uploads_and_csv_rows_never_get_a_server_error(settin
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     site = publish_sample_site()
     doctor_user = site.doctor.user
-    doctor_user.groups.add(Group.objects.get(name="Doctors"))
+    doctor_user.groups.add(Group.objects.get(name=DOCTORS))
     editor_user = get_user_model().objects.create_user("editor1", password="pw-editor1")
-    editor_user.groups.add(Group.objects.get(name="Editors"))
+    editor_user.groups.add(Group.objects.get(name=EDITORS))
     token = create_share_link(site.article_zh).token
     rng = random.Random(SEED)
     statuses: Counter[int] = Counter()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
+
+from cms.core.studio_setup import EDITORS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +107,7 @@ def test_wrong_codes_count_towards_the_lock_out(client, people):
 
 
 def test_a_role_that_requires_totp_is_sent_to_the_set_up_page(client, people, settings):
-    settings.KEPU_TWO_FACTOR_REQUIRED_FOR = ["Editors"]
+    settings.KEPU_TWO_FACTOR_REQUIRED_FOR = [EDITORS]
     client.force_login(people["editor"])
     response = client.get("/admin/pages/")
     assert response.status_code == 302 and response["Location"] == reverse("kepu_two_factor_setup")
