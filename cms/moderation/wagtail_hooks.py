@@ -20,6 +20,7 @@ from wagtail.models import TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.core.outbox import BROKER_DOWN_MESSAGE
 
 from .approval import (
     OVERRIDE_LOG_ACTION,
@@ -128,7 +129,8 @@ def register_moderation_log_actions(actions):
 def _check_saved_revision(request, page):
     """Every save creates a revision; its report is what the author sees in the editor panel."""
     if is_checkable(page) and page.latest_revision_id:
-        schedule_revision_checks(page.latest_revision_id)
+        schedule_revision_checks(page.latest_revision_id,
+                                 on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
 
 
 @hooks.register("after_create_page")
