@@ -166,7 +166,10 @@ def load_icons(folder: Path, *, names: Iterable[str] | None = None) -> Iterator[
         if not isinstance(raw, dict) or not raw.get("body"):
             continue
         icon = HealthIcon(name=name, body=raw["body"], width=raw.get("width", width), height=raw.get("height", height),
-                          categories=tuple(dict.fromkeys(categories_of.get(name, []))))
+                          categories=())
+        # Negative variants are not listed in the metadata: they share their drawing's categories.
+        categories = categories_of.get(name) or categories_of.get(icon.base_name) or categories_of.get(icon.base_name + "-outline", [])
+        icon = HealthIcon(**{**icon.__dict__, "categories": tuple(dict.fromkeys(categories))})
         yield HealthIcon(**{**icon.__dict__, "body_systems": body_systems_of(icon.base_name)})
 
 
