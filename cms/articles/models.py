@@ -199,7 +199,7 @@ class Article(Page):
                     " ".join(filter(None, [ref["citation"], ref["url"]])) for ref in value["references"]
                 )
                 blocks.append(DocumentBlock("references", items=items, block_id=block.id))
-        doctor = self.doctor
+        doctor = self.doctor.credit(self.locale.language_code) if self.doctor else None
         return ArticleDocument(
             title=self.title,
             language=self.locale.language_code,
@@ -207,7 +207,7 @@ class Article(Page):
             summary=self.summary,
             doctor_name=doctor.name if doctor else "",
             doctor_title=doctor.title if doctor else "",
-            hospital=doctor.hospital if doctor else "",
+            hospital=doctor.hospital if doctor else "",  # in the article's language (DoctorProfile.credit)
             share_url=share_url,
             last_reviewed=self.last_reviewed,
             article_id=self.pk,

@@ -199,23 +199,22 @@ class EncyclopediaEntry(Page):
     def linked_names(self) -> str:
         """Names of the same condition in the other language, so a Chinese query finds the English entry.
 
-        An English entry takes the Chinese ICD-10 titles and lexicon names of its codes; a
-        Chinese entry takes the titles and synonyms of the entries sharing its translation key
-        (the importer links an ICD-10 entry to its mapped MedQuAD entry that way).
+        An English entry takes the Chinese ICD-10 titles and lexicon names of its codes; both
+        take the titles and synonyms of the entries sharing their translation key (the importer
+        links an ICD-10 entry to its mapped MedQuAD entry that way).
         """
+        names: list[str] = []
         if self.locale_id and self.locale.language_code == "en":
             codes = self.code_list
             if not codes:
                 return ""
-            names = list(ICD10Category.objects.filter(code__in=codes).values_list("name_zh", flat=True))
+            names += ICD10Category.objects.filter(code__in=codes).values_list("name_zh", flat=True)
             names += [name for code in codes for name in names_for(code)]
-        else:
-            if not self.pk or not set(self.code_list) & codes_with_english_entries():
-                return ""
-            partners = EncyclopediaEntry.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
-            names = []
-            for title, synonyms in partners.values_list("title", "synonyms"):
-                names += [title, *synonyms.splitlines()]
+        elif not self.pk or not set(self.code_list) & codes_with_english_entries():
+            return ""
+        partners = EncyclopediaEntry.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
+        for title, synonyms in partners.values_list("title", "synonyms"):
+            names += [title, *synonyms.splitlines()]
         return "\n".join(dict.fromkeys(name.strip() for name in names if name.strip()))
 
     def section_items(self) -> list[tuple[str, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.html import format_html
@@ -12,11 +13,13 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.log_actions import LogFormatter
 from wagtail.models import TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+
 
 from .approval import (
     OVERRIDE_LOG_ACTION,
@@ -31,6 +34,9 @@ from .tasks import schedule_revision_checks
 from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
 
 
+ENGLISH_TEXT = forms.Textarea(attrs={"lang": "en", "rows": 3})  # English wording, marked so for screen readers
+
+
 class ClaimRuleViewSet(SnippetViewSet):
     """Editors keep the claim rules up to date; every save is validated by compiling the rule."""
 
@@ -38,7 +44,8 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity", "enabled", "updated_at"]
+    list_display = ["rule_id", "language", "category", "severity", BooleanColumn("enabled", label=gettext_lazy("enabled")),
+                    "updated_at"]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
     ordering = ["language", "category", "rule_id"]
@@ -48,8 +55,9 @@ class ClaimRuleViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel("patterns"), FieldPanel("terms"), FieldPanel("exceptions")],
                         heading=gettext_lazy("What to match")),
         MultiFieldPanel(
-            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en"), FieldPanel("explanation_zh"),
-             FieldPanel("explanation_en"), FieldPanel("suggestion_zh"), FieldPanel("suggestion_en")],
+            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en", widget=forms.TextInput(attrs={"lang": "en"})),
+             FieldPanel("explanation_zh"), FieldPanel("explanation_en", widget=ENGLISH_TEXT),
+             FieldPanel("suggestion_zh"), FieldPanel("suggestion_en", widget=ENGLISH_TEXT)],
             heading=gettext_lazy("What the author is told"),
         ),
     ]

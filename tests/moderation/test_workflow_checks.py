@@ -13,6 +13,7 @@ from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.configuration import check_config, reading_level_targets
 from cms.moderation.models import RevisionCheckReport
 from cms.moderation.reports import check_revision
+from tests.admin_language import admin_text
 
 LONG_ENGLISH = (
     "Hypertension management necessitates comprehensive pharmacological intervention alongside considerable "
@@ -35,7 +36,7 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
     index = studio["zh-hans"]["articles"]
     client.force_login(people["doctor_a"])
     add_url = reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk])
-    assert "The health-content checks run when you save a draft." in client.get(add_url).content.decode()
+    assert admin_text("The health-content checks run when you save a draft.") in client.get(add_url).content.decode()
     form = nested_form_data({
         "title": "降压", "slug": "jiangya", "summary": "s",
         "body": streamfield([("paragraph", rich_text("<p>本药可根治高血压，无效退款。</p>"))]),
