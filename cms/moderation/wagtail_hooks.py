@@ -105,7 +105,7 @@ def review_feedback_js():
     return format_html('<script src="{}" defer></script>', static("moderation/editor-feedback.js"))
 
 
-@hooks.register("insert_editor_css")
+@hooks.register("insert_global_admin_css")  # the banner and findings also show on the override page
 def review_feedback_css():
     return format_html('<link rel="stylesheet" href="{}">', static("moderation/editor-feedback.css"))
 
