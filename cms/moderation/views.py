@@ -245,3 +245,18 @@ class TryRulesView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, FormView):
         ]
         return context
 
+
+
+def changes_requested(request, task_state_id: int):
+    """Tell the reviewer, in words, that the page went back to its author, then return to the queue."""
+    task_state = get_object_or_404(TaskState, pk=task_state_id)
+    if not is_reviewer(request.user):
+        raise PermissionDenied
+    page = task_state.workflow_state.content_object
+    if task_state.status == TaskState.STATUS_REJECTED:
+        author = task_state.workflow_state.requested_by
+        messages.success(request, _(
+            "Changes requested on “%(title)s”. %(author)s will see your comment at the top of the editor."
+        ) % {"title": page.get_admin_display_title() if hasattr(page, "get_admin_display_title") else str(page),
+             "author": (author.get_full_name() or author.get_username()) if author else _("The author")})
+    return redirect("moderation_queue")

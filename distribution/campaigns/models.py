@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -243,8 +244,10 @@ class FollowUpStep(models.Model):
 
     panels = [
         FieldPanel("kind"), FieldPanel("day_offset"), FieldPanel("repeat_until_day"), FieldPanel("send_time"),
-        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"), FieldPanel("title_en"),
-        FieldPanel("text_zh"), FieldPanel("text_en"), FieldPanel("respect_quiet_hours"),
+        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"),
+        FieldPanel("title_en", widget=forms.TextInput(attrs={"lang": "en"})),  # English wording, for screen readers
+        FieldPanel("text_zh"), FieldPanel("text_en", widget=forms.Textarea(attrs={"lang": "en"})),
+        FieldPanel("respect_quiet_hours"),
     ]
 
     class Meta:
@@ -253,7 +256,8 @@ class FollowUpStep(models.Model):
         ordering = ["plan", "day_offset", "send_time", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.plan}: day {self.day_offset} {self.title_zh or self.title_en or self.article_tag}"
+        return _("%(plan)s: day %(day)s %(title)s") % {
+            "plan": self.plan, "day": self.day_offset, "title": self.title_zh or self.title_en or self.article_tag}
 
     def clean(self) -> None:
         super().clean()

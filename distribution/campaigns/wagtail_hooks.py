@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
@@ -176,7 +176,16 @@ class DeliveryViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Delivery
     icon = "list-ul"
     menu_label = _("Delivery ledger")
-    list_display = ["step_key", "channel", "masked_address", "state", "reason", "attempts", "updated_at"]
+    # Labelled here: the ledger's fields are the workers', without verbose names of their own.
+    list_display = [
+        Column("step_key", label=_("step"), sort_key="step_key"),
+        Column("get_channel_display", label=_("channel"), sort_key="channel"),
+        Column("masked_address", label=_("to")),
+        Column("get_state_display", label=_("state"), sort_key="state"),
+        Column("reason", label=_("reason")),
+        Column("attempts", label=_("attempts"), sort_key="attempts"),
+        DateColumn("updated_at", label=_("updated"), sort_key="updated_at"),
+    ]
     list_filter = ["state", "channel"]
     form_fields = []
     inspect_view_enabled = False

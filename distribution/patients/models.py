@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -24,6 +25,7 @@ from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
@@ -99,8 +101,8 @@ class PatientQuerySet(models.QuerySet):
 # The operator role of distribution: patients, groups, campaigns, follow-up plans, channels, reports and
 # shared links of every doctor, and nothing of articles (no editing, no approving). The group is created
 # by ``setup_studio`` (see distribution.campaigns.apps) with admin access only.
-DISTRIBUTORS = "Distributors"
-STAFF_GROUPS = ("Editors", DISTRIBUTORS)
+DISTRIBUTORS = "分发专员"
+STAFF_GROUPS = (EDITORS, DISTRIBUTORS)
 
 
 def _in_groups(user, names) -> bool:
@@ -193,7 +195,10 @@ class Patient(ClusterableModel):
 
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
-        return "; ".join(f"{contact.channel} {contact.masked_address}" for contact in self.contacts.all()) or "—"
+        # The masked address is data, not wording: marked so that translation tools leave it alone.
+        return format_html_join("; ", '{} <span translate="no">{}</span>',
+                                ((contact.get_channel_display(), contact.masked_address)
+                                 for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
 

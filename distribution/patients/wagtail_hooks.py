@@ -17,7 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from cms.doctors.models import DoctorProfile
 
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
-from .csv_import import CsvFileError, import_patients_csv
+from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, CsvFileError, import_patients_csv
 from .models import Patient, PatientGroup, can_see_all_patients, doctor_profile_of
 
 
@@ -96,7 +96,9 @@ def import_patients_view(request):
                 if report.imported and not report.errors:
                     messages.success(request, report.summary())
                     return redirect(reverse("patients:index"))
-    return TemplateResponse(request, "patients/import_patients.html", {"form": form, "report": report})
+    columns = [(COLUMN_LABELS[name], aliases) for name, aliases in COLUMN_ALIASES.items()]
+    return TemplateResponse(request, "patients/import_patients.html",
+                            {"form": form, "report": report, "columns": columns})
 
 
 @hooks.register("register_admin_urls")

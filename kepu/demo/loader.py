@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Site
+from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
@@ -150,9 +150,14 @@ def load_demo() -> list[DemoAccount]:
     profile, _ = DoctorProfile.objects.get_or_create(user=doctor, defaults=dict(
         name="李明", slug="li-ming", title="主任医师", hospital="示范人民医院", department="心血管内科",
         bio="从事高血压和冠心病诊治二十年，擅长慢病管理和患者教育。"))
-    DoctorProfile.objects.get_or_create(user=doctor2, defaults=dict(
+    profile2, _ = DoctorProfile.objects.get_or_create(user=doctor2, defaults=dict(
         name="王芳", slug="wang-fang", title="副主任医师", hospital="示范人民医院", department="内分泌科",
         bio="关注糖尿病和痛风的长期管理。"))
+    hospital_en = "Demonstration People's Hospital"
+    for person, english in ((profile, ("Dr Li Ming", "Chief Physician")), (profile2, ("Dr Wang Fang", "Associate Chief Physician"))):
+        if not person.name_en:  # English credit for English pages, covers and videos; an edited one is kept
+            person.name_en, person.title_en, person.hospital_en = *english, person.hospital_en or hospital_en
+            person.save(update_fields=["name_en", "title_en", "hospital_en"])
     drawings = {
         "gauge": _illustration("血压计读数示意 Blood pressure dial", illustrations.blood_pressure_gauge("140/90 mmHg"),
                                "一个血压表盘，指针指向140毫米汞柱的界值 / A dial with the needle at 140 mmHg", doctor),
@@ -164,7 +169,11 @@ def load_demo() -> list[DemoAccount]:
     for spec in ARTICLES:
         language = spec["language"]
         index = tree[language]["articles"]
-        if Article.objects.child_of(index).filter(title=spec["title"]).exists():
+        existing = Article.objects.child_of(index).filter(title=spec["title"]).first()
+        original = Article.objects.filter(title=spec["translation_of"]).first() if "translation_of" in spec else None
+        if existing is not None:
+            if original is not None and existing.translation_key != original.translation_key:
+                Page.objects.filter(pk=existing.pk).update(translation_key=original.translation_key)
             continue
         author = doctor if spec["illustration"] != "plate" else doctor2
         entry_filter = ({"icd10_codes": spec["entry_code"]} if "entry_code" in spec
@@ -176,6 +185,8 @@ def load_demo() -> list[DemoAccount]:
             owner=author, doctor=author.doctor_profile, locale=index.locale, last_reviewed=datetime.date(2026, 11, 1),
             live=False,
         )
+        if original is not None:  # one topic in two languages: Wagtail translations of each other
+            article.translation_key = original.translation_key
         index.add_child(instance=article)
         article.tags.add(*spec["tags"])
         if entry:
