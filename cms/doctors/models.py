@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
@@ -21,7 +22,7 @@ class DoctorProfile(index.Indexed, models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, help_text=_("Used in the homepage URL."))
     title = models.CharField(_("professional title"), max_length=100, blank=True, help_text=_("e.g. 主任医师"))
     hospital = models.CharField(_("hospital"), max_length=200, blank=True)
