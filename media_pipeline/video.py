@@ -65,6 +65,9 @@ _DURATION_MISMATCH_S = 0.5
 _MIN_ENTRY_S = 0.8  # shorter slide appearances are merged into a neighbour (no flashes)
 _TITLE_CARD_S = 3.0
 _END_CARD_S = 4.0
+#: The end card (QR code, "ask your doctor") comes after the last sentence and stays this long, in quiet:
+#: time to point a phone at the code.
+END_HOLD_S = 3.5
 _CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
 _SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
 _MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
@@ -248,7 +251,7 @@ def _reserve_card(entries: list[TimelineEntry], slide_index: int, duration: floa
 
 
 def slide_timeline(
-    specs: Sequence[SlideSpec], cues: Sequence[CueLike], duration: float
+    specs: Sequence[SlideSpec], cues: Sequence[CueLike], duration: float, *, end_hold: float = 0.0
 ) -> tuple[list[TimelineEntry], list[str]]:
     """When each slide is on screen, following the narration.
 
@@ -256,12 +259,18 @@ def slide_timeline(
     until the next slide's first cue (pauses stay on the current slide). The
     title card covers the start and the end card the finish (borrowing a few
     seconds if the narration does not read them). The entries cover exactly
-    [0, duration].
+    [0, duration]; with ``end_hold``, an end card (the last spec, kind "end")
+    instead starts when the narration ends and the entries cover
+    [0, duration + end_hold].
     """
     if duration <= 0:
         raise VideoRenderError(f"narration duration must be positive, got {duration}")
     if not specs:
         raise VideoRenderError("there are no slides to show")
+    if end_hold > 0 and len(specs) > 1 and specs[-1].kind == "end":
+        # The end card is not timed to the voice: it follows the last sentence and holds in quiet.
+        entries, warnings = slide_timeline(specs[:-1], cues, duration, end_hold=0)
+        return [*entries, TimelineEntry(len(specs) - 1, duration, duration + end_hold)], warnings
     warnings: list[str] = []
     segments = [(index, text) for index, spec in enumerate(specs) for text in spec.narration]
     owners = _cue_positions(segments, cues)
@@ -504,7 +513,7 @@ def _concat_list(
             # framerate = output fps: the image's timestamps land exactly on the frame grid
             lines += [f"file '{name}'", f"option framerate {fps}", f"duration {finish - begin:.6f}"]
     # Pad with the last still for one more second: the demuxer drops the last
-    # entry's duration, and -shortest then ends the video with the audio.
+    # entry's duration, and -t then ends the video on the frame grid.
     lines += [*lines[-3:-1], "duration 1.0"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -519,6 +528,7 @@ def _encode(
     captioned_out: Path | None,
     settings: EncodeSettings,
     title: str,
+    total_s: float,
 ) -> None:
     """One ffmpeg run, one decode of the stills: the clean video and (with ``ass``) the captioned one.
 
@@ -528,6 +538,9 @@ def _encode(
     from the same frames, so the second file costs one encode, not a second pipeline.
     """
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
+    # One frame per still comes in; libass draws each still once, then the fps filter repeats frames up
+    # to the output rate (and through the silent end-card hold, up to the padding still).
+    cfr = f"fps={settings.fps}"
     video_options = [
         "-fps_mode", "cfr", "-r", str(settings.fps),
         "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
@@ -535,18 +548,19 @@ def _encode(
         "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
         "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
-        "-shortest", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
+        "-t", f"{total_s:.3f}", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
     ]
     if ass is not None and captioned_out is not None:
         burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
-        graph = f"[0:v:0]split=2[c][b];[c]format=yuv420p[clean];[b]{burn},format=yuv420p[burned]"
+        graph = (f"[0:v:0]split=2[c][b];[c]{cfr},format=yuv420p[clean];[b]{burn},{cfr},format=yuv420p[burned];"
+                 "[1:a:0]apad,asplit=2[a1][a2]")
         outputs = [
-            "-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out),
-            "-map", "[burned]", "-map", "1:a:0", *video_options, str(captioned_out),
+            "-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out),
+            "-map", "[burned]", "-map", "[a2]", *video_options, str(captioned_out),
         ]
     else:
-        graph = "[0:v:0]format=yuv420p[clean]"
-        outputs = ["-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out)]
+        graph = f"[0:v:0]{cfr},format=yuv420p[clean];[1:a:0]apad[a1]"
+        outputs = ["-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out)]
     run_ffmpeg(
         ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio), "-filter_complex", graph, *outputs],
         timeout=settings.timeout_s,
@@ -622,10 +636,11 @@ def render_video(
             warnings.extend(slide.warnings)
 
         face = renderer.regular
-        timeline, timing_warnings = slide_timeline(specs, cues, duration)
+        timeline, timing_warnings = slide_timeline(specs, cues, duration, end_hold=END_HOLD_S)
         warnings.extend(timing_warnings)
+        total = _snap(timeline[-1].end, settings.fps)
         timeline, events = snap_to_frames(
-            timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, duration
+            timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, total
         )
         show = _compose(rendered, timeline)
         ass = write_ass(events, work / "captions.ass", renderer.layout, face, fps=settings.fps) if events else None
@@ -640,7 +655,8 @@ def render_video(
         mp4 = out_dir / f"{basename}.mp4"
         captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
         captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
-        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title)
+        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title,
+                total)
         os.replace(partial, mp4)
         if captioned_partial is not None:
             os.replace(captioned_partial, captioned)
