@@ -19,6 +19,7 @@ wider or taller than :attr:`SlideLayout.caption_band`.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ from PIL import Image
 from cms.articles.document import ArticleDocument
 from media_pipeline.ffmpeg import probe_duration, run_ffmpeg
 from media_pipeline.fonts import FontFace, wrap_text
+from media_pipeline.music import bed_filter, write_pad
 from media_pipeline.slides import (
     Orientation,
     RenderedSlide,
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 _DURATION_MISMATCH_S = 0.5
+_MAX_FRAME_GAP_S = 1.0  # variable frame rate: at least one frame a second
 _MIN_ENTRY_S = 0.8  # shorter slide appearances are merged into a neighbour (no flashes)
 _TITLE_CARD_S = 3.0
 _END_CARD_S = 4.0
@@ -115,6 +118,7 @@ class EncodeSettings:
     audio_bitrate_kbps: int = 96
     keyframe_interval_s: float = 5.0
     timeout_s: float = 1800.0
+    music_bed: bool = False  # a synthesised pad under the voice, ducked (media_pipeline.music)
 
     def __post_init__(self) -> None:
         if not 1 <= self.fps <= 60:
@@ -499,21 +503,34 @@ def _concat_list(
     """ffconcat script read off the moviepy timeline, cut at every caption change.
 
     Each entry is one still during which neither the slide nor the caption
-    changes, so libass renders one frame per entry and the encoder repeats
-    it up to the output frame rate (frame duplication there costs nothing).
+    changes, so libass renders one frame per entry. The video is variable
+    frame rate: a frame only where the picture changes, and at least every
+    ``_MAX_FRAME_GAP_S`` (so players seek and resume promptly); a 60 s video
+    of stills is ~150 frames to encode instead of 600 at a constant 10 fps.
+    The last frame is one frame-time before the end, so the stream lasts as
+    long as the audio.
     """
     cuts = sorted(set(cut_points))
+    spans = show.spans()
+    total = spans[-1][2] if spans else 0.0
+    cuts.append(_snap(total - 1.0 / fps, fps))
     epsilon = 1e-6
+    step = 1.0 / fps
     lines = ["ffconcat version 1.0"]
-    for slide_index, start, end in show.spans():
+    for slide_index, start, end in spans:
         name = slide_paths[slide_index].name.replace("'", "'\\''")
         inner = [t for t in cuts if start + epsilon < t < end - epsilon]
         bounds = [start, *inner, end]
         for begin, finish in zip(bounds, bounds[1:]):
-            # framerate = output fps: the image's timestamps land exactly on the frame grid
-            lines += [f"file '{name}'", f"option framerate {fps}", f"duration {finish - begin:.6f}"]
+            pieces = max(1, math.ceil((finish - begin) / _MAX_FRAME_GAP_S - epsilon))
+            edges = [begin] + [max(begin + step, _snap(begin + (finish - begin) * k / pieces, fps))
+                               for k in range(1, pieces)] + [finish]
+            for a, b in zip(edges, edges[1:]):
+                if b - a > epsilon:
+                    # framerate = output fps: the image's timestamps land exactly on the frame grid
+                    lines += [f"file '{name}'", f"option framerate {fps}", f"duration {b - a:.6f}"]
     # Pad with the last still for one more second: the demuxer drops the last
-    # entry's duration, and -t then ends the video on the frame grid.
+    # entry's duration, and -t then ends the video with the audio.
     lines += [*lines[-3:-1], "duration 1.0"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -529,6 +546,7 @@ def _encode(
     settings: EncodeSettings,
     title: str,
     total_s: float,
+    music: Path | None = None,
 ) -> None:
     """One ffmpeg run, one decode of the stills: the clean video and (with ``ass``) the captioned one.
 
@@ -538,31 +556,37 @@ def _encode(
     from the same frames, so the second file costs one encode, not a second pipeline.
     """
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
-    # One frame per still comes in; libass draws each still once, then the fps filter repeats frames up
-    # to the output rate (and through the silent end-card hold, up to the padding still).
-    cfr = f"fps={settings.fps}"
+    # One frame per still comes in and goes out (variable frame rate, see _concat_list); libass draws
+    # each still once. Key frames by time, since frames are not evenly spaced.
+    cfr = "null"
+    # The voice is padded with silence through the end-card hold (-t ends both streams together).
+    audio_graph = ("[1:a:0]apad[kp_voice_padded];" + bed_filter("kp_voice_padded", "2:a:0", "kp_audio")
+                   if music is not None else "[1:a:0]apad[kp_audio]")
     video_options = [
-        "-fps_mode", "cfr", "-r", str(settings.fps),
+        "-fps_mode", "passthrough", "-video_track_timescale", str(settings.fps * 100),
         "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
         "-crf", str(settings.crf),
         "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
-        "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-force_key_frames", f"expr:gte(t,n_forced*{settings.keyframe_interval_s})", "-g", str(keyint),
+        "-bf", "0",  # no reordering: with few, uneven frames B-frames save nothing and shorten the track
+        "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
         "-t", f"{total_s:.3f}", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
     ]
     if ass is not None and captioned_out is not None:
         burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
         graph = (f"[0:v:0]split=2[c][b];[c]{cfr},format=yuv420p[clean];[b]{burn},{cfr},format=yuv420p[burned];"
-                 "[1:a:0]apad,asplit=2[a1][a2]")
+                 f"{audio_graph};[kp_audio]asplit=2[a1][a2]")
         outputs = [
             "-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out),
             "-map", "[burned]", "-map", "[a2]", *video_options, str(captioned_out),
         ]
     else:
-        graph = f"[0:v:0]{cfr},format=yuv420p[clean];[1:a:0]apad[a1]"
+        graph = f"[0:v:0]{cfr},format=yuv420p[clean];{audio_graph};[kp_audio]anull[a1]"
         outputs = ["-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out)]
     run_ffmpeg(
-        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio), "-filter_complex", graph, *outputs],
+        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio),
+         *(["-i", str(music)] if music is not None else []), "-filter_complex", graph, *outputs],
         timeout=settings.timeout_s,
     )
 
@@ -655,8 +679,9 @@ def render_video(
         mp4 = out_dir / f"{basename}.mp4"
         captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
         captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
+        music = write_pad(work / "music-bed.wav", total + 1.0) if settings.music_bed else None
         _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title,
-                total)
+                total, music)
         os.replace(partial, mp4)
         if captioned_partial is not None:
             os.replace(captioned_partial, captioned)

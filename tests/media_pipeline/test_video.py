@@ -127,7 +127,10 @@ def _audio_rms(path: Path) -> float:
 
 def _frame(path: Path, seconds: float) -> Image.Image:
     png = subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-ss", f"{seconds:.2f}", "-i", str(path), "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+        # The frame a player shows at `seconds` (the last one at or before it: the video is variable frame
+        # rate, so `-ss` alone would give the next frame instead).
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-vf", f"fps=100,trim=start={seconds:.2f}",
+         "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
         check=True,
         capture_output=True,
     ).stdout
@@ -150,6 +153,14 @@ def _assert_playable_mp4(result, narration: Narration, width: int, height: int, 
     assert abs(result.duration_s - total) <= 0.25
     for stream in (video, audio):
         assert abs(float(stream["duration"]) - total) <= 0.25, stream["codec_type"]
+    # Variable frame rate, but never more than a second between frames, and a key frame at least every
+    # 5 s: players seek and resume at once.
+    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags",
+                              "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True).stdout.split()
+    times = sorted(float(p.split(",")[0]) for p in packets)
+    keys = sorted(float(p.split(",")[0]) for p in packets if "K" in p.split(",")[1])
+    assert times[0] == 0.0 and max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
+    assert max(b - a for a, b in zip(keys, [*keys[1:], total])) <= 5.0 + 0.2, keys
     atoms = _top_level_atoms(path)
     assert atoms.index("moov") < atoms.index("mdat"), atoms  # +faststart
     assert _audio_rms(path) > 300  # speech, not silence
