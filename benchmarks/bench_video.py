@@ -217,7 +217,8 @@ def phase_precaptioned(work: Path, narration_json: Path) -> dict:
 
     Step 1 sends the slide stills (one per caption change, the pipeline's concat list) through libass
     once each and writes them as PNGs; step 2 concatenates those captioned stills with the audio and
-    encodes, repeating frames to 10 fps with the fps filter. Both steps are on the clock.
+    encodes them at variable frame rate (one frame per still, the same frame count as the pipeline),
+    so only the encoder's real work is compared. Both steps are on the clock.
     """
     from media_pipeline.ffmpeg import run_ffmpeg
 
@@ -241,7 +242,7 @@ def phase_precaptioned(work: Path, narration_json: Path) -> dict:
     (stills / "stills.ffconcat").write_text("\n".join(lines) + "\n")
     out = work / "baseline-precaptioned.mp4"
     run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(stills / "stills.ffconcat"), "-i", data["mp3"],
-                "-map", "0:v:0", "-map", "1:a:0", "-vf", f"fps={FPS},format=yuv420p",
+                "-map", "0:v:0", "-map", "1:a:0", "-vf", "format=yuv420p", "-fps_mode", "passthrough", "-bf", "0",
                 "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "23", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "96k", "-shortest", "-movflags", "+faststart", str(out)], timeout=1800)
     wall = time.perf_counter() - started

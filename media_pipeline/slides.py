@@ -557,7 +557,7 @@ class SlideRenderer:
                 draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_CARD)
                 pad = self.px(56)
                 inner = TextBox(card.left + pad, card.top + pad, card.right - pad, card.bottom - pad)
-                box = self._labelled_text(draw, spec, inner, boxes, max_size=76, min_size=44, valign="middle")
+                box = self._labelled_text(draw, spec, inner, boxes, max_size=96, min_size=44, valign="middle")
             if box:
                 boxes.append(box)
             return illustration_box
@@ -589,7 +589,7 @@ class SlideRenderer:
             draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=_ACCENT)
             y += self.px(40)
         box = self._labelled_text(draw, spec, TextBox(column[0], y, column[1], c.bottom), boxes,
-                                  max_size=58 if picture is not None else 68, min_size=38)
+                                  max_size=58 if picture is not None else 84, min_size=38)
         if box:
             boxes.append(box)
         return illustration_box

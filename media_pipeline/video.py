@@ -1,19 +1,26 @@
-"""The narrated slideshow video: slides + narration + burned-in captions → MP4.
+"""The narrated slideshow video: slides + narration → a clean MP4 and one with burned-in captions.
 
 Speed is the design constraint, so the work is split by what each tool is
 good at:
 
-* Pillow draws every slide once (:mod:`media_pipeline.slides`);
+* Pillow draws every slide once (:mod:`media_pipeline.slides`): one per
+  spoken sentence, so the screen shows what the voice says;
 * moviepy holds the timeline: one ``ImageClip`` per stretch of narration,
   chained with ``concatenate_videoclips``; the ffmpeg concat list (from the
   chain's timings) and the poster frame are read off that timeline;
-* ffmpeg (imageio-ffmpeg's build) repeats the stills at a low frame rate,
-  burns the captions with libass (``ass`` filter) and encodes H.264/AAC with
-  ``+faststart``. No frame passes through Python.
+* ffmpeg (imageio-ffmpeg's build) reads each still once, ``split`` feeds two
+  encoders: the clean file (the reading page plays it with the WebVTT as a
+  ``<track>``) and the captioned one (libass burns the cues, for downloads
+  and social posts). The video is variable frame rate, a frame only where
+  the picture changes (and at least every second), H.264/AAC, ``+faststart``.
+  No frame passes through Python.
 
-Captions are wrapped here, by measured pixel width with the same CJK font
-libass uses, and long cues are split in time, so no caption line is ever
-wider or taller than :attr:`SlideLayout.caption_band`.
+The end card (QR code) follows the last sentence and holds for
+:data:`END_HOLD_S` in quiet (or over the optional music bed,
+:mod:`media_pipeline.music`). Captions are wrapped here, by measured pixel
+width with the same CJK font libass uses and on word boundaries, and long
+cues are split in time, so no caption is more than two lines or wider than
+:attr:`SlideLayout.caption_band`.
 """
 
 from __future__ import annotations
