@@ -11,6 +11,7 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 __all__ = ["normalize_contact_address", "normalize_mainland_mobile", "normalize_mobile_number"]
 
@@ -34,7 +35,7 @@ def normalize_mainland_mobile(value: str) -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not _MAINLAND_MOBILE.match(digits):
-        raise ValueError("not a mainland China mobile number (11 digits starting with 13–19, optional +86)")
+        raise ValueError(_("not a mainland China mobile number (11 digits starting with 13–19, optional +86)"))
     return "+86" + digits
 
 
@@ -65,22 +66,22 @@ def normalize_mobile_number(value: str) -> str:
 def normalize_contact_address(channel: str, value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValueError("empty address")
+        raise ValueError(_("empty address"))
     if channel == "sms":
         return normalize_mobile_number(value)
     if channel == "email":
         try:
             validate_email(value)
         except ValidationError:
-            raise ValueError("not a valid e-mail address") from None
-        local, _, domain = value.rpartition("@")
+            raise ValueError(_("not a valid e-mail address")) from None
+        local, _at, domain = value.rpartition("@")
         return f"{local}@{domain.lower()}"
     if channel == "wechat":
         if not _OPENID.match(value):
-            raise ValueError("not a WeChat openid (20–64 letters, digits, - or _)")
+            raise ValueError(_("not a WeChat openid (20–64 letters, digits, - or _)"))
         return value
     if channel == "webhook":
         if not _HOSPITAL_ID.match(value):
-            raise ValueError("not a hospital system patient id (letters, digits and . _ : / -, at most 64)")
+            raise ValueError(_("not a hospital system patient id (letters, digits and . _ : / -, at most 64)"))
         return value
-    raise ValueError(f"unknown channel {channel!r}")
+    raise ValueError(_("unknown channel “%(channel)s”") % {"channel": channel})

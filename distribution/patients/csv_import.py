@@ -32,6 +32,8 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .contact_addresses import normalize_contact_address
 from .models import ContactPoint, Patient, split_tag_list
@@ -67,6 +69,17 @@ _NO = {"", "no", "n", "false", "0", "否", "不同意", "未同意"}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
+# How the report names each column (the file may have used any of its aliases).
+COLUMN_LABELS = {
+    "name": pgettext_lazy("a person's", "name"), "language": gettext_lazy("language"), "time_zone": gettext_lazy("time zone"),
+    "enrolled_on": gettext_lazy("enrolment date"), "tags": gettext_lazy("tags"),
+    "wechat": gettext_lazy("WeChat openid"), "sms": gettext_lazy("mobile number"), "email": gettext_lazy("e-mail"),
+    "webhook": gettext_lazy("hospital id"), "consent_wechat": gettext_lazy("WeChat consent"),
+    "consent_sms": gettext_lazy("SMS consent"), "consent_email": gettext_lazy("e-mail consent"),
+    "consent_webhook": gettext_lazy("hospital system consent"),
+}
+
+
 class CsvFileError(ValueError):
     """The file as a whole cannot be read (encoding, header, size)."""
 
@@ -77,9 +90,16 @@ class RowError:
     column: str  # canonical column name, "" for the whole row
     message: str
 
+    @property
+    def column_label(self) -> str:
+        return str(COLUMN_LABELS.get(self.column, self.column))
+
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            where = _("line %(line)d, column %(column)s") % {"line": self.line, "column": self.column_label}
+        else:
+            where = _("line %(line)d") % {"line": self.line}
+        return _("%(where)s: %(message)s") % {"where": where, "message": self.message}
 
 
 @dataclass
@@ -95,11 +115,15 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.imported:
-            return f"nothing imported: {len(self.errors)} problem(s) in {self.rows} row(s)"
-        text = (f"imported {self.rows - self.skipped_rows} row(s): {self.created} new patient(s), "
-                f"{self.updated} updated, {self.merged_rows} duplicate row(s) merged")
+            return _("Nothing imported: %(problems)d problem(s) in %(rows)d row(s).") % {
+                "problems": len(self.errors), "rows": self.rows}
+        text = _("Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
+                 "%(merged)d duplicate row(s) merged.") % {
+            "rows": self.rows - self.skipped_rows, "created": self.created, "updated": self.updated,
+            "merged": self.merged_rows}
         if self.skipped_rows:
-            text += f"; {self.skipped_rows} invalid row(s) skipped"
+            text += " " + ngettext("%(count)d invalid row skipped.", "%(count)d invalid rows skipped.",
+                                   self.skipped_rows) % {"count": self.skipped_rows}
         return text
 
 
@@ -125,7 +149,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise CsvFileError("the file starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
+            raise CsvFileError(_("The file starts with a UTF-16 byte-order mark but is not valid UTF-16.")) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -133,7 +157,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise CsvFileError("the file is neither UTF-8 nor GBK/GB18030 text; save it as “CSV UTF-8” and retry") from None
+        raise CsvFileError(_("The file is neither UTF-8 nor GBK/GB18030 text. Save it as “CSV UTF-8” and try again.")) from None
 
 
 def _canonical_header(header: str) -> str | None:
@@ -152,18 +176,18 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvFileError("the file is empty") from None
+        raise CsvFileError(_("The file is empty.")) from None
     except csv.Error as exc:
-        raise CsvFileError(f"the header line is not valid CSV ({exc})") from None
+        raise CsvFileError(_("The header line is not valid CSV (%(error)s).") % {"error": exc}) from None
     rows = []
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 rows.append((reader.line_num, row))
             if len(rows) > MAX_ROWS:
-                raise CsvFileError(f"the file has more than {MAX_ROWS} rows; split it")
+                raise CsvFileError(_("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS})
     except csv.Error as exc:
-        raise CsvFileError(f"line {reader.line_num} is not valid CSV ({exc})") from None
+        raise CsvFileError(_("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}) from None
     return header, rows
 
 
@@ -174,7 +198,7 @@ def _parse_date(value: str) -> date:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise ValueError("not a date (use YYYY-MM-DD)")
+    raise ValueError(_("not a date (use YYYY-MM-DD)"))
 
 
 def _parse_consent(value: str, now: datetime) -> datetime | None:
@@ -185,7 +209,7 @@ def _parse_consent(value: str, now: datetime) -> datetime | None:
         return now
     consent_day = _parse_date(value)
     if consent_day > now.date():
-        raise ValueError("consent date is in the future")
+        raise ValueError(_("the consent date is in the future"))
     return timezone.make_aware(datetime.combine(consent_day, time(12)))
 
 
@@ -194,21 +218,21 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
     candidate = _Candidate(lines=[line])
     candidate.name = " ".join(cells.get("name", "").split())
     if not candidate.name:
-        errors.append(RowError(line, "name", "a name is required"))
+        errors.append(RowError(line, "name", _("a name is required")))
     elif len(candidate.name) > 100:
-        errors.append(RowError(line, "name", "longer than 100 characters"))
+        errors.append(RowError(line, "name", _("longer than 100 characters")))
     language = cells.get("language", "").strip()
     if language:
         candidate.language = _LANGUAGE_ALIASES.get(language.lower(), "")
         if not candidate.language:
-            errors.append(RowError(line, "language", "unknown language (use zh-hans or en)"))
+            errors.append(RowError(line, "language", _("unknown language (use zh-hans or en)")))
     zone = cells.get("time_zone", "").strip()
     if zone:
         try:
             zoneinfo.ZoneInfo(zone)
             candidate.time_zone = zone
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors.append(RowError(line, "time_zone", "unknown time zone (e.g. Asia/Shanghai)"))
+            errors.append(RowError(line, "time_zone", _("unknown time zone (e.g. Asia/Shanghai)")))
     if cells.get("enrolled_on", "").strip():
         try:
             candidate.enrolled_on = _parse_date(cells["enrolled_on"])
@@ -216,7 +240,7 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
             errors.append(RowError(line, "enrolled_on", str(exc)))
     candidate.tags = split_tag_list(cells.get("tags", ""))
     if any(len(tag) > 100 for tag in candidate.tags):
-        errors.append(RowError(line, "tags", "a tag is longer than 100 characters"))
+        errors.append(RowError(line, "tags", _("a tag is longer than 100 characters")))
     for channel in CHANNEL_COLUMNS:
         raw = cells.get(channel, "").strip()
         consent_raw = cells.get(f"consent_{channel}", "")
@@ -232,16 +256,20 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
             continue
         if consent is not None:
             if not raw:
-                errors.append(RowError(line, f"consent_{channel}", "consent given for a channel without an address"))
+                errors.append(RowError(line, f"consent_{channel}", _("consent given for a channel without an address")))
             else:
                 candidate.consents[channel] = consent
     if not raw_addresses_present(cells):
-        errors.append(RowError(line, "", "at least one contact address (mobile, openid, e-mail or hospital id) is required"))
+        errors.append(RowError(line, "", _("at least one contact address (mobile, openid, e-mail or hospital id) is required")))
     return (None if errors else candidate), errors
 
 
 def raw_addresses_present(cells: dict[str, str]) -> bool:
     return any(cells.get(channel, "").strip() for channel in CHANNEL_COLUMNS)
+
+
+def _same_address_conflict(into: _Candidate) -> str:
+    return _("differs from line %(line)d, which has the same contact address") % {"line": into.lines[0]}
 
 
 def _merge(into: _Candidate, other: _Candidate) -> list[RowError]:
@@ -251,13 +279,13 @@ def _merge(into: _Candidate, other: _Candidate) -> list[RowError]:
     for name in ("name", "language", "time_zone", "enrolled_on"):
         mine, theirs = getattr(into, name), getattr(other, name)
         if mine and theirs and mine != theirs:
-            errors.append(RowError(line, name, f"differs from line {into.lines[0]}, which has the same contact address"))
+            errors.append(RowError(line, name, _same_address_conflict(into)))
         elif theirs and not mine:
             setattr(into, name, theirs)
     for channel, address in other.addresses.items():
         existing = into.addresses.get(channel)
         if existing and existing != address:
-            errors.append(RowError(line, channel, f"differs from line {into.lines[0]}, which has the same contact address"))
+            errors.append(RowError(line, channel, _same_address_conflict(into)))
         else:
             into.addresses[channel] = address
     for channel, moment in other.consents.items():
@@ -283,7 +311,8 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
             target = candidate
         elif len(owners) > 1:
             errors.append(RowError(candidate.lines[0], "",
-                                   f"its addresses belong to different patients (lines {owners[0].lines[0]} and {owners[1].lines[0]})"))
+                                   _("its addresses belong to different patients (lines %(first)d and %(second)d)") % {
+                                       "first": owners[0].lines[0], "second": owners[1].lines[0]}))
             continue
         else:
             target = owners[0]
@@ -300,7 +329,7 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
 def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> ImportReport:
     """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile)."""
     if len(data) > MAX_FILE_BYTES:
-        raise CsvFileError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise CsvFileError(_("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
     text, encoding = decode_csv_bytes(data)
     header, rows = _read_rows(text)
     columns: list[str] = []
@@ -308,22 +337,25 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> I
     for position, name in enumerate(header, start=1):
         canonical = _canonical_header(name)
         if canonical is None:
-            problems.append(f"unknown column {name.strip()!r} (column {position})")
+            problems.append(_("unknown column “%(name)s” (column %(position)d)") % {
+                "name": name.strip(), "position": position})
         elif canonical in columns:
-            problems.append(f"column {name.strip()!r} repeats {canonical!r} (column {position})")
+            problems.append(_("column “%(name)s” repeats “%(column)s” (column %(position)d)") % {
+                "name": name.strip(), "column": COLUMN_LABELS[canonical], "position": position})
         columns.append(canonical or "")
     if problems:
-        known = ", ".join(COLUMN_ALIASES)
-        raise CsvFileError("; ".join(problems) + f". Known columns: {known}")
+        known = ", ".join(f"{aliases[0]} / {COLUMN_LABELS[canonical]}" for canonical, aliases in COLUMN_ALIASES.items())
+        raise CsvFileError(_("%(problems)s. Known columns: %(known)s") % {"problems": "; ".join(problems), "known": known})
     if "name" not in columns:
-        raise CsvFileError("the file has no name column (姓名 / name)")
+        raise CsvFileError(_("The file has no name column (姓名 / name)."))
 
     report = ImportReport(encoding=encoding, rows=len(rows))
     now = timezone.now()
     candidates = []
     for line, row in rows:
         if len(row) > len(columns):
-            report.errors.append(RowError(line, "", f"has {len(row)} cells but the header has {len(columns)}"))
+            report.errors.append(RowError(line, "", _("has %(cells)d cells but the header has %(columns)d") % {
+                "cells": len(row), "columns": len(columns)}))
             continue
         cells = {column: value for column, value in zip(columns, row, strict=False)}
         candidate, errors = _parse_row(line, cells, now)
@@ -342,7 +374,7 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> I
         for candidate in merged:
             matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
             if len(matches) > 1:
-                report.errors.append(RowError(candidate.lines[0], "", "its addresses belong to different existing patients"))
+                report.errors.append(RowError(candidate.lines[0], "", _("its addresses belong to different existing patients")))
                 bad_lines.update(candidate.lines)
                 continue
             if matches:

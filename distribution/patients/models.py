@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -24,6 +25,7 @@ from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
@@ -96,11 +98,31 @@ class PatientQuerySet(models.QuerySet):
         return self.exclude(pk__in=TaggedPatient.objects.filter(tag__name__in=tags).values("content_object_id"))
 
 
-def can_see_all_patients(user) -> bool:
-    """Superusers and members of the Editors group manage every doctor's patients."""
+# The operator role of distribution: patients, groups, campaigns, follow-up plans, channels, reports and
+# shared links of every doctor, and nothing of articles (no editing, no approving). The group is created
+# by ``setup_studio`` (see distribution.campaigns.apps) with admin access only.
+DISTRIBUTORS = "Distributors"
+STAFF_GROUPS = ("Editors", DISTRIBUTORS)
+
+
+def _in_groups(user, names) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name="Editors").exists()
+    return user.is_superuser or user.groups.filter(name__in=names).exists()
+
+
+def can_see_all_patients(user) -> bool:
+    """Superusers, Editors and Distributors manage every doctor's patients."""
+    return _in_groups(user, STAFF_GROUPS)
+
+
+def is_distributor(user) -> bool:
+    return _in_groups(user, (DISTRIBUTORS,))
+
+
+def can_manage_channels(user) -> bool:
+    """Channel credentials: superusers and Distributors only (doctors and editors never see them)."""
+    return _in_groups(user, (DISTRIBUTORS,))
 
 
 def doctor_profile_of(user):
@@ -173,9 +195,17 @@ class Patient(ClusterableModel):
 
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
-        return "; ".join(f"{contact.channel} {contact.masked_address}" for contact in self.contacts.all()) or "—"
+        # The masked address is data, not wording: marked so that translation tools leave it alone.
+        return format_html_join("; ", '{} <span translate="no">{}</span>',
+                                ((contact.get_channel_display(), contact.masked_address)
+                                 for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
+
+    def tag_list(self) -> str:
+        return "、".join(sorted(tag.name for tag in self.tags.all())) or "—"
+
+    tag_list.short_description = _("tags")
 
 
 class ContactPointQuerySet(models.QuerySet):

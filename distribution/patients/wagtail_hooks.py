@@ -17,7 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from cms.doctors.models import DoctorProfile
 
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
-from .csv_import import CsvFileError, import_patients_csv
+from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, CsvFileError, import_patients_csv
 from .models import Patient, PatientGroup, can_see_all_patients, doctor_profile_of
 
 
@@ -27,7 +27,7 @@ register_permission_policy(Patient, StudioStaffPermissionPolicy(Patient))
 register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGroup))
 
 class PatientIndexView(ScopedIndexView):
-    prefetch = ("contacts",)
+    prefetch = ("contacts", "tags")
 
 
 class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -36,7 +36,7 @@ class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Patients")
     add_to_admin_menu = False
     index_view_class = PatientIndexView
-    list_display = ["display_name", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
+    list_display = ["display_name", "tag_list", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
     list_filter = ["preferred_language", "enrolled_on"]
     search_fields = ["display_name"]
     inspect_view_enabled = False
@@ -96,7 +96,9 @@ def import_patients_view(request):
                 if report.imported and not report.errors:
                     messages.success(request, report.summary())
                     return redirect(reverse("patients:index"))
-    return TemplateResponse(request, "patients/import_patients.html", {"form": form, "report": report})
+    columns = [(COLUMN_LABELS[name], aliases) for name, aliases in COLUMN_ALIASES.items()]
+    return TemplateResponse(request, "patients/import_patients.html",
+                            {"form": form, "report": report, "columns": columns})
 
 
 @hooks.register("register_admin_urls")
