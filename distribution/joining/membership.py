@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from cms.articles.models import Article
 from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
-from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment
+from distribution.campaigns.enrolment import enrol_patients
+from distribution.campaigns.models import Delivery, DeliveryState
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from .consent import CONSENT_VERSION
@@ -111,8 +112,8 @@ def _join(invitation: Invitation, request: JoinRequest) -> JoinResult:
         invitation.group.members.add(patient)
     result = JoinResult(patient, contact, created)
     if invitation.plan_id:
-        _enrolment, result.enrolled = FollowUpEnrolment.objects.get_or_create(
-            plan_id=invitation.plan_id, patient=patient, defaults={"starts_on": timezone.localdate(), "attached_at": now})
+        report = enrol_patients(invitation.plan, [patient], starts_on=timezone.localdate())
+        result.enrolled = bool(report.enrolled)
     article = welcome_article_for(invitation, request.language)
     if article is not None:
         result.welcome, _new = Delivery.objects.get_or_create(
