@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distribution.patients.contact_addresses import normalize_mobile_number
 
-from .consent import GENERAL_CONSENT_LABEL, HEALTH_DATA_CONSENT_LABEL
+from .consent import consent_labels
 
 
 class JoinForm(forms.Form):
@@ -26,15 +26,18 @@ class JoinForm(forms.Form):
     keywords = forms.MultipleChoiceField(label=_("Which of these concern you?"), required=False,
                                          widget=forms.CheckboxSelectMultiple)
     language = forms.ChoiceField(label=_("Language of the messages"), choices=settings.LANGUAGES)
-    consent = forms.BooleanField(label=GENERAL_CONSENT_LABEL,
+    consent = forms.BooleanField(label="",
                                  error_messages={"required": _("Please agree before joining, or close this page.")})
-    health_data_consent = forms.BooleanField(label=HEALTH_DATA_CONSENT_LABEL, required=False)
+    health_data_consent = forms.BooleanField(label="", required=False)
     # A honeypot: hidden from people by the stylesheet, filled in by form-filling robots.
     website = forms.CharField(label=_("Leave this field empty"), required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
 
-    def __init__(self, *args, keywords=(), needs_mobile=True, **kwargs):
+    def __init__(self, *args, keywords=(), needs_mobile=True, language="zh-hans", **kwargs):
         super().__init__(*args, **kwargs)
+        labels = consent_labels(language)  # the versioned consent wording (see consent.py)
+        self.fields["consent"].label = labels["general"]
+        self.fields["health_data_consent"].label = labels["health"]
         self.needs_mobile = needs_mobile
         self.fields["keywords"].choices = [(word, word) for word in keywords]
         if not keywords:

@@ -50,7 +50,8 @@ LANGUAGES = ("zh-hans", "en")
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" and the CSRF check refuses the form
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -109,7 +110,7 @@ def _page(request, invitation, language, *, form=None, code_form=None, stage="fo
     article = welcome_article_for(invitation, language)
     context = {
         "invitation": invitation, "doctor": doctor, "language": language, "stage": stage, "form": form,
-        "code_form": code_form, "message": message, "wechat": wechat, "consent_sections": consent_sections(),
+        "code_form": code_form, "message": message, "wechat": wechat, "consent_sections": consent_sections(language),
         "consent_version": CONSENT_VERSION, "promise": invitation.promise_for(language),
         "frequency": invitation.frequency_for(language), "plan": invitation.plan, "welcome_article": article,
         "other_language": "en" if language == "zh-hans" else "zh-hans",
@@ -174,12 +175,12 @@ def _get(request, invitation, language, state):
 
 def _blank_form(invitation, language, state):
     return JoinForm(keywords=invitation.keyword_list(), needs_mobile=not state.get("openid"),
-                    initial={"language": language})
+                    initial={"language": language}, language=language)
 
 
 def _submit(request, invitation, language, state):
     openid = state.get("openid")
-    form = JoinForm(request.POST, keywords=invitation.keyword_list(), needs_mobile=not openid)
+    form = JoinForm(request.POST, keywords=invitation.keyword_list(), needs_mobile=not openid, language=language)
     if not form.is_valid():
         return _page(request, invitation, language, form=form, wechat=bool(openid), status=400)
     data = form.cleaned_data
