@@ -112,3 +112,18 @@ def doctor_homepage_join_panel(request, doctor):
         return ""
     return render_to_string("joining/homepage_panel.html", {
         "invitation": invitation, "doctor": doctor, "qr": qr_svg(invitation.join_url, scale=5)}, request=request)
+
+
+@hooks.register("doctor_article_stats")
+def doctor_article_stats(articles):
+    """Reads (views of every share link of the article) and share links made, per article."""
+    from django.db.models import Count, Sum
+
+    from distribution.sharing.models import ReadStat, ShareLink
+
+    ids = [article.pk for article in articles]
+    reads = dict(ReadStat.objects.filter(article_id__in=ids).values_list("article_id").annotate(n=Sum("views"))
+                 .values_list("article_id", "n"))
+    shares = dict(ShareLink.objects.filter(article_id__in=ids).values_list("article_id").annotate(n=Count("pk"))
+                  .values_list("article_id", "n"))
+    return {pk: {"reads": int(reads.get(pk) or 0), "shares": int(shares.get(pk) or 0)} for pk in ids}
