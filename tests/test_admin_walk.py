@@ -23,8 +23,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from wagtail.models import Page
+
+from cms.core.studio_setup import DOCTORS, EDITORS
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +196,7 @@ def _roles() -> dict[str, object]:
 
 def test_every_admin_page_loads_for_every_role(client, demo):
     roles = _roles()
-    assert {"superuser", "Doctors", "Editors"} <= set(roles)
+    assert {"superuser", DOCTORS, EDITORS} <= set(roles)
     everything = argument_free_admin_urls()
     assert len(everything) > 50, everything  # the resolver walk found the admin, not an empty list
     failures, summary, walks = [], {}, {}

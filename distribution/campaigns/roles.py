@@ -1,4 +1,4 @@
-"""The Distributors group: distribution's operator role, created whenever the studio is set up."""
+"""The Distributors group (分发专员): distribution's operator role, created whenever the studio is set up."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def ensure_distributors_group(**_signal_kwargs) -> Group:
     follow-up plans, reports and shared links) is decided by group membership
     in the distribution apps' permission policies, not by model permissions.
     """
+    # Installs set up before the admin spoke Chinese named the group in English.
+    Group.objects.filter(name="Distributors").exclude(name=DISTRIBUTORS).update(name=DISTRIBUTORS)
     group, _created = Group.objects.get_or_create(name=DISTRIBUTORS)
     group.permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
