@@ -254,3 +254,13 @@ def test_stop_then_erase(client, joining, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "erasure" in logged and E164 not in logged and "王阿姨" not in logged
     assert client.get(url).status_code == 404
+
+
+def test_every_messages_unsubscribe_page_offers_erasure(client, joining):
+    invitation, sms = joining["invitation"], joining["sms"]
+    join_by_sms(client, invitation, sms)
+    contact = ContactPoint.objects.get()
+    page = client.get(contact.unsubscribe_url().replace("https://kp.example.cn", ""))
+    assert page.status_code == 200
+    assert f'href="/join/leave/{contact.unsubscribe_token}/?lang=zh-hans"' in page.content.decode()
+    assert "删除我的联系方式" in page.content.decode()
