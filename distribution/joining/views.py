@@ -47,6 +47,13 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 LANGUAGES = ("zh-hans", "en")
 
 
+def _doctor_context(doctor, language: str) -> dict:
+    """The doctor as a reader of ``language`` sees them (English name, title and hospital when given)."""
+    credit = doctor.credit(language)
+    return {"doctor": doctor, "doctor_name": credit.name, "doctor_title": credit.title,
+            "doctor_hospital": credit.hospital}
+
+
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -109,7 +116,8 @@ def _page(request, invitation, language, *, form=None, code_form=None, stage="fo
     doctor = invitation.doctor
     article = welcome_article_for(invitation, language)
     context = {
-        "invitation": invitation, "doctor": doctor, "language": language, "stage": stage, "form": form,
+        **_doctor_context(doctor, language), "invitation": invitation, "language": language, "stage": stage,
+        "form": form,
         "code_form": code_form, "message": message, "wechat": wechat, "consent_sections": consent_sections(language),
         "consent_version": CONSENT_VERSION, "promise": invitation.promise_for(language),
         "frequency": invitation.frequency_for(language), "plan": invitation.plan, "welcome_article": article,
@@ -289,7 +297,7 @@ def joined(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("contact erased")
     with translation.override(language):
         return _no_store(render(request, "joining/joined.html", {
-            "invitation": invitation, "doctor": invitation.doctor, "patient": contact.patient,
+            **_doctor_context(invitation.doctor, language), "invitation": invitation, "patient": contact.patient,
             "leave_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token}) + f"?lang={language}",
             "plan": invitation.plan, "welcome_article": welcome_article_for(invitation, language),
         }))
@@ -317,6 +325,6 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
                 done = _("You will receive no more messages. Your contact details are still stored; you can "
                          "delete them below.")
         return _no_store(render(request, "joining/leave.html", {
-            "contact": contact, "doctor": contact.patient.doctor, "done": done, "language": language,
+            **_doctor_context(contact.patient.doctor, language), "contact": contact, "done": done, "language": language,
             "stopped": contact.unsubscribed_at is not None,
         }))
