@@ -101,3 +101,22 @@ def test_homepage_shows_profile_join_code_counts_and_open_graph(client, joining)
     assert '<html lang="en">' in en and "Dr Zhang" in en and "Cardiology" in en and "Hypertension" in en
     general.revoke()
     assert general.join_path() not in client.get(f"/doctors/{doctor.slug}/").content.decode()
+
+
+def test_invitations_command(joining):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("invitations", "create", "dr-zhang", "门诊报到", "--plan", "htn-join", "--days", "30", stdout=out)
+    pk = int(out.getvalue().split("\t")[0])
+    created = Invitation.objects.get(pk=pk)
+    assert created.plan == joining["plan"] and created.expires_at is not None and created.is_usable
+    with pytest.raises(CommandError):
+        call_command("invitations", "create", "nobody", "x")
+    call_command("invitations", "revoke", str(pk), stdout=StringIO())
+    listing = StringIO()
+    call_command("invitations", "list", "--doctor", "dr-zhang", stdout=listing)
+    assert f"{pk}\tdr-zhang\t门诊报到\trevoked" in listing.getvalue()
