@@ -23,14 +23,11 @@ urlpatterns = [
     path("messages/", include("distribution.campaigns.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if not settings.MEDIA_URL.startswith(("http://", "https://")):
+    from media_pipeline.serving import serve_media
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
-    from django.views.static import serve
-
-    # Local media in the embedded set-up; production serves media from object storage or the proxy.
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Local media in the embedded set-up, with byte ranges (players seek, iOS needs 206); production
+    # serves media from object storage or the proxy (see media_pipeline/serving.py).
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

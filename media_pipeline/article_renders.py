@@ -256,6 +256,8 @@ def _video_renderer(orientation: str) -> KindRenderer:
         return RenderProduct(
             files=(
                 ProducedFile(OutputRole.MP4, result.mp4_path, "video/mp4", duration=result.duration_s, **size),
+                *((ProducedFile(OutputRole.MP4_CAPTIONED, result.captioned_mp4_path, "video/mp4",
+                                duration=result.duration_s, **size),) if result.captioned_mp4_path else ()),
                 ProducedFile(OutputRole.POSTER, result.poster_path, "image/jpeg", **size),
                 ProducedFile(OutputRole.VTT, result.vtt_path, "text/vtt", duration=result.duration_s),
                 ProducedFile(OutputRole.SRT, result.srt_path, "application/x-subrip", duration=result.duration_s),

@@ -277,6 +277,9 @@ def _claim_for_run(render_id: int, task_id: str) -> bool:
     return bool(MediaRender.objects.filter(claimable, pk=render_id, cancel_requested=False).update(
         status=RenderStatus.RUNNING, started_at=timezone.now(), finished_at=None, attempts=F("attempts") + 1,
         progress=0, stage=_("starting"),
+        # The claimant's own task id ("" in-process): a task sent earlier and delivered late finds the render
+        # running under another id and skips it instead of "resuming" it.
+        celery_task_id=task_id,
     ))
 
 

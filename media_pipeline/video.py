@@ -122,7 +122,7 @@ class EncodeSettings:
 
 @dataclass(frozen=True)
 class VideoResult:
-    mp4_path: Path
+    mp4_path: Path  # clean: for the reading page, captions as a <track>
     poster_path: Path
     vtt_path: Path
     srt_path: Path
@@ -130,6 +130,7 @@ class VideoResult:
     height: int
     duration_s: float
     warnings: tuple[str, ...] = ()
+    captioned_mp4_path: Path | None = None  # captions burned in: downloads and social posts
 
 
 @dataclass(frozen=True)
@@ -514,33 +515,40 @@ def _encode(
     audio: Path,
     ass: Path | None,
     fonts: Path,
-    out: Path,
+    clean_out: Path,
+    captioned_out: Path | None,
     settings: EncodeSettings,
     title: str,
 ) -> None:
-    filters = []
-    if ass is not None:
-        filters.append(f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}")
-    filters.append("format=yuv420p")
+    """One ffmpeg run, one decode of the stills: the clean video and (with ``ass``) the captioned one.
+
+    The clean file is what the reading page plays, with the WebVTT captions as a ``<track>``
+    the reader can switch; the captioned file (libass burns the same cues) is the one to
+    download and post where players show no soft captions. ``split`` feeds both encoders
+    from the same frames, so the second file costs one encode, not a second pipeline.
+    """
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
+    video_options = [
+        "-fps_mode", "cfr", "-r", str(settings.fps),
+        "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
+        "-crf", str(settings.crf),
+        "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
+        "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
+        "-shortest", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
+    ]
+    if ass is not None and captioned_out is not None:
+        burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
+        graph = f"[0:v:0]split=2[c][b];[c]format=yuv420p[clean];[b]{burn},format=yuv420p[burned]"
+        outputs = [
+            "-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out),
+            "-map", "[burned]", "-map", "1:a:0", *video_options, str(captioned_out),
+        ]
+    else:
+        graph = "[0:v:0]format=yuv420p[clean]"
+        outputs = ["-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out)]
     run_ffmpeg(
-        [
-            "-y",
-            "-f", "concat", "-safe", "0", "-i", str(concat),
-            "-i", str(audio),
-            "-map", "0:v:0", "-map", "1:a:0",
-            "-filter:v", ",".join(filters),
-            "-fps_mode", "cfr", "-r", str(settings.fps),
-            "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
-            "-crf", str(settings.crf),
-            "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
-            "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
-            "-shortest",
-            "-movflags", "+faststart",
-            "-metadata", f"title={title}",
-            "-f", "mp4", str(out),
-        ],
+        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio), "-filter_complex", graph, *outputs],
         timeout=settings.timeout_s,
     )
 
@@ -630,8 +638,12 @@ def render_video(
         )
         partial = out_dir / f".{basename}.mp4.part"
         mp4 = out_dir / f"{basename}.mp4"
-        _encode(concat, audio, ass, _font_dir(face, work), partial, settings, document.title)
+        captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
+        captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
+        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title)
         os.replace(partial, mp4)
+        if captioned_partial is not None:
+            os.replace(captioned_partial, captioned)
 
         poster = out_dir / f"{basename}.jpg"
         Image.fromarray(show.clip.get_frame(0.0)).save(poster, "JPEG", quality=86, optimize=True, progressive=True)
@@ -648,4 +660,5 @@ def render_video(
         height=height,
         duration_s=probe_duration(mp4),
         warnings=tuple(dict.fromkeys(warnings)),
+        captioned_mp4_path=captioned,
     )

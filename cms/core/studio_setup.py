@@ -6,6 +6,7 @@ Every step is idempotent, so ``setup_studio`` can run on every deploy.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.dispatch import Signal
 from django.db import transaction
 from wagtail.models import (
     Collection,
@@ -172,9 +173,15 @@ def rename_wagtail_defaults() -> None:
             model.objects.filter(name=english).update(name=chinese)
 
 
+# Sent at the end of ``setup_studio`` with ``tree`` and ``groups``: apps further down the stack
+# (distribution's operator role) set up their own groups and permissions without cms naming them.
+studio_set_up = Signal()
+
+
 def setup_studio() -> dict[str, dict[str, Page]]:
     tree = ensure_site_tree()
     rename_wagtail_defaults()
     groups = ensure_groups(tree)
     ensure_review_workflow(tree, groups[EDITORS])
+    studio_set_up.send(sender=setup_studio, tree=tree, groups=groups)
     return tree

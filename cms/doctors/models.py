@@ -1,5 +1,7 @@
 """Doctors: the people whose advice the studio publishes."""
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -8,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
+
+
+class DoctorCredit(NamedTuple):
+    name: str
+    title: str
+    hospital: str
 
 
 class DoctorProfile(index.Indexed, models.Model):
@@ -19,6 +27,12 @@ class DoctorProfile(index.Indexed, models.Model):
     title = models.CharField(_("professional title"), max_length=100, blank=True, help_text=_("e.g. 主任医师"))
     hospital = models.CharField(_("hospital"), max_length=200, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
+    # English pages, covers, posters and videos credit the doctor in English; empty falls back to the above.
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True,
+                               help_text=_("As English readers should see it, e.g. Dr Li Ming."))
+    title_en = models.CharField(_("professional title in English"), max_length=100, blank=True,
+                                help_text=_("e.g. Chief Physician"))
+    hospital_en = models.CharField(_("hospital in English"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True)
     photo = models.ForeignKey(
         "illustrations.Illustration", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -37,6 +51,9 @@ class DoctorProfile(index.Indexed, models.Model):
         FieldPanel("title"),
         FieldPanel("hospital"),
         FieldPanel("department"),
+        FieldPanel("name_en"),
+        FieldPanel("title_en"),
+        FieldPanel("hospital_en"),
         FieldPanel("bio"),
         FieldPanel("photo"),
         FieldPanel("preferred_voice"),
@@ -44,6 +61,8 @@ class DoctorProfile(index.Indexed, models.Model):
     search_fields = [
         index.SearchField("name"),
         index.SearchField("hospital"),
+        index.SearchField("name_en"),
+        index.SearchField("hospital_en"),
         index.SearchField("department"),
         index.FilterField("slug"),
     ]
@@ -63,6 +82,12 @@ class DoctorProfile(index.Indexed, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("doctor_homepage", kwargs={"slug": self.slug})
+
+    def credit(self, language: str) -> DoctorCredit:
+        """Name, title and hospital as a reader of ``language`` ('en', 'zh-hans', …) should see them."""
+        if language.lower().startswith("en"):
+            return DoctorCredit(self.name_en or self.name, self.title_en or self.title, self.hospital_en or self.hospital)
+        return DoctorCredit(self.name, self.title, self.hospital)
 
     @property
     def byline(self) -> str:

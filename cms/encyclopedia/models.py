@@ -15,7 +15,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
-from cms.moderation.panels import CheckResultsPanel
+from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.lexicon import names_for
 from cms.search.names import index_keys
 
@@ -129,7 +129,7 @@ class EncyclopediaEntry(Page):
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     import_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
-    content_panels = Page.content_panels + [
+    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("icd10_codes"), FieldPanel("chapter"), FieldPanel("synonyms")],
             heading=_("Classification"),
@@ -142,7 +142,6 @@ class EncyclopediaEntry(Page):
             [FieldPanel("source_name"), FieldPanel("source_url"), FieldPanel("licence"), FieldPanel("last_reviewed")],
             heading=_("Source and review"),
         ),
-        CheckResultsPanel(),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("source_id")]
 
@@ -200,23 +199,22 @@ class EncyclopediaEntry(Page):
     def linked_names(self) -> str:
         """Names of the same condition in the other language, so a Chinese query finds the English entry.
 
-        An English entry takes the Chinese ICD-10 titles and lexicon names of its codes; a
-        Chinese entry takes the titles and synonyms of the entries sharing its translation key
-        (the importer links an ICD-10 entry to its mapped MedQuAD entry that way).
+        An English entry takes the Chinese ICD-10 titles and lexicon names of its codes; both
+        take the titles and synonyms of the entries sharing their translation key (the importer
+        links an ICD-10 entry to its mapped MedQuAD entry that way).
         """
+        names: list[str] = []
         if self.locale_id and self.locale.language_code == "en":
             codes = self.code_list
             if not codes:
                 return ""
-            names = list(ICD10Category.objects.filter(code__in=codes).values_list("name_zh", flat=True))
+            names += ICD10Category.objects.filter(code__in=codes).values_list("name_zh", flat=True)
             names += [name for code in codes for name in names_for(code)]
-        else:
-            if not self.pk or not set(self.code_list) & codes_with_english_entries():
-                return ""
-            partners = EncyclopediaEntry.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
-            names = []
-            for title, synonyms in partners.values_list("title", "synonyms"):
-                names += [title, *synonyms.splitlines()]
+        elif not self.pk or not set(self.code_list) & codes_with_english_entries():
+            return ""
+        partners = EncyclopediaEntry.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
+        for title, synonyms in partners.values_list("title", "synonyms"):
+            names += [title, *synonyms.splitlines()]
         return "\n".join(dict.fromkeys(name.strip() for name in names if name.strip()))
 
     def section_items(self) -> list[tuple[str, str, str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,15 +13,17 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.log_actions import LogFormatter
+from wagtail.models import TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.core.listing import YesNoColumn
 
 from .approval import (
     OVERRIDE_LOG_ACTION,
+    changes_requested_url,
     direct_publish_refusal,
     is_reviewer,
     override_url,
@@ -27,7 +31,7 @@ from .approval import (
 from .documents import is_checkable
 from .models import ClaimRule, HealthCheckedApprovalTask
 from .tasks import schedule_revision_checks
-from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView
+from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
 
 
 ENGLISH_TEXT = forms.Textarea(attrs={"lang": "en", "rows": 3})  # English wording, marked so for screen readers
@@ -40,8 +44,8 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity",
-                    YesNoColumn("enabled", label=gettext_lazy("enabled"), sort_key="enabled"), "updated_at"]
+    list_display = ["rule_id", "language", "category", "severity", BooleanColumn("enabled", label=gettext_lazy("enabled")),
+                    "updated_at"]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
     ordering = ["language", "category", "rule_id"]
@@ -69,6 +73,7 @@ def moderation_admin_urls():
         path("moderation/queue/", ReviewQueueView.as_view(), name="moderation_queue"),
         path("moderation/approve/<int:task_state_id>/", ApprovalOverrideView.as_view(), name="moderation_approval_override"),
         path("moderation/rules/try/", TryRulesView.as_view(), name="moderation_try_rules"),
+        path("moderation/changes-requested/<int:task_state_id>/", changes_requested, name="moderation_changes_requested"),
     ]
 
 
@@ -92,6 +97,16 @@ def moderation_menu():
                          icon_name="search", order=300),
     ])
     return SubmenuMenuItem(gettext_lazy("Moderation"), menu, icon_name="tasks", name="moderation", order=250)
+
+
+@hooks.register("insert_editor_js")
+def review_feedback_js():
+    return format_html('<script src="{}" defer></script>', static("moderation/editor-feedback.js"))
+
+
+@hooks.register("insert_editor_css")
+def review_feedback_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("moderation/editor-feedback.css"))
 
 
 @hooks.register("register_log_actions")
@@ -128,12 +143,21 @@ def check_edited_page(request, page):
 
 
 def _redirect_refused_inline_approval(request, page):
-    """An approval from the editor's action menu that the checks refused goes on to the override page.
+    """An approval from the editor's action menu that the checks refused goes on to the override page,
+    and a change request from it confirms that changes were requested.
 
     Wagtail ignores what ``Task.on_action`` returns on that path, so without
     this the editor would only see "saved" and the page would stay in review.
     """
-    if request.POST.get("action-workflow-action") is None or request.POST.get("workflow-action-name") != "approve":
+    if request.POST.get("action-workflow-action") is None:
+        return None
+    if request.POST.get("workflow-action-name") == "reject":
+        rejected = TaskState.objects.for_instance(page).filter(status=TaskState.STATUS_REJECTED).order_by("-finished_at", "-id").first()
+        if rejected is not None:
+            _drop_queued_success_messages(request)  # "Page … has been updated" is not what happened
+            return redirect(changes_requested_url(rejected))
+        return None
+    if request.POST.get("workflow-action-name") != "approve":
         return None
     task_state = page.current_workflow_task_state
     if task_state is None or not isinstance(task_state.task.specific, HealthCheckedApprovalTask):
@@ -142,6 +166,15 @@ def _redirect_refused_inline_approval(request, page):
         return None
     return redirect(override_url(task_state))
 
+
+
+def _drop_queued_success_messages(request) -> None:
+    from django.contrib import messages as django_messages
+
+    storage = django_messages.get_messages(request)
+    kept = [message for message in storage if message.level != django_messages.SUCCESS]
+    for message in kept:
+        storage.add(message.level, message.message, message.extra_tags)
 
 
 @hooks.register("before_publish_page")

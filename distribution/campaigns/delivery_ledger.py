@@ -49,6 +49,7 @@ from datetime import datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from wagtail.models import Page, Site
 
 from distribution.channels import (
     ChannelConfigurationError,
@@ -327,11 +328,25 @@ class _BatchContext:
         self._channels: dict[str, ConfiguredChannel] = {}
         self._zones: dict[str, zoneinfo.ZoneInfo] = {}
         self._campaign_quiet_hours: dict[int, tuple[time, time] | None] = {}
+        self._article_sites: dict[int, int | None] = {}
+        self._site_roots: list[tuple[int, str]] | None = None
 
-    def channel(self, kind: str) -> ConfiguredChannel:
-        if kind not in self._channels:
-            self._channels[kind] = configured_channel(kind, self.config)
-        return self._channels[kind]
+    def channel(self, kind: str, site_id: int | None = None) -> ConfiguredChannel:
+        if (site_id, kind) not in self._channels:
+            self._channels[site_id, kind] = configured_channel(kind, self.config, site_id)
+        return self._channels[site_id, kind]
+
+    def site_of(self, delivery: ClaimedDelivery) -> int | None:
+        """The site whose channel settings send this delivery: its article's (None: the default site)."""
+        if delivery.article_id is None:
+            return None
+        if delivery.article_id not in self._article_sites:
+            if self._site_roots is None:
+                self._site_roots = list(Site.objects.values_list("pk", "root_page__path").order_by("-root_page__depth"))
+            path = Page.objects.filter(pk=delivery.article_id).values_list("path", flat=True).first() or ""
+            self._article_sites[delivery.article_id] = next(
+                (pk for pk, root in self._site_roots if path.startswith(root)), None)
+        return self._article_sites[delivery.article_id]
 
     def zone(self, name: str) -> zoneinfo.ZoneInfo:
         if name not in self._zones:
@@ -410,7 +425,7 @@ def _prepare(delivery: ClaimedDelivery, context: _BatchContext) -> tuple[Configu
         return None
     try:
         content = context.resolver.content_for(delivery)
-        target = context.channel(delivery.channel)
+        target = context.channel(delivery.channel, context.site_of(delivery))
         return target, _message(delivery, content, target.endpoint)
     except ContentUnavailable as exc:
         context.writer.hold(_Outcome(delivery, DeliveryState.DEAD, reason=str(exc)[:300]))

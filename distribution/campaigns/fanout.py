@@ -31,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.articles.models import Article
 from distribution.patients.models import ContactPoint, patients_of_groups
@@ -49,6 +50,7 @@ from .models import (
 
 __all__ = [
     "CampaignError",
+    "record_campaign_failure",
     "start_campaign",
     "start_scheduled_campaigns",
     "dispatch_followups",
@@ -73,11 +75,14 @@ def _zone(name: str, cache: dict[str, zoneinfo.ZoneInfo]) -> zoneinfo.ZoneInfo:
 
 
 # A random (version 4) UUID per row, computed by the database: Delivery.key as each backend stores it.
+# The SQL goes through Django's "format" parameter style (and, with DEBUG on, through ``sql % params`` for
+# the query log), so a literal modulo operator must be written ``%%``: a bare ``%`` ran in production but
+# crashed every fan-out under DEBUG with "unsupported format character ')'".
 _NEW_KEY_SQL = {
     "postgresql": "gen_random_uuid()",
     "sqlite": (
         "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
-        " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+        " || substr('89ab', 1 + (abs(random()) %% 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
     ),
 }
 
@@ -114,15 +119,25 @@ def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
         return cursor.rowcount
 
 
+def record_campaign_failure(campaign: Campaign, reason: str) -> None:
+    """Mark a campaign that could not be started, with the reason shown in the admin.
+
+    Rows already written stay (the fan-out is one statement, so usually none
+    are); "Send now" starts it again and adds only what is missing.
+    """
+    Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.FAILED, state_reason=reason[:300])
+    campaign.refresh_from_db(fields=["state", "state_reason"])
+
+
 def validate_campaign(campaign: Campaign) -> None:
     if not Article.objects.live().filter(pk=campaign.article_id).exists():
-        raise CampaignError("the article is not published (approved); publish it before sending")
+        raise CampaignError(_("The article is not published yet: it can be sent once an editor has approved it."))
     if not campaign.channels:
-        raise CampaignError("choose at least one channel")
+        raise CampaignError(_("Choose at least one channel."))
     if not campaign.groups.exists():
-        raise CampaignError("choose at least one patient group")
+        raise CampaignError(_("Choose at least one patient group."))
     if campaign.state in (Campaign.COMPLETED, Campaign.CANCELLED):
-        raise CampaignError(f"the campaign is {campaign.get_state_display().lower()}")
+        raise CampaignError(_("The campaign is %(state)s.") % {"state": campaign.get_state_display()})
 
 
 def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
@@ -203,6 +218,9 @@ def start_scheduled_campaigns(*, now: datetime | None = None) -> list[int]:
         except CampaignError as exc:
             Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.PAUSED, state_reason=str(exc)[:300])
             logger.warning("campaign %s not started: %s", campaign.pk, exc)
+        except Exception as exc:  # noqa: BLE001 - one broken campaign must not hold up the others
+            record_campaign_failure(campaign, f"{type(exc).__name__}: {exc}")
+            logger.exception("campaign %s could not be started", campaign.pk)
     return started
 
 
@@ -224,7 +242,7 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     added = 0
     enrolments = (
-        FollowUpEnrolment.objects.filter(active=True)
+        FollowUpEnrolment.objects.filter(status=FollowUpEnrolment.ACTIVE)
         .select_related("plan", "patient")
         .prefetch_related("plan__steps", "patient__contacts")
     )
@@ -241,7 +259,7 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
                 due_at = _occurrence_moment(day, step, zone)
                 if due_at > now:
                     break
-                if due_at < enrolment.attached_at - timedelta(minutes=5):
+                if due_at < enrolment.sends_from - timedelta(minutes=5):
                     continue
                 quiet = enrolment.plan.quiet_hours if step.respect_quiet_hours else None
                 send_at = next_allowed_moment(due_at, zone, quiet)

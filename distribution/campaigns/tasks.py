@@ -12,13 +12,18 @@ dead worker); the second writes follow-up plan steps as they fall due.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from .configuration import distribution_settings
 from .delivery_ledger import deliver_due
-from .fanout import dispatch_followups, start_campaign, start_scheduled_campaigns
+from .fanout import CampaignError, dispatch_followups, record_campaign_failure, start_campaign, start_scheduled_campaigns
 from .models import Campaign
+
+logger = logging.getLogger(__name__)
 
 # One task sends this many batches before handing over, so a long fan-out
 # shares the workers with other queues and survives a worker restart cleanly.
@@ -27,11 +32,27 @@ BATCHES_PER_TASK = 50
 
 @shared_task(name="distribution.campaigns.tasks.send_campaign", ignore_result=True)
 def send_campaign(campaign_id: int) -> int:
-    """Write the campaign's ledger rows and queue the fan-out over the workers."""
-    campaign = Campaign.objects.get(pk=campaign_id)
+    """Write the campaign's ledger rows and queue the fan-out over the workers.
+
+    Whatever stops the start is written on the campaign (state "could not be
+    sent" and the reason), so the admin shows it instead of a draft with zero
+    totals; the exception is re-raised for the worker log.
+    """
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        logger.warning("campaign %s no longer exists; nothing to send", campaign_id)
+        return 0
     added = 0
-    if campaign.state in (Campaign.DRAFT, Campaign.SCHEDULED, Campaign.PAUSED):
-        added = start_campaign(campaign)  # a second request (double click) finds it started and adds nothing
+    if campaign.state in Campaign.STARTABLE_STATES:
+        try:
+            added = start_campaign(campaign)  # a second request (double click) finds it started and adds nothing
+        except CampaignError as exc:
+            record_campaign_failure(campaign, str(exc))
+            logger.warning("campaign %s not started: %s", campaign_id, exc)
+            return 0
+        except Exception as exc:
+            record_campaign_failure(campaign, f"{type(exc).__name__}: {exc}")
+            raise
     for _ in range(distribution_settings().parallel_tasks):
         deliver_campaign.delay(campaign_id)
     return added
@@ -39,7 +60,16 @@ def send_campaign(campaign_id: int) -> int:
 
 @shared_task(name="distribution.campaigns.tasks.deliver_campaign", ignore_result=True)
 def deliver_campaign(campaign_id: int) -> str:
-    run = deliver_due(scope=Q(campaign_id=campaign_id), max_batches=BATCHES_PER_TASK)
+    try:
+        run = deliver_due(scope=Q(campaign_id=campaign_id), max_batches=BATCHES_PER_TASK)
+    except Exception as exc:
+        # The rows stay claimed and the lease hands them to the next worker; the report says why it stalled.
+        reason = gettext("Sending stopped: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+        Campaign.objects.filter(pk=campaign_id).update(state_reason=reason[:300])
+        raise
+    if run.claimed:
+        Campaign.objects.filter(pk=campaign_id, state=Campaign.SENDING).exclude(state_reason="").update(
+            state_reason="")
     if run.claimed and not deliver_campaign.app.conf.task_always_eager:
         deliver_campaign.delay(campaign_id)  # more may be due; the next task carries on
     return str(run)

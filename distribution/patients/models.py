@@ -98,11 +98,31 @@ class PatientQuerySet(models.QuerySet):
         return self.exclude(pk__in=TaggedPatient.objects.filter(tag__name__in=tags).values("content_object_id"))
 
 
-def can_see_all_patients(user) -> bool:
-    """Superusers and members of the editors group manage every doctor's patients."""
+# The operator role of distribution: patients, groups, campaigns, follow-up plans, channels, reports and
+# shared links of every doctor, and nothing of articles (no editing, no approving). The group is created
+# by ``setup_studio`` (see distribution.campaigns.apps) with admin access only.
+DISTRIBUTORS = "Distributors"
+STAFF_GROUPS = ("Editors", DISTRIBUTORS)
+
+
+def _in_groups(user, names) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name=EDITORS).exists()
+    return user.is_superuser or user.groups.filter(name__in=names).exists()
+
+
+def can_see_all_patients(user) -> bool:
+    """Superusers, Editors and Distributors manage every doctor's patients."""
+    return _in_groups(user, STAFF_GROUPS)
+
+
+def is_distributor(user) -> bool:
+    return _in_groups(user, (DISTRIBUTORS,))
+
+
+def can_manage_channels(user) -> bool:
+    """Channel credentials: superusers and Distributors only (doctors and editors never see them)."""
+    return _in_groups(user, (DISTRIBUTORS,))
 
 
 def doctor_profile_of(user):
@@ -181,6 +201,11 @@ class Patient(ClusterableModel):
                                  for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
+
+    def tag_list(self) -> str:
+        return "、".join(sorted(tag.name for tag in self.tags.all())) or "—"
+
+    tag_list.short_description = _("tags")
 
 
 class ContactPointQuerySet(models.QuerySet):

@@ -27,7 +27,7 @@ register_permission_policy(Patient, StudioStaffPermissionPolicy(Patient))
 register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGroup))
 
 class PatientIndexView(ScopedIndexView):
-    prefetch = ("contacts",)
+    prefetch = ("contacts", "tags")
 
 
 class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -36,7 +36,7 @@ class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("Patients")
     add_to_admin_menu = False
     index_view_class = PatientIndexView
-    list_display = ["display_name", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
+    list_display = ["display_name", "tag_list", "masked_contacts", "preferred_language", "enrolled_on", "doctor"]
     list_filter = ["preferred_language", "enrolled_on"]
     search_fields = ["display_name"]
     inspect_view_enabled = False

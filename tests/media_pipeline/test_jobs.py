@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import translation
+from django.urls import reverse
 from PIL import Image
 from wagtail.rich_text import RichText
 
@@ -308,3 +309,24 @@ def test_an_engine_that_is_down_falls_back_or_fails_with_the_reason(studio, peop
     retried = jobs.retry_render(down)
     assert retried.status == RenderStatus.SUCCEEDED and retried.engine == "espeak"
     assert any("edge" in warning for warning in retried.warnings)
+
+
+def test_renders_started_by_an_approval_are_attributed_to_the_approver(client, studio, people, settings,
+                                                                       django_capture_on_commit_callbacks):
+    from media_pipeline.signals import publisher_of
+
+    settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False  # the attribution, not the rendering, is under test
+    article = make_article(studio, people["doctor_a"])
+    revision = article.get_latest_revision()
+    assert revision.user == people["doctor_a"]
+    publish(article, people["editor"], django_capture_on_commit_callbacks)
+    assert publisher_of(article.pk, revision.pk) == people["editor"]
+
+    with django_capture_on_commit_callbacks(execute=False):
+        jobs.request_renders(article, [RenderKind.IMAGES], requested_by=publisher_of(article.pk, revision.pk),
+                             trigger="publish")
+    client.force_login(people["editor"])
+    page = client.get(reverse("media_pipeline_jobs")).content.decode()
+    by = page.split('class="help-text media-render__by">')[1].split("</span>")[0]
+    assert "editor1" in by and "dr.a" not in by and "张医生" not in by
+    assert 'class="media-renders-scroll"' in page

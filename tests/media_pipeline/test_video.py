@@ -136,8 +136,9 @@ def _frame(path: Path, seconds: float) -> Image.Image:
     return Image.open(BytesIO(png)).convert("RGB")
 
 
-def _assert_playable_mp4(result, narration: Narration, width: int, height: int) -> None:
-    info = _ffprobe(result.mp4_path)
+def _assert_playable_mp4(result, narration: Narration, width: int, height: int, path: Path | None = None) -> None:
+    path = path or result.mp4_path
+    info = _ffprobe(path)
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
     audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
     assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
@@ -145,9 +146,9 @@ def _assert_playable_mp4(result, narration: Narration, width: int, height: int) 
     assert video["pix_fmt"] == "yuv420p"
     assert abs(float(info["format"]["duration"]) - narration.duration_s) <= 0.5
     assert abs(result.duration_s - narration.duration_s) <= 0.5
-    atoms = _top_level_atoms(result.mp4_path)
+    atoms = _top_level_atoms(path)
     assert atoms.index("moov") < atoms.index("mdat"), atoms  # +faststart
-    assert _audio_rms(result.mp4_path) > 300  # speech, not silence
+    assert _audio_rms(path) > 300  # speech, not silence
     assert int(info["format"]["bit_rate"]) < 1_500_000  # still slides must stay small for phones
 
 
@@ -180,12 +181,18 @@ def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tm
 
     cues = narration.cues
     mid = lambda cue: (cue.start + cue.end) / 2  # noqa: E731
-    section_frame = _frame(result.mp4_path, mid(cues[1]))
-    gap_frame = _frame(result.mp4_path, cues[1].end + 0.75)  # silence between cues: no caption
-    point_frame = _frame(result.mp4_path, cues[2].start + 0.3)
-    end_frame = _frame(result.mp4_path, narration.duration_s - 0.6)  # end card borrows the last seconds
+    captioned = result.captioned_mp4_path
+    assert captioned == tmp_path / "out" / "video-captioned.mp4"
+    _assert_playable_mp4(result, narration, 1080, 1920, path=captioned)
+    section_frame = _frame(captioned, mid(cues[1]))
+    gap_frame = _frame(captioned, cues[1].end + 0.75)  # silence between cues: no caption
+    point_frame = _frame(captioned, cues[2].start + 0.3)
+    end_frame = _frame(captioned, narration.duration_s - 0.6)  # end card borrows the last seconds
     assert [shown_slide(f) for f in (section_frame, gap_frame, point_frame, end_frame)] == [1, 1, 2, 3]
     assert caption_pixels(section_frame) > 2000
+    # The page's file is clean (its captions are the <track>): the same moment, same slide, no caption box.
+    clean_frame = _frame(result.mp4_path, mid(cues[1]))
+    assert shown_slide(clean_frame) == 1 and caption_pixels(clean_frame) == 0
     assert caption_pixels(gap_frame) == 0
     assert caption_pixels(point_frame) > 500
 

@@ -56,7 +56,12 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
     assert 'data-verdict="errors"' in html
     assert 'data-severity="error"' in html
     assert "zh.efficacy.guarantee" in html
-    assert "block 0 (paragraph" in html  # the location of the finding
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):  # the admin's language: the place is named in it
+        paragraph_one = translation.gettext("Paragraph %(number)s") % {"number": 1}
+    assert paragraph_one in html and "block 0 (paragraph" not in html  # the place of the finding, in words
     assert "根治" in html  # the excerpt
 
 
