@@ -26,6 +26,9 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
 from wagtail.models import Page
 
+from cms.core.studio_setup import DOCTORS, EDITORS
+from distribution.patients.models import DISTRIBUTORS
+
 pytestmark = pytest.mark.django_db
 
 # Links a GET would act on rather than show (Wagtail makes its state changes POST-only; these are the exceptions).
@@ -194,7 +197,7 @@ def _roles() -> dict[str, object]:
 
 def test_every_admin_page_loads_for_every_role(client, demo):
     roles = _roles()
-    assert {"superuser", "Doctors", "Editors"} <= set(roles)
+    assert {"superuser", DOCTORS, EDITORS, DISTRIBUTORS} <= set(roles)
     everything = argument_free_admin_urls()
     assert len(everything) > 50, everything  # the resolver walk found the admin, not an empty list
     failures, summary, walks = [], {}, {}

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from cms.articles.models import Article
 from cms.illustrations.models import Illustration
+from distribution.patients.models import DISTRIBUTORS
 
 
 @pytest.mark.django_db
@@ -59,8 +60,8 @@ def test_demo_has_a_distributor_and_working_channels(client, settings, encyclope
     call_command("load_demo", stdout=io.StringIO())
     assert "distributor" in out.getvalue()
     user = authenticate(username="distributor", password="kepu-demo-2026")
-    assert user is not None and user.groups.filter(name="Distributors").exists()
-    assert Group.objects.get(name="Distributors").user_set.count() == 1
+    assert user is not None and user.groups.filter(name=DISTRIBUTORS).exists()
+    assert Group.objects.get(name=DISTRIBUTORS).user_set.count() == 1
     assert configured_channel_kinds() == ["email", "webhook"]
     channels = ChannelSettings.objects.get()
     assert channels.email_transport == "console" and channels.webhook_endpoint.endswith("/messages/webhook-inbox/")

@@ -44,13 +44,13 @@ from wagtail.rich_text import RichText
 from cms.core.studio_setup import setup_studio
 from cms.doctors.models import DoctorProfile
 from cms.articles.models import Article
-from distribution.patients.models import Patient, ContactPoint, PatientGroup
+from distribution.patients.models import DISTRIBUTORS, Patient, ContactPoint, PatientGroup
 from distribution.campaigns.models import Campaign, ChannelSettings
 
 tree = setup_studio()
 User = get_user_model()
 operator = User.objects.create_user("operator", password="operator-pw-1")
-operator.groups.add(Group.objects.get(name="Distributors"))
+operator.groups.add(Group.objects.get(name=DISTRIBUTORS))
 author = User.objects.create_user("dr.e2e", password="x")
 doctor = DoctorProfile.objects.create(user=author, name="周医生", slug="dr-zhou")
 article = Article(title="在家测血压的五个要点", slug="home-bp", owner=author, live=False, summary="坐位休息五分钟后测量",
