@@ -21,6 +21,7 @@ urlpatterns = [
     path("s/", include("distribution.sharing.urls")),
     path("feeds/", include("distribution.feeds.urls")),
     path("messages/", include("distribution.campaigns.urls")),
+    path("join/", include("distribution.joining.urls")),
 ]
 
 if not settings.MEDIA_URL.startswith(("http://", "https://")):

@@ -113,6 +113,7 @@ class ClaimedDelivery:
     unsubscribe_token: str
     skip_reason: str  # '' when the contact may be messaged now
     time_zone: str
+    step_key: str = ""
 
     @property
     def idempotency_key(self) -> str:
@@ -122,7 +123,7 @@ class ClaimedDelivery:
 AfterSend = Callable[[ClaimedDelivery, str], None]
 
 _CLAIMED_COLUMNS = ("pk", "key", "claim_token", "attempts", "channel", "language", "article_id", "campaign_id",
-                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone")
+                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone", "step_key")
 _CONTACT_RULE_COLUMNS = tuple(f"contact__{name}" for name, _when_null, _reason in CONTACT_SKIP_RULES)
 
 
@@ -136,13 +137,14 @@ def _claimed_rows(token: str) -> list[ClaimedDelivery]:
     claimed = []
     for row in rows:
         (pk, key, claim_token, attempts, channel, language, article_id, campaign_id, step_id, contact_id, address,
-         unsubscribe_token, time_zone) = row[: len(_CLAIMED_COLUMNS)]
+         unsubscribe_token, time_zone, step_key) = row[: len(_CLAIMED_COLUMNS)]
         if contact_id is None:
             skip = CONTACT_REMOVED
         else:
             skip = contact_skip_reason(dict(zip(rule_names, row[len(_CLAIMED_COLUMNS):], strict=True)))
         claimed.append(ClaimedDelivery(pk, key, claim_token, attempts, channel, language, article_id, campaign_id,
-                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone))
+                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone,
+                                       step_key))
     return claimed
 
 

@@ -17,11 +17,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 
+from cms.core.admin_columns import YesNoColumn
 from cms.core.outbox import enqueue
 from distribution.patients.admin_views import (
     ScopedIndexView,
@@ -148,7 +149,7 @@ class FollowUpPlanViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "calendar"
     menu_label = _("Follow-up plans")
     index_view_class = PlanIndexView
-    list_display = ["name", BooleanColumn("studio_template", label=_("studio template"),
+    list_display = ["name", YesNoColumn("studio_template", label=_("studio template"),
                                           accessor=lambda plan: plan.doctor_id is None),
                     "step_count", "enrolled_count", "enrol_link"]
     search_fields = ["name", "description"]

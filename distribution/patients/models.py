@@ -102,7 +102,7 @@ class PatientQuerySet(models.QuerySet):
 # The operator role of distribution: patients, groups, campaigns, follow-up plans, channels, reports and
 # shared links of every doctor, and nothing of articles (no editing, no approving). The group is created
 # by ``setup_studio`` (see distribution.campaigns.apps) with admin access only.
-DISTRIBUTORS = "分发专员"
+DISTRIBUTORS = "分发人员"  # shown as it is in the admin, hence Chinese; earlier installs had "Distributors"
 STAFF_GROUPS = (EDITORS, DISTRIBUTORS)
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "distribution.campaigns",
     "distribution.feeds",
     "distribution.sharing",
+    "distribution.joining",
     "kepu.demo",
     # Wagtail
     "wagtail.contrib.forms",
