@@ -28,6 +28,8 @@ from wagtail.models import Page
 
 from cms.core.studio_setup import DOCTORS, EDITORS
 
+from cms.core.studio_setup import DOCTORS, EDITORS
+
 pytestmark = pytest.mark.django_db
 
 # Links a GET would act on rather than show (Wagtail makes its state changes POST-only; these are the exceptions).
@@ -182,7 +184,7 @@ def _one_of_each() -> None:
 
 
 def _roles() -> dict[str, object]:
-    """A superuser and one user in each group the studio sets up (Doctors, Editors, and any operator role)."""
+    """A superuser and one user in each group the studio sets up (doctors, editors, distributors, moderators)."""
     User = get_user_model()
     roles = {"superuser": User.objects.get(username="admin")}
     for group in Group.objects.order_by("name"):
