@@ -29,8 +29,6 @@ from wagtail.models import Page
 from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.patients.models import DISTRIBUTORS
 
-from cms.core.studio_setup import DOCTORS, EDITORS
-
 pytestmark = pytest.mark.django_db
 
 # Links a GET would act on rather than show (Wagtail makes its state changes POST-only; these are the exceptions).
