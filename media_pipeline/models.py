@@ -56,9 +56,6 @@ class FailureKind(models.TextChoices):
     INTERNAL = "internal", _("Internal error")
 
 
-TRIGGER_LABELS = {"publish": _("on publish"), "admin": _("from the admin"), "command": _("by a command")}
-
-
 class MediaRender(models.Model):
     article = models.ForeignKey(
         "articles.Article", verbose_name=_("article"), on_delete=models.CASCADE, related_name="media_renders"
@@ -118,11 +115,6 @@ class MediaRender(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
-
-    @property
-    def trigger_label(self) -> str:
-        """How the render was asked for, in the reader's words (the field keeps the code)."""
-        return str(TRIGGER_LABELS.get(self.trigger, self.trigger))
 
     @property
     def can_retry(self) -> bool:

@@ -27,6 +27,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from wagtail.models import Page
 
 from cms.core.studio_setup import DOCTORS, EDITORS
+from distribution.patients.models import DISTRIBUTORS
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +197,7 @@ def _roles() -> dict[str, object]:
 
 def test_every_admin_page_loads_for_every_role(client, demo):
     roles = _roles()
-    assert {"superuser", DOCTORS, EDITORS} <= set(roles)
+    assert {"superuser", DOCTORS, EDITORS, DISTRIBUTORS} <= set(roles)
     everything = argument_free_admin_urls()
     assert len(everything) > 50, everything  # the resolver walk found the admin, not an empty list
     failures, summary, walks = [], {}, {}

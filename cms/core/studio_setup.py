@@ -114,12 +114,15 @@ def _illustration_permissions(*codenames: str) -> list[Permission]:
     return list(Permission.objects.filter(content_type__app_label="wagtailimages", codename__in=codenames))
 
 
-def _named(model, name: str, **defaults):
-    """The object called ``name``, renamed from its former English name or created if neither exists."""
+def named(model, name: str, former_name: str = "", **defaults):
+    """The object called ``name``, renamed from its former (English) name or created if neither exists.
+
+    For the groups and workflows the studio creates: their names are shown as they are in the admin.
+    """
     existing = model.objects.filter(name=name).first()
     if existing is not None:
         return existing
-    former = model.objects.filter(name=FORMER_NAMES.get(name, name)).first()
+    former = model.objects.filter(name=former_name or FORMER_NAMES.get(name, name)).first()
     if former is not None:
         former.name = name
         former.save(update_fields=["name"])
@@ -130,8 +133,8 @@ def _named(model, name: str, **defaults):
 @transaction.atomic
 def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
     """Doctors write (and edit only what they own); Editors review and publish everything."""
-    doctors = _named(Group, DOCTORS)
-    editors = _named(Group, EDITORS)
+    doctors = named(Group, DOCTORS)
+    editors = named(Group, EDITORS)
     admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     doctors.permissions.add(admin_access)
     editors.permissions.add(admin_access)
@@ -156,7 +159,7 @@ def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> 
     """Every article and encyclopedia edit goes through Editors before it is published."""
     from cms.moderation.setup import install_review_task
 
-    workflow = _named(Workflow, MEDICAL_REVIEW, active=True)
+    workflow = named(Workflow, MEDICAL_REVIEW, active=True)
     # Health-checked approval by Editors (replaces a plain GroupApprovalTask from earlier set-ups).
     install_review_task(workflow, editors)
     for language in tree:

@@ -154,7 +154,8 @@ class RevisionCheckReport(models.Model):
         verbose_name_plural = _("check reports")
 
     def __str__(self) -> str:
-        return f"revision {self.revision_id}: {self.verdict}"
+        return _("revision %(revision)s: %(verdict)s") % {"revision": self.revision_id,
+                                                          "verdict": self.get_verdict_display()}
 
     def as_report(self) -> CheckReport:
         return CheckReport.from_dict(self.report)

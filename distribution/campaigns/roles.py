@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from cms.core.studio_setup import named
 from distribution.patients.models import DISTRIBUTORS
 
 __all__ = ["ensure_distributors_group"]
@@ -18,9 +19,7 @@ def ensure_distributors_group(**_signal_kwargs) -> Group:
     follow-up plans, reports and shared links) is decided by group membership
     in the distribution apps' permission policies, not by model permissions.
     """
-    # Installs set up before the admin spoke Chinese named the group in English.
-    Group.objects.filter(name="Distributors").exclude(name=DISTRIBUTORS).update(name=DISTRIBUTORS)
-    group, _created = Group.objects.get_or_create(name=DISTRIBUTORS)
+    group = named(Group, DISTRIBUTORS, former_name="Distributors")
     group.permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
         Permission.objects.get(content_type__app_label="campaigns", codename="change_channelsettings"),

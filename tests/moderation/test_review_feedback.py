@@ -19,6 +19,7 @@ from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.checks.findings import TextLocation
 from cms.moderation.places import place_of
 from tests import admin_forms
+from tests.admin_language import admin_text
 from tests.moderation.test_workflow import FORBIDDEN_CLAIM, SAFE_TEXT, submit_edit, workflow_action_url, write_article
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,10 @@ def test_change_request_banner_and_findings_beside_the_text(client, admin_post, 
     response = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302 and response["Location"] == reverse("moderation_queue")
     said = [str(message) for message in get_messages(response.wsgi_request)]
-    assert any("Changes requested on “控制血压”" in message and "top of the editor" in message for message in said), said
+    # (in the admin's language: the message was written by the request that asked for the changes)
+    before, after = admin_text("Changes requested on “%(title)s”. %(author)s will see your comment at the top "
+                               "of the editor.").split("%(author)s")
+    assert any(before % {"title": "控制血压"} in message and after in message for message in said), said
 
     # The author opens the editor: the banner is at the top (before the title field) with the comment and findings.
     client.force_login(doctor)
@@ -77,7 +81,7 @@ def test_change_request_banner_and_findings_beside_the_text(client, admin_post, 
     assert 'data-severity="error"' in banner
     body_block_id = Article.objects.get(pk=article.pk).get_latest_revision_as_object().body[0].id
     assert f'data-kepu-goto-block="{body_block_id}"' in banner  # each finding links to its block
-    assert "Paragraph 1 “" in banner and "block 0" not in banner and "chars" not in banner
+    assert admin_text("Paragraph %(number)s", number=1) in banner and "block 0" not in banner and "chars" not in banner
 
     # The findings sit in Wagtail's Checks side panel, beside the text, not at the bottom of the form.
     side_panel = html[html.index('data-side-panel="checks"'):]

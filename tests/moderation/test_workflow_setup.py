@@ -15,6 +15,7 @@ from cms.core.studio_setup import DOCTORS, EDITORS, MEDICAL_REVIEW, setup_studio
 from cms.moderation.models import HealthCheckedApprovalTask
 from cms.moderation.setup import REVIEW_TASK_NAME
 from cms.moderation.tasks import publish_scheduled_pages
+from distribution.patients.models import DISTRIBUTORS
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +52,7 @@ def test_setup_gives_an_earlier_install_chinese_names_and_keeps_its_members(stud
 
     setup_studio()
 
-    assert set(Group.objects.values_list("name", flat=True)) == {DOCTORS, EDITORS, "审核员"}  # + Wagtail's own
+    assert set(Group.objects.values_list("name", flat=True)) == {DOCTORS, EDITORS, DISTRIBUTORS, "审核员"}  # + Wagtail's
     assert people["editor"].groups.get().name == EDITORS
     assert people["doctor_a"].groups.get().name == DOCTORS
     assert Workflow.objects.get(pk=workflow.pk).name == MEDICAL_REVIEW
