@@ -56,7 +56,7 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     audio = phone.locator("#article-audio")
     audio.scroll_into_view_if_needed()
     phone.eval_on_selector("#article-audio", "a => a.play()")
-    phone.wait_for_function("document.getElementById('article-audio').ended", timeout=15000)
+    phone.wait_for_function("() => document.getElementById('article-audio').ended", timeout=15000)
     assert phone.eval_on_selector("#article-audio", "a => a.playbackRate") == 1.25
     assert phone.eval_on_selector("#article-audio", "a => a.duration") > 0.5
     assert phone.eval_on_selector("#article-audio", "a => a.currentSrc").endswith(urls["mp3"])
@@ -65,7 +65,7 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     # The video carries its captions track, which the browser loads as a text track.
     assert phone.eval_on_selector("#article-video track", "t => t.kind + ' ' + t.srclang") == "captions zh-Hans"
     phone.eval_on_selector("#article-video", "v => { v.muted = true; return v.play(); }")
-    phone.wait_for_function("document.querySelector('#article-video track').readyState === 2", timeout=10000)
+    phone.wait_for_function("() => document.querySelector('#article-video track').readyState === 2", timeout=10000)
     assert phone.eval_on_selector("#article-video", "v => v.textTracks[0].cues.length") == 1
     assert wait_for_count(phone, link, "video_plays") == 1
     phone.eval_on_selector("#article-video", "v => v.pause()")
