@@ -54,8 +54,9 @@ class StudioImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):
         shown = ReferenceIndex.objects.filter(
             base_content_type=ContentType.objects.get_for_model(Page), object_id__in=live_pages,
             to_content_type=ContentType.objects.get_for_model(queryset.model),
-        ).values("to_object_id")
-        return queryset.annotate(key=Cast("pk", CharField())).filter(key__in=shown)
+        ).values_list("to_object_id", flat=True).distinct()
+        # A plain list of ids: Wagtail's search backends accept pk__in filters but not annotations.
+        return queryset.filter(pk__in=[int(key) for key in shown if key.isdigit()])
 
 
 api_router = WagtailAPIRouter("wagtailapi")

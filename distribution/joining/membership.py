@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.articles.models import Article
+from cms.core.outbox import enqueue_on_commit
 from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.enrolment import enrol_patients
 from distribution.campaigns.models import Delivery, DeliveryState
@@ -77,7 +78,7 @@ def join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     if result.welcome is not None and result.welcome.state == DeliveryState.PENDING:
         from .tasks import send_welcome
 
-        transaction.on_commit(lambda: send_welcome.delay(result.welcome.pk))
+        enqueue_on_commit(send_welcome, result.welcome.pk)  # broker down: the outbox keeps it
     return result
 
 
@@ -85,7 +86,7 @@ def _join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     now = timezone.now()
     doctor = invitation.doctor
     contact = (ContactPoint.objects.select_related("patient")
-               .filter(patient__doctor=doctor, channel=request.channel, address=request.address).first())
+               .filter(patient__doctor=doctor).with_address(request.channel, [request.address]).first())
     created = contact is None
     if created:
         patient = Patient.objects.create(doctor=doctor, display_name=request.display_name,

@@ -140,9 +140,10 @@ def walk(page, live_server, screenshots, who: str, paths: dict[str, str], allowe
         assert response is not None and response.status == 200, (name, path, response and response.status)
         assert page.locator("html").get_attribute("lang") == "zh-hans", path
         if name == "article-editor":
-            # The checks panel at the top of the window, the footer's actions open: everything an author reads.
-            panel = page.locator("[data-moderation-check-results]")
-            panel.locator("xpath=ancestor::section[1]").evaluate("section => section.scrollIntoView({block: 'start'})")
+            # The Checks side panel open with the health-content checks, the footer's actions open: everything
+            # an author or a reviewer reads on the page.
+            page.locator("[data-side-panel-toggle=checks]").click()
+            page.locator("[data-moderation-check-results]").wait_for()
             page.locator("footer .w-dropdown__toggle").click()
         snap(page, screenshots / f"admin-zh-{who}-{name}.png")
         if found := read_page(page, allowed):

@@ -11,7 +11,11 @@ from django.core.cache import cache
 from PIL import Image
 
 from distribution.sharing.models import share_link_for
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _orm_usable_beside_playwright,
+)
 from tests.browser.sample_content import attach_sample_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -31,3 +31,9 @@ def test_valid_operator_and_offset_still_work(client, studio):
     response = client.get("/api/v2/pages/?search=血压&search_operator=and&offset=0&limit=5")
     assert response.status_code == 200
     assert "items" in response.json()
+
+
+@pytest.mark.django_db
+def test_searching_the_images_api_works(client, studio):
+    response = client.get("/api/v2/images/?search=心脏")
+    assert response.status_code == 200 and response.json()["items"] == []

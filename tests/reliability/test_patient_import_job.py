@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms.core.models import PendingTask
+from tests.admin_language import admin_text
 from distribution.patients.csv_import import import_patients_csv
 from distribution.patients.imports import run_import
 from distribution.patients.models import ContactPoint, Patient, PatientImport
@@ -40,8 +41,11 @@ def test_an_upload_becomes_a_job_with_a_result_page_and_a_downloadable_error_rep
     assert Patient.objects.filter(doctor=people["doctor_a"].doctor_profile).count() == 57
 
     page = client.get(response["Location"]).content.decode()
-    assert "57 new patient(s)" in page and "3 invalid row(s) skipped" in page
-    assert "not a mainland China mobile number" in page and "12345" not in page  # never a patient's value
+    summary = admin_text("Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
+                         "%(merged)d duplicate row(s) merged.", rows=57, created=57, updated=0, merged=0)
+    assert summary in page
+    assert admin_text("not a mainland China mobile number (11 digits starting with 13–19, optional +86)") in page
+    assert "12345" not in page  # never a patient's value
     report = client.get(reverse("patients_import_errors", args=[job.pk]))
     assert report["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
