@@ -10,6 +10,8 @@ from django.core import checks
 def visibility_timeout_shorter_than_lease(app_configs=None, **kwargs):
     from .configuration import distribution_settings
 
+    if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(("redis", "sqs")):
+        return []  # RabbitMQ redelivers at once; the embedded broker has no visibility timeout
     timeout = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout")
     lease = distribution_settings().sending_lease_s
     if timeout is None or timeout >= lease:

@@ -330,6 +330,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
     "visibility_timeout": KEPU_BROKER_VISIBILITY_TIMEOUT_S,
 }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # kombu's SQLAlchemy transport hands its options to create_engine(), which refuses these; the embedded
+    # broker lives on the same machine and has no visibility timeout to tune.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_BEAT_SCHEDULE = {
     "core-flush-outbox": {"task": "cms.core.flush_outbox", "schedule": 60.0},
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},

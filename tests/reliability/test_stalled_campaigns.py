@@ -94,6 +94,8 @@ def test_a_campaign_that_stopped_moving_is_shown_stalled_and_resumed_by_the_swee
 def test_visibility_timeout_at_or_above_the_lease_is_a_warning(settings):
     from distribution.campaigns.checks import visibility_timeout_shorter_than_lease
 
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
     assert visibility_timeout_shorter_than_lease() == []  # the defaults: 300 s against 900 s
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     assert [warning.id for warning in visibility_timeout_shorter_than_lease()] == ["campaigns.W001"]
