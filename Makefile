@@ -2,6 +2,7 @@
 #   make run    install everything, prepare the database, load the encyclopedia and demo, serve on :8000
 #   make test   run the whole test suite (SQLite, or the database DATABASE_URL points at)
 #   make bench  run the benchmarks and print their figures
+#   make messages  rebuild the zh-Hans catalogue from the code (then translate the new entries) and compile it
 
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -12,10 +13,11 @@ PORT ?= 8000
 export KEPU_DATA_DIR := $(DATA_DIR)
 
 # Debian packages the studio needs: offline TTS, CJK fonts for images and video,
-# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks.
-APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0
+# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks, gettext for the catalogue,
+# cairo for drawing the Health Icons.
+APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0 gettext libcairo2
 
-.PHONY: run test bench system-packages venv migrate data serve worker clean
+.PHONY: run test bench messages system-packages venv migrate data serve worker clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -44,6 +46,8 @@ migrate: venv
 
 data: migrate
 	$(PY) manage.py import_encyclopedia "$(DATA_DIR)"
+	$(PY) manage.py import_health_icons "$(DATA_DIR)/healthicons"
+	$(PY) manage.py compose_illustrations
 	$(PY) manage.py load_demo
 
 run: system-packages data
@@ -54,6 +58,11 @@ run: system-packages data
 
 test: system-packages venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The compiled catalogue (locale/*/LC_MESSAGES/django.mo) is committed: run, test and CI need no gettext.
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: system-packages venv
 	$(PY) benchmarks/run_all.py

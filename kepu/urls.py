@@ -21,16 +21,14 @@ urlpatterns = [
     path("s/", include("distribution.sharing.urls")),
     path("feeds/", include("distribution.feeds.urls")),
     path("messages/", include("distribution.campaigns.urls")),
+    path("join/", include("distribution.joining.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if not settings.MEDIA_URL.startswith(("http://", "https://")):
+    from .media_views import media
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
-    from django.views.static import serve
-
-    # Local media in the embedded set-up; production serves media from object storage or the proxy.
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Local media in the embedded set-up, with byte ranges and originals for staff only; production serves
+    # media from object storage or the proxy (README, "Media"; media_pipeline/serving.py).
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media")]
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -18,6 +18,9 @@ Settings read here (all optional):
 ``KEPU_TTS_CACHE_DIR``
     per-paragraph audio cache, default ``VAR_DIR/cache/tts`` (outside
     MEDIA_ROOT: cached clips are not public files).
+``KEPU_VIDEO_MUSIC_BED``
+    ``True`` puts a soft synthesised pad under the narration, ducked while
+    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
 ``KEPU_SHARE_URL_RESOLVER``
     dotted path of ``f(article) -> str`` giving the public share link used
     in QR codes and end cards. Default
@@ -37,6 +40,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from cms.articles.document import ArticleDocument
 from media_pipeline.ffmpeg import FFmpegError
@@ -55,7 +60,7 @@ from media_pipeline.tts import (
     VoiceNotAvailableError,
     create_engine,
 )
-from media_pipeline.video import VideoRenderError, render_video
+from media_pipeline.video import EncodeSettings, VideoRenderError, render_video
 from media_pipeline.voice import EmptyScriptError, render_voice
 
 logger = logging.getLogger(__name__)
@@ -174,7 +179,10 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
 
 
 def share_url_for(article: Any) -> str:
-    """The public link for QR codes and end cards (see ``KEPU_SHARE_URL_RESOLVER``)."""
+    """The public link for QR codes and end cards (see ``KEPU_VIDEO_MUSIC_BED``
+    ``True`` puts a soft synthesised pad under the narration, ducked while
+    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
+``KEPU_SHARE_URL_RESOLVER``)."""
     configured = getattr(settings, "KEPU_SHARE_URL_RESOLVER", _UNSET)
     path = DEFAULT_SHARE_URL_RESOLVER if configured is _UNSET else configured
     if path:
@@ -213,15 +221,18 @@ def describe_failure(exc: BaseException) -> tuple[FailureKind, str]:
 
 def render_narration(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
     document = source.document
-    report(5, "building the speech script")
+    report(5, _("building the speech script"))
     script = build_speech_script(document)
     chain = engine_chain_from_settings()
     choice, warnings = voice_choice_for(source.voice_preference, chain, document.language)
     chain.plan(script.language, choice)  # unknown language / voice fail here, before any synthesis
-    report(15, f"synthesising {len(script.paragraphs)} paragraphs ({', '.join(e.name for e in chain.engines)})")
+    report(15, ngettext("synthesising %(count)d paragraph (%(engines)s)", "synthesising %(count)d paragraphs (%(engines)s)",
+                        len(script.paragraphs)) % {"count": len(script.paragraphs),
+                                                   "engines": ", ".join(e.name for e in chain.engines)})
     result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration")
     warnings += [f"TTS engine {a.engine} failed, fell back: {a.error}" for a in result.fallback_attempts]
-    report(85, f"voiced with {result.engine_used} ({result.synthesized} new, {result.reused} cached paragraphs)")
+    report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs)") % {
+        "engine": result.engine_used, "new": result.synthesized, "cached": result.reused})
     return RenderProduct(
         files=(
             ProducedFile(OutputRole.MP3, result.mp3_path, "audio/mpeg", duration=result.duration_s),
@@ -234,19 +245,26 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
     )
 
 
+ORIENTATION_NAMES = {"portrait": gettext_lazy("portrait"), "landscape": gettext_lazy("landscape")}
+
+
 def _video_renderer(orientation: str) -> KindRenderer:
     def render(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
         if source.narration is None:
             raise VideoRenderError("a video needs the narration of the same revision, and there is none")
-        report(10, f"drawing slides and encoding the {orientation} video")
+        report(10, _("drawing slides and encoding the %(orientation)s video") % {
+            "orientation": ORIENTATION_NAMES[orientation]})
         result = render_video(
-            source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}"
+            source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}",
+            settings=EncodeSettings(music_bed=bool(getattr(settings, "KEPU_VIDEO_MUSIC_BED", False))),
         )
-        report(85, "video encoded")
+        report(85, _("video encoded"))
         size = {"width": result.width, "height": result.height}
         return RenderProduct(
             files=(
                 ProducedFile(OutputRole.MP4, result.mp4_path, "video/mp4", duration=result.duration_s, **size),
+                *((ProducedFile(OutputRole.MP4_CAPTIONED, result.captioned_mp4_path, "video/mp4",
+                                duration=result.duration_s, **size),) if result.captioned_mp4_path else ()),
                 ProducedFile(OutputRole.POSTER, result.poster_path, "image/jpeg", **size),
                 ProducedFile(OutputRole.VTT, result.vtt_path, "text/vtt", duration=result.duration_s),
                 ProducedFile(OutputRole.SRT, result.srt_path, "application/x-subrip", duration=result.duration_s),
@@ -258,9 +276,9 @@ def _video_renderer(orientation: str) -> KindRenderer:
 
 
 def render_images(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
-    report(10, "drawing the cover and the poster")
+    report(10, _("drawing the cover and the poster"))
     result = render_share_images(source.document, work_dir, basename="share")
-    report(85, "share images drawn")
+    report(85, _("share images drawn"))
     return RenderProduct(
         files=(
             ProducedFile(OutputRole.COVER, result.cover_path, "image/png", width=COVER_SIZE[0], height=COVER_SIZE[1]),

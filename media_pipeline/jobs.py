@@ -36,7 +36,9 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cms.core.outbox import enqueue
 from media_pipeline.article_renders import (
     RENDERERS,
     NarrationInput,
@@ -113,7 +115,7 @@ def _claim_new(article: Any, revision: Any, kind: str, *, narration: MediaRender
             render = MediaRender.objects.create(
                 article=article, revision=revision, kind=kind, narration=narration, forced=force,
                 requested_by=requested_by if getattr(requested_by, "pk", None) else None, trigger=trigger,
-                stage="waiting for the narration" if narration and narration.status != RenderStatus.SUCCEEDED else "queued",
+                stage=_("waiting for the narration") if narration and narration.status != RenderStatus.SUCCEEDED else _("queued"),
             )
     except IntegrityError:  # lost the race to another trigger: use its render
         active = base.filter(status__in=ACTIVE_STATUSES).first()
@@ -178,7 +180,8 @@ def _send(render: MediaRender) -> None:
     ):
         return
     render.celery_task_id = task_id
-    render_media.apply_async((render.pk,), task_id=task_id)
+    # The broker being down leaves the task in the outbox under the same id; the render stays queued.
+    enqueue(render_media, render.pk, task_id=task_id)
 
 
 def dispatch_renders(renders: Iterable[MediaRender]) -> None:
@@ -275,7 +278,10 @@ def _claim_for_run(render_id: int, task_id: str) -> bool:
         claimable |= Q(status=RenderStatus.RUNNING, celery_task_id=task_id)
     return bool(MediaRender.objects.filter(claimable, pk=render_id, cancel_requested=False).update(
         status=RenderStatus.RUNNING, started_at=timezone.now(), finished_at=None, attempts=F("attempts") + 1,
-        progress=0, stage="starting",
+        progress=0, stage=_("starting"),
+        # The claimant's own task id ("" in-process): a task sent earlier and delivered late finds the render
+        # running under another id and skips it instead of "resuming" it.
+        celery_task_id=task_id,
     ))
 
 
@@ -287,7 +293,7 @@ def _reporter(render: MediaRender, listener: ProgressListener | None) -> Progres
         if listener is not None:
             listener(render, percent, stage)
         if MediaRender.objects.filter(pk=render.pk, cancel_requested=True).exists():
-            raise RenderCancelled(f"cancelled on request during: {stage}")
+            raise RenderCancelled(_("cancelled on request during: %(stage)s") % {"stage": stage})
 
     return report
 
@@ -355,10 +361,10 @@ def run_render(
     try:
         with tempfile.TemporaryDirectory(prefix=f"kepu-render-{render.pk}-", dir=work_root) as scratch:
             work = Path(scratch)
-            report(1, "reading the approved revision")
+            report(1, _("reading the approved revision"))
             source = revision_input(render, work)
             product = RENDERERS[render.kind](source, work / "out", report)
-            report(92, "storing the files")
+            report(92, _("storing the files"))
             with transaction.atomic():
                 _store_outputs(render, product)
                 _finish_running(render, RenderStatus.SUCCEEDED, product=product,
@@ -394,8 +400,9 @@ def _revoke(task_id: str) -> None:
         logger.warning("could not revoke Celery task %s: %s", task_id, exc)
 
 
-def cancel_render(render: MediaRender, reason: str = "cancelled on request") -> MediaRender:
+def cancel_render(render: MediaRender, reason: str = "") -> MediaRender:
     """Cancel now if queued; ask a running render to stop at its next stage."""
+    reason = reason or _("cancelled on request")
     if not _finish_queued(render, RenderStatus.CANCELLED, FailureKind.NONE, reason):
         MediaRender.objects.filter(pk=render.pk, status=RenderStatus.RUNNING).update(cancel_requested=True)
     render.refresh_from_db()
@@ -416,7 +423,7 @@ def retry_render(render: MediaRender, requested_by: Any = None) -> MediaRender:
                 pk=render.pk, status__in=[RenderStatus.FAILED, RenderStatus.CANCELLED]
             ).update(
                 status=RenderStatus.QUEUED, cancel_requested=False, celery_task_id="", progress=0,
-                stage="queued again", started_at=None, finished_at=None,
+                stage=_("queued again"), started_at=None, finished_at=None,
                 requested_by=requested_by if getattr(requested_by, "pk", None) else F("requested_by"),
             )
     except IntegrityError:

@@ -108,7 +108,9 @@ class MediaRender(models.Model):
         indexes = [models.Index(fields=["article", "kind", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · article {self.article_id} rev {self.revision_id} · {self.status}"
+        return _("%(kind)s · article %(article)s, revision %(revision)s · %(status)s") % {
+            "kind": self.get_kind_display(), "article": self.article_id, "revision": self.revision_id,
+            "status": self.get_status_display()}
 
     @property
     def is_active(self) -> bool:
@@ -127,7 +129,8 @@ class OutputRole(models.TextChoices):
     MP3 = "mp3", _("Narration MP3")
     VTT = "vtt", _("Captions (WebVTT)")
     SRT = "srt", _("Captions (SRT)")
-    MP4 = "mp4", _("Video MP4")
+    MP4 = "mp4", _("Video MP4 (clean, captions as a separate track)")
+    MP4_CAPTIONED = "mp4_captioned", _("Video MP4 with burned-in captions (download, social)")
     POSTER = "poster", _("Video poster frame")
     COVER = "cover", _("Share cover 1200×630")
     POSTER_IMAGE = "poster_image", _("Share poster 1080×1920")
@@ -159,4 +162,4 @@ class MediaOutput(models.Model):
         constraints = [models.UniqueConstraint(fields=["render", "role"], name="one_output_per_render_role")]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} of render {self.render_id}"
+        return _("%(role)s of render %(render)s") % {"role": self.get_role_display(), "render": self.render_id}

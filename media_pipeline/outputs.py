@@ -20,7 +20,8 @@ from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKi
 # The order in which items are listed: audio first (feeds pick the first enclosure).
 _ORDER = [
     (RenderKind.VOICE, OutputRole.MP3), (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4),
-    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4), (RenderKind.VOICE, OutputRole.VTT),
+    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4), (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4_CAPTIONED),
+    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4_CAPTIONED), (RenderKind.VOICE, OutputRole.VTT),
     (RenderKind.VOICE, OutputRole.SRT), (RenderKind.VIDEO_PORTRAIT, OutputRole.POSTER),
     (RenderKind.VIDEO_LANDSCAPE, OutputRole.POSTER), (RenderKind.IMAGES, OutputRole.COVER),
     (RenderKind.IMAGES, OutputRole.POSTER_IMAGE),
@@ -31,7 +32,7 @@ _PUBLISHED = set(_ORDER)
 @dataclass(frozen=True)
 class PublishedMedia:
     kind: str  # RenderKind value: voice, video_portrait, video_landscape, images
-    role: str  # OutputRole value: mp3, vtt, srt, mp4, poster, cover, poster_image
+    role: str  # OutputRole value: mp3, vtt, srt, mp4, mp4_captioned, poster, cover, poster_image
     url: str  # absolute (KEPU_PUBLIC_BASE_URL + storage URL when the storage gives a path)
     storage_url: str  # as the storage gives it (e.g. "/media/…" locally)
     mime_type: str

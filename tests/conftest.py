@@ -63,16 +63,17 @@ def _make_user(username: str, group: str | None = None, **extra):
 @pytest.fixture
 def people(studio):
     """Two doctors with profiles, an editor, and a patient-less outsider."""
+    from cms.core.studio_setup import DOCTORS, EDITORS
     from cms.doctors.models import DoctorProfile
 
-    doctor_a = _make_user("dr.a", "Doctors")
-    doctor_b = _make_user("dr.b", "Doctors")
+    doctor_a = _make_user("dr.a", DOCTORS)
+    doctor_b = _make_user("dr.b", DOCTORS)
     DoctorProfile.objects.create(user=doctor_a, name="张医生", slug="dr-zhang", title="主任医师", hospital="第一医院")
     DoctorProfile.objects.create(user=doctor_b, name="Dr. Brown", slug="dr-brown", title="Consultant", hospital="City Hospital")
     return {
         "doctor_a": doctor_a,
         "doctor_b": doctor_b,
-        "editor": _make_user("editor1", "Editors"),
+        "editor": _make_user("editor1", EDITORS),
         "outsider": _make_user("outsider"),
     }
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from cms.illustrations.models import Illustration
+from tests.admin_language import admin_text
 
 
 def png_bytes(size=(64, 48), color="teal") -> bytes:
@@ -59,7 +60,9 @@ def test_truncated_file_is_refused_with_a_clear_message(editor_client):
     response = upload(editor_client, data[: len(data) // 2])
     assert response.status_code == 200
     assert Illustration.objects.count() == 0
-    assert "truncated or damaged" in " ".join(response.context["form"].errors["file"])
+    message = admin_text("This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
+                         "Please export it again and re-upload.", reason="Truncated File Read")
+    assert response.context["form"].errors["file"] == [message]
 
 
 @pytest.mark.django_db
@@ -84,7 +87,9 @@ def test_too_many_pixels_are_refused_before_decoding(editor_client):
     response = upload(editor_client, png_bytes((200, 200)))
     assert response.status_code == 200
     assert Illustration.objects.count() == 0
-    assert "pixels" in " ".join(response.context["form"].errors["file"])
+    assert response.context["form"].errors["file"] == [admin_text(
+        "This image is %(w)s×%(h)s pixels; the limit is %(max)s pixels in all. Please scale it down before uploading.",
+        w=200, h=200, max="10,000")]
 
 
 @pytest.mark.django_db
@@ -95,7 +100,7 @@ def test_decompression_bomb_is_refused(editor_client):
     response = upload(editor_client, buffer.getvalue())
     assert response.status_code == 200
     assert Illustration.objects.count() == 0
-    assert "pixels" in " ".join(response.context["form"].errors["file"])
+    assert admin_text("This image has too many pixels to be opened safely.") in response.context["form"].errors["file"]
 
 
 @pytest.mark.django_db

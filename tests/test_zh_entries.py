@@ -251,12 +251,12 @@ def test_malformed_files_and_entries_are_reported_with_file_and_id_and_skipped(s
 def test_a_second_entry_on_a_taken_code_gets_its_own_page(studio, encyclopedia_data, entries_folder):
     good = json.loads(hypertension_file(entries_folder).read_text(encoding="utf-8"))[0]
     # Listed in a file read *before* the bare-code entry: the entry whose id is the code still owns the category.
-    second = {**good, "id": "I10-elderly", "title": "老年高血压", "synonyms": ["老年人高血压"], "medquad_id": None}
+    second = {**good, "id": "I10-nighttime", "title": "夜间高血压", "synonyms": ["夜间血压高"], "medquad_id": None}
     (entries_folder / "a_first.json").write_text(json.dumps([second], ensure_ascii=False), encoding="utf-8")
     run_import(encyclopedia_data, "--zh-entries", entries_folder)
     assert zh_page("icd10-cn:I10").title == "高血压"
-    own = zh_page("kepu-zh:I10-elderly")
-    assert own.live and own.title == "老年高血压" and own.icd10_codes == "I10"
+    own = zh_page("kepu-zh:I10-nighttime")
+    assert own.live and own.title == "夜间高血压" and own.icd10_codes == "I10"
     assert "特发性(原发性)高血压" not in own.synonym_list  # the category's name belongs to the category page
 
 
@@ -309,7 +309,7 @@ def _loaded_entries() -> list[WrittenEntry]:
 @pytest.mark.django_db
 def test_as_drafts_keeps_live_pages_and_leaves_a_draft_for_review(client, studio, encyclopedia_data, entries_folder, people):
     good = json.loads(hypertension_file(entries_folder).read_text(encoding="utf-8"))[0]
-    second = {**good, "id": "I10-elderly", "title": "老年高血压", "synonyms": ["老年人高血压"], "medquad_id": None}
+    second = {**good, "id": "I10-nighttime", "title": "夜间高血压", "synonyms": ["夜间血压高"], "medquad_id": None}
     (entries_folder / "zz_more.json").write_text(json.dumps([second], ensure_ascii=False), encoding="utf-8")
     written_count = len(_loaded_entries()) + 1
 
@@ -322,8 +322,8 @@ def test_as_drafts_keeps_live_pages_and_leaves_a_draft_for_review(client, studio
     draft = page.get_latest_revision_as_object()
     assert draft.title == "高血压" and draft.licence == STUDIO_ATTRIBUTION and len(draft.references) == 2
     assert "<h1>特发性(原发性)高血压</h1>" in client.get(page.url).content.decode()
-    own = zh_page("kepu-zh:I10-elderly")
-    assert not own.live and own.get_latest_revision_as_object().title == "老年高血压"
+    own = zh_page("kepu-zh:I10-nighttime")
+    assert not own.live and own.get_latest_revision_as_object().title == "夜间高血压"
     assert client.get(own.url or "/zh-hans/encyclopedia/missing/").status_code == 404
     # The editor sees the draft in the admin.
     client.force_login(people["editor"])

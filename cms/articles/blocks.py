@@ -1,7 +1,9 @@
 """The blocks a doctor writes an article with."""
 
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.rich_text import RichText
 
 from cms.core.blocks import RICH_TEXT_FEATURES, CaptionedImageBlock, ReferenceBlock
 
@@ -58,3 +60,32 @@ ARTICLE_BODY_BLOCKS = [
     ("qa", QuestionAnswerBlock()),
     ("references", ReferencesBlock()),
 ]
+
+
+def _blank(value) -> bool:
+    """Whether a block value holds nothing a reader would see (no text, no picture, no reference)."""
+    if value is None:
+        return True
+    if isinstance(value, RichText):
+        return not strip_tags(value.source).strip()
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, blocks.list_block.ListValue)):
+        return all(_blank(item) for item in value)
+    if isinstance(value, dict):  # StructValue; a level or another choice alone is not content
+        return all(_blank(item) for key, item in value.items() if key != "level")
+    return False
+
+
+class ArticleBodyBlock(blocks.StreamBlock):
+    """The article body; a block left empty (an illustration added but never chosen) is dropped on save.
+
+    Draft saves (and autosave) skip required fields, so without this a half-built block is stored
+    and only fails later, when the doctor submits for review.
+    """
+
+    def clean(self, value):
+        kept = [child for child in value if not _blank(child.value)]
+        if len(kept) != len(value):
+            value = blocks.StreamValue(self, [(child.block_type, child.value, child.id) for child in kept])
+        return super().clean(value)

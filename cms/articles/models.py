@@ -16,10 +16,12 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.moderation.panels import CheckResultsPanel
+from cms.encyclopedia.chooser import EntryChooserWidget
+from cms.encyclopedia.models import EncyclopediaEntry
+from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.names import index_keys
 
-from .blocks import ARTICLE_BODY_BLOCKS
+from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from .document import ArticleDocument, DocumentBlock, document_image, flatten_rich_text, links_in, rich_text_block
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -72,7 +74,7 @@ class Article(Page):
         help_text=_("Filled in from the author's doctor profile when left empty."),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("Two or three sentences for lists and shares."))
-    body = StreamField(ARTICLE_BODY_BLOCKS, blank=True, verbose_name=_("body"))
+    body = StreamField(ArticleBodyBlock(ARTICLE_BODY_BLOCKS), blank=True, verbose_name=_("body"))
     audience = models.CharField(_("audience"), max_length=20, choices=AUDIENCE_CHOICES, default="patients")
     tags = ClusterTaggableManager(through=ArticleTag, blank=True)
     source_entry = models.ForeignKey(
@@ -89,14 +91,13 @@ class Article(Page):
         help_text=_("Overrides the doctor's preferred TTS voice for this article."),
     )
 
-    content_panels = Page.content_panels + [
+    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries"), FieldPanel("last_reviewed")],
+            [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries", widget=EntryChooserWidget), FieldPanel("last_reviewed")],
             heading=_("About this article"),
         ),
-        CheckResultsPanel(),
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("doctor", permission="articles.change_article"),
@@ -131,6 +132,15 @@ class Article(Page):
         if self.doctor_id is None and self.owner_id is not None:
             self.doctor = getattr(self.owner, "doctor_profile", None)
         super().save(*args, **kwargs)
+
+    def live_related_entries(self):
+        """The published related entries, in title order.
+
+        Filtered in the database by id, because a page rebuilt from a revision (previews, the
+        review workflow) holds its many-to-many as an in-memory list without queryset methods.
+        """
+        ids = [entry.pk for entry in self.related_entries.all()]
+        return EncyclopediaEntry.objects.live().filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
 
     @property
     def doctor_byline(self) -> str:
@@ -189,7 +199,7 @@ class Article(Page):
                     " ".join(filter(None, [ref["citation"], ref["url"]])) for ref in value["references"]
                 )
                 blocks.append(DocumentBlock("references", items=items, block_id=block.id))
-        doctor = self.doctor
+        doctor = self.doctor.credit(self.locale.language_code) if self.doctor else None
         return ArticleDocument(
             title=self.title,
             language=self.locale.language_code,
@@ -197,7 +207,7 @@ class Article(Page):
             summary=self.summary,
             doctor_name=doctor.name if doctor else "",
             doctor_title=doctor.title if doctor else "",
-            hospital=doctor.hospital if doctor else "",
+            hospital=doctor.hospital if doctor else "",  # in the article's language (DoctorProfile.credit)
             share_url=share_url,
             last_reviewed=self.last_reviewed,
             article_id=self.pk,

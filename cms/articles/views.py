@@ -11,6 +11,7 @@ from wagtail.models import Locale
 from cms.encyclopedia.models import EncyclopediaEntry
 
 from .drafting import article_index_for, start_article_from_entry
+from .models import Article
 
 
 @require_http_methods(["GET", "POST"])
@@ -20,12 +21,22 @@ def start_from_entry(request, entry_id: int):
     index = article_index_for(entry.locale.language_code)
     if not index.permissions_for_user(request.user).can_add_subpage():
         raise PermissionDenied
+    existing = list(
+        Article.objects.filter(source_entry=entry, owner=request.user).order_by("-latest_revision_created_at")
+    )
     if request.method == "POST":
+        if existing and request.POST.get("another") != "yes":
+            # The confirmation page said so; a stale or scripted form must not silently make a second draft.
+            messages.warning(request, _("You have already started an article from this entry."))
+            return redirect(reverse("articles_start_from_entry", args=[entry.pk]))
         article = start_article_from_entry(entry, request.user)
         messages.success(request, _("Draft '%(title)s' created from the encyclopedia. Adapt it for your patients.")
                          % {"title": article.title})
         return redirect(reverse("wagtailadmin_pages:edit", args=[article.pk]))
-    return TemplateResponse(request, "articles/admin/start_from_entry.html", {"entry": entry, "index": index})
+    return TemplateResponse(request, "articles/admin/start_from_entry.html", {
+        "entry": entry, "index": index,
+        "existing": [(article, reverse("wagtailadmin_pages:edit", args=[article.pk])) for article in existing],
+    })
 
 
 def choose_entry(request):

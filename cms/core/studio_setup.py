@@ -6,6 +6,7 @@ Every step is idempotent, so ``setup_studio`` can run on every deploy.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.dispatch import Signal
 from django.db import transaction
 from wagtail.models import (
     Collection,
@@ -14,6 +15,7 @@ from wagtail.models import (
     Locale,
     Page,
     Site,
+    Task,
     Workflow,
     WorkflowContentType,
     WorkflowPage,
@@ -23,9 +25,18 @@ from cms.articles.models import ArticleIndexPage
 from cms.core.models import HomePage
 from cms.encyclopedia.models import EncyclopediaIndexPage
 
-DOCTORS = "Doctors"
-EDITORS = "Editors"
-MEDICAL_REVIEW = "Medical review"
+# Names stored in the database and shown as they are in the admin ("提交给医学审核"), so they are
+# Chinese; installs set up before the admin spoke Chinese had the English ones, renamed on the next run.
+DOCTORS = "医生"
+EDITORS = "编辑"
+MEDICAL_REVIEW = "医学审核"
+FORMER_NAMES = {DOCTORS: "Doctors", EDITORS: "Editors", MEDICAL_REVIEW: "Medical review"}
+# What Wagtail's own migrations create (a group and a workflow for pages outside the studio's sections).
+WAGTAIL_DEFAULT_NAMES = (
+    (Group, "Moderators", "审核员"),
+    (Workflow, "Moderators approval", "审核员审批"),
+    (Task, "Moderators approval", "审核员审批"),
+)
 
 HOME_TITLES = {"zh-hans": "科普工作室", "en": "Kepu Studio"}
 ENCYCLOPEDIA_TITLES = {"zh-hans": "疾病百科", "en": "Disease encyclopedia"}
@@ -103,11 +114,27 @@ def _illustration_permissions(*codenames: str) -> list[Permission]:
     return list(Permission.objects.filter(content_type__app_label="wagtailimages", codename__in=codenames))
 
 
+def named(model, name: str, former_name: str = "", **defaults):
+    """The object called ``name``, renamed from its former (English) name or created if neither exists.
+
+    For the groups and workflows the studio creates: their names are shown as they are in the admin.
+    """
+    existing = model.objects.filter(name=name).first()
+    if existing is not None:
+        return existing
+    former = model.objects.filter(name=former_name or FORMER_NAMES.get(name, name)).first()
+    if former is not None:
+        former.name = name
+        former.save(update_fields=["name"])
+        return former
+    return model.objects.create(name=name, **defaults)
+
+
 @transaction.atomic
 def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
     """Doctors write (and edit only what they own); Editors review and publish everything."""
-    doctors, _ = Group.objects.get_or_create(name=DOCTORS)
-    editors, _ = Group.objects.get_or_create(name=EDITORS)
+    doctors = named(Group, DOCTORS)
+    editors = named(Group, EDITORS)
     admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     doctors.permissions.add(admin_access)
     editors.permissions.add(admin_access)
@@ -132,7 +159,7 @@ def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> 
     """Every article and encyclopedia edit goes through Editors before it is published."""
     from cms.moderation.setup import install_review_task
 
-    workflow, _ = Workflow.objects.get_or_create(name=MEDICAL_REVIEW, defaults={"active": True})
+    workflow = named(Workflow, MEDICAL_REVIEW, active=True)
     # Health-checked approval by Editors (replaces a plain GroupApprovalTask from earlier set-ups).
     install_review_task(workflow, editors)
     for language in tree:
@@ -141,8 +168,23 @@ def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> 
     return workflow
 
 
+@transaction.atomic
+def rename_wagtail_defaults() -> None:
+    """Give Wagtail's default group and workflow Chinese names, unless someone has renamed them already."""
+    for model, english, chinese in WAGTAIL_DEFAULT_NAMES:
+        if not model.objects.filter(name=chinese).exists():
+            model.objects.filter(name=english).update(name=chinese)
+
+
+# Sent at the end of ``setup_studio`` with ``tree`` and ``groups``: apps further down the stack
+# (distribution's operator role) set up their own groups and permissions without cms naming them.
+studio_set_up = Signal()
+
+
 def setup_studio() -> dict[str, dict[str, Page]]:
     tree = ensure_site_tree()
+    rename_wagtail_defaults()
     groups = ensure_groups(tree)
     ensure_review_workflow(tree, groups[EDITORS])
+    studio_set_up.send(sender=setup_studio, tree=tree, groups=groups)
     return tree

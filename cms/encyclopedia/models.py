@@ -15,7 +15,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
-from cms.moderation.panels import CheckResultsPanel
+from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.lexicon import names_for
 from cms.search.names import index_keys
 
@@ -129,7 +129,7 @@ class EncyclopediaEntry(Page):
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     import_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
-    content_panels = Page.content_panels + [
+    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("icd10_codes"), FieldPanel("chapter"), FieldPanel("synonyms")],
             heading=_("Classification"),
@@ -142,7 +142,6 @@ class EncyclopediaEntry(Page):
             [FieldPanel("source_name"), FieldPanel("source_url"), FieldPanel("licence"), FieldPanel("last_reviewed")],
             heading=_("Source and review"),
         ),
-        CheckResultsPanel(),
     ]
     promote_panels = Page.promote_panels + [FieldPanel("source_id")]
 

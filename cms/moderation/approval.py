@@ -103,12 +103,21 @@ def record_override(page: Page, task_state: TaskState, report: RevisionCheckRepo
 
 
 @transaction.atomic
-def request_changes(task_state: TaskState, user, *, comment: str) -> None:
-    """Send the page back to its author with ``comment``; a rejection without one is refused."""
+def request_changes(task_state: TaskState, user, *, comment: str) -> str:
+    """Send the page back to its author with ``comment``; a rejection without one is refused.
+
+    Returns the page that confirms to the reviewer that changes were requested (Wagtail's workflow
+    action view redirects there; it would otherwise say nothing).
+    """
     comment = (comment or "").strip()
     if not comment:
         raise PermissionDenied(_("Requesting changes needs a comment for the author."))
     task_state.reject(user=user, comment=comment)
+    return changes_requested_url(task_state)
+
+
+def changes_requested_url(task_state: TaskState) -> str:
+    return reverse("moderation_changes_requested", args=[task_state.pk])
 
 
 def is_reviewer(user: AbstractBaseUser) -> bool:

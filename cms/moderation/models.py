@@ -19,10 +19,17 @@ from .checks import CLAIM_CATEGORIES, CheckReport, ClaimRuleError
 from .checks import ClaimRule as ClaimRuleDefinition
 from .checks.findings import SEVERITIES
 
-SEVERITY_CHOICES = [(severity, severity) for severity in SEVERITIES]
+SEVERITY_LABELS = {"info": _("info"), "warning": _("warning"), "error": _("error")}
+CATEGORY_LABELS = {
+    "absolute_terms": _("absolute terms"), "efficacy_guarantee": _("efficacy guarantee"), "cure_rate": _("cure rate"),
+    "comparison": _("comparison"), "endorsement": _("endorsement"),
+    "non_medical_disease_claim": _("non medical disease claim"), "disguised_advertising": _("disguised advertising"),
+    "reported_safety_result": _("reported safety result"),
+}
+SEVERITY_CHOICES = [(severity, SEVERITY_LABELS[severity]) for severity in SEVERITIES]
 VERDICT_CHOICES = [("pass", _("Pass")), ("warnings", _("Warnings")), ("errors", _("Errors"))]
 RULE_LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English"))]
-CATEGORY_CHOICES = [(category, category.replace("_", " ")) for category in CLAIM_CATEGORIES]
+CATEGORY_CHOICES = [(category, CATEGORY_LABELS[category]) for category in CLAIM_CATEGORIES]
 
 
 def _lines(text: str) -> list[str]:
@@ -147,7 +154,8 @@ class RevisionCheckReport(models.Model):
         verbose_name_plural = _("check reports")
 
     def __str__(self) -> str:
-        return f"revision {self.revision_id}: {self.verdict}"
+        return _("revision %(revision)s: %(verdict)s") % {"revision": self.revision_id,
+                                                          "verdict": self.get_verdict_display()}
 
     def as_report(self) -> CheckReport:
         return CheckReport.from_dict(self.report)

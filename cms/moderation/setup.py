@@ -9,7 +9,8 @@ from wagtail.models import GroupApprovalTask, Task, Workflow, WorkflowTask
 
 from .models import HealthCheckedApprovalTask
 
-REVIEW_TASK_NAME = "Editor approval"
+REVIEW_TASK_NAME = "编辑审核"  # shown as it is in the admin, hence Chinese
+FORMER_REVIEW_TASK_NAMES = ("Editor approval",)  # what earlier set-ups called it
 RULE_EDITING_PERMISSIONS = ("add_claimrule", "change_claimrule", "delete_claimrule", "view_claimrule")
 
 
@@ -25,6 +26,11 @@ def install_review_task(workflow: Workflow, reviewers: Group) -> HealthCheckedAp
     """
     task = HealthCheckedApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
     if task is None:
+        task = HealthCheckedApprovalTask.objects.filter(name__in=FORMER_REVIEW_TASK_NAMES).first()
+        if task is not None:
+            task.name = REVIEW_TASK_NAME
+            task.save(update_fields=["name"])
+    if task is None:
         task = HealthCheckedApprovalTask.objects.create(name=REVIEW_TASK_NAME)
     if not task.active:
         task.active = True
@@ -36,7 +42,8 @@ def install_review_task(workflow: Workflow, reviewers: Group) -> HealthCheckedAp
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=links.count())
 
     plain_type = ContentType.objects.get_for_model(GroupApprovalTask)
-    for old in Task.objects.filter(content_type=plain_type, name=REVIEW_TASK_NAME, workflow_tasks__workflow=workflow):
+    names = (REVIEW_TASK_NAME, *FORMER_REVIEW_TASK_NAMES)
+    for old in Task.objects.filter(content_type=plain_type, name__in=names, workflow_tasks__workflow=workflow):
         links.filter(task=old).delete()
         old.specific.deactivate()
 

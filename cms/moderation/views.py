@@ -106,6 +106,16 @@ def pending_reviews(user, *, verdict: str = "", language: str = "", author_id: i
     return entries
 
 
+class AuthorChoiceField(forms.ModelChoiceField):
+    """Authors by the name readers know them by: the doctor's name, else the account's full name."""
+
+    def label_from_instance(self, user):
+        profile = getattr(user, "doctor_profile", None)
+        if profile is not None and profile.name:
+            return profile.name
+        return user.get_full_name() or user.get_username()
+
+
 class QueueFilterForm(forms.Form):
     verdict = forms.ChoiceField(
         label=gettext_lazy("Check verdict"), required=False,
@@ -113,14 +123,14 @@ class QueueFilterForm(forms.Form):
                  ("errors", gettext_lazy("Errors")), (PENDING, gettext_lazy("Checks pending"))],
     )
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
-    author = forms.ModelChoiceField(label=gettext_lazy("Author"), required=False, queryset=get_user_model().objects.none())
+    author = AuthorChoiceField(label=gettext_lazy("Author"), required=False, queryset=get_user_model().objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("Any"))] + list(settings.WAGTAIL_CONTENT_LANGUAGES)
         self.fields["author"].queryset = get_user_model().objects.filter(
             requested_workflows__status="in_progress"
-        ).distinct().order_by("username")
+        ).select_related("doctor_profile").distinct().order_by("doctor_profile__name", "last_name", "username")
 
 
 class ReviewQueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -235,3 +245,18 @@ class TryRulesView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, FormView):
         ]
         return context
 
+
+
+def changes_requested(request, task_state_id: int):
+    """Tell the reviewer, in words, that the page went back to its author, then return to the queue."""
+    task_state = get_object_or_404(TaskState, pk=task_state_id)
+    if not is_reviewer(request.user):
+        raise PermissionDenied
+    page = task_state.workflow_state.content_object
+    if task_state.status == TaskState.STATUS_REJECTED:
+        author = task_state.workflow_state.requested_by
+        messages.success(request, _(
+            "Changes requested on “%(title)s”. %(author)s will see your comment at the top of the editor."
+        ) % {"title": page.get_admin_display_title() if hasattr(page, "get_admin_display_title") else str(page),
+             "author": (author.get_full_name() or author.get_username()) if author else _("The author")})
+    return redirect("moderation_queue")

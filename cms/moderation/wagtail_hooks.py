@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,11 +15,16 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.log_actions import LogFormatter
+from wagtail.models import TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.core.admin_columns import YesNoColumn
+from cms.core.outbox import BROKER_DOWN_MESSAGE
+
 from .approval import (
     OVERRIDE_LOG_ACTION,
+    changes_requested_url,
     direct_publish_refusal,
     is_reviewer,
     override_url,
@@ -24,7 +32,10 @@ from .approval import (
 from .documents import is_checkable
 from .models import ClaimRule, HealthCheckedApprovalTask
 from .tasks import schedule_revision_checks
-from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView
+from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
+
+
+ENGLISH_TEXT = forms.Textarea(attrs={"lang": "en", "rows": 3})  # English wording, marked so for screen readers
 
 
 class ClaimRuleViewSet(SnippetViewSet):
@@ -34,7 +45,8 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity", "enabled", "updated_at"]
+    list_display = ["rule_id", "language", "category", "severity", YesNoColumn("enabled", label=gettext_lazy("enabled")),
+                    "updated_at"]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
     ordering = ["language", "category", "rule_id"]
@@ -44,8 +56,9 @@ class ClaimRuleViewSet(SnippetViewSet):
         MultiFieldPanel([FieldPanel("patterns"), FieldPanel("terms"), FieldPanel("exceptions")],
                         heading=gettext_lazy("What to match")),
         MultiFieldPanel(
-            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en"), FieldPanel("explanation_zh"),
-             FieldPanel("explanation_en"), FieldPanel("suggestion_zh"), FieldPanel("suggestion_en")],
+            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en", widget=forms.TextInput(attrs={"lang": "en"})),
+             FieldPanel("explanation_zh"), FieldPanel("explanation_en", widget=ENGLISH_TEXT),
+             FieldPanel("suggestion_zh"), FieldPanel("suggestion_en", widget=ENGLISH_TEXT)],
             heading=gettext_lazy("What the author is told"),
         ),
     ]
@@ -61,6 +74,7 @@ def moderation_admin_urls():
         path("moderation/queue/", ReviewQueueView.as_view(), name="moderation_queue"),
         path("moderation/approve/<int:task_state_id>/", ApprovalOverrideView.as_view(), name="moderation_approval_override"),
         path("moderation/rules/try/", TryRulesView.as_view(), name="moderation_try_rules"),
+        path("moderation/changes-requested/<int:task_state_id>/", changes_requested, name="moderation_changes_requested"),
     ]
 
 
@@ -86,6 +100,16 @@ def moderation_menu():
     return SubmenuMenuItem(gettext_lazy("Moderation"), menu, icon_name="tasks", name="moderation", order=250)
 
 
+@hooks.register("insert_editor_js")
+def review_feedback_js():
+    return format_html('<script src="{}" defer></script>', static("moderation/editor-feedback.js"))
+
+
+@hooks.register("insert_global_admin_css")  # the banner and findings also show on the override page
+def review_feedback_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("moderation/editor-feedback.css"))
+
+
 @hooks.register("register_log_actions")
 def register_moderation_log_actions(actions):
     @actions.register_action(OVERRIDE_LOG_ACTION)
@@ -105,7 +129,8 @@ def register_moderation_log_actions(actions):
 def _check_saved_revision(request, page):
     """Every save creates a revision; its report is what the author sees in the editor panel."""
     if is_checkable(page) and page.latest_revision_id:
-        schedule_revision_checks(page.latest_revision_id)
+        schedule_revision_checks(page.latest_revision_id,
+                                 on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
 
 
 @hooks.register("after_create_page")
@@ -120,12 +145,21 @@ def check_edited_page(request, page):
 
 
 def _redirect_refused_inline_approval(request, page):
-    """An approval from the editor's action menu that the checks refused goes on to the override page.
+    """An approval from the editor's action menu that the checks refused goes on to the override page,
+    and a change request from it confirms that changes were requested.
 
     Wagtail ignores what ``Task.on_action`` returns on that path, so without
     this the editor would only see "saved" and the page would stay in review.
     """
-    if request.POST.get("action-workflow-action") is None or request.POST.get("workflow-action-name") != "approve":
+    if request.POST.get("action-workflow-action") is None:
+        return None
+    if request.POST.get("workflow-action-name") == "reject":
+        rejected = TaskState.objects.for_instance(page).filter(status=TaskState.STATUS_REJECTED).order_by("-finished_at", "-id").first()
+        if rejected is not None:
+            _drop_queued_success_messages(request)  # "Page … has been updated" is not what happened
+            return redirect(changes_requested_url(rejected))
+        return None
+    if request.POST.get("workflow-action-name") != "approve":
         return None
     task_state = page.current_workflow_task_state
     if task_state is None or not isinstance(task_state.task.specific, HealthCheckedApprovalTask):
@@ -134,6 +168,15 @@ def _redirect_refused_inline_approval(request, page):
         return None
     return redirect(override_url(task_state))
 
+
+
+def _drop_queued_success_messages(request) -> None:
+    from django.contrib import messages as django_messages
+
+    storage = django_messages.get_messages(request)
+    kept = [message for message in storage if message.level != django_messages.SUCCESS]
+    for message in kept:
+        storage.add(message.level, message.message, message.extra_tags)
 
 
 @hooks.register("before_publish_page")

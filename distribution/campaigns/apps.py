@@ -1,8 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "distribution.campaigns"
     label = "campaigns"
-    verbose_name = "Campaigns and follow-up plans"
+    verbose_name = _("Campaigns and follow-up plans")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cms.core.studio_setup import studio_set_up
+
+        from . import checks  # noqa: F401 - registers the system checks
+        from .roles import ensure_distributors_group
+
+        studio_set_up.connect(ensure_distributors_group, dispatch_uid="distribution-distributors-group")

@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from distribution.channels import Channel, ChannelConfigurationError, get_channel
 
+from .channel_settings import effective_channel_configs
 from .configuration import DistributionSettings
 
 __all__ = ["ConfiguredChannel", "RateLimiter", "configured_channel", "close_configured_channels"]
@@ -56,18 +57,25 @@ class ConfiguredChannel:
     endpoint: str = ""  # webhook only: where the hospital system receives notices
 
 
-_pool: dict[str, tuple[str, ConfiguredChannel]] = {}
+_pool: dict[tuple[int | None, str], tuple[str, ConfiguredChannel]] = {}
 _pool_lock = threading.Lock()
 
 
-def configured_channel(kind: str, config: DistributionSettings) -> ConfiguredChannel:
-    """The channel client for ``kind`` built from the settings; the same instance while they are unchanged."""
-    raw = config.channels.get(kind)
+def configured_channel(kind: str, config: DistributionSettings, site_id: int | None = None) -> ConfiguredChannel:
+    """The channel client for ``kind`` on a site (default: the default site); the same instance while its
+    settings are unchanged.
+
+    The settings are the site's channel screen in the admin with the environment's
+    (``config.channels``) laid over them kind by kind.
+    """
+    raw = effective_channel_configs(config.channels, site_id).get(kind)
     if not raw:
-        raise ChannelConfigurationError(f"channel {kind!r} is not configured (KEPU_DISTRIBUTION['channels'])")
+        raise ChannelConfigurationError(
+            f"channel {kind!r} is not set up (admin: Settings → Channels, or KEPU_DISTRIBUTION['channels'])")
     fingerprint = json.dumps([raw, config.rate_limits.get(kind)], sort_keys=True, default=str)
+    pool_key = (site_id, kind)
     with _pool_lock:
-        cached = _pool.get(kind)
+        cached = _pool.get(pool_key)
         if cached and cached[0] == fingerprint:
             return cached[1]
         options = dict(raw)
@@ -85,7 +93,7 @@ def configured_channel(kind: str, config: DistributionSettings) -> ConfiguredCha
         entry = ConfiguredChannel(kind, channel, RateLimiter(float(rate)) if rate else None, endpoint)
         if cached:
             cached[1].channel.close()
-        _pool[kind] = (fingerprint, entry)
+        _pool[pool_key] = (fingerprint, entry)
         return entry
 
 

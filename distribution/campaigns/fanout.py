@@ -24,6 +24,7 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Value,
@@ -31,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.articles.models import Article
 from distribution.patients.models import ContactPoint, patients_of_groups
@@ -49,12 +51,18 @@ from .models import (
 
 __all__ = [
     "CampaignError",
+    "record_campaign_failure",
     "start_campaign",
     "start_scheduled_campaigns",
     "dispatch_followups",
     "campaign_statistics",
     "read_count_for",
+    "last_progress_at",
+    "stalled_campaign_ids",
+    "resume_stalled_campaigns",
 ]
+
+_OPEN_STATES = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +81,14 @@ def _zone(name: str, cache: dict[str, zoneinfo.ZoneInfo]) -> zoneinfo.ZoneInfo:
 
 
 # A random (version 4) UUID per row, computed by the database: Delivery.key as each backend stores it.
+# The SQL goes through Django's "format" parameter style (and, with DEBUG on, through ``sql % params`` for
+# the query log), so a literal modulo operator must be written ``%%``: a bare ``%`` ran in production but
+# crashed every fan-out under DEBUG with "unsupported format character ')'".
 _NEW_KEY_SQL = {
     "postgresql": "gen_random_uuid()",
     "sqlite": (
         "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
-        " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+        " || substr('89ab', 1 + (abs(random()) %% 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
     ),
 }
 
@@ -114,15 +125,25 @@ def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
         return cursor.rowcount
 
 
+def record_campaign_failure(campaign: Campaign, reason: str) -> None:
+    """Mark a campaign that could not be started, with the reason shown in the admin.
+
+    Rows already written stay (the fan-out is one statement, so usually none
+    are); "Send now" starts it again and adds only what is missing.
+    """
+    Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.FAILED, state_reason=reason[:300])
+    campaign.refresh_from_db(fields=["state", "state_reason"])
+
+
 def validate_campaign(campaign: Campaign) -> None:
     if not Article.objects.live().filter(pk=campaign.article_id).exists():
-        raise CampaignError("the article is not published (approved); publish it before sending")
+        raise CampaignError(_("The article is not published yet: it can be sent once an editor has approved it."))
     if not campaign.channels:
-        raise CampaignError("choose at least one channel")
+        raise CampaignError(_("Choose at least one channel."))
     if not campaign.groups.exists():
-        raise CampaignError("choose at least one patient group")
+        raise CampaignError(_("Choose at least one patient group."))
     if campaign.state in (Campaign.COMPLETED, Campaign.CANCELLED):
-        raise CampaignError(f"the campaign is {campaign.get_state_display().lower()}")
+        raise CampaignError(_("The campaign is %(state)s.") % {"state": campaign.get_state_display()})
 
 
 def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
@@ -156,8 +177,8 @@ def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
 
 
 _CAMPAIGN_ROW_COLUMNS = ["key", "step_key", "campaign", "patient", "contact", "channel", "language", "article", "state",
-                         "reason", "attempts", "next_attempt_at", "claim_token", "provider_message_id", "created_at",
-                         "updated_at"]
+                         "reason", "attempts", "next_attempt_at", "claim_token", "claimed_by", "provider_message_id",
+                         "created_at", "updated_at"]
 
 
 def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: set[tuple[str, str]],
@@ -185,6 +206,7 @@ def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: 
         "row_attempts": Value(0, output_field=IntegerField()),
         "row_next_attempt_at": _by_patient_column("time_zone", due_by_zone, DateTimeField()),
         "row_claim_token": Value("", output_field=CharField()),
+        "row_claimed_by": Value("", output_field=CharField()),
         "row_provider_message_id": Value("", output_field=CharField()),
         "row_created_at": Value(now, output_field=DateTimeField()),
         "row_updated_at": Value(now, output_field=DateTimeField()),
@@ -203,6 +225,9 @@ def start_scheduled_campaigns(*, now: datetime | None = None) -> list[int]:
         except CampaignError as exc:
             Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.PAUSED, state_reason=str(exc)[:300])
             logger.warning("campaign %s not started: %s", campaign.pk, exc)
+        except Exception as exc:  # noqa: BLE001 - one broken campaign must not hold up the others
+            record_campaign_failure(campaign, f"{type(exc).__name__}: {exc}")
+            logger.exception("campaign %s could not be started", campaign.pk)
     return started
 
 
@@ -224,7 +249,7 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     added = 0
     enrolments = (
-        FollowUpEnrolment.objects.filter(active=True)
+        FollowUpEnrolment.objects.filter(status=FollowUpEnrolment.ACTIVE)
         .select_related("plan", "patient")
         .prefetch_related("plan__steps", "patient__contacts")
     )
@@ -241,7 +266,7 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
                 due_at = _occurrence_moment(day, step, zone)
                 if due_at > now:
                     break
-                if due_at < enrolment.attached_at - timedelta(minutes=5):
+                if due_at < enrolment.sends_from - timedelta(minutes=5):
                     continue
                 quiet = enrolment.plan.quiet_hours if step.respect_quiet_hours else None
                 send_at = next_allowed_moment(due_at, zone, quiet)
@@ -312,3 +337,48 @@ def campaign_statistics(campaign: Campaign) -> dict[str, int]:
         "unsubscribed": unsubscribed,
         "read": read_count_for(campaign.audience_key),
     }
+
+
+def last_progress_at(campaign_id: int) -> datetime | None:
+    """When a row of the campaign last changed (claimed, sent, failed), or when it started."""
+    latest = Delivery.objects.filter(campaign_id=campaign_id).aggregate(at=Max("updated_at"))["at"]
+    started = Campaign.objects.filter(pk=campaign_id).values_list("started_at", flat=True).first()
+    return max((moment for moment in (latest, started) if moment is not None), default=None)
+
+
+def stalled_campaign_ids(*, now: datetime | None = None, campaign_ids: list[int] | None = None) -> list[int]:
+    """Sending campaigns with work due now whose rows have not moved for ``stalled_after_s``.
+
+    Work due now: a row pending or retrying whose time has come, or a row
+    claimed (``sending``). Rows waiting for quiet hours or a backoff are not a stall.
+    """
+    now = now or timezone.now()
+    quiet_since = now - timedelta(seconds=distribution_settings().stalled_after_s)
+    campaigns = Campaign.objects.filter(state=Campaign.SENDING)
+    if campaign_ids is not None:
+        campaigns = campaigns.filter(pk__in=campaign_ids)
+    due = Q(state=DeliveryState.SENDING) | Q(state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
+                                            next_attempt_at__lte=now)
+    stalled = []
+    for campaign_id in campaigns.values_list("pk", flat=True):
+        if not Delivery.objects.filter(due, campaign_id=campaign_id).exists():
+            continue
+        moved = last_progress_at(campaign_id)
+        if moved is None or moved < quiet_since:
+            stalled.append(campaign_id)
+    return stalled
+
+
+def resume_stalled_campaigns(queue_fanout, *, now: datetime | None = None) -> list[int]:
+    """Hand every stalled campaign to ``queue_fanout(campaign_id)`` again; returns their ids.
+
+    The fan-out claims rows by the ledger's rules (a row still claimed by a
+    worker that may be alive waits for its lease), so resuming a campaign
+    that was only slow sends nothing twice.
+    """
+    stalled = stalled_campaign_ids(now=now)
+    for campaign_id in stalled:
+        logger.warning("campaign %s made no progress for %.0f s; queuing its fan-out again", campaign_id,
+                       distribution_settings().stalled_after_s)
+        queue_fanout(campaign_id)
+    return stalled

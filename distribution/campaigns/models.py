@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +23,8 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
+
+from .forms import ChannelChoiceForm
 
 
 class DoctorScopedQuerySet(models.QuerySet):
@@ -97,10 +100,14 @@ class Campaign(QuietHours):
     COMPLETED = "completed"
     PAUSED = "paused"
     CANCELLED = "cancelled"
+    FAILED = "failed"
     STATE_CHOICES = [
         (DRAFT, _("Draft")), (SCHEDULED, _("Scheduled")), (SENDING, _("Sending")),
         (COMPLETED, _("Completed")), (PAUSED, _("Paused")), (CANCELLED, _("Cancelled")),
+        (FAILED, _("Could not be sent")),
     ]
+    # States from which "Send now" (re)starts the campaign; rows already written are never written twice.
+    STARTABLE_STATES = (DRAFT, SCHEDULED, PAUSED, FAILED)
 
     name = models.CharField(_("name"), max_length=150)
     doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
@@ -110,7 +117,7 @@ class Campaign(QuietHours):
                                 help_text=_("A published article; each patient gets its translation in their language when there is one."))
     groups = models.ManyToManyField("patients.PatientGroup", verbose_name=_("patient groups"), related_name="campaigns")
     channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
-                                help_text=_("Any of: wechat, sms, email, webhook."))
+                                help_text=_("Each patient gets the message on the channels they agreed to among these."))
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True, help_text=_("Empty: as soon as it is started."))
     state = models.CharField(_("state"), max_length=12, choices=STATE_CHOICES, default=DRAFT)
     state_reason = models.CharField(_("state reason"), max_length=300, blank=True)
@@ -121,7 +128,7 @@ class Campaign(QuietHours):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
-    base_form_class = DoctorScopedForm
+    base_form_class = ChannelChoiceForm
     panels = [
         FieldPanel("name"), FieldPanel("doctor"), FieldPanel("article"), FieldPanel("groups"),
         FieldPanel("channels"), FieldPanel("scheduled_at"),
@@ -156,13 +163,18 @@ class FollowUpPlan(ClusterableModel, QuietHours):
                                help_text=_("Empty: a studio template every doctor may use."))
     channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
                                 help_text=_("Channels the steps are sent over (each patient's consented ones among them)."))
+    icd10_codes = models.CharField(
+        _("ICD-10 codes"), max_length=100, blank=True,
+        help_text=_("Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes."))
+    guideline = models.CharField(_("guideline followed"), max_length=300, blank=True,
+                                 help_text=_("The Chinese guideline or consensus the steps follow."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FollowUpPlanQuerySet.as_manager()
-    base_form_class = DoctorScopedForm
+    base_form_class = ChannelChoiceForm
     panels = [
         FieldPanel("name"), FieldPanel("slug"), FieldPanel("doctor"), FieldPanel("description"),
-        FieldPanel("channels"),
+        FieldPanel("icd10_codes"), FieldPanel("guideline"), FieldPanel("channels"),
         MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
         InlinePanel("steps", heading=_("Steps"), label=_("step")),
     ]
@@ -179,12 +191,38 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     def audience_key(self) -> str:
         return f"followup:{self.pk}"
 
+    def codes(self) -> list[str]:
+        return [code.strip().upper() for code in self.icd10_codes.split(",") if code.strip()]
+
+    def encyclopedia_entries(self, language: str = "zh-hans") -> list:
+        """Live encyclopedia entries in ``language`` filed under one of the plan's ICD-10 codes
+        (a code covers its subdivisions: I10 matches I10 and I10.x)."""
+        from cms.encyclopedia.models import EncyclopediaEntry
+
+        codes = self.codes()
+        if not codes:
+            return []
+        condition = models.Q(pk__in=[])
+        for code in codes:
+            condition |= models.Q(icd10_codes__icontains=code)
+        entries = EncyclopediaEntry.objects.live().filter(condition)
+        if language:
+            entries = entries.filter(locale__language_code=language)
+
+        def covered(entry) -> bool:
+            return any(own.upper() == code or own.upper().startswith(f"{code}.")
+                       for own in entry.code_list for code in codes)
+
+        return [entry for entry in entries.order_by("title")[:50] if covered(entry)]
+
 
 class FollowUpStep(models.Model):
     ARTICLE = "article"
+    EDUCATION = "education"
     REMINDER = "reminder"
     MEDICATION = "medication"
-    KIND_CHOICES = [(ARTICLE, _("Article")), (REMINDER, _("Reminder")), (MEDICATION, _("Medication reminder"))]
+    KIND_CHOICES = [(ARTICLE, _("Article")), (EDUCATION, _("Health education")), (REMINDER, _("Reminder")),
+                    (MEDICATION, _("Medication reminder"))]
 
     plan = ParentalKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES, default=REMINDER)
@@ -206,8 +244,10 @@ class FollowUpStep(models.Model):
 
     panels = [
         FieldPanel("kind"), FieldPanel("day_offset"), FieldPanel("repeat_until_day"), FieldPanel("send_time"),
-        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"), FieldPanel("title_en"),
-        FieldPanel("text_zh"), FieldPanel("text_en"), FieldPanel("respect_quiet_hours"),
+        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"),
+        FieldPanel("title_en", widget=forms.TextInput(attrs={"lang": "en"})),  # English wording, for screen readers
+        FieldPanel("text_zh"), FieldPanel("text_en", widget=forms.Textarea(attrs={"lang": "en"})),
+        FieldPanel("respect_quiet_hours"),
     ]
 
     class Meta:
@@ -216,7 +256,8 @@ class FollowUpStep(models.Model):
         ordering = ["plan", "day_offset", "send_time", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.plan}: day {self.day_offset} {self.title_zh or self.title_en or self.article_tag}"
+        return _("%(plan)s: day %(day)s %(title)s") % {
+            "plan": self.plan, "day": self.day_offset, "title": self.title_zh or self.title_en or self.article_tag}
 
     def clean(self) -> None:
         super().clean()
@@ -242,7 +283,17 @@ class FollowUpStep(models.Model):
 
 
 class FollowUpEnrolment(models.Model):
-    """A plan attached to one patient by their doctor."""
+    """A plan attached to one patient by their doctor.
+
+    Paused and ended enrolments get no new steps. Steps that fell due while
+    an enrolment was paused are not sent on resuming (``resumed_at``): a
+    reminder for last Tuesday's check-up would only confuse.
+    """
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+    STATUS_CHOICES = [(ACTIVE, _("Active")), (PAUSED, _("Paused")), (ENDED, _("Ended"))]
 
     plan = models.ForeignKey(FollowUpPlan, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("plan"))
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="followups",
@@ -251,11 +302,13 @@ class FollowUpEnrolment(models.Model):
     attached_at = models.DateTimeField(default=timezone.now, editable=False)
     attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(_("status"), max_length=8, choices=STATUS_CHOICES, default=ACTIVE)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
+    resumed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = EnrolmentQuerySet.as_manager()
     base_form_class = DoctorScopedForm
-    panels = [FieldPanel("plan"), FieldPanel("patient"), FieldPanel("starts_on"), FieldPanel("active")]
+    panels = [FieldPanel("plan"), FieldPanel("patient"), FieldPanel("starts_on")]
 
     class Meta:
         verbose_name = _("follow-up enrolment")
@@ -267,6 +320,29 @@ class FollowUpEnrolment(models.Model):
 
     def step_key(self, step: FollowUpStep, day: date) -> str:
         return f"followup:{self.pk}:{step.pk}:{day.isoformat()}"
+
+    @property
+    def active(self) -> bool:
+        return self.status == self.ACTIVE
+
+    @property
+    def sends_from(self) -> datetime:
+        """Occurrences due before this moment are never sent (before enrolment, or during a pause)."""
+        return max(self.attached_at, self.resumed_at or self.attached_at)
+
+    def change_status(self, status: str, *, now: datetime | None = None) -> bool:
+        """Pause, resume or end; returns False when nothing changed (ended is final)."""
+        now = now or timezone.now()
+        if status == self.status or self.status == self.ENDED or status not in dict(self.STATUS_CHOICES):
+            return False
+        updates = {"status": status, "status_changed_at": now}
+        if status == self.ACTIVE:
+            updates["resumed_at"] = now
+        changed = FollowUpEnrolment.objects.filter(pk=self.pk, status=self.status).update(**updates)
+        if changed:
+            for name, value in updates.items():
+                setattr(self, name, value)
+        return bool(changed)
 
 
 class DeliveryState(models.TextChoices):
@@ -327,6 +403,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=40, blank=True)
+    # The Celery task that claimed the row: when the broker hands that task's message out again, its
+    # worker died (acks_late), and the new run takes these rows back at once instead of after the lease.
+    claimed_by = models.CharField(max_length=64, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -378,3 +457,4 @@ def next_allowed_moment(moment: datetime, zone, quiet_hours: tuple[time, time] |
     else:
         return moment
     return datetime.combine(target_day, end, tzinfo=zone).astimezone(moment.tzinfo)
+from .channel_settings import ChannelSettings  # noqa: E402,F401 - a model of this app

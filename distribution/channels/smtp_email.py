@@ -16,6 +16,7 @@ import html
 import logging
 import re
 import smtplib
+import sys
 import ssl
 import threading
 from collections.abc import Callable
@@ -62,11 +63,16 @@ class EmailConfig:
     reply_to: str = ""
     message_id_domain: str = ""  # defaults to the sender's domain
     timeout_s: float = 15.0
+    # "console": print each message to standard output instead of relaying it (development and demos, like
+    # Django's console e-mail backend); the recipient is masked there, since that output ends up in logs.
+    transport: Literal["smtp", "console"] = "smtp"
 
     def __post_init__(self) -> None:
         name, address = parseaddr(self.from_address)
         if not _ADDRESS.match(address or ""):
             raise ValueError(f"EmailConfig.from_address is not a valid address: {self.from_address!r}")
+        if self.transport not in ("smtp", "console"):
+            raise ValueError("EmailConfig.transport must be 'smtp' or 'console'")
         if self.security not in ("starttls", "ssl", "none"):
             raise ValueError("EmailConfig.security must be 'starttls', 'ssl' or 'none'")
         if not 0 < self.port < 65536:
@@ -174,6 +180,8 @@ class EmailChannel(Channel):
     def send(self, message: OutgoingMessage) -> SendResult:
         email = self.build_message(message)
         to = mask_address("email", message.address)
+        if self.config.transport == "console":
+            return self._print(email, to)
         with self._lock:
             for attempt in (1, 2):
                 reused = self._connection is not None
@@ -195,6 +203,14 @@ class EmailChannel(Channel):
         message_id = email["Message-ID"]
         logger.info("email accepted key=%s to=%s message_id=%s", message.idempotency_key, to, message_id)
         return SendResult(DeliveryOutcome.ACCEPTED, provider_message_id=message_id, detail="accepted by the SMTP relay")
+
+    def _print(self, email: EmailMessage, masked_to: str) -> SendResult:
+        email.replace_header("To", masked_to)
+        with self._lock:
+            sys.stdout.write(email.as_string() + "\n" + "-" * 79 + "\n")
+            sys.stdout.flush()
+        return SendResult(DeliveryOutcome.ACCEPTED, provider_message_id=email["Message-ID"],
+                          detail="printed to the console")
 
     def close(self) -> None:
         with self._lock:

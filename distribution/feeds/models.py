@@ -144,4 +144,6 @@ class PartnerDelivery(models.Model):
         indexes = [models.Index(fields=["partner", "article_key", "-created_at"], name="feeds_delivery_partner_article")]
 
     def __str__(self) -> str:
-        return f"{self.partner} ← {self.event} article {self.article_key} r{self.revision_id or '-'}"
+        return _("%(partner)s ← %(event)s, article %(article)s, revision %(revision)s") % {
+            "partner": self.partner, "event": self.get_event_display(), "article": self.article_key,
+            "revision": self.revision_id or "-"}

@@ -2,10 +2,14 @@
 
 Decisions:
 
-* All or nothing: the file is validated completely first. When any row is
-  invalid nothing is written and the report lists every problem, unless
-  ``skip_invalid`` is set, in which case the valid rows are imported and the
-  invalid ones reported. Writing happens in one transaction either way.
+* All or nothing: the file is validated completely first (including matches
+  against existing patients). When any row is invalid nothing is written and
+  the report lists every problem, unless ``skip_invalid`` is set, in which
+  case the valid rows are imported and the invalid ones reported. Writing
+  happens in short transactions of 500 patients, so a 50,000-row file never
+  holds the database's write lock for long; re-running a file is harmless.
+* Large files run as a background job (:class:`~distribution.patients.models.PatientImport`,
+  ``distribution.patients.tasks``) with progress, a result page and an error report.
 * Unknown or repeated columns reject the whole file (a misspelt header would
   otherwise drop a column silently), even with ``skip_invalid``.
 * Encodings: UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode
@@ -25,15 +29,18 @@ import codecs
 import csv
 import io
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .contact_addresses import normalize_contact_address
+from .encryption import blind_index
 from .models import ContactPoint, Patient, split_tag_list
 
 __all__ = ["ImportReport", "RowError", "import_patients_csv", "decode_csv_bytes", "CsvFileError", "COLUMN_ALIASES"]
@@ -67,6 +74,17 @@ _NO = {"", "no", "n", "false", "0", "否", "不同意", "未同意"}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
+# How the report names each column (the file may have used any of its aliases).
+COLUMN_LABELS = {
+    "name": pgettext_lazy("a person's", "name"), "language": gettext_lazy("language"), "time_zone": gettext_lazy("time zone"),
+    "enrolled_on": gettext_lazy("enrolment date"), "tags": gettext_lazy("tags"),
+    "wechat": gettext_lazy("WeChat openid"), "sms": gettext_lazy("mobile number"), "email": gettext_lazy("e-mail"),
+    "webhook": gettext_lazy("hospital id"), "consent_wechat": gettext_lazy("WeChat consent"),
+    "consent_sms": gettext_lazy("SMS consent"), "consent_email": gettext_lazy("e-mail consent"),
+    "consent_webhook": gettext_lazy("hospital system consent"),
+}
+
+
 class CsvFileError(ValueError):
     """The file as a whole cannot be read (encoding, header, size)."""
 
@@ -77,9 +95,16 @@ class RowError:
     column: str  # canonical column name, "" for the whole row
     message: str
 
+    @property
+    def column_label(self) -> str:
+        return str(COLUMN_LABELS.get(self.column, self.column))
+
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            where = _("line %(line)d, column %(column)s") % {"line": self.line, "column": self.column_label}
+        else:
+            where = _("line %(line)d") % {"line": self.line}
+        return _("%(where)s: %(message)s") % {"where": where, "message": self.message}
 
 
 @dataclass
@@ -95,11 +120,15 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.imported:
-            return f"nothing imported: {len(self.errors)} problem(s) in {self.rows} row(s)"
-        text = (f"imported {self.rows - self.skipped_rows} row(s): {self.created} new patient(s), "
-                f"{self.updated} updated, {self.merged_rows} duplicate row(s) merged")
+            return _("Nothing imported: %(problems)d problem(s) in %(rows)d row(s).") % {
+                "problems": len(self.errors), "rows": self.rows}
+        text = _("Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
+                 "%(merged)d duplicate row(s) merged.") % {
+            "rows": self.rows - self.skipped_rows, "created": self.created, "updated": self.updated,
+            "merged": self.merged_rows}
         if self.skipped_rows:
-            text += f"; {self.skipped_rows} invalid row(s) skipped"
+            text += " " + ngettext("%(count)d invalid row skipped.", "%(count)d invalid rows skipped.",
+                                   self.skipped_rows) % {"count": self.skipped_rows}
         return text
 
 
@@ -120,12 +149,16 @@ class _Candidate:
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was found to be in."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise CsvFileError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                               "(it may be cut off); save it again as “CSV UTF-8” and retry") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise CsvFileError("the file starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
+            raise CsvFileError(_("The file starts with a UTF-16 byte-order mark but is not valid UTF-16.")) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -133,7 +166,7 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise CsvFileError("the file is neither UTF-8 nor GBK/GB18030 text; save it as “CSV UTF-8” and retry") from None
+        raise CsvFileError(_("The file is neither UTF-8 nor GBK/GB18030 text. Save it as “CSV UTF-8” and try again.")) from None
 
 
 def _canonical_header(header: str) -> str | None:
@@ -152,18 +185,18 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvFileError("the file is empty") from None
+        raise CsvFileError(_("The file is empty.")) from None
     except csv.Error as exc:
-        raise CsvFileError(f"the header line is not valid CSV ({exc})") from None
+        raise CsvFileError(_("The header line is not valid CSV (%(error)s).") % {"error": exc}) from None
     rows = []
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 rows.append((reader.line_num, row))
             if len(rows) > MAX_ROWS:
-                raise CsvFileError(f"the file has more than {MAX_ROWS} rows; split it")
+                raise CsvFileError(_("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS})
     except csv.Error as exc:
-        raise CsvFileError(f"line {reader.line_num} is not valid CSV ({exc})") from None
+        raise CsvFileError(_("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}) from None
     return header, rows
 
 
@@ -174,7 +207,7 @@ def _parse_date(value: str) -> date:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise ValueError("not a date (use YYYY-MM-DD)")
+    raise ValueError(_("not a date (use YYYY-MM-DD)"))
 
 
 def _parse_consent(value: str, now: datetime) -> datetime | None:
@@ -185,7 +218,7 @@ def _parse_consent(value: str, now: datetime) -> datetime | None:
         return now
     consent_day = _parse_date(value)
     if consent_day > now.date():
-        raise ValueError("consent date is in the future")
+        raise ValueError(_("the consent date is in the future"))
     return timezone.make_aware(datetime.combine(consent_day, time(12)))
 
 
@@ -194,21 +227,21 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
     candidate = _Candidate(lines=[line])
     candidate.name = " ".join(cells.get("name", "").split())
     if not candidate.name:
-        errors.append(RowError(line, "name", "a name is required"))
+        errors.append(RowError(line, "name", _("a name is required")))
     elif len(candidate.name) > 100:
-        errors.append(RowError(line, "name", "longer than 100 characters"))
+        errors.append(RowError(line, "name", _("longer than 100 characters")))
     language = cells.get("language", "").strip()
     if language:
         candidate.language = _LANGUAGE_ALIASES.get(language.lower(), "")
         if not candidate.language:
-            errors.append(RowError(line, "language", "unknown language (use zh-hans or en)"))
+            errors.append(RowError(line, "language", _("unknown language (use zh-hans or en)")))
     zone = cells.get("time_zone", "").strip()
     if zone:
         try:
             zoneinfo.ZoneInfo(zone)
             candidate.time_zone = zone
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors.append(RowError(line, "time_zone", "unknown time zone (e.g. Asia/Shanghai)"))
+            errors.append(RowError(line, "time_zone", _("unknown time zone (e.g. Asia/Shanghai)")))
     if cells.get("enrolled_on", "").strip():
         try:
             candidate.enrolled_on = _parse_date(cells["enrolled_on"])
@@ -216,7 +249,7 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
             errors.append(RowError(line, "enrolled_on", str(exc)))
     candidate.tags = split_tag_list(cells.get("tags", ""))
     if any(len(tag) > 100 for tag in candidate.tags):
-        errors.append(RowError(line, "tags", "a tag is longer than 100 characters"))
+        errors.append(RowError(line, "tags", _("a tag is longer than 100 characters")))
     for channel in CHANNEL_COLUMNS:
         raw = cells.get(channel, "").strip()
         consent_raw = cells.get(f"consent_{channel}", "")
@@ -232,16 +265,20 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
             continue
         if consent is not None:
             if not raw:
-                errors.append(RowError(line, f"consent_{channel}", "consent given for a channel without an address"))
+                errors.append(RowError(line, f"consent_{channel}", _("consent given for a channel without an address")))
             else:
                 candidate.consents[channel] = consent
     if not raw_addresses_present(cells):
-        errors.append(RowError(line, "", "at least one contact address (mobile, openid, e-mail or hospital id) is required"))
+        errors.append(RowError(line, "", _("at least one contact address (mobile, openid, e-mail or hospital id) is required")))
     return (None if errors else candidate), errors
 
 
 def raw_addresses_present(cells: dict[str, str]) -> bool:
     return any(cells.get(channel, "").strip() for channel in CHANNEL_COLUMNS)
+
+
+def _same_address_conflict(into: _Candidate) -> str:
+    return _("differs from line %(line)d, which has the same contact address") % {"line": into.lines[0]}
 
 
 def _merge(into: _Candidate, other: _Candidate) -> list[RowError]:
@@ -251,13 +288,13 @@ def _merge(into: _Candidate, other: _Candidate) -> list[RowError]:
     for name in ("name", "language", "time_zone", "enrolled_on"):
         mine, theirs = getattr(into, name), getattr(other, name)
         if mine and theirs and mine != theirs:
-            errors.append(RowError(line, name, f"differs from line {into.lines[0]}, which has the same contact address"))
+            errors.append(RowError(line, name, _same_address_conflict(into)))
         elif theirs and not mine:
             setattr(into, name, theirs)
     for channel, address in other.addresses.items():
         existing = into.addresses.get(channel)
         if existing and existing != address:
-            errors.append(RowError(line, channel, f"differs from line {into.lines[0]}, which has the same contact address"))
+            errors.append(RowError(line, channel, _same_address_conflict(into)))
         else:
             into.addresses[channel] = address
     for channel, moment in other.consents.items():
@@ -283,7 +320,8 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
             target = candidate
         elif len(owners) > 1:
             errors.append(RowError(candidate.lines[0], "",
-                                   f"its addresses belong to different patients (lines {owners[0].lines[0]} and {owners[1].lines[0]})"))
+                                   _("its addresses belong to different patients (lines %(first)d and %(second)d)") % {
+                                       "first": owners[0].lines[0], "second": owners[1].lines[0]}))
             continue
         else:
             target = owners[0]
@@ -297,10 +335,14 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
     return merged, errors, merged_rows
 
 
-def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> ImportReport:
-    """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile)."""
+def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chunk_size: int = 500,
+                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile).
+
+    ``progress(written, total)`` is called after each chunk of patients is committed.
+    """
     if len(data) > MAX_FILE_BYTES:
-        raise CsvFileError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise CsvFileError(_("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
     text, encoding = decode_csv_bytes(data)
     header, rows = _read_rows(text)
     columns: list[str] = []
@@ -308,22 +350,25 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> I
     for position, name in enumerate(header, start=1):
         canonical = _canonical_header(name)
         if canonical is None:
-            problems.append(f"unknown column {name.strip()!r} (column {position})")
+            problems.append(_("unknown column “%(name)s” (column %(position)d)") % {
+                "name": name.strip(), "position": position})
         elif canonical in columns:
-            problems.append(f"column {name.strip()!r} repeats {canonical!r} (column {position})")
+            problems.append(_("column “%(name)s” repeats “%(column)s” (column %(position)d)") % {
+                "name": name.strip(), "column": COLUMN_LABELS[canonical], "position": position})
         columns.append(canonical or "")
     if problems:
-        known = ", ".join(COLUMN_ALIASES)
-        raise CsvFileError("; ".join(problems) + f". Known columns: {known}")
+        known = ", ".join(f"{aliases[0]} / {COLUMN_LABELS[canonical]}" for canonical, aliases in COLUMN_ALIASES.items())
+        raise CsvFileError(_("%(problems)s. Known columns: %(known)s") % {"problems": "; ".join(problems), "known": known})
     if "name" not in columns:
-        raise CsvFileError("the file has no name column (姓名 / name)")
+        raise CsvFileError(_("The file has no name column (姓名 / name)."))
 
     report = ImportReport(encoding=encoding, rows=len(rows))
     now = timezone.now()
     candidates = []
     for line, row in rows:
         if len(row) > len(columns):
-            report.errors.append(RowError(line, "", f"has {len(row)} cells but the header has {len(columns)}"))
+            report.errors.append(RowError(line, "", _("has %(cells)d cells but the header has %(columns)d") % {
+                "cells": len(row), "columns": len(columns)}))
             continue
         cells = {column: value for column, value in zip(columns, row, strict=False)}
         candidate, errors = _parse_row(line, cells, now)
@@ -337,27 +382,33 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> I
     if report.errors and not skip_invalid:
         report.errors.sort(key=lambda error: error.line)
         return report
-    with transaction.atomic():
-        existing_by_address = _existing_patients(doctor, merged)
-        for candidate in merged:
-            matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
-            if len(matches) > 1:
-                report.errors.append(RowError(candidate.lines[0], "", "its addresses belong to different existing patients"))
-                bad_lines.update(candidate.lines)
-                continue
-            if matches:
-                _update_patient(matches.pop(), candidate)
-                report.updated += 1
-            else:
-                _create_patient(doctor, candidate)
-                report.created += 1
-        if report.errors and not skip_invalid:
-            transaction.set_rollback(True)
-            report.created = report.updated = 0
-            report.errors.sort(key=lambda error: error.line)
-            return report
-    report.skipped_rows = len(bad_lines)
+    existing_by_address = _existing_patients(doctor, merged)
+    plan: list[tuple[_Candidate, int | None]] = []
+    for candidate in merged:
+        matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
+        if len(matches) > 1:
+            report.errors.append(RowError(candidate.lines[0], "", _("its addresses belong to different existing patients")))
+            bad_lines.update(candidate.lines)
+            continue
+        plan.append((candidate, matches.pop() if matches else None))
     report.errors.sort(key=lambda error: error.line)
+    if report.errors and not skip_invalid:
+        return report
+    # Written in short transactions of ``chunk_size`` patients, so other writers (the web process,
+    # beacons, workers) get the database between chunks; a run stopped half-way can simply be run
+    # again: patients already written are found by their addresses and updated, not duplicated.
+    for start in range(0, len(plan), chunk_size):
+        with transaction.atomic():
+            for candidate, existing in plan[start:start + chunk_size]:
+                if existing is not None:
+                    _update_patient(existing, candidate)
+                    report.updated += 1
+                else:
+                    _create_patient(doctor, candidate)
+                    report.created += 1
+        if progress is not None:
+            progress(min(start + chunk_size, len(plan)), len(plan))
+    report.skipped_rows = len(bad_lines)
     report.imported = True
     return report
 
@@ -369,9 +420,11 @@ def _existing_patients(doctor, candidates: Iterable[_Candidate]) -> dict[tuple[s
             wanted.setdefault(channel, set()).add(address)
     found: dict[tuple[str, str], int] = {}
     for channel, addresses in wanted.items():
-        rows = ContactPoint.objects.filter(patient__doctor=doctor, channel=channel, address__in=addresses)
-        for contact in rows.values("channel", "address", "patient_id"):
-            found[(contact["channel"], contact["address"])] = contact["patient_id"]
+        ordered = sorted(addresses)
+        for start in range(0, len(ordered), 500):  # within every database's limit on query parameters
+            rows = ContactPoint.objects.filter(patient__doctor=doctor).with_address(channel, ordered[start:start + 500])
+            for contact in rows.values("channel", "address", "patient_id"):
+                found[(contact["channel"], contact["address"])] = contact["patient_id"]
     return found
 
 
@@ -387,7 +440,8 @@ def _create_patient(doctor, candidate: _Candidate) -> Patient:
         patient.tags.add(*candidate.tags)
         patient.save()  # a clusterable model writes its tags on save
     ContactPoint.objects.bulk_create([
-        ContactPoint(patient=patient, channel=channel, address=address, consent_at=candidate.consents.get(channel))
+        ContactPoint(patient=patient, channel=channel, address=address, address_index=blind_index(channel, address),
+                     consent_at=candidate.consents.get(channel))
         for channel, address in candidate.addresses.items()
     ])
     return patient

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -24,9 +25,11 @@ from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
+from .encryption import EncryptedAddressField, blind_index
 
 CHANNEL_CHOICES = [
     ("wechat", _("WeChat (openid)")),
@@ -96,11 +99,31 @@ class PatientQuerySet(models.QuerySet):
         return self.exclude(pk__in=TaggedPatient.objects.filter(tag__name__in=tags).values("content_object_id"))
 
 
-def can_see_all_patients(user) -> bool:
-    """Superusers and members of the Editors group manage every doctor's patients."""
+# The operator role of distribution: patients, groups, campaigns, follow-up plans, channels, reports and
+# shared links of every doctor, and nothing of articles (no editing, no approving). The group is created
+# by ``setup_studio`` (see distribution.campaigns.apps) with admin access only.
+DISTRIBUTORS = "分发人员"  # shown as it is in the admin, hence Chinese; earlier installs had "Distributors"
+STAFF_GROUPS = (EDITORS, DISTRIBUTORS)
+
+
+def _in_groups(user, names) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name="Editors").exists()
+    return user.is_superuser or user.groups.filter(name__in=names).exists()
+
+
+def can_see_all_patients(user) -> bool:
+    """Superusers, Editors and Distributors manage every doctor's patients."""
+    return _in_groups(user, STAFF_GROUPS)
+
+
+def is_distributor(user) -> bool:
+    return _in_groups(user, (DISTRIBUTORS,))
+
+
+def can_manage_channels(user) -> bool:
+    """Channel credentials: superusers and Distributors only (doctors and editors never see them)."""
+    return _in_groups(user, (DISTRIBUTORS,))
 
 
 def doctor_profile_of(user):
@@ -173,12 +196,24 @@ class Patient(ClusterableModel):
 
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
-        return "; ".join(f"{contact.channel} {contact.masked_address}" for contact in self.contacts.all()) or "—"
+        # The masked address is data, not wording: marked so that translation tools leave it alone.
+        return format_html_join("; ", '{} <span translate="no">{}</span>',
+                                ((contact.get_channel_display(), contact.masked_address)
+                                 for contact in self.contacts.all())) or "—"
 
     masked_contacts.short_description = _("contacts")
 
+    def tag_list(self) -> str:
+        return "、".join(sorted(tag.name for tag in self.tags.all())) or "—"
+
+    tag_list.short_description = _("tags")
+
 
 class ContactPointQuerySet(models.QuerySet):
+    def with_address(self, channel: str, addresses) -> ContactPointQuerySet:
+        """Contacts on ``channel`` whose (normalised) address is one of ``addresses``, found by blind index."""
+        return self.filter(channel=channel, address_index__in=[blind_index(channel, a) for a in addresses])
+
     def reachable(self) -> ContactPointQuerySet:
         return self.filter(consent_at__isnull=False, unsubscribed_at__isnull=True, inactive_at__isnull=True)
 
@@ -188,10 +223,12 @@ class ContactPoint(models.Model):
 
     patient = ParentalKey(Patient, on_delete=models.CASCADE, related_name="contacts")
     channel = models.CharField(_("channel"), max_length=16, choices=CHANNEL_CHOICES)
-    address = models.CharField(
-        _("address"), max_length=254,
+    address = EncryptedAddressField(
+        _("address"),
         help_text=_("WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id."),
     )
+    # Encrypted at rest; found by this keyed hash of (channel, address) instead (see encryption.py).
+    address_index = models.CharField(max_length=64, db_index=True, editable=False, default="")
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True,
                                       help_text=_("Empty: no consent, nothing is sent on this channel."))
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
@@ -222,6 +259,13 @@ class ContactPoint(models.Model):
                 self.address = normalize_contact_address(self.channel, self.address)
             except ValueError as exc:
                 raise ValidationError({"address": str(exc)}) from None
+
+    def save(self, *args, **kwargs):
+        self.address_index = blind_index(self.channel, self.address) if self.address else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_index"}
+        super().save(*args, **kwargs)
 
     def skip_reason(self) -> str:
         """Why nothing may be sent to this contact now ('' when sending is allowed)."""
@@ -348,3 +392,56 @@ def patients_of_groups(groups) -> PatientQuerySet:
     for group in groups:
         condition |= Q(pk__in=group.patients().values("pk"))
     return Patient.objects.filter(condition)
+
+
+class PatientImport(models.Model):
+    """One uploaded patient CSV, imported by a worker (a 50,000-row file outlasts any web request).
+
+    The upload is kept only until the import has run. The error report names
+    lines and columns, never a cell's value (values are patient data).
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATE_CHOICES = [(QUEUED, _("Waiting for a worker")), (RUNNING, _("Importing")), (DONE, _("Finished")),
+                     (FAILED, _("Failed"))]
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE,
+                               related_name="patient_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    data = models.BinaryField(editable=False)
+    skip_invalid = models.BooleanField(default=False)
+    state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default=QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    patients_total = models.PositiveIntegerField(default=0)
+    patients_written = models.PositiveIntegerField(default=0)
+    summary = models.CharField(_("result"), max_length=300, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    imported = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)  # [[line, column, message], …]
+    failure = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("patient import")
+        verbose_name_plural = _("patient imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.DONE:
+            return 100
+        return int(100 * self.patients_written / self.patients_total) if self.patients_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.DONE, self.FAILED)

@@ -72,7 +72,7 @@ class ShareLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.article} → {self.audience_key or 'public'}"
+        return f"{self.article} → {self.audience_key or _('public')}"
 
     @property
     def state(self) -> str:
@@ -200,4 +200,5 @@ class ReadStat(models.Model):
         indexes = [models.Index(fields=["article", "day"])]
 
     def __str__(self) -> str:
-        return f"link {self.link_id} on {self.day}: {self.views} views"
+        return _("link %(link)s on %(day)s: %(views)s views") % {"link": self.link_id, "day": self.day,
+                                                                  "views": self.views}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-KEY_VERSION = 1
+KEY_VERSION = 2  # 2: stored pages carry their Content-Language
 
 
 def _default_ttl() -> int:
@@ -57,6 +57,7 @@ class StoredPage:
     content_type: str
     expires_at: datetime.datetime | None  # the link's expiry: a stored page must not outlive it
     etag: str = ""
+    language: str = ""  # Content-Language: the language of the article shown ('zh-Hans' or 'en')
 
     def __post_init__(self) -> None:
         if not self.etag:
@@ -67,17 +68,17 @@ def page_key(token: str, language: str, print_view: bool) -> str:
     return f"sharing:page:v{KEY_VERSION}:{token}:{language or '-'}:{'p' if print_view else 's'}"
 
 
-# Stored as a plain tuple (status, content, content type, expiry timestamp or None, ETag): this is read on
+# Stored as a plain tuple (status, content, content type, expiry timestamp or None, ETag, language): this is read on
 # every request, and a tuple of built-ins unpickles several times faster than a dataclass holding a datetime.
 def load(token: str, language: str, print_view: bool) -> StoredPage | None:
     stored = cache.get(page_key(token, language, print_view))
     if stored is None:
         return None
-    status, content, content_type, expires_ts, etag = stored
+    status, content, content_type, expires_ts, etag, language = stored
     if expires_ts is not None and expires_ts <= time.time():
         return None
     expires_at = datetime.datetime.fromtimestamp(expires_ts, tz=datetime.timezone.utc) if expires_ts else None
-    return StoredPage(status, content, content_type, expires_at, etag)
+    return StoredPage(status, content, content_type, expires_at, etag, language)
 
 
 def store(token: str, language: str, print_view: bool, page: StoredPage) -> None:
@@ -86,7 +87,7 @@ def store(token: str, language: str, print_view: bool, page: StoredPage) -> None
     if expires_ts is not None:
         timeout = min(timeout, max(1, int(expires_ts - time.time())))
     cache.set(page_key(token, language, print_view),
-              (page.status, page.content, page.content_type, expires_ts, page.etag), timeout)
+              (page.status, page.content, page.content_type, expires_ts, page.etag, page.language), timeout)
 
 
 def shared_max_age_for(expires_at: datetime.datetime | None) -> int:

@@ -18,7 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
 from cms.articles.models import Article
-from cms.core.templatetags.kepu_tags import CHINESE, normalise_language
+from cms.core.templatetags.kepu_tags import CHINESE, HTML_LANG, normalise_language
 from cms.moderation.gate import approved_revision
 from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
 
@@ -47,6 +47,8 @@ def _page_response(page: page_cache.StoredPage, request: HttpRequest | None = No
     else:
         response = HttpResponse(page.content, status=page.status, content_type=page.content_type)
     response["ETag"] = etag
+    if page.language:  # /s/ is outside i18n_patterns: without this, every page would claim the default language
+        response["Content-Language"] = page.language
     response["Cache-Control"] = (
         f"public, max-age=0, must-revalidate, s-maxage={page_cache.shared_max_age_for(page.expires_at)}")
     # Share pages duplicate public articles and may be made for one campaign: keep them out of search engines.
@@ -69,7 +71,9 @@ def _unavailable(request: HttpRequest, status: int, reason: str, *, language: st
         "reason": reason, "language": language or _browser_language(request) or CHINESE,
         "doctor": doctor, "status": status,
     }, request=request)
-    return _page_response(page_cache.StoredPage(status, html.encode(), "text/html; charset=utf-8", None))
+    shown = language or _browser_language(request) or CHINESE
+    return _page_response(page_cache.StoredPage(status, html.encode(), "text/html; charset=utf-8", None,
+                                                language=HTML_LANG.get(shown, shown)))
 
 
 def _article_to_show(article: Article, language: str) -> Article:
@@ -98,7 +102,9 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
         "language": language,
     }
     html = render_to_string(shown.get_template(request), context, request=request)
-    return page_cache.StoredPage(200, html.encode(), "text/html; charset=utf-8", link.expires_at)
+    shown_language = normalise_language(shown.locale.language_code) or CHINESE
+    return page_cache.StoredPage(200, html.encode(), "text/html; charset=utf-8", link.expires_at,
+                                 language=HTML_LANG[shown_language])
 
 
 class _NotPublished(Exception):
@@ -178,6 +184,8 @@ def record_event(request: HttpRequest, token: str) -> HttpResponse:
         return response
     if not is_token_shaped(token):
         return _empty(404)
+    if not analytics.from_this_site(request):
+        return _empty(403)
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:

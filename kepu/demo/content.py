@@ -30,6 +30,7 @@ ARTICLES = [
     {
         "language": "en",
         "title": "Measuring your blood pressure at home",
+        "translation_of": "在家测血压：五个步骤测得准",  # the same topic: the pages offer each other
         "summary": "Home readings show your doctor how well your treatment works. Follow these steps so the numbers can be trusted.",
         "tags": ["hypertension", "self-care"],
         "entry_source_id": "4_MPlus_Health_Topics_QA/0000471",

@@ -1,4 +1,5 @@
-/* The reading page: playback speed for the narration, the print button, and read counts.
+/* The reading page: the video file that fits the screen, large controls in elder mode,
+   playback speed for the narration, the print button, and read counts.
    Read counts are anonymous: no cookie, nothing stored in the browser, a random one-time
    number per page load so a repeated report is not counted twice. Do Not Track and
    Global Privacy Control switch them off. The page works fully without this script. */
@@ -7,6 +8,62 @@
     var nodes = document.querySelectorAll(selector);
     for (var i = 0; i < nodes.length; i++) fn(nodes[i]);
   }
+
+  // Browsers ignore <source media> on <video>, so the choice is made here, before anything loads
+  // (preload="none"): a portrait screen gets the 1080×1920 file, a wide one the 1920×1080 file.
+  // Only the chosen <source> stays in the element, so only that file is ever fetched.
+  var wide = window.matchMedia ? window.matchMedia("(min-aspect-ratio: 1/1)") : null;
+  each("[data-choose-orientation]", function (video) {
+    var sources = Array.prototype.slice.call(video.querySelectorAll("source[data-orientation]"));
+    if (sources.length < 2 || !wide) return;
+    var track = video.querySelector("track");
+    var shown = null;
+    function choose() {
+      if (video.currentTime > 0 || !video.paused) return;  // never swap a video someone is watching
+      var want = wide.matches ? "landscape" : "portrait";
+      var pick = sources.filter(function (s) { return s.getAttribute("data-orientation") === want; })[0] || sources[0];
+      if (pick === shown) return;
+      shown = pick;
+      for (var i = 0; i < sources.length; i++) if (sources[i].parentNode) video.removeChild(sources[i]);
+      video.insertBefore(pick, track);
+      if (pick.getAttribute("data-poster")) video.poster = pick.getAttribute("data-poster");
+      if (pick.getAttribute("data-width")) {
+        video.width = parseInt(pick.getAttribute("data-width"), 10);
+        video.height = parseInt(pick.getAttribute("data-height"), 10);
+      }
+      video.className = video.className.replace(/\bvideo--\w+/, "video--" + want);
+      video.load();
+    }
+    choose();
+    if (wide.addEventListener) wide.addEventListener("change", choose);
+  });
+
+  // Elder mode: big play/pause and ±15 s buttons beside the browser's small controls.
+  each("[data-controls-for]", function (group) {
+    var player = document.getElementById(group.getAttribute("data-controls-for"));
+    if (!player) return;
+    var toggle = group.querySelector("[data-play-toggle]");
+    function label() {
+      toggle.textContent = toggle.getAttribute(player.paused ? "data-label-play" : "data-label-pause");
+      toggle.setAttribute("aria-pressed", player.paused ? "false" : "true");
+    }
+    toggle.addEventListener("click", function () {
+      if (player.paused) { var started = player.play(); if (started && started.catch) started.catch(function () {}); }
+      else player.pause();
+    });
+    each("[data-controls-for='" + player.id + "'] [data-skip]", function (button) {
+      button.addEventListener("click", function () {
+        var target = player.currentTime + parseFloat(button.getAttribute("data-skip"));
+        var end = isFinite(player.duration) ? player.duration : target;
+        player.currentTime = Math.max(0, Math.min(end, target));
+      });
+    });
+    player.addEventListener("play", label);
+    player.addEventListener("pause", label);
+    player.addEventListener("ended", label);
+    label();
+    group.hidden = false;
+  });
 
   each("[data-speed-for]", function (group) {
     var player = document.getElementById(group.getAttribute("data-speed-for"));

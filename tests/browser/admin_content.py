@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from wagtail.models import Workflow
 
 from cms.articles.models import Article
@@ -112,6 +113,8 @@ def published_article(studio: AdminStudio, *, title: str) -> Article:
     article.save_revision(user=studio.doctor).publish(user=studio.editor)
     article.refresh_from_db()
     now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):  # as a worker writes it: in the studio's language
+        cancelled = translation.gettext("cancelled on request")
     MediaRender.objects.create(
         article=article, revision_id=article.live_revision_id, kind=RenderKind.VOICE, status=RenderStatus.FAILED,
         progress=40, stage="合成第 2 段语音", engine="edge-tts", voice="zh-CN-XiaoxiaoNeural",
@@ -120,7 +123,7 @@ def published_article(studio: AdminStudio, *, title: str) -> Article:
     )
     MediaRender.objects.create(
         article=article, revision_id=article.live_revision_id, kind=RenderKind.VIDEO_LANDSCAPE,
-        status=RenderStatus.CANCELLED, progress=0, stage="cancelled on request", error="cancelled on request",
+        status=RenderStatus.CANCELLED, progress=0, stage=cancelled, error=cancelled,
         requested_by=studio.editor, trigger="publish", started_at=now, finished_at=now,
     )
     return article

@@ -195,11 +195,17 @@ def publish_sample_site() -> SampleSite:
 SAMPLE_NARRATION = {"zh-hans": ("cmn", "少吃盐，多吃蔬菜。"), "en": ("en", "Eat less salt.")}
 
 
-def attach_sample_media(article: Article, *, video: bool = False) -> dict[str, str]:
-    """Real narration (espeak-ng → MP3), WebVTT captions and optionally a small MP4 with a poster, stored as
+def attach_sample_media(article: Article, *, video: bool = False, video_seconds: float | None = None,
+                        cover: bool = False) -> dict[str, str]:
+    """Real narration (espeak-ng → MP3), WebVTT captions and optionally small MP4s with posters, stored as
     the succeeded media renders of the article's live revision, the way the media pipeline leaves them.
 
-    Returns the storage URL of each output by role ('mp3', 'vtt', 'mp4', 'poster').
+    ``video=True`` makes both orientations, each a clean file (what the page plays) and one with a
+    caption strip burned in (the download); ``video_seconds`` makes them that long (tone after the
+    voice), for seeking tests. ``cover=True`` adds the 1200×630 share card.
+
+    Returns the storage URL of each output by role ('mp3', 'vtt', 'mp4', 'poster', 'cover'), and by
+    '<orientation>:<role>' for the videos ('portrait:mp4', 'landscape:mp4_captioned', …).
     """
     import subprocess
     import tempfile
@@ -208,6 +214,7 @@ def attach_sample_media(article: Article, *, video: bool = False) -> dict[str, s
     import imageio_ffmpeg
     from django.core.files import File
     from django.utils import timezone
+    from PIL import Image
 
     from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 
@@ -230,23 +237,42 @@ def attach_sample_media(article: Article, *, video: bool = False) -> dict[str, s
             return MediaRender.objects.create(article=article, revision_id=article.live_revision_id, kind=kind,
                                               status=RenderStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
 
-        def store(render: MediaRender, role: str, path: Path, mime: str, **extra) -> None:
+        def store(render: MediaRender, role: str, path: Path, mime: str, key: str = "", **extra) -> None:
             with path.open("rb") as handle:
                 output = MediaOutput.objects.create(render=render, role=role, file=File(handle, name=path.name),
                                                     mime_type=mime, size=path.stat().st_size, **extra)
-            urls[role] = output.file.url
+            urls[key or role] = output.file.url
 
         voice_render = render_of(RenderKind.VOICE)
         store(voice_render, OutputRole.MP3, work / "voice.mp3", "audio/mpeg", duration=duration)
         store(voice_render, OutputRole.VTT, work / "voice.vtt", "text/vtt")
         if video:
-            subprocess.run([ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x0b5c55:s=320x180:r=10",
-                            "-i", str(work / "voice.wav"), "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                            "-c:a", "aac", "-b:a", "48k", "-movflags", "+faststart", str(work / "video.mp4")],
-                           check=True, capture_output=True)
-            subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(work / "video.mp4"), "-frames:v", "1",
-                            str(work / "poster.jpg")], check=True, capture_output=True)
-            video_render = render_of(RenderKind.VIDEO_LANDSCAPE)
-            store(video_render, OutputRole.MP4, work / "video.mp4", "video/mp4", duration=duration, width=320, height=180)
-            store(video_render, OutputRole.POSTER, work / "poster.jpg", "image/jpeg", width=320, height=180)
+            length = max(duration, video_seconds or 0)
+            audio = ["-i", str(work / "voice.wav")] if not video_seconds else [
+                "-f", "lavfi", "-i", f"sine=frequency=220:sample_rate=22050:duration={length:.2f}"]
+            for kind, orientation, (w, h), colour in ((RenderKind.VIDEO_PORTRAIT, "portrait", (180, 320), "0x0b5c55"),
+                                                       (RenderKind.VIDEO_LANDSCAPE, "landscape", (320, 180), "0x1d3f8a")):
+                clean, captioned = work / f"video-{orientation}.mp4", work / f"video-{orientation}-captioned.mp4"
+                inputs = [ffmpeg, "-v", "error", "-y", "-f", "lavfi",
+                          "-i", f"color=c={colour}:s={w}x{h}:r=10:d={length:.2f}", *audio]
+                encode = ["-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-g", "20", "-pix_fmt", "yuv420p",
+                          "-c:a", "aac", "-b:a", "48k", "-movflags", "+faststart"]
+                subprocess.run([*inputs, *encode, str(clean)], check=True, capture_output=True)
+                # the "burned captions" of the download: a white strip at the bottom of every frame
+                strip = f"drawbox=x=0:y={h * 4 // 5}:w={w}:h={h // 10}:color=white:t=fill"
+                subprocess.run([*inputs, "-vf", strip, *encode, str(captioned)], check=True, capture_output=True)
+                subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(clean), "-frames:v", "1",
+                                str(work / f"poster-{orientation}.jpg")], check=True, capture_output=True)
+                render = render_of(kind)
+                size = {"width": w, "height": h}
+                store(render, OutputRole.MP4, clean, "video/mp4", f"{orientation}:mp4", duration=length, **size)
+                store(render, OutputRole.MP4_CAPTIONED, captioned, "video/mp4", f"{orientation}:mp4_captioned",
+                      duration=length, **size)
+                store(render, OutputRole.POSTER, work / f"poster-{orientation}.jpg", "image/jpeg",
+                      f"{orientation}:poster", **size)
+            urls["mp4"], urls["poster"] = urls["portrait:mp4"], urls["portrait:poster"]
+        if cover:
+            Image.new("RGB", (1200, 630), (11, 92, 85)).save(work / "share-cover.png")
+            store(render_of(RenderKind.IMAGES), OutputRole.COVER, work / "share-cover.png", "image/png",
+                  width=1200, height=630)
     return urls

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from distribution.campaigns.fanout import CampaignError, campaign_statistics, start_campaign
 from distribution.campaigns.models import Campaign, Delivery
 from distribution.campaigns.tasks import send_campaign
+from tests.admin_language import admin_text
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,
     distribution_config,
@@ -67,7 +68,8 @@ def test_unpublished_article_cannot_be_sent(settings, studio, people, doctor):
     article.unpublish()
     campaign = Campaign.objects.create(name="x", doctor=doctor, article=article, channels=["sms"])
     campaign.groups.add(static_group(doctor, "g", []))
-    with pytest.raises(CampaignError, match="not published"):
+    with pytest.raises(CampaignError, match=admin_text("The article is not published yet: it can be sent once an "
+                                                        "editor has approved it.")):
         start_campaign(campaign)
 
 

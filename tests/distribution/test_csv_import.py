@@ -7,11 +7,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from distribution.patients.csv_import import CsvFileError, import_patients_csv
 from distribution.patients.models import ContactPoint, Patient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English source messages; test_patients_admin reads them in the admin's Chinese."""
+    with translation.override("en"):
+        yield
 
 HEADER = "姓名,手机号,微信openid,邮箱,标签,语言,入组日期,同意短信,同意微信\r\n"
 GOOD_ROWS = [
@@ -34,12 +42,12 @@ def test_gbk_file_with_bad_rows_imports_nothing_and_reports_each_problem(tmp_pat
     ]
     path = write(tmp_path, HEADER + "".join(GOOD_ROWS + bad), "gbk")
     err = StringIO()
-    with pytest.raises(CommandError, match=r"\(gb18030\): nothing imported: 4 problem\(s\) in 5 row\(s\)"):
+    with pytest.raises(CommandError, match=r"\(gb18030\): Nothing imported: 4 problem\(s\) in 5 row\(s\)"):
         call_command("import_patients", str(path), "--doctor", "dr.a", stderr=err)
     report = err.getvalue()
-    assert "line 4, column sms: not a mainland China mobile number" in report
-    assert "line 5, column email: not a valid e-mail address" in report
-    assert "line 5, column enrolled_on: not a date" in report
+    assert "line 4, column mobile number: not a mainland China mobile number" in report
+    assert "line 5, column e-mail: not a valid e-mail address" in report
+    assert "line 5, column enrolment date: not a date" in report
     assert "line 6, column name: a name is required" in report
     assert "12345678901" not in report and "not-an-email" not in report  # values are never echoed
     assert Patient.objects.count() == 0
@@ -49,7 +57,7 @@ def test_skip_invalid_imports_the_good_rows(tmp_path, people):
     path = write(tmp_path, HEADER + "".join(GOOD_ROWS) + "张三,12345678901,,,,,,,\r\n", "gb18030")
     out, err = StringIO(), StringIO()
     call_command("import_patients", str(path), "--doctor", "dr.a", "--skip-invalid", stdout=out, stderr=err)
-    assert "2 new patient(s)" in out.getvalue() and "1 invalid row(s) skipped" in out.getvalue()
+    assert "2 new patient(s)" in out.getvalue() and "1 invalid row skipped" in out.getvalue()
     wang = Patient.objects.get(display_name="王建国")
     assert wang.doctor.user.username == "dr.a"
     assert sorted(wang.tags.names()) == ["糖尿病", "高血压"]
@@ -97,7 +105,7 @@ def test_conflicting_duplicate_rows_are_errors(people):
 
 
 def test_unknown_columns_reject_the_file_even_with_skip_invalid(people):
-    with pytest.raises(CsvFileError, match="unknown column '身份证号'"):
+    with pytest.raises(CsvFileError, match="unknown column “身份证号” \\(column 3\\)"):
         import_patients_csv(people["doctor_a"].doctor_profile, "姓名,手机号,身份证号\n张三,13800000000,x\n".encode(),
                             skip_invalid=True)
 
@@ -109,6 +117,6 @@ def test_undecodable_file_gets_a_clear_error(people):
 
 def test_unknown_doctor_is_a_command_error(tmp_path, db):
     path = write(tmp_path, HEADER, "utf-8")
-    with pytest.raises(CommandError, match="no user named 'nobody'"):
+    with pytest.raises(CommandError, match="no user named “nobody”"):
         call_command("import_patients", str(path), "--doctor", "nobody")
     assert ContactPoint.objects.count() == 0

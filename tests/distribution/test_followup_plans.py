@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import dispatch_followups
-from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan
+from distribution.campaigns.followup_templates import FOLLOWUP_TEMPLATES
+from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, FollowUpStep
 from distribution.campaigns.tasks import dispatch_due_followups
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,
@@ -38,10 +39,33 @@ def test_templates_are_installed_idempotently():
     call_command("load_followup_templates", stdout=open("/dev/null", "w"))
     call_command("load_followup_templates", stdout=open("/dev/null", "w"))
     plans = {plan.slug: plan for plan in FollowUpPlan.objects.all()}
-    assert set(plans) == {"hypertension", "type-2-diabetes", "post-operative"}
-    assert [step.day_offset for step in plans["post-operative"].steps.all()] == [1, 3, 7, 14, 30]
-    medication = plans["type-2-diabetes"].steps.filter(kind="medication")
-    assert medication.count() == 2 and not any(step.respect_quiet_hours for step in medication)
+    assert set(plans) == {
+        "hypertension", "type-2-diabetes", "coronary-heart-disease", "heart-failure", "copd",
+        "stroke-rehabilitation", "chronic-kidney-disease", "post-operative", "pregnancy-check-ups", "newborn-care",
+        "gout", "osteoporosis"}
+    assert [step.day_offset for step in plans["post-operative"].steps.all()] == [1, 2, 3, 5, 7, 10, 14, 30]
+    assert FollowUpStep.objects.count() == sum(len(template["steps"]) for template in FOLLOWUP_TEMPLATES)
+    medication = FollowUpStep.objects.filter(kind="medication")
+    assert medication.exists() and not any(step.respect_quiet_hours for step in medication)
+    for plan in plans.values():
+        assert plan.guideline and plan.icd10_codes and plan.doctor_id is None
+        for step in plan.steps.all():
+            if step.kind != "article":  # every message step has both languages and a text
+                assert step.title_zh and step.title_en and step.text_zh and step.text_en, step
+            else:
+                assert step.article_tag
+
+
+def test_template_reminder_pages_link_the_plans_encyclopedia_entries(client, encyclopedia, public_base):
+    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    plan = FollowUpPlan.objects.get(slug="hypertension")
+    [entry] = plan.encyclopedia_entries("zh-hans")
+    assert entry.code_list == ["I10"]
+    step = plan.steps.get(day_offset=3)
+    page = client.get(f"/messages/reminders/{step.public_id}/?lang=zh-hans").content.decode()
+    assert "每天吃盐不超过5克" in page and entry.url in page and "中国高血压防治指南" in page
+    english = client.get(f"/messages/reminders/{step.public_id}/?lang=en").content.decode()
+    assert "No more than 5 g of salt a day" in english
 
 
 def test_post_operative_plan_sends_each_step_once_and_unsubscribe_stops_the_next(
@@ -69,10 +93,12 @@ def test_post_operative_plan_sends_each_step_once_and_unsubscribe_stops_the_next
     assert unsubscribe_path == f"/messages/unsubscribe/{token}/"  # only the random token, no patient data
     assert client.post(unsubscribe_path).status_code == 200
 
+    assert dispatch_followups(now=at(surgery + timedelta(days=2), 9, 5)) == 1
     assert dispatch_followups(now=at(surgery + timedelta(days=3), 10, 5)) == 1
     deliver_due()
-    day3 = Delivery.objects.get(step__day_offset=3)
-    assert day3.state == DeliveryState.SKIPPED and day3.reason == "unsubscribed"
+    for day in (2, 3):
+        row = Delivery.objects.get(step__day_offset=day)
+        assert row.state == DeliveryState.SKIPPED and row.reason == "unsubscribed"
     assert len(webhook_sink.received) == 1
 
 
@@ -80,10 +106,13 @@ def test_article_step_sends_the_tagged_article_in_the_patients_language(
     settings, studio, people, doctor, public_base, webhook_sink
 ):
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
     publish_article(studio, people["doctor_a"], "控制血压的饮食", english_title="Eating to control blood pressure",
                     tags=["高血压"])
-    plan = FollowUpPlan.objects.get(slug="hypertension")
+    plan = FollowUpPlan.objects.create(name="高血压", slug="bp-test", channels=["webhook"])
+    FollowUpStep.objects.create(plan=plan, kind="article", day_offset=1, send_time=time(10, 0), article_tag="高血压")
+    FollowUpStep.objects.create(plan=plan, kind="medication", day_offset=0, repeat_until_day=29,
+                                send_time=time(8, 0), title_zh="早晨降压药提醒",
+                                title_en="Morning blood pressure medicine", respect_quiet_hours=False)
     start = timezone.localdate() - timedelta(days=5)
     patient = add_patient(doctor, "Ms. Lee", language="en", channels={"webhook": "HIS-8"}, time_zone="Europe/London")
     enrol(plan, patient, start)
@@ -110,5 +139,5 @@ def test_missed_occurrences_are_skipped_not_sent_late(settings, studio, people, 
 
     rows = {row.step.day_offset: row for row in Delivery.objects.select_related("step")}
     assert {day: row.state for day, row in rows.items() if day < 30} == {
-        1: DeliveryState.SKIPPED, 3: DeliveryState.SKIPPED, 7: DeliveryState.SKIPPED, 14: DeliveryState.SKIPPED}
+        day: DeliveryState.SKIPPED for day in (1, 2, 3, 5, 7, 10, 14)}
     assert rows[1].reason == "too late: the scheduler missed this step"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from distribution.sharing.models import share_link_for
 from tests.browser.sample_content import SampleSite, publish_sample_site
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink
+from tests.admin_language import admin_ntext, admin_text
 
 BASE = "https://kepu.example.org"
 ARTICLE_URL = f"{BASE}/articles/eating-well-with-high-blood-pressure/"
@@ -153,7 +155,7 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
     assert listing.status_code == 200
     page = listing.content.decode()
     assert re.findall(r'class="field-partner[^"]*"><a [^>]*>([^<]+)</a>', page) == ["Down hospital"]
-    assert "connection refused" in page and "failing, will retry" in page
+    assert "connection refused" in page and admin_text("failing, will retry") in page
 
     # The hospital comes back on the same port; the admin's retry action re-sends the same event.
     with WebhookSink(WEBHOOK_SECRET, port=closed_port) as recovered, django_capture_on_commit_callbacks(execute=True):
@@ -163,7 +165,8 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
             follow=True,
         )
     assert response.status_code == 200
-    assert "1 delivery queued for retry." in response.content.decode()
+    assert admin_ntext("%(n)d delivery queued for retry.", "%(n)d deliveries queued for retry.", 1, n=1) in (
+        response.content.decode())
     (event,) = events(recovered)
     assert event["idempotency_key"] == failing.idempotency_key
     assert event["extra"]["revision_id"] == article.live_revision_id
@@ -220,4 +223,6 @@ def test_only_users_allowed_to_change_deliveries_may_retry(site, closed_port, cl
 
 def test_wagtail_settings_menu_leads_to_the_delivery_ledger(studio, admin_client):
     page = admin_client.get("/admin/").content.decode()
-    assert "Partner deliveries" in page and "/django-admin/feeds/partnerdelivery/" in page
+    # The sidebar's menu is JSON in the page, so its labels are \u-escaped.
+    label = json.dumps(admin_text("Partner deliveries"))[1:-1]
+    assert label in page and "/django-admin/feeds/partnerdelivery/" in page

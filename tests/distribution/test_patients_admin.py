@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.distribution.test_campaign_helpers import add_patient, openid, publish_article, static_group
+from tests.admin_language import admin_text
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +46,19 @@ def test_doctor_creates_a_patient_for_themselves_only(client, people):
     assert "张医生" in form and "Dr. Brown" not in form
 
 
-def test_csv_upload_view_reports_errors_by_line(client, people):
+def test_csv_upload_view_reports_errors_by_line(client, people, django_capture_on_commit_callbacks):
     client.force_login(people["doctor_a"])
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("p.csv", "姓名,手机号\n张三,12345\n".encode("gbk"), content_type="text/csv")
-    page = client.post(reverse("patients_import_csv"), {"file": upload}).content.decode()
-    assert "nothing imported" in page and "not a mainland China mobile number" in page and "12345" not in page
+    with django_capture_on_commit_callbacks(execute=True):  # the import job runs once the upload is committed
+        response = client.post(reverse("patients_import_csv"), {"file": upload})
+    page = client.get(response["Location"]).content.decode()
+    # The report is in the admin's language, the column named as a person calls it, the value never repeated.
+    summary = admin_text("Nothing imported: %(problems)d problem(s) in %(rows)d row(s).", problems=1, rows=1)
+    problem = admin_text("not a mainland China mobile number (11 digits starting with 13–19, optional +86)")
+    assert summary in page and problem in page and f"<td>{admin_text('mobile number')}</td>" in page
+    assert "12345" not in page
 
 
 def test_admin_retry_action_requeues_dead_messages(client, settings, studio, people, webhook_sink):

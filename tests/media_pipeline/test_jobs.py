@@ -12,7 +12,10 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import translation
+from django.urls import reverse
 from PIL import Image
 from wagtail.rich_text import RichText
 
@@ -21,6 +24,7 @@ from media_pipeline import jobs
 from media_pipeline.models import FailureKind, MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 from media_pipeline.outputs import published_media
 from media_pipeline.subtitles import parse_vtt
+from media_pipeline.video import END_HOLD_S
 
 pytestmark = [
     pytest.mark.django_db,
@@ -101,9 +105,14 @@ def test_publishing_renders_voice_videos_and_images_of_the_live_revision(
         audio = next(s for s in probe["streams"] if s["codec_type"] == "audio")
         assert (video["codec_name"], video["width"], video["height"]) == ("h264", *size)
         assert audio["codec_name"] == "aac"
-        assert float(probe["format"]["duration"]) == pytest.approx(voice["mp3"].duration, abs=0.5)
+        # the narration, then the end card held in quiet
+        assert float(probe["format"]["duration"]) == pytest.approx(voice["mp3"].duration + END_HOLD_S, abs=0.5)
         with Image.open(files["poster"].file.path) as poster:
             assert poster.size == size
+        # the page's clean file and the download with captions burned in, same length and size
+        captioned = ffprobe(files["mp4_captioned"].file.name)
+        assert float(captioned["format"]["duration"]) == pytest.approx(float(probe["format"]["duration"]), abs=0.05)
+        assert next(s for s in captioned["streams"] if s["codec_type"] == "video")["width"] == size[0]
 
     images = outputs_of(renders["images"])
     with Image.open(images["cover"].file.path) as cover, Image.open(images["poster_image"].file.path) as poster:
@@ -253,7 +262,9 @@ def test_cancelling_a_running_render_stops_it_at_the_next_stage(studio, people):
 
     finished = jobs.run_render(render.pk, listener=cancel_while_running)
     assert finished.status == RenderStatus.CANCELLED and len(stages) == 1
-    assert "cancelled" in finished.error and not finished.outputs.exists()
+    with translation.override(settings.LANGUAGE_CODE):  # the worker writes the reason in the studio's language
+        cancelled = translation.gettext("cancelled on request during: %(stage)s").split("%(stage)s")[0]
+    assert finished.error.startswith(cancelled) and not finished.outputs.exists()
     assert jobs.retry_render(finished).status == RenderStatus.SUCCEEDED  # and it can be run again
 
 
@@ -304,3 +315,24 @@ def test_an_engine_that_is_down_falls_back_or_fails_with_the_reason(studio, peop
     retried = jobs.retry_render(down)
     assert retried.status == RenderStatus.SUCCEEDED and retried.engine == "espeak"
     assert any("edge" in warning for warning in retried.warnings)
+
+
+def test_renders_started_by_an_approval_are_attributed_to_the_approver(client, studio, people, settings,
+                                                                       django_capture_on_commit_callbacks):
+    from media_pipeline.signals import publisher_of
+
+    settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False  # the attribution, not the rendering, is under test
+    article = make_article(studio, people["doctor_a"])
+    revision = article.get_latest_revision()
+    assert revision.user == people["doctor_a"]
+    publish(article, people["editor"], django_capture_on_commit_callbacks)
+    assert publisher_of(article.pk, revision.pk) == people["editor"]
+
+    with django_capture_on_commit_callbacks(execute=False):
+        jobs.request_renders(article, [RenderKind.IMAGES], requested_by=publisher_of(article.pk, revision.pk),
+                             trigger="publish")
+    client.force_login(people["editor"])
+    page = client.get(reverse("media_pipeline_jobs")).content.decode()
+    by = page.split('class="help-text media-render__by">')[1].split("</span>")[0]
+    assert "editor1" in by and "dr.a" not in by and "张医生" not in by
+    assert 'class="media-renders-scroll"' in page

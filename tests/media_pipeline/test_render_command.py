@@ -94,3 +94,39 @@ def test_render_article_reports_a_failed_voice_and_fails_the_waiting_videos(stud
     assert voice.status == RenderStatus.FAILED and "en-US-Nobody" in voice.error
     videos = MediaRender.objects.filter(article=article, kind__startswith="video")
     assert {v.status for v in videos} == {RenderStatus.FAILED} and all(f"#{voice.pk}" in v.error for v in videos)
+
+
+@pytest.mark.slow
+def test_render_article_renders_what_was_queued_but_never_started(studio, people):
+    """load_demo and publishing queue renders; with no worker running, the command renders them here."""
+    from media_pipeline import jobs
+
+    article = published_article(studio, people)
+    queued = [request.render for request in jobs.request_renders(article, ["voice", "images"], trigger="publish")]
+    # as if sent to a broker no worker reads (tests run Celery tasks eagerly, so the send is simulated)
+    MediaRender.objects.filter(pk__in=[r.pk for r in queued]).update(celery_task_id="sent-to-nobody")
+    out, _ = run(article.pk, "--voice", "--images", "--no-progress")
+    assert "reusing" not in out
+    for render in queued:
+        render.refresh_from_db()
+        assert render.status == RenderStatus.SUCCEEDED, (render.kind, render.error)
+        assert f"render #{render.pk} ({render.kind}) was queued and no worker has started it" in out
+    assert MediaRender.objects.filter(article=article).count() == 2
+    # --force with nothing active renders anew; a finished render is reused without it
+    out, _ = run(article.pk, "--voice", "--no-progress")
+    assert f"reusing render #{queued[0].pk} (voice, succeeded)" in out
+
+
+def test_render_article_says_what_it_waits_for_when_a_worker_is_rendering(studio, people):
+    from media_pipeline import jobs
+
+    article = published_article(studio, people)
+    voice = jobs.request_renders(article, ["voice"], trigger="publish")[0].render
+    MediaRender.objects.filter(pk=voice.pk).update(status=RenderStatus.RUNNING, progress=40, stage="synthesising",
+                                                   celery_task_id="worker-task")
+    out, _ = run(article.pk, "--voice", "--force", "--no-progress")
+    assert f"render #{voice.pk} (voice) is running on a worker" in out and "40%, synthesising" in out
+    out, _ = run(article.pk, "--video", "--no-progress")
+    assert f"waits for narration #{voice.pk}, which a worker is rendering" in out
+    voice.refresh_from_db()
+    assert voice.status == RenderStatus.RUNNING and voice.celery_task_id == "worker-task"  # not taken over

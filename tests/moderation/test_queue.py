@@ -109,3 +109,11 @@ def test_doctors_and_outsiders_cannot_see_the_queue(client, people, queue_articl
     assert client.get(reverse("moderation_queue")).status_code == 302
     client.force_login(people["editor"])
     assert reverse("moderation_queue") in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_author_filter_lists_doctors_by_name(client, people, queue_articles):
+    client.force_login(people["editor"])
+    html = client.get(reverse("moderation_queue")).content.decode()
+    options = html.split('name="author"')[1].split("</select>")[0]
+    assert "张医生" in options and "Dr. Brown" in options
+    assert ">dr.a<" not in options and ">dr.b<" not in options

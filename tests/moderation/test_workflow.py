@@ -12,12 +12,14 @@ from wagtail.models import PageLogEntry, TaskState, WorkflowState
 from cms.articles.models import Article
 from cms.moderation.approval import OVERRIDE_LOG_ACTION
 from cms.moderation.gate import approved_document, approved_revision
+from cms.core.studio_setup import EDITORS
 from cms.moderation.models import (
     ApprovalOverride,
     HealthCheckedApprovalTask,
     RevisionCheckReport,
 )
 from tests import admin_forms
+from tests.admin_language import admin_text
 
 SAFE_TEXT = "多喝水，少吃盐。每天盐的摄入量最好控制在一个啤酒瓶盖左右。"
 FORBIDDEN_CLAIM = "本药可根治高血压，无效退款。"
@@ -146,7 +148,7 @@ def test_a_doctor_cannot_approve(client, admin_post, studio, people):
 
 def test_an_editor_never_approves_their_own_submission(client, admin_post, studio, people):
     both = people["doctor_b"]
-    both.groups.add(Group.objects.get(name="Editors"))
+    both.groups.add(Group.objects.get(name=EDITORS))
     article = write_article(client, admin_post, studio["en"]["articles"], both, "Walk daily", "Walk for thirty minutes a day.")
     task_state = article.current_workflow_task_state
     names = [name for name, _label, _modal in task_state.task.specific.get_actions(article, both)]
@@ -204,7 +206,7 @@ def test_an_article_with_an_error_finding_needs_an_override_reason(client, admin
     entry = PageLogEntry.objects.get(page=article, action=OVERRIDE_LOG_ACTION)
     assert entry.user == people["editor"] and entry.data["reason"] == reason
     history = client.get(reverse("wagtailadmin_pages:history", args=[article.pk])).content.decode()
-    assert "Approved despite" in history
+    assert admin_text("Approve despite check errors") in history
 
 
 def test_override_reason_in_the_workflow_action_form_approves_directly(client, admin_post, studio, people):
@@ -263,7 +265,7 @@ def test_approving_from_the_editor_menu_also_needs_the_override(client, admin_po
 def test_the_publish_button_is_no_way_around_the_review(client, admin_post, studio, people):
     index = studio["zh-hans"]["articles"]
     editor, other_editor = people["editor"], people["doctor_b"]
-    other_editor.groups.add(Group.objects.get(name="Editors"))
+    other_editor.groups.add(Group.objects.get(name=EDITORS))
 
     # An editor's own article: saved as a draft, not published.
     client.force_login(editor)
@@ -301,7 +303,7 @@ def test_bulk_publishing_is_no_way_around_the_review_either(client, admin_post, 
     assert not Article.objects.get(pk=own.pk).live
     # The same bulk action by another editor is an approval in effect, and goes through.
     other = people["doctor_b"]
-    other.groups.add(Group.objects.get(name="Editors"))
+    other.groups.add(Group.objects.get(name=EDITORS))
     client.force_login(other)
     admin_post(url, {"include_descendants": ""})
     assert Article.objects.get(pk=own.pk).live

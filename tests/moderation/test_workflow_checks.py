@@ -13,6 +13,7 @@ from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.configuration import check_config, reading_level_targets
 from cms.moderation.models import RevisionCheckReport
 from cms.moderation.reports import check_revision
+from tests.admin_language import admin_text
 
 LONG_ENGLISH = (
     "Hypertension management necessitates comprehensive pharmacological intervention alongside considerable "
@@ -35,7 +36,7 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
     index = studio["zh-hans"]["articles"]
     client.force_login(people["doctor_a"])
     add_url = reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk])
-    assert "The health-content checks run when you save a draft." in client.get(add_url).content.decode()
+    assert admin_text("The health-content checks run when you save a draft.") in client.get(add_url).content.decode()
     form = nested_form_data({
         "title": "降压", "slug": "jiangya", "summary": "s",
         "body": streamfield([("paragraph", rich_text("<p>本药可根治高血压，无效退款。</p>"))]),
@@ -55,7 +56,12 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
     assert 'data-verdict="errors"' in html
     assert 'data-severity="error"' in html
     assert "zh.efficacy.guarantee" in html
-    assert "block 0 (paragraph" in html  # the location of the finding
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):  # the admin's language: the place is named in it
+        paragraph_one = translation.gettext("Paragraph %(number)s") % {"number": 1}
+    assert paragraph_one in html and "block 0 (paragraph" not in html  # the place of the finding, in words
     assert "根治" in html  # the excerpt
 
 

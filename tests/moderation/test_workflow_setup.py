@@ -11,9 +11,11 @@ from wagtail.models import GroupApprovalTask, TaskState, Workflow, WorkflowTask
 from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
-from cms.core.studio_setup import MEDICAL_REVIEW, setup_studio
+from cms.core.studio_setup import DOCTORS, EDITORS, MEDICAL_REVIEW, setup_studio
 from cms.moderation.models import HealthCheckedApprovalTask
+from cms.moderation.setup import REVIEW_TASK_NAME
 from cms.moderation.tasks import publish_scheduled_pages
+from distribution.patients.models import DISTRIBUTORS
 
 
 @pytest.fixture(autouse=True)
@@ -34,17 +36,37 @@ def test_setup_is_idempotent_and_uses_the_health_checked_task(studio):
     workflow = Workflow.objects.get(name=MEDICAL_REVIEW)
     tasks = [task.specific for task in workflow.tasks]
     assert len(tasks) == 1 and isinstance(tasks[0], HealthCheckedApprovalTask)
-    assert list(tasks[0].groups.values_list("name", flat=True)) == ["Editors"]
-    assert Group.objects.get(name="Editors").permissions.filter(codename="change_claimrule").exists()
-    assert not Group.objects.get(name="Doctors").permissions.filter(codename="change_claimrule").exists()
+    assert list(tasks[0].groups.values_list("name", flat=True)) == [EDITORS]
+    assert Group.objects.get(name=EDITORS).permissions.filter(codename="change_claimrule").exists()
+    assert not Group.objects.get(name=DOCTORS).permissions.filter(codename="change_claimrule").exists()
+
+
+def test_setup_gives_an_earlier_install_chinese_names_and_keeps_its_members(studio, people):
+    """Installs set up while these names were English get them renamed, not duplicated."""
+    workflow = Workflow.objects.get(name=MEDICAL_REVIEW)
+    task = workflow.tasks.get().specific
+    Workflow.objects.filter(pk=workflow.pk).update(name="Medical review")
+    HealthCheckedApprovalTask.objects.filter(pk=task.pk).update(name="Editor approval")
+    Group.objects.filter(name=EDITORS).update(name="Editors")
+    Group.objects.filter(name=DOCTORS).update(name="Doctors")
+
+    setup_studio()
+
+    assert set(Group.objects.values_list("name", flat=True)) == {DOCTORS, EDITORS, DISTRIBUTORS, "审核员"}  # + Wagtail's
+    assert people["editor"].groups.get().name == EDITORS
+    assert people["doctor_a"].groups.get().name == DOCTORS
+    assert Workflow.objects.get(pk=workflow.pk).name == MEDICAL_REVIEW
+    assert set(Workflow.objects.values_list("name", flat=True)) == {MEDICAL_REVIEW, "审核员审批"}
+    assert [(t.pk, t.name) for t in Workflow.objects.get(pk=workflow.pk).tasks] == [(task.pk, REVIEW_TASK_NAME)]
+    assert (MEDICAL_REVIEW, REVIEW_TASK_NAME) == ("医学审核", "编辑审核")
 
 
 def test_setup_replaces_a_plain_approval_task_and_moves_running_reviews(studio, people):
     # A studio set up by an earlier version: the workflow reviews with Wagtail's plain GroupApprovalTask.
     workflow = Workflow.objects.get(name=MEDICAL_REVIEW)
     WorkflowTask.objects.filter(workflow=workflow).delete()
-    plain = GroupApprovalTask.objects.create(name="Editor approval")
-    plain.groups.set([Group.objects.get(name="Editors")])
+    plain = GroupApprovalTask.objects.create(name="Editor approval")  # its name then
+    plain.groups.set([Group.objects.get(name=EDITORS)])
     WorkflowTask.objects.create(workflow=workflow, task=plain, sort_order=0)
     article = draft(studio["en"]["articles"], people["doctor_b"], "Under review")
     workflow.start(article, people["doctor_b"])

@@ -144,8 +144,20 @@ def test_player_and_captions_appear_when_media_is_rendered(client, site):
     html = body(client.get(link.get_absolute_url()))  # render finished → cached page dropped
     assert f'<audio id="article-audio" controls preload="none" src="{urls["mp3"]}"' in html
     assert html.count("data-speed=") == 4 and 'data-speed="0.75"' in html and 'data-speed="1.5"' in html
-    assert f'<source src="{urls["mp4"]}" type="video/mp4">' in html and f'poster="{urls["poster"]}"' in html
+    # Both orientations are offered to the script that picks one; the portrait file comes first (and
+    # plays without script); one caption mechanism: the clean files with the narration's <track>.
+    portrait = f'<source src="{urls["portrait:mp4"]}" type="video/mp4" data-orientation="portrait"'
+    landscape = f'<source src="{urls["landscape:mp4"]}" type="video/mp4" data-orientation="landscape"'
+    assert portrait in html and landscape in html and html.index(portrait) < html.index(landscape)
+    assert f'data-poster="{urls["landscape:poster"]}"' in html and f'poster="{urls["portrait:poster"]}"' in html
+    assert html.count("<track ") == 1
     assert f'<track kind="captions" srclang="zh-Hans" src="{urls["vtt"]}"' in html and " default>" in html
+    # the files with burned captions are downloads, never a <source> of the player
+    for orientation in ("portrait", "landscape"):
+        captioned = urls[f"{orientation}:mp4_captioned"]
+        assert f'<a href="{captioned}" download' in html and f'src="{captioned}"' not in html
+    assert html.count('data-controls-for="article-audio"') == 1 and html.count('data-controls-for="article-video"') == 1
+    assert "<script>" not in html and " onclick=" not in html  # nothing inline: the pages get a strict CSP
 
 
 def test_media_of_an_older_revision_is_not_offered(client, site):
@@ -212,3 +224,33 @@ def test_reading_page_with_players_stays_within_the_weight_budget(client, site):
         total = len(response.content) + sum(
             Path(finders.find(url.removeprefix(settings.STATIC_URL))).stat().st_size for url in urls)
         assert total <= PAGE_WEIGHT_BUDGET, f"{article.title}: {total} bytes"
+
+
+def test_shared_link_has_a_preview_card_icons_and_its_own_language(client, site, settings):
+    settings.KEPU_PUBLIC_BASE_URL = "https://kepu.example.org"
+    link = share_link_for(site.article_zh)
+    html = body(client.get(link.get_absolute_url()))
+    assert 'name="twitter:card" content="summary"' in html and "og:image" not in html  # no card rendered yet
+    urls = attach_sample_media(site.article_zh, cover=True)
+    response = client.get(link.get_absolute_url())
+    html = body(response)
+    assert response["Content-Language"] == "zh-Hans"
+    cover = f"https://kepu.example.org{urls['cover']}"
+    assert f'<meta property="og:image" content="{cover}">' in html
+    assert '<meta property="og:image:width" content="1200">' in html and 'content="630"' in html
+    assert f'<meta name="twitter:image" content="{cover}">' in html
+    assert 'name="twitter:card" content="summary_large_image"' in html
+    assert f'<meta property="og:url" content="{link.public_url}">' in html
+    assert f'<meta property="og:title" content="{site.article_zh.title}">' in html
+    assert '<meta property="og:locale" content="zh_CN">' in html
+    for icon in ("img/favicon.svg", "img/favicon-32.png", "img/apple-touch-icon.png"):
+        assert icon in html
+    assert client.get(urls["cover"]).status_code == 200  # the card resolves (byte-range media view)
+
+
+def test_english_translation_of_a_link_is_sent_as_english(client, site):
+    link = share_link_for(site.article_zh)
+    response = client.get(link.get_absolute_url(), {"lang": "en"})
+    assert response["Content-Language"] == "en" and '<html lang="en">' in body(response)
+    assert '<meta property="og:locale" content="en_US">' in body(response)
+    assert client.get(link.get_absolute_url())["Content-Language"] == "zh-Hans"

@@ -12,9 +12,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from PIL import Image
 
+from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.sharing import analytics
 from distribution.sharing.models import ReadEvent, ShareLink, share_link_for
 from media_pipeline.qr import MIN_QUIET_ZONE
+from tests.admin_language import admin_text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ def _user(username: str, group: str | None = None, **extra):
 
 @pytest.fixture
 def doctor_client(client, site):
-    site.doctor.user.groups.add(Group.objects.get(name="Doctors"))
+    site.doctor.user.groups.add(Group.objects.get(name=DOCTORS))
     client.force_login(site.doctor.user)
     return client
 
@@ -44,15 +46,17 @@ def test_doctor_makes_copies_and_revokes_a_link(doctor_client, site):
     html = doctor_client.get(url).content.decode()
     assert link.public_url in html and 'data-action="w-clipboard#copy"' in html
     assert f"/s/{link.token}/qr.png?download=1" in html and f"/s/{link.token}/qr.svg?download=1" in html
-    assert "<svg" in html and "Revoke now" in html
+    assert "<svg" in html and admin_text("Revoke now") in html
 
     # A second active link for the same audience is refused with a clear reason, no 500.
     response = doctor_client.post(url, {"audience_key": "group:7"})
-    assert response.status_code == 200 and "already has an active link" in response.content.decode()
+    assert response.status_code == 200 and admin_text(
+        "This audience already has an active link. Tick 'replace' to revoke it and make a new one, "
+        "or use the existing link.") in response.content.decode()
     response = doctor_client.post(url, {"audience_key": "13800138000"})
     assert "campaign:12" in response.content.decode()
     response = doctor_client.post(url, {"audience_key": "group:8", "expires_at": "2001-01-01T00:00"})
-    assert "future" in response.content.decode()
+    assert admin_text("Choose a time in the future.") in response.content.decode()
 
     assert doctor_client.post(f"/admin/shared-links/{link.pk}/revoke/").status_code == 302
     link.refresh_from_db()
@@ -67,7 +71,7 @@ def test_header_button_leads_to_the_links_page(doctor_client, site):
 
 def test_other_doctors_cannot_see_or_revoke_the_links(client, site):
     link = share_link_for(site.article_zh)
-    client.force_login(_user("dr.other", "Doctors"))
+    client.force_login(_user("dr.other", DOCTORS))
     # Wagtail answers a refused admin request with a redirect to the dashboard and a message.
     response = client.get(f"/admin/shared-links/article/{site.article_zh.pk}/")
     assert response.status_code in (302, 403) and link.token not in response.content.decode()
@@ -129,21 +133,23 @@ def _reads(site):
 def test_dashboard_panel_shows_a_doctor_their_own_reads(doctor_client, site):
     _reads(site)
     html = doctor_client.get("/admin/").content.decode()
-    assert "Reads through shared links" in html
+    assert admin_text("Reads through shared links") in html
     panel = html[html.index('id="shared-link-reads'):]
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in panel and "<rect" in panel and "<circle" in panel
-    assert site.article_zh.title in panel and "3 views, 1 read to the end, 1 audio plays" in panel
+    totals = admin_text("Last %(days)s days: %(views)s views, %(ends)s read to the end, %(plays)s audio plays. "
+                        "Bars: views per day; line: share read to the end.", days=30, views=3, ends=1, plays=1)
+    assert site.article_zh.title in panel and totals in panel
     assert "(33%)" in panel
 
 
 def test_dashboard_panel_hides_other_doctors_articles_and_editors_see_all(client, site):
     _reads(site)
-    client.force_login(_user("dr.other", "Doctors"))
+    client.force_login(_user("dr.other", DOCTORS))
     html = client.get("/admin/").content.decode()
     assert site.article_zh.title not in html
-    client.force_login(_user("editor.li", "Editors"))
+    client.force_login(_user("editor.li", EDITORS))
     html = client.get("/admin/").content.decode()
-    assert "Reads through shared links" in html and site.article_zh.title in html
+    assert admin_text("Reads through shared links") in html and site.article_zh.title in html
 
 
 def test_csv_export_per_article_link_and_day(doctor_client, site):

@@ -19,29 +19,63 @@ READ_END_MIN_SECONDS, READ_END_MAX_SECONDS = 3, 60
 
 
 @dataclass(frozen=True)
+class VideoVariant:
+    """One orientation of the article's video: the clean file the page plays, its poster, the download."""
+
+    orientation: str  # "portrait" or "landscape"
+    video: PublishedMedia
+    poster: PublishedMedia | None
+    captioned: PublishedMedia | None  # captions burned in: for saving and posting elsewhere
+
+
+@dataclass(frozen=True)
 class ReadingMedia:
     audio: PublishedMedia | None
     captions: PublishedMedia | None
-    video: PublishedMedia | None
-    poster: PublishedMedia | None
+    videos: tuple[VideoVariant, ...]  # portrait first: the file a phone plays, and the one shown without script
+    cover: PublishedMedia | None  # the 1200×630 share card (og:image)
 
     @property
     def any(self) -> bool:
-        return self.audio is not None or self.video is not None
+        return self.audio is not None or bool(self.videos)
+
+    @property
+    def video(self) -> VideoVariant | None:
+        return self.videos[0] if self.videos else None
+
+
+_ORIENTATIONS = ((RenderKind.VIDEO_PORTRAIT, "portrait"), (RenderKind.VIDEO_LANDSCAPE, "landscape"))
 
 
 @register.simple_tag
 def reading_media(page) -> ReadingMedia:
-    """The approved revision's narration, captions and video (landscape preferred on the page), if rendered."""
+    """The approved revision's narration, captions, videos (both orientations) and share card, if rendered.
+
+    The page plays the clean videos with the narration's WebVTT as a ``<track>``: one caption
+    mechanism at a time, which the reader can switch off. Captions burned into the picture are
+    only in the files offered for download.
+    """
     items = {(item.kind, item.role): item for item in published_media(page)}
-    video_kind = next((kind for kind in (RenderKind.VIDEO_LANDSCAPE, RenderKind.VIDEO_PORTRAIT)
-                       if (kind, OutputRole.MP4) in items), None)
+    videos = tuple(
+        VideoVariant(orientation, items[(kind, OutputRole.MP4)], items.get((kind, OutputRole.POSTER)),
+                     items.get((kind, OutputRole.MP4_CAPTIONED)))
+        for kind, orientation in _ORIENTATIONS if (kind, OutputRole.MP4) in items
+    )
     return ReadingMedia(
         audio=items.get((RenderKind.VOICE, OutputRole.MP3)),
         captions=items.get((RenderKind.VOICE, OutputRole.VTT)),
-        video=items.get((video_kind, OutputRole.MP4)) if video_kind else None,
-        poster=items.get((video_kind, OutputRole.POSTER)) if video_kind else None,
+        videos=videos,
+        cover=items.get((RenderKind.IMAGES, OutputRole.COVER)),
     )
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context: template.Context, url: str) -> str:
+    """``url`` made absolute (Open Graph needs it): as stored when already absolute, else on this host."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
 
 
 @register.simple_tag

@@ -9,6 +9,8 @@ of the same revision are reused unless ``--force``.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from cms.articles.models import Article
@@ -40,16 +42,35 @@ class Command(BaseCommand):
         except jobs.NotPublishedError as exc:
             raise CommandError(str(exc)) from exc
 
-        for request in requests:
-            if not request.created:
-                self.stdout.write(f"reusing render #{request.render.pk} ({request.render.kind}, {request.render.status})")
         created = [request.render for request in requests if request.created]
         if options["queue"]:
+            for request in requests:
+                if not request.created:
+                    self.stdout.write(_("reusing render #%(id)s (%(kind)s, %(status)s)") % {
+                        "id": request.render.pk, "kind": request.render.kind, "status": request.render.status})
             jobs.dispatch_renders(created)
-            self.stdout.write(self.style.SUCCESS(f"queued {len(created)} render(s): {[r.pk for r in created]}"))
+            self.stdout.write(self.style.SUCCESS(_("queued %(count)d render(s): %(ids)s") % {
+                "count": len(created), "ids": [r.pk for r in created]}))
             return
 
-        results = [self._run(render, show_progress=not options["no_progress"]) for render in created]
+        # A render queued earlier (by publishing, load_demo or an admin button) that no worker has
+        # started is run here, as a new one would be: "render in-process" must not depend on a worker.
+        to_run = []
+        for request in requests:
+            render = request.render
+            if request.created or render.status == RenderStatus.QUEUED:
+                if not request.created:
+                    self.stdout.write(_("render #%(id)s (%(kind)s) was queued and no worker has started it: "
+                                        "rendering it here") % {"id": render.pk, "kind": render.kind})
+                to_run.append(render)
+            elif render.status == RenderStatus.RUNNING:
+                self.stdout.write(self.style.WARNING(self._running_elsewhere(render)))
+            else:
+                self.stdout.write(_("reusing render #%(id)s (%(kind)s, %(status)s)") % {
+                    "id": render.pk, "kind": render.kind, "status": render.status})
+        # The narration first: videos are cut to it.
+        to_run.sort(key=lambda render: render.kind != RenderKind.VOICE)
+        results = [self._run(render, show_progress=not options["no_progress"]) for render in to_run]
         failed = [render for render in results if render.status in (RenderStatus.FAILED, RenderStatus.CANCELLED)]
         for render in results:
             style = self.style.SUCCESS if render.status == RenderStatus.SUCCEEDED else self.style.ERROR
@@ -63,12 +84,29 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} render(s) did not succeed: {[r.pk for r in failed]}")
 
+    @staticmethod
+    def _running_elsewhere(render: MediaRender) -> str:
+        since = timezone.localtime(render.started_at).strftime("%H:%M:%S") if render.started_at else "?"
+        return _("render #%(id)s (%(kind)s) is running on a worker since %(since)s (%(progress)s%%, %(stage)s); "
+                 "not starting it twice: wait for it, or cancel it in the admin and run this again") % {
+            "id": render.pk, "kind": render.kind, "since": since, "progress": render.progress,
+            "stage": render.stage or "-"}
+
     def _run(self, render: MediaRender, *, show_progress: bool) -> MediaRender:
         narration = render.narration
         if narration is not None:
             narration.refresh_from_db()
-            if narration.is_active:  # rendering on a worker: its completion dispatches this video there
-                self.stdout.write(f"#{render.pk} {render.kind} waits for narration #{narration.pk} on a worker")
+            if narration.status == RenderStatus.QUEUED:  # queued, nobody started it: voice it here first
+                self.stdout.write(_("render #%(id)s (%(kind)s) needs narration #%(narration)s, queued and not "
+                                    "started: rendering the narration here first") % {
+                    "id": render.pk, "kind": render.kind, "narration": narration.pk})
+                self._run(narration, show_progress=show_progress)
+                narration.refresh_from_db()
+            if narration.status == RenderStatus.RUNNING:  # on a worker: its completion dispatches this video there
+                self.stdout.write(self.style.WARNING(
+                    _("render #%(id)s (%(kind)s) waits for narration #%(narration)s, which a worker is rendering; "
+                      "the worker will render the video when the narration is done") % {
+                        "id": render.pk, "kind": render.kind, "narration": narration.pk}))
                 return render
         bar = tqdm(total=100, desc=f"#{render.pk} {render.kind}", unit="%", disable=not show_progress,
                    file=self.stderr._out, leave=True)

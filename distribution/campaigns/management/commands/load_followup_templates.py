@@ -6,7 +6,7 @@ from distribution.campaigns.followup_templates import load_followup_templates
 
 
 class Command(BaseCommand):
-    help = "Install or update the follow-up plan templates (hypertension, type 2 diabetes, post-operative care)."
+    help = "Install or update the studio's twelve follow-up plan templates (hypertension, diabetes, heart, lung, stroke, kidney, surgery, pregnancy, newborn, gout, osteoporosis)."
 
     def handle(self, *args, **options):
         for plan in load_followup_templates():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from distribution.patients.csv_import import CsvFileError, import_patients_csv
 
@@ -24,14 +25,14 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, doctor: str, skip_invalid: bool, **options):
         user = get_user_model().objects.filter(username=doctor).select_related("doctor_profile").first()
         if user is None:
-            raise CommandError(f"no user named {doctor!r}")
+            raise CommandError(_("There is no user named “%(username)s”.") % {"username": doctor})
         profile = getattr(user, "doctor_profile", None)
         if profile is None:
-            raise CommandError(f"user {doctor!r} has no doctor profile")
+            raise CommandError(_("User “%(username)s” has no doctor profile.") % {"username": doctor})
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror}") from None
+            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from None
         try:
             report = import_patients_csv(profile, data, skip_invalid=skip_invalid)
         except CsvFileError as exc:

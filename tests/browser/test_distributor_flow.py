@@ -1,0 +1,168 @@
+"""The distributor's day in headless Chromium, in Chinese: enrol a group in a follow-up plan, choose a campaign's
+channel by checkbox, send it, see the delivered counts, and see the reads chart once a patient opens the link.
+
+The webhook channel is set up on the Channels screen's model and points at a local signed-webhook sink; tasks run
+in the web process (test settings), so "Send now" has sent everything by the time the report reloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.utils import timezone
+from wagtail.models import Site
+
+from distribution.campaigns.channel_pool import close_configured_channels
+from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
+from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
+from distribution.sharing.models import ReadStat, ShareLink
+from tests.browser.admin_content import build_admin_studio, password_of, published_article
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
+from tests.browser.test_admin_flows import admin_message, admin_text, log_in, open_admin, snap
+from tests.distribution.conftest import WEBHOOK_SECRET
+from tests.fakes.webhook_sink import WebhookSink
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PATIENTS = 3
+
+
+@pytest.fixture
+def distribution_studio(transactional_db):
+    studio = build_admin_studio()
+    distributor = get_user_model().objects.create_user(
+        "ops.sun", password=password_of("ops.sun"), email="ops.sun@example.org", first_name="孙运营")
+    distributor.groups.add(Group.objects.get(name=DISTRIBUTORS))
+    article = published_article(studio, title="少盐饮食的五个要点")
+    profile = studio.doctor.doctor_profile
+    patients = []
+    for i in range(PATIENTS):
+        patient = Patient.objects.create(doctor=profile, display_name=f"患者{i}")
+        patient.tags.add("高血压")
+        patient.save()
+        ContactPoint.objects.create(patient=patient, channel="webhook", address=f"HIS-{i:04d}",
+                                    consent_at=timezone.now())
+        patients.append(patient)
+    group = PatientGroup.objects.create(doctor=profile, name="高血压门诊", kind=PatientGroup.RULE, any_tags="高血压")
+    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    campaign = Campaign.objects.create(name="少盐饮食", doctor=profile, article=article, channels=[],
+                                       quiet_start=None, quiet_end=None)
+    campaign.groups.add(group)
+    return {"studio": studio, "distributor": distributor, "article": article, "group": group,
+            "campaign": campaign, "patients": patients}
+
+
+@pytest.fixture
+def sink(distribution_studio) -> Iterator[WebhookSink]:
+    with WebhookSink(WEBHOOK_SECRET) as receiver:
+        ChannelSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults=dict(
+            webhook_enabled=True, webhook_endpoint=receiver.url(), webhook_secret=WEBHOOK_SECRET,
+            webhook_allow_plain_http=True))
+        close_configured_channels()
+        yield receiver
+        close_configured_channels()
+
+
+@pytest.fixture
+def browser(distribution_studio, sink) -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_reads(
+        browser, live_server, distribution_studio, sink, screenshots):
+    campaign = distribution_studio["campaign"]
+    group = distribution_studio["group"]
+    page = log_in(browser, live_server, distribution_studio["distributor"])
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+    # 1. Enrol the whole clinic group in the hypertension plan, twice: nobody is enrolled twice.
+    plan = FollowUpPlan.objects.get(slug="hypertension")
+    open_admin(page, live_server, "/admin/followup_plans/")
+    assert "True" not in page.content()  # yes/no as a tick and a word, never "True"
+    snap(page, screenshots / "admin-distributor-followup-plans.png")
+    page.locator(f'a[href="/admin/distribution/follow-up-plans/{plan.pk}/enrol/"]').click()
+    page.wait_for_url(f"**/follow-up-plans/{plan.pk}/enrol/")
+    page.select_option("#id_group", str(group.pk))
+    snap(page, screenshots / "admin-distributor-enrol-group.png")
+    page.get_by_role("button", name=admin_text("Enrol"), exact=True).click()
+    page.wait_for_url("**/admin/followup_enrolments/**")
+    assert FollowUpEnrolment.objects.filter(plan=plan).count() == PATIENTS
+    assert str(PATIENTS) in admin_message(page)
+    snap(page, screenshots / "admin-distributor-enrolments.png")
+    open_admin(page, live_server, f"/admin/distribution/follow-up-plans/{plan.pk}/enrol/")
+    page.select_option("#id_group", str(group.pk))
+    page.get_by_role("button", name=admin_text("Enrol"), exact=True).click()
+    page.wait_for_url("**/admin/followup_enrolments/**")
+    assert FollowUpEnrolment.objects.filter(plan=plan).count() == PATIENTS
+
+    # A patient's upcoming steps.
+    patient = distribution_studio["patients"][0]
+    open_admin(page, live_server, f"/admin/distribution/patients/{patient.pk}/follow-ups/")
+    assert page.locator("table tbody tr").count() >= 3
+    snap(page, screenshots / "admin-distributor-patient-schedule.png")
+
+    # 2. The campaign's channels are checkboxes of the channels set up: tick the hospital system's webhook.
+    open_admin(page, live_server, f"/admin/distribution_campaigns/edit/{campaign.pk}/")
+    webhook = page.locator('input[name="channels"][value="webhook"]')
+    assert webhook.is_visible() and not webhook.is_checked()
+    webhook.check()
+    snap(page, screenshots / "admin-distributor-campaign-channels.png")
+    page.locator("footer button[type=submit]").first.click()
+    page.wait_for_url("**/admin/distribution_campaigns/**")
+    campaign.refresh_from_db()
+    assert campaign.channels == ["webhook"]
+
+    # 3. Send now: the report shows every message delivered (the receiver confirms each one).
+    open_admin(page, live_server, f"/admin/distribution/campaigns/{campaign.pk}/report/")
+    page.get_by_role("button", name=admin_text("Send now")).click()
+    page.wait_for_url(f"**/campaigns/{campaign.pk}/report/")
+    page.reload()
+    assert page.locator("[data-campaign-state]").get_attribute("data-campaign-state") == "completed"
+    assert page.locator('[data-stat="delivered"]').inner_text() == str(PATIENTS)
+    assert page.locator('[data-stat="failed"]').inner_text() == "0"
+    assert sorted(hook.json()["extra"]["patient_ref"] for hook in sink.received) == [
+        f"HIS-{i:04d}" for i in range(PATIENTS)]
+    snap(page, screenshots / "admin-distributor-campaign-sent.png")
+
+    # 4. A patient opens the campaign's link on a phone; the report's reads figure and chart count the view.
+    link = ShareLink.objects.get(article=distribution_studio["article"], audience_key=campaign.audience_key)
+    assert sink.received[0].json()["url"].endswith(link.get_absolute_url())
+    phone = browser.new_context(**PHONE).new_page()
+    response = phone.goto(live_server.url + link.get_absolute_url(), wait_until="load")
+    assert response is not None and response.status == 200
+    for _ in range(50):  # the beacon is asynchronous: poll, bounded
+        if ReadStat.objects.filter(link=link, views__gte=1).exists():
+            break
+        phone.wait_for_timeout(100)
+    phone.context.close()
+    page.reload()
+    assert page.locator('[data-stat="read"]').inner_text() == "1"
+    chart = page.locator(".kepu-report-chart svg")
+    assert chart.count() == 1
+    chart.scroll_into_view_if_needed()
+    snap(page, screenshots / "admin-distributor-campaign-reads.png")
+
+    # 5. The Channels screen: the secret is never shown back, the health comes from these sends.
+    site = Site.objects.get(is_default_site=True)
+    open_admin(page, live_server, f"/admin/settings/campaigns/channelsettings/{site.pk}/")
+    page.get_by_role("tab", name=admin_text("Webhook to the hospital system")).click()
+    assert page.locator('[data-channel="webhook"] [data-health]').get_attribute("data-health") == "ok"
+    assert WEBHOOK_SECRET not in page.content()
+    snap(page, screenshots / "admin-distributor-channels.png")
+
+    # No article editing for a distributor.
+    page.goto(live_server.url + f"/admin/pages/{distribution_studio['article'].pk}/edit/")
+    assert not page.url.endswith("/edit/")  # Wagtail sends them back to the dashboard
