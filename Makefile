@@ -13,8 +13,9 @@ PORT ?= 8000
 export KEPU_DATA_DIR := $(DATA_DIR)
 
 # Debian packages the studio needs: offline TTS, CJK fonts for images and video,
-# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks, gettext for the catalogue.
-APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0 gettext
+# ffprobe for media checks, Chromium for browser tests, wrk for load benchmarks, gettext for the catalogue,
+# cairo for drawing the Health Icons.
+APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0 gettext libcairo2
 
 .PHONY: run test bench messages system-packages venv migrate data serve worker clean
 
@@ -45,6 +46,8 @@ migrate: venv
 
 data: migrate
 	$(PY) manage.py import_encyclopedia "$(DATA_DIR)"
+	$(PY) manage.py import_health_icons "$(DATA_DIR)/healthicons"
+	$(PY) manage.py compose_illustrations
 	$(PY) manage.py load_demo
 
 run: system-packages data

@@ -21,13 +21,14 @@ urlpatterns = [
     path("s/", include("distribution.sharing.urls")),
     path("feeds/", include("distribution.feeds.urls")),
     path("messages/", include("distribution.campaigns.urls")),
+    path("join/", include("distribution.joining.urls")),
 ]
 
 if not settings.MEDIA_URL.startswith(("http://", "https://")):
-    from media_pipeline.serving import serve_media
+    from .media_views import media
 
-    # Local media in the embedded set-up, with byte ranges (players seek, iOS needs 206); production
-    # serves media from object storage or the proxy (see media_pipeline/serving.py).
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]
+    # Local media in the embedded set-up, with byte ranges and originals for staff only; production serves
+    # media from object storage or the proxy (README, "Media"; media_pipeline/serving.py).
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media")]
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -18,6 +18,9 @@ Settings read here (all optional):
 ``KEPU_TTS_CACHE_DIR``
     per-paragraph audio cache, default ``VAR_DIR/cache/tts`` (outside
     MEDIA_ROOT: cached clips are not public files).
+``KEPU_VIDEO_MUSIC_BED``
+    ``True`` puts a soft synthesised pad under the narration, ducked while
+    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
 ``KEPU_SHARE_URL_RESOLVER``
     dotted path of ``f(article) -> str`` giving the public share link used
     in QR codes and end cards. Default
@@ -57,7 +60,7 @@ from media_pipeline.tts import (
     VoiceNotAvailableError,
     create_engine,
 )
-from media_pipeline.video import VideoRenderError, render_video
+from media_pipeline.video import EncodeSettings, VideoRenderError, render_video
 from media_pipeline.voice import EmptyScriptError, render_voice
 
 logger = logging.getLogger(__name__)
@@ -176,7 +179,10 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
 
 
 def share_url_for(article: Any) -> str:
-    """The public link for QR codes and end cards (see ``KEPU_SHARE_URL_RESOLVER``)."""
+    """The public link for QR codes and end cards (see ``KEPU_VIDEO_MUSIC_BED``
+    ``True`` puts a soft synthesised pad under the narration, ducked while
+    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
+``KEPU_SHARE_URL_RESOLVER``)."""
     configured = getattr(settings, "KEPU_SHARE_URL_RESOLVER", _UNSET)
     path = DEFAULT_SHARE_URL_RESOLVER if configured is _UNSET else configured
     if path:
@@ -249,7 +255,8 @@ def _video_renderer(orientation: str) -> KindRenderer:
         report(10, _("drawing slides and encoding the %(orientation)s video") % {
             "orientation": ORIENTATION_NAMES[orientation]})
         result = render_video(
-            source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}"
+            source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}",
+            settings=EncodeSettings(music_bed=bool(getattr(settings, "KEPU_VIDEO_MUSIC_BED", False))),
         )
         report(85, _("video encoded"))
         size = {"width": result.width, "height": result.height}

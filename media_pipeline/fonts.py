@@ -16,13 +16,14 @@ import functools
 import os
 import shutil
 import subprocess
-import unicodedata
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from PIL import ImageDraw, ImageFont
+
+from media_pipeline.linebreaks import balance, pieces
 
 __all__ = [
     "FittedText",
@@ -178,51 +179,12 @@ def find_cjk_font(
     )
 
 
-# --- wrapping -----------------------------------------------------------------
-
-# Must not start a line (closing brackets, sentence punctuation).
-_NO_LINE_START = set("，。、；：！？）》」』】〕〉”’…—·％,.;:!?)]}%")
-# Must not end a line (opening brackets, quotes).
-_NO_LINE_END = set("（《「『【〔〈“‘([{")
-
-
-def _is_wide(char: str) -> bool:
-    """Han, kana, hangul and full-width forms: each is its own break opportunity."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
+# --- wrapping (break points: media_pipeline.linebreaks) ---------------------------
 
 
 def _atoms(text: str) -> list[str]:
-    """Split into unbreakable pieces: wide chars, Latin words, single spaces.
-
-    A piece starting with line-start-forbidden punctuation ("，", "。", ")") is
-    glued to the piece before it; a piece ending with an opening bracket is
-    glued to the piece after it.
-    """
-    raw: list[str] = []
-    word = ""
-    for char in text:
-        if char.isspace() or _is_wide(char):
-            if word:
-                raw.append(word)
-                word = ""
-            raw.append(" " if char.isspace() else char)
-        else:
-            word += char
-    if word:
-        raw.append(word)
-
-    atoms: list[str] = []
-    for piece in raw:
-        if piece == " ":
-            if atoms and atoms[-1] != " ":
-                atoms.append(" ")
-        elif atoms and atoms[-1] != " " and (
-            piece[0] in _NO_LINE_START or atoms[-1][-1] in _NO_LINE_END
-        ):
-            atoms[-1] += piece
-        else:
-            atoms.append(piece)
-    return atoms
+    """Unbreakable pieces: words (jieba for Chinese), Latin words and numbers, single spaces."""
+    return pieces(text)
 
 
 def _split_to_width(atom: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
@@ -250,27 +212,33 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list
         raise ValueError(f"max_width must be positive, got {max_width}")
     lines: list[str] = []
     for paragraph in text.replace("\r\n", "\n").split("\n"):
-        current = ""
-        for atom in _atoms(paragraph.strip()):
-            if atom == " ":
-                if current:
-                    current += " "
-                continue
-            candidate = current + atom
-            if font.getlength(candidate.rstrip()) <= max_width:
-                current = candidate
-                continue
-            if current.strip():
-                lines.append(current.rstrip())
-            current = ""
-            if font.getlength(atom) <= max_width:
-                current = atom
-            else:
-                *full, current = _split_to_width(atom, font, max_width)
-                lines.extend(full)
+        block: list[str] = []
+        _wrap_paragraph(paragraph, font, max_width, block)
+        lines.extend(balance(block, font.getlength, max_width))
+    return lines
+
+
+def _wrap_paragraph(paragraph: str, font: ImageFont.FreeTypeFont, max_width: float, lines: list[str]) -> None:
+    current = ""
+    for atom in _atoms(paragraph.strip()):
+        if atom == " ":
+            if current:
+                current += " "
+            continue
+        candidate = current + atom
+        if font.getlength(candidate.rstrip()) <= max_width:
+            current = candidate
+            continue
         if current.strip():
             lines.append(current.rstrip())
-    return lines
+        current = ""
+        if font.getlength(atom) <= max_width:
+            current = atom
+        else:
+            *full, current = _split_to_width(atom, font, max_width)
+            lines.extend(full)
+    if current.strip():
+        lines.append(current.rstrip())
 
 
 @dataclass(frozen=True)

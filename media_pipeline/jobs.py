@@ -38,6 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.core.outbox import enqueue
 from media_pipeline.article_renders import (
     RENDERERS,
     NarrationInput,
@@ -179,7 +180,8 @@ def _send(render: MediaRender) -> None:
     ):
         return
     render.celery_task_id = task_id
-    render_media.apply_async((render.pk,), task_id=task_id)
+    # The broker being down leaves the task in the outbox under the same id; the render stays queued.
+    enqueue(render_media, render.pk, task_id=task_id)
 
 
 def dispatch_renders(renders: Iterable[MediaRender]) -> None:

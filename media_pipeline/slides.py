@@ -55,12 +55,16 @@ LABELS = {
         "key_point": "要点 {index}/{count}",
         "warning": "请注意",
         "scan": "扫码阅读全文",
+        "question": "问",
+        "answer": "答",
     },
     "en": {
         "title": "Patient education",
         "key_point": "Key point {index} of {count}",
         "warning": "Important",
         "scan": "Scan to read the full article",
+        "question": "Question",
+        "answer": "Answer",
     },
 }
 
@@ -96,13 +100,6 @@ def byline(document: ArticleDocument) -> str:
     return ("  " if document.is_chinese else ", ").join(p for p in parts if p)
 
 
-def _first_sentence(text: str) -> str:
-    for piece in _SENTENCE_END.split(text.strip()):
-        if piece and piece.strip():
-            return piece.strip()
-    return ""
-
-
 # --- planning -----------------------------------------------------------------
 
 
@@ -122,33 +119,47 @@ class SlideSpec:
     label: str = ""
 
 
-def _section_slide(heading: str, blocks: list[DocumentBlock]) -> SlideSpec | None:
-    narration: list[str] = [heading] if heading else []
-    key_sentence = ""
-    images: list[DocumentImage] = []
+def _sentences(text: str) -> list[str]:
+    return [piece.strip() for piece in _SENTENCE_END.split(text.strip()) if piece and piece.strip()]
+
+
+def _section_slides(heading: str, blocks: list[DocumentBlock], labels: dict[str, str]) -> list[SlideSpec]:
+    """One slide per spoken sentence of a section, so the screen shows what the voice is saying.
+
+    Every slide of the section keeps its heading and illustration; a paragraph gives one slide per
+    sentence, a list one per item, a Q&A its question and then each sentence of the answer (under
+    the question). Captions and alt texts of pictures are spoken too: they stay on the slide that
+    shows the picture.
+    """
+    images = tuple(block.image for block in blocks if block.kind == "image" and block.image is not None)
+    steps: list[tuple[str, str, str, list[str]]] = []  # (heading, label, text, narration)
     for block in blocks:
         if block.kind == "paragraph" and block.text.strip():
-            narration.append(block.text)
-            key_sentence = key_sentence or _first_sentence(block.text)
+            steps += [(heading, "", sentence, [sentence]) for sentence in _sentences(block.text)]
         elif block.kind == "list":
-            narration.extend(block.items)
-            key_sentence = key_sentence or (block.items[0] if block.items else "")
-        elif block.kind == "qa":
-            narration.extend([block.text, block.answer])
-            key_sentence = key_sentence or block.text
+            items = [item.strip() for item in block.items if item.strip()]
+            steps += [(heading, f"{number}/{len(items)}", item, [item]) for number, item in enumerate(items, 1)]
+        elif block.kind == "qa" and block.text.strip():
+            question = block.text.strip()
+            steps.append((heading, labels["question"], question, [question]))
+            steps += [(question, labels["answer"], sentence, [sentence]) for sentence in _sentences(block.answer)]
         elif block.kind == "image" and block.image is not None:
-            images.append(block.image)
-            narration.extend(t for t in (block.image.caption, block.image.alt_text) if t)
-            key_sentence = key_sentence or block.image.caption
-    if not heading and not key_sentence and not images:
-        return None
-    return SlideSpec(
-        kind="section",
-        heading=heading,
-        text=key_sentence,
-        images=tuple(images),
-        narration=tuple(t for t in narration if t.strip()),
-    )
+            spoken = [t for t in (block.image.caption, block.image.alt_text) if t and t.strip()]
+            if steps:
+                steps[-1][3].extend(spoken)
+            elif spoken:
+                steps.append((heading, "", block.image.caption.strip(), spoken))
+    if not steps:
+        if not heading and not images:
+            return []
+        steps.append((heading, "", "", []))
+    if heading:
+        steps[0][3].insert(0, heading)
+    return [
+        SlideSpec(kind="section", heading=step_heading, text=text, images=images, label=label,
+                  narration=tuple(t for t in narration if t.strip()))
+        for step_heading, label, text, narration in steps
+    ]
 
 
 def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
@@ -175,9 +186,7 @@ def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
     pending: list[DocumentBlock] = []
 
     def flush() -> None:
-        slide = _section_slide(heading, pending)
-        if slide is not None:
-            slides.append(slide)
+        slides.extend(_section_slides(heading, pending, labels))
         pending.clear()
 
     for block in document.blocks:
@@ -339,7 +348,7 @@ class SlideLayout:
         safe = TextBox(margin_x, margin_y, width - margin_x, height - margin_y)
         portrait = height >= width
         font_px = round(min(width, height) * (0.05 if portrait else 0.042))
-        max_lines = 3 if portrait else 2
+        max_lines = 2  # at most two caption lines on screen: a longer cue is split in time
         padding = round(font_px * 0.3)
         ascent, descent = face.at(font_px).getmetrics()
         band_height = max_lines * (ascent + descent) + 2 * padding
@@ -504,6 +513,19 @@ class SlideRenderer:
             if height:
                 y += height + after
 
+    def _labelled_text(self, draw: ImageDraw.ImageDraw, spec: SlideSpec, box: TextBox, boxes: list[TextBox], *,
+                       max_size: int, min_size: int, valign: Literal["top", "middle"] = "top") -> TextBox | None:
+        """The slide's sentence, under its small accent label ("答", "2/4") when it has one."""
+        if spec.label:
+            label_h = self.px(64)
+            label_box = self._text(draw, spec.label, TextBox(box.left, box.top, box.right, box.top + label_h),
+                                   face=self.bold, max_size=44, min_size=30, max_lines=1, fill=_ACCENT)
+            if label_box:
+                boxes.append(label_box)
+            box = TextBox(box.left, box.top + label_h + self.px(12), box.right, box.bottom)
+        return self._text(draw, spec.text, box, face=self.regular, max_size=max_size, min_size=min_size, fill=_INK,
+                          valign=valign)
+
     def _draw_section(
         self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]
     ) -> TextBox | None:
@@ -529,15 +551,13 @@ class SlideRenderer:
                 illustration_box = self._paste_rounded(canvas, picture, (c.left, top))
                 top += picture_h + self.px(48)
                 text_box = TextBox(c.left, top, c.right, c.bottom)
-                box = self._text(draw, spec.text, text_box, face=self.regular, max_size=58, min_size=40, fill=_INK)
+                box = self._labelled_text(draw, spec, text_box, boxes, max_size=64, min_size=40)
             else:
                 card = TextBox(c.left, top, c.right, c.bottom)
                 draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_CARD)
                 pad = self.px(56)
                 inner = TextBox(card.left + pad, card.top + pad, card.right - pad, card.bottom - pad)
-                box = self._text(
-                    draw, spec.text, inner, face=self.regular, max_size=72, min_size=44, fill=_INK, valign="middle"
-                )
+                box = self._labelled_text(draw, spec, inner, boxes, max_size=96, min_size=44, valign="middle")
             if box:
                 boxes.append(box)
             return illustration_box
@@ -568,10 +588,8 @@ class SlideRenderer:
             y += heading_h + self.px(20)
             draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=_ACCENT)
             y += self.px(40)
-        box = self._text(
-            draw, spec.text, TextBox(column[0], y, column[1], c.bottom),
-            face=self.regular, max_size=54 if picture is not None else 64, min_size=38, fill=_INK,
-        )
+        box = self._labelled_text(draw, spec, TextBox(column[0], y, column[1], c.bottom), boxes,
+                                  max_size=58 if picture is not None else 84, min_size=38)
         if box:
             boxes.append(box)
         return illustration_box

@@ -1,7 +1,10 @@
 """WebVTT and SRT captions: write, parse, and wrap lines for the screen.
 
-Chinese has no spaces to break on, so captions are wrapped by character count,
-preferring to break after punctuation; English wraps on spaces.
+Lines break between words (:mod:`media_pipeline.linebreaks`: jieba for Chinese,
+spaces for English) and never leave an orphan; a cue that needs more than
+:data:`MAX_CUE_LINES` lines is written as consecutive cues sharing its time in
+proportion to their text, so no caption ever covers more than two lines of the
+picture or stays up longer than the words it shows take to say.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from media_pipeline.linebreaks import balance, pieces
 
 __all__ = [
     "Cue",
@@ -26,9 +31,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_LINE_CHARS = {"zh": 16, "en": 42}
+MAX_CUE_LINES = 2
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-_BREAK_AFTER = "，、；：。！？,;:!?）)》」』”"
-_NO_LINE_START = "，、；：。！？,;:!?）)》」』”"
 
 
 class SubtitleError(ValueError):
@@ -51,7 +55,6 @@ def _is_cjk_text(text: str) -> bool:
     return bool(visible) and sum(1 for ch in visible if _CJK.match(ch)) * 2 >= len(visible)
 
 
-_ASCII_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./%:+\-]*|.", re.DOTALL)
 
 
 def _display_width(token: str) -> float:
@@ -59,48 +62,29 @@ def _display_width(token: str) -> float:
     return sum(1.0 if _CJK.match(ch) else 0.5 for ch in token)
 
 
-def _wrap_cjk(text: str, width: int) -> list[str]:
-    """Greedy wrap by display width; Latin words and numbers ("140/90", "mmHg") stay whole.
+_BREAK_AFTER = "，、；：。！？,;:!?）)》」』”"
 
-    Closing punctuation hangs past the limit rather than starting a line.
-    """
-    tokens = _ASCII_RUN.findall(text.strip())
+
+def _wrap_cjk(text: str, width: int) -> list[str]:
+    """Greedy wrap of whole words by display width, breaking after punctuation in the line's second
+    half when there is some; closing punctuation never starts a line."""
     lines: list[str] = []
     line: list[str] = []
-    used = 0.0
-    for token in tokens:
-        size = _display_width(token)
-        if line and used + size > width and token not in _NO_LINE_START:
-            # Break after the last punctuation in the second half of the line if there is one.
-            split_at = len(line)
-            running = 0.0
+    for piece in pieces(text.strip()):
+        if line and piece != " " and _display_width("".join(line + [piece]).strip()) > width:
+            cut, running = len(line), 0.0
             for index, previous in enumerate(line, start=1):
                 running += _display_width(previous)
-                if previous in _BREAK_AFTER and running > width / 2:
-                    split_at = index
-            lines.append("".join(line[:split_at]).strip())
-            line = line[split_at:]
-            used = sum(_display_width(t) for t in line)
-        line.append(token)
-        used += size
+                if previous[-1] in _BREAK_AFTER and running > width / 2:
+                    cut = index
+            lines.append("".join(line[:cut]).strip())
+            line = line[cut:]
+            while line and line[0] == " ":
+                line.pop(0)
+        line.append(piece)
     if "".join(line).strip():
         lines.append("".join(line).strip())
-    lines = [ln for ln in lines if ln]
-    if len(lines) >= 2 and _display_width(lines[-1]) <= width / 4:
-        # Avoid an orphan such as "压。": split the last two lines evenly instead.
-        pair = _ASCII_RUN.findall(lines[-2] + lines[-1])
-        half = sum(_display_width(t) for t in pair) / 2
-        running, cut = 0.0, len(pair)
-        for index, token in enumerate(pair):
-            running += _display_width(token)
-            if running >= half:
-                cut = index + 1
-                break
-        while cut < len(pair) and pair[cut] in _NO_LINE_START:
-            cut += 1
-        lines[-2:] = ["".join(pair[:cut]).strip(), "".join(pair[cut:]).strip()]
-        lines = [ln for ln in lines if ln]
-    return lines
+    return balance([ln for ln in lines if ln], _display_width, width)
 
 
 def wrap_caption(text: str, max_line_chars: int | None = None, *, language: str | None = None) -> list[str]:
@@ -117,7 +101,7 @@ def wrap_caption(text: str, max_line_chars: int | None = None, *, language: str 
         raise SubtitleError(f"max_line_chars must be at least 4, got {width}")
     if is_zh:
         return _wrap_cjk(text, width)
-    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    return balance(textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False), len, width)
 
 
 def _timestamp(seconds: float, decimal: str) -> str:
@@ -137,19 +121,33 @@ def _cue_lines(cue: Cue, max_line_chars: int | None, language: str | None) -> li
     return lines
 
 
+def _screen_cues(cues: Sequence[Cue], max_line_chars: int | None, language: str | None,
+                 ) -> list[tuple[float, float, list[str]]]:
+    """Each cue's wrapped lines, split into cues of at most MAX_CUE_LINES lines (time shared by text length)."""
+    shown: list[tuple[float, float, list[str]]] = []
+    for cue in cues:
+        lines = _cue_lines(cue, max_line_chars, language)
+        groups = [lines[i:i + MAX_CUE_LINES] for i in range(0, len(lines), MAX_CUE_LINES)]
+        weights = [sum(_display_width(line) for line in group) or 1 for group in groups]
+        start, total = cue.start, sum(weights)
+        for number, (group, weight) in enumerate(zip(groups, weights)):
+            end = cue.end if number == len(groups) - 1 else round(start + (cue.end - cue.start) * weight / total, 3)
+            shown.append((start, end, group))
+            start = end
+    return shown
+
+
 def format_vtt(cues: Sequence[Cue], *, max_line_chars: int | None = None, language: str | None = None) -> str:
     blocks = ["WEBVTT"]
-    for index, cue in enumerate(cues, start=1):
-        timing = f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}"
-        blocks.append("\n".join([str(index), timing, *_cue_lines(cue, max_line_chars, language)]))
+    for index, (start, end, lines) in enumerate(_screen_cues(cues, max_line_chars, language), start=1):
+        blocks.append("\n".join([str(index), f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}", *lines]))
     return "\n\n".join(blocks) + "\n"
 
 
 def format_srt(cues: Sequence[Cue], *, max_line_chars: int | None = None, language: str | None = None) -> str:
     blocks = []
-    for index, cue in enumerate(cues, start=1):
-        timing = f"{_timestamp(cue.start, ',')} --> {_timestamp(cue.end, ',')}"
-        blocks.append("\n".join([str(index), timing, *_cue_lines(cue, max_line_chars, language)]))
+    for index, (start, end, lines) in enumerate(_screen_cues(cues, max_line_chars, language), start=1):
+        blocks.append("\n".join([str(index), f"{_timestamp(start, ',')} --> {_timestamp(end, ',')}", *lines]))
     return "\n\n".join(blocks) + "\n"
 
 

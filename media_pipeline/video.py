@@ -1,24 +1,32 @@
-"""The narrated slideshow video: slides + narration + burned-in captions → MP4.
+"""The narrated slideshow video: slides + narration → a clean MP4 and one with burned-in captions.
 
 Speed is the design constraint, so the work is split by what each tool is
 good at:
 
-* Pillow draws every slide once (:mod:`media_pipeline.slides`);
+* Pillow draws every slide once (:mod:`media_pipeline.slides`): one per
+  spoken sentence, so the screen shows what the voice says;
 * moviepy holds the timeline: one ``ImageClip`` per stretch of narration,
   chained with ``concatenate_videoclips``; the ffmpeg concat list (from the
   chain's timings) and the poster frame are read off that timeline;
-* ffmpeg (imageio-ffmpeg's build) repeats the stills at a low frame rate,
-  burns the captions with libass (``ass`` filter) and encodes H.264/AAC with
-  ``+faststart``. No frame passes through Python.
+* ffmpeg (imageio-ffmpeg's build) reads each still once, ``split`` feeds two
+  encoders: the clean file (the reading page plays it with the WebVTT as a
+  ``<track>``) and the captioned one (libass burns the cues, for downloads
+  and social posts). The video is variable frame rate, a frame only where
+  the picture changes (and at least every second), H.264/AAC, ``+faststart``.
+  No frame passes through Python.
 
-Captions are wrapped here, by measured pixel width with the same CJK font
-libass uses, and long cues are split in time, so no caption line is ever
-wider or taller than :attr:`SlideLayout.caption_band`.
+The end card (QR code) follows the last sentence and holds for
+:data:`END_HOLD_S` in quiet (or over the optional music bed,
+:mod:`media_pipeline.music`). Captions are wrapped here, by measured pixel
+width with the same CJK font libass uses and on word boundaries, and long
+cues are split in time, so no caption is more than two lines or wider than
+:attr:`SlideLayout.caption_band`.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import shutil
@@ -36,6 +44,7 @@ from PIL import Image
 from cms.articles.document import ArticleDocument
 from media_pipeline.ffmpeg import probe_duration, run_ffmpeg
 from media_pipeline.fonts import FontFace, wrap_text
+from media_pipeline.music import bed_filter, write_pad
 from media_pipeline.slides import (
     Orientation,
     RenderedSlide,
@@ -62,9 +71,13 @@ __all__ = [
 ]
 
 _DURATION_MISMATCH_S = 0.5
+_MAX_FRAME_GAP_S = 1.0  # variable frame rate: at least one frame a second
 _MIN_ENTRY_S = 0.8  # shorter slide appearances are merged into a neighbour (no flashes)
 _TITLE_CARD_S = 3.0
 _END_CARD_S = 4.0
+#: The end card (QR code, "ask your doctor") comes after the last sentence and stays this long, in quiet:
+#: time to point a phone at the code.
+END_HOLD_S = 3.5
 _CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
 _SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
 _MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
@@ -112,6 +125,7 @@ class EncodeSettings:
     audio_bitrate_kbps: int = 96
     keyframe_interval_s: float = 5.0
     timeout_s: float = 1800.0
+    music_bed: bool = False  # a synthesised pad under the voice, ducked (media_pipeline.music)
 
     def __post_init__(self) -> None:
         if not 1 <= self.fps <= 60:
@@ -248,7 +262,7 @@ def _reserve_card(entries: list[TimelineEntry], slide_index: int, duration: floa
 
 
 def slide_timeline(
-    specs: Sequence[SlideSpec], cues: Sequence[CueLike], duration: float
+    specs: Sequence[SlideSpec], cues: Sequence[CueLike], duration: float, *, end_hold: float = 0.0
 ) -> tuple[list[TimelineEntry], list[str]]:
     """When each slide is on screen, following the narration.
 
@@ -256,12 +270,18 @@ def slide_timeline(
     until the next slide's first cue (pauses stay on the current slide). The
     title card covers the start and the end card the finish (borrowing a few
     seconds if the narration does not read them). The entries cover exactly
-    [0, duration].
+    [0, duration]; with ``end_hold``, an end card (the last spec, kind "end")
+    instead starts when the narration ends and the entries cover
+    [0, duration + end_hold].
     """
     if duration <= 0:
         raise VideoRenderError(f"narration duration must be positive, got {duration}")
     if not specs:
         raise VideoRenderError("there are no slides to show")
+    if end_hold > 0 and len(specs) > 1 and specs[-1].kind == "end":
+        # The end card is not timed to the voice: it follows the last sentence and holds in quiet.
+        entries, warnings = slide_timeline(specs[:-1], cues, duration, end_hold=0)
+        return [*entries, TimelineEntry(len(specs) - 1, duration, duration + end_hold)], warnings
     warnings: list[str] = []
     segments = [(index, text) for index, spec in enumerate(specs) for text in spec.narration]
     owners = _cue_positions(segments, cues)
@@ -490,21 +510,34 @@ def _concat_list(
     """ffconcat script read off the moviepy timeline, cut at every caption change.
 
     Each entry is one still during which neither the slide nor the caption
-    changes, so libass renders one frame per entry and the encoder repeats
-    it up to the output frame rate (frame duplication there costs nothing).
+    changes, so libass renders one frame per entry. The video is variable
+    frame rate: a frame only where the picture changes, and at least every
+    ``_MAX_FRAME_GAP_S`` (so players seek and resume promptly); a 60 s video
+    of stills is ~150 frames to encode instead of 600 at a constant 10 fps.
+    The last frame is one frame-time before the end, so the stream lasts as
+    long as the audio.
     """
     cuts = sorted(set(cut_points))
+    spans = show.spans()
+    total = spans[-1][2] if spans else 0.0
+    cuts.append(_snap(total - 1.0 / fps, fps))
     epsilon = 1e-6
+    step = 1.0 / fps
     lines = ["ffconcat version 1.0"]
-    for slide_index, start, end in show.spans():
+    for slide_index, start, end in spans:
         name = slide_paths[slide_index].name.replace("'", "'\\''")
         inner = [t for t in cuts if start + epsilon < t < end - epsilon]
         bounds = [start, *inner, end]
         for begin, finish in zip(bounds, bounds[1:]):
-            # framerate = output fps: the image's timestamps land exactly on the frame grid
-            lines += [f"file '{name}'", f"option framerate {fps}", f"duration {finish - begin:.6f}"]
+            pieces = max(1, math.ceil((finish - begin) / _MAX_FRAME_GAP_S - epsilon))
+            edges = [begin] + [max(begin + step, _snap(begin + (finish - begin) * k / pieces, fps))
+                               for k in range(1, pieces)] + [finish]
+            for a, b in zip(edges, edges[1:]):
+                if b - a > epsilon:
+                    # framerate = output fps: the image's timestamps land exactly on the frame grid
+                    lines += [f"file '{name}'", f"option framerate {fps}", f"duration {b - a:.6f}"]
     # Pad with the last still for one more second: the demuxer drops the last
-    # entry's duration, and -shortest then ends the video with the audio.
+    # entry's duration, and -t then ends the video with the audio.
     lines += [*lines[-3:-1], "duration 1.0"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -519,6 +552,8 @@ def _encode(
     captioned_out: Path | None,
     settings: EncodeSettings,
     title: str,
+    total_s: float,
+    music: Path | None = None,
 ) -> None:
     """One ffmpeg run, one decode of the stills: the clean video and (with ``ass``) the captioned one.
 
@@ -528,27 +563,37 @@ def _encode(
     from the same frames, so the second file costs one encode, not a second pipeline.
     """
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
+    # One frame per still comes in and goes out (variable frame rate, see _concat_list); libass draws
+    # each still once. Key frames by time, since frames are not evenly spaced.
+    cfr = "null"
+    # The voice is padded with silence through the end-card hold (-t ends both streams together).
+    audio_graph = ("[1:a:0]apad[kp_voice_padded];" + bed_filter("kp_voice_padded", "2:a:0", "kp_audio")
+                   if music is not None else "[1:a:0]apad[kp_audio]")
     video_options = [
-        "-fps_mode", "cfr", "-r", str(settings.fps),
+        "-fps_mode", "passthrough", "-video_track_timescale", str(settings.fps * 100),
         "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
         "-crf", str(settings.crf),
         "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
-        "-g", str(keyint), "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-force_key_frames", f"expr:gte(t,n_forced*{settings.keyframe_interval_s})", "-g", str(keyint),
+        "-bf", "0",  # no reordering: with few, uneven frames B-frames save nothing and shorten the track
+        "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
-        "-shortest", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
+        "-t", f"{total_s:.3f}", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
     ]
     if ass is not None and captioned_out is not None:
         burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
-        graph = f"[0:v:0]split=2[c][b];[c]format=yuv420p[clean];[b]{burn},format=yuv420p[burned]"
+        graph = (f"[0:v:0]split=2[c][b];[c]{cfr},format=yuv420p[clean];[b]{burn},{cfr},format=yuv420p[burned];"
+                 f"{audio_graph};[kp_audio]asplit=2[a1][a2]")
         outputs = [
-            "-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out),
-            "-map", "[burned]", "-map", "1:a:0", *video_options, str(captioned_out),
+            "-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out),
+            "-map", "[burned]", "-map", "[a2]", *video_options, str(captioned_out),
         ]
     else:
-        graph = "[0:v:0]format=yuv420p[clean]"
-        outputs = ["-map", "[clean]", "-map", "1:a:0", *video_options, str(clean_out)]
+        graph = f"[0:v:0]{cfr},format=yuv420p[clean];{audio_graph};[kp_audio]anull[a1]"
+        outputs = ["-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out)]
     run_ffmpeg(
-        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio), "-filter_complex", graph, *outputs],
+        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio),
+         *(["-i", str(music)] if music is not None else []), "-filter_complex", graph, *outputs],
         timeout=settings.timeout_s,
     )
 
@@ -622,10 +667,11 @@ def render_video(
             warnings.extend(slide.warnings)
 
         face = renderer.regular
-        timeline, timing_warnings = slide_timeline(specs, cues, duration)
+        timeline, timing_warnings = slide_timeline(specs, cues, duration, end_hold=END_HOLD_S)
         warnings.extend(timing_warnings)
+        total = _snap(timeline[-1].end, settings.fps)
         timeline, events = snap_to_frames(
-            timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, duration
+            timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, total
         )
         show = _compose(rendered, timeline)
         ass = write_ass(events, work / "captions.ass", renderer.layout, face, fps=settings.fps) if events else None
@@ -640,7 +686,9 @@ def render_video(
         mp4 = out_dir / f"{basename}.mp4"
         captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
         captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
-        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title)
+        music = write_pad(work / "music-bed.wav", total + 1.0) if settings.music_bed else None
+        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title,
+                total, music)
         os.replace(partial, mp4)
         if captioned_partial is not None:
             os.replace(captioned_partial, captioned)

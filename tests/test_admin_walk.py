@@ -23,7 +23,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from wagtail.models import Page
 
 from cms.core.studio_setup import DOCTORS, EDITORS
@@ -183,7 +183,7 @@ def _one_of_each() -> None:
 
 
 def _roles() -> dict[str, object]:
-    """A superuser and one user in each group the studio sets up (Doctors, Editors, and any operator role)."""
+    """A superuser and one user in each group the studio sets up (doctors, editors, distributors, moderators)."""
     User = get_user_model()
     roles = {"superuser": User.objects.get(username="admin")}
     for group in Group.objects.order_by("name"):

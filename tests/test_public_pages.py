@@ -250,7 +250,15 @@ def test_doctor_homepage_in_both_languages(client, site):
     assert "<h1>张医生</h1>" in text(chinese) and "高血压患者怎样吃得更健康" in text(chinese)
     english = client.get("/doctors/dr-zhang/?lang=en")
     assert outline(english).html_lang == "en" and "Articles" in text(english)
+    assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
     assert client.get("/doctors/nobody/").status_code == 404
+    # With an English credit on the profile, English pages use it (Chinese ones keep the Chinese name).
+    from cms.doctors.models import DoctorProfile
+
+    DoctorProfile.objects.filter(slug="dr-zhang").update(name_en="Dr Zhang Wei", hospital_en="First Hospital")
+    english = text(client.get("/doctors/dr-zhang/?lang=en"))
+    assert "<h1>Dr Zhang Wei</h1>" in english and "First Hospital" in english and "第一医院" not in english
+    assert "<h1>张医生</h1>" in text(client.get("/doctors/dr-zhang/"))
 
 
 @pytest.mark.django_db

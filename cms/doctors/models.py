@@ -33,7 +33,12 @@ class DoctorProfile(index.Indexed, models.Model):
     title_en = models.CharField(_("professional title in English"), max_length=100, blank=True,
                                 help_text=_("e.g. Chief Physician"))
     hospital_en = models.CharField(_("hospital in English"), max_length=200, blank=True)
+    department_en = models.CharField(_("department in English"), max_length=100, blank=True)
+    specialties = models.CharField(_("specialties"), max_length=300, blank=True,
+                                   help_text=_("What patients come to you for, comma-separated, e.g. 高血压, 心力衰竭."))
+    specialties_en = models.CharField(_("specialties in English"), max_length=300, blank=True)
     bio = models.TextField(_("biography"), blank=True)
+    bio_en = models.TextField(_("biography in English"), blank=True)
     photo = models.ForeignKey(
         "illustrations.Illustration", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -54,7 +59,11 @@ class DoctorProfile(index.Indexed, models.Model):
         FieldPanel("name_en"),
         FieldPanel("title_en"),
         FieldPanel("hospital_en"),
+        FieldPanel("department_en"),
+        FieldPanel("specialties"),
+        FieldPanel("specialties_en"),
         FieldPanel("bio"),
+        FieldPanel("bio_en"),
         FieldPanel("photo"),
         FieldPanel("preferred_voice"),
     ]
@@ -88,6 +97,20 @@ class DoctorProfile(index.Indexed, models.Model):
         if language.lower().startswith("en"):
             return DoctorCredit(self.name_en or self.name, self.title_en or self.title, self.hospital_en or self.hospital)
         return DoctorCredit(self.name, self.title, self.hospital)
+
+    def profile_for(self, language: str) -> dict[str, object]:
+        """What the public homepage shows, in ``language`` (English falls back to the Chinese text)."""
+        english = language.lower().startswith("en")
+        credit = self.credit(language)
+        specialties = (self.specialties_en or self.specialties) if english else self.specialties
+        for separator in ("，", "、", ";", "；"):
+            specialties = specialties.replace(separator, ",")
+        return {
+            "name": credit.name, "title": credit.title, "hospital": credit.hospital,
+            "department": (self.department_en or self.department) if english else self.department,
+            "specialties": [item.strip() for item in specialties.split(",") if item.strip()],
+            "bio": (self.bio_en or self.bio) if english else self.bio,
+        }
 
     @property
     def byline(self) -> str:

@@ -5,6 +5,9 @@ screen reader will speak, where it came from and under what licence, so an
 article can never quietly ship an unattributed or unlabelled picture.
 """
 
+import secrets
+from pathlib import PurePosixPath
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
@@ -25,6 +28,12 @@ class Illustration(AbstractImage):
     )
 
     admin_form_fields = Image.admin_form_fields + ("alt_text", "source", "source_url", "licence")
+
+    def get_upload_to(self, filename: str) -> str:
+        """A random name: the uploaded one (``plate-method.png``) would let anyone guess the URL of a
+        picture that is not published yet; renditions, which public pages use, derive their names from it."""
+        extension = PurePosixPath(filename).suffix.lower()[:8]
+        return f"original_images/{secrets.token_urlsafe(16)}{extension}"
 
     @property
     def default_alt_text(self) -> str:

@@ -11,8 +11,9 @@ import logging
 
 from celery import shared_task
 from django.core.management import call_command
-from django.db import transaction
 from wagtail.models import Revision
+
+from cms.core.outbox import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,14 @@ def check_revision_task(revision_id: int) -> None:
         logger.info("revision %s not checked: %s", revision_id, error)
 
 
-def schedule_revision_checks(revision_id: int | None) -> None:
-    """Queue the checks once the revision is committed, so the worker can read it."""
+def schedule_revision_checks(revision_id: int | None, *, on_deferred=None) -> None:
+    """Queue the checks once the revision is committed, so the worker can read it.
+
+    With the broker down the checks wait in the outbox (``on_deferred`` tells the author); the
+    revision is saved either way.
+    """
     if revision_id is not None:
-        transaction.on_commit(lambda: check_revision_task.delay(revision_id))
+        enqueue_on_commit(check_revision_task, revision_id, on_deferred=on_deferred)
 
 
 @shared_task(name="cms.moderation.tasks.publish_scheduled_pages", ignore_result=True)

@@ -13,13 +13,14 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.log_actions import LogFormatter
 from wagtail.models import TaskState
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.core.admin_columns import YesNoColumn
+from cms.core.outbox import BROKER_DOWN_MESSAGE
 
 from .approval import (
     OVERRIDE_LOG_ACTION,
@@ -44,7 +45,7 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity", BooleanColumn("enabled", label=gettext_lazy("enabled")),
+    list_display = ["rule_id", "language", "category", "severity", YesNoColumn("enabled", label=gettext_lazy("enabled")),
                     "updated_at"]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
@@ -104,7 +105,7 @@ def review_feedback_js():
     return format_html('<script src="{}" defer></script>', static("moderation/editor-feedback.js"))
 
 
-@hooks.register("insert_editor_css")
+@hooks.register("insert_global_admin_css")  # the banner and findings also show on the override page
 def review_feedback_css():
     return format_html('<link rel="stylesheet" href="{}">', static("moderation/editor-feedback.css"))
 
@@ -128,7 +129,8 @@ def register_moderation_log_actions(actions):
 def _check_saved_revision(request, page):
     """Every save creates a revision; its report is what the author sees in the editor panel."""
     if is_checkable(page) and page.latest_revision_id:
-        schedule_revision_checks(page.latest_revision_id)
+        schedule_revision_checks(page.latest_revision_id,
+                                 on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
 
 
 @hooks.register("after_create_page")

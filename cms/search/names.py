@@ -25,6 +25,11 @@ from .segmentation import contains_chinese, segment_for_index
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_QUERY = re.compile(r"^[a-z0-9\s']+$")
+# Toneless Hanyu Pinyin syllables (ü as u or v): what a joined pinyin query must split into.
+_PINYIN = re.compile(
+    r"^(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|ian|iao|uan|van|ai|ei|ao|ou|an|en|er|in|un|vn|ia|ie|iu|ua|uo|ui|ue|ve"
+    r"|a|o|e|i|u|v))+$")
 
 
 def normalize_name(text: str) -> str:
@@ -75,11 +80,14 @@ def index_keys(names: list[str]) -> str:
 
 
 def pinyin_query(query: str) -> str:
-    """A Latin-letter query as joined toneless pinyin ('Gāo Xuè Yā' → 'gaoxueya'), or '' if it is not one."""
+    """A Latin-letter query as joined toneless pinyin ('Gāo Xuè Yā' → 'gaoxueya'), or '' if it cannot be pinyin."""
     if contains_chinese(query):
         return ""
     folded = "".join(c for c in unicodedata.normalize("NFKD", query.casefold()) if not unicodedata.combining(c))
     if not _LATIN_QUERY.match(folded):
         return ""
-    joined = re.sub(r"[\s'0-9]+", "", folded).replace("v", "u")
-    return joined if len(joined) > 1 else ""
+    joined = re.sub(r"[\s'0-9]+", "", folded)
+    # 'heart attack' and 'diabetes' are not pinyin: no pinyin alternatives for them.
+    if len(joined) < 2 or not _PINYIN.match(joined):
+        return ""
+    return joined.replace("v", "u")

@@ -11,6 +11,7 @@ class CampaignsConfig(AppConfig):
     def ready(self):
         from cms.core.studio_setup import studio_set_up
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .roles import ensure_distributors_group
 
         studio_set_up.connect(ensure_distributors_group, dispatch_uid="distribution-distributors-group")

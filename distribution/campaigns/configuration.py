@@ -44,6 +44,7 @@ class DistributionSettings:
     configuration_error_pause_s: float = 600.0  # wait after a channel reports our credentials wrong
     batch_size: int = 100
     sending_lease_s: float = 900.0  # a 'sending' row older than this belongs to a dead worker
+    stalled_after_s: float = 120.0  # a sending campaign whose rows have not moved for this long is stalled
     followup_max_lateness_s: float = 12 * 3600.0  # older follow-up occurrences are skipped, not sent late
     parallel_tasks: int = 2  # fan-out tasks queued per start (one per worker process is right)
     send_threads: int = 4  # messages in flight per fan-out task (network waits overlap with bookkeeping)

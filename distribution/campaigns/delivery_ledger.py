@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import queue
 import random
+from time import monotonic
 import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -112,6 +113,7 @@ class ClaimedDelivery:
     unsubscribe_token: str
     skip_reason: str  # '' when the contact may be messaged now
     time_zone: str
+    step_key: str = ""
 
     @property
     def idempotency_key(self) -> str:
@@ -121,7 +123,7 @@ class ClaimedDelivery:
 AfterSend = Callable[[ClaimedDelivery, str], None]
 
 _CLAIMED_COLUMNS = ("pk", "key", "claim_token", "attempts", "channel", "language", "article_id", "campaign_id",
-                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone")
+                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone", "step_key")
 _CONTACT_RULE_COLUMNS = tuple(f"contact__{name}" for name, _when_null, _reason in CONTACT_SKIP_RULES)
 
 
@@ -135,13 +137,14 @@ def _claimed_rows(token: str) -> list[ClaimedDelivery]:
     claimed = []
     for row in rows:
         (pk, key, claim_token, attempts, channel, language, article_id, campaign_id, step_id, contact_id, address,
-         unsubscribe_token, time_zone) = row[: len(_CLAIMED_COLUMNS)]
+         unsubscribe_token, time_zone, step_key) = row[: len(_CLAIMED_COLUMNS)]
         if contact_id is None:
             skip = CONTACT_REMOVED
         else:
             skip = contact_skip_reason(dict(zip(rule_names, row[len(_CLAIMED_COLUMNS):], strict=True)))
         claimed.append(ClaimedDelivery(pk, key, claim_token, attempts, channel, language, article_id, campaign_id,
-                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone))
+                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone,
+                                       step_key))
     return claimed
 
 
@@ -151,6 +154,7 @@ class DeliveryRun:
 
     claimed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    out_of_time: bool = False  # stopped by the time budget with work possibly left
 
     def count(self, state: str, number: int = 1) -> None:
         self.outcomes[state] = self.outcomes.get(state, 0) + number
@@ -160,22 +164,29 @@ class DeliveryRun:
         return f"{self.claimed} attempt(s): {parts or 'nothing due'}"
 
 
-def _due_filter(now: datetime, stale_before: datetime) -> list[Q]:
+def _due_filter(now: datetime, stale_before: datetime, worker_id: str = "") -> list[Q]:
+    own = [Q(state=DeliveryState.SENDING, claimed_by=worker_id)] if worker_id else []
     return [
+        *own,  # left by an earlier run of this very task, whose worker died: no need to wait for the lease
         Q(state=DeliveryState.SENDING, claimed_at__lt=stale_before),
         Q(state__in=CLAIMABLE_STATES, next_attempt_at__lte=now),
     ]
 
 
 def claim_due_deliveries(
-    *, limit: int, now: datetime | None = None, stale_before: datetime | None = None, scope: Q | None = None
+    *, limit: int, now: datetime | None = None, stale_before: datetime | None = None, scope: Q | None = None,
+    worker_id: str = "",
 ) -> list[ClaimedDelivery]:
-    """Atomically take up to ``limit`` due rows (and stale ``sending`` rows) for this worker."""
+    """Atomically take up to ``limit`` due rows (and stale ``sending`` rows) for this worker.
+
+    ``worker_id`` (the Celery task id) is stamped on the rows; rows still stamped with it from a
+    previous run of the same task are taken back first.
+    """
     now = now or timezone.now()
     stale_before = stale_before or now - timedelta(seconds=distribution_settings().sending_lease_s)
     token = uuid.uuid4().hex
     taken = 0
-    for due in _due_filter(now, stale_before):
+    for due in _due_filter(now, stale_before, worker_id):
         if taken >= limit:
             break
         candidates = Delivery.objects.filter(due)
@@ -190,7 +201,8 @@ def claim_due_deliveries(
             else:
                 claim = Delivery.objects.filter(pk__in=candidates.values("pk")[: limit - taken]).filter(due)
             taken += claim.update(
-                state=DeliveryState.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+                state=DeliveryState.SENDING, claim_token=token, claimed_by=worker_id, claimed_at=now,
+                attempts=F("attempts") + 1, updated_at=now,
             )
     if not taken:
         return []
@@ -204,8 +216,13 @@ def deliver_due(
     stale_before: datetime | None = None,
     after_send: AfterSend | None = None,
     config: DistributionSettings | None = None,
+    worker_id: str = "",
+    time_budget_s: float | None = None,
 ) -> DeliveryRun:
     """Claim and send due deliveries batch after batch until none are due (or ``max_batches``).
+
+    ``time_budget_s``: start no new batch after this long (a Celery task must finish well within
+    the broker's visibility timeout, or the broker would hand its message to a second worker).
 
     ``after_send(delivery, outcome)`` observes each provider answer before it
     is recorded (progress output); if it raises, the run stops there like a
@@ -216,8 +233,13 @@ def deliver_due(
     run = DeliveryRun()
     batches = 0
     touched_campaigns: set[int] = set()
+    started = monotonic()
     while max_batches is None or batches < max_batches:
-        batch = claim_due_deliveries(limit=config.batch_size, stale_before=stale_before, scope=scope)
+        if time_budget_s is not None and batches and monotonic() - started > time_budget_s:
+            run.out_of_time = True
+            break
+        batch = claim_due_deliveries(limit=config.batch_size, stale_before=stale_before, scope=scope,
+                                     worker_id=worker_id)
         if not batch:
             break
         batches += 1

@@ -130,7 +130,7 @@ def _find_patient(kind: str, value: str, visible) -> int | None:
         address = normalize_contact_address(kind, value)
     except ValueError:
         return None
-    return (ContactPoint.objects.filter(channel=kind, address=address, patient__in=visible)
+    return (ContactPoint.objects.filter(patient__in=visible).with_address(kind, [address])  # addresses are encrypted
             .values_list("patient_id", flat=True).first())
 
 

@@ -24,6 +24,7 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Value,
@@ -56,7 +57,12 @@ __all__ = [
     "dispatch_followups",
     "campaign_statistics",
     "read_count_for",
+    "last_progress_at",
+    "stalled_campaign_ids",
+    "resume_stalled_campaigns",
 ]
+
+_OPEN_STATES = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +177,8 @@ def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
 
 
 _CAMPAIGN_ROW_COLUMNS = ["key", "step_key", "campaign", "patient", "contact", "channel", "language", "article", "state",
-                         "reason", "attempts", "next_attempt_at", "claim_token", "provider_message_id", "created_at",
-                         "updated_at"]
+                         "reason", "attempts", "next_attempt_at", "claim_token", "claimed_by", "provider_message_id",
+                         "created_at", "updated_at"]
 
 
 def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: set[tuple[str, str]],
@@ -200,6 +206,7 @@ def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: 
         "row_attempts": Value(0, output_field=IntegerField()),
         "row_next_attempt_at": _by_patient_column("time_zone", due_by_zone, DateTimeField()),
         "row_claim_token": Value("", output_field=CharField()),
+        "row_claimed_by": Value("", output_field=CharField()),
         "row_provider_message_id": Value("", output_field=CharField()),
         "row_created_at": Value(now, output_field=DateTimeField()),
         "row_updated_at": Value(now, output_field=DateTimeField()),
@@ -330,3 +337,48 @@ def campaign_statistics(campaign: Campaign) -> dict[str, int]:
         "unsubscribed": unsubscribed,
         "read": read_count_for(campaign.audience_key),
     }
+
+
+def last_progress_at(campaign_id: int) -> datetime | None:
+    """When a row of the campaign last changed (claimed, sent, failed), or when it started."""
+    latest = Delivery.objects.filter(campaign_id=campaign_id).aggregate(at=Max("updated_at"))["at"]
+    started = Campaign.objects.filter(pk=campaign_id).values_list("started_at", flat=True).first()
+    return max((moment for moment in (latest, started) if moment is not None), default=None)
+
+
+def stalled_campaign_ids(*, now: datetime | None = None, campaign_ids: list[int] | None = None) -> list[int]:
+    """Sending campaigns with work due now whose rows have not moved for ``stalled_after_s``.
+
+    Work due now: a row pending or retrying whose time has come, or a row
+    claimed (``sending``). Rows waiting for quiet hours or a backoff are not a stall.
+    """
+    now = now or timezone.now()
+    quiet_since = now - timedelta(seconds=distribution_settings().stalled_after_s)
+    campaigns = Campaign.objects.filter(state=Campaign.SENDING)
+    if campaign_ids is not None:
+        campaigns = campaigns.filter(pk__in=campaign_ids)
+    due = Q(state=DeliveryState.SENDING) | Q(state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
+                                            next_attempt_at__lte=now)
+    stalled = []
+    for campaign_id in campaigns.values_list("pk", flat=True):
+        if not Delivery.objects.filter(due, campaign_id=campaign_id).exists():
+            continue
+        moved = last_progress_at(campaign_id)
+        if moved is None or moved < quiet_since:
+            stalled.append(campaign_id)
+    return stalled
+
+
+def resume_stalled_campaigns(queue_fanout, *, now: datetime | None = None) -> list[int]:
+    """Hand every stalled campaign to ``queue_fanout(campaign_id)`` again; returns their ids.
+
+    The fan-out claims rows by the ledger's rules (a row still claimed by a
+    worker that may be alive waits for its lease), so resuming a campaign
+    that was only slow sends nothing twice.
+    """
+    stalled = stalled_campaign_ids(now=now)
+    for campaign_id in stalled:
+        logger.warning("campaign %s made no progress for %.0f s; queuing its fan-out again", campaign_id,
+                       distribution_settings().stalled_after_s)
+        queue_fanout(campaign_id)
+    return stalled

@@ -14,7 +14,10 @@ from distribution.sharing.models import share_link_for
 
 from .models import Delivery, FollowUpStep, campaign_audience_key
 
-__all__ = ["MessageContent", "ContentUnavailable", "ContentResolver", "article_for_language"]
+# Ledger rows outside campaigns and plans: the welcome message after a patient joins (distribution.joining).
+WELCOME_STEP_PREFIX = "welcome:"
+
+__all__ = ["WELCOME_STEP_PREFIX", "MessageContent", "ContentUnavailable", "ContentResolver", "article_for_language"]
 
 
 class ClaimedRow(Protocol):
@@ -24,6 +27,7 @@ class ClaimedRow(Protocol):
     campaign_id: int | None
     step_id: int | None
     language: str
+    step_key: str
 
 
 class ContentUnavailable(Exception):
@@ -89,6 +93,8 @@ class ContentResolver:
         if delivery.article_id is not None:
             if delivery.campaign_id:
                 audience = campaign_audience_key(delivery.campaign_id)
+            elif delivery.step_key.startswith(WELCOME_STEP_PREFIX):
+                audience = delivery.step_key  # "welcome:<doctor>": reads of the welcome article per doctor
             else:
                 step = self.step(delivery.step_id)
                 if step is None:

@@ -403,6 +403,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=40, blank=True)
+    # The Celery task that claimed the row: when the broker hands that task's message out again, its
+    # worker died (acks_late), and the new run takes these rows back at once instead of after the lease.
+    claimed_by = models.CharField(max_length=64, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -40,6 +41,7 @@ PAGE_TEXT = {
         "already_text": "您已退订{channel}，不会再收到我们的消息。",
         "more": "了解更多",
         "source": "依据：",
+        "erase": "删除我的联系方式",
     },
     "en": {
         "lang": "en",
@@ -51,6 +53,7 @@ PAGE_TEXT = {
         "already_text": "You have already unsubscribed from our {channel}.",
         "more": "Learn more",
         "source": "Based on: ",
+        "erase": "Delete my contact details",
     },
 }
 
@@ -76,7 +79,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         title, message, show_form = text["confirm_title"], text["confirm_text"].format(channel=channel), True
     response = render(request, "campaigns/unsubscribe.html", {
         "html_lang": text["lang"], "title": title, "message": message, "show_form": show_form,
-        "button": text["confirm_button"],
+        "button": text["confirm_button"], "erase_label": text["erase"],
+        # The right to erasure (PIPL art. 47) sits beside every unsubscribe: the joining app's leave page.
+        "erase_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token}) + f"?lang="
+                     f"{'zh-hans' if family == 'zh' else 'en'}",
     })
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"

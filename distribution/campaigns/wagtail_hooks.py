@@ -17,11 +17,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 
+from cms.core.admin_columns import YesNoColumn
+from cms.core.outbox import enqueue
 from distribution.patients.admin_views import (
     ScopedIndexView,
     ScopedViewSetMixin,
@@ -43,7 +45,7 @@ from . import channel_admin
 from .channel_settings import ChannelSettings, configured_channel_kinds
 from .delivery_ledger import retry_deliveries
 from .enrolment import SelectionError, enrol_patients, patients_from_csv, upcoming_steps
-from .fanout import CampaignError, campaign_statistics
+from .fanout import CampaignError, campaign_statistics, last_progress_at, stalled_campaign_ids
 from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan
 
 REPORT_CHART_DAYS = 30
@@ -58,9 +60,12 @@ Campaign.report_link = campaign_report_link
 
 
 def campaign_state_label(campaign: Campaign) -> str:
+    """The state as the listing shows it; a sending campaign whose rows stopped moving is 'Stalled'."""
     if campaign.state == Campaign.FAILED:
         return format_html('<span class="w-status w-status--label" title="{}">{}</span> {}',
                            campaign.state_reason, campaign.get_state_display(), campaign.state_reason)
+    if campaign.state == Campaign.SENDING and stalled_campaign_ids(campaign_ids=[campaign.pk]):
+        return format_html('<span class="w-status w-status--label" data-campaign-stalled>{}</span>', _("Stalled"))
     return campaign.get_state_display()
 
 
@@ -144,7 +149,7 @@ class FollowUpPlanViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "calendar"
     menu_label = _("Follow-up plans")
     index_view_class = PlanIndexView
-    list_display = ["name", BooleanColumn("studio_template", label=_("studio template"),
+    list_display = ["name", YesNoColumn("studio_template", label=_("studio template"),
                                           accessor=lambda plan: plan.doctor_id is None),
                     "step_count", "enrolled_count", "enrol_link"]
     search_fields = ["name", "description"]
@@ -249,7 +254,24 @@ def campaign_report(request, campaign_id: int):
                                  % {"views": views, "ends": ends}, chart_id="campaign-reads"),
         "share_links_url": reverse("sharing_article_links", args=[campaign.article_id]),
         "channels_not_set_up": [labels.get(kind, kind) for kind in campaign.channels if kind not in configured],
+        "stalled": bool(stalled_campaign_ids(campaign_ids=[campaign.pk])), "last_progress": last_progress_at(campaign.pk),
     })
+
+
+@require_POST
+def campaign_resume(request, campaign_id: int):
+    """Queue the fan-out again now (the sweep would within minutes); rows are claimed by the ledger's rules."""
+    from .tasks import deliver_campaign
+
+    campaign = _visible_campaign(request, campaign_id)
+    if campaign.state != Campaign.SENDING:
+        messages.error(request, _("Only a campaign that is sending can be resumed."))
+    elif enqueue(deliver_campaign, campaign.pk):
+        messages.success(request, _("Sending resumed."))
+    else:
+        messages.warning(request, _("The background service is not reachable right now; the campaign resumes "
+                                    "by itself as soon as it is back."))
+    return redirect("campaign_report", campaign.pk)
 
 
 @require_POST
@@ -266,9 +288,11 @@ def campaign_start(request, campaign_id: int):
     if campaign.scheduled_at and campaign.scheduled_at > timezone.now() and campaign.state == Campaign.DRAFT:
         Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.SCHEDULED)
         messages.success(request, _("Scheduled."))
-    else:
-        send_campaign.delay(campaign.pk)
+    elif enqueue(send_campaign, campaign.pk):
         messages.success(request, _("Sending started: the figures below fill in as the messages go out."))
+    else:
+        messages.warning(request, _("The background service is not reachable right now. The campaign will "
+                                    "start by itself as soon as it is back; nothing needs to be done again."))
     return redirect("campaign_report", campaign.pk)
 
 
@@ -280,7 +304,7 @@ def campaign_retry_failed(request, campaign_id: int):
     reset = retry_deliveries(Delivery.objects.filter(campaign=campaign))
     if reset:
         Campaign.objects.filter(pk=campaign.pk, state=Campaign.COMPLETED).update(state=Campaign.SENDING)
-        deliver_campaign.delay(campaign.pk)
+        enqueue(deliver_campaign, campaign.pk)  # the ledger rows are reset either way; the sweep sends them
     messages.success(request, _("%(count)d failed message(s) queued again.") % {"count": reset})
     return redirect("campaign_report", campaign.pk)
 
@@ -365,6 +389,7 @@ def register_campaign_urls():
         path("distribution/campaigns/<int:campaign_id>/start/", campaign_start, name="campaign_start"),
         path("distribution/campaigns/<int:campaign_id>/retry-failed/", campaign_retry_failed,
              name="campaign_retry_failed"),
+        path("distribution/campaigns/<int:campaign_id>/resume/", campaign_resume, name="campaign_resume"),
         path("distribution/follow-up-plans/<int:plan_id>/enrol/", followup_plan_enrol, name="followup_plan_enrol"),
         path("distribution/patients/<int:patient_id>/follow-ups/", patient_followups, name="patient_followups"),
         path("distribution/channels/<int:site_id>/test/", channel_admin.channel_test_message,

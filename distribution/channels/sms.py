@@ -42,9 +42,9 @@ from .errors import (
 )
 from .masking import mask_address, redact
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
-from .sms_text import SmsLength, SmsTooLongError, fit_title
+from .sms_text import SmsLength, SmsTooLongError, fit_title, measure_sms
 
-__all__ = ["SmsTemplate", "SmsConfig", "SmsChannel", "tc3_authorization", "normalize_phone_number"]
+__all__ = ["SmsTemplate", "SmsConfig", "SmsChannel", "VERIFICATION_CODE", "tc3_authorization", "normalize_phone_number"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,10 @@ SERVICE = "sms"
 ACTION = "SendSms"
 API_VERSION = "2021-01-11"
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
-_PARAM_SOURCES = ("title", "url", "url_path")
+_PARAM_SOURCES = ("title", "url", "url_path", "code")
+# A message carrying this key in ``OutgoingMessage.extra`` is a one-time verification code: it is sent with
+# the language's verification template (approved separately, as Tencent requires for 验证码 texts).
+VERIFICATION_CODE = "verification_code"
 
 CONTACT_GONE = {
     "FailedOperation.PhoneNumberInBlacklist": "number is on the do-not-disturb list (unsubscribed or blocked)"
@@ -116,6 +119,10 @@ class SmsTemplate:
                 f"template {self.template_id}: placeholders {positions} do not match "
                 f"{len(self.params)} params (expected {{1}}..{{{len(self.params)}}})"
             )
+        if "code" in self.params:
+            if len(self.params) != 1:
+                raise ValueError(f"template {self.template_id}: a verification template has only the code")
+            return
         if "title" not in self.params:
             raise ValueError(f"template {self.template_id}: one param must be the title")
         if not {"url", "url_path"} & set(self.params):
@@ -145,6 +152,7 @@ class SmsConfig:
     max_segments: int = 3  # cap on billed parts per message; the title is shortened to fit
     max_param_chars: int | None = None  # per-variable limit of the account, if any
     default_country_code: str = "86"
+    verification_templates: Mapping[str, SmsTemplate] = field(default_factory=dict)  # params ("code",)
     http: HttpSettings = field(default_factory=HttpSettings)
 
     def __post_init__(self) -> None:
@@ -166,12 +174,27 @@ class SmsConfig:
         if not self.api_base.startswith(("https://", "http://")):
             raise ValueError("SmsConfig.api_base must be an http(s) URL")
         object.__setattr__(self, "templates", MappingProxyType(templates))
+        verification = {
+            language: template if isinstance(template, SmsTemplate) else SmsTemplate(**template)
+            for language, template in dict(self.verification_templates).items()
+        }
+        for language, template in verification.items():
+            if template.params != ("code",):
+                raise ValueError(f"SmsConfig.verification_templates[{language!r}] must have params ['code']")
+        if verification and self.default_language not in verification:
+            raise ValueError(f"SmsConfig.verification_templates has no template for {self.default_language!r}")
+        object.__setattr__(self, "verification_templates", MappingProxyType(verification))
         object.__setattr__(self, "api_base", self.api_base.rstrip("/"))
         if isinstance(self.http, Mapping):
             object.__setattr__(self, "http", HttpSettings(**self.http))
 
     def template_for(self, language: str) -> SmsTemplate:
         return self.templates.get(language) or self.templates[self.default_language]
+
+    def verification_template_for(self, language: str) -> SmsTemplate:
+        if not self.verification_templates:
+            raise ChannelConfigurationError("no SMS verification-code template is set up (verification_templates)")
+        return self.verification_templates.get(language) or self.verification_templates[self.default_language]
 
     def __repr__(self) -> str:
         return (
@@ -194,6 +217,11 @@ class SmsChannel(HttpChannel[SmsConfig]):
 
     def compose(self, message: OutgoingMessage) -> ComposedSms:
         """The text and template variables for ``message`` within the segment cap."""
+        code = message.extra.get(VERIFICATION_CODE)
+        if code is not None:
+            template = self.config.verification_template_for(message.language)
+            text = template.render({"code": str(code)})
+            return ComposedSms(text=text, params=(str(code),), length=measure_sms(text))
         template = self.config.template_for(message.language)
         link_values = {"url": message.url}
         if "url_path" in template.params:
@@ -230,7 +258,10 @@ class SmsChannel(HttpChannel[SmsConfig]):
     def send(self, message: OutgoingMessage) -> SendResult:
         phone = normalize_phone_number(message.address, self.config.default_country_code)
         composed = self.compose(message)
-        template = self.config.template_for(message.language)
+        if VERIFICATION_CODE in message.extra:
+            template = self.config.verification_template_for(message.language)
+        else:
+            template = self.config.template_for(message.language)
         body: dict[str, Any] = {
             "PhoneNumberSet": [phone],
             "SmsSdkAppId": self.config.sdk_app_id,

@@ -112,6 +112,7 @@ class WeChatConfig:
     template_id: str
     template_fields: Mapping[str, str] = field(default_factory=lambda: {"thing1": "title", "thing2": "summary"})
     api_base: str = "https://api.weixin.qq.com"
+    oauth_base: str = "https://open.weixin.qq.com"  # web OAuth (pages opened inside WeChat)
     token_endpoint: Literal["stable", "classic"] = "stable"
     token_refresh_margin_s: float = 300.0
     empty_field_value: str = "-"  # WeChat rejects empty keyword values
@@ -135,6 +136,9 @@ class WeChatConfig:
                 )
         if not self.api_base.startswith(("https://", "http://")):
             raise ValueError("WeChatConfig.api_base must be an http(s) URL")
+        if not self.oauth_base.startswith(("https://", "http://")):
+            raise ValueError("WeChatConfig.oauth_base must be an http(s) URL")
+        object.__setattr__(self, "oauth_base", self.oauth_base.rstrip("/"))
         if isinstance(self.http, Mapping):
             object.__setattr__(self, "http", HttpSettings(**self.http))
         object.__setattr__(self, "template_fields", MappingProxyType(dict(self.template_fields)))

@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from . import partners
-from .models import DeliveryState, Partner, PartnerDelivery
+from .models import DeliveryState, Partner, PartnerDelivery, new_partner_secret
+
+
+class PartnerForm(forms.ModelForm):
+    """The shared secret is write-only: never sent back to a browser, only replaced."""
+
+    secret = forms.CharField(
+        label=_("shared secret"), required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Write-only: the current secret is never shown. Leave empty to keep it; for a new partner, "
+                    "leave it empty to have one generated (shown once, after saving)."),
+    )
+
+    class Meta:
+        model = Partner
+        fields = ["name", "endpoint_url", "allow_plain_http", "secret", "languages", "tags", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.generated_secret = ""
+        self._kept_secret = self.instance.secret if self.instance.pk else ""
+        self.initial.pop("secret", None)
+
+    def clean_secret(self) -> str:
+        value = self.cleaned_data.get("secret", "")
+        if value:
+            return value
+        if self._kept_secret:
+            return self._kept_secret
+        self.generated_secret = new_partner_secret()
+        return self.generated_secret
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    form = PartnerForm
     list_display = ["name", "endpoint_url", "languages", "tags", "active", "failing_deliveries"]
     list_filter = ["active"]
     search_fields = ["name", "endpoint_url"]
     fields = ["name", "endpoint_url", "allow_plain_http", "secret", "languages", "tags", "active"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if getattr(form, "generated_secret", ""):
+            self.message_user(request, _("The partner's shared secret is %(secret)s — give it to them over a secure "
+                                         "channel now; it will not be shown again.") % {"secret": form.generated_secret},
+                              messages.WARNING)
 
     def get_queryset(self, request):
         failing = Q(deliveries__state__in=[DeliveryState.RETRYING, DeliveryState.FAILED])

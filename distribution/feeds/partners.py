@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cms.core.outbox import enqueue_on_commit
 from distribution.channels.errors import ChannelError, RetryableChannelError
 from distribution.channels.messages import OutgoingMessage
 from distribution.channels.webhook import WebhookChannel, WebhookConfig
@@ -171,7 +171,7 @@ def _send_after_commit(deliveries: list[PartnerDelivery]) -> None:
     from .tasks import deliver_partner_event  # tasks import this module
 
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_partner_event.delay(pk))
+        enqueue_on_commit(deliver_partner_event, delivery.pk)
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models.signals import pre_delete
 from wagtail.signals import page_published, page_unpublished
 
 from cms.articles.models import Article
+from cms.core.outbox import enqueue
 from cms.encyclopedia.models import EncyclopediaEntry
 
 from . import partners, websub
@@ -32,7 +33,7 @@ class _PingBatch:
 
         self.flushed = True
         for topic in self.topics:
-            ping_websub_hub.delay(self.hub, topic)
+            enqueue(ping_websub_hub, self.hub, topic)
 
 
 def _batch_for_transaction(hub: str) -> _PingBatch:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from cms.core.outbox import enqueue
 from distribution.channels.errors import RetryableChannelError
 
 from . import partners, websub
@@ -27,7 +28,7 @@ def send_due_partner_deliveries() -> int:
     """Queue every delivery whose next attempt has come, each as its own task."""
     ids = partners.due_delivery_ids()
     for delivery_id in ids:
-        deliver_partner_event.delay(delivery_id)
+        enqueue(deliver_partner_event, delivery_id)
     return len(ids)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-__all__ = ["normalize_contact_address", "normalize_mainland_mobile"]
+__all__ = ["normalize_contact_address", "normalize_mainland_mobile", "normalize_mobile_number"]
 
 _SEPARATORS = re.compile(r"[\s\-().]")
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -38,12 +39,36 @@ def normalize_mainland_mobile(value: str) -> str:
     return "+86" + digits
 
 
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def normalize_mobile_number(value: str) -> str:
+    """E.164 form of a mobile number: mainland as people write it, or international with +/00.
+
+    Mainland numbers keep the studio's own rule (11 digits, 13–19); other
+    countries' numbers are checked with Google's libphonenumber metadata,
+    which knows each country's mobile ranges.
+    """
+    compact = _SEPARATORS.sub("", (value or "").strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not compact.startswith("+") or compact.startswith("+86"):
+        return normalize_mainland_mobile(compact)
+    try:
+        number = phonenumbers.parse(compact, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a mobile number (mainland: 11 digits; elsewhere: + and the country code)") from None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise ValueError("not a mobile number (mainland: 11 digits; elsewhere: + and the country code)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def normalize_contact_address(channel: str, value: str) -> str:
     value = (value or "").strip()
     if not value:
         raise ValueError(_("empty address"))
     if channel == "sms":
-        return normalize_mainland_mobile(value)
+        return normalize_mobile_number(value)
     if channel == "email":
         try:
             validate_email(value)

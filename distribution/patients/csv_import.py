@@ -2,10 +2,14 @@
 
 Decisions:
 
-* All or nothing: the file is validated completely first. When any row is
-  invalid nothing is written and the report lists every problem, unless
-  ``skip_invalid`` is set, in which case the valid rows are imported and the
-  invalid ones reported. Writing happens in one transaction either way.
+* All or nothing: the file is validated completely first (including matches
+  against existing patients). When any row is invalid nothing is written and
+  the report lists every problem, unless ``skip_invalid`` is set, in which
+  case the valid rows are imported and the invalid ones reported. Writing
+  happens in short transactions of 500 patients, so a 50,000-row file never
+  holds the database's write lock for long; re-running a file is harmless.
+* Large files run as a background job (:class:`~distribution.patients.models.PatientImport`,
+  ``distribution.patients.tasks``) with progress, a result page and an error report.
 * Unknown or repeated columns reject the whole file (a misspelt header would
   otherwise drop a column silently), even with ``skip_invalid``.
 * Encodings: UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode
@@ -25,7 +29,7 @@ import codecs
 import csv
 import io
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -36,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .contact_addresses import normalize_contact_address
+from .encryption import blind_index
 from .models import ContactPoint, Patient, split_tag_list
 
 __all__ = ["ImportReport", "RowError", "import_patients_csv", "decode_csv_bytes", "CsvFileError", "COLUMN_ALIASES"]
@@ -144,7 +149,11 @@ class _Candidate:
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was found to be in."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise CsvFileError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                               "(it may be cut off); save it again as “CSV UTF-8” and retry") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -326,8 +335,12 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
     return merged, errors, merged_rows
 
 
-def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> ImportReport:
-    """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile)."""
+def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chunk_size: int = 500,
+                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile).
+
+    ``progress(written, total)`` is called after each chunk of patients is committed.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise CsvFileError(_("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
     text, encoding = decode_csv_bytes(data)
@@ -369,27 +382,33 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False) -> I
     if report.errors and not skip_invalid:
         report.errors.sort(key=lambda error: error.line)
         return report
-    with transaction.atomic():
-        existing_by_address = _existing_patients(doctor, merged)
-        for candidate in merged:
-            matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
-            if len(matches) > 1:
-                report.errors.append(RowError(candidate.lines[0], "", _("its addresses belong to different existing patients")))
-                bad_lines.update(candidate.lines)
-                continue
-            if matches:
-                _update_patient(matches.pop(), candidate)
-                report.updated += 1
-            else:
-                _create_patient(doctor, candidate)
-                report.created += 1
-        if report.errors and not skip_invalid:
-            transaction.set_rollback(True)
-            report.created = report.updated = 0
-            report.errors.sort(key=lambda error: error.line)
-            return report
-    report.skipped_rows = len(bad_lines)
+    existing_by_address = _existing_patients(doctor, merged)
+    plan: list[tuple[_Candidate, int | None]] = []
+    for candidate in merged:
+        matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
+        if len(matches) > 1:
+            report.errors.append(RowError(candidate.lines[0], "", _("its addresses belong to different existing patients")))
+            bad_lines.update(candidate.lines)
+            continue
+        plan.append((candidate, matches.pop() if matches else None))
     report.errors.sort(key=lambda error: error.line)
+    if report.errors and not skip_invalid:
+        return report
+    # Written in short transactions of ``chunk_size`` patients, so other writers (the web process,
+    # beacons, workers) get the database between chunks; a run stopped half-way can simply be run
+    # again: patients already written are found by their addresses and updated, not duplicated.
+    for start in range(0, len(plan), chunk_size):
+        with transaction.atomic():
+            for candidate, existing in plan[start:start + chunk_size]:
+                if existing is not None:
+                    _update_patient(existing, candidate)
+                    report.updated += 1
+                else:
+                    _create_patient(doctor, candidate)
+                    report.created += 1
+        if progress is not None:
+            progress(min(start + chunk_size, len(plan)), len(plan))
+    report.skipped_rows = len(bad_lines)
     report.imported = True
     return report
 
@@ -401,9 +420,11 @@ def _existing_patients(doctor, candidates: Iterable[_Candidate]) -> dict[tuple[s
             wanted.setdefault(channel, set()).add(address)
     found: dict[tuple[str, str], int] = {}
     for channel, addresses in wanted.items():
-        rows = ContactPoint.objects.filter(patient__doctor=doctor, channel=channel, address__in=addresses)
-        for contact in rows.values("channel", "address", "patient_id"):
-            found[(contact["channel"], contact["address"])] = contact["patient_id"]
+        ordered = sorted(addresses)
+        for start in range(0, len(ordered), 500):  # within every database's limit on query parameters
+            rows = ContactPoint.objects.filter(patient__doctor=doctor).with_address(channel, ordered[start:start + 500])
+            for contact in rows.values("channel", "address", "patient_id"):
+                found[(contact["channel"], contact["address"])] = contact["patient_id"]
     return found
 
 
@@ -419,7 +440,8 @@ def _create_patient(doctor, candidate: _Candidate) -> Patient:
         patient.tags.add(*candidate.tags)
         patient.save()  # a clusterable model writes its tags on save
     ContactPoint.objects.bulk_create([
-        ContactPoint(patient=patient, channel=channel, address=address, consent_at=candidate.consents.get(channel))
+        ContactPoint(patient=patient, channel=channel, address=address, address_index=blind_index(channel, address),
+                     consent_at=candidate.consents.get(channel))
         for channel, address in candidate.addresses.items()
     ])
     return patient

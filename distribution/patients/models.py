@@ -29,6 +29,7 @@ from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
+from .encryption import EncryptedAddressField, blind_index
 
 CHANNEL_CHOICES = [
     ("wechat", _("WeChat (openid)")),
@@ -209,6 +210,10 @@ class Patient(ClusterableModel):
 
 
 class ContactPointQuerySet(models.QuerySet):
+    def with_address(self, channel: str, addresses) -> ContactPointQuerySet:
+        """Contacts on ``channel`` whose (normalised) address is one of ``addresses``, found by blind index."""
+        return self.filter(channel=channel, address_index__in=[blind_index(channel, a) for a in addresses])
+
     def reachable(self) -> ContactPointQuerySet:
         return self.filter(consent_at__isnull=False, unsubscribed_at__isnull=True, inactive_at__isnull=True)
 
@@ -218,10 +223,12 @@ class ContactPoint(models.Model):
 
     patient = ParentalKey(Patient, on_delete=models.CASCADE, related_name="contacts")
     channel = models.CharField(_("channel"), max_length=16, choices=CHANNEL_CHOICES)
-    address = models.CharField(
-        _("address"), max_length=254,
+    address = EncryptedAddressField(
+        _("address"),
         help_text=_("WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id."),
     )
+    # Encrypted at rest; found by this keyed hash of (channel, address) instead (see encryption.py).
+    address_index = models.CharField(max_length=64, db_index=True, editable=False, default="")
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True,
                                       help_text=_("Empty: no consent, nothing is sent on this channel."))
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
@@ -252,6 +259,13 @@ class ContactPoint(models.Model):
                 self.address = normalize_contact_address(self.channel, self.address)
             except ValueError as exc:
                 raise ValidationError({"address": str(exc)}) from None
+
+    def save(self, *args, **kwargs):
+        self.address_index = blind_index(self.channel, self.address) if self.address else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_index"}
+        super().save(*args, **kwargs)
 
     def skip_reason(self) -> str:
         """Why nothing may be sent to this contact now ('' when sending is allowed)."""
@@ -378,3 +392,56 @@ def patients_of_groups(groups) -> PatientQuerySet:
     for group in groups:
         condition |= Q(pk__in=group.patients().values("pk"))
     return Patient.objects.filter(condition)
+
+
+class PatientImport(models.Model):
+    """One uploaded patient CSV, imported by a worker (a 50,000-row file outlasts any web request).
+
+    The upload is kept only until the import has run. The error report names
+    lines and columns, never a cell's value (values are patient data).
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATE_CHOICES = [(QUEUED, _("Waiting for a worker")), (RUNNING, _("Importing")), (DONE, _("Finished")),
+                     (FAILED, _("Failed"))]
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE,
+                               related_name="patient_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    data = models.BinaryField(editable=False)
+    skip_invalid = models.BooleanField(default=False)
+    state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default=QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    patients_total = models.PositiveIntegerField(default=0)
+    patients_written = models.PositiveIntegerField(default=0)
+    summary = models.CharField(_("result"), max_length=300, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    imported = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)  # [[line, column, message], …]
+    failure = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("patient import")
+        verbose_name_plural = _("patient imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.DONE:
+            return 100
+        return int(100 * self.patients_written / self.patients_total) if self.patients_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.DONE, self.FAILED)

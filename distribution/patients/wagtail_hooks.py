@@ -5,7 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +17,16 @@ from wagtail.permissions import register_permission_policy
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from cms.core.outbox import BROKER_DOWN_MESSAGE, enqueue_on_commit
 from cms.doctors.models import DoctorProfile
 
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
-from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, CsvFileError, import_patients_csv
-from .models import Patient, PatientGroup, can_see_all_patients, doctor_profile_of
+from .contact_addresses import normalize_contact_address
+from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, MAX_FILE_BYTES
+from .encryption import blind_index
+from .imports import error_report_csv, requeue
+from .models import Patient, PatientGroup, PatientImport, can_see_all_patients, doctor_profile_of
+from .tasks import import_patients
 
 
 
@@ -28,6 +36,20 @@ register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGrou
 
 class PatientIndexView(ScopedIndexView):
     prefetch = ("contacts", "tags")
+
+    def search_queryset(self, queryset):
+        """A search that reads as a contact address (a mobile number, openid, e-mail, hospital id) finds
+        the patient through the addresses' blind index; anything else searches the names."""
+        if self.is_searching:
+            indexes = []
+            for channel in ("sms", "wechat", "email", "webhook"):
+                try:
+                    indexes.append(blind_index(channel, normalize_contact_address(channel, self.search_query)))
+                except ValueError:
+                    continue
+            if indexes:
+                return queryset.filter(contacts__address_index__in=indexes).distinct()
+        return super().search_queryset(queryset)
 
 
 class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -75,35 +97,73 @@ class PatientCsvForm(forms.Form):
             del self.fields["doctor"]  # a doctor imports into their own list
 
 
+def _may_import(user) -> bool:
+    return can_see_all_patients(user) or doctor_profile_of(user) is not None
+
+
 def import_patients_view(request):
-    """Upload a CSV file; the report lists every problem by line and column, never a patient's value."""
+    """Upload a CSV file; a worker imports it and the result page follows its progress."""
     user = request.user
-    if not (can_see_all_patients(user) or doctor_profile_of(user)):
+    if not _may_import(user):
         raise PermissionDenied
-    report = None
     form = PatientCsvForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         doctor = form.cleaned_data.get("doctor") or doctor_profile_of(user)
+        upload = form.cleaned_data["file"]
         if doctor is None:
             form.add_error("doctor", _("Choose the doctor the patients belong to."))
+        elif upload.size > MAX_FILE_BYTES:
+            form.add_error("file", _("The file is larger than %(size)d MB; split it.") % {"size": MAX_FILE_BYTES // 2**20})
         else:
-            try:
-                report = import_patients_csv(doctor, form.cleaned_data["file"].read(),
-                                             skip_invalid=form.cleaned_data["skip_invalid"])
-            except CsvFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                if report.imported and not report.errors:
-                    messages.success(request, report.summary())
-                    return redirect(reverse("patients:index"))
+            with transaction.atomic():
+                job = PatientImport.objects.create(
+                    doctor=doctor, uploaded_by=user, file_name=(upload.name or "patients.csv")[:255],
+                    data=upload.read(), skip_invalid=form.cleaned_data["skip_invalid"],
+                )
+                enqueue_on_commit(import_patients, job.pk,
+                                  on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
+            return redirect("patients_import_result", job.pk)
+    recent = PatientImport.objects.filter(_visible_imports(user)).defer("data", "errors")[:10]
     columns = [(COLUMN_LABELS[name], aliases) for name, aliases in COLUMN_ALIASES.items()]
     return TemplateResponse(request, "patients/import_patients.html",
-                            {"form": form, "report": report, "columns": columns})
+                            {"form": form, "recent": recent, "columns": columns})
+
+
+def _visible_imports(user) -> Q:
+    return Q() if can_see_all_patients(user) else Q(doctor=doctor_profile_of(user))
+
+
+def _visible_import(request, import_id: int) -> PatientImport:
+    if not _may_import(request.user):
+        raise PermissionDenied
+    return get_object_or_404(PatientImport.objects.filter(_visible_imports(request.user)).defer("data"), pk=import_id)
+
+
+def import_result_view(request, import_id: int):
+    """Progress while the worker imports (the page refreshes itself), then the result and its problems."""
+    job = _visible_import(request, import_id)
+    if request.method == "POST" and requeue(job):
+        enqueue_on_commit(import_patients, job.pk, on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
+        return redirect("patients_import_result", job.pk)
+    return TemplateResponse(request, "patients/import_result.html", {
+        "job": job, "errors": job.errors[:200], "more_errors": max(0, len(job.errors) - 200),
+    })
+
+
+def import_errors_view(request, import_id: int):
+    job = _visible_import(request, import_id)
+    response = HttpResponse(error_report_csv(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="patient-import-{job.pk}-problems.csv"'
+    return response
 
 
 @hooks.register("register_admin_urls")
 def register_import_url():
-    return [path("patients/import-csv/", import_patients_view, name="patients_import_csv")]
+    return [
+        path("patients/import-csv/", import_patients_view, name="patients_import_csv"),
+        path("patients/imports/<int:import_id>/", import_result_view, name="patients_import_result"),
+        path("patients/imports/<int:import_id>/problems.csv", import_errors_view, name="patients_import_errors"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

@@ -63,6 +63,31 @@ def refuses_tracking(request: HttpRequest) -> bool:
     return request.headers.get("DNT", "").strip() == "1" or request.headers.get("Sec-GPC", "").strip() == "1"
 
 
+def from_this_site(request: HttpRequest) -> bool:
+    """Whether the beacon was sent by one of our own pages.
+
+    Browsers name the page's origin on every POST (``Origin``) and say whether it
+    is cross-site (``Sec-Fetch-Site``); a page elsewhere cannot fake either from a
+    visitor's browser, so inflating a link's counts from another site is refused.
+    A request with neither header (old browsers) is accepted; the per-link cap
+    still bounds it.
+    """
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = {_origin_of(settings.KEPU_PUBLIC_BASE_URL), f"{request.scheme}://{request.get_host()}"}
+    return origin.rstrip("/").lower() in allowed
+
+
+def _origin_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 def parse_event(body: bytes) -> ReportedEvent:
     if len(body) > MAX_BODY_BYTES:
         raise BadEvent("body too large")

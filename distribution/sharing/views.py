@@ -184,6 +184,8 @@ def record_event(request: HttpRequest, token: str) -> HttpResponse:
         return response
     if not is_token_shaped(token):
         return _empty(404)
+    if not analytics.from_this_site(request):
+        return _empty(403)
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:

@@ -31,6 +31,7 @@ from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.illustrations.models import Illustration
 from distribution.campaigns.models import ChannelSettings
+from distribution.joining.models import Invitation
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 
 from . import illustrations
@@ -113,6 +114,9 @@ def _demo_patients(doctor: DoctorProfile) -> None:
                                                defaults={"address": address, "consent_at": timezone.now()})
     PatientGroup.objects.get_or_create(doctor=doctor, name="高血压患者 Hypertension",
                                        defaults={"kind": PatientGroup.RULE, "any_tags": "高血压, hypertension"})
+    # A general join code (扫码报到): its QR code shows on the doctor's homepage, its poster in the admin.
+    Invitation.objects.get_or_create(doctor=doctor, name="门诊扫码报到", defaults={
+        "keywords": "高血压, 糖尿病, 高血脂", "frequency_zh": "每周约1–2条", "frequency_en": "One or two a week"})
 
 
 def _demo_channels() -> None:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "distribution.campaigns",
     "distribution.feeds",
     "distribution.sharing",
+    "distribution.joining",
     "kepu.demo",
     # Wagtail
     "wagtail.contrib.forms",
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
+    # Security: login throttling and optional two-step verification (TOTP).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -69,16 +74,86 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kepu.middleware.StudioCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.core.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "kepu.middleware.DatabaseBusyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from one
+# address, logins from there are refused for AXES_COOLOFF_TIME hours; a successful login resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = float(env_str("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account_locked.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Behind the proxy the address comes from X-Forwarded-For (set AXES_IPWARE_PROXY_COUNT to the number of proxies).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+
+# Two-step verification (TOTP, django-otp): every admin user may turn it on in their account; members of
+# these groups ("superusers" for superusers) must, and are sent to the set-up page until they have.
+KEPU_TWO_FACTOR_REQUIRED_FOR = env_list("KEPU_TWO_FACTOR_REQUIRED_FOR", [])
+OTP_TOTP_ISSUER = "科普工作室 Kepu Studio"
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.core.two_factor.StudioLoginForm"
+
+# Content-Security-Policy (django-csp). Public pages load nothing from elsewhere and run no inline code;
+# the admin's widgets write small inline scripts and styles, so /admin/ gets its own, looser policy
+# (kepu.middleware.StudioCSPMiddleware). Media from object storage are allowed by their host.
+_MEDIA_HOSTS = [f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"] if env_str("AWS_S3_CUSTOM_DOMAIN") else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_MEDIA_HOSTS],
+        "media-src": ["'self'", *_MEDIA_HOSTS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+KEPU_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+KEPU_ADMIN_CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *_MEDIA_HOSTS],
+    "media-src": ["'self'", "blob:", *_MEDIA_HOSTS],
+    "frame-src": ["'self'"],  # page previews
+    "frame-ancestors": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+}
+# Permissions-Policy (django-permissions-policy): the studio uses none of these browser features.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
+    "microphone": [], "payment": [], "usb": [], "browsing-topics": [], "fullscreen": ["self"],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 ROOT_URLCONF = "kepu.urls"
 
@@ -221,10 +296,21 @@ else:
         "default": {"BACKEND": "cms.search.backends.database", "AUTO_UPDATE": True}
     }
 
+# Cache, shared by every process (the per-link beacon caps, the reading-page cache, renditions): Redis when
+# REDIS_URL is set (atomic counters; production), else files in var/cache, shared by the processes of one machine.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+    if env_str("REDIS_URL") else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache"),
+     "OPTIONS": {"MAX_ENTRIES": 20_000}},
+}
+
 # Celery: a SQLite-file broker needs no server; Redis or RabbitMQ in production.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# One queue for everything by default; a separate name keeps a test run's or a staging set-up's tasks apart.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -232,12 +318,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# With the broker down, queuing must fail fast (a web request is waiting) and leave the task in the
+# outbox (cms.core.outbox): two quick connection attempts, not kombu's default of retrying for seconds.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A message a worker took but never acknowledged (the worker was killed) goes back to the queue after
+# this many seconds on Redis (kombu's default is one hour). It must be shorter than the delivery lease
+# (KEPU_DISTRIBUTION["sending_lease_s"], 900 s) so a campaign resumes before its claimed rows time out,
+# and longer than any one task runs (fan-out tasks stop after a third of it and hand over).
+KEPU_BROKER_VISIBILITY_TIMEOUT_S = env_int("KEPU_BROKER_VISIBILITY_TIMEOUT_S", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+    "visibility_timeout": KEPU_BROKER_VISIBILITY_TIMEOUT_S,
+}
 CELERY_BEAT_SCHEDULE = {
+    "core-flush-outbox": {"task": "cms.core.flush_outbox", "schedule": 60.0},
     "media-fail-stale-renders": {"task": "media_pipeline.fail_stale_renders", "schedule": 600.0},
     "feeds-partner-retries": {"task": "feeds.send_due_partner_deliveries", "schedule": 60.0},
     "publish-scheduled-pages": {"task": "cms.moderation.tasks.publish_scheduled_pages", "schedule": 60.0},
     "distribution-deliver-due": {"task": "distribution.campaigns.tasks.deliver_due_deliveries", "schedule": 60.0},
     "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
+    "distribution-resume-stalled": {"task": "distribution.campaigns.tasks.resume_stalled_campaigns", "schedule": 120.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).
@@ -250,6 +350,10 @@ KEPU_MEDIA_RENDER_ON_PUBLISH = env_bool("KEPU_MEDIA_RENDER_ON_PUBLISH", True)
 # Where the encyclopedia's source data lives (MedQuAD and ICD-10 CN).
 KEPU_DATA_DIR = Path(env_str("KEPU_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 
+# Encryption of patient contact addresses at rest (distribution/patients/encryption.py): Fernet keys,
+# comma-separated, the first encrypting; unset in development and tests (derived from SECRET_KEY).
+KEPU_FIELD_ENCRYPTION_KEYS = env_list("KEPU_FIELD_ENCRYPTION_KEY", [])
+
 # Public base URL used in share links, QR codes, feeds and messages.
 KEPU_PUBLIC_BASE_URL = env_str("KEPU_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
 
@@ -261,6 +365,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "django_tasks": {"level": "WARNING"},
     },

@@ -7,15 +7,20 @@ from .base import *  # noqa: F403
 DEBUG = False
 if SECRET_KEY.startswith("dev-insecure"):  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY for production.")
+if not KEPU_FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("Set KEPU_FIELD_ENCRYPTION_KEY (a Fernet key) for production: patient addresses are "
+                               "encrypted with it. Keep it safe: without it they cannot be read.")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)  # noqa: F405
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)  # noqa: F405
 SECURE_CONTENT_TYPE_NOSNIFF = True
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/1"),  # noqa: F405
-    }
-} if env_str("REDIS_URL") else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
+# HTTPS only: the proxy terminates TLS and says so in X-Forwarded-Proto; plain HTTP is redirected,
+# and browsers are told to use HTTPS for a year (HSTS). SECURE_HSTS_SECONDS=0 turns HSTS off while
+# a new domain is being tried.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)  # noqa: F405
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)  # noqa: F405
+# "preload" only allows submitting the domain to the browsers' HSTS preload list; it does not submit it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)  # noqa: F405
 # Versioned static file names, so a deploy never leaves browsers with a stale stylesheet.
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

@@ -15,3 +15,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 ALLOWED_HOSTS = ["*"]
 # Publishing in tests should not render media unless a test asks for it (media tests switch it on).
 KEPU_MEDIA_RENDER_ON_PUBLISH = False
+# One process: an in-memory cache, emptied before each test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -120,9 +120,13 @@ def footer_actions(page) -> list[str]:
 
 
 def show_check_panel(page):
-    """Scroll the editor to its "Automated checks" panel (top of the window) and return the results in it."""
-    panel = page.locator("[data-moderation-check-results]")
-    panel.locator("xpath=ancestor::section[1]").evaluate("section => section.scrollIntoView({block: 'start'})")
+    """Open the editor's Checks side panel (beside the text) and return the health-content results in it."""
+    page.wait_for_load_state("load")  # the editor opens the panel itself on load when there is something to fix
+    side_panel = page.locator('[data-side-panel="checks"]')
+    if side_panel.get_attribute("hidden") is not None:
+        page.locator('[data-side-panel-toggle="checks"]').click()
+    panel = side_panel.locator("[data-moderation-check-results]")
+    panel.wait_for(state="visible")
     return panel
 
 
@@ -209,7 +213,7 @@ def test_doctor_writes_from_an_entry_and_an_editor_approves_it_with_a_reason(
     open_admin(doctor, live_server, f"/admin/pages/{article.pk}/edit/")
     panel = show_check_panel(doctor)
     assert panel.locator("[data-verdict]").get_attribute("data-verdict") == "errors"
-    errors = panel.locator("tr[data-severity=error]")
+    errors = panel.locator("li[data-severity=error]")
     assert errors.count() >= 2
     rows = errors.all_inner_texts()
     assert any("根治" in row for row in rows) and any("无效退款" in row for row in rows)

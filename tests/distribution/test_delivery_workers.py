@@ -12,7 +12,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from django.db import connection
 
 from distribution.campaigns.models import DeliveryState
+from tests.deadlines import wait_until
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
@@ -141,11 +141,12 @@ def test_killed_worker_restarted_sends_every_message_exactly_once(worker_databas
         env = _subprocess_env(database, tmp_path, config)
         worker = subprocess.Popen([PYTHON, "manage.py", "send_campaign", str(campaign_id)], cwd=REPO, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while len(wechat.send_requests) + sink.stats["requests"] < 25:  # in the middle of the third batch
+        def worker_alive() -> None:
             assert worker.poll() is None, worker.stderr.read().decode()
-            assert time.monotonic() < deadline, "the worker sent nothing"
-            time.sleep(0.01)
+
+        wait_until(lambda: len(wechat.send_requests) + sink.stats["requests"] >= 25,  # in the third batch
+                   progress=lambda: len(wechat.send_requests) + sink.stats["requests"], alive=worker_alive,
+                   idle_s=60, what="the worker's first batches", poll_s=0.01)
         worker.kill()  # SIGKILL: no cleanup, no chance to record anything
         worker.wait(timeout=10)
 
@@ -205,11 +206,13 @@ def test_celery_worker_fed_through_redis_sends_the_campaign(worker_database, tmp
             queued = subprocess.run([PYTHON, "manage.py", "send_campaign", str(campaign_id), "--queue"], cwd=REPO,
                                     env=env, capture_output=True, text=True, timeout=60)
             assert queued.returncode == 0, queued.stderr
-            deadline = time.monotonic() + 60
-            while campaign_state(database, campaign_id) != "completed":
+            def worker_alive() -> None:
                 assert worker.poll() is None, worker.stdout.read().decode()[-3000:]
-                assert time.monotonic() < deadline, "the worker did not finish the campaign within 60 s"
-                time.sleep(0.2)
+
+            # No fixed deadline: fail only if the ledger stops moving (scaled to the machine's load).
+            wait_until(lambda: campaign_state(database, campaign_id) == "completed",
+                       progress=lambda: ledger_states(database), alive=worker_alive, idle_s=60,
+                       what="the Celery worker's fan-out")
         finally:
             worker.terminate()
             worker.wait(timeout=20)

@@ -74,6 +74,9 @@ def billed_parts(text: str) -> int:
 EXAMPLE_TEMPLATES: Mapping[str, str] = {
     "1760001": "新科普《{1}》已发布，阅读 https://kp.example.cn/s/{2} 回T退订",
     "1760002": "New health article: {1}. Read it at https://kp.example.cn/s/{2} Reply STOP to opt out",
+    # Verification-code templates (a separate template type at Tencent): the code is the only variable.
+    "1760003": "验证码{1}，10分钟内有效，用于加入医生的健康科普随访。如非本人操作请忽略。",
+    "1760004": "Your code is {1}. It is valid for 10 minutes and lets you join your doctor's health messages.",
 }
 
 
@@ -86,6 +89,7 @@ class FakeSmsServer(LocalHttpFake):
     secret_key: str = "fake-secret-key-0123456789"
     sdk_app_id: str = "1400000001"
     sign_names: tuple[str, ...] = ("科普工作室", "Kepu Studio")
+    verification_template_ids: frozenset[str] = frozenset({"1760003", "1760004"})
     max_clock_skew_s: int = 300
     error_rate: float = 0.0
     error_codes: tuple[str, ...] = ("InternalError.Timeout",)
@@ -146,6 +150,13 @@ class FakeSmsServer(LocalHttpFake):
             if len(params) != len(set(re.findall(r"\{(\d+)\}", template))):
                 return _error(
                     "FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "param count mismatch", request_id
+                )
+            if str(body.get("TemplateId")) in self.verification_template_ids and not all(
+                re.fullmatch(r"\d{1,6}", p) for p in params
+            ):  # Tencent: a verification template's variable is 0-6 digits, nothing else
+                return _error(
+                    "InvalidParameterValue.TemplateParameterFormatError", "verification code must be digits",
+                    request_id,
                 )
             if any(re.search(r"https?://|www\.", p, re.I) for p in params):
                 return _error(

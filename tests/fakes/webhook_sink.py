@@ -82,6 +82,8 @@ class WebhookSink(LocalHttpFake):
     secret: str
     failure_rate: float = 0.0
     failure_status: int = 500
+    # When set, an injected failure answers one of these (drawn from the same hash), e.g. (429, 500).
+    failure_statuses: tuple[int, ...] = ()
     seed: int = 0
     tolerance_s: float = 300.0
     record_bodies: bool = True
@@ -129,8 +131,9 @@ class WebhookSink(LocalHttpFake):
                     status, retry_after = scripted.status, scripted.retry_after
                     self.stats["scripted"] += 1
                 elif self._draws_failure(key, self.attempts_by_key[key]):
-                    status = self.failure_status
+                    status = self._failure_status(key, self.attempts_by_key[key])
                     self.stats["injected_failure"] += 1
+                    self.stats[f"injected_{status}"] += 1
                 else:
                     status = 200
                 if status == 200:
@@ -156,6 +159,13 @@ class WebhookSink(LocalHttpFake):
             return False
         digest = hashlib.sha256(f"{self.seed}:{key}:{attempt}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64 < self.failure_rate
+
+
+    def _failure_status(self, key: str, attempt: int) -> int:
+        if not self.failure_statuses:
+            return self.failure_status
+        digest = hashlib.sha256(f"{self.seed}:{key}:{attempt}:status".encode()).digest()
+        return self.failure_statuses[digest[0] % len(self.failure_statuses)]
 
 
 def main() -> None:

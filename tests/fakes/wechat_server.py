@@ -2,7 +2,11 @@
 
 Speaks the parts the distribution channel uses, with the platform's error
 codes: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token`` and
-``POST /cgi-bin/message/template/send``. Access tokens expire; template
+``POST /cgi-bin/message/template/send``, and web OAuth for pages opened inside
+WeChat: ``GET /connect/oauth2/authorize`` (open.weixin.qq.com; with
+``snsapi_base`` it redirects straight back with a code, as WeChat does without
+asking the user) and ``GET /sns/oauth2/access_token`` (code → openid; a code is
+single-use and lives five minutes). Access tokens expire; template
 sends are de-duplicated on (openid, client_msg_id) like the real platform
 (same msgid, no second message). Every request is recorded.
 
@@ -55,6 +59,17 @@ class _Handler(KeepAliveHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        if parts.path == "/connect/oauth2/authorize":
+            status, location, text = self.server.fake._authorize(query)
+            payload = text.encode()
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         status, answer = self.server.fake._handle(method, parts.path, query, body)
         self.write_json(status, answer, "application/json; encoding=utf-8")
 
@@ -75,6 +90,11 @@ class FakeWeChatServer(LocalHttpFake):
     sent: list[dict[str, Any]] = field(default_factory=list, init=False)  # accepted, de-duplicated messages
     unfollowed: set[str] = field(default_factory=set, init=False)
     refused: set[str] = field(default_factory=set, init=False)
+    # The WeChat user whose phone opens the OAuth page (their openid under this app).
+    oauth_openid: str = "oJoinPatient0000000000001"
+    oauth_code_lifetime_s: int = 300
+    # The account's 网页授权域名: WeChat refuses a redirect_uri on any other host.
+    oauth_domain: str = "kp.example.cn"
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -84,6 +104,8 @@ class FakeWeChatServer(LocalHttpFake):
         self._dedupe: dict[tuple[str, str], int] = {}
         self._msgids = itertools.count(2_000_000_000)
         self._random = random.Random(self.seed)
+        self._oauth_codes: dict[str, tuple[str, float]] = {}  # code -> (openid, expiry); removed when used
+        self._used_oauth_codes: set[str] = set()
 
     # --- switches and observations -------------------------------------------------
 
@@ -116,7 +138,47 @@ class FakeWeChatServer(LocalHttpFake):
                 return 200, self._stable(body if isinstance(body, dict) else {})
             if path == "/cgi-bin/message/template/send" and method == "POST":
                 return 200, self._template_send(query.get("access_token", ""), body)
+            if path == "/sns/oauth2/access_token" and method == "GET":
+                return 200, self._oauth_access_token(query)
             return 404, {"errcode": 404, "errmsg": "not found"}
+
+    def _authorize(self, query: dict[str, str]) -> tuple[int, str, str]:
+        """What WeChat's authorize page does: an error page, or a redirect back with a fresh code."""
+        with self._lock:
+            self.requests.append(RecordedRequest("GET", "/connect/oauth2/authorize", query, None))
+            if query.get("appid") != self.app_id:
+                return 200, "", "errcode=10003 redirect_uri domain mismatch or invalid appid"
+            if query.get("response_type") != "code":
+                return 200, "", "errcode=10004 invalid response_type"
+            if query.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
+                return 200, "", "errcode=10005 invalid scope"
+            redirect_uri = query.get("redirect_uri", "")
+            if not redirect_uri.startswith(("http://", "https://")) or urlsplit(redirect_uri).hostname != self.oauth_domain:
+                return 200, "", "errcode=10003 redirect_uri domain mismatch"
+            code = secrets.token_hex(16)
+            self._oauth_codes[code] = (self.oauth_openid, time.monotonic() + self.oauth_code_lifetime_s)
+            separator = "&" if "?" in redirect_uri else "?"
+            state = query.get("state", "")
+            return 302, f"{redirect_uri}{separator}code={code}&state={state}", ""
+
+    def _oauth_access_token(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("grant_type") != "authorization_code":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        error = self._credentials_error(query.get("appid"), query.get("secret"))
+        if error:
+            return error
+        code = query.get("code", "")
+        if code in self._used_oauth_codes:
+            return {"errcode": 40163, "errmsg": "code been used"}
+        entry = self._oauth_codes.pop(code, None)  # single use, even when expired
+        if entry is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        self._used_oauth_codes.add(code)
+        openid, expiry = entry
+        if expiry <= time.monotonic():
+            return {"errcode": 40029, "errmsg": "invalid code (expired)"}
+        return {"access_token": "OAUTH_" + secrets.token_hex(16), "expires_in": 7200,
+                "refresh_token": "REFRESH_" + secrets.token_hex(16), "openid": openid, "scope": "snsapi_base"}
 
     def _credentials_error(self, appid: str | None, secret: str | None) -> dict[str, Any] | None:
         if appid != self.app_id:

@@ -102,7 +102,8 @@ def test_every_slide_keeps_text_inside_the_safe_area_and_out_of_the_caption_band
     document = _document()
     renderer = SlideRenderer(document, *frame_size(orientation))
     slides = renderer.render_all(plan_slides(document), tmp_path)
-    assert [s.spec.kind for s in slides] == ["title", "section", "key_point", "key_point", "warning", "end"]
+    # one section slide per spoken sentence ("高血压是常见的慢性病。" / "需要长期管理。")
+    assert [s.spec.kind for s in slides] == ["title", "section", "section", "key_point", "key_point", "warning", "end"]
     for slide in slides:
         for box in slide.text_boxes:
             assert box.inside(renderer.layout.content), (slide.spec.kind, box)
@@ -189,13 +190,15 @@ def test_qr_files_and_bad_urls(tmp_path):
         write_qr_png(url, tmp_path / "tight.png", border=2)
 
 
-def test_slide_timing_follows_the_cues():
+def test_slide_timing_follows_the_cues_sentence_by_sentence_and_the_end_card_holds_after_the_voice():
     document = _document()
-    specs = plan_slides(document)  # title, section, key point ×2, warning, end
+    specs = plan_slides(document)  # title, section ×2 (one per sentence), key point ×2, warning, end
+    assert [spec.text for spec in specs[1:3]] == ["高血压是常见的慢性病。", "需要长期管理。"]
     cues = [
         Cue(0.0, 2.0, LONG_ZH_TITLE[:20]),
         Cue(2.0, 4.0, "什么是高血压"),
-        Cue(4.0, 6.5, "高血压是常见的慢性病。"),
+        Cue(4.0, 5.5, "高血压是常见的慢性病。"),
+        Cue(5.5, 6.5, "需要长期管理。"),
         Cue(6.5, 8.0, "要点：第一，每天测量血压。"),  # narration adds words and punctuation
         Cue(8.0, 9.5, "第二，按时服药。"),
         Cue(9.5, 12.0, "请注意：血压过高伴胸痛时请立即就医！"),
@@ -203,9 +206,31 @@ def test_slide_timing_follows_the_cues():
     ]
     entries, warnings = slide_timeline(specs, cues, 14.5)
     assert warnings == []
-    assert [(e.slide_index, e.start) for e in entries] == [(0, 0.0), (1, 2.0), (2, 6.5), (3, 8.0), (4, 9.5), (5, 12.5)]
+    assert [(e.slide_index, e.start) for e in entries] == [
+        (0, 0.0), (1, 2.0), (2, 5.5), (3, 6.5), (4, 8.0), (5, 9.5), (6, 12.5)]
     assert entries[-1].end == 14.5
     assert all(a.end == b.start for a, b in zip(entries, entries[1:]))
+
+    # With a hold, the end card waits for the narration to finish, then stays up in quiet.
+    held, _ = slide_timeline(specs, cues, 14.5, end_hold=3.5)
+    assert held[-1].slide_index == 6 and (held[-1].start, held[-1].end) == (14.5, 18.0)
+    assert all(e.slide_index != 6 for e in held[:-1]) and held[-2].end == 14.5
+
+
+def test_qa_answers_and_list_items_get_slides_of_their_own():
+    document = _document(blocks=(
+        DocumentBlock("heading", text="怎样记录"),
+        DocumentBlock("paragraph", text="每次测两遍，取平均值。家庭血压≥135/85 mmHg 就算偏高。"),
+        DocumentBlock("list", items=("早上起床后一小时内", "晚上睡觉前")),
+        DocumentBlock("qa", text="测出来偏高，可以自己加药吗？", answer="不可以。请把记录带给医生，由医生决定。"),
+    ))
+    specs = [spec for spec in plan_slides(document) if spec.kind == "section"]
+    texts = [spec.text for spec in specs]
+    assert "家庭血压≥135/85 mmHg 就算偏高。" in texts  # the figure the voice speaks is on screen
+    assert texts[-3:] == ["测出来偏高，可以自己加药吗？", "不可以。", "请把记录带给医生，由医生决定。"]
+    assert [spec.label for spec in specs[-2:]] == ["答", "答"] and specs[-1].heading == "测出来偏高，可以自己加药吗？"
+    assert [spec.label for spec in specs if spec.text in ("早上起床后一小时内", "晚上睡觉前")] == ["1/2", "2/2"]
+    assert all(spec.heading for spec in specs)
 
 
 def test_slide_timing_without_matching_cues_falls_back_to_text_length():

@@ -23,7 +23,7 @@ from media_pipeline.ffmpeg import ffmpeg_exe
 from media_pipeline.fonts import find_cjk_font
 from media_pipeline.slides import SlideLayout
 from media_pipeline.subtitles import Cue, parse_srt, parse_vtt
-from media_pipeline.video import render_video
+from media_pipeline.video import END_HOLD_S, render_video
 
 pytestmark = [
     pytest.mark.slow,
@@ -127,7 +127,10 @@ def _audio_rms(path: Path) -> float:
 
 def _frame(path: Path, seconds: float) -> Image.Image:
     png = subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-ss", f"{seconds:.2f}", "-i", str(path), "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+        # The frame a player shows at `seconds` (the last one at or before it: the video is variable frame
+        # rate, so `-ss` alone would give the next frame instead).
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-vf", f"fps=100,trim=start={seconds:.2f}",
+         "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
         check=True,
         capture_output=True,
     ).stdout
@@ -144,8 +147,20 @@ def _assert_playable_mp4(result, narration: Narration, width: int, height: int, 
     assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
     assert (video["width"], video["height"]) == (width, height) == (result.width, result.height)
     assert video["pix_fmt"] == "yuv420p"
-    assert abs(float(info["format"]["duration"]) - narration.duration_s) <= 0.5
-    assert abs(result.duration_s - narration.duration_s) <= 0.5
+    # the end card holds END_HOLD_S after the narration (in quiet), both streams run to the end
+    total = narration.duration_s + END_HOLD_S
+    assert abs(float(info["format"]["duration"]) - total) <= 0.25
+    assert abs(result.duration_s - total) <= 0.25
+    for stream in (video, audio):
+        assert abs(float(stream["duration"]) - total) <= 0.25, stream["codec_type"]
+    # Variable frame rate, but never more than a second between frames, and a key frame at least every
+    # 5 s: players seek and resume at once.
+    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags",
+                              "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True).stdout.split()
+    times = sorted(float(p.split(",")[0]) for p in packets)
+    keys = sorted(float(p.split(",")[0]) for p in packets if "K" in p.split(",")[1])
+    assert times[0] == 0.0 and max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
+    assert max(b - a for a, b in zip(keys, [*keys[1:], total])) <= 5.0 + 0.2, keys
     atoms = _top_level_atoms(path)
     assert atoms.index("moov") < atoms.index("mdat"), atoms  # +faststart
     assert _audio_rms(path) > 300  # speech, not silence
@@ -187,8 +202,12 @@ def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tm
     section_frame = _frame(captioned, mid(cues[1]))
     gap_frame = _frame(captioned, cues[1].end + 0.75)  # silence between cues: no caption
     point_frame = _frame(captioned, cues[2].start + 0.3)
-    end_frame = _frame(captioned, narration.duration_s - 0.6)  # end card borrows the last seconds
-    assert [shown_slide(f) for f in (section_frame, gap_frame, point_frame, end_frame)] == [1, 1, 2, 3]
+    last_words = _frame(captioned, narration.duration_s - 0.3)  # the voice is still speaking: not the end card
+    end_frame = _frame(captioned, narration.duration_s + 0.3)  # after the last sentence: the end card...
+    held = _frame(captioned, narration.duration_s + END_HOLD_S - 0.3)  # ...held to the end
+    assert [shown_slide(f) for f in (section_frame, gap_frame, point_frame, last_words, end_frame, held)] == [
+        1, 1, 2, 2, 3, 3]
+    assert caption_pixels(held) == 0
     assert caption_pixels(section_frame) > 2000
     # The page's file is clean (its captions are the <track>): the same moment, same slide, no caption box.
     clean_frame = _frame(result.mp4_path, mid(cues[1]))

@@ -11,7 +11,7 @@ CUES = [
 
 
 def test_vtt_round_trip(tmp_path):
-    path = write_vtt(CUES, tmp_path / "voice.vtt")
+    path = write_vtt(CUES, tmp_path / "voice.vtt", max_line_chars=42)  # two lines each: one cue each
     text = path.read_text(encoding="utf-8")
     assert text.startswith("WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.500\n")
     assert "00:00:02.500 --> 01:01:01.250" in text
@@ -20,8 +20,39 @@ def test_vtt_round_trip(tmp_path):
     assert ["".join(c.text.split()) for c in parsed] == ["".join(c.text.split()) for c in CUES]
 
 
+def test_a_cue_longer_than_two_lines_becomes_consecutive_cues_on_word_boundaries():
+    long = Cue(10.0, 24.0, "如果血压超过180/110 mmHg，并且出现剧烈头痛、胸痛或一侧手脚无力，请立即拨打120，"
+                           "不要自己开车去医院，也不要再加服降压药。")
+    parsed = parse_vtt(format_vtt([long]))
+    assert len(parsed) >= 2 and all(len(c.text.split("\n")) <= 2 for c in parsed)
+    assert parsed[0].start == 10.0 and parsed[-1].end == 24.0
+    assert all(a.end == b.start for a, b in zip(parsed, parsed[1:]))  # back to back, no gap, no overlap
+    assert "".join("".join(c.text.split()) for c in parsed) == "".join(long.text.split())
+    lines = [line for c in parsed for line in c.text.split("\n")]
+    for word in ("手脚", "无力", "血压", "头痛", "mmHg", "180/110"):
+        assert any(word in line for line in lines), word  # never split inside a word
+    assert max(c.end - c.start for c in parsed) < 14.0
+
+
+@pytest.mark.parametrize("text, words", [
+    ("测出来偏高，可以自己加药吗？", ["偏高", "加药"]),
+    ("把电子血压计放在安静的房间里，坐好休息五分钟再测量。", ["电子", "血压计", "房间"]),
+    ("如果出现一侧手脚无力或说话不清，请立即就医。", ["手脚", "无力"]),
+])
+def test_chinese_lines_break_between_words(text, words):
+    for width in (6, 8, 10, 12):
+        lines = wrap_caption(text, width)
+        for word in words:
+            assert any(word in line for line in lines), (width, lines, word)
+
+
+def test_english_captions_leave_no_orphan_word():
+    lines = wrap_caption("If your reading is very high, call your doctor or local emergency services.", 42)
+    assert len(lines) == 2 and len(lines[-1].split()) >= 2
+
+
 def test_srt_round_trip(tmp_path):
-    text = write_srt(CUES, tmp_path / "voice.srt").read_text(encoding="utf-8")
+    text = write_srt(CUES, tmp_path / "voice.srt", max_line_chars=42).read_text(encoding="utf-8")
     assert text.startswith("1\n00:00:00,000 --> 00:00:02,500\n")
     assert [(c.start, c.end) for c in parse_srt(text)] == [(0.0, 2.5), (2.5, 3661.25)]
 

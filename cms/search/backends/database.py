@@ -116,7 +116,9 @@ def _ranked_once(compiler_class):
 
     class RankedOnceCompiler(compiler_class):
         def build_tsrank(self, vector, query, config=None, boost=1.0):
-            if isinstance(query, PlainText):
+            # bm25() scores the row against the whole MATCH expression: one call ranks an
+            # Or of words, name key and pinyin too (the stock Or would call it once per part).
+            if isinstance(query, (PlainText, Or)):
                 return WeightedBM25() * boost if boost != 1.0 else WeightedBM25()
             return super().build_tsrank(vector, query, config=config, boost=boost)
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
+from cms.core.outbox import enqueue
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import CampaignError, campaign_statistics, start_campaign
 from distribution.campaigns.models import Campaign
@@ -35,8 +36,11 @@ class Command(BaseCommand):
         if queue:
             from distribution.campaigns.tasks import send_campaign
 
-            send_campaign.delay(campaign.pk)
-            self.stdout.write(f"campaign {campaign.pk} queued")
+            if enqueue(send_campaign, campaign.pk):
+                self.stdout.write(f"campaign {campaign.pk} queued")
+            else:
+                self.stdout.write(f"campaign {campaign.pk}: the broker is unreachable; the request waits in the "
+                                  "outbox and goes out when it is back (manage.py flush_outbox)")
             return
         if campaign.state != Campaign.SENDING:
             try:
