@@ -197,9 +197,9 @@ def test_the_editors_admin_speaks_chinese_and_names_the_review_in_chinese(browse
     }, studio["allowed"])
     assert not english, "English in the Chinese admin:\n" + pformat(english, width=150)
 
-    # The review task and workflow carry Chinese names where Wagtail shows them.
-    editor.goto(live_server.url + "/admin/moderation/queue/")
-    assert "编辑审核" in editor.locator("main").inner_text() or "医学审核" in editor.locator("main").inner_text()
+    # The review workflow and its task carry Chinese names where Wagtail shows them.
+    editor.goto(live_server.url + f"/admin/pages/{in_review.pk}/workflow_history/")
+    assert "医学审核" in editor.locator("main").inner_text()
 
 
 def test_a_doctor_submits_to_the_review_by_its_chinese_name(browser, live_server, studio, screenshots):
@@ -211,3 +211,6 @@ def test_a_doctor_submits_to_the_review_by_its_chinese_name(browser, live_server
     labels = [label.strip() for label in doctor.locator("footer .w-dropdown-button button").all_inner_texts()]
     assert "提交给医学审核" in labels, labels
     snap(doctor, screenshots / "admin-zh-doctor-submit-menu.png")
+    # The dashboard says which task the doctor's submitted article waits for.
+    doctor.goto(live_server.url + "/admin/")
+    assert "等待 编辑审核" in doctor.locator("main").inner_text()
