@@ -16,8 +16,8 @@ import functools
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 

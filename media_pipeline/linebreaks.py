@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 __all__ = ["NO_LINE_END", "NO_LINE_START", "balance", "pieces"]
 
@@ -98,19 +98,15 @@ def balance(lines: list[str], measure: Callable[[str], float], limit: float, *,
     if len(lines) < 2 or measure(lines[-1]) >= orphan_share * limit:
         return lines
     joiner = " " if lines[-2] and lines[-1] and not (_is_wide(lines[-2][-1]) and _is_wide(lines[-1][0])) else ""
-    parts = [p for p in pieces(lines[-2] + joiner + lines[-1])]
+    parts = pieces(lines[-2] + joiner + lines[-1])
     best: tuple[float, str, str] | None = None
     for cut in range(1, len(parts)):
-        first = "".join(parts[:cut]).strip()
-        second = "".join(parts[cut:]).strip()
-        if not first or not second or parts[cut] == " " and cut + 1 == len(parts):
+        first, second = "".join(parts[:cut]).strip(), "".join(parts[cut:]).strip()
+        if not first or not second:
             continue
         widths = (measure(first), measure(second))
-        if max(widths) > limit:
-            continue
-        score = abs(widths[0] - widths[1])
-        if best is None or score < best[0]:
-            best = (score, first, second)
+        if max(widths) <= limit and (best is None or abs(widths[0] - widths[1]) < best[0]):
+            best = (abs(widths[0] - widths[1]), first, second)
     if best is None:
         return lines
     return [*lines[:-2], best[1], best[2]]

@@ -34,6 +34,28 @@ def _no_stray_database_sessions(django_db_setup, django_db_blocker):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database_snapshot(django_db_setup, django_db_blocker, tmp_path_factory) -> Path | None:
+    """A file copy of the freshly migrated in-memory SQLite test database, for worker subprocesses.
+
+    Taken before the first test runs: a transactional test flushes the database, and a copy made after
+    it would lack what migrations create (the root page, locales). Copying with SQLite's backup API takes
+    milliseconds; on other databases the worker tests migrate a file of their own (None here).
+    """
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return None
+    database = tmp_path_factory.mktemp("worker-db") / "template.sqlite3"
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        with sqlite3.connect(database) as target:
+            connection.connection.backup(target)
+    return database
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Each test starts with empty caches: rolled-back ids are reused, and Wagtail caches renditions by id."""

@@ -183,7 +183,7 @@ def _one_of_each() -> None:
 
 
 def _roles() -> dict[str, object]:
-    """A superuser and one user in each group the studio sets up (Doctors, Editors, and any operator role)."""
+    """A superuser and one user in each group the studio sets up (doctors, editors, distributors, moderators)."""
     User = get_user_model()
     roles = {"superuser": User.objects.get(username="admin")}
     for group in Group.objects.order_by("name"):

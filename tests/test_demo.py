@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory  # django-axes needs the request to count attempts
 from django.core.management import call_command
 
 from cms.articles.models import Article
@@ -19,7 +20,7 @@ def test_load_demo_twice(client, encyclopedia):
     text = out.getvalue()
     for username in ("admin", "editor", "doctor"):
         assert username in text
-        assert authenticate(username=username, password="kepu-demo-2026") is not None
+        assert authenticate(RequestFactory().post("/admin/login/"), username=username, password="kepu-demo-2026") is not None
     assert Article.objects.live().count() == 4
     assert set(Article.objects.values_list("locale__language_code", flat=True)) == {"zh-hans", "en"}
     assert Illustration.objects.count() == 3
@@ -59,7 +60,7 @@ def test_demo_has_a_distributor_and_working_channels(client, settings, encyclope
     call_command("load_demo", stdout=out)
     call_command("load_demo", stdout=io.StringIO())
     assert "distributor" in out.getvalue()
-    user = authenticate(username="distributor", password="kepu-demo-2026")
+    user = authenticate(RequestFactory().post("/admin/login/"), username="distributor", password="kepu-demo-2026")
     assert user is not None and user.groups.filter(name=DISTRIBUTORS).exists()
     assert Group.objects.get(name=DISTRIBUTORS).user_set.count() == 1
     assert configured_channel_kinds() == ["email", "webhook"]

@@ -122,7 +122,7 @@ def test_article_illustration_is_a_responsive_lazy_picture_with_attribution(clie
     webp = next(source for source in page.sources if source.get("type") == "image/webp")
     descriptors = re.findall(r"(\S+) (\d+)w", webp["srcset"])
     assert [int(width) for _url, width in descriptors] == [480, 800, 1200]
-    # Found by its alt text: stored files have random names (an upload's own name is never public).
+    # Stored names are random, so the picture is found by what it shows.
     picture = next((image for image in page.images if image.get("alt") == "上臂式电子血压计绑在上臂的示意图"), None)
     assert picture is not None, [image.get("alt") for image in page.images]
     assert "blood-pressure-cuff" not in picture["src"]
@@ -251,7 +251,15 @@ def test_doctor_homepage_in_both_languages(client, site):
     assert "<h1>张医生</h1>" in text(chinese) and "高血压患者怎样吃得更健康" in text(chinese)
     english = client.get("/doctors/dr-zhang/?lang=en")
     assert outline(english).html_lang == "en" and "Articles" in text(english)
+    assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
     assert client.get("/doctors/nobody/").status_code == 404
+    # With an English credit on the profile, English pages use it (Chinese ones keep the Chinese name).
+    from cms.doctors.models import DoctorProfile
+
+    DoctorProfile.objects.filter(slug="dr-zhang").update(name_en="Dr Zhang Wei", hospital_en="First Hospital")
+    english = text(client.get("/doctors/dr-zhang/?lang=en"))
+    assert "<h1>Dr Zhang Wei</h1>" in english and "First Hospital" in english and "第一医院" not in english
+    assert "<h1>张医生</h1>" in text(client.get("/doctors/dr-zhang/"))
 
 
 @pytest.mark.django_db

@@ -29,7 +29,10 @@ def doctor_homepage(request, slug: str):
     language = request.GET.get("lang") if request.GET.get("lang") in ("zh-hans", "en") else None
     language = language or ("en" if (translation.get_language() or "").startswith("en") else "zh-hans")
     with translation.override(language):
-        return _render(request, doctor, articles, language, panels)
+        response = _render(request, doctor, articles, language, panels)
+    # Outside i18n_patterns the locale middleware would announce the default language even for ?lang=en.
+    response["Content-Language"] = language
+    return response
 
 
 def _render(request, doctor, articles, language, panels):

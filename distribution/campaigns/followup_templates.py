@@ -22,7 +22,7 @@ from django.db import transaction
 
 from .models import FollowUpPlan, FollowUpStep
 
-__all__ = ["FOLLOWUP_TEMPLATES", "load_followup_templates"]
+__all__ = ["FOLLOWUP_TEMPLATES", "load_followup_templates", "plan_name"]
 
 A, E, R, M = FollowUpStep.ARTICLE, FollowUpStep.EDUCATION, FollowUpStep.REMINDER, FollowUpStep.MEDICATION
 ALL_CHANNELS = ["wechat", "sms", "email", "webhook"]
@@ -40,7 +40,8 @@ def article(day, tag, *, at=time(10, 0)):
 FOLLOWUP_TEMPLATES: list[dict] = [
     {
         "slug": "hypertension",
-        "name": "高血压院外管理 Hypertension follow-up",
+        "name": "高血压院外管理",
+        "name_en": "Hypertension follow-up",
         "description": "新诊断或调整用药的高血压患者：90 天内的家庭血压监测、限盐和服药提醒。",
         "icd10_codes": "I10",
         "guideline": "中国高血压防治指南修订委员会等.《中国高血压防治指南（2018年修订版）》; "
@@ -86,7 +87,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "type-2-diabetes",
-        "name": "2型糖尿病院外管理 Type 2 diabetes follow-up",
+        "name": "2型糖尿病院外管理",
+        "name_en": "Type 2 diabetes follow-up",
         "description": "2型糖尿病患者：血糖监测、饮食运动、低血糖处理、足部护理和复查提醒。",
         "icd10_codes": "E11",
         "guideline": "中华医学会糖尿病学分会.《中国2型糖尿病防治指南（2020年版）》",
@@ -130,7 +132,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "coronary-heart-disease",
-        "name": "冠心病院外管理 Coronary heart disease follow-up",
+        "name": "冠心病院外管理",
+        "name_en": "Coronary heart disease follow-up",
         "description": "稳定性冠心病或心绞痛患者：胸痛识别、长期用药、血脂管理和复诊提醒。",
         "icd10_codes": "I20, I25",
         "guideline": "中华医学会心血管病学分会.《稳定性冠心病诊断与治疗指南》（2018）; "
@@ -167,7 +170,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "heart-failure",
-        "name": "心力衰竭院外管理 Heart failure follow-up",
+        "name": "心力衰竭院外管理",
+        "name_en": "Heart failure follow-up",
         "description": "心衰出院患者：每日称体重、限盐限水、识别加重和出院后早期随访。",
         "icd10_codes": "I50",
         "guideline": "中华医学会心血管病学分会心力衰竭学组等.《中国心力衰竭诊断和治疗指南2018》",
@@ -206,7 +210,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "copd",
-        "name": "慢阻肺院外管理 COPD follow-up",
+        "name": "慢阻肺院外管理",
+        "name_en": "COPD follow-up",
         "description": "慢性阻塞性肺疾病患者：吸入药使用、戒烟、疫苗、呼吸锻炼和急性加重识别。",
         "icd10_codes": "J44",
         "guideline": "中华医学会呼吸病学分会慢性阻塞性肺疾病学组等.《慢性阻塞性肺疾病诊治指南（2021年修订版）》",
@@ -246,7 +251,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "stroke-rehabilitation",
-        "name": "脑卒中康复与二级预防 Stroke rehabilitation",
+        "name": "脑卒中康复与二级预防",
+        "name_en": "Stroke rehabilitation",
         "description": "缺血性脑卒中出院患者：居家康复、预防跌倒、坚持用药、控制危险因素和识别复发。",
         "icd10_codes": "I63, I69",
         "guideline": "中华医学会神经病学分会等.《中国脑卒中早期康复治疗指南》（2017）; "
@@ -286,7 +292,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "chronic-kidney-disease",
-        "name": "慢性肾脏病院外管理 Chronic kidney disease follow-up",
+        "name": "慢性肾脏病院外管理",
+        "name_en": "Chronic kidney disease follow-up",
         "description": "慢性肾脏病患者：护肾用药、饮食、血压管理和定期复查肾功能。",
         "icd10_codes": "N18",
         "guideline": "慢性肾脏病早期筛查、诊断及防治指南制定小组.《慢性肾脏病早期筛查、诊断及防治指南（2022年版）》",
@@ -317,7 +324,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "post-operative",
-        "name": "术后院外管理 Post-operative care",
+        "name": "术后院外管理",
+        "name_en": "Post-operative care",
         "description": "出院后第1、3、7、14、30天的伤口护理、活动饮食、复查和预警症状提醒。",
         "icd10_codes": "T81",
         "guideline": "中华医学会外科学分会等.《中国加速康复外科临床实践指南（2021版）》",
@@ -350,7 +358,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "pregnancy-check-ups",
-        "name": "孕期产检提醒 Pregnancy check-ups",
+        "name": "孕期产检提醒",
+        "name_en": "Pregnancy check-ups",
         "description": "从孕12周左右建档开始的产检时间表（第0天=建档日，约孕12周）：各孕周的检查、营养和胎动提醒。",
         "icd10_codes": "O26, O24, O13",
         "guideline": "中华医学会妇产科学分会产科学组.《孕前和孕期保健指南（2018）》",
@@ -389,7 +398,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "newborn-care",
-        "name": "新生儿居家护理 Newborn care",
+        "name": "新生儿居家护理",
+        "name_en": "Newborn care",
         "description": "出院后第一个月：喂养、黄疸观察、脐带护理、维生素D、访视和满月体检提醒（第0天=出院日）。",
         "icd10_codes": "P59",
         "guideline": "国家卫生和计划生育委员会.《国家基本公共卫生服务规范（第三版）》0～6岁儿童健康管理服务规范（2017）; "
@@ -428,7 +438,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "gout",
-        "name": "痛风与高尿酸血症院外管理 Gout follow-up",
+        "name": "痛风与高尿酸血症院外管理",
+        "name_en": "Gout follow-up",
         "description": "痛风患者：降尿酸达标、饮食饮水、急性发作处理和定期复查。",
         "icd10_codes": "M10",
         "guideline": "中华医学会内分泌学分会.《中国高尿酸血症与痛风诊疗指南（2019）》",
@@ -465,7 +476,8 @@ FOLLOWUP_TEMPLATES: list[dict] = [
     },
     {
         "slug": "osteoporosis",
-        "name": "骨质疏松院外管理 Osteoporosis follow-up",
+        "name": "骨质疏松院外管理",
+        "name_en": "Osteoporosis follow-up",
         "description": "骨质疏松患者：钙和维生素D、运动与防跌倒、正确服药和定期复查骨密度。",
         "icd10_codes": "M81, M80",
         "guideline": "中华医学会骨质疏松和骨矿盐疾病分会.《原发性骨质疏松症诊疗指南（2022）》",
@@ -499,6 +511,19 @@ FOLLOWUP_TEMPLATES: list[dict] = [
         ],
     },
 ]
+
+
+_ENGLISH_NAMES = {template["slug"]: template["name_en"] for template in FOLLOWUP_TEMPLATES}
+
+
+def plan_name(plan: FollowUpPlan, language: str) -> str:
+    """The plan's name for a patient's page: a studio template's English name for English readers.
+
+    The stored name is the one the (Chinese) admin shows; a doctor's own plan has only that one.
+    """
+    if not language.lower().startswith("zh") and plan.doctor_id is None and plan.slug in _ENGLISH_NAMES:
+        return _ENGLISH_NAMES[plan.slug]
+    return plan.name
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from distribution.channels.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, 
 from distribution.patients.models import ContactPoint
 
 from .channel_settings import admin_channel_configs
+from .followup_templates import plan_name
 from .models import FollowUpStep
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def reminder(request: HttpRequest, public_id: str) -> HttpResponse:
         entries = step.plan.encyclopedia_entries("zh-hans")  # the ICD-coded entries are Chinese first
     response = render(request, "campaigns/reminder.html", {
         "html_lang": PAGE_TEXT[family]["lang"], "title": step.title_for(language), "text": step.text_for(language),
-        "plan": step.plan.name, "entries": entries[:5], "guideline": step.plan.guideline,
+        "plan": plan_name(step.plan, language), "entries": entries[:5], "guideline": step.plan.guideline,
         "more_label": PAGE_TEXT[family]["more"], "source_label": PAGE_TEXT[family]["source"],
     })
     response["X-Robots-Tag"] = "noindex"

@@ -134,8 +134,8 @@ def join_page(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     invitation = found
-    if request.method == "POST" and request.POST.get("language") in LANGUAGES:
-        language = request.POST["language"]
+    # The page speaks the reader's language (?lang=, else the browser's); the form's "language" is the
+    # language of the messages, which may differ, and must not switch the page half-way into another one.
     with translation.override(language):
         state = request.session.get(_session_key(invitation), {})
         if request.method == "GET":

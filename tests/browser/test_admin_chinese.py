@@ -140,9 +140,10 @@ def walk(page, live_server, screenshots, who: str, paths: dict[str, str], allowe
         assert response is not None and response.status == 200, (name, path, response and response.status)
         assert page.locator("html").get_attribute("lang") == "zh-hans", path
         if name == "article-editor":
-            # The checks panel at the top of the window, the footer's actions open: everything an author reads.
-            panel = page.locator("[data-moderation-check-results]")
-            panel.locator("xpath=ancestor::section[1]").evaluate("section => section.scrollIntoView({block: 'start'})")
+            # The Checks side panel open with the health-content checks, the footer's actions open: everything
+            # an author or a reviewer reads on the page.
+            page.locator("[data-side-panel-toggle=checks]").click()
+            page.locator("[data-moderation-check-results]").wait_for()
             page.locator("footer .w-dropdown__toggle").click()
         snap(page, screenshots / f"admin-zh-{who}-{name}.png")
         if found := read_page(page, allowed):
@@ -196,9 +197,9 @@ def test_the_editors_admin_speaks_chinese_and_names_the_review_in_chinese(browse
     }, studio["allowed"])
     assert not english, "English in the Chinese admin:\n" + pformat(english, width=150)
 
-    # The review task and workflow carry Chinese names where Wagtail shows them.
-    editor.goto(live_server.url + "/admin/moderation/queue/")
-    assert "编辑审核" in editor.locator("main").inner_text() or "医学审核" in editor.locator("main").inner_text()
+    # The review workflow and its task carry Chinese names where Wagtail shows them.
+    editor.goto(live_server.url + f"/admin/pages/{in_review.pk}/workflow_history/")
+    assert "医学审核" in editor.locator("main").inner_text()
 
 
 def test_a_doctor_submits_to_the_review_by_its_chinese_name(browser, live_server, studio, screenshots):
@@ -210,3 +211,6 @@ def test_a_doctor_submits_to_the_review_by_its_chinese_name(browser, live_server
     labels = [label.strip() for label in doctor.locator("footer .w-dropdown-button button").all_inner_texts()]
     assert "提交给医学审核" in labels, labels
     snap(doctor, screenshots / "admin-zh-doctor-submit-menu.png")
+    # The dashboard says which task the doctor's submitted article waits for.
+    doctor.goto(live_server.url + "/admin/")
+    assert "等待 编辑审核" in doctor.locator("main").inner_text()

@@ -24,7 +24,12 @@ from tests.browser.admin_content import (
     published_article,
     submitted_article,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _orm_usable_beside_playwright,
+)
+from tests.browser.waiting import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -86,10 +91,11 @@ def snap(page, path, *, full_page: bool = False) -> None:
     """A screenshot once the admin's transitions (messages sliding in, dialogs fading) have finished.
 
     Admin pages scroll inside their own panes, so only public pages gain from ``full_page``."""
-    # One-shot ones only: the help menu's badge pings for half a minute.
-    page.wait_for_function(
-        "document.getAnimations().every(animation => animation.playState !== 'running'"
-        " || animation.effect.getTiming().iterations !== 1)")
+    # One-shot ones only: the help menu's badge pings for half a minute. Awaited through evaluate, which the
+    # admin's Content-Security-Policy allows (wait_for_function compiles its predicate with eval, which it refuses).
+    page.evaluate("() => Promise.all(document.getAnimations()"
+                  ".filter(animation => animation.effect && animation.effect.getTiming().iterations === 1)"
+                  ".map(animation => animation.finished.catch(() => null)))")
     page.screenshot(path=str(path), full_page=full_page)
 
 
@@ -143,9 +149,8 @@ def type_into_first_paragraph(page, text: str) -> None:
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
     # Draftail writes the block's content to its hidden input a moment after the last keystroke.
-    page.wait_for_function(
-        "text => [...document.querySelectorAll('[data-contentpath=body] input[type=hidden]')]"
-        ".some(input => input.value.includes(text))", arg=text)
+    wait_for_js(page, "text => [...document.querySelectorAll('[data-contentpath=body] input[type=hidden]')]"
+        ".some(input => input.value.includes(text))", text)
 
 
 def test_doctor_finds_write_from_entry_through_the_admin_menu(browser, live_server, admin_studio, screenshots):
@@ -322,7 +327,7 @@ def test_editor_opens_an_articles_shared_links_and_media_jobs(browser, live_serv
     row = editor.locator("table.listing tbody tr").filter(has_text="候诊区海报")
     assert row.locator("input[readonly]").input_value() == link.public_url
     qr = row.locator("img")
-    editor.wait_for_function("img => img.complete", arg=qr.element_handle())
+    wait_for_js(editor, "img => img.complete", qr.element_handle())
     assert qr.evaluate("img => img.naturalWidth") > 0
     assert reachable(row.get_by_role("button", name=admin_text("Revoke now")))
     assert editor.locator("svg").filter(has=editor.locator("title")).count() >= 1  # the reads chart

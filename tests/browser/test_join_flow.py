@@ -75,6 +75,16 @@ def test_scan_to_join_on_a_phone(phone, live_server, sample_site, screenshots, s
     assert Delivery.objects.count() == 1 and FollowUpEnrolment.objects.count() == 1
     assert group.members.count() == 1
 
+    # The doctor's homepage shows a general code's QR and links to its join page.
+    general = Invitation.objects.create(doctor=doctor, name="门诊扫码报到")
+    phone.goto(f"{live_server.url}/doctors/{doctor.slug}/", wait_until="load")
+    qr = phone.locator(".join-panel svg").bounding_box()
+    assert qr["width"] >= 150 and qr["x"] + qr["width"] <= 390
+    assert phone.locator(f'.join-panel a[href="{general.join_path()}"]').count() == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(screenshots / "doctor-homepage-join-zh.png"), full_page=True)
+    phone.go_back(wait_until="load")
+
     # Stop and delete.
     phone.click("[data-leave-link]")
     phone.wait_for_selector("form.join-form--danger")

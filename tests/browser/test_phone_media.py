@@ -11,8 +11,13 @@ from django.core.cache import cache
 from PIL import Image
 
 from distribution.sharing.models import share_link_for
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _orm_usable_beside_playwright,
+)
 from tests.browser.sample_content import attach_sample_media
+from tests.browser.waiting import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -34,7 +39,7 @@ def watch_media_responses(page) -> list[tuple[str, int, str]]:
 
 def play_muted(page) -> None:
     page.eval_on_selector("#article-video", "v => { v.muted = true; return v.play(); }")
-    page.wait_for_function("document.getElementById('article-video').currentTime > 0.2", timeout=deadline_ms(15))
+    wait_for_js(page, "document.getElementById('article-video').currentTime > 0.2", timeout_s=15)
 
 
 def seek_and_time_playback(page, seconds: float) -> float:
@@ -105,7 +110,7 @@ def test_phone_plays_the_portrait_file_with_one_caption_track_and_seeks_fast(pho
     controls.get_by_role("button", name="后退 15 秒").click()
     assert phone.eval_on_selector("#article-video", "v => v.currentTime") == pytest.approx(before - 15, abs=0.5)
     controls.get_by_role("button", name="播放").click()
-    phone.wait_for_function("!document.getElementById('article-video').paused", timeout=deadline_ms(5))
+    wait_for_js(phone, "!document.getElementById('article-video').paused", timeout_s=5)
     assert controls.get_by_role("button", name="暂停").get_attribute("aria-pressed") == "true"
     controls.get_by_role("button", name="暂停").click()
     assert phone.eval_on_selector("#article-video", "v => v.paused")

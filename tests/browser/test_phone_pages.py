@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser.waiting import wait_for_js
 
 # serialized_rollback: flushing between tests would also drop the page-tree root that migrations create.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -51,7 +52,7 @@ def test_article_fits_a_phone_screen(phone, live_server, sample_site, screenshot
     image = phone.locator("figure img")
     if language == "zh":
         image.scroll_into_view_if_needed()
-        phone.wait_for_function("document.querySelector('figure img').complete")
+        wait_for_js(phone, "document.querySelector('figure img').complete")
         box = image.bounding_box()
         assert box["width"] > 0 and box["x"] + box["width"] <= 390
         assert phone.eval_on_selector("figure img", "img => img.naturalWidth") > 0

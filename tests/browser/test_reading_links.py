@@ -7,7 +7,13 @@ from django.core.cache import cache
 
 from distribution.sharing.models import ReadStat, share_link_for
 from tests.browser.sample_content import attach_sample_media
-from tests.browser.test_phone_pages import CJK_FONT_FAMILIES, font_size, horizontal_overflow, platform_fonts
+from tests.browser.test_phone_pages import (
+    CJK_FONT_FAMILIES,
+    font_size,
+    horizontal_overflow,
+    platform_fonts,
+)
+from tests.browser.waiting import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -56,7 +62,7 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     audio = phone.locator("#article-audio")
     audio.scroll_into_view_if_needed()
     phone.eval_on_selector("#article-audio", "a => a.play()")
-    phone.wait_for_function("document.getElementById('article-audio').ended", timeout=15000)
+    wait_for_js(phone, "document.getElementById('article-audio').ended", timeout_s=15)
     assert phone.eval_on_selector("#article-audio", "a => a.playbackRate") == 1.25
     assert phone.eval_on_selector("#article-audio", "a => a.duration") > 0.5
     assert phone.eval_on_selector("#article-audio", "a => a.currentSrc").endswith(urls["mp3"])
@@ -65,7 +71,7 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     # The video carries its captions track, which the browser loads as a text track.
     assert phone.eval_on_selector("#article-video track", "t => t.kind + ' ' + t.srclang") == "captions zh-Hans"
     phone.eval_on_selector("#article-video", "v => { v.muted = true; return v.play(); }")
-    phone.wait_for_function("document.querySelector('#article-video track').readyState === 2", timeout=10000)
+    wait_for_js(phone, "document.querySelector('#article-video track').readyState === 2", timeout_s=10)
     assert phone.eval_on_selector("#article-video", "v => v.textTracks[0].cues.length") == 1
     assert wait_for_count(phone, link, "video_plays") == 1
     phone.eval_on_selector("#article-video", "v => v.pause()")

@@ -5,6 +5,7 @@ each finding scrolling to its block, and a warning before submitting a draft wit
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from wagtail.models import TaskState
 
 from cms.moderation.approval import request_changes
@@ -61,8 +62,7 @@ def test_doctor_sees_the_change_request_and_the_findings_beside_the_text(
     block_id = first_error.locator("a").get_attribute("data-kepu-goto-block")
     block = doctor.locator(f'[data-streamfield-child][data-contentpath="{block_id}"]')
     first_error.locator("a").click()
-    doctor.wait_for_function("id => { const e = document.querySelector(`[data-contentpath=\"${id}\"]`);"
-                             " const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }", arg=block_id)
+    expect(block).to_be_in_viewport()
     assert "kepu-goto-highlight" in (block.get_attribute("class") or "")
     assert FORBIDDEN_CLAIM in block.inner_text()
     snap(doctor, screenshots / "admin-finding-scrolled-to-block.png")

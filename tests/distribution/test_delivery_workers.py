@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from distribution.campaigns.models import DeliveryState
 from tests.deadlines import wait_until
@@ -82,20 +81,16 @@ def _subprocess_env(database: Path, var_dir: Path, distribution: dict | None = N
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite_template(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
+def migrated_sqlite_template(migrated_database_snapshot, tmp_path_factory) -> Path:
     """A migrated SQLite database file for worker subprocesses (made once per test session).
 
-    On SQLite the test database is already migrated in memory: copying it with
-    SQLite's backup API takes milliseconds where ``migrate`` takes many seconds.
+    On SQLite it is the snapshot the root conftest takes before any test runs; elsewhere
+    ``migrate`` writes a fresh file.
     """
+    if migrated_database_snapshot is not None:
+        return migrated_database_snapshot
     folder = tmp_path_factory.mktemp("worker-db")
     database = folder / "template.sqlite3"
-    with django_db_blocker.unblock():
-        if connection.vendor == "sqlite" and connection.is_in_memory_db():
-            connection.ensure_connection()
-            with sqlite3.connect(database) as target:
-                connection.connection.backup(target)
-            return database
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True,
                    env=_subprocess_env(database, folder), timeout=300)
     return database

@@ -93,6 +93,8 @@ class FakeWeChatServer(LocalHttpFake):
     # The WeChat user whose phone opens the OAuth page (their openid under this app).
     oauth_openid: str = "oJoinPatient0000000000001"
     oauth_code_lifetime_s: int = 300
+    # The account's 网页授权域名: WeChat refuses a redirect_uri on any other host.
+    oauth_domain: str = "kp.example.cn"
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -151,8 +153,8 @@ class FakeWeChatServer(LocalHttpFake):
             if query.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
                 return 200, "", "errcode=10005 invalid scope"
             redirect_uri = query.get("redirect_uri", "")
-            if not redirect_uri.startswith(("http://", "https://")):
-                return 200, "", "errcode=10003 redirect_uri invalid"
+            if not redirect_uri.startswith(("http://", "https://")) or urlsplit(redirect_uri).hostname != self.oauth_domain:
+                return 200, "", "errcode=10003 redirect_uri domain mismatch"
             code = secrets.token_hex(16)
             self._oauth_codes[code] = (self.oauth_openid, time.monotonic() + self.oauth_code_lifetime_s)
             separator = "&" if "?" in redirect_uri else "?"

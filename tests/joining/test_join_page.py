@@ -230,6 +230,10 @@ def test_wechat_fake_is_strict(joining):
         "appid": "wx-wrong", "redirect_uri": "https://kp.example.cn/join/x/", "response_type": "code",
         "scope": "snsapi_base"}, allow_redirects=False, timeout=10)
     assert bad.status_code == 200 and "10003" in bad.text
+    elsewhere = requests.get(f"{wechat.base_url}/connect/oauth2/authorize", params={
+        "appid": wechat.app_id, "redirect_uri": "https://evil.example/join/x/", "response_type": "code",
+        "scope": "snsapi_base"}, allow_redirects=False, timeout=10)
+    assert elsewhere.status_code == 200 and "domain mismatch" in elsewhere.text
     answer = requests.get(f"{wechat.base_url}/sns/oauth2/access_token", params={
         "appid": wechat.app_id, "secret": "wrong", "code": "x", "grant_type": "authorization_code"}, timeout=10).json()
     assert answer["errcode"] == 40125

@@ -24,6 +24,7 @@ from media_pipeline import jobs
 from media_pipeline.models import FailureKind, MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 from media_pipeline.outputs import published_media
 from media_pipeline.subtitles import parse_vtt
+from media_pipeline.video import END_HOLD_S
 
 pytestmark = [
     pytest.mark.django_db,
@@ -104,9 +105,14 @@ def test_publishing_renders_voice_videos_and_images_of_the_live_revision(
         audio = next(s for s in probe["streams"] if s["codec_type"] == "audio")
         assert (video["codec_name"], video["width"], video["height"]) == ("h264", *size)
         assert audio["codec_name"] == "aac"
-        assert float(probe["format"]["duration"]) == pytest.approx(voice["mp3"].duration, abs=0.5)
+        # the narration, then the end card held in quiet
+        assert float(probe["format"]["duration"]) == pytest.approx(voice["mp3"].duration + END_HOLD_S, abs=0.5)
         with Image.open(files["poster"].file.path) as poster:
             assert poster.size == size
+        # the page's clean file and the download with captions burned in, same length and size
+        captioned = ffprobe(files["mp4_captioned"].file.name)
+        assert float(captioned["format"]["duration"]) == pytest.approx(float(probe["format"]["duration"]), abs=0.05)
+        assert next(s for s in captioned["streams"] if s["codec_type"] == "video")["width"] == size[0]
 
     images = outputs_of(renders["images"])
     with Image.open(images["cover"].file.path) as cover, Image.open(images["poster_image"].file.path) as poster:

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from PIL import Image
 from wagtail.rich_text import RichText
 
@@ -38,8 +39,10 @@ def published_article(studio, people, *, language="en", text="Check your blood p
 
 
 def run(*args) -> tuple[str, str]:
+    """The command's output in English (operators get it in the active language, Chinese by default)."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("render_article", *map(str, args), stdout=out, stderr=err)
+    with translation.override("en"):
+        call_command("render_article", *map(str, args), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 

@@ -25,6 +25,10 @@ from cms.search.segmentation import segment_for_index, segment_query
 SQLITE_COLUMN_WEIGHTS = (0.0, 1.0, 8.0)
 
 
+class NameKey(PlainText):
+    """The name key (or pinyin key) of a whole query: matches entries whose title or synonym is the query."""
+
+
 def chinese_query(query: str, operator: str):
     """A typed query as the engine should see it: its words, or the exact name, or its pinyin.
 
@@ -37,12 +41,12 @@ def chinese_query(query: str, operator: str):
     alternatives = [PlainText(words, operator=operator)] if words else []
     key = name_key(query)
     if key:
-        alternatives.append(PlainText(key, operator=operator))
+        alternatives.append(NameKey(key, operator=operator))
     pinyin = pinyin_query(query)
     if pinyin:
         if pinyin != words.casefold():
             alternatives.append(PlainText(pinyin, operator=operator))
-        alternatives.append(PlainText(pinyin_key(pinyin), operator=operator))
+        alternatives.append(NameKey(pinyin_key(pinyin), operator=operator))
     if not alternatives:
         return ""
     return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
@@ -145,6 +149,9 @@ def _ranked_once(compiler_class):
                 .values_list("index_entry__object_id", "score")
             )
             pk_field = self.queryset.model._meta.pk
+            exact = self._exact_name_hits()
+            if exact:  # exact titles and synonyms first (bm25 scores are negative: lower is better)
+                hits.sort(key=lambda hit: (hit[0] not in exact, hit[1]))
             ranked = [(pk_field.to_python(object_id), score) for object_id, score in hits]
             allowed = set(self.queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list("pk", flat=True))
             window = [(pk, score) for pk, score in ranked if pk in allowed][start:stop]
@@ -158,6 +165,24 @@ def _ranked_once(compiler_class):
                     *[When(pk=pk, then=Value(score)) for pk, score in window], default=Value(0.0),
                     output_field=FloatField())})
             return results
+
+        def _exact_name_hits(self) -> set[str]:
+            """Object ids whose title or synonym is the query: one more MATCH on its rare key tokens.
+
+            bm25 alone can let a title that merely contains the query's word (破伤风 for 伤风)
+            outrank the synonym that is the query; the key match settles it.
+            """
+            from modelsearch.backends.database.sqlite.query import MatchExpression
+            from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
+            from modelsearch.utils import get_descendants_content_types_pks
+
+            keys = [part for part in getattr(self.query, "subqueries", ()) if isinstance(part, NameKey)]
+            if not keys:
+                return set()
+            match = MatchExpression(["body"], self.build_search_query(keys[0] if len(keys) == 1 else Or(keys)))
+            return set(SQLiteFTSIndexEntry.objects.filter(match).filter(
+                index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model)
+            ).values_list("index_entry__object_id", flat=True))
 
     return RankedOnceCompiler
 

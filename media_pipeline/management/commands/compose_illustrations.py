@@ -44,8 +44,10 @@ class Command(BaseCommand):
         for spec in specs:
             file_name = f"composed-{spec.key}-{spec.fingerprint()}.png"
             tags = [SET_TAG, *spec.topic_tags, *systems[spec.body_system].tags]
-            image = Illustration.objects.filter(source_url=f"kepu:composed/{spec.key}").first()
-            if image is not None and Path(image.file.name).name.startswith(file_name[:-4]):
+            # The drawing's fingerprint rides in its source URL: stored file names are randomised by the storage.
+            source_url = f"kepu:composed/{spec.key}?v={spec.fingerprint()}"
+            image = Illustration.objects.filter(source_url__startswith=f"kepu:composed/{spec.key}?").first()
+            if image is not None and image.source_url == source_url:
                 kept += 1
                 continue
             png = compose(painter, spec)
@@ -54,10 +56,11 @@ class Command(BaseCommand):
                 (Path(out) / file_name).write_bytes(png)
             with transaction.atomic():
                 if image is None:
-                    image = Illustration(source_url=f"kepu:composed/{spec.key}", collection=collection)
+                    image = Illustration(collection=collection)
                 elif image.file:
                     image.file.delete(save=False)  # the drawing changed: replace it (renditions follow the new file)
                     image.renditions.all().delete()
+                image.source_url = source_url
                 image.title = f"{spec.title_zh} {spec.title_en}"
                 image.alt_text = spec.alt_text()
                 image.source, image.licence = SOURCE, LICENCE
