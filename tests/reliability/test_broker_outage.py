@@ -28,7 +28,7 @@ def _in_admin_language(lazy_text) -> str:
 
 
 def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
+    return [str(message).strip() for message in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
