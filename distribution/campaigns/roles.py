@@ -1,4 +1,4 @@
-"""The Distributors group (分发专员): distribution's operator role, created whenever the studio is set up."""
+"""The Distributors group (分发人员): distribution's operator role, created whenever the studio is set up."""
 
 from __future__ import annotations
 
