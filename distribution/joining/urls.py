@@ -4,7 +4,7 @@ from . import views
 
 app_name = "joining"
 urlpatterns = [
-    path("leave/<str:token>/", views.leave, name="leave"),
+    path("leave/<slug:token>/", views.leave, name="leave"),
     path("<str:token>/", views.join_page, name="join"),
     path("<str:token>/joined/", views.joined, name="joined"),
 ]
