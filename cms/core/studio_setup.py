@@ -17,7 +17,6 @@ from wagtail.models import (
     Site,
     Task,
     Workflow,
-    WorkflowContentType,
     WorkflowPage,
 )
 

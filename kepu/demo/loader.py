@@ -146,7 +146,7 @@ def _demo_channels() -> None:
 def load_demo() -> list[DemoAccount]:
     tree = setup_studio()
     password = os.environ.get("KEPU_DEMO_PASSWORD", DEFAULT_PASSWORD)
-    admin = _user("admin", password, superuser=True, first_name="Admin")
+    _user("admin", password, superuser=True, first_name="Admin")
     editor = _user("editor", password, group=EDITORS, first_name="周", last_name="编辑")
     _user("distributor", password, group=DISTRIBUTORS, first_name="孙", last_name="运营")
     doctor = _user("doctor", password, group=DOCTORS, first_name="李", last_name="医生")
