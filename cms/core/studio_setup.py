@@ -60,6 +60,9 @@ def ensure_site_tree() -> dict[str, dict[str, Page]]:
     """One home page per language with an encyclopedia and an article index under it."""
     locales = ensure_locales()
     root = Page.get_first_root_node()
+    if root is None:
+        # A flushed database (``manage.py flush``) has lost even the tree root Wagtail's migration made.
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locales["zh-hans"]))
     tree: dict[str, dict[str, Page]] = {}
     zh_home = HomePage.objects.filter(locale=locales["zh-hans"]).first()
     if zh_home is None:

@@ -329,6 +329,13 @@ KEPU_BROKER_VISIBILITY_TIMEOUT_S = env_int("KEPU_BROKER_VISIBILITY_TIMEOUT_S", 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
     "visibility_timeout": KEPU_BROKER_VISIBILITY_TIMEOUT_S,
+    # kombu looks for such messages every 10 s but scans only every 10th look (about every 100 s), and a
+    # worker killed while scanning holds the scan lock for 5 minutes: scan on every look, at most every
+    # 10 s (sooner with a short timeout), and let a dead worker's lock lapse after 30 s. One small
+    # sorted-set query per look.
+    "unacked_restore_interval": max(1, min(10, KEPU_BROKER_VISIBILITY_TIMEOUT_S // 3)),
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 30,
 }
 if CELERY_BROKER_URL.startswith("sqla+"):
     # kombu's SQLAlchemy transport hands its options to create_engine(), which refuses these; the embedded

@@ -3,8 +3,7 @@
 the admin's Channels screen, messages arriving at local receivers (a signed-webhook sink and an SMTP server).
 
 The web server and the worker are subprocesses sharing one database: on SQLite a file copied from the
-migrated test database, on PostgreSQL the test database itself (the test is transactional, so the
-subprocesses see what it commits and it is emptied afterwards).
+migrated test database, on PostgreSQL the test database itself.
 """
 
 from __future__ import annotations
@@ -108,7 +107,6 @@ def shared_database(request, tmp_path) -> str:
         return f"sqlite:///{database}"
     if connection.vendor != "postgresql":
         pytest.skip(f"end-to-end admin send runs on SQLite and PostgreSQL, not {connection.vendor}")
-    request.getfixturevalue("transactional_db")
     settings = connection.settings_dict
     user = settings["USER"] or "postgres"
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
@@ -167,6 +165,9 @@ def stat(page: str, name: str) -> int:
 
 
 @pytest.mark.slow
+# Transactional, so the subprocesses see what is committed; serialized rollback, because a transactional
+# test before this one may have flushed what migrations put there (permissions, the page tree root).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_send_now_in_the_admin_under_dev_settings_reaches_the_receivers(shared_database, tmp_path):
     with WebhookSink(WEBHOOK_SECRET) as sink, FakeSmtpServer() as smtp:
         env = subprocess_env(shared_database, tmp_path)

@@ -63,17 +63,26 @@ def _worker_env(queue: str, config: dict) -> dict[str, str]:
     return env
 
 
-def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen:
-    return subprocess.Popen(
+def _start_worker(env: dict[str, str], name: str, log_dir: Path) -> subprocess.Popen:
+    # The log goes to a file: an unread pipe fills up and blocks the worker on its next warning.
+    log = (log_dir / f"{name}.log").open("wb")
+    worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "kepu", "worker", "--pool=solo", "--loglevel=WARNING",
          "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle", "-n", f"{name}@%h"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    worker.log_path = Path(log.name)
+    log.close()
+    return worker
+
+
+def _log_tail(worker: subprocess.Popen) -> str:
+    return worker.log_path.read_text(errors="replace")[-3000:]
 
 
 def _alive(worker: subprocess.Popen):
     def check() -> None:
-        assert worker.poll() is None, worker.stderr.read().decode()[-3000:]
+        assert worker.poll() is None, _log_tail(worker)
 
     return check
 
@@ -81,7 +90,7 @@ def _alive(worker: subprocess.Popen):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_sigkilled_celery_worker_resumes_without_beat_one_message_per_patient(studio, people, doctor):
+def test_sigkilled_celery_worker_resumes_without_beat_one_message_per_patient(studio, people, doctor, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("runs on PostgreSQL (the second pass of .ci/run, DATABASE_URL=postgres://…); this pass is SQLite")
     if not redis_answers():
@@ -100,7 +109,7 @@ def test_sigkilled_celery_worker_resumes_without_beat_one_message_per_patient(st
         env = _worker_env(queue, config)
         sent = lambda: len(wechat.send_requests) + sink.stats["requests"]  # noqa: E731
         ledger = lambda: Counter(Delivery.objects.values_list("state", flat=True))  # noqa: E731
-        first = _start_worker(env, f"first-{queue}")
+        first = _start_worker(env, f"first-{queue}", tmp_path)
         try:
             queued = subprocess.run([sys.executable, "manage.py", "send_campaign", str(campaign.pk), "--queue"],
                                     cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
@@ -116,13 +125,16 @@ def test_sigkilled_celery_worker_resumes_without_beat_one_message_per_patient(st
         assert at_kill[DeliveryState.PENDING] + at_kill[DeliveryState.SENDING] > 0, at_kill
 
         restarted = time.monotonic()
-        second = _start_worker(env, f"second-{queue}")  # no beat anywhere
+        second = _start_worker(env, f"second-{queue}", tmp_path)  # no beat anywhere
         try:
-            resume_s = wait_until(
-                lambda: Campaign.objects.get(pk=campaign.pk).state == Campaign.COMPLETED,
-                progress=lambda: (ledger(), sent()), alive=_alive(second), idle_s=60, cap_s=LEASE_S,
-                what="the restarted worker",
-            )
+            try:
+                resume_s = wait_until(
+                    lambda: Campaign.objects.get(pk=campaign.pk).state == Campaign.COMPLETED,
+                    progress=lambda: (ledger(), sent()), alive=_alive(second), idle_s=60, cap_s=LEASE_S,
+                    what="the restarted worker",
+                )
+            except AssertionError as stalled:
+                raise AssertionError(f"{stalled}\n--- restarted worker's log ---\n{_log_tail(second)}") from None
         finally:
             second.terminate()
             second.wait(timeout=30)
