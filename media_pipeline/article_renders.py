@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from cms.articles.document import ArticleDocument
 from media_pipeline.ffmpeg import FFmpegError
 from media_pipeline.fonts import MissingFontError
-from media_pipeline.models import FailureKind, OutputRole, RenderKind
+from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
 from media_pipeline.speech import build_speech_script, normalize_language
 from media_pipeline.subtitles import Cue
@@ -229,7 +229,8 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
     report(15, ngettext("synthesising %(count)d paragraph (%(engines)s)", "synthesising %(count)d paragraphs (%(engines)s)",
                         len(script.paragraphs)) % {"count": len(script.paragraphs),
                                                    "engines": ", ".join(e.name for e in chain.engines)})
-    result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration")
+    result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration",
+                          lexicon=PronunciationEntry.lexicon())
     warnings += [f"TTS engine {a.engine} failed, fell back: {a.error}" for a in result.fallback_attempts]
     report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs)") % {
         "engine": result.engine_used, "new": result.synthesized, "cached": result.reused})

@@ -1,8 +1,11 @@
 """espeak-ng: the offline default engine (Debian package ``espeak-ng``).
 
 Chinese uses the ``cmn-latn-pinyin`` voice: with plain ``cmn`` the Debian
-build reads many characters (年, 日, 高, 毫 ...) as English-spelled pinyin,
-while ``cmn-latn-pinyin`` reads them correctly. One process per paragraph,
+build reads many characters (年, 日, 高, 毫 ...) as English-spelled pinyin.
+That voice is given tone-numbered pinyin, not characters: its own character
+dictionary misreads polyphones (测量 as liàng) and knows no tone sandhi (一两次),
+so :func:`~media_pipeline.speech.readings.to_tone_pinyin` decides the reading,
+with the editors' pronunciation lexicon. One process per paragraph,
 text on stdin (so text starting with "-" is never taken for an option), WAV
 on stdout.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from media_pipeline.speech.readings import PronunciationLexicon, to_tone_pinyin
 from media_pipeline.tts.base import (
     EngineUnavailableError,
     SpeechEngine,
@@ -24,13 +28,14 @@ from media_pipeline.tts.base import (
 _BASE_WPM = 175
 _BASE_PITCH = 50
 _BASE_AMPLITUDE = 100
+PINYIN_VOICE = "cmn-latn-pinyin"
 
 
 class EspeakEngine(SpeechEngine):
     name = "espeak"
     _voices = {
         "zh": (
-            Voice("cmn-latn-pinyin", "zh", "普通话 (espeak-ng)", "male"),
+            Voice(PINYIN_VOICE, "zh", "普通话 (espeak-ng)", "male"),
             Voice("cmn", "zh", "普通话 (espeak-ng, Latin as English)", "male"),
         ),
         "en": (
@@ -51,9 +56,19 @@ class EspeakEngine(SpeechEngine):
             )
         return path
 
-    def synthesize(self, text: str, voice: str, settings: SynthesisSettings) -> SynthesisResult:
+    def pronunciation_key(self, text: str, voice: str, lexicon: PronunciationLexicon | None) -> str | None:
+        return (lexicon or PronunciationLexicon()).fingerprint(text) if voice == PINYIN_VOICE else None
+
+    def espeak_input(self, text: str, voice: str, lexicon: PronunciationLexicon | None = None) -> str:
+        """What espeak-ng is given for ``text``: pinyin for the pinyin voice, else the text itself."""
+        return to_tone_pinyin(text, lexicon) if voice == PINYIN_VOICE else text
+
+    def synthesize(
+        self, text: str, voice: str, settings: SynthesisSettings, lexicon: PronunciationLexicon | None = None
+    ) -> SynthesisResult:
         if not text.strip():
             raise SynthesisError("cannot synthesise empty text")
+        text = self.espeak_input(text, voice, lexicon)
         speed = round(_BASE_WPM * (100 + settings.rate_percent) / 100)
         pitch = min(99, max(0, _BASE_PITCH + settings.pitch_hz // 2))
         amplitude = min(200, max(0, round(_BASE_AMPLITUDE * (100 + settings.volume_percent) / 100)))
