@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pypinyin import Style, pinyin
-from pypinyin.constants import PINYIN_DICT
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from media_pipeline.linebreaks import _words
 
@@ -38,6 +38,8 @@ __all__ = [
     "LexiconError",
     "PronunciationLexicon",
     "ReadingPiece",
+    "known_syllables",
+    "matching_syllables",
     "normalize_pinyin",
     "read_chinese",
     "to_tone_pinyin",
@@ -63,7 +65,7 @@ class LexiconError(ValueError):
 
 
 @functools.lru_cache(maxsize=1)
-def _known_syllables() -> frozenset[str]:
+def known_syllables() -> frozenset[str]:
     """Every toneless syllable pypinyin knows (about 410), to catch typing mistakes in the lexicon."""
     from pypinyin.style import convert
 
@@ -96,7 +98,7 @@ def normalize_pinyin(term: str, reading: str) -> tuple[str, ...]:
             raise LexiconError(
                 f"syllable {syllable!r} in {reading!r} needs a tone number 1-5, e.g. chong2", "tone", syllable=syllable
             )
-        if match.group(1) not in _known_syllables():
+        if match.group(1) not in known_syllables():
             raise LexiconError(
                 f"{match.group(1)!r} in {reading!r} is not a Mandarin syllable", "unknown", syllable=syllable
             )
@@ -155,15 +157,51 @@ def _with_tone(syllable: str, tone: int) -> str:
 
 
 def _pypinyin_words(run: str) -> list[ReadingPiece]:
-    words = list(_words(run))
-    readings = pinyin(words, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: ["?"] * len(chars))
+    """jieba's words, read by pypinyin over the whole run (its phrase matching knows 银行卡, 别着急)."""
+    readings = pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: ["?"] * len(chars))
+    syllables = [reading[0].replace("v", "ü") for reading in readings]
     pieces: list[ReadingPiece] = []
     position = 0
-    for word in words:
-        syllables = [readings[position + i][0].replace("v", "ü") for i in range(len(word))]
+    for word in _words(run):
+        pieces.append(ReadingPiece(word, syllables[position : position + len(word)]))
         position += len(word)
-        pieces.append(ReadingPiece(word, syllables))
     return pieces
+
+
+# Words before 得 that make it the modal děi (你得, 还得) or the verb dé (会得病); otherwise, after a word,
+# it is the complement marker de (长得快, 睡得太久).
+_DEI_BEFORE = {"你", "我", "他", "她", "您", "咱", "我们", "你们", "他们", "咱们", "还", "就", "也", "都", "总", "又"}
+_DE2_BEFORE = {"会", "要", "能", "容易", "可能", "不", "没", "易", "才", "怕", "难免"}
+_NUMERAL_START = _NUMERALS | {"几", "每"}
+_COMPLEMENTS = set("着起下完到见动开住清懂出上进过了来去")
+_ADVERBS = {"还", "就", "也", "都", "又", "很", "太", "并", "再", "才", "从", "毫", "决", "绝", "更", "最"}
+
+
+def _particle_readings(words: list[ReadingPiece]) -> None:
+    """Readings a phrase dictionary cannot know, decided by the neighbouring words (not for lexicon words)."""
+    for index, word in enumerate(words):
+        if word.from_lexicon:
+            continue
+        before = words[index - 1].text if index else ""
+        after = words[index + 1].text if index + 1 < len(words) else ""
+        if word.text == "得" and before:
+            if before in _DEI_BEFORE:
+                word.syllables = ["dei3"]
+            elif before in _DE2_BEFORE or after[:1] in ("病", "到"):
+                word.syllables = ["de2"]
+            else:
+                word.syllables = ["de5"]
+        elif word.text == "地" and len(before) >= 2 and after:  # 安静地坐: the adverbial marker
+            word.syllables = ["de5"]
+        elif word.text == "量" and after[:1] in _NUMERAL_START | {"血", "体", "身"}:  # 量两次, 量体温: measure
+            word.syllables = ["liang2"]
+        elif word.text == "不" and len(before) == 1 and before not in _ADVERBS and after[:1] in _COMPLEMENTS:
+            word.syllables = ["bu5"]  # 抬不起来, 吃不下: the light bu of a potential complement
+        elif len(word.text) == 2 and word.text[1] == "得" and word.text not in PHRASES_DICT and after:
+            word.syllables[1] = "de5"  # jieba's 长得, 睡得 (长得快): the complement marker, not dé
+        for i, char in enumerate(word.text):
+            if char == "着" and i and word.text[i - 1] in "不得":  # 睡不着, 睡得着: zháo
+                word.syllables[i] = "zhao2"
 
 
 def _third_tone_sandhi(words: list[ReadingPiece]) -> None:
@@ -178,15 +216,24 @@ def _third_tone_sandhi(words: list[ReadingPiece]) -> None:
             left.syllables[-1] = _with_tone(left.syllables[-1], 2)
 
 
-def _yi_bu_sandhi(chars: str, syllables: list[str], citation: list[str], word_end: set[int]) -> None:
-    """一 and 不 by the tone of the next syllable (its citation tone), as the 现代汉语词典 describes."""
+def _yi_bu_sandhi(
+    chars: str, syllables: list[str], citation: list[str], word_end: set[int], inner_positions: set[int]
+) -> None:
+    """一 and 不 by the tone of the next syllable (its citation tone), as the 现代汉语词典 describes.
+
+    ``inner_positions``: characters inside (neither first nor last of) a word
+    of three or more, where 不 is the light bu of a potential complement.
+    """
     for i, char in enumerate(chars):
         if char not in "一不":
             continue
         before = chars[i - 1] if i else ""
         after = chars[i + 1] if i + 1 < len(chars) else ""
         next_tone = _tone(citation[i + 1]) if after else 0
-        if before and before == after:  # 看一看, 是不是
+        if before and before == after and (i < 2 or chars[i - 2] != "一"):  # 看一看, 是不是; not 一口一口
+            syllables[i] = _with_tone(syllables[i], 5)
+            continue
+        if char == "不" and (_tone(citation[i]) == 5 or i in inner_positions):  # 差不多, 睡不着, 抬不起来
             syllables[i] = _with_tone(syllables[i], 5)
             continue
         if char == "一":
@@ -218,16 +265,20 @@ def _read_clause(clause: str, lexicon: PronunciationLexicon) -> list[ReadingPiec
         position = match.end()
     if position < len(clause):
         words.extend(_pypinyin_words(clause[position:]))
+    _particle_readings(words)
     citation = [s for w in words for s in w.syllables]
     word_end: set[int] = set()
+    inner_positions: set[int] = set()
     cursor = 0
     for word in words:
-        cursor += len(word.text)
         if len(word.text) > 1:
-            word_end.add(cursor - 1)
+            word_end.add(cursor + len(word.text) - 1)
+        if len(word.text) > 2:
+            inner_positions.update(range(cursor + 1, cursor + len(word.text) - 1))
+        cursor += len(word.text)
     _third_tone_sandhi(words)
     syllables = [s for w in words for s in w.syllables]
-    _yi_bu_sandhi(clause, syllables, citation, word_end)
+    _yi_bu_sandhi(clause, syllables, citation, word_end, inner_positions)
     cursor = 0
     for word in words:
         word.syllables = syllables[cursor : cursor + len(word.text)]
@@ -272,3 +323,10 @@ def to_tone_pinyin(text: str, lexicon: PronunciationLexicon | None = None) -> st
             spoken += " "
         spoken += part
     return spoken
+
+
+def matching_syllables(expected: list[str], heard: list[str]) -> int:
+    """How many of ``expected`` were heard as expected, after aligning the two (a dropped syllable costs one)."""
+    from difflib import SequenceMatcher
+
+    return sum(block.size for block in SequenceMatcher(None, expected, heard, autojunk=False).get_matching_blocks())

@@ -18,10 +18,12 @@ from media_pipeline.tts.base import (
 )
 from media_pipeline.tts.edge import EdgeTTSEngine
 from media_pipeline.tts.espeak import EspeakEngine
+from media_pipeline.tts.tencent import TencentTTSEngine
 
 ENGINE_CLASSES: dict[str, type[SpeechEngine]] = {
     EspeakEngine.name: EspeakEngine,
     EdgeTTSEngine.name: EdgeTTSEngine,
+    TencentTTSEngine.name: TencentTTSEngine,
 }
 DEFAULT_ENGINE_NAMES: tuple[str, ...] = ("espeak",)
 
