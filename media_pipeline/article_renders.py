@@ -12,9 +12,10 @@ Settings read here (all optional):
 
 ``KEPU_TTS_ENGINES``
     engine names in order of preference, default ``["espeak"]`` (offline);
-    production: ``["edge", "espeak"]``.
+    production: ``["tencent", "espeak"]`` or ``["edge", "espeak"]``.
 ``KEPU_TTS_ENGINE_OPTIONS``
-    constructor options per engine, e.g. ``{"edge": {"endpoint": "wss://…"}}``.
+    constructor options per engine, e.g. ``{"edge": {"endpoint": "wss://…"}}``;
+    the ``tencent`` options come from the ``KEPU_TENCENT_TTS_*`` variables.
 ``KEPU_TTS_CACHE_DIR``
     per-paragraph audio cache, default ``VAR_DIR/cache/tts`` (outside
     MEDIA_ROOT: cached clips are not public files).
