@@ -29,13 +29,13 @@ from media_pipeline.speech.spoken_text import to_spoken_text
 from media_pipeline.tts import EngineChain, EspeakEngine, SynthesisSettings
 from media_pipeline.voice import render_voice
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "zh_readings.tsv"
+DATA = Path(__file__).resolve().parents[1] / "data"
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 
 
-def corpus() -> list[tuple[str, str, list[str]]]:
+def corpus(name: str) -> list[tuple[str, str, list[str]]]:
     rows = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             case_id, text, expected = line.split("\t")
             rows.append((case_id, text, expected.split()))
@@ -87,9 +87,13 @@ def test_numbers_and_units_are_read_by_the_speech_text_stage(espeak):
     assert to_tone_pinyin(spoken) == "mei3 ri4 liang3 ci4，mei3 ci4 yi2 pian4。"
 
 
-def test_the_corpus_is_read_as_expected_far_more_often_than_before(espeak, db):
-    cases = corpus()
-    assert len(cases) >= 100
+@pytest.mark.parametrize(("name", "size", "at_least"), [
+    ("zh_readings.tsv", 100, 0.98),
+    ("zh_readings_heldout.tsv", 25, 0.96),  # written after the rules were settled, never used to tune them
+])
+def test_the_corpus_is_read_as_expected_far_more_often_than_before(espeak, db, name, size, at_least):
+    cases = corpus(name)
+    assert len(cases) >= size
     lexicon = PronunciationEntry.lexicon()  # the starter set the data migration installed
     assert len(lexicon.entries) >= 30
     spoken = [to_spoken_text(text, "zh") for _, text, _ in cases]
@@ -102,10 +106,10 @@ def test_the_corpus_is_read_as_expected_far_more_often_than_before(espeak, db):
     with_lexicon = espeak.heard_syllables("\n".join(to_tone_pinyin(line, lexicon) for line in spoken))
     share = {name: matching_syllables(expected, heard) / len(expected)
              for name, heard in (("before", before), ("plain", plain), ("lexicon", with_lexicon))}
-    print(f"\nsyllables heard as expected: {share}")
+    print(f"\n{name}: syllables heard as expected: {share}")
     assert share["before"] < 0.93
     assert share["plain"] >= 0.95
-    assert share["lexicon"] >= 0.98
+    assert share["lexicon"] >= at_least
 
 
 # --------------------------------------------------------------------------- the lexicon
