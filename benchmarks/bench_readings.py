@@ -72,7 +72,9 @@ def measure(engine: EspeakEngine, path: Path, lexicon: PronunciationLexicon) -> 
             hits = matching_syllables(expected, heard)
             matched += hits
             if hits < len(expected):
-                misses[label].append(f"{case_id} {text}\n      expected {' '.join(expected)}\n      heard    {' '.join(heard)}")
+                misses[label].append(
+                    f"{case_id} {text}\n      expected {' '.join(expected)}\n      heard    {' '.join(heard)}"
+                )
         elapsed = time.perf_counter() - started
         print(f"  {label:34s} {matched:5d}/{total} = {100 * matched / total:5.1f} %   "
               f"({len(misses[label])} sentences with a miss, {elapsed:.1f} s)")

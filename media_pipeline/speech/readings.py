@@ -149,16 +149,18 @@ class ReadingPiece:
 
 
 def _tone(syllable: str) -> int:
-    return int(syllable[-1])
+    """1-5, or 0 for a character pypinyin cannot read (it is passed on as written)."""
+    return int(syllable[-1]) if syllable[-1:].isdigit() else 0
 
 
 def _with_tone(syllable: str, tone: int) -> str:
-    return f"{syllable[:-1]}{tone}"
+    return f"{syllable[:-1]}{tone}" if _tone(syllable) else syllable
 
 
 def _pypinyin_words(run: str) -> list[ReadingPiece]:
     """jieba's words, read by pypinyin over the whole run (its phrase matching knows 银行卡, 别着急)."""
-    readings = pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: ["?"] * len(chars))
+    # A character pypinyin has no reading for stays as it is, for espeak to try.
+    readings = pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: list(chars))
     syllables = [reading[0].replace("v", "ü") for reading in readings]
     pieces: list[ReadingPiece] = []
     position = 0

@@ -101,7 +101,8 @@ class EspeakEngine(SpeechEngine):
         listener hears, whether espeak was given characters or pinyin.
         """
         table = self._syllable_of_phonemes
-        return [f"{table.get(phonemes, '?')}{tone}" for phonemes, tone in _split_phonemes(self._phonemes(espeak_input, voice))]
+        heard = _split_phonemes(self._phonemes(espeak_input, voice))
+        return [f"{table.get(phonemes, '?')}{tone}" for phonemes, tone in heard]
 
     def synthesize(
         self, text: str, voice: str, settings: SynthesisSettings, lexicon: PronunciationLexicon | None = None

@@ -19,6 +19,7 @@ Switches: ``fail_next(code, times=)`` for request-level errors,
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import math
@@ -157,27 +158,31 @@ class FakeTencentTTSServer(LocalHttpFake):
 
     def _speech(self, text: str, rate: int, codec: str) -> bytes:
         """A 180-260 Hz tone per spoken character and a short gap after each; silence for punctuation."""
-        samples = bytearray()
         step = int(rate * self.seconds_per_character)
-        for index, char in enumerate(text):
-            if char.isspace() or not char.isalnum():
-                samples += b"\0\0" * (step // 2)
-                continue
-            pitch = 180 + 20 * (index % 5)
-            voiced = int(step * 0.8)
-            for n in range(voiced):
-                envelope = math.sin(math.pi * n / voiced)
-                samples += struct.pack("<h", int(9000 * envelope * math.sin(2 * math.pi * pitch * n / rate)))
-            samples += b"\0\0" * (step - voiced)
+        pause = b"\0\0" * (step // 2)
+        samples = b"".join(
+            pause if char.isspace() or not char.isalnum() else _syllable_tone(rate, step, 180 + 20 * (index % 5))
+            for index, char in enumerate(text)
+        )
         if codec == "pcm":
-            return bytes(samples)
+            return samples
         out = io.BytesIO()
         with wave.open(out, "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(rate)
-            wav.writeframes(bytes(samples))
+            wav.writeframes(samples)
         return out.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _syllable_tone(rate: int, step: int, pitch: int) -> bytes:
+    voiced = int(step * 0.8)
+    tone = b"".join(
+        struct.pack("<h", int(9000 * math.sin(math.pi * n / voiced) * math.sin(2 * math.pi * pitch * n / rate)))
+        for n in range(voiced)
+    )
+    return tone + b"\0\0" * (step - voiced)
 
 
 def _read_ssml(text: str) -> tuple[str, list[tuple[str, str]]]:

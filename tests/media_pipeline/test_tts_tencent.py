@@ -1,13 +1,12 @@
-"""Tencent Cloud TTS through the official SDK, against a local server that speaks TextToVoice and checks TC3 signatures."""
+"""Tencent Cloud TTS through the official SDK, against a local TextToVoice server that checks TC3 signatures."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
+import socket
 import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from tencentcloud.common import credential
@@ -16,6 +15,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tts.v20190823 import models, tts_client
 
+import kepu.settings.base
 from cms.articles.document import ArticleDocument, DocumentBlock
 from media_pipeline.article_renders import engine_chain_from_settings
 from media_pipeline.speech import build_speech_script
@@ -174,16 +174,16 @@ def test_in_the_chain_a_refused_key_falls_back_to_espeak_and_says_why(tts_server
     assert "AuthFailure.SignatureFailure" in result.fallback_attempts[0].error
 
 
-def test_configured_from_the_environment_and_renders_the_narration(tts_server, tmp_path, settings):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.test", "KEPU_TTS_ENGINES": "tencent,espeak",
-           "KEPU_TENCENT_TTS_SECRET_ID": tts_server.secret_id, "KEPU_TENCENT_TTS_SECRET_KEY": tts_server.secret_key,
-           "KEPU_TENCENT_TTS_REGION": "ap-shanghai", "KEPU_TENCENT_TTS_VOICE_TYPE": "301000",
-           "KEPU_TENCENT_TTS_ENDPOINT": tts_server.endpoint}
-    script = ("import django, json; django.setup(); from django.conf import settings; "
-              "print(json.dumps([settings.KEPU_TTS_ENGINES, settings.KEPU_TTS_ENGINE_OPTIONS['tencent']]))")
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[2],
-                         capture_output=True, text=True, check=True)
-    engines, options = json.loads(out.stdout.strip().splitlines()[-1])
+def test_configured_from_the_environment_and_renders_the_narration(tts_server, tmp_path, settings, monkeypatch):
+    for name, value in {"KEPU_TTS_ENGINES": "tencent,espeak", "KEPU_TENCENT_TTS_SECRET_ID": tts_server.secret_id,
+                        "KEPU_TENCENT_TTS_SECRET_KEY": tts_server.secret_key, "KEPU_TENCENT_TTS_REGION": "ap-shanghai",
+                        "KEPU_TENCENT_TTS_VOICE_TYPE": "301000", "KEPU_TENCENT_TTS_ENDPOINT": tts_server.endpoint}.items():
+        monkeypatch.setenv(name, value)
+    # A fresh read of the settings module with these variables (not registered, so nothing else sees it).
+    spec = importlib.util.spec_from_file_location("kepu.settings.environment_probe", kepu.settings.base.__file__)
+    base = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(base)
+    engines, options = base.KEPU_TTS_ENGINES, base.KEPU_TTS_ENGINE_OPTIONS["tencent"]
     assert engines == ["tencent", "espeak"]
     assert options == {"secret_id": tts_server.secret_id, "secret_key": tts_server.secret_key,
                        "region": "ap-shanghai", "voice_type": "301000", "endpoint": tts_server.endpoint}
@@ -201,3 +201,15 @@ def test_configured_from_the_environment_and_renders_the_narration(tts_server, t
     assert probe["streams"][0]["codec_name"] == "mp3" and probe["streams"][0]["sample_rate"] == "24000"
     assert float(probe["format"]["duration"]) == pytest.approx(result.duration_s, abs=0.3)
     assert result.duration_s > (4 + 10 + len(LONG_PARAGRAPH)) * tts_server.seconds_per_character * 0.9
+
+
+def test_an_unreachable_service_is_an_outage_not_a_configuration_error():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there any more
+    engine = TencentTTSEngine(secret_id="AKIDx", secret_key="k", endpoint=f"http://127.0.0.1:{port}",
+                              timeout=2, retry_delays_s=(0.01,))
+    with pytest.raises(EngineUnavailableError, match="ClientNetworkError") as caught:
+        engine.synthesize("你好。", "101001", SynthesisSettings())
+    assert not isinstance(caught.value, EngineConfigurationError)
