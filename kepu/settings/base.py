@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .environment import env_bool, env_int, env_list, env_str
+from .environment import env_bool, env_int, env_list, env_str, public_media_origins
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -120,7 +120,12 @@ WAGTAILADMIN_USER_LOGIN_FORM = "cms.core.two_factor.StudioLoginForm"
 # Content-Security-Policy (django-csp). Public pages load nothing from elsewhere and run no inline code;
 # the admin's widgets write small inline scripts and styles, so /admin/ gets its own, looser policy
 # (kepu.middleware.StudioCSPMiddleware). Media from object storage are allowed by their host.
-_MEDIA_HOSTS = [f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"] if env_str("AWS_S3_CUSTOM_DOMAIN") else []
+_MEDIA_HOSTS = []
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    _MEDIA_HOSTS = public_media_origins(
+        bucket=env_str("AWS_STORAGE_BUCKET_NAME"), endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+        region=env_str("AWS_S3_REGION_NAME"), custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
+        addressing_style=env_str("AWS_S3_ADDRESSING_STYLE"))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -230,14 +235,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if env_str("AWS_STORAGE_BUCKET_NAME"):
-    # S3-compatible object storage (AWS, MinIO, Aliyun OSS, Tencent COS).
+    # S3-compatible object storage (AWS, MinIO, Aliyun OSS, Tencent COS): renditions and media renders get
+    # permanent public URLs, everything else stays private (kepu.media_storage).
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "kepu.media_storage.PublicMediaStorage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
             "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "virtual" for Aliyun OSS
+            "request_checksum_calculation": env_str("AWS_REQUEST_CHECKSUM_CALCULATION") or None,
+            "response_checksum_validation": env_str("AWS_RESPONSE_CHECKSUM_VALIDATION") or None,
+            "public_acl": env_str("AWS_PUBLIC_MEDIA_ACL") or None,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),  # private files' signed URLs
             "default_acl": None,
             "file_overwrite": False,
         },
