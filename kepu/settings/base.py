@@ -5,9 +5,11 @@ environment variables; the defaults need no server at all (SQLite, Wagtail's
 database search, a SQLite-backed Celery broker, media in a local folder).
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .environment import env_bool, env_int, env_list, env_str, public_media_origins
 
@@ -290,15 +292,31 @@ WAGTAILAPI_SEARCH_ENABLED = True
 WAGTAILAPI_LIMIT_MAX = 100
 
 # Search: Wagtail's database backend with Chinese word segmentation by default,
-# Elasticsearch (CJK analyzers) when ELASTICSEARCH_URL is set.
+# Elasticsearch (CJK analyzers) when ELASTICSEARCH_URL is set. Wagtail names each index
+# INDEX_PREFIX + app_model (kepu_wagtailcore_page…), so deployments sharing a cluster set their own
+# ELASTICSEARCH_INDEX. Elasticsearch 8 answers TLS with its own CA by default: give its file
+# (ELASTICSEARCH_CA_CERTS, http_ca.crt) or its fingerprint, and an API key or user and password.
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 if ELASTICSEARCH_URL:
+    _index = env_str("ELASTICSEARCH_INDEX", "kepu")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-.]*", _index):
+        raise ImproperlyConfigured("ELASTICSEARCH_INDEX must be lower-case letters, digits, '_', '-' or '.'")
+    _es_options = {"verify_certs": env_bool("ELASTICSEARCH_VERIFY_CERTS", True)}
+    if env_str("ELASTICSEARCH_CA_CERTS"):
+        _es_options["ca_certs"] = env_str("ELASTICSEARCH_CA_CERTS")
+    if env_str("ELASTICSEARCH_SSL_FINGERPRINT"):
+        _es_options["ssl_assert_fingerprint"] = env_str("ELASTICSEARCH_SSL_FINGERPRINT")
+    if env_str("ELASTICSEARCH_API_KEY"):
+        _es_options["api_key"] = env_str("ELASTICSEARCH_API_KEY")
+    elif env_str("ELASTICSEARCH_USERNAME"):
+        _es_options["basic_auth"] = (env_str("ELASTICSEARCH_USERNAME"), env_str("ELASTICSEARCH_PASSWORD"))
     WAGTAILSEARCH_BACKENDS = {
         "default": {
             "BACKEND": "cms.search.backends.elasticsearch",
             "URLS": [ELASTICSEARCH_URL],
-            "INDEX": env_str("ELASTICSEARCH_INDEX", "kepu"),
-            "TIMEOUT": 10,
+            "INDEX_PREFIX": _index if _index.endswith(("_", "-")) else f"{_index}_",
+            "TIMEOUT": env_int("ELASTICSEARCH_TIMEOUT_S", 10),
+            "OPTIONS": _es_options,
             "AUTO_UPDATE": True,
         }
     }
