@@ -43,8 +43,8 @@ def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool) -> x50
                .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                        critical=False)
+        address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+        builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -76,7 +76,8 @@ def tls_cluster(tmp_path_factory):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            received.append({"method": self.command, "path": self.path, "headers": {name.lower(): value for name, value in self.headers.items()},
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            received.append({"method": self.command, "path": self.path, "headers": headers,
                              "body": json.loads(body) if body else None})
             if self.headers.get("Authorization") != f"ApiKey {API_KEY}":
                 self._answer(401, {"error": {"type": "security_exception", "reason": "missing authentication"},
@@ -235,7 +236,8 @@ def test_the_index_analyses_bigrams_and_unigrams_and_queries_bigrams_only(config
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here")
+@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"),
+                    reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here")
 def test_a_real_cluster_keeps_deployments_apart_and_needs_every_bigram(tmp_path):
     """Against a real Elasticsearch 8 (see README): the prefixed index, and 血压 not matching a text with only 血."""
     from django.core.files.images import ImageFile

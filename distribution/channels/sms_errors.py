@@ -25,8 +25,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .base import seconds_until_china_time
-from .errors import ChannelConfigurationError, ChannelError, ContactInactiveError, PermanentChannelError
-from .errors import RetryableChannelError
+from .errors import (
+    ChannelConfigurationError,
+    ChannelError,
+    ContactInactiveError,
+    PermanentChannelError,
+    RetryableChannelError,
+)
 
 __all__ = ["SMS_ERROR_CODES", "SmsErrorClass", "classify_sms_error"]
 
@@ -63,7 +68,8 @@ _TEMPLATE_ADMIN = "template or signature management request refused"
 
 SMS_ERROR_CODES: dict[str, SmsErrorClass] = {
     # --- the recipient --------------------------------------------------------------------------
-    "FailedOperation.PhoneNumberInBlacklist": _contact("number is on the do-not-disturb list (unsubscribed or blocked)"),
+    "FailedOperation.PhoneNumberInBlacklist": _contact(
+        "number is on the do-not-disturb list (unsubscribed or blocked)"),
     "InvalidParameterValue.IncorrectPhoneNumber": _permanent("invalid phone number"),
     "FailedOperation.PhoneNumberParseFail": _permanent("invalid phone number"),
     "LimitExceeded.AppCountryOrRegionInBlacklist": _permanent("the account does not send to this country or region"),

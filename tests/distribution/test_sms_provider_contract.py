@@ -9,7 +9,6 @@ in the SDK's list has a class, and the ledger treats each class as it should.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 
 import pytest
