@@ -8,6 +8,12 @@ shape, including per-number status codes. The signature check and the
 segment count here are written independently of the channel code, so a bug
 there is not mirrored here.
 
+Like the real service it refuses a missing or wrong STS token
+(``AuthFailure.TokenFailure``), numbers no carrier issued (libphonenumber's
+ranges), countries the account does not send to
+(``LimitExceeded.AppCountryOrRegionInBlacklist``), unknown template ids and
+more than 200 numbers per request.
+
 Switches: ``blacklisted`` numbers (FailedOperation.PhoneNumberInBlacklist),
 ``fail_next(code)`` for per-number codes (e.g. LimitExceeded.*),
 ``fail_next_request(code)`` for request-level errors, and a seeded random
@@ -25,6 +31,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import phonenumbers
 
 from .local_http import KeepAliveHandler, LocalHttpFake
 from .tencent_cloud import tc3_request_error, tencent_error
@@ -81,7 +89,10 @@ class FakeSmsServer(LocalHttpFake):
     secret_id: str = "AKIDfakesecretid0123456789"
     secret_key: str = "fake-secret-key-0123456789"
     sdk_app_id: str = "1400000001"
+    token: str = ""  # set: the key pair is temporary (STS) and every request must carry this X-TC-Token
     sign_names: tuple[str, ...] = ("科普工作室", "Kepu Studio")
+    # ISO regions the account sends to (console: 国际/港澳台短信发送限制; None: all); others are refused per number
+    allowed_regions: frozenset[str] | None = None
     verification_template_ids: frozenset[str] = frozenset({"1760003", "1760004"})
     max_clock_skew_s: int = 300
     error_rate: float = 0.0
@@ -89,7 +100,7 @@ class FakeSmsServer(LocalHttpFake):
     seed: int = 0
     host: str = "127.0.0.1"
     port: int = 0
-    requests: list[dict[str, Any]] = field(default_factory=list, init=False)  # headers, body, signature_ok
+    requests: list[dict[str, Any]] = field(default_factory=list, init=False)  # headers, body, raw, signature_ok
     sent: list[SentSms] = field(default_factory=list, init=False)
     blacklisted: set[str] = field(default_factory=set, init=False)
 
@@ -121,10 +132,12 @@ class FakeSmsServer(LocalHttpFake):
             body = None
         with self._lock:
             self.requests.append(
-                {"headers": dict(headers.items()), "body": body, "signature_ok": signature_error is None}
+                {"headers": dict(headers.items()), "body": body, "raw": raw, "signature_ok": signature_error is None}
             )
             if signature_error:
                 return _error(signature_error, "signature check failed", request_id)
+            if headers.get("X-TC-Token", "") != self.token:  # missing, stale, or sent with a permanent key
+                return _error("AuthFailure.TokenFailure", "token invalid or expired", request_id)
             if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
                 return _error("InvalidAction", "action or version not supported", request_id)
             if not isinstance(body, dict):
@@ -135,7 +148,7 @@ class FakeSmsServer(LocalHttpFake):
                 return _error("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId mismatch", request_id)
             template = self.templates.get(str(body.get("TemplateId")))
             if template is None:
-                return _error("FailedOperation.TemplateUnapprovedOrNotExist", "template not approved", request_id)
+                return _error("FailedOperation.TemplateIdNotExist", "template id does not exist", request_id)
             sign = body.get("SignName", "")
             if sign and sign not in self.sign_names:
                 return _error("FailedOperation.SignatureIncorrectOrUnapproved", "signature not approved", request_id)
@@ -158,6 +171,8 @@ class FakeSmsServer(LocalHttpFake):
             phones = body.get("PhoneNumberSet") or []
             if not phones:
                 return _error("MissingParameter.EmptyPhoneNumberSet", "no phone number", request_id)
+            if len(phones) > 200:
+                return _error("LimitExceeded.PhoneNumberCountLimit", "more than 200 numbers", request_id)
             text = re.sub(r"\{(\d+)\}", lambda m: params[int(m.group(1)) - 1], template)
             if sign:
                 text = f"【{sign}】{text}"
@@ -168,7 +183,7 @@ class FakeSmsServer(LocalHttpFake):
         status = {
             "PhoneNumber": phone,
             "SessionContext": body.get("SessionContext", ""),
-            "IsoCode": "CN",
+            "IsoCode": _mobile_region(phone) or "",
             "Fee": 0,
             "SerialNo": "",
         }
@@ -177,8 +192,10 @@ class FakeSmsServer(LocalHttpFake):
             code = self._scripted_status.pop(0)
         elif self.error_rate and self._random.random() < self.error_rate:
             code = self._random.choice(self.error_codes)
-        elif not _E164.match(phone):
+        elif (region := _mobile_region(phone)) is None:
             code = "InvalidParameterValue.IncorrectPhoneNumber"
+        elif self.allowed_regions is not None and region not in self.allowed_regions:
+            code = "LimitExceeded.AppCountryOrRegionInBlacklist"
         elif phone in self.blacklisted:
             code = "FailedOperation.PhoneNumberInBlacklist"
         if code:
@@ -210,3 +227,18 @@ class FakeSmsServer(LocalHttpFake):
 
 
 _error = tencent_error
+
+
+def _mobile_region(phone: str) -> str | None:
+    """The ISO region of an E.164 mobile number the carriers would take (libphonenumber's ranges), else None."""
+    if not _E164.match(phone):
+        return None
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+    ):
+        return None
+    return phonenumbers.region_code_for_number(number)
