@@ -8,6 +8,7 @@
     recording: script.dataset.recordingLabel,
     recorded: script.dataset.recordedLabel,
     denied: script.dataset.deniedLabel,
+    again: script.dataset.recordAgainLabel,
   };
   var canRecord = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
 
@@ -97,6 +98,7 @@
           previewWrap.hidden = false;
           status.textContent = labels.recorded;
           form.dataset.recorded = "true";
+          recordButton.textContent = labels.again;
           recordButton.disabled = false;
           stopButton.disabled = true;
         });
