@@ -22,17 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.articles.models import Article
-from cms.articles.narration import narration_rows
-from media_pipeline.recordings import (
-    ACCEPTED_EXTENSIONS,
-    ParagraphChanged,
-    RecordingRejected,
-    attach_recording,
-    check_size,
-    clean_recording,
-    recording_limits,
-    remove_recording,
-)
+from cms.articles.narration import ParagraphChanged, attach_recording, narration_rows, remove_recording
+from media_pipeline.recordings import ACCEPTED_EXTENSIONS, RecordingRejected, check_size, clean_recording, recording_limits
 
 
 def _article_for(request: HttpRequest, article_id: int) -> Article:
@@ -77,8 +68,8 @@ def save_recording(request: HttpRequest, article_id: int, paragraph: str) -> Htt
                     handle.write(chunk)
             cleaned = clean_recording(source, Path(tmp) / "clean.flac", limits=limits)
             attach_recording(
-                article, paragraph, request.POST.get("fingerprint", ""), cleaned, user=request.user,
-                original_name=upload.name or "",
+                article, paragraph, request.POST.get("fingerprint", ""), cleaned.path, sha256=cleaned.sha256,
+                duration_s=cleaned.duration_s, user=request.user, original_name=upload.name or "",
             )
     except RecordingRejected as exc:
         messages.error(request, _("The recording was not saved: %(reason)s") % {"reason": exc.message})

@@ -14,9 +14,9 @@ large is refused with a message in the doctor's words; the refusal changes
 nothing (no revision, no file kept), and the recording already in the draft
 stays.
 
-A recording is kept with the revision it was saved in (``NarrationRecording``,
-a child of the article in the revision), with the fingerprint of the text it
-was read from: after the paragraph is edited the fingerprint no longer
+The cleaned clip is then kept with a new revision of the article
+(:func:`cms.articles.narration.attach_recording`), with the fingerprint of the
+text it was read from: after the paragraph is edited the fingerprint no longer
 matches, the editor shows "recording out of date" and the voice version reads
 that paragraph with TTS until it is recorded again.
 """
@@ -28,22 +28,15 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.articles.document import narration_fingerprint
-from cms.articles.models import Article, NarrationRecording
 from media_pipeline.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
 from media_pipeline.voice import VOICE_SAMPLE_RATE, VoiceRenderSettings, loudness_filter, measure_loudness
 
-__all__ = [
-    "RecordingLimits", "RecordingRejected", "check_size", "CleanedRecording", "clean_recording", "recording_limits",
-    "attach_recording", "remove_recording", "ParagraphChanged",
-]
+__all__ = ["RecordingLimits", "RecordingRejected", "check_size", "CleanedRecording", "clean_recording", "recording_limits"]
 
 ACCEPTED_EXTENSIONS = (".m4a", ".aac", ".mp3", ".wav", ".ogg", ".opus", ".oga", ".webm", ".amr", ".mp4", ".3gp", ".flac")
 _TRIM = "silenceremove=start_periods=1:start_duration=0.05:start_threshold=-45dB:start_silence=0.15"
@@ -78,10 +71,6 @@ class RecordingRejected(ValueError):
         self.reason = reason
         self.message = message
         super().__init__(message)
-
-
-class ParagraphChanged(Exception):
-    """The paragraph was edited (or removed) since the recording page was opened."""
 
 
 @dataclass(frozen=True)
@@ -183,42 +172,3 @@ def clean_recording(
         )  # fmt: skip
     digest = hashlib.sha256(out_flac.read_bytes()).hexdigest()
     return CleanedRecording(out_flac, round(duration, 3), digest, measured)
-
-
-# --------------------------------------------------------------------------- revisions
-
-
-def attach_recording(
-    article: Article, paragraph: str, expected_fingerprint: str, cleaned: CleanedRecording, *, user: Any,
-    original_name: str = "",
-) -> Any:
-    """Save a new revision of ``article`` (from its latest one) with ``cleaned`` as the paragraph's recording.
-
-    Raises ParagraphChanged when the paragraph's text is no longer the text the
-    doctor was shown (edited in another tab meanwhile), so a recording is never
-    filed against words it does not say.
-    """
-    page = article.get_latest_revision_as_object()
-    texts = page.as_document().narration_texts()
-    if paragraph not in texts or narration_fingerprint(texts[paragraph]) != expected_fingerprint:
-        raise ParagraphChanged(paragraph)
-    recording = NarrationRecording(
-        paragraph=paragraph, text_fingerprint=expected_fingerprint, audio_sha256=cleaned.sha256,
-        duration=cleaned.duration_s, original_name=original_name[:255],
-        recorded_by=user if getattr(user, "pk", None) else None,
-    )
-    with cleaned.path.open("rb") as handle:
-        recording.audio.save("recording.flac", File(handle), save=False)
-    page.narration_recordings = [r for r in page.narration_recordings.all() if r.paragraph != paragraph] + [recording]
-    # The draft's own fields were validated when it was saved; a recording does not change them.
-    return page.save_revision(user=user, log_action=True, clean=False)
-
-
-def remove_recording(article: Article, paragraph: str, *, user: Any) -> Any | None:
-    """Save a new revision without the paragraph's recording (it is read by TTS again); None if it had none."""
-    page = article.get_latest_revision_as_object()
-    kept = [r for r in page.narration_recordings.all() if r.paragraph != paragraph]
-    if len(kept) == len(page.narration_recordings.all()):
-        return None
-    page.narration_recordings = kept
-    return page.save_revision(user=user, log_action=True, clean=False)

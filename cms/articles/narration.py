@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
 from .document import ArticleDocument, DocumentRecording, narration_fingerprint
@@ -50,3 +52,45 @@ def narration_rows(document: ArticleDocument) -> list[ParagraphNarration]:
             state = "recorded" if recording.fingerprint == fingerprint else "out_of_date"
         rows.append(ParagraphNarration(key, str(_KIND_LABELS.get(kinds[key], kinds[key])), text, fingerprint, recording, state))
     return rows
+
+
+class ParagraphChanged(Exception):
+    """The paragraph was edited (or removed) since the recording page was opened."""
+
+
+def attach_recording(
+    article: Any, paragraph: str, expected_fingerprint: str, audio: Path, *, sha256: str, duration_s: float,
+    user: Any, original_name: str = "",
+) -> Any:
+    """Save a new revision of ``article`` (from its latest one) with ``audio`` as the paragraph's recording.
+
+    Raises ParagraphChanged when the paragraph's text is no longer the text the
+    doctor was shown (edited in another tab meanwhile), so a recording is never
+    filed against words it does not say.
+    """
+    from .models import NarrationRecording
+
+    page = article.get_latest_revision_as_object()
+    texts = page.as_document().narration_texts()
+    if paragraph not in texts or narration_fingerprint(texts[paragraph]) != expected_fingerprint:
+        raise ParagraphChanged(paragraph)
+    recording = NarrationRecording(
+        paragraph=paragraph, text_fingerprint=expected_fingerprint, audio_sha256=sha256, duration=duration_s,
+        original_name=original_name[:255], recorded_by=user if getattr(user, "pk", None) else None,
+    )
+    with audio.open("rb") as handle:
+        recording.audio.save(audio.name, File(handle), save=False)
+    page.narration_recordings = [r for r in page.narration_recordings.all() if r.paragraph != paragraph] + [recording]
+    # The draft's own fields were validated when it was saved; a recording does not change them.
+    return page.save_revision(user=user, log_action=True, clean=False)
+
+
+def remove_recording(article: Any, paragraph: str, *, user: Any) -> Any | None:
+    """Save a new revision without the paragraph's recording (it is read by TTS again); None if it had none."""
+    page = article.get_latest_revision_as_object()
+    recordings = list(page.narration_recordings.all())
+    kept = [r for r in recordings if r.paragraph != paragraph]
+    if len(kept) == len(recordings):
+        return None
+    page.narration_recordings = kept
+    return page.save_revision(user=user, log_action=True, clean=False)

@@ -45,7 +45,8 @@ def memo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory):
+def media_settings(settings, tmp_path_factory, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages below are matched in English
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
     settings.KEPU_SHARE_URL_RESOLVER = None
