@@ -12,7 +12,8 @@ from django.http import Http404
 
 from media_pipeline.serving import serve_media
 
-PRIVATE_PREFIXES = ("original_images/",)
+# Uploaded picture originals, and the doctors' recordings (drafts' included; patients hear the rendered MP3).
+PRIVATE_PREFIXES = ("original_images/", "narration/")
 
 
 def media(request, path: str):

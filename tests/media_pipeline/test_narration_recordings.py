@@ -171,6 +171,10 @@ def test_bad_files_get_a_clear_message_and_nothing_is_lost(client, studio, peopl
     assert Revision.page_revisions.filter(object_id=str(article.pk)).count() == revisions
     assert recordings_of_latest(article)[paragraph].audio.name == good
     assert default_storage.exists(good)
+    # The doctor's clips are staff-only files: patients hear the rendered voice version, not the takes.
+    assert client.get(f"/media/{good}").status_code == 200
+    client.logout()
+    assert client.get(f"/media/{good}").status_code == 404
 
 
 @pytest.mark.django_db
