@@ -163,6 +163,7 @@ def test_the_doctors_admin_speaks_chinese(browser, live_server, studio, screensh
         "article-editor": f"/admin/pages/{published.pk}/edit/",
         "media-jobs": "/admin/media-jobs/",
         "article-media": f"/admin/media-jobs/article/{published.pk}/",
+        "narration": f"/admin/narration/{published.pk}/",
         "share-links": f"/admin/shared-links/article/{published.pk}/",
         "patients": "/admin/patients/",
         "patient-new": "/admin/patients/new/",
