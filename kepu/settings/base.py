@@ -357,6 +357,17 @@ KEPU_WEBSUB_HUB = env_str("KEPU_WEBSUB_HUB", "")
 
 # Media pipeline: TTS engines in fallback order (edge-tts needs the internet; espeak-ng is offline).
 KEPU_TTS_ENGINES = env_list("KEPU_TTS_ENGINES", ["espeak"])
+# Tencent Cloud TTS (engine "tencent"): a CAM key allowed to call TextToVoice, the region, the default voice
+# (音色 ID) and the endpoint (a host name, or an http(s):// URL for a proxy).
+KEPU_TTS_ENGINE_OPTIONS = {
+    "tencent": {
+        "secret_id": env_str("KEPU_TENCENT_TTS_SECRET_ID", ""),
+        "secret_key": env_str("KEPU_TENCENT_TTS_SECRET_KEY", ""),
+        "region": env_str("KEPU_TENCENT_TTS_REGION", "ap-guangzhou"),
+        "voice_type": env_str("KEPU_TENCENT_TTS_VOICE_TYPE", ""),
+        "endpoint": env_str("KEPU_TENCENT_TTS_ENDPOINT", "tts.tencentcloudapi.com"),
+    },
+}
 KEPU_MEDIA_RENDER_ON_PUBLISH = env_bool("KEPU_MEDIA_RENDER_ON_PUBLISH", True)
 
 # Where the encyclopedia's source data lives (MedQuAD and ICD-10 CN).

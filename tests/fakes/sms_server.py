@@ -16,28 +16,21 @@ Switches: ``blacklisted`` numbers (FailedOperation.PhoneNumberInBlacklist),
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import random
 import re
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from .local_http import KeepAliveHandler, LocalHttpFake
+from .tencent_cloud import tc3_request_error, tencent_error
 
 __all__ = ["FakeSmsServer", "SentSms", "EXAMPLE_TEMPLATES"]
 
-_AUTH = re.compile(
-    r"^TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/(\w+)/tc3_request, "
-    r"SignedHeaders=([a-z0-9;\-]+), Signature=([0-9a-f]{64})$"
-)
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -210,37 +203,10 @@ class FakeSmsServer(LocalHttpFake):
         return {**status, "Code": "Ok", "Message": "send success", "Fee": fee, "SerialNo": serial}
 
     def _signature_error(self, method: str, path: str, headers: Any, raw: bytes) -> str | None:
-        match = _AUTH.match(headers.get("Authorization", ""))
-        if not match:
-            return "AuthFailure.SignatureFailure"
-        secret_id, date, service, signed_headers, signature = match.groups()
-        if secret_id != self.secret_id:
-            return "AuthFailure.SecretIdNotFound"
-        try:
-            timestamp = int(headers.get("X-TC-Timestamp", ""))
-        except ValueError:
-            return "AuthFailure.SignatureFailure"
-        if abs(time.time() - timestamp) > self.max_clock_skew_s:
-            return "AuthFailure.SignatureExpire"
-        if datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d") != date or service != "sms":
-            return "AuthFailure.SignatureFailure"
-        names = signed_headers.split(";")
-        if "content-type" not in names or "host" not in names:
-            return "AuthFailure.SignatureFailure"
-        values = {name: (headers.get(name) or "").strip() for name in names}
-        if "x-tc-action" in values:
-            values["x-tc-action"] = values["x-tc-action"].lower()  # Tencent signs the action in lower case
-        canonical_headers = "".join(f"{name}:{value}\n" for name, value in values.items())
-        payload_hash = hashlib.sha256(raw).hexdigest()
-        canonical = f"{method}\n{path.split('?')[0]}\n\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
-        canonical_hash = hashlib.sha256(canonical.encode()).hexdigest()
-        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{canonical_hash}"
-        key = ("TC3" + self.secret_key).encode()
-        for part in (date, service, "tc3_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        return None if hmac.compare_digest(expected, signature) else "AuthFailure.SignatureFailure"
+        return tc3_request_error(
+            method, path, headers, raw, secret_id=self.secret_id, secret_key=self.secret_key, service="sms",
+            max_clock_skew_s=self.max_clock_skew_s,
+        )
 
 
-def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
-    return {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
+_error = tencent_error
