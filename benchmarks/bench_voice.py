@@ -1,13 +1,16 @@
-"""Voice render benchmark: full render of a ~60 s article vs. re-render after one paragraph changed.
+"""Voice render benchmark: full render of a ~60 s article vs. re-render after one paragraph changed;
+then the same article fully in the doctor's recorded voice, mixed (every other paragraph recorded) and fully
+synthesised, side by side, and the re-render after one recording is replaced.
 
 Run: python benchmarks/bench_voice.py   (espeak-ng, offline)
-Target: the incremental render takes at most 20 % of the full render.
+Target: an incremental render (one paragraph, or one recording, changed) takes at most 20 % of a full render.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +23,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings.test")
 from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
 from media_pipeline.speech import build_speech_script, default_glossary  # noqa: E402
 from media_pipeline.tts import EngineChain  # noqa: E402
-from media_pipeline.voice import render_voice  # noqa: E402
+from media_pipeline.recordings import clean_recording  # noqa: E402
+from media_pipeline.voice import RecordedNarration, render_voice  # noqa: E402
 
 TARGET_RATIO = 0.20
 
@@ -76,5 +80,65 @@ def main(repeats: int = 3) -> None:
     print(f"incremental / full = {ratio:.1%} (target <= {TARGET_RATIO:.0%}): {verdict}")
 
 
+
+def _doctor_recordings(script, folder: Path, *, pitch: int = 35) -> dict[str, RecordedNarration]:
+    """Each paragraph read by a "doctor" (espeak-ng in another voice, with silence around it), cleaned as an upload is."""
+    recordings = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    for paragraph in script.paragraphs:
+        raw = folder / f"{paragraph.id}.wav"
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "150", "-p", str(pitch), "-w", str(raw), paragraph.text_for_speech],
+                       check=True)
+        cleaned = clean_recording(raw, folder / f"{paragraph.id}.flac")
+        recordings[paragraph.id] = RecordedNarration(cleaned.path, cleaned.sha256)
+    return recordings
+
+
+def recorded_main(repeats: int = 3) -> None:
+    chain = EngineChain.from_names(["espeak"])
+    script = build_speech_script(ARTICLE, glossary=default_glossary())
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        start = time.perf_counter()
+        recorded = _doctor_recordings(script, tmp_path / "takes")
+        cleaning = (time.perf_counter() - start) / len(recorded)
+        retake_id = script.paragraphs[2].id
+        retake = {**recorded, **_doctor_recordings(
+            type(script)(script.language, (script.paragraphs[2],)), tmp_path / "retake", pitch=45)}
+        mixed = {pid: take for index, (pid, take) in enumerate(recorded.items()) if index % 2}
+        cases = {
+            "fully recorded": recorded,
+            "mixed": mixed,
+            "fully synthesised": {},
+        }
+        timings: dict[str, list[float]] = {case: [] for case in (*cases, "one recording changed")}
+        results = {}
+        render_voice(script, chain, None, None, tmp_path / "warm", tmp_path / "warm-out", recordings=recorded)
+        for run in range(repeats):
+            for case, takes in cases.items():
+                cache = tmp_path / f"cache-{run}-{case}"  # cold: every clip made in this render
+                start = time.perf_counter()
+                results[case] = render_voice(script, chain, None, None, cache, tmp_path / "out", recordings=takes)
+                timings[case].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            results["one recording changed"] = render_voice(
+                script, chain, None, None, tmp_path / f"cache-{run}-fully recorded", tmp_path / "out", recordings=retake)
+            timings["one recording changed"].append(time.perf_counter() - start)
+    baseline = _median(timings["fully recorded"])
+    print(f"voice render with the doctor's recordings, {len(script.paragraphs)} paragraphs, median of {repeats} "
+          f"(cleaning an upload: {cleaning:.3f} s per paragraph, not counted)")
+    print(f"{'case':<24}{'seconds':>9}{'vs rec.':>9}{'made':>6}{'reused':>8}{'recorded':>10}{'audio s':>9}")
+    for case in timings:
+        seconds = _median(timings[case])
+        result = results[case]
+        print(f"{case:<24}{seconds:>9.3f}{seconds / baseline:>9.1%}{result.synthesized:>6}{result.reused:>8}"
+              f"{result.recorded:>10}{result.duration_s:>9.1f}")
+    ratio = _median(timings["one recording changed"]) / baseline
+    verdict = "OK" if ratio <= TARGET_RATIO else "ABOVE TARGET"
+    print(f"one recording changed / fully recorded = {ratio:.1%} (target <= {TARGET_RATIO:.0%}): {verdict}"
+          f" [{retake_id} re-recorded]")
+
+
 if __name__ == "__main__":
     main()
+    recorded_main()

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,7 +49,7 @@ from media_pipeline.ffmpeg import FFmpegError
 from media_pipeline.fonts import MissingFontError
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
-from media_pipeline.speech import build_speech_script, normalize_language
+from media_pipeline.speech import SpeechSettings, build_speech_script, normalize_language
 from media_pipeline.subtitles import Cue
 from media_pipeline.tts import (
     ENGINE_CLASSES,
@@ -62,7 +62,7 @@ from media_pipeline.tts import (
     create_engine,
 )
 from media_pipeline.video import EncodeSettings, VideoRenderError, render_video
-from media_pipeline.voice import EmptyScriptError, render_voice
+from media_pipeline.voice import EmptyScriptError, RecordedNarration, render_voice
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ class RevisionInput:
     document: ArticleDocument
     voice_preference: str = ""  # article narration_voice, else the doctor's preferred_voice
     narration: NarrationInput | None = None
+    recordings: Mapping[str, RecordedNarration] = field(default_factory=dict)  # the doctor's voice, by paragraph id
 
 
 class KindRenderer(Protocol):
@@ -223,7 +224,8 @@ def describe_failure(exc: BaseException) -> tuple[FailureKind, str]:
 def render_narration(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
     document = source.document
     report(5, _("building the speech script"))
-    script = build_speech_script(document)
+    # The summary is read only when the doctor recorded it (as a synthetic voice it repeats the article).
+    script = build_speech_script(document, SpeechSettings(read_summary="summary" in source.recordings))
     chain = engine_chain_from_settings()
     choice, warnings = voice_choice_for(source.voice_preference, chain, document.language)
     chain.plan(script.language, choice)  # unknown language / voice fail here, before any synthesis
@@ -231,10 +233,10 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
                         len(script.paragraphs)) % {"count": len(script.paragraphs),
                                                    "engines": ", ".join(e.name for e in chain.engines)})
     result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration",
-                          lexicon=PronunciationEntry.lexicon())
+                          lexicon=PronunciationEntry.lexicon(), recordings=source.recordings)
     warnings += [f"TTS engine {a.engine} failed, fell back: {a.error}" for a in result.fallback_attempts]
-    report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs)") % {
-        "engine": result.engine_used, "new": result.synthesized, "cached": result.reused})
+    report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs, %(recorded)d in the doctor's voice)") % {
+        "engine": result.engine_used, "new": result.synthesized, "cached": result.reused, "recorded": result.recorded})
     return RenderProduct(
         files=(
             ProducedFile(OutputRole.MP3, result.mp3_path, "audio/mpeg", duration=result.duration_s),

@@ -33,11 +33,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.articles.document import ArticleDocument
 from cms.core.outbox import enqueue
 from media_pipeline.article_renders import (
     RENDERERS,
@@ -62,6 +64,7 @@ from media_pipeline.models import (
     RenderStatus,
 )
 from media_pipeline.subtitles import parse_vtt
+from media_pipeline.voice import RecordedNarration
 
 logger = logging.getLogger(__name__)
 
@@ -320,13 +323,30 @@ class _NarrationNotReady(Exception):
     pass
 
 
+def _fetch_recordings(document: ArticleDocument, work_dir: Path) -> dict[str, RecordedNarration]:
+    """The revision's up-to-date recordings, copied to local files (works for S3 too)."""
+    fetched: dict[str, RecordedNarration] = {}
+    folder = work_dir / "recordings"
+    for paragraph, recording in document.current_recordings().items():
+        folder.mkdir(parents=True, exist_ok=True)
+        local = folder / f"{recording.audio_sha256}.flac"
+        with default_storage.open(recording.audio_name, "rb") as source, local.open("wb") as target:
+            for chunk in source.chunks():
+                target.write(chunk)
+        fetched[paragraph] = RecordedNarration(local, recording.audio_sha256)
+    return fetched
+
+
 def revision_input(render: MediaRender, work_dir: Path) -> RevisionInput:
     """The approved revision as a document, plus the per-article choices the renderers need."""
     page = render.revision.as_object()
     live = render.article
     document = page.as_document(share_url=share_url_for(live))
     narration = _fetch_narration(render, work_dir) if render.kind in VIDEO_KINDS else None
-    return RevisionInput(document=document, voice_preference=voice_preference_for(page), narration=narration)
+    recordings = _fetch_recordings(document, work_dir) if render.kind == RenderKind.VOICE else {}
+    return RevisionInput(
+        document=document, voice_preference=voice_preference_for(page), narration=narration, recordings=recordings
+    )
 
 
 def _store_outputs(render: MediaRender, product: RenderProduct) -> None:

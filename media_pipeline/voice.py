@@ -37,6 +37,7 @@ import os
 import re
 import tempfile
 import wave
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,10 @@ from media_pipeline.tts import (
     VoiceChoice,
 )
 
-__all__ = ["VoiceRenderSettings", "VoiceResult", "ParagraphTiming", "EmptyScriptError", "render_voice", "Cue"]
+__all__ = [
+    "VoiceRenderSettings", "VoiceResult", "ParagraphTiming", "EmptyScriptError", "RecordedNarration", "render_voice",
+    "Cue", "VOICE_SAMPLE_RATE", "measure_loudness", "loudness_filter",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,7 @@ logger = logging.getLogger(__name__)
 # 2: clips are loudness-matched CBR MP3 segments (ebur128 + gain + limiter) instead of loudnorm'ed WAVs.
 _CLIP_FORMAT_VERSION = 2
 _SAMPLE_RATE = 24000
+VOICE_SAMPLE_RATE = _SAMPLE_RATE  # what recordings are cleaned to, so recorded and synthesised clips match
 _SAMPLE_WIDTH = 2  # s16le mono
 # At 24 kHz the MP3 is MPEG-2 Layer III: 576 samples per frame and these bitrates (kbit/s).
 _MP3_FRAME_SAMPLES = 576
@@ -73,6 +78,10 @@ _LAME_DELAY_SAMPLES = 1105
 _MIN_SILENCE_FRAMES = 3  # fewer cannot hold the encoder delay
 _MAX_GAIN_DB = 20.0  # a near-silent clip is not pumped up into noise
 _UNMEASURABLE_LUFS = -70.0  # ebur128's floor: nothing above the absolute gate (silence, or under 0.4 s)
+# A pause between a doctor's sentences: quieter than -35 dBFS (the clip is at -16 LUFS) for 0.18 s or more.
+_SENTENCE_PAUSE_FILTER = "silencedetect=noise=-35dB:duration=0.18"
+_SILENCE_START_RE = re.compile(r"silence_start:\s*(-?\d+(?:\.\d+)?)")
+_SILENCE_END_RE = re.compile(r"silence_end:\s*(-?\d+(?:\.\d+)?)")
 _INTEGRATED_RE = re.compile(r"Integrated loudness:\s*I:\s*(-?(?:\d+(?:\.\d+)?|inf))\s*LUFS")
 
 
@@ -104,6 +113,14 @@ class VoiceRenderSettings:
 
 
 @dataclass(frozen=True)
+class RecordedNarration:
+    """A doctor's cleaned recording of one paragraph, used in place of synthesis (``sha256`` keys the cache)."""
+
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ParagraphTiming:
     """Where a script paragraph sits in the final MP3 (for syncing slides)."""
 
@@ -121,10 +138,11 @@ class VoiceResult:
     srt_path: Path
     engine_used: str
     voice_used: str
-    synthesized: int  # paragraphs synthesised in this render
+    synthesized: int  # paragraphs made in this render (synthesised, or encoded from a recording)
     reused: int  # paragraphs taken from the cache
     paragraphs: tuple[ParagraphTiming, ...] = ()
     fallback_attempts: tuple[FallbackAttempt, ...] = ()
+    recorded: int = 0  # paragraphs in the doctor's own voice (cached or not)
 
 
 @dataclass(frozen=True)
@@ -268,13 +286,20 @@ def _mp3_encode_args(settings: VoiceRenderSettings) -> list[str]:
     ]  # fmt: skip
 
 
-def _normalise_and_encode(raw: Path, settings: VoiceRenderSettings, work_dir: Path, out_mp3: Path) -> int:
-    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``; return the speech length in samples."""
-    pcm = work_dir / "clip.wav"
+def measure_loudness(
+    raw: Path, pcm: Path, settings: VoiceRenderSettings, *, pre_filters: str = "", extra_analysis: str = ""
+) -> tuple[float, str]:
+    """Decode ``raw`` to the render's PCM (``_SAMPLE_RATE`` mono s16) while ebur128 measures it.
+
+    ``pre_filters`` run before resampling (trimming, denoising), ``extra_analysis``
+    after it (e.g. silencedetect). Returns the integrated loudness and ffmpeg's log.
+    """
+    chain = ",".join(filter(None, [
+        pre_filters, f"aresample={_SAMPLE_RATE}", "aformat=channel_layouts=mono", extra_analysis, "ebur128=framelog=quiet",
+    ]))
     log = run_ffmpeg_for_log(
         [
-            "-y", "-i", str(raw),
-            "-af", f"aresample={_SAMPLE_RATE},aformat=channel_layouts=mono,ebur128=framelog=quiet",
+            "-y", "-i", str(raw), "-map", "0:a:0", "-af", chain,
             "-ar", str(_SAMPLE_RATE), "-ac", "1", "-c:a", "pcm_s16le",
             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
             str(pcm),
@@ -284,18 +309,27 @@ def _normalise_and_encode(raw: Path, settings: VoiceRenderSettings, work_dir: Pa
     match = _INTEGRATED_RE.search(log)
     if match is None:
         raise FFmpegError("ffmpeg's ebur128 filter reported no integrated loudness", stderr_tail=log[-2000:])
-    measured = float(match.group(1))
-    gain_db = 0.0 if measured <= _UNMEASURABLE_LUFS else min(settings.loudness_lufs - measured, _MAX_GAIN_DB)
+    return float(match.group(1)), log
+
+
+def loudness_filter(measured_lufs: float, settings: VoiceRenderSettings, *, max_gain_db: float = _MAX_GAIN_DB) -> str:
+    """The one linear gain to the loudness target, then the look-ahead peak limiter (the TTS and recordings alike)."""
+    gain_db = 0.0 if measured_lufs <= _UNMEASURABLE_LUFS else min(settings.loudness_lufs - measured_lufs, max_gain_db)
     ceiling = 10 ** (settings.true_peak_db / 20)
+    return f"volume={gain_db:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:latency=true"
+
+
+def _normalise_and_encode(
+    raw: Path, settings: VoiceRenderSettings, work_dir: Path, out_mp3: Path, *, extra_analysis: str = ""
+) -> tuple[int, str]:
+    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``; return the speech length in samples and the log."""
+    pcm = work_dir / "clip.wav"
+    measured, log = measure_loudness(raw, pcm, settings, extra_analysis=extra_analysis)
     run_ffmpeg(
-        [
-            "-y", "-i", str(pcm),
-            "-af", f"volume={gain_db:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:latency=true",
-            *_mp3_encode_args(settings), str(out_mp3),
-        ],
+        ["-y", "-i", str(pcm), "-af", loudness_filter(measured, settings), *_mp3_encode_args(settings), str(out_mp3)],
         timeout=settings.ffmpeg_timeout_s,
-    )  # fmt: skip
-    return _wav_samples(pcm)
+    )
+    return _wav_samples(pcm), log
 
 
 def _synthesize_clip(
@@ -312,7 +346,7 @@ def _synthesize_clip(
         raw = Path(tmp) / f"raw.{result.audio_format}"
         raw.write_bytes(result.audio)
         encoded = Path(tmp) / "clip.mp3"
-        speech_samples = _normalise_and_encode(raw, settings, Path(tmp), encoded)
+        speech_samples, _log = _normalise_and_encode(raw, settings, Path(tmp), encoded)
         segment_samples = _mp3_audio_samples(encoded)
         mp3_bytes = encoded.stat().st_size
         os.replace(encoded, mp3_path)
@@ -330,6 +364,84 @@ def _synthesize_clip(
     return _Clip(paragraph, _Segment(mp3_path, segment_samples), speech_samples, result.boundaries)
 
 
+def _recorded_clip_key(recording: RecordedNarration, settings: VoiceRenderSettings) -> str:
+    material = {
+        "format": _CLIP_FORMAT_VERSION,
+        "recording": recording.sha256,
+        "loudness": [settings.loudness_lufs, settings.true_peak_db],
+        "sample_rate": _SAMPLE_RATE,
+        "mp3_bitrate": settings.mp3_bitrate,
+        "pauses": _SENTENCE_PAUSE_FILTER,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _silences(log: str, duration: float) -> list[tuple[float, float]]:
+    """(start, end) of the pauses silencedetect logged; one still open at the end closes with the clip."""
+    starts = [float(m.group(1)) for m in _SILENCE_START_RE.finditer(log)]
+    ends = [float(m.group(1)) for m in _SILENCE_END_RE.finditer(log)]
+    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)])]
+
+
+def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, float]], duration: float) -> tuple[Boundary, ...]:
+    """Sentence times in a recorded paragraph: each sentence break goes to the doctor's pause nearest the
+    break's share of the paragraph (by speech characters); with no pause near enough, the share itself is used.
+    """
+    spans = _sentence_spans(paragraph)
+    text = paragraph.text_for_speech
+    if len(spans) <= 1 or not text:
+        return ()
+    inner = [(start, end) for start, end in pauses if start > 0.05 and end < duration - 0.05]
+    tolerance = max(1.0, 0.25 * duration / len(spans))
+    starts, ends = [0.0], []
+    for start_char, _end_char, _display in spans[1:]:
+        expected = duration * start_char / len(text)
+        later = [pause for pause in inner if pause[0] >= starts[-1]]
+        nearest = min(later, key=lambda pause: abs((pause[0] + pause[1]) / 2 - expected), default=None)
+        if nearest is not None and abs((nearest[0] + nearest[1]) / 2 - expected) <= tolerance:
+            ends.append(nearest[0])
+            starts.append(nearest[1])
+        else:
+            expected = max(expected, starts[-1])
+            ends.append(expected)
+            starts.append(expected)
+    ends.append(duration)
+    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends))
+
+
+def _recorded_clip(
+    paragraph: SpeechParagraph, recording: RecordedNarration, settings: VoiceRenderSettings, cache_dir: Path
+) -> tuple[_Clip, bool]:
+    """The doctor's clip in the render's encoding, from the cache when it is there; True when it was made now."""
+    key = _recorded_clip_key(recording, settings)
+    folder = cache_dir / key[:2]
+    mp3_path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"
+    cached = _load_cached_clip(paragraph, mp3_path, meta_path)
+    if cached is not None:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        pauses = [tuple(pause) for pause in meta.get("pauses", [])]
+        return _Clip(paragraph, cached.segment, cached.speech_samples,
+                     _sentence_boundaries(paragraph, pauses, cached.duration_s)), False
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".clip-") as tmp:
+        encoded = Path(tmp) / "clip.mp3"
+        speech_samples, log = _normalise_and_encode(
+            recording.path, settings, Path(tmp), encoded, extra_analysis=_SENTENCE_PAUSE_FILTER
+        )
+        segment_samples = _mp3_audio_samples(encoded)
+        mp3_bytes = encoded.stat().st_size
+        os.replace(encoded, mp3_path)
+    duration = speech_samples / _SAMPLE_RATE
+    pauses = _silences(log, duration)
+    meta = {
+        "paragraph_id": paragraph.id, "recording": recording.sha256, "boundaries": [], "pauses": pauses,
+        "speech_samples": speech_samples, "segment_samples": segment_samples, "mp3_bytes": mp3_bytes,
+    }
+    _atomic_write_bytes(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
+    boundaries = _sentence_boundaries(paragraph, pauses, duration)
+    return _Clip(paragraph, _Segment(mp3_path, segment_samples), speech_samples, boundaries), True
+
+
 def _voice_all_paragraphs(
     script: SpeechScript,
     engine: SpeechEngine,
@@ -337,10 +449,15 @@ def _voice_all_paragraphs(
     settings: VoiceRenderSettings,
     cache_dir: Path,
     lexicon: PronunciationLexicon | None = None,
+    recorded: dict[str, _Clip] | None = None,
 ) -> tuple[list[_Clip], int, int]:
+    """Every paragraph's clip: the doctor's where there is one, else synthesised by ``engine`` (or cached)."""
     clips: list[_Clip] = []
     synthesized = reused = 0
     for paragraph in script.paragraphs:
+        if recorded and paragraph.id in recorded:
+            clips.append(recorded[paragraph.id])
+            continue
         key = _clip_key(paragraph, engine, voice, settings, lexicon)
         folder = cache_dir / key[:2]
         mp3_path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"
@@ -510,8 +627,13 @@ def render_voice(
     *,
     basename: str = "voice",
     lexicon: PronunciationLexicon | None = None,
+    recordings: Mapping[str, RecordedNarration] | None = None,
 ) -> VoiceResult:
     """Voice ``script`` into ``output_dir``/``basename``.{mp3,vtt,srt}.
+
+    ``recordings`` maps paragraph ids to the doctor's cleaned recordings; those
+    paragraphs use them instead of synthesis, brought to the same loudness,
+    sample rate and pauses as the synthesised ones.
 
     Raises UnsupportedLanguageError / VoiceNotAvailableError before any work if
     the chain cannot voice the script's language or a chosen voice does not
@@ -525,10 +647,20 @@ def render_voice(
     cache_dir.mkdir(parents=True, exist_ok=True)
     output_dir.mkdir(parents=True, exist_ok=True)
 
+    recorded: dict[str, _Clip] = {}
+    made_from_recordings = 0
+    for paragraph in script.paragraphs:
+        recording = (recordings or {}).get(paragraph.id)
+        if recording is not None:
+            recorded[paragraph.id], made = _recorded_clip(paragraph, recording, settings, cache_dir)
+            made_from_recordings += made
+
     attempts: list[FallbackAttempt] = []
     for engine, voice in engine_chain.plan(script.language, voice_choice):
         try:
-            clips, synthesized, reused = _voice_all_paragraphs(script, engine, voice, settings, cache_dir, lexicon)
+            clips, synthesized, reused = _voice_all_paragraphs(
+                script, engine, voice, settings, cache_dir, lexicon, recorded
+            )
             break
         except (EngineUnavailableError, SynthesisError) as exc:
             logger.warning("TTS engine %s failed, trying the next one: %s", engine.name, exc)
@@ -560,8 +692,9 @@ def render_voice(
         srt_path=srt_path,
         engine_used=engine.name,
         voice_used=voice,
-        synthesized=synthesized,
-        reused=reused,
+        synthesized=synthesized + made_from_recordings,
+        reused=reused + len(recorded) - made_from_recordings,
         paragraphs=tuple(timings),
         fallback_attempts=tuple(attempts),
+        recorded=len(recorded),
     )

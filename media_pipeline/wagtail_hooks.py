@@ -10,7 +10,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.articles.models import Article
-from media_pipeline import admin_views
+from media_pipeline import admin_views, recording_views
 from media_pipeline.models import PronunciationEntry
 
 
@@ -39,6 +39,31 @@ class ArticleMediaButton(PageMenuItem):
 def article_media_header_button(page, user, view_name, next_url=None):
     if page.specific_class is Article and page.permissions_for_user(user).can_edit():
         yield ArticleMediaButton(page=page, priority=20)
+
+
+@hooks.register("register_admin_urls")
+def narration_admin_urls():
+    return [
+        path("narration/<int:article_id>/", recording_views.narration, name="media_pipeline_narration"),
+        path("narration/<int:article_id>/<slug:paragraph>/save/", recording_views.save_recording,
+             name="media_pipeline_narration_save"),
+        path("narration/<int:article_id>/<slug:paragraph>/delete/", recording_views.delete_recording,
+             name="media_pipeline_narration_delete"),
+        path("narration/<int:article_id>/<slug:paragraph>/audio/", recording_views.recording_audio,
+             name="media_pipeline_narration_audio"),
+    ]
+
+
+class NarrationButton(PageMenuItem):
+    label = _("Record in my own voice")
+    icon_name = "media"
+    url_name = "media_pipeline_narration"
+
+
+@hooks.register("register_page_header_buttons")
+def narration_header_button(page, user, view_name, next_url=None):
+    if page.specific_class is Article and page.permissions_for_user(user).can_edit():
+        yield NarrationButton(page=page, priority=21)
 
 
 class PronunciationViewSet(SnippetViewSet):

@@ -7,6 +7,7 @@ from an article revision by ``Article.as_document()``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,26 @@ class DocumentBlock:
 
 
 @dataclass(frozen=True)
+class DocumentRecording:
+    """The doctor's own narration of one paragraph ("title", "summary" or a block id), as it was recorded.
+
+    ``fingerprint`` is :func:`narration_fingerprint` of the text the doctor read; when the
+    paragraph's text no longer has that fingerprint the recording is out of date.
+    """
+
+    paragraph: str
+    fingerprint: str
+    audio_name: str  # the cleaned clip in Django's default storage
+    audio_sha256: str
+    duration_s: float
+
+
+def narration_fingerprint(text: str) -> str:
+    """A fingerprint of the words of a paragraph: white space and line breaks do not count."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
 class ArticleDocument:
     """An article revision, flattened for checking, speaking and rendering."""
 
@@ -67,10 +88,30 @@ class ArticleDocument:
     article_id: int | None = None
     revision_id: int | None = None
     tags: tuple[str, ...] = field(default=())
+    recordings: tuple[DocumentRecording, ...] = field(default=())
 
     @property
     def is_chinese(self) -> bool:
         return self.language.lower().startswith("zh")
+
+    def narration_texts(self) -> dict[str, str]:
+        """What a doctor can record, by paragraph key: the title, the summary, each block with words."""
+        texts = {"title": self.title, "summary": self.summary}
+        for block in self.blocks:
+            caption = block.image.caption if block.image else ""
+            words = "\n".join(filter(None, [block.text, *block.items, block.answer, caption]))
+            if block.block_id and words.strip():
+                texts[block.block_id] = words
+        return {key: text for key, text in texts.items() if text.strip()}
+
+    def current_recordings(self) -> dict[str, DocumentRecording]:
+        """The recordings made for the paragraph text as it is now; an edited paragraph's is left out."""
+        texts = self.narration_texts()
+        return {
+            recording.paragraph: recording
+            for recording in self.recordings
+            if recording.paragraph in texts and narration_fingerprint(texts[recording.paragraph]) == recording.fingerprint
+        }
 
     def images(self) -> list[DocumentImage]:
         return [block.image for block in self.blocks if block.kind == "image" and block.image]

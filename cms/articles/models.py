@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -22,7 +25,16 @@ from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.names import index_keys
 
 from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
-from .document import ArticleDocument, DocumentBlock, document_image, flatten_rich_text, links_in, rich_text_block
+from .document import (
+    ArticleDocument,
+    DocumentBlock,
+    DocumentRecording,
+    document_image,
+    flatten_rich_text,
+    links_in,
+    rich_text_block,
+)
+from .panels import NarrationRecordingsPanel
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9']+")
@@ -98,6 +110,7 @@ class Article(Page):
             [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries", widget=EntryChooserWidget), FieldPanel("last_reviewed")],
             heading=_("About this article"),
         ),
+        NarrationRecordingsPanel(),
     ]
     settings_panels = Page.settings_panels + [
         FieldPanel("doctor", permission="articles.change_article"),
@@ -213,5 +226,38 @@ class Article(Page):
             article_id=self.pk,
             revision_id=self.latest_revision_id,
             tags=tuple(self.tags.names()) if self.pk else (),
+            recordings=tuple(
+                DocumentRecording(r.paragraph, r.text_fingerprint, r.audio.name, r.audio_sha256, r.duration)
+                for r in self.narration_recordings.all()
+            ),
         )
+
+
+def _recording_path(instance: NarrationRecording, filename: str) -> str:
+    return f"narration/{uuid.uuid4().hex}.flac"
+
+
+class NarrationRecording(models.Model):
+    """The doctor's own voice for one paragraph of one revision (kept in the revision, reviewed like the text).
+
+    Only the cleaned clip is stored. A new recording makes a new revision, and a file is
+    never overwritten, so every revision keeps the voice it was approved with.
+    """
+
+    article = ParentalKey("articles.Article", related_name="narration_recordings", on_delete=models.CASCADE)
+    paragraph = models.CharField(_("paragraph"), max_length=64, help_text=_('"title", "summary" or the block id'))
+    text_fingerprint = models.CharField(max_length=64, help_text=_("fingerprint of the text that was read"))
+    audio = models.FileField(_("recording"), upload_to=_recording_path, max_length=255)
+    audio_sha256 = models.CharField(max_length=64)
+    duration = models.FloatField(_("duration (seconds)"))
+    original_name = models.CharField(_("uploaded file"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("narration recording")
+        verbose_name_plural = _("narration recordings")
 

@@ -154,10 +154,11 @@ KEPU_ADMIN_CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'self'"],
     "worker-src": ["'self'", "blob:"],
 }
-# Permissions-Policy (django-permissions-policy): the studio uses none of these browser features.
+# Permissions-Policy (django-permissions-policy): the studio uses none of these browser features but the
+# microphone, on its own pages only (a doctor records their narration in the admin).
 PERMISSIONS_POLICY = {
     "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
-    "microphone": [], "payment": [], "usb": [], "browsing-topics": [], "fullscreen": ["self"],
+    "microphone": ["self"], "payment": [], "usb": [], "browsing-topics": [], "fullscreen": ["self"],
 }
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

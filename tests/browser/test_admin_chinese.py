@@ -39,6 +39,7 @@ ALLOWED = {
     "Shanghai", "zh", "hans", "en", "campaign", "group", "px", "mmHg", "QR", "Flesch", "Kincaid", "edge", "tts",
     "espeak", "ffmpeg", "Celery", "id", "webhook", "wechat", "sms", "email", "Neural", "XiaoxiaoNeural", "CN",
     "YYYY", "MM", "DD", "Kepu", "Studio", "English", "CC", "BY",
+    "mp", "wav", "ogg", "opus", "webm", "amr",  # sound-file types a phone exports (m4a, mp3, …), named as files are
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 RULE_ID = re.compile(r"\b(?:zh|en)(?:\.[a-z_]+)+\b")  # claim-rule ids such as zh.efficacy.cure are codes
@@ -163,6 +164,7 @@ def test_the_doctors_admin_speaks_chinese(browser, live_server, studio, screensh
         "article-editor": f"/admin/pages/{published.pk}/edit/",
         "media-jobs": "/admin/media-jobs/",
         "article-media": f"/admin/media-jobs/article/{published.pk}/",
+        "narration": f"/admin/narration/{published.pk}/",
         "share-links": f"/admin/shared-links/article/{published.pk}/",
         "patients": "/admin/patients/",
         "patient-new": "/admin/patients/new/",
