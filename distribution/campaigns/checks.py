@@ -51,9 +51,10 @@ def shared_cache_for_workers(app_configs=None, **kwargs):
 
 
 def refuse_worker_without_shared_cache(**kwargs) -> None:
-    """Celery workers skip Django's system checks: run this one when a worker starts and stop it on error."""
-    from django.core.exceptions import ImproperlyConfigured
+    """Celery workers skip Django's system checks: run this one when a worker starts and stop it on error.
 
+    ``SystemExit``, because Celery logs and ignores ordinary exceptions raised by signal handlers.
+    """
     errors = shared_cache_for_workers()
     if errors:
-        raise ImproperlyConfigured(f"{errors[0].msg} ({errors[0].hint})")
+        raise SystemExit(f"{errors[0].id}: {errors[0].msg} ({errors[0].hint})")

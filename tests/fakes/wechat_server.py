@@ -105,6 +105,7 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     body: Any  # parsed JSON, or None
+    raw: bytes = b""  # the body as it came over the wire
 
 
 class _Handler(KeepAliveHandler):
@@ -212,7 +213,7 @@ class FakeWeChatServer(LocalHttpFake):
     def _handle(self, method: str, path: str, query: dict[str, str], body: Any,
                 raw: bytes = b"") -> tuple[int, dict[str, Any]]:
         with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, body))
+            self.requests.append(RecordedRequest(method, path, query, body, raw))
             if path == "/cgi-bin/token" and method == "GET":
                 return 200, self._classic_token(query)
             if path == "/cgi-bin/stable_token" and method == "POST":
