@@ -212,7 +212,10 @@ ChannelSettings.edit_handler = TabbedInterface([
     _channel_tab("email", "email_transport", "email_from_address", "email_host", "email_port", "email_security",
                  "email_username", "email_password", "email_reply_to"),
     _channel_tab("webhook", "webhook_endpoint", "webhook_secret", "webhook_allow_plain_http"),
-    _channel_tab("wechat", "wechat_app_id", "wechat_app_secret", "wechat_template_id", "wechat_api_base"),
+    _channel_tab("wechat", "wechat_account_type", "wechat_message_kind", "wechat_app_id", "wechat_app_secret",
+                 "wechat_template_id", "wechat_miniprogram_page", "wechat_miniprogram_app_id", "wechat_push_token",
+                 "wechat_encoding_aes_key", "wechat_api_base"),
     _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_sdk_app_id", "sms_sign_name", "sms_template_id_zh",
-                 "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en", "sms_api_base"),
+                 "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en", "sms_callback_token",
+                 "sms_api_base"),
 ])

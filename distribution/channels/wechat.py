@@ -50,6 +50,7 @@ from .errors import (
 from .masking import mask_address, redact
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
 from .wechat_keywords import KeywordValueError, fit_keyword_value
+from .wechat_push import aes_key
 
 __all__ = ["WeChatConfig", "WeChatChannel", "TokenCache", "InMemoryTokenCache", "MassSendResult", "CacheLock"]
 
@@ -185,6 +186,9 @@ class WeChatConfig:
     miniprogram_app_id: str = ""
     miniprogram_page: str = ""  # e.g. "pages/article/index"
     miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    # Receipts (event pushes): the server configuration's Token, and its EncodingAESKey in safe mode.
+    push_token: str = ""
+    encoding_aes_key: str = ""
     api_base: str = "https://api.weixin.qq.com"
     oauth_base: str = "https://open.weixin.qq.com"  # web OAuth (pages opened inside WeChat)
     token_endpoint: Literal["stable", "classic"] = "stable"
@@ -207,6 +211,10 @@ class WeChatConfig:
             raise ValueError("a mini program reaches patients with subscribe messages, not template messages")
         if self.account_type == "miniprogram" and not self.miniprogram_page:
             raise ValueError("a mini program's subscribe message needs miniprogram_page (the page showing the article)")
+        if self.encoding_aes_key:
+            aes_key(self.encoding_aes_key)  # 43 characters of base64 for a 32-byte key, or a clear error
+            if not self.push_token:
+                raise ValueError("WeChatConfig.encoding_aes_key needs the push_token of the same server configuration")
         if not self.template_fields:
             raise ValueError("WeChatConfig.template_fields must name at least one template keyword")
         for keyword, source in self.template_fields.items():

@@ -47,7 +47,8 @@ def settings_url(site) -> str:
 
 def form_data(**values) -> dict:
     data = {"email_transport": "smtp", "email_port": "587", "email_security": "starttls",
-            "wechat_api_base": "https://api.weixin.qq.com", "sms_api_base": "https://sms.tencentcloudapi.com"}
+            "wechat_api_base": "https://api.weixin.qq.com", "sms_api_base": "https://sms.tencentcloudapi.com",
+            "wechat_account_type": "service", "wechat_message_kind": "template"}
     data.update({key: value for key, value in values.items() if value is not None})
     return data
 
