@@ -9,6 +9,7 @@ sends through the same ``configured_channel`` the delivery engine uses.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from .models import SUCCESS_STATES, Delivery, DeliveryState
 
 __all__ = ["ChannelSettingsForm", "ChannelStatusPanel", "channel_health", "send_test_message", "channel_test_message"]
 
+SMS_CALLBACK_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
 CHANNEL_TITLES = {"wechat": _("WeChat"), "sms": _("Text messages (SMS)"), "email": _("E-mail"),
                   "webhook": _("Webhook to the hospital system")}
 TEST_ADDRESS_HELP = {
@@ -86,6 +88,10 @@ class ChannelSettingsForm(WagtailAdminModelForm):
                 self.add_error(f"{kind}_enabled", ValidationError(
                     gettext("%(channel)s cannot be switched on with these settings: %(problem)s")
                     % {"channel": CHANNEL_TITLES[kind], "problem": exc}))
+            key = str(config.get("callback_token", ""))
+            if kind == "sms" and key and not SMS_CALLBACK_KEY.fullmatch(key):
+                self.add_error("sms_callback_token", gettext(
+                    "Use at least 16 letters, digits, - or _ (it becomes part of an address)."))
             if kind == "webhook" and not str(config.get("endpoint", "")).startswith(("https://", "http://")):
                 self.add_error("webhook_endpoint", gettext("Enter the address the notices are posted to."))
         return cleaned
@@ -96,6 +102,16 @@ class ChannelSettingsForm(WagtailAdminModelForm):
             for name in names:
                 if name in self.cleaned_data:
                     setattr(self.instance, name, self.cleaned_data[name])
+
+
+def receipt_address(kind: str, site_id: int) -> str:
+    """Where the provider reports deliveries for this site (the SMS key stays a placeholder: it is a secret)."""
+    base = settings.KEPU_PUBLIC_BASE_URL.rstrip("/")
+    if kind == "wechat":
+        return base + reverse("campaigns:wechat_push", args=[site_id])
+    if kind == "sms":
+        return base + reverse("campaigns:sms_status_callback", args=[site_id, "KEY"]).replace("KEY", "<key>")
+    return ""
 
 
 def channel_health(kind: str, *, now=None) -> dict:
@@ -148,6 +164,7 @@ class ChannelStatusPanel(Panel):
                 else "",
                 "address_help": TEST_ADDRESS_HELP[kind],
                 "needs_address": kind != "webhook",
+                "receipt_address": receipt_address(kind, instance.site_id) if instance and instance.site_id else "",
             })
             return context
 
