@@ -12,6 +12,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from wagtail.models import Site
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -37,6 +38,10 @@ from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
 from tests.fakes.wechat_push import mass_finished, signed_push, subscribe_sent, template_finished
 
 pytestmark = pytest.mark.django_db
+
+
+def default_site_id() -> int:
+    return Site.objects.get(is_default_site=True).pk
 
 PUSH_TOKEN = "kepuPushToken2026"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters, as the console shows
@@ -66,7 +71,7 @@ def wechat_row(n: int) -> Delivery:
 
 def push(client, xml: str, *, app_id: str = "", aes: bool = False, token: str = PUSH_TOKEN, timestamp=None):
     query, body = signed_push(xml, token, app_id=app_id, encoding_aes_key=AES_KEY if aes else "", timestamp=timestamp)
-    return client.post(f"{reverse('campaigns:wechat_push', args=[1])}?{query}", body, content_type="text/xml")
+    return client.post(f"{reverse('campaigns:wechat_push', args=[default_site_id()])}?{query}", body, content_type="text/xml")
 
 
 def test_template_receipts_move_rows_idempotently_and_show_in_the_report(client, sent_campaign, people):
@@ -110,7 +115,7 @@ def test_safe_mode_push_encrypted_by_wechatpy_is_decrypted(client, sent_campaign
 ])
 def test_forged_or_broken_pushes_are_refused_without_a_500(client, sent_campaign, wechat_server, change, status):
     xml = template_finished(openid(1), wechat_row(1).provider_message_id)
-    url = reverse("campaigns:wechat_push", args=[1])
+    url = reverse("campaigns:wechat_push", args=[default_site_id()])
     if change == "signature":
         query, body = signed_push(xml, PUSH_TOKEN)
         query = query.replace("signature=", "signature=0")
@@ -132,7 +137,7 @@ def test_forged_or_broken_pushes_are_refused_without_a_500(client, sent_campaign
 
 def test_address_check_echoes_echostr_only_when_signed(client, sent_campaign):
     query, _body = signed_push("", PUSH_TOKEN)
-    url = reverse("campaigns:wechat_push", args=[1])
+    url = reverse("campaigns:wechat_push", args=[default_site_id()])
     assert client.get(f"{url}?{query}&echostr=4711").content == b"4711"
     assert client.get(f"{url}?{query.replace('signature=', 'signature=f')}&echostr=4711").status_code == 403
 
@@ -184,7 +189,7 @@ def test_sms_status_callback(client, settings, sent_campaign, sms_server):
     ok, failed = sms_server.sent[0], sms_server.sent[1]
     reports = [sms_server.report(ok.serial_no), sms_server.report(failed.serial_no, delivered=False, code="MK:0005",
                                                                   description="用户手机关机")]
-    url = reverse("campaigns:sms_status_callback", args=[1, SMS_KEY])
+    url = reverse("campaigns:sms_status_callback", args=[default_site_id(), SMS_KEY])
     answer = client.post(url, reports, content_type="application/json")
     assert answer.json() == {"result": 0, "errmsg": "OK"}
     client.post(url, reports, content_type="application/json")  # Tencent may report twice
@@ -193,7 +198,7 @@ def test_sms_status_callback(client, settings, sent_campaign, sms_server):
     assert rows[failed.serial_no].state == DeliveryState.UNDELIVERED
     assert "MK:0005" in rows[failed.serial_no].reason and failed.phone[3:] not in rows[failed.serial_no].reason
 
-    wrong = reverse("campaigns:sms_status_callback", args=[1, "not-the-key-0123456789"])
+    wrong = reverse("campaigns:sms_status_callback", args=[default_site_id(), "not-the-key-0123456789"])
     assert client.post(wrong, reports, content_type="application/json").status_code == 404
     assert client.post(url, "not json", content_type="application/json").status_code == 400
     assert client.get(url).status_code == 405
