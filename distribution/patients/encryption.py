@@ -9,9 +9,14 @@ the same secret: equal addresses give equal indexes, and the index reveals
 nothing without the key.
 
 The key comes from ``KEPU_FIELD_ENCRYPTION_KEY`` (one or more Fernet keys,
-comma-separated: the first encrypts, all decrypt, so keys can be rotated);
-development and tests derive one from ``SECRET_KEY``. Make a key with
+comma-separated: the first encrypts, all decrypt); development and tests derive
+one from ``SECRET_KEY``. Make a key with
 ``python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``.
+
+Rotating a key: put the new key first and keep the old one after it; lookups
+try the index under every configured key, so nothing is missed meanwhile; run
+``manage.py rotate_contact_key`` to re-encrypt and re-index every address under
+the new key; then remove the old key.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-__all__ = ["EncryptedAddressField", "blind_index", "encrypt", "decrypt"]
+__all__ = ["EncryptedAddressField", "blind_index", "decrypt", "encrypt", "lookup_indexes"]
 
 _TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte 0x80 + timestamp)
 
@@ -38,22 +43,21 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 
 
 @functools.cache
-def _keys() -> tuple[list[bytes], bytes]:
+def _keys() -> tuple[list[bytes], list[bytes]]:
+    """The Fernet keys (newest first) and, for each, the key of its blind index."""
     configured = [key.strip() for key in getattr(settings, "KEPU_FIELD_ENCRYPTION_KEYS", []) if key.strip()]
     if configured:
         try:
-            fernet_keys = [base64.urlsafe_b64decode(key) for key in configured]
+            raw_keys = [base64.urlsafe_b64decode(key) for key in configured]
         except ValueError:
             raise ImproperlyConfigured("KEPU_FIELD_ENCRYPTION_KEY must be Fernet keys (urlsafe base64, 32 bytes)") from None
-        if any(len(key) != 32 for key in fernet_keys):
+        if any(len(key) != 32 for key in raw_keys):
             raise ImproperlyConfigured("KEPU_FIELD_ENCRYPTION_KEY must be Fernet keys (urlsafe base64, 32 bytes)")
         encoded = [key.encode() for key in configured]
-        index_key = _derive(fernet_keys[-1], b"address blind index")  # the oldest key: indexes survive a rotation
     else:
-        root = _derive(settings.SECRET_KEY.encode(), b"field encryption")
-        encoded = [base64.urlsafe_b64encode(root)]
-        index_key = _derive(root, b"address blind index")
-    return encoded, index_key
+        raw_keys = [_derive(settings.SECRET_KEY.encode(), b"field encryption")]
+        encoded = [base64.urlsafe_b64encode(raw_keys[0])]
+    return encoded, [_derive(raw, b"address blind index") for raw in raw_keys]
 
 
 @functools.cache
@@ -74,9 +78,18 @@ def decrypt(token: str) -> str:
         ) from None
 
 
+def _index(key: bytes, channel: str, address: str) -> str:
+    return hmac.new(key, f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(channel: str, address: str) -> str:
-    """The lookup key of a normalised address on a channel (hex HMAC-SHA256)."""
-    return hmac.new(_keys()[1], f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()
+    """The lookup key written for a normalised address on a channel (hex HMAC-SHA256, newest key)."""
+    return _index(_keys()[1][0], channel, address)
+
+
+def lookup_indexes(channel: str, address: str) -> list[str]:
+    """Every index the address may be stored under: one per configured key, newest first (mid-rotation)."""
+    return [_index(key, channel, address) for key in _keys()[1]]
 
 
 class EncryptedAddressField(models.TextField):

@@ -29,7 +29,7 @@ from cms.core.studio_setup import EDITORS
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
-from .encryption import EncryptedAddressField, blind_index
+from .encryption import EncryptedAddressField, blind_index, lookup_indexes
 
 CHANNEL_CHOICES = [
     ("wechat", _("WeChat (openid)")),
@@ -212,7 +212,8 @@ class Patient(ClusterableModel):
 class ContactPointQuerySet(models.QuerySet):
     def with_address(self, channel: str, addresses) -> ContactPointQuerySet:
         """Contacts on ``channel`` whose (normalised) address is one of ``addresses``, found by blind index."""
-        return self.filter(channel=channel, address_index__in=[blind_index(channel, a) for a in addresses])
+        return self.filter(channel=channel,
+                           address_index__in=[index for a in addresses for index in lookup_indexes(channel, a)])
 
     def reachable(self) -> ContactPointQuerySet:
         return self.filter(consent_at__isnull=False, unsubscribed_at__isnull=True, inactive_at__isnull=True)

@@ -23,7 +23,7 @@ from cms.doctors.models import DoctorProfile
 from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
 from .contact_addresses import normalize_contact_address
 from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, MAX_FILE_BYTES
-from .encryption import blind_index
+from .encryption import lookup_indexes
 from .imports import error_report_csv, requeue
 from .models import Patient, PatientGroup, PatientImport, can_see_all_patients, doctor_profile_of
 from .tasks import import_patients
@@ -44,7 +44,7 @@ class PatientIndexView(ScopedIndexView):
             indexes = []
             for channel in ("sms", "wechat", "email", "webhook"):
                 try:
-                    indexes.append(blind_index(channel, normalize_contact_address(channel, self.search_query)))
+                    indexes += lookup_indexes(channel, normalize_contact_address(channel, self.search_query))
                 except ValueError:
                     continue
             if indexes:

@@ -18,7 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
 from cms.articles.models import Article
-from cms.core.templatetags.kepu_tags import CHINESE, HTML_LANG, normalise_language
+from cms.core.languages import CHINESE, HTML_LANG, normalise_language
 from cms.moderation.gate import approved_revision
 from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
 

@@ -64,3 +64,57 @@ def test_the_data_migration_encrypts_rows_stored_in_clear(people):
     stored, index = _stored(contact.pk)
     assert stored.startswith("gAAAAA") and index
     assert ContactPoint.objects.with_address("email", ["li@example.cn"]).get().pk == contact.pk
+
+
+def _use_keys(settings, *keys: str) -> None:
+    from distribution.patients import encryption
+
+    settings.KEPU_FIELD_ENCRYPTION_KEYS = list(keys)
+    encryption._keys.cache_clear()
+    encryption._fernet.cache_clear()
+
+
+@pytest.fixture
+def restore_keys():
+    from distribution.patients import encryption
+
+    yield
+    encryption._keys.cache_clear()
+    encryption._fernet.cache_clear()
+
+
+def test_rotating_the_key_keeps_every_patient_findable_and_retires_the_old_key(settings, people, restore_keys):
+    from io import StringIO
+
+    from cryptography.fernet import Fernet, InvalidToken
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    _use_keys(settings, old)
+    doctor = people["doctor_a"].doctor_profile
+    for i in range(7):
+        add_patient(doctor, f"患者{i}", channels={"sms": f"+861380013800{i}", "email": f"p{i}@example.cn"})
+    before = {pk: _stored(pk) for pk in ContactPoint.objects.values_list("pk", flat=True)}
+
+    _use_keys(settings, new, old)  # step 1: the new key first, the old one kept
+    assert ContactPoint.objects.with_address("sms", ["+8613800138003"]).get().patient.display_name == "患者3"
+    report = import_patients_csv(doctor, "姓名,手机号\n患者4,13800138004\n".encode())
+    assert report.updated == 1 and report.created == 0  # mid-rotation, a CSV still recognises the patient
+
+    out = StringIO()
+    call_command("rotate_contact_key", "--batch-size", "3", stdout=out)  # step 2
+    assert "14" in out.getvalue()
+    for pk, (token, index) in before.items():
+        assert _stored(pk)[0] != token and _stored(pk)[1] != index
+        with pytest.raises(InvalidToken):
+            Fernet(old.encode()).decrypt(_stored(pk)[0].encode())
+        Fernet(new.encode()).decrypt(_stored(pk)[0].encode())
+
+    _use_keys(settings, new)  # step 3: the old key removed
+    assert ContactPoint.objects.with_address("email", ["p5@example.cn"]).get().patient.display_name == "患者5"
+    assert sorted(c.address for c in ContactPoint.objects.filter(channel="sms"))[0] == "+8613800138000"
+    reimported = import_patients_csv(doctor, "姓名,手机号\n患者6,13800138006\n".encode())
+    assert reimported.updated == 1 and Patient.objects.count() == 7
+
+    call_command("rotate_contact_key", stdout=StringIO())  # a second run changes nothing that matters
+    assert ContactPoint.objects.with_address("sms", ["+8613800138006"]).count() == 1

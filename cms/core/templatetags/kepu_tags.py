@@ -1,10 +1,9 @@
 """Template helpers for the public site: which language a page speaks, and links between languages.
 
-The studio ships no compiled message catalogues, so visible strings are written
-in both languages in the templates (``{% bi "中文" "English" %}``) and picked by
-the *content* language: the page's locale when there is a page, otherwise an
-explicit ``?lang=`` (search and doctor pages live outside ``i18n_patterns``),
-otherwise the language Django activated for the request.
+Visible strings are ``{% translate %}`` strings; ``base.html`` activates the
+*content* language around the whole page: the page's locale when there is a
+page, otherwise an explicit ``?lang=`` (search and doctor pages live outside
+``i18n_patterns``), otherwise the language Django activated for the request.
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ from django.conf import settings
 from django.utils import translation
 from wagtail.models import Page
 
+from cms.core.languages import CHINESE, ENGLISH, HTML_LANG, normalise_language
+
 register = template.Library()
 
-CHINESE = "zh-hans"
-ENGLISH = "en"
-HTML_LANG = {CHINESE: "zh-Hans", ENGLISH: "en"}
 LANGUAGE_LABELS = {CHINESE: "中文", ENGLISH: "English"}
 ENGLISH_MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -56,18 +54,6 @@ ICD10_CHAPTER_NAMES_EN = {
 }
 
 
-def normalise_language(code: str | None) -> str | None:
-    """Map any Django language code ('zh-hans', 'zh-cn', 'en-gb', …) to a site language, or None."""
-    if not code:
-        return None
-    code = code.lower()
-    if code.startswith("zh"):
-        return CHINESE
-    if code.startswith("en"):
-        return ENGLISH
-    return None
-
-
 def content_language(context: template.Context) -> str:
     """The language the visible text of this response should be in."""
     page = context.get("page")
@@ -85,12 +71,6 @@ def content_language(context: template.Context) -> str:
         or normalise_language(settings.LANGUAGE_CODE)
         or CHINESE
     )
-
-
-@register.simple_tag(takes_context=True)
-def bi(context: template.Context, chinese: str, english: str) -> str:
-    """Pick the Chinese or English wording of a UI string for the page's language."""
-    return english if content_language(context) == ENGLISH else chinese
 
 
 @register.simple_tag(takes_context=True)
