@@ -100,7 +100,7 @@ def sms_status_callback(request: HttpRequest, site_id: int, key: str) -> HttpRes
         return JsonResponse({"result": 1, "errmsg": "body too large"}, status=413)
     try:
         payload = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return JsonResponse({"result": 1, "errmsg": "body is not JSON"}, status=400)
     if not isinstance(payload, (list, dict)):
         return JsonResponse({"result": 1, "errmsg": "body is not a list of reports"}, status=400)

@@ -29,6 +29,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from wagtail.models import Site
 
 from distribution.channels import ChannelError
 from distribution.channels.base import build_http_session
@@ -37,10 +38,12 @@ from distribution.channels.sms_receipts import PULL_LIMIT, pull_sms_send_status
 from distribution.channels.wechat_push import MassSendReport
 
 from .channel_pool import configured_channel
+from .channel_settings import effective_channel_configs
 from .configuration import distribution_settings
 from .models import RECEIPT_STATES, Delivery, DeliveryReceipt, DeliveryState, WeChatMassSend
 
-__all__ = ["ReceiptRun", "record_receipts", "apply_pending_receipts", "poll_sms_receipts", "record_mass_report"]
+__all__ = ["ReceiptRun", "record_receipts", "apply_pending_receipts", "poll_sms_receipts", "sms_account_sites",
+           "record_mass_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,35 +123,53 @@ def apply_pending_receipts(*, now=None, limit: int = 5000) -> ReceiptRun:
     return run
 
 
+def sms_account_sites() -> list[int]:
+    """One site per SMS account (SdkAppId) that sites send with: each account's reports are pulled once."""
+    seen: dict[str, int] = {}
+    for site_id in Site.objects.order_by("-is_default_site", "pk").values_list("pk", flat=True):
+        options = effective_channel_configs(distribution_settings().channels, site_id).get("sms")
+        if options:
+            seen.setdefault(str(options.get("sdk_app_id", "")), site_id)
+    return list(seen.values())
+
+
 def poll_sms_receipts(site_id: int | None = None) -> ReceiptRun:
-    """Pull SMS status reports (when no callback address is configured) and apply every waiting receipt."""
+    """Pull SMS status reports (when no callback address is configured) and apply every waiting receipt.
+
+    ``site_id`` None: every SMS account the sites use.
+    """
     run = ReceiptRun()
-    try:
-        target = configured_channel("sms", distribution_settings(), site_id)
-    except ChannelError:
-        target = None  # SMS is not set up: nothing to pull
-    if target is not None and not target.channel.config.callback_token:
-        config = target.channel.config
-        session = build_http_session(config.http)
-        try:
-            for _pull in range(MAX_PULLS_PER_RUN):
-                try:
-                    receipts = pull_sms_send_status(config, session, clock=time.time)
-                except ChannelError as exc:
-                    logger.warning("SMS status pull failed: %s", exc.reason)
-                    run.errors.append(exc.reason)
-                    break
-                pulled = record_receipts(receipts)
-                run.received += pulled.received
-                run.applied += pulled.applied
-                if len(receipts) < PULL_LIMIT:
-                    break
-        finally:
-            session.close()
+    for account_site in [site_id] if site_id is not None else sms_account_sites():
+        _pull_sms_account(account_site, run)
     pending = apply_pending_receipts()
     run.applied += pending.applied
     run.waiting, run.dropped = pending.waiting, pending.dropped
     return run
+
+
+def _pull_sms_account(site_id: int, run: ReceiptRun) -> None:
+    try:
+        config = configured_channel("sms", distribution_settings(), site_id).channel.config
+    except ChannelError:
+        return  # SMS is not set up for this site: nothing to pull
+    if config.callback_token:
+        return  # Tencent posts the reports to the status report address (and pulls would return none)
+    session = build_http_session(config.http)
+    try:
+        for _pull in range(MAX_PULLS_PER_RUN):
+            try:
+                receipts = pull_sms_send_status(config, session, clock=time.time)
+            except ChannelError as exc:
+                logger.warning("SMS status pull failed: %s", exc.reason)
+                run.errors.append(exc.reason)
+                return
+            pulled = record_receipts(receipts)
+            run.received += pulled.received
+            run.applied += pulled.applied
+            if len(receipts) < PULL_LIMIT:
+                return
+    finally:
+        session.close()
 
 
 def record_mass_report(report: MassSendReport) -> bool:

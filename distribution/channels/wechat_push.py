@@ -118,7 +118,7 @@ def parse_push(body: str) -> dict[str, Any]:
     if text.startswith("{"):
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise PushRejected("the body is not valid JSON", status=400) from None
         if not isinstance(document, dict):
             raise PushRejected("the body is not a JSON object", status=400)
@@ -126,10 +126,9 @@ def parse_push(body: str) -> dict[str, Any]:
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise PushRejected("document type declarations are not accepted", status=400)
     try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError:
-        raise PushRejected("the body is neither XML nor JSON", status=400) from None
-    document = _element(root)
+        document = _element(ElementTree.fromstring(text))
+    except (ElementTree.ParseError, RecursionError):
+        raise PushRejected("the body is neither XML nor JSON (or nested too deeply)", status=400) from None
     return document if isinstance(document, dict) else {}
 
 

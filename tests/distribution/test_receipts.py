@@ -7,6 +7,7 @@ request is compared field by field with the one Tencent Cloud's own SDK makes.
 from __future__ import annotations
 
 import base64
+import random
 import time
 
 import pytest
@@ -250,3 +251,36 @@ def test_mass_send_command_and_its_report(client, settings, people, sent_campaig
     client.force_login(people["doctor_a"])
     report = client.get(reverse("campaign_report", args=[sent_campaign.pk])).content.decode()
     assert 'data-mass-send="101"' in report
+
+
+def test_junk_at_the_receipt_addresses_never_gets_a_server_error(client, settings, sent_campaign):
+    settings.KEPU_DISTRIBUTION["channels"]["sms"]["callback_token"] = SMS_KEY
+    rng = random.Random(12)
+    bodies = [b"", b"\xff\xfe" * 20, b"<xml>", b"{", b"[]", b"[1, 2]", b'[{"sid": 5}]', b'{"sid": null}', b"null",
+              b"<a>" * 20000, b"[" * 20000, b'[{"sid": "' + b"9" * 500 + b'", "report_status": "FAIL", "errmsg": "'
+              + b"x" * 900 + b'", "user_receive_time": "not a time"}]',
+              b"<xml><Event>TEMPLATESENDJOBFINISH</Event><MsgID></MsgID><CreateTime>1e99</CreateTime></xml>",
+              b"<xml><Event>subscribe_msg_sent_event</Event><SubscribeMsgSentEvent>x</SubscribeMsgSentEvent></xml>",
+              b"<xml><Event>MASSSENDJOBFINISH</Event><MsgID>1</MsgID><TotalCount>-3</TotalCount></xml>",
+              b"<xml><Encrypt>!!!</Encrypt></xml>", b"<xml><Encrypt>" + base64.b64encode(b"x" * 48) + b"</Encrypt></xml>"]
+    bodies += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) for _ in range(10)]
+    wechat = reverse("campaigns:wechat_push", args=[default_site_id()])
+    sms = reverse("campaigns:sms_status_callback", args=[default_site_id(), SMS_KEY])
+    statuses = []
+    for body in bodies:
+        query, _ = signed_push("", PUSH_TOKEN)
+        for suffix in ("", "&encrypt_type=aes&msg_signature=00", "&timestamp=abc"):
+            statuses.append(client.post(f"{wechat}?{query}{suffix}", body, content_type="text/xml").status_code)
+        statuses.append(client.post(sms, body, content_type="application/json").status_code)
+    assert max(statuses) < 500
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 4  # no junk moved a message
+
+
+def test_a_failing_pull_is_reported_and_nothing_is_lost(settings, sent_campaign, sms_server, capsys):
+    sms_server.report(sms_server.sent[0].serial_no)
+    settings.KEPU_DISTRIBUTION["channels"]["sms"]["secret_key"] = "a-wrong-secret-key"
+    call_command("poll_receipts")
+    assert "PullSmsSendStatus failed: AuthFailure.SignatureFailure" in capsys.readouterr().out
+    settings.KEPU_DISTRIBUTION["channels"]["sms"]["secret_key"] = sms_server.secret_key
+    call_command("poll_receipts")  # the report was not handed out by the failed pull: it comes now
+    assert Delivery.objects.filter(channel="sms", state=DeliveryState.DELIVERED).count() == 1

@@ -12,7 +12,7 @@ class Command(BaseCommand):
             "apply every delivery receipt still waiting for its message (Celery beat does this every minute).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--site", type=int, default=None, help="the site whose SMS settings to use (default site)")
+        parser.add_argument("--site", type=int, default=None, help="only the SMS account of this site (default: every account the sites use)")
 
     def handle(self, *args, site: int | None, **options):
         self.stdout.write(str(poll_sms_receipts(site)))
