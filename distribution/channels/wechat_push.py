@@ -147,10 +147,15 @@ def _element(node: ElementTree.Element) -> Any:
     return result
 
 
+def _scalar(value: Any, limit: int = 200) -> str:
+    """A field's text; '' for the nested elements (or JSON objects) a forged push may put there."""
+    return str(value)[:limit] if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
 def _reported_at(event: dict[str, Any]) -> datetime:
     try:
         return datetime.fromtimestamp(int(event.get("CreateTime", "")), UTC)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return datetime.now(UTC)
 
 
@@ -162,27 +167,28 @@ TEMPLATE_FAILURES = {
 
 def receipts_from_event(event: dict[str, Any]) -> list[ProviderReceipt]:
     """The delivery receipts in a template or subscribe-message event (none for other events)."""
-    name = str(event.get("Event", ""))
+    name = _scalar(event.get("Event"))
     reported = _reported_at(event)
     if name == "TEMPLATESENDJOBFINISH":
-        status = str(event.get("Status", ""))
-        msgid = str(event.get("MsgID") or event.get("MsgId") or "")
+        status = _scalar(event.get("Status"))
+        msgid = _scalar(event.get("MsgID") or event.get("MsgId"))
         if not msgid:
             return []
         delivered = status == "success"
         reason = "" if delivered else TEMPLATE_FAILURES.get(status.lower(), f"WeChat reported: {status[:200]}")
         return [ProviderReceipt("wechat", msgid, delivered, status[:64], reason, reported)]
     if name == "subscribe_msg_sent_event":
-        entries = (event.get("SubscribeMsgSentEvent") or {}).get("List") or []
+        container = event.get("SubscribeMsgSentEvent")
+        entries = container.get("List") if isinstance(container, dict) else None
         receipts = []
         for entry in entries if isinstance(entries, list) else [entries]:
-            if not isinstance(entry, dict) or not entry.get("MsgID"):
+            msgid = _scalar(entry.get("MsgID")) if isinstance(entry, dict) else ""
+            if not msgid:
                 continue
-            code, status = str(entry.get("ErrorCode", "")), str(entry.get("ErrorStatus", ""))
+            code, status = _scalar(entry.get("ErrorCode")), _scalar(entry.get("ErrorStatus"))
             delivered = code == "0"
-            reason = "" if delivered else TEMPLATE_FAILURES.get(status.lower(), f"WeChat error {code}: {status[:200]}")
-            receipts.append(ProviderReceipt("wechat", str(entry["MsgID"]), delivered, (status or code)[:64], reason,
-                                            reported))
+            reason = "" if delivered else TEMPLATE_FAILURES.get(status.lower(), f"WeChat error {code}: {status}")
+            receipts.append(ProviderReceipt("wechat", msgid, delivered, (status or code)[:64], reason, reported))
         return receipts
     return []
 
@@ -202,12 +208,13 @@ class MassSendReport:
 
 
 def mass_report_from_event(event: dict[str, Any]) -> MassSendReport | None:
-    if event.get("Event") != "MASSSENDJOBFINISH" or not (event.get("MsgID") or event.get("MsgId")):
+    msg_id = _scalar(event.get("MsgID") or event.get("MsgId"), 64)
+    if event.get("Event") != "MASSSENDJOBFINISH" or not msg_id:
         return None
 
     def number(name: str) -> int | None:
-        value = str(event.get(name, ""))
-        return int(value) if value.isdigit() else None
+        value = _scalar(event.get(name))
+        return int(value) if value.isdigit() and len(value) < 10 else None
 
-    return MassSendReport(str(event.get("MsgID") or event.get("MsgId")), str(event.get("Status", ""))[:64],
+    return MassSendReport(msg_id, _scalar(event.get("Status"), 64),
                           number("TotalCount"), number("SentCount"), number("ErrorCount"), _reported_at(event))
