@@ -16,6 +16,7 @@ BENCHMARKS = {
     "import": ["bench_import.py"],
     "search": ["bench_search.py"],
     "voice": ["bench_voice.py"],
+    "readings": ["bench_readings.py"],
     "video": ["bench_video.py"],
     "claims": ["claim_table_report.py"],
     "fanout": ["bench_fanout.py"],

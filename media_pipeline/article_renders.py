@@ -12,9 +12,10 @@ Settings read here (all optional):
 
 ``KEPU_TTS_ENGINES``
     engine names in order of preference, default ``["espeak"]`` (offline);
-    production: ``["edge", "espeak"]``.
+    production: ``["tencent", "espeak"]`` or ``["edge", "espeak"]``.
 ``KEPU_TTS_ENGINE_OPTIONS``
-    constructor options per engine, e.g. ``{"edge": {"endpoint": "wss://…"}}``.
+    constructor options per engine, e.g. ``{"edge": {"endpoint": "wss://…"}}``;
+    the ``tencent`` options come from the ``KEPU_TENCENT_TTS_*`` variables.
 ``KEPU_TTS_CACHE_DIR``
     per-paragraph audio cache, default ``VAR_DIR/cache/tts`` (outside
     MEDIA_ROOT: cached clips are not public files).
@@ -46,7 +47,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from cms.articles.document import ArticleDocument
 from media_pipeline.ffmpeg import FFmpegError
 from media_pipeline.fonts import MissingFontError
-from media_pipeline.models import FailureKind, OutputRole, RenderKind
+from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
 from media_pipeline.speech import build_speech_script, normalize_language
 from media_pipeline.subtitles import Cue
@@ -229,7 +230,8 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
     report(15, ngettext("synthesising %(count)d paragraph (%(engines)s)", "synthesising %(count)d paragraphs (%(engines)s)",
                         len(script.paragraphs)) % {"count": len(script.paragraphs),
                                                    "engines": ", ".join(e.name for e in chain.engines)})
-    result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration")
+    result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration",
+                          lexicon=PronunciationEntry.lexicon())
     warnings += [f"TTS engine {a.engine} failed, fell back: {a.error}" for a in result.fallback_attempts]
     report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs)") % {
         "engine": result.engine_used, "new": result.synthesized, "cached": result.reused})

@@ -13,11 +13,17 @@ partial unique constraint makes creating the job the claim, so two triggers
 
 from __future__ import annotations
 
+import logging
 import posixpath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from media_pipeline.speech.readings import LexiconError, PronunciationLexicon, normalize_pinyin
+
+logger = logging.getLogger(__name__)
 
 
 class RenderKind(models.TextChoices):
@@ -163,3 +169,62 @@ class MediaOutput(models.Model):
 
     def __str__(self) -> str:
         return _("%(role)s of render %(render)s") % {"role": self.get_role_display(), "render": self.render_id}
+
+
+_LEXICON_ERRORS = {
+    "not_chinese": _("Write the term in Chinese characters only."),
+    "count": _("“%(term)s” has %(characters)d characters but the reading has %(syllables)d syllables: "
+               "write one syllable per character."),
+    "tone": _("“%(syllable)s” needs a tone number from 1 to 4 (5 for the neutral tone), for example chong2."),
+    "unknown": _("“%(syllable)s” is not a Mandarin syllable."),
+}
+
+
+class PronunciationEntry(models.Model):
+    """How the narration reads a word: editors fix what the automatic reading gets wrong.
+
+    Used by every engine that takes a reading (espeak-ng: as pinyin; Tencent
+    Cloud: as SSML ``<phoneme>``). Longer terms win, so a context word (咯血
+    kǎ xiě) overrides its character's general entry (血 xuè). Cached clips
+    are keyed on the entries their text uses, so a change re-voices exactly
+    the paragraphs that contain the term.
+    """
+
+    term = models.CharField(
+        _("term"), max_length=20, unique=True,
+        help_text=_("A word as it appears in articles, e.g. 重复, or a character in its context word, e.g. 咯血."),
+    )
+    pinyin = models.CharField(
+        _("reading (pinyin)"), max_length=140,
+        help_text=_("One syllable per character with a tone number, separated by spaces, "
+                    "e.g. chong2 fu4 (5 for the neutral tone, v or ü for ü)."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("Why, or where it applies."))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pronunciation")
+        verbose_name_plural = _("pronunciations")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} · {self.pinyin}"
+
+    def clean(self) -> None:
+        self.term = (self.term or "").strip()
+        try:
+            self.pinyin = " ".join(normalize_pinyin(self.term, self.pinyin or ""))
+        except LexiconError as exc:
+            field = "term" if exc.code == "not_chinese" else "pinyin"
+            raise ValidationError({field: _LEXICON_ERRORS[exc.code] % exc.params}, code=exc.code) from exc
+
+    @classmethod
+    def lexicon(cls) -> PronunciationLexicon:
+        """The current entries; a row that bypassed validation is skipped (and logged), never fatal to a render."""
+        entries: dict[str, tuple[str, ...]] = {}
+        for term, reading in cls.objects.values_list("term", "pinyin"):
+            try:
+                entries[term] = normalize_pinyin(term, reading)
+            except LexiconError as exc:
+                logger.warning("pronunciation entry %r skipped: %s", term, exc)
+        return PronunciationLexicon(entries)

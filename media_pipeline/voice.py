@@ -42,6 +42,7 @@ from pathlib import Path
 
 from media_pipeline.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
 from media_pipeline.speech import SpeechParagraph, SpeechScript
+from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.tts import (
     Boundary,
@@ -203,7 +204,13 @@ def _mp3_audio_samples(path: Path) -> int:
 # --------------------------------------------------------------------------- cache
 
 
-def _clip_key(paragraph: SpeechParagraph, engine: SpeechEngine, voice: str, settings: VoiceRenderSettings) -> str:
+def _clip_key(
+    paragraph: SpeechParagraph,
+    engine: SpeechEngine,
+    voice: str,
+    settings: VoiceRenderSettings,
+    lexicon: PronunciationLexicon | None = None,
+) -> str:
     material = {
         "format": _CLIP_FORMAT_VERSION,
         "text": paragraph.text_for_speech,
@@ -214,6 +221,11 @@ def _clip_key(paragraph: SpeechParagraph, engine: SpeechEngine, voice: str, sett
         "sample_rate": _SAMPLE_RATE,
         "mp3_bitrate": settings.mp3_bitrate,
     }
+    # Only the lexicon entries this paragraph uses, for engines that apply them: editing 重复 re-voices
+    # the paragraphs that say 重复 and nothing else.
+    pronunciation = engine.pronunciation_key(paragraph.text_for_speech, voice, lexicon)
+    if pronunciation is not None:
+        material["pronunciation"] = pronunciation
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -293,8 +305,9 @@ def _synthesize_clip(
     settings: VoiceRenderSettings,
     mp3_path: Path,
     meta_path: Path,
+    lexicon: PronunciationLexicon | None = None,
 ) -> _Clip:
-    result = engine.synthesize(paragraph.text_for_speech, voice, settings.synthesis)
+    result = engine.synthesize(paragraph.text_for_speech, voice, settings.synthesis, lexicon)
     with tempfile.TemporaryDirectory(dir=mp3_path.parent, prefix=".clip-") as tmp:
         raw = Path(tmp) / f"raw.{result.audio_format}"
         raw.write_bytes(result.audio)
@@ -318,18 +331,23 @@ def _synthesize_clip(
 
 
 def _voice_all_paragraphs(
-    script: SpeechScript, engine: SpeechEngine, voice: str, settings: VoiceRenderSettings, cache_dir: Path
+    script: SpeechScript,
+    engine: SpeechEngine,
+    voice: str,
+    settings: VoiceRenderSettings,
+    cache_dir: Path,
+    lexicon: PronunciationLexicon | None = None,
 ) -> tuple[list[_Clip], int, int]:
     clips: list[_Clip] = []
     synthesized = reused = 0
     for paragraph in script.paragraphs:
-        key = _clip_key(paragraph, engine, voice, settings)
+        key = _clip_key(paragraph, engine, voice, settings, lexicon)
         folder = cache_dir / key[:2]
         mp3_path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"
         clip = _load_cached_clip(paragraph, mp3_path, meta_path)
         if clip is None:
             folder.mkdir(parents=True, exist_ok=True)
-            clip = _synthesize_clip(paragraph, engine, voice, settings, mp3_path, meta_path)
+            clip = _synthesize_clip(paragraph, engine, voice, settings, mp3_path, meta_path, lexicon)
             synthesized += 1
         else:
             reused += 1
@@ -491,12 +509,14 @@ def render_voice(
     output_dir: str | Path,
     *,
     basename: str = "voice",
+    lexicon: PronunciationLexicon | None = None,
 ) -> VoiceResult:
     """Voice ``script`` into ``output_dir``/``basename``.{mp3,vtt,srt}.
 
     Raises UnsupportedLanguageError / VoiceNotAvailableError before any work if
     the chain cannot voice the script's language or a chosen voice does not
-    exist, and NoEngineAvailableError if every engine fails.
+    exist, and NoEngineAvailableError if every engine fails. ``lexicon`` fixes
+    readings where the engine accepts it (see each engine's module).
     """
     if not script.paragraphs:
         raise EmptyScriptError("the speech script has no paragraphs to voice")
@@ -508,7 +528,7 @@ def render_voice(
     attempts: list[FallbackAttempt] = []
     for engine, voice in engine_chain.plan(script.language, voice_choice):
         try:
-            clips, synthesized, reused = _voice_all_paragraphs(script, engine, voice, settings, cache_dir)
+            clips, synthesized, reused = _voice_all_paragraphs(script, engine, voice, settings, cache_dir, lexicon)
             break
         except (EngineUnavailableError, SynthesisError) as exc:
             logger.warning("TTS engine %s failed, trying the next one: %s", engine.name, exc)

@@ -1,13 +1,17 @@
-"""Admin wiring: the media jobs menu entry and URLs, and a "Media" button on article pages."""
+"""Admin wiring: the media jobs menu entry and URLs, a "Media" button on article pages, the pronunciation lexicon."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.articles.models import Article
 from media_pipeline import admin_views
+from media_pipeline.models import PronunciationEntry
 
 
 @hooks.register("register_admin_urls")
@@ -35,3 +39,20 @@ class ArticleMediaButton(PageMenuItem):
 def article_media_header_button(page, user, view_name, next_url=None):
     if page.specific_class is Article and page.permissions_for_user(user).can_edit():
         yield ArticleMediaButton(page=page, priority=20)
+
+
+class PronunciationViewSet(SnippetViewSet):
+    """Editors keep the narration's readings (term -> pinyin); the model validates every syllable."""
+
+    model = PronunciationEntry
+    icon = "openquote"
+    menu_label = _("Pronunciations")
+    menu_order = 460
+    add_to_admin_menu = True
+    list_display = ["term", "pinyin", "note", "updated_at"]
+    search_fields = ["term", "pinyin", "note"]
+    ordering = ["term"]
+    panels = [FieldPanel("term"), FieldPanel("pinyin"), FieldPanel("note")]
+
+
+register_snippet(PronunciationViewSet())

@@ -80,7 +80,7 @@ def test_elasticsearch_backend_configures_a_cjk_analyzer():
     """Without a server: the index settings the backend would send to Elasticsearch."""
     from cms.search.backends.elasticsearch import ChineseElasticsearchBackend
 
-    backend = ChineseElasticsearchBackend({"URLS": ["http://127.0.0.1:9"], "INDEX": "kepu-test"})
+    backend = ChineseElasticsearchBackend({"URLS": ["http://127.0.0.1:9"], "INDEX_PREFIX": "kepu-test_"})
     analysis = backend.settings["settings"]["analysis"]
     default = analysis["analyzer"]["default"]
     assert "kepu_cjk_bigram" in default["filter"] and "lowercase" in default["filter"]
@@ -108,7 +108,7 @@ def test_elasticsearch_integration(client, studio, encyclopedia_data):
     from django.core.management import call_command
 
     backends = {"default": {"BACKEND": "cms.search.backends.elasticsearch", "URLS": [os.environ["ELASTICSEARCH_URL"]],
-                            "INDEX": "kepu-test", "AUTO_UPDATE": True}}
+                            "INDEX_PREFIX": "kepu-test_", "AUTO_UPDATE": True}}
     with override_settings(WAGTAILSEARCH_BACKENDS=backends):
         call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress")
         call_command("update_index")

@@ -142,6 +142,9 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
     editors.permissions.add(admin_access)
     # Model-level right to reassign an article's doctor (see Article.settings_panels).
     editors.permissions.add(Permission.objects.get(content_type__app_label="articles", codename="change_article"))
+    # Editors keep the narration's pronunciation lexicon.
+    editors.permissions.add(*Permission.objects.filter(
+        content_type__app_label="media_pipeline", codename__endswith="_pronunciationentry"))
     # Wagtail's "add" permission lets a user create pages and edit only the ones they own.
     for language in tree:
         for permission in _page_permissions("add_page"):

@@ -74,6 +74,9 @@ class ChannelSettingsForm(WagtailAdminModelForm):
                     continue
                 if not cleaned.get(name):
                     cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
+        if ("sms_token" in self.fields and not self.data.get(self.add_prefix("sms_token"))
+                and cleaned.get("sms_secret_id") != self.instance.sms_secret_id):
+            cleaned["sms_token"] = ""  # a session token belongs to the SecretId it was issued with
         candidate = ChannelSettings(**{name: value for name, value in cleaned.items()
                                        if name in {f.name for f in ChannelSettings._meta.fields}})
         for kind in SECRET_FIELDS:
@@ -232,7 +235,8 @@ ChannelSettings.edit_handler = TabbedInterface([
     _channel_tab("wechat", "wechat_account_type", "wechat_message_kind", "wechat_app_id", "wechat_app_secret",
                  "wechat_template_id", "wechat_miniprogram_page", "wechat_miniprogram_app_id", "wechat_push_token",
                  "wechat_encoding_aes_key", "wechat_api_base"),
-    _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_sdk_app_id", "sms_sign_name", "sms_template_id_zh",
-                 "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en", "sms_callback_token",
+    _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_token", "sms_sdk_app_id", "sms_sign_name",
+                 "sms_template_id_zh", "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en",
+                 "sms_callback_token",
                  "sms_api_base"),
 ])

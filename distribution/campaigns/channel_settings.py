@@ -12,6 +12,7 @@ and takes a replacement, never the stored value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,10 +26,13 @@ from distribution.patients.models import CHANNEL_CHOICES
 __all__ = ["ChannelSettings", "SECRET_FIELDS", "admin_channel_configs", "effective_channel_configs",
            "environment_channel_kinds", "configured_channel_kinds"]
 
+# In an approved SMS text, the fixed link part written before the link's variable: "阅读 https://kp.cn/s/{2}".
+_LINK_BEFORE_VARIABLE = re.compile(r"(https?://\S*?)\{2\}")
+
 # Per kind, the model fields holding credentials (write-only in the admin).
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "wechat": ("wechat_app_secret", "wechat_push_token", "wechat_encoding_aes_key"),
-    "sms": ("sms_secret_key", "sms_callback_token"),
+    "sms": ("sms_secret_key", "sms_token", "sms_callback_token"),
     "email": ("email_password",),
     "webhook": ("webhook_secret",),
 }
@@ -86,13 +90,18 @@ class ChannelSettings(BaseSiteSetting):
     sms_enabled = models.BooleanField(_("send text messages"), default=False)
     sms_secret_id = models.CharField(_("SecretId"), max_length=200, blank=True)
     sms_secret_key = models.CharField(_("SecretKey"), max_length=500, blank=True)
+    sms_token = models.CharField(
+        _("session token (temporary credentials)"), max_length=4000, blank=True,
+        help_text=_("Only for a temporary SecretId and SecretKey from STS: the token issued with them. "
+                    "Typing another SecretId without a token clears it."))
     sms_sdk_app_id = models.CharField(_("SMS SdkAppId"), max_length=100, blank=True)
     sms_sign_name = models.CharField(_("signature"), max_length=40, blank=True,
                                      help_text=_("The approved signature shown as 【…】."))
     sms_template_id_zh = models.CharField(_("Chinese template ID"), max_length=40, blank=True)
     sms_template_text_zh = models.CharField(
         _("Chinese template text"), max_length=300, blank=True,
-        help_text=_("Exactly as approved, with {1} for the title and {2} for the link."))
+        help_text=_("Exactly as approved, with {1} for the title and {2} for the link. Tencent forbids links in "
+                    "variables: write the link's fixed part before {2}, e.g. https://kp.example.cn/s/{2}."))
     sms_template_id_en = models.CharField(_("English template ID"), max_length=40, blank=True)
     sms_template_text_en = models.CharField(_("English template text"), max_length=300, blank=True)
     sms_api_base = models.URLField(_("API address"), max_length=300, default="https://sms.tencentcloudapi.com")
@@ -143,7 +152,9 @@ class ChannelSettings(BaseSiteSetting):
                 if template_id or text:
                     templates[language] = {"template_id": template_id, "text": text, "params": ["title", "url"],
                                            "sign_name": self.sms_sign_name}
-            return {"secret_id": self.sms_secret_id, "secret_key": self.sms_secret_key,
+                    if prefix := _LINK_BEFORE_VARIABLE.search(text):  # Tencent forbids URLs in variables
+                        templates[language].update(params=["title", "url_path"], link_prefix=prefix.group(1))
+            return {"secret_id": self.sms_secret_id, "secret_key": self.sms_secret_key, "token": self.sms_token,
                     "sdk_app_id": self.sms_sdk_app_id, "templates": templates, "api_base": self.sms_api_base,
                     "callback_token": self.sms_callback_token}
         raise ValueError(f"unknown channel kind {kind!r}")

@@ -7,7 +7,8 @@ same dict as JSON, so workers can be configured without code::
     KEPU_DISTRIBUTION = {
         "channels": {  # per kind, the fields of that channel's config dataclass
             "wechat": {"app_id": "...", "app_secret": "...", "template_id": "..."},
-            "sms": {"secret_id": "...", "secret_key": "...", "sdk_app_id": "...", "templates": {...}},
+            "sms": {"secret_id": "...", "secret_key": "...", "sdk_app_id": "...", "templates": {...},
+                    "token": "..."},  # token: only with temporary (STS) credentials
             "email": {"from_address": "科普工作室 <kepu@hospital.example.cn>", "host": "smtp.example.cn"},
             "webhook": {"secret": "...", "endpoint": "https://his.example.cn/kepu/notices"},
         },

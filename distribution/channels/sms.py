@@ -3,7 +3,9 @@
 The request is a JSON POST to ``https://sms.tencentcloudapi.com/`` with the
 action, version, region and timestamp in ``X-TC-*`` headers and an
 ``Authorization`` header derived from the secret key (the key itself never
-leaves the process). The phone number travels only in the body.
+leaves the process). Temporary credentials from Tencent's STS add their
+session token as ``X-TC-Token``, as the official SDK sends it. The phone number
+travels only in the body. Error codes are classed in ``sms_errors``.
 
 Texts are pre-approved templates with positional variables ``{1}``, ``{2}``…
 Tencent forbids URLs inside variables, so a template normally carries the
@@ -33,18 +35,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .base import HttpChannel, HttpSettings, request_or_retryable, seconds_until_china_time
-from .errors import (
-    ChannelConfigurationError,
-    ContactInactiveError,
-    PermanentChannelError,
-    RetryableChannelError,
-)
+from .base import HttpChannel, HttpSettings, request_or_retryable
+from .errors import ChannelConfigurationError, PermanentChannelError, RetryableChannelError
 from .masking import mask_address, redact
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
+from .phone_numbers import InvalidMobileNumber, normalize_mobile_number
+from .sms_errors import classify_sms_error
 from .sms_text import SmsLength, SmsTooLongError, fit_title, measure_sms
 
-__all__ = ["SmsTemplate", "SmsConfig", "SmsChannel", "VERIFICATION_CODE", "tc3_authorization", "normalize_phone_number"]
+__all__ = ["SmsTemplate", "SmsConfig", "SmsChannel", "VERIFICATION_CODE", "tc3_authorization"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,45 +55,6 @@ _PARAM_SOURCES = ("title", "url", "url_path", "code")
 # A message carrying this key in ``OutgoingMessage.extra`` is a one-time verification code: it is sent with
 # the language's verification template (approved separately, as Tencent requires for 验证码 texts).
 VERIFICATION_CODE = "verification_code"
-
-CONTACT_GONE = {
-    "FailedOperation.PhoneNumberInBlacklist": "number is on the do-not-disturb list (unsubscribed or blocked)"
-}
-PERMANENT = {
-    "InvalidParameterValue.IncorrectPhoneNumber": "invalid phone number",
-    "FailedOperation.PhoneNumberParseFail": "invalid phone number",
-    "FailedOperation.ContainSensitiveWord": "text contains a word the carrier blocks",
-    "InvalidParameterValue.ContentLengthLimit": "text too long",
-    "InvalidParameterValue.TemplateParameterLengthLimit": "a template variable is too long",
-    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": "URL in a template variable",
-    "UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": "mainland template cannot reach a non-mainland number",
-    "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone": "global template cannot reach a mainland number",
-    "UnsupportedOperation.UnsupportedRegion": "region not supported",
-}
-CONFIGURATION_PREFIXES = ("AuthFailure", "UnauthorizedOperation", "InvalidParameterValue.SdkAppIdNotExist")
-CONFIGURATION = {
-    "FailedOperation.SignatureIncorrectOrUnapproved": "signature not approved",
-    "FailedOperation.TemplateIncorrectOrUnapproved": "template not approved or text mismatch",
-    "FailedOperation.TemplateUnapprovedOrNotExist": "template not approved or missing",
-    "FailedOperation.TemplateParamSetNotMatchApprovedTemplate": "template variable count mismatch",
-    "InternalError.RequestTimeException": "server clock differs from Tencent's by more than 10 minutes",
-    "FailedOperation.MissingSignature": "signature missing",
-}
-_DAILY = "daily sending limit reached"
-RATE_LIMITS: dict[str, tuple[str, float | None]] = {
-    # code: (reason, seconds to wait; None = until midnight Beijing time)
-    "LimitExceeded.PhoneNumberThirtySecondLimit": ("per-number 30-second limit", 30.0),
-    "LimitExceeded.PhoneNumberOneHourLimit": ("per-number hourly limit", 3600.0),
-    "LimitExceeded.PhoneNumberDailyLimit": ("per-number " + _DAILY, None),
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": ("per-number same-content " + _DAILY, None),
-    "LimitExceeded.AppDailyLimit": ("account " + _DAILY, None),
-    "LimitExceeded.AppMainlandChinaDailyLimit": ("account mainland " + _DAILY, None),
-    "LimitExceeded.AppGlobalDailyLimit": ("account international " + _DAILY, None),
-    "LimitExceeded.DailyLimit": ("account " + _DAILY, None),
-    "LimitExceeded.AppCountryOrRegionDailyLimit": ("country " + _DAILY, None),
-    "FailedOperation.InsufficientBalanceInSmsPackage": ("SMS package balance exhausted", 3600.0),
-}
-
 
 @dataclass(frozen=True)
 class SmsTemplate:
@@ -146,6 +106,7 @@ class SmsConfig:
     secret_key: str
     sdk_app_id: str
     templates: Mapping[str, SmsTemplate]
+    token: str = ""  # temporary credentials (STS): the session token, sent as X-TC-Token with their SecretId/Key
     default_language: str = "zh-hans"
     api_base: str = "https://sms.tencentcloudapi.com"
     region: str = "ap-guangzhou"
@@ -199,7 +160,7 @@ class SmsConfig:
 
     def __repr__(self) -> str:
         return (
-            f"SmsConfig(secret_id={self.secret_id!r}, secret_key='***', "
+            f"SmsConfig(secret_id={self.secret_id!r}, secret_key='***', token={'***' if self.token else ''!r}, "
             f"sdk_app_id={self.sdk_app_id!r}, api_base={self.api_base!r})"
         )
 
@@ -257,7 +218,10 @@ class SmsChannel(HttpChannel[SmsConfig]):
         )
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        phone = normalize_phone_number(message.address, self.config.default_country_code)
+        try:
+            phone = normalize_mobile_number(message.address, self.config.default_country_code)
+        except InvalidMobileNumber as exc:
+            raise PermanentChannelError(f"recipient phone number is {exc}") from None
         composed = self.compose(message)
         if VERIFICATION_CODE in message.extra:
             template = self.config.verification_template_for(message.language)
@@ -283,6 +247,8 @@ class SmsChannel(HttpChannel[SmsConfig]):
             "X-TC-Region": self.config.region,
             "X-TC-Timestamp": str(timestamp),
         }
+        if self.config.token:
+            headers["X-TC-Token"] = self.config.token
         headers["Authorization"] = tc3_authorization(
             secret_id=self.config.secret_id,
             secret_key=self.config.secret_key,
@@ -336,55 +302,6 @@ class SmsChannel(HttpChannel[SmsConfig]):
                 )
         logger.warning("sms failed key=%s to=%s code=%s", message.idempotency_key, to, code)
         raise classify_sms_error(code, redact(text, phone, message.address, phone.lstrip("+")))
-
-
-def classify_sms_error(code: str, provider_text: str) -> Exception:
-    """The channel exception for a Tencent SMS error code."""
-    reason = f"SMS provider error {code or '(no code)'}"
-    if code in CONTACT_GONE:
-        return ContactInactiveError(f"{reason}: {CONTACT_GONE[code]}", provider_code=code)
-    if code in RATE_LIMITS:
-        what, wait = RATE_LIMITS[code]
-        return RetryableChannelError(
-            f"{reason}: {what}", wait if wait is not None else seconds_until_china_time(0), provider_code=code
-        )
-    if code == "FailedOperation.MarketingSendTimeConstraint":
-        return RetryableChannelError(
-            f"{reason}: marketing SMS only 08:00-22:00", seconds_until_china_time(8), provider_code=code
-        )
-    if code in CONFIGURATION:
-        return ChannelConfigurationError(f"{reason}: {CONFIGURATION[code]}", provider_code=code)
-    if code.startswith(CONFIGURATION_PREFIXES):
-        return ChannelConfigurationError(f"{reason}: {provider_text}", provider_code=code)
-    if code in PERMANENT:
-        return PermanentChannelError(f"{reason}: {PERMANENT[code]}", provider_code=code)
-    if code.startswith(("RequestLimitExceeded", "LimitExceeded")):
-        return RetryableChannelError(
-            f"{reason}: request rate limit", 1.0 if code.startswith("Request") else 60.0, provider_code=code
-        )
-    if code.startswith("InternalError") or code in ("", "ResourceUnavailable", "FailedOperation.FailResolvePacket"):
-        return RetryableChannelError(f"{reason}: provider-side failure ({provider_text})", 10.0, provider_code=code)
-    return PermanentChannelError(f"{reason}: {provider_text}", provider_code=code)
-
-
-def normalize_phone_number(value: str, default_country_code: str = "86") -> str:
-    """E.164 form (``+8613812345678``) of a phone number; mainland numbers may omit +86.
-
-    Raises ``PermanentChannelError`` without repeating the number.
-    """
-    compact = re.sub(r"[\s\-().]", "", value or "")
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not compact.startswith("+"):
-        if default_country_code == "86" and re.fullmatch(r"1\d{10}", compact):
-            compact = "+86" + compact
-        elif compact.isdigit():
-            compact = f"+{default_country_code}{compact.lstrip('0')}"
-    if not re.fullmatch(r"\+[1-9]\d{6,14}", compact):
-        raise PermanentChannelError("recipient phone number is not a valid number")
-    if compact.startswith("+86") and not re.fullmatch(r"\+861\d{10}", compact):
-        raise PermanentChannelError("recipient phone number is not a valid mainland China mobile number")
-    return compact
 
 
 def tc3_authorization(

@@ -76,6 +76,8 @@ def pull_sms_send_status(config: SmsConfig, session: requests.Session, *, limit:
     host = urlsplit(config.api_base).netloc
     headers = {"Content-Type": "application/json; charset=utf-8", "Host": host, "X-TC-Action": PULL_ACTION,
                "X-TC-Version": API_VERSION, "X-TC-Region": config.region, "X-TC-Timestamp": str(timestamp)}
+    if config.token:  # temporary credentials (STS), as for SendSms
+        headers["X-TC-Token"] = config.token
     headers["Authorization"] = tc3_authorization(
         secret_id=config.secret_id, secret_key=config.secret_key, host=host, payload=payload, timestamp=timestamp,
         content_type=headers["Content-Type"], action=PULL_ACTION)

@@ -54,7 +54,7 @@ def reads_chart_svg(series: list[DayTotals], *, title: str, description: str = "
         y = TOP + plot_height * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID_COLOUR}"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT_COLOUR}">'
-                     f'{round(top_value * fraction)}</text>')
+                     f'{top_value * fraction:g}</text>')  # 2.5, not a "2" drawn at 2.5
         parts.append(f'<text x="{WIDTH - RIGHT + 4}" y="{y + 4:.1f}" fill="{LINE_COLOUR}">{round(100 * fraction)}%</text>')
     for index, day in enumerate(series):
         if not day.views:

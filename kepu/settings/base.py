@@ -5,11 +5,13 @@ environment variables; the defaults need no server at all (SQLite, Wagtail's
 database search, a SQLite-backed Celery broker, media in a local folder).
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from .environment import env_bool, env_int, env_list, env_str
+from .environment import env_bool, env_int, env_list, env_str, public_media_origins
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -120,7 +122,12 @@ WAGTAILADMIN_USER_LOGIN_FORM = "cms.core.two_factor.StudioLoginForm"
 # Content-Security-Policy (django-csp). Public pages load nothing from elsewhere and run no inline code;
 # the admin's widgets write small inline scripts and styles, so /admin/ gets its own, looser policy
 # (kepu.middleware.StudioCSPMiddleware). Media from object storage are allowed by their host.
-_MEDIA_HOSTS = [f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"] if env_str("AWS_S3_CUSTOM_DOMAIN") else []
+_MEDIA_HOSTS = []
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    _MEDIA_HOSTS = public_media_origins(
+        bucket=env_str("AWS_STORAGE_BUCKET_NAME"), endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+        region=env_str("AWS_S3_REGION_NAME"), custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
+        addressing_style=env_str("AWS_S3_ADDRESSING_STYLE"))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -230,14 +237,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if env_str("AWS_STORAGE_BUCKET_NAME"):
-    # S3-compatible object storage (AWS, MinIO, Aliyun OSS, Tencent COS).
+    # S3-compatible object storage (AWS, MinIO, Aliyun OSS, Tencent COS): renditions and media renders get
+    # permanent public URLs, everything else stays private (kepu.media_storage).
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "kepu.media_storage.PublicMediaStorage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
             "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "virtual" for Aliyun OSS
+            "request_checksum_calculation": env_str("AWS_REQUEST_CHECKSUM_CALCULATION") or None,
+            "response_checksum_validation": env_str("AWS_RESPONSE_CHECKSUM_VALIDATION") or None,
+            "public_acl": env_str("AWS_PUBLIC_MEDIA_ACL") or None,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),  # private files' signed URLs
             "default_acl": None,
             "file_overwrite": False,
         },
@@ -279,15 +292,31 @@ WAGTAILAPI_SEARCH_ENABLED = True
 WAGTAILAPI_LIMIT_MAX = 100
 
 # Search: Wagtail's database backend with Chinese word segmentation by default,
-# Elasticsearch (CJK analyzers) when ELASTICSEARCH_URL is set.
+# Elasticsearch (CJK analyzers) when ELASTICSEARCH_URL is set. Wagtail names each index
+# INDEX_PREFIX + app_model (kepu_wagtailcore_page…), so deployments sharing a cluster set their own
+# ELASTICSEARCH_INDEX. Elasticsearch 8 answers TLS with its own CA by default: give its file
+# (ELASTICSEARCH_CA_CERTS, http_ca.crt) or its fingerprint, and an API key or user and password.
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 if ELASTICSEARCH_URL:
+    _index = env_str("ELASTICSEARCH_INDEX", "kepu")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-.]*", _index):
+        raise ImproperlyConfigured("ELASTICSEARCH_INDEX must be lower-case letters, digits, '_', '-' or '.'")
+    _es_options = {"verify_certs": env_bool("ELASTICSEARCH_VERIFY_CERTS", True)}
+    if env_str("ELASTICSEARCH_CA_CERTS"):
+        _es_options["ca_certs"] = env_str("ELASTICSEARCH_CA_CERTS")
+    if env_str("ELASTICSEARCH_SSL_FINGERPRINT"):
+        _es_options["ssl_assert_fingerprint"] = env_str("ELASTICSEARCH_SSL_FINGERPRINT")
+    if env_str("ELASTICSEARCH_API_KEY"):
+        _es_options["api_key"] = env_str("ELASTICSEARCH_API_KEY")
+    elif env_str("ELASTICSEARCH_USERNAME"):
+        _es_options["basic_auth"] = (env_str("ELASTICSEARCH_USERNAME"), env_str("ELASTICSEARCH_PASSWORD"))
     WAGTAILSEARCH_BACKENDS = {
         "default": {
             "BACKEND": "cms.search.backends.elasticsearch",
             "URLS": [ELASTICSEARCH_URL],
-            "INDEX": env_str("ELASTICSEARCH_INDEX", "kepu"),
-            "TIMEOUT": 10,
+            "INDEX_PREFIX": _index if _index.endswith(("_", "-")) else f"{_index}_",
+            "TIMEOUT": env_int("ELASTICSEARCH_TIMEOUT_S", 10),
+            "OPTIONS": _es_options,
             "AUTO_UPDATE": True,
         }
     }
@@ -357,6 +386,17 @@ KEPU_WEBSUB_HUB = env_str("KEPU_WEBSUB_HUB", "")
 
 # Media pipeline: TTS engines in fallback order (edge-tts needs the internet; espeak-ng is offline).
 KEPU_TTS_ENGINES = env_list("KEPU_TTS_ENGINES", ["espeak"])
+# Tencent Cloud TTS (engine "tencent"): a CAM key allowed to call TextToVoice, the region, the default voice
+# (音色 ID) and the endpoint (a host name, or an http(s):// URL for a proxy).
+KEPU_TTS_ENGINE_OPTIONS = {
+    "tencent": {
+        "secret_id": env_str("KEPU_TENCENT_TTS_SECRET_ID", ""),
+        "secret_key": env_str("KEPU_TENCENT_TTS_SECRET_KEY", ""),
+        "region": env_str("KEPU_TENCENT_TTS_REGION", "ap-guangzhou"),
+        "voice_type": env_str("KEPU_TENCENT_TTS_VOICE_TYPE", ""),
+        "endpoint": env_str("KEPU_TENCENT_TTS_ENDPOINT", "tts.tencentcloudapi.com"),
+    },
+}
 KEPU_MEDIA_RENDER_ON_PUBLISH = env_bool("KEPU_MEDIA_RENDER_ON_PUBLISH", True)
 
 # Where the encyclopedia's source data lives (MedQuAD and ICD-10 CN).

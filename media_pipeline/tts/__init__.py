@@ -3,6 +3,7 @@
 from media_pipeline.speech.languages import UnsupportedLanguageError
 from media_pipeline.tts.base import (
     Boundary,
+    EngineConfigurationError,
     EngineUnavailableError,
     SpeechEngine,
     SynthesisError,
@@ -24,6 +25,7 @@ from media_pipeline.tts.chain import (
 )
 from media_pipeline.tts.edge import EdgeTTSEngine
 from media_pipeline.tts.espeak import EspeakEngine
+from media_pipeline.tts.tencent import TencentTTSEngine
 
 __all__ = [
     "DEFAULT_ENGINE_NAMES",
@@ -31,6 +33,7 @@ __all__ = [
     "Boundary",
     "EdgeTTSEngine",
     "EngineChain",
+    "EngineConfigurationError",
     "EngineUnavailableError",
     "EspeakEngine",
     "FallbackAttempt",
@@ -40,6 +43,7 @@ __all__ = [
     "SynthesisResult",
     "SynthesisSettings",
     "TTSError",
+    "TencentTTSEngine",
     "UnknownEngineError",
     "UnsupportedLanguageError",
     "Voice",

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.readings import PronunciationLexicon
 
 __all__ = [
     "Boundary",
+    "EngineConfigurationError",
     "EngineUnavailableError",
     "SpeechEngine",
     "SynthesisError",
@@ -32,6 +34,14 @@ class VoiceNotAvailableError(TTSError, LookupError):
 
 class EngineUnavailableError(TTSError):
     """The engine cannot be used right now (binary missing, service unreachable); try the next one."""
+
+
+class EngineConfigurationError(EngineUnavailableError):
+    """The engine refuses this installation (credentials, account, settings): retrying will not help.
+
+    The chain still falls back to the next engine, but the reason names the
+    setting to fix rather than an outage.
+    """
 
 
 class SynthesisError(TTSError):
@@ -105,12 +115,23 @@ class SpeechEngine(ABC):
             f"engine {self.name!r} has no voice {voice!r} for language {lang!r}; available: {known}"
         )
 
-    @abstractmethod
-    def synthesize(self, text: str, voice: str, settings: SynthesisSettings) -> SynthesisResult:
-        """Speak ``text`` with ``voice`` (an id from :meth:`voices`).
+    def pronunciation_key(self, text: str, voice: str, lexicon: PronunciationLexicon | None) -> str | None:
+        """What of ``lexicon`` (and the reading rules) changes this engine's audio for ``text``.
 
-        Raises EngineUnavailableError when the engine cannot be reached or run,
-        SynthesisError when it produced no audio.
+        ``None``: the engine reads the text its own way and ignores the
+        lexicon, so a lexicon change never invalidates its cached clips.
+        """
+        return None
+
+    @abstractmethod
+    def synthesize(
+        self, text: str, voice: str, settings: SynthesisSettings, lexicon: PronunciationLexicon | None = None
+    ) -> SynthesisResult:
+        """Speak ``text`` with ``voice`` (an id from :meth:`voices`), using ``lexicon`` where the engine can.
+
+        Raises EngineUnavailableError when the engine cannot be reached or run
+        (EngineConfigurationError when it refuses the set-up), SynthesisError
+        when it produced no audio.
         """
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media_pipeline.speech.languages import UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
     EngineUnavailableError,
     SpeechEngine,
@@ -17,10 +18,12 @@ from media_pipeline.tts.base import (
 )
 from media_pipeline.tts.edge import EdgeTTSEngine
 from media_pipeline.tts.espeak import EspeakEngine
+from media_pipeline.tts.tencent import TencentTTSEngine
 
 ENGINE_CLASSES: dict[str, type[SpeechEngine]] = {
     EspeakEngine.name: EspeakEngine,
     EdgeTTSEngine.name: EdgeTTSEngine,
+    TencentTTSEngine.name: TencentTTSEngine,
 }
 DEFAULT_ENGINE_NAMES: tuple[str, ...] = ("espeak",)
 
@@ -114,13 +117,14 @@ class EngineChain:
         language: str,
         voice_choice: VoiceChoice | None = None,
         settings: SynthesisSettings | None = None,
+        lexicon: PronunciationLexicon | None = None,
     ) -> tuple[SynthesisResult, tuple[FallbackAttempt, ...]]:
         """Synthesise one text with the first engine that works; also return the failed attempts."""
         settings = settings or SynthesisSettings()
         attempts: list[FallbackAttempt] = []
         for engine, voice in self.plan(language, voice_choice):
             try:
-                return engine.synthesize(text, voice, settings), tuple(attempts)
+                return engine.synthesize(text, voice, settings, lexicon), tuple(attempts)
             except (EngineUnavailableError, SynthesisError) as exc:
                 attempts.append(FallbackAttempt(engine.name, str(exc)))
         raise NoEngineAvailableError(attempts)

@@ -1,5 +1,10 @@
 """edge-tts: Microsoft Edge's online neural voices (edge_tts 7.x ``Communicate``).
 
+Pronunciation lexicon: not applied. edge_tts escapes the text into its own
+SSML and the service accepts no custom SSML from this client, so there is no
+``<phoneme>`` to send; the neural voices' own front end reads polyphones in
+context (and a lexicon change never invalidates edge clips).
+
 The service endpoint is configurable: edge_tts reads the module constant
 ``edge_tts.communicate.WSS_URL`` when it connects, so the engine sets it (under
 a lock, for the duration of one synthesis) to its own ``endpoint``. That is how
@@ -20,6 +25,7 @@ import edge_tts.communicate
 import edge_tts.constants
 import edge_tts.exceptions
 
+from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
     Boundary,
     EngineUnavailableError,
@@ -110,7 +116,9 @@ class EdgeTTSEngine(SpeechEngine):
             finally:
                 edge_tts.communicate.WSS_URL = previous
 
-    def synthesize(self, text: str, voice: str, settings: SynthesisSettings) -> SynthesisResult:
+    def synthesize(
+        self, text: str, voice: str, settings: SynthesisSettings, lexicon: PronunciationLexicon | None = None
+    ) -> SynthesisResult:
         if not text.strip():
             raise SynthesisError("cannot synthesise empty text")
         communicate = edge_tts.Communicate(

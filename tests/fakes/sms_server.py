@@ -8,6 +8,12 @@ shape, including per-number status codes. The signature check and the
 segment count here are written independently of the channel code, so a bug
 there is not mirrored here.
 
+Like the real service it refuses a missing or wrong STS token
+(``AuthFailure.TokenFailure``), numbers no carrier issued (libphonenumber's
+ranges), countries the account does not send to
+(``LimitExceeded.AppCountryOrRegionInBlacklist``), unknown template ids and
+more than 200 numbers per request.
+
 Switches: ``blacklisted`` numbers (FailedOperation.PhoneNumberInBlacklist),
 ``fail_next(code)`` for per-number codes (e.g. LimitExceeded.*),
 ``fail_next_request(code)`` for request-level errors, and a seeded random
@@ -16,28 +22,23 @@ Switches: ``blacklisted`` numbers (FailedOperation.PhoneNumberInBlacklist),
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import random
 import re
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import phonenumbers
+
 from .local_http import KeepAliveHandler, LocalHttpFake
+from .tencent_cloud import tc3_request_error, tencent_error
 
 __all__ = ["FakeSmsServer", "SentSms", "EXAMPLE_TEMPLATES"]
 
-_AUTH = re.compile(
-    r"^TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/(\w+)/tc3_request, "
-    r"SignedHeaders=([a-z0-9;\-]+), Signature=([0-9a-f]{64})$"
-)
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -88,7 +89,10 @@ class FakeSmsServer(LocalHttpFake):
     secret_id: str = "AKIDfakesecretid0123456789"
     secret_key: str = "fake-secret-key-0123456789"
     sdk_app_id: str = "1400000001"
+    token: str = ""  # set: the key pair is temporary (STS) and every request must carry this X-TC-Token
     sign_names: tuple[str, ...] = ("科普工作室", "Kepu Studio")
+    # ISO regions the account sends to (console: 国际/港澳台短信发送限制; None: all); others are refused per number
+    allowed_regions: frozenset[str] | None = None
     verification_template_ids: frozenset[str] = frozenset({"1760003", "1760004"})
     max_clock_skew_s: int = 300
     error_rate: float = 0.0
@@ -96,7 +100,7 @@ class FakeSmsServer(LocalHttpFake):
     seed: int = 0
     host: str = "127.0.0.1"
     port: int = 0
-    requests: list[dict[str, Any]] = field(default_factory=list, init=False)  # headers, body, signature_ok
+    requests: list[dict[str, Any]] = field(default_factory=list, init=False)  # headers, body, raw, signature_ok
     sent: list[SentSms] = field(default_factory=list, init=False)
     blacklisted: set[str] = field(default_factory=set, init=False)
 
@@ -130,10 +134,12 @@ class FakeSmsServer(LocalHttpFake):
             body = None
         with self._lock:
             self.requests.append(
-                {"headers": dict(headers.items()), "body": body, "signature_ok": signature_error is None}
+                {"headers": dict(headers.items()), "body": body, "raw": raw, "signature_ok": signature_error is None}
             )
             if signature_error:
                 return _error(signature_error, "signature check failed", request_id)
+            if headers.get("X-TC-Token", "") != self.token:  # missing, stale, or sent with a permanent key
+                return _error("AuthFailure.TokenFailure", "token invalid or expired", request_id)
             if headers.get("X-TC-Action") == "PullSmsSendStatus" and headers.get("X-TC-Version") == "2021-01-11":
                 return self._pull_status(body, request_id)
             if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
@@ -146,7 +152,7 @@ class FakeSmsServer(LocalHttpFake):
                 return _error("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId mismatch", request_id)
             template = self.templates.get(str(body.get("TemplateId")))
             if template is None:
-                return _error("FailedOperation.TemplateUnapprovedOrNotExist", "template not approved", request_id)
+                return _error("FailedOperation.TemplateIdNotExist", "template id does not exist", request_id)
             sign = body.get("SignName", "")
             if sign and sign not in self.sign_names:
                 return _error("FailedOperation.SignatureIncorrectOrUnapproved", "signature not approved", request_id)
@@ -169,6 +175,8 @@ class FakeSmsServer(LocalHttpFake):
             phones = body.get("PhoneNumberSet") or []
             if not phones:
                 return _error("MissingParameter.EmptyPhoneNumberSet", "no phone number", request_id)
+            if len(phones) > 200:
+                return _error("LimitExceeded.PhoneNumberCountLimit", "more than 200 numbers", request_id)
             text = re.sub(r"\{(\d+)\}", lambda m: params[int(m.group(1)) - 1], template)
             if sign:
                 text = f"【{sign}】{text}"
@@ -179,7 +187,7 @@ class FakeSmsServer(LocalHttpFake):
         status = {
             "PhoneNumber": phone,
             "SessionContext": body.get("SessionContext", ""),
-            "IsoCode": "CN",
+            "IsoCode": _mobile_region(phone) or "",
             "Fee": 0,
             "SerialNo": "",
         }
@@ -188,8 +196,10 @@ class FakeSmsServer(LocalHttpFake):
             code = self._scripted_status.pop(0)
         elif self.error_rate and self._random.random() < self.error_rate:
             code = self._random.choice(self.error_codes)
-        elif not _E164.match(phone):
+        elif (region := _mobile_region(phone)) is None:
             code = "InvalidParameterValue.IncorrectPhoneNumber"
+        elif self.allowed_regions is not None and region not in self.allowed_regions:
+            code = "LimitExceeded.AppCountryOrRegionInBlacklist"
         elif phone in self.blacklisted:
             code = "FailedOperation.PhoneNumberInBlacklist"
         if code:
@@ -214,37 +224,10 @@ class FakeSmsServer(LocalHttpFake):
         return {**status, "Code": "Ok", "Message": "send success", "Fee": fee, "SerialNo": serial}
 
     def _signature_error(self, method: str, path: str, headers: Any, raw: bytes) -> str | None:
-        match = _AUTH.match(headers.get("Authorization", ""))
-        if not match:
-            return "AuthFailure.SignatureFailure"
-        secret_id, date, service, signed_headers, signature = match.groups()
-        if secret_id != self.secret_id:
-            return "AuthFailure.SecretIdNotFound"
-        try:
-            timestamp = int(headers.get("X-TC-Timestamp", ""))
-        except ValueError:
-            return "AuthFailure.SignatureFailure"
-        if abs(time.time() - timestamp) > self.max_clock_skew_s:
-            return "AuthFailure.SignatureExpire"
-        if datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d") != date or service != "sms":
-            return "AuthFailure.SignatureFailure"
-        names = signed_headers.split(";")
-        if "content-type" not in names or "host" not in names:
-            return "AuthFailure.SignatureFailure"
-        values = {name: (headers.get(name) or "").strip() for name in names}
-        if "x-tc-action" in values:
-            values["x-tc-action"] = values["x-tc-action"].lower()  # Tencent signs the action in lower case
-        canonical_headers = "".join(f"{name}:{value}\n" for name, value in values.items())
-        payload_hash = hashlib.sha256(raw).hexdigest()
-        canonical = f"{method}\n{path.split('?')[0]}\n\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
-        canonical_hash = hashlib.sha256(canonical.encode()).hexdigest()
-        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{canonical_hash}"
-        key = ("TC3" + self.secret_key).encode()
-        for part in (date, service, "tc3_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        return None if hmac.compare_digest(expected, signature) else "AuthFailure.SignatureFailure"
-
+        return tc3_request_error(
+            method, path, headers, raw, secret_id=self.secret_id, secret_key=self.secret_key, service="sms",
+            max_clock_skew_s=self.max_clock_skew_s,
+        )
 
     # --- status reports (回执) ---------------------------------------------------------------
 
@@ -274,5 +257,19 @@ class FakeSmsServer(LocalHttpFake):
         return {"PullSmsSendStatusSet": taken, "RequestId": request_id}
 
 
-def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
-    return {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
+_error = tencent_error
+
+
+def _mobile_region(phone: str) -> str | None:
+    """The ISO region of an E.164 mobile number the carriers would take (libphonenumber's ranges), else None."""
+    if not _E164.match(phone):
+        return None
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+    ):
+        return None
+    return phonenumbers.region_code_for_number(number)
