@@ -24,7 +24,8 @@ from .base import request_or_retryable
 from .errors import ChannelConfigurationError, RetryableChannelError
 from .masking import redact
 from .receipts import ProviderReceipt
-from .sms import API_VERSION, CONFIGURATION_PREFIXES, SmsConfig, tc3_authorization
+from .sms import API_VERSION, SmsConfig, tc3_authorization
+from .sms_errors import classify_sms_error
 
 __all__ = ["PULL_ACTION", "PULL_LIMIT", "receipts_from_callback", "pull_sms_send_status", "pull_request_body"]
 
@@ -91,11 +92,12 @@ def pull_sms_send_status(config: SmsConfig, session: requests.Session, *, limit:
         raise RetryableChannelError(f"SMS API answered {PULL_ACTION} with an unexpected body", 60.0) from None
     error = answer.get("Error")
     if error:
-        code = str(error.get("Code", ""))
-        reason = f"{PULL_ACTION} failed: {code}"
-        if code.startswith(CONFIGURATION_PREFIXES):
-            raise ChannelConfigurationError(reason, provider_code=code)
-        raise RetryableChannelError(reason, 60.0, provider_code=code)
+        # The SendSms classes: our configuration, or a failure the next pull (a minute later) may not meet.
+        found = classify_sms_error(str(error.get("Code", "")), "")
+        reason = f"{PULL_ACTION} failed: {found.reason}"
+        if isinstance(found, ChannelConfigurationError):
+            raise ChannelConfigurationError(reason, provider_code=found.provider_code)
+        raise RetryableChannelError(reason, 60.0, provider_code=found.provider_code)
     receipts = []
     for entry in answer.get("PullSmsSendStatusSet") or []:
         if isinstance(entry, dict):

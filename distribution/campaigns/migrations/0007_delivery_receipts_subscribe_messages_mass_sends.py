@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('articles', '0003_initial'),
-        ('campaigns', '0005_delivery_claimed_by'),
+        ('campaigns', '0006_channel_settings_sms_session_token'),
         ('patients', '0003_encrypt_contact_addresses'),
     ]
 
