@@ -9,9 +9,12 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from celery.signals import worker_init
+
         from cms.core.studio_setup import studio_set_up
 
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks  # registers the system checks
         from .roles import ensure_distributors_group
 
         studio_set_up.connect(ensure_distributors_group, dispatch_uid="distribution-distributors-group")
+        worker_init.connect(checks.refuse_worker_without_shared_cache, dispatch_uid="campaigns-shared-cache")

@@ -9,6 +9,7 @@ sends through the same ``configured_channel`` the delivery engine uses.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from .models import SUCCESS_STATES, Delivery, DeliveryState
 
 __all__ = ["ChannelSettingsForm", "ChannelStatusPanel", "channel_health", "send_test_message", "channel_test_message"]
 
+SMS_CALLBACK_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
 CHANNEL_TITLES = {"wechat": _("WeChat"), "sms": _("Text messages (SMS)"), "email": _("E-mail"),
                   "webhook": _("Webhook to the hospital system")}
 TEST_ADDRESS_HELP = {
@@ -89,6 +91,10 @@ class ChannelSettingsForm(WagtailAdminModelForm):
                 self.add_error(f"{kind}_enabled", ValidationError(
                     gettext("%(channel)s cannot be switched on with these settings: %(problem)s")
                     % {"channel": CHANNEL_TITLES[kind], "problem": exc}))
+            key = str(config.get("callback_token", ""))
+            if kind == "sms" and key and not SMS_CALLBACK_KEY.fullmatch(key):
+                self.add_error("sms_callback_token", gettext(
+                    "Use at least 16 letters, digits, - or _ (it becomes part of an address)."))
             if kind == "webhook" and not str(config.get("endpoint", "")).startswith(("https://", "http://")):
                 self.add_error("webhook_endpoint", gettext("Enter the address the notices are posted to."))
         return cleaned
@@ -99,6 +105,16 @@ class ChannelSettingsForm(WagtailAdminModelForm):
             for name in names:
                 if name in self.cleaned_data:
                     setattr(self.instance, name, self.cleaned_data[name])
+
+
+def receipt_address(kind: str, site_id: int) -> str:
+    """Where the provider reports deliveries for this site (the SMS key stays a placeholder: it is a secret)."""
+    base = settings.KEPU_PUBLIC_BASE_URL.rstrip("/")
+    if kind == "wechat":
+        return base + reverse("campaigns:wechat_push", args=[site_id])
+    if kind == "sms":
+        return base + reverse("campaigns:sms_status_callback", args=[site_id, "KEY"]).replace("KEY", "<key>")
+    return ""
 
 
 def channel_health(kind: str, *, now=None) -> dict:
@@ -151,6 +167,7 @@ class ChannelStatusPanel(Panel):
                 else "",
                 "address_help": TEST_ADDRESS_HELP[kind],
                 "needs_address": kind != "webhook",
+                "receipt_address": receipt_address(kind, instance.site_id) if instance and instance.site_id else "",
             })
             return context
 
@@ -215,8 +232,11 @@ ChannelSettings.edit_handler = TabbedInterface([
     _channel_tab("email", "email_transport", "email_from_address", "email_host", "email_port", "email_security",
                  "email_username", "email_password", "email_reply_to"),
     _channel_tab("webhook", "webhook_endpoint", "webhook_secret", "webhook_allow_plain_http"),
-    _channel_tab("wechat", "wechat_app_id", "wechat_app_secret", "wechat_template_id", "wechat_api_base"),
+    _channel_tab("wechat", "wechat_account_type", "wechat_message_kind", "wechat_app_id", "wechat_app_secret",
+                 "wechat_template_id", "wechat_miniprogram_page", "wechat_miniprogram_app_id", "wechat_push_token",
+                 "wechat_encoding_aes_key", "wechat_api_base"),
     _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_token", "sms_sdk_app_id", "sms_sign_name",
                  "sms_template_id_zh", "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en",
+                 "sms_callback_token",
                  "sms_api_base"),
 ])

@@ -1,8 +1,15 @@
-"""Configured channel clients, reused per process, and their rate limits."""
+"""Configured channel clients, reused per process, and their rate limits (shared by every worker).
+
+Provider quotas are per account, not per process: the WeChat access token and the
+messages-per-second budget of each channel live in Django's cache, which production
+requires to be Redis (``checks.shared_cache_for_workers``), so N worker processes
+together send at the configured rate and fetch one token.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -15,45 +22,48 @@ from distribution.channels import Channel, ChannelConfigurationError, get_channe
 from .channel_settings import effective_channel_configs
 from .configuration import DistributionSettings
 
-__all__ = ["ConfiguredChannel", "RateLimiter", "configured_channel", "close_configured_channels"]
+__all__ = ["ConfiguredChannel", "SharedRateLimiter", "configured_channel", "close_configured_channels"]
 
 
-class RateLimiter:
-    """A token bucket: at most ``rate`` acquisitions per second, bursts of up to ``burst``.
+class SharedRateLimiter:
+    """At most ``rate`` acquisitions per second across every process sharing ``cache``.
 
-    Per worker process: with N worker processes the provider sees up to N×rate.
+    Time is cut into windows of ``k / rate`` seconds (``k`` the smallest whole number
+    making a window at least 0.1 s) and each window admits ``k`` acquisitions, counted
+    with the cache's atomic ``incr`` (Redis ``INCR``) under a key naming the window.
+    A caller refused in one window sleeps until the next. Windows come from the wall
+    clock, which the machines of one deployment share through NTP.
     """
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, cache, key: str, rate: float, *, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.capacity = burst if burst is not None else max(1.0, rate / 10)
-        self._tokens = self.capacity
-        self._clock = clock
-        self._sleep = sleep
-        self._updated = clock()
-        self._lock = threading.Lock()
+        self.per_window = max(1, math.ceil(rate * 0.1))
+        self.window_s = self.per_window / rate
+        self._cache, self._key, self._clock, self._sleep = cache, key, clock, sleep
 
     def acquire(self) -> None:
         while True:
-            with self._lock:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                wait = (1 - self._tokens) / self.rate
-            self._sleep(wait)
+            now = self._clock()
+            window = math.floor(now / self.window_s)
+            key = f"{self._key}:{window}"
+            self._cache.add(key, 0, timeout=max(2.0, self.window_s * 4))
+            try:
+                taken = self._cache.incr(key)
+            except ValueError:  # the key expired between add and incr: this window is long gone
+                continue
+            if taken <= self.per_window:
+                return
+            self._sleep(max((window + 1) * self.window_s - self._clock(), 0.0) + 0.0005)
 
 
 @dataclass
 class ConfiguredChannel:
     kind: str
     channel: Channel
-    limiter: RateLimiter | None
+    limiter: SharedRateLimiter | None
     endpoint: str = ""  # webhook only: where the hospital system receives notices
 
 
@@ -90,7 +100,12 @@ def configured_channel(kind: str, config: DistributionSettings, site_id: int | N
         except (TypeError, ValueError) as exc:
             raise ChannelConfigurationError(f"channel {kind!r}: {exc}") from None
         rate = config.rate_limits.get(kind)
-        entry = ConfiguredChannel(kind, channel, RateLimiter(float(rate)) if rate else None, endpoint)
+        limiter = None
+        if rate:
+            # One budget per provider account: the WeChat AppID, the SMS SdkAppId, else the kind.
+            account = str(options.get("app_id") or options.get("sdk_app_id") or "")
+            limiter = SharedRateLimiter(cache, f"kepu:rate:{kind}:{account}", float(rate))
+        entry = ConfiguredChannel(kind, channel, limiter, endpoint)
         if cached:
             cached[1].channel.close()
         _pool[pool_key] = (fingerprint, entry)

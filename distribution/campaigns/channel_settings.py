@@ -31,8 +31,8 @@ _LINK_BEFORE_VARIABLE = re.compile(r"(https?://\S*?)\{2\}")
 
 # Per kind, the model fields holding credentials (write-only in the admin).
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "wechat": ("wechat_app_secret",),
-    "sms": ("sms_secret_key", "sms_token"),
+    "wechat": ("wechat_app_secret", "wechat_push_token", "wechat_encoding_aes_key"),
+    "sms": ("sms_secret_key", "sms_token", "sms_callback_token"),
     "email": ("email_password",),
     "webhook": ("webhook_secret",),
 }
@@ -61,10 +61,30 @@ class ChannelSettings(BaseSiteSetting):
     webhook_allow_plain_http = models.BooleanField(
         _("allow plain http"), default=False, help_text=_("Only for an endpoint inside the hospital network."))
 
-    wechat_enabled = models.BooleanField(_("send WeChat template messages"), default=False)
+    wechat_enabled = models.BooleanField(_("send WeChat messages"), default=False)
+    wechat_account_type = models.CharField(
+        _("account"), max_length=12, default="service",
+        choices=[("service", _("Service account (公众号)")), ("miniprogram", _("Mini program (小程序)"))])
+    wechat_message_kind = models.CharField(
+        _("how patients are reached"), max_length=10, default="template",
+        choices=[("template", _("Template messages (service account)")),
+                 ("subscribe", _("Subscribe messages (订阅通知, shown under 服务通知)"))],
+        help_text=_("A mini program can only send subscribe messages; each patient must subscribe first."))
     wechat_app_id = models.CharField(_("AppID"), max_length=100, blank=True)
     wechat_app_secret = models.CharField(_("AppSecret"), max_length=500, blank=True)
     wechat_template_id = models.CharField(_("template ID"), max_length=200, blank=True)
+    wechat_miniprogram_page = models.CharField(
+        _("mini program page"), max_length=200, blank=True,
+        help_text=_("The page that shows an article, for example pages/article/index (it gets the link as url=)."))
+    wechat_miniprogram_app_id = models.CharField(
+        _("mini program AppID"), max_length=100, blank=True,
+        help_text=_("Service account only: open this mini program's page instead of the web page."))
+    wechat_push_token = models.CharField(
+        _("message push Token"), max_length=100, blank=True,
+        help_text=_("The Token of the server configuration (服务器配置): delivery receipts are checked with it."))
+    wechat_encoding_aes_key = models.CharField(
+        _("EncodingAESKey"), max_length=43, blank=True,
+        help_text=_("Only for the safe mode (安全模式): the 43 characters shown in the server configuration."))
     wechat_api_base = models.URLField(_("API address"), max_length=300, default="https://api.weixin.qq.com")
 
     sms_enabled = models.BooleanField(_("send text messages"), default=False)
@@ -85,6 +105,10 @@ class ChannelSettings(BaseSiteSetting):
     sms_template_id_en = models.CharField(_("English template ID"), max_length=40, blank=True)
     sms_template_text_en = models.CharField(_("English template text"), max_length=300, blank=True)
     sms_api_base = models.URLField(_("API address"), max_length=300, default="https://sms.tencentcloudapi.com")
+    sms_callback_token = models.CharField(
+        _("status report key"), max_length=100, blank=True,
+        help_text=_("A random text of at least 16 characters; it is part of the status report address given to "
+                    "Tencent Cloud. Without it, status reports are pulled every minute instead."))
 
     # {kind: {"at": ISO time, "ok": bool, "detail": text}}: the last "send a test message" per channel.
     test_results = models.JSONField(default=dict, blank=True, editable=False)
@@ -116,7 +140,11 @@ class ChannelSettings(BaseSiteSetting):
                     "allow_plain_http": self.webhook_allow_plain_http}
         if kind == "wechat":
             return {"app_id": self.wechat_app_id, "app_secret": self.wechat_app_secret,
-                    "template_id": self.wechat_template_id, "api_base": self.wechat_api_base}
+                    "template_id": self.wechat_template_id, "api_base": self.wechat_api_base,
+                    "account_type": self.wechat_account_type, "message_kind": self.wechat_message_kind,
+                    "miniprogram_page": self.wechat_miniprogram_page,
+                    "miniprogram_app_id": self.wechat_miniprogram_app_id,
+                    "push_token": self.wechat_push_token, "encoding_aes_key": self.wechat_encoding_aes_key}
         if kind == "sms":
             templates = {}
             for language, template_id, text in (("zh-hans", self.sms_template_id_zh, self.sms_template_text_zh),
@@ -127,7 +155,8 @@ class ChannelSettings(BaseSiteSetting):
                     if prefix := _LINK_BEFORE_VARIABLE.search(text):  # Tencent forbids URLs in variables
                         templates[language].update(params=["title", "url_path"], link_prefix=prefix.group(1))
             return {"secret_id": self.sms_secret_id, "secret_key": self.sms_secret_key, "token": self.sms_token,
-                    "sdk_app_id": self.sms_sdk_app_id, "templates": templates, "api_base": self.sms_api_base}
+                    "sdk_app_id": self.sms_sdk_app_id, "templates": templates, "api_base": self.sms_api_base,
+                    "callback_token": self.sms_callback_token}
         raise ValueError(f"unknown channel kind {kind!r}")
 
 

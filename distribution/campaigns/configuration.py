@@ -12,7 +12,7 @@ same dict as JSON, so workers can be configured without code::
             "email": {"from_address": "科普工作室 <kepu@hospital.example.cn>", "host": "smtp.example.cn"},
             "webhook": {"secret": "...", "endpoint": "https://his.example.cn/kepu/notices"},
         },
-        "rate_limits": {"wechat": 50, "sms": 20, "email": 10},  # messages/second per worker process
+        "rate_limits": {"wechat": 50, "sms": 20, "email": 10},  # messages/second per account, all workers together
         "max_attempts": 8, "backoff_base_s": 30, "backoff_max_s": 21600,
         "batch_size": 100, "sending_lease_s": 900, "send_threads": 4,
     }

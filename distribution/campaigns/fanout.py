@@ -329,8 +329,10 @@ def campaign_statistics(campaign: Campaign) -> dict[str, int]:
     return {
         "total": sum(counts.values()),
         "pending": counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
-        "sent": counts.get(DeliveryState.SENT, 0) + counts.get(DeliveryState.DELIVERED, 0),
+        "sent": counts.get(DeliveryState.SENT, 0) + counts.get(DeliveryState.DELIVERED, 0)
+        + counts.get(DeliveryState.UNDELIVERED, 0),
         "delivered": counts.get(DeliveryState.DELIVERED, 0),
+        "undelivered": counts.get(DeliveryState.UNDELIVERED, 0),  # accepted, then reported as not received
         "failed": counts.get(DeliveryState.RETRYING, 0) + counts.get(DeliveryState.DEAD, 0),
         "dead": counts.get(DeliveryState.DEAD, 0),
         "skipped": counts.get(DeliveryState.SKIPPED, 0),

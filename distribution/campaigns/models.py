@@ -350,6 +350,7 @@ class DeliveryState(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent (accepted by the provider)")
     DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Not delivered (reported by the provider)")
     RETRYING = "retrying", _("Failed, will retry")
     DEAD = "dead", _("Failed permanently")
     SKIPPED = "skipped", _("Skipped")
@@ -373,6 +374,7 @@ def contact_skip_reason(values: dict[str, object]) -> str:
             return reason
     return ""
 SUCCESS_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED)
+RECEIPT_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.UNDELIVERED)  # a receipt may move these
 
 
 class Delivery(models.Model):
@@ -397,7 +399,7 @@ class Delivery(models.Model):
     channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
     language = models.CharField(max_length=10, default="zh-hans")
     article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was skipped, failed or died."))
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -408,6 +410,8 @@ class Delivery(models.Model):
     claimed_by = models.CharField(max_length=64, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the provider says the message reached the phone (or failed to): the receipt's own time.
+    receipt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -423,6 +427,7 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
             models.Index(fields=["claim_token"], name="delivery_claim_idx"),
             models.Index(fields=["campaign", "state"], name="delivery_campaign_state_idx"),
+            models.Index(fields=["channel", "provider_message_id"], name="delivery_provider_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -458,3 +463,66 @@ def next_allowed_moment(moment: datetime, zone, quiet_hours: tuple[time, time] |
         return moment
     return datetime.combine(target_day, end, tzinfo=zone).astimezone(moment.tzinfo)
 from .channel_settings import ChannelSettings  # noqa: E402,F401 - a model of this app
+
+
+class DeliveryReceipt(models.Model):
+    """A provider's report on a message it accepted (WeChat event push, SMS status report), kept until applied.
+
+    Receipts can come before the send's outcome is written (the provider is faster than our commit), twice,
+    or for a message the studio does not know; they are kept per (channel, provider id), the newest report
+    winning, and applied to the ledger row once it carries that id (``distribution.campaigns.receipts``).
+    """
+
+    channel = models.CharField(max_length=16)
+    provider_message_id = models.CharField(max_length=200)
+    delivered = models.BooleanField()
+    status = models.CharField(max_length=64, blank=True)  # the provider's own code (DELIVRD, failed:user block…)
+    reason = models.CharField(max_length=300, blank=True)
+    reported_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery receipt")
+        verbose_name_plural = _("delivery receipts")
+        constraints = [models.UniqueConstraint(fields=["channel", "provider_message_id"], name="one_receipt_per_message")]
+        indexes = [models.Index(fields=["applied_at", "received_at"], name="receipt_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.provider_message_id}: {self.status}"
+
+
+class WeChatMassSend(models.Model):
+    """A campaign's article sent to every follower carrying a tag of the service account (群发, four a month).
+
+    WeChat sends it to the tag itself, not per patient, so it has one row here instead of ledger rows; its
+    ``clientmsgid`` is derived from (campaign, tag) so a repeated start is the same job on WeChat's side.
+    """
+
+    SUBMITTED, FINISHED, FAILED = "submitted", "finished", "failed"
+    STATE_CHOICES = [(SUBMITTED, _("Submitted to WeChat")), (FINISHED, _("Finished")), (FAILED, _("Failed"))]
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="wechat_mass_sends",
+                                 verbose_name=_("campaign"))
+    tag_id = models.PositiveIntegerField(_("WeChat tag ID"))
+    msg_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default=SUBMITTED)
+    status = models.CharField(max_length=64, blank=True)  # MASSSENDJOBFINISH Status: sendsuccess, sendfail, err(…)
+    total_count = models.PositiveIntegerField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(null=True, blank=True)
+    error_count = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeChat mass send")
+        verbose_name_plural = _("WeChat mass sends")
+        constraints = [models.UniqueConstraint(fields=["campaign", "tag_id"], name="one_mass_send_per_campaign_tag")]
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} → tag {self.tag_id} ({self.state})"
+
+    @property
+    def clientmsgid(self) -> str:
+        return f"kepu-campaign-{self.campaign_id}-tag-{self.tag_id}"

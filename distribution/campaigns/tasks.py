@@ -5,11 +5,13 @@ Beat schedule (settings.CELERY_BEAT_SCHEDULE)::
     "distribution-deliver-due": {"task": "distribution.campaigns.tasks.deliver_due_deliveries", "schedule": 60.0},
     "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
     "distribution-resume-stalled": {"task": "distribution.campaigns.tasks.resume_stalled_campaigns", "schedule": 120.0},
+    "distribution-receipts": {"task": "distribution.campaigns.tasks.poll_delivery_receipts", "schedule": 60.0},
 
 The first starts scheduled campaigns and sends what is due (first attempts
 after quiet hours, retries after their backoff, and 'sending' rows left by a
 dead worker); the second writes follow-up plan steps as they fall due; the
-third queues the fan-out again for campaigns that stopped making progress.
+third queues the fan-out again for campaigns that stopped making progress; the
+fourth pulls SMS status reports and applies receipts that came early.
 
 A fan-out survives the loss of its worker without beat: its tasks are
 acknowledged late, so the broker hands a killed worker's message out again
@@ -42,6 +44,7 @@ from .fanout import (
     start_scheduled_campaigns,
 )
 from .models import Campaign
+from .receipts import poll_sms_receipts
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +125,9 @@ def resume_stalled_campaigns() -> str:
     """Queue the fan-out again for every campaign that stopped making progress."""
     resumed = resume_stalled(lambda campaign_id: enqueue(deliver_campaign, campaign_id))
     return f"{len(resumed)} stalled campaign(s) resumed"
+
+
+@shared_task(name="distribution.campaigns.tasks.poll_delivery_receipts", ignore_result=True)
+def poll_delivery_receipts() -> str:
+    """Pull SMS status reports and apply receipts that arrived before their message was recorded."""
+    return str(poll_sms_receipts())

@@ -229,6 +229,7 @@ def _visible_campaign(request, campaign_id: int) -> Campaign:
 
 STAT_LABELS = {
     "total": _("Messages"), "pending": _("Waiting"), "sent": _("Accepted"), "delivered": _("Delivered"),
+    "undelivered": _("Not received"),
     "failed": _("Failed"), "dead": _("Gave up"), "skipped": _("Skipped"), "unsubscribed": _("Unsubscribed"),
     "read": _("Reads"),
 }
@@ -236,7 +237,8 @@ STAT_LABELS = {
 
 def campaign_report(request, campaign_id: int):
     campaign = _visible_campaign(request, campaign_id)
-    failed = Delivery.objects.filter(campaign=campaign, state__in=[DeliveryState.RETRYING, DeliveryState.DEAD])
+    failed = Delivery.objects.filter(campaign=campaign, state__in=[DeliveryState.RETRYING, DeliveryState.DEAD,
+                                                                   DeliveryState.UNDELIVERED])
     reasons = (failed.values_list("reason", flat=True).order_by("reason").distinct())[:20]
     stats = campaign_statistics(campaign)
     series = daily_totals(ReadStat.objects.filter(audience_key=campaign.audience_key), REPORT_CHART_DAYS)
@@ -255,6 +257,7 @@ def campaign_report(request, campaign_id: int):
         "share_links_url": reverse("sharing_article_links", args=[campaign.article_id]),
         "channels_not_set_up": [labels.get(kind, kind) for kind in campaign.channels if kind not in configured],
         "stalled": bool(stalled_campaign_ids(campaign_ids=[campaign.pk])), "last_progress": last_progress_at(campaign.pk),
+        "mass_sends": list(campaign.wechat_mass_sends.order_by("created_at")),
     })
 
 

@@ -115,6 +115,7 @@ class SmsConfig:
     default_country_code: str = "86"
     verification_templates: Mapping[str, SmsTemplate] = field(default_factory=dict)  # params ("code",)
     http: HttpSettings = field(default_factory=HttpSettings)
+    callback_token: str = ""  # in the status-report address (sms_receipts.py); empty: reports are pulled
 
     def __post_init__(self) -> None:
         for name in ("secret_id", "secret_key", "sdk_app_id"):

@@ -379,6 +379,7 @@ CELERY_BEAT_SCHEDULE = {
     "distribution-deliver-due": {"task": "distribution.campaigns.tasks.deliver_due_deliveries", "schedule": 60.0},
     "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
     "distribution-resume-stalled": {"task": "distribution.campaigns.tasks.resume_stalled_campaigns", "schedule": 120.0},
+    "distribution-receipts": {"task": "distribution.campaigns.tasks.poll_delivery_receipts", "schedule": 60.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).

@@ -10,6 +10,9 @@ if SECRET_KEY.startswith("dev-insecure"):  # noqa: F405
 if not KEPU_FIELD_ENCRYPTION_KEYS:  # noqa: F405
     raise ImproperlyConfigured("Set KEPU_FIELD_ENCRYPTION_KEY (a Fernet key) for production: patient addresses are "
                                "encrypted with it. Keep it safe: without it they cannot be read.")
+# Workers share the WeChat access token and the per-account rate limits through the cache: it must be Redis
+# (REDIS_URL). Checked by `manage.py check` and by every Celery worker when it starts (campaigns.E002).
+KEPU_REQUIRE_SHARED_CACHE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)  # noqa: F405
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)  # noqa: F405

@@ -47,7 +47,8 @@ def settings_url(site) -> str:
 
 def form_data(**values) -> dict:
     data = {"email_transport": "smtp", "email_port": "587", "email_security": "starttls",
-            "wechat_api_base": "https://api.weixin.qq.com", "sms_api_base": "https://sms.tencentcloudapi.com"}
+            "wechat_api_base": "https://api.weixin.qq.com", "sms_api_base": "https://sms.tencentcloudapi.com",
+            "wechat_account_type": "service", "wechat_message_kind": "template"}
     data.update({key: value for key, value in values.items() if value is not None})
     return data
 
@@ -189,3 +190,19 @@ def test_campaign_channels_are_checkboxes_of_the_configured_channels(client, sit
     assert response.status_code == 200 and Campaign.objects.count() == 1  # SMS is not set up: refused
     response = client.post(add_url, campaign_form(article, group, [], doctor))
     assert response.status_code == 200 and Campaign.objects.count() == 1
+
+
+def test_wechat_subscribe_messages_and_receipts_are_set_up_on_the_channels_screen(client, operator, site):
+    client.force_login(operator)
+    wechat = dict(wechat_enabled="on", wechat_app_id="wx0123456789abcdef", wechat_app_secret="app-secret-0123456789",
+                  wechat_template_id="tmpl-sub", wechat_account_type="miniprogram", wechat_message_kind="subscribe",
+                  wechat_push_token="push-token-2026", wechat_encoding_aes_key="A" * 43)
+    refused = client.post(settings_url(site), form_data(**wechat))  # a mini program needs the page showing articles
+    assert refused.status_code == 200 and "miniprogram_page" in refused.content.decode()
+    saved = client.post(settings_url(site), form_data(**wechat, wechat_miniprogram_page="pages/article/index"))
+    assert saved.status_code == 302
+    config = ChannelSettings.objects.get(site=site).channel_config("wechat")
+    assert config["message_kind"] == "subscribe" and config["account_type"] == "miniprogram"
+    assert config["miniprogram_page"] == "pages/article/index" and config["push_token"] == "push-token-2026"
+    page = client.get(settings_url(site)).content.decode()
+    assert f"/messages/receipts/wechat/{site.pk}/" in page and "push-token-2026" not in page  # write-only

@@ -57,7 +57,8 @@ for i in range(int(os.environ["SEED_PATIENTS"])):
     patient.save()
     ContactPoint.objects.create(patient=patient, channel="wechat", address=f"oPatient{i:018d}", consent_at=timezone.now())
     ContactPoint.objects.create(patient=patient, channel="webhook", address=f"HIS-{i:04d}", consent_at=timezone.now())
-campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article, channels=["wechat", "webhook"],
+campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article,
+                                   channels=os.environ.get("SEED_CHANNELS", "wechat,webhook").split(","),
                                    quiet_start=None, quiet_end=None)
 campaign.groups.add(group)
 print(json.dumps({"campaign": campaign.pk}))

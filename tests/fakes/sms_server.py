@@ -110,6 +110,8 @@ class FakeSmsServer(LocalHttpFake):
         self._scripted_request: list[str] = []
         self._serials = itertools.count(1)
         self._random = random.Random(self.seed)
+        self._reports: list[dict[str, Any]] = []  # status reports not pulled yet
+        self.pulls: list[dict[str, Any]] = []
 
     def fail_next(self, code: str, *, times: int = 1) -> None:
         """The next ``times`` numbers get this per-number status code."""
@@ -138,6 +140,8 @@ class FakeSmsServer(LocalHttpFake):
                 return _error(signature_error, "signature check failed", request_id)
             if headers.get("X-TC-Token", "") != self.token:  # missing, stale, or sent with a permanent key
                 return _error("AuthFailure.TokenFailure", "token invalid or expired", request_id)
+            if headers.get("X-TC-Action") == "PullSmsSendStatus" and headers.get("X-TC-Version") == "2021-01-11":
+                return self._pull_status(body, request_id)
             if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
                 return _error("InvalidAction", "action or version not supported", request_id)
             if not isinstance(body, dict):
@@ -224,6 +228,33 @@ class FakeSmsServer(LocalHttpFake):
             method, path, headers, raw, secret_id=self.secret_id, secret_key=self.secret_key, service="sms",
             max_clock_skew_s=self.max_clock_skew_s,
         )
+
+    # --- status reports (回执) ---------------------------------------------------------------
+
+    def report(self, serial: str, *, delivered: bool = True, code: str = "DELIVRD",
+               description: str = "用户短信送达成功", at: str = "2026-12-02 10:00:00") -> dict[str, Any]:
+        """The handset's report on a sent message: queued for ``PullSmsSendStatus`` and returned in the
+        callback's shape (what Tencent would POST to the status report address)."""
+        sms = next(message for message in self.sent if message.serial_no == serial)
+        status = "SUCCESS" if delivered else "FAIL"
+        with self._lock:
+            self._reports.append({"UserReceiveTime": at, "CountryCode": "86", "SubscriberNumber": sms.phone[3:],
+                                  "PhoneNumber": sms.phone, "SerialNo": serial, "ReportStatus": status,
+                                  "Description": code if not delivered else description,
+                                  "SessionContext": sms.session_context})
+        return {"user_receive_time": at, "nationcode": "86", "mobile": sms.phone[3:], "report_status": status,
+                "errmsg": code, "description": description, "sid": serial}
+
+    def _pull_status(self, body: Any, request_id: str) -> dict[str, Any]:
+        """Each report once, at most ``Limit`` (1–100) a call, as Tencent hands them out."""
+        if not isinstance(body, dict) or body.get("SmsSdkAppId") != self.sdk_app_id:
+            return _error("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId mismatch", request_id)
+        limit = body.get("Limit")
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            return _error("InvalidParameterValue.LimitOutOfRange", "Limit must be 1 to 100", request_id)
+        taken, self._reports = self._reports[:limit], self._reports[limit:]
+        self.pulls.append(body)
+        return {"PullSmsSendStatusSet": taken, "RequestId": request_id}
 
 
 _error = tencent_error

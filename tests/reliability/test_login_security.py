@@ -131,7 +131,8 @@ def test_public_pages_get_a_strict_policy_and_the_admin_a_compatible_one(client,
 def test_check_deploy_is_clean_with_the_production_settings():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "kepu.settings.production", "SECRET_KEY": "x" * 20 + "-prod-key-" + "y" * 30,
-                "ALLOWED_HOSTS": "kp.example.cn", "KEPU_FIELD_ENCRYPTION_KEY": "yRbmJq9d1m1GH7Nkq3Vb1HtM2gA2tTGyBq8gS7iYxJ0=", "LOG_LEVEL": "WARNING"})
+                "ALLOWED_HOSTS": "kp.example.cn", "KEPU_FIELD_ENCRYPTION_KEY": "yRbmJq9d1m1GH7Nkq3Vb1HtM2gA2tTGyBq8gS7iYxJ0=", "LOG_LEVEL": "WARNING",
+                "REDIS_URL": "redis://127.0.0.1:6379/15"})  # workers share tokens and rate limits (campaigns.E002)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=REPO,
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
