@@ -260,14 +260,14 @@ def _probe(path: Path) -> dict:
 @pytest.fixture
 def narrated_article(site, monkeypatch):
     """Real MP3 and MP4 files for the Chinese article, offered through media_pipeline's provider contract."""
-    folder = Path(settings.MEDIA_ROOT) / "renders" / f"article-{site.article_zh.pk}"
+    folder = Path(settings.MEDIA_ROOT) / "media-renders" / f"article-{site.article_zh.pk}"  # where renders live, public
     mp3 = _render(folder / "narration.mp3", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "libmp3lame")
     mp4 = _render(folder / "video.mp4", "-f", "lavfi", "-i", "color=c=white:s=160x120:d=1", "-f", "lavfi",
                   "-i", "sine=frequency=330:duration=1", "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p",
                   "-c:a", "aac")
     vtt = folder / "narration.vtt"
     vtt.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\n少盐\n", encoding="utf-8")
-    prefix = f"{settings.MEDIA_URL}renders/article-{site.article_zh.pk}/"
+    prefix = f"{settings.MEDIA_URL}media-renders/article-{site.article_zh.pk}/"
 
     def item(name: str, role: str, mime_type: str, path: Path) -> PublishedMedia:
         return PublishedMedia(kind=name, role=role, url=prefix + path.name, storage_url=prefix + path.name,
@@ -290,8 +290,8 @@ def test_enclosures_offer_the_rendered_mp3_and_mp4(client, site, narrated_articl
     mp3, mp4 = narrated_article["mp3"], narrated_article["mp4"]
     assert _probe(mp3)["streams"][0]["codec_name"] == "mp3"
     assert {stream["codec_type"] for stream in _probe(mp4)["streams"]} == {"video", "audio"}
-    mp3_url = f"{BASE}/media/renders/article-{site.article_zh.pk}/narration.mp3"
-    mp4_url = f"{BASE}/media/renders/article-{site.article_zh.pk}/video.mp4"
+    mp3_url = f"{BASE}/media/media-renders/article-{site.article_zh.pk}/narration.mp3"
+    mp4_url = f"{BASE}/media/media-renders/article-{site.article_zh.pk}/video.mp4"
 
     rss = parse(get_feed(client, "rss.xml")).entries[0]
     assert [(e.href, e.type, int(e.length)) for e in rss.enclosures] == [(mp3_url, "audio/mpeg", mp3.stat().st_size)]
