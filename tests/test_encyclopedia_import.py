@@ -111,3 +111,61 @@ def test_missing_source_is_a_clear_error(studio, tmp_path):
         run_import(tmp_path / "nowhere")
     with pytest.raises(CommandError, match="No MedQuAD JSONL or ICD-10 TSV"):
         run_import(tmp_path)
+
+
+def entry_form(entry: EncyclopediaEntry, **changes) -> dict:
+    """The admin edit form of ``entry`` as an editor would post it, with ``changes`` applied."""
+    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+    values = {
+        "title": entry.title, "slug": entry.slug, "icd10_codes": entry.icd10_codes,
+        "chapter": entry.chapter_id or "", "synonyms": entry.synonyms, "summary": entry.summary,
+        "sections": streamfield([(block.block_type, {"heading": block.value["heading"],
+                                                     "body": rich_text(block.value["body"].source)})
+                                 for block in entry.sections]),
+        "illustrations": streamfield([]),
+        "references": streamfield([("reference", {"citation": block.value["citation"], "url": block.value["url"]})
+                                   for block in entry.references]),
+        "source_name": entry.source_name, "source_url": entry.source_url, "licence": entry.licence,
+        "last_reviewed": entry.last_reviewed.isoformat() if entry.last_reviewed else "",
+        "seo_title": "", "search_description": "", "go_live_at": "", "expire_at": "", "source_id": entry.source_id,
+        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0,
+        "comments-MAX_NUM_FORMS": 1000,
+    }
+    values.update(changes)
+    return nested_form_data(values)
+
+
+@pytest.mark.django_db
+def test_bulk_imported_entries_sit_in_a_sound_tree_and_edit_and_publish_in_the_admin(
+        studio, encyclopedia_data, client, django_user_model):
+    from django.urls import reverse
+    from wagtail.models import Page, PageLogEntry
+
+    run_import(encyclopedia_data)
+    # Page.find_problems(): bad alphabet, orphans, wrong depth, wrong child count; all empty.
+    assert all(not problems for problems in Page.find_problems()), Page.find_problems()
+
+    entry = next(entry for entry in EncyclopediaEntry.objects.filter(locale__language_code="en").order_by("pk")
+                 if len(entry.sections))
+    assert entry.revisions.count() == 0  # written in bulk: no revision yet
+    editor = django_user_model.objects.create_superuser("chief.editor", "chief@example.org", "pw")
+    client.force_login(editor)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[entry.pk])
+    assert client.get(edit_url).status_code == 200
+
+    # Save a draft: a revision, the live page unchanged.
+    response = client.post(edit_url, entry_form(entry, summary="A reviewed summary."))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.revisions.count() == 1 and entry.has_unpublished_changes and entry.summary != "A reviewed summary."
+
+    # Publish: live with the new text, logged, and still in a sound tree.
+    response = client.post(edit_url, entry_form(entry, summary="A reviewed summary.", **{"action-publish": "publish"}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.live and not entry.has_unpublished_changes and entry.summary == "A reviewed summary."
+    assert entry.live_revision == entry.latest_revision and entry.revisions.count() == 2
+    assert PageLogEntry.objects.filter(page=entry, action="wagtail.publish").exists()
+    assert client.get(entry.url).status_code == 200
+    assert all(not problems for problems in Page.find_problems())

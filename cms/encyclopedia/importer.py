@@ -36,6 +36,7 @@ from .medquad import (
     read_medquad,
 )
 from .models import EncyclopediaEntry, EncyclopediaIndexPage, ICD10Category, ICD10Chapter
+from .signals import entries_imported
 from .written import (
     STUDIO_ATTRIBUTION,
     STUDIO_SOURCE_NAME,
@@ -62,6 +63,7 @@ class ImportReport:
     icd_categories: int = 0
     written: int = 0  # the studio's Chinese entries found valid
     drafted: int = 0  # of which saved as a new unpublished revision (--as-drafts)
+    published_ids: set[int] = field(default_factory=set, repr=False)  # entries created or changed on the live site
 
     @property
     def total(self) -> int:
@@ -322,6 +324,7 @@ class EncyclopediaImporter:
         index_pages(new_pages + changed)
         self.report.created += len(new_pages)
         self.report.updated += len(changed)
+        self.report.published_ids.update(page.pk for page in new_pages + changed)
         self.progress(len(by_source))
 
     def field_values(self, record: EntryRecord, fingerprint: str) -> dict:
@@ -401,6 +404,8 @@ def import_encyclopedia(
     if medquad is not None:
         importer.import_medquad(medquad)
     importer.link_written_translations()
+    if importer.report.published_ids:  # one notice for the whole run (feeds ping their hub once per topic)
+        entries_imported.send(sender=EncyclopediaEntry, entry_ids=sorted(importer.report.published_ids))
     return importer.report
 
 
