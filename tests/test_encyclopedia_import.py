@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cms.encyclopedia.models import EncyclopediaEntry, ICD10Category
+from tests.admin_forms import entry_form
 
 
 def run_import(path) -> tuple[str, str]:
@@ -111,29 +112,6 @@ def test_missing_source_is_a_clear_error(studio, tmp_path):
         run_import(tmp_path / "nowhere")
     with pytest.raises(CommandError, match="No MedQuAD JSONL or ICD-10 TSV"):
         run_import(tmp_path)
-
-
-def entry_form(entry: EncyclopediaEntry, **changes) -> dict:
-    """The admin edit form of ``entry`` as an editor would post it, with ``changes`` applied."""
-    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
-
-    values = {
-        "title": entry.title, "slug": entry.slug, "icd10_codes": entry.icd10_codes,
-        "chapter": entry.chapter_id or "", "synonyms": entry.synonyms, "summary": entry.summary,
-        "sections": streamfield([(block.block_type, {"heading": block.value["heading"],
-                                                     "body": rich_text(block.value["body"].source)})
-                                 for block in entry.sections]),
-        "illustrations": streamfield([]),
-        "references": streamfield([("reference", {"citation": block.value["citation"], "url": block.value["url"]})
-                                   for block in entry.references]),
-        "source_name": entry.source_name, "source_url": entry.source_url, "licence": entry.licence,
-        "last_reviewed": entry.last_reviewed.isoformat() if entry.last_reviewed else "",
-        "seo_title": "", "search_description": "", "go_live_at": "", "expire_at": "", "source_id": entry.source_id,
-        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0,
-        "comments-MAX_NUM_FORMS": 1000,
-    }
-    values.update(changes)
-    return nested_form_data(values)
 
 
 @pytest.mark.django_db

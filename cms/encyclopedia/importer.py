@@ -144,6 +144,15 @@ class EncyclopediaImporter:
             ))
         return records
 
+    def live_zh_records(self) -> list[EntryRecord]:
+        """The Chinese pages as published (after ``read_written``): each category's page with its written entry's
+        text where there is one, then the written entries whose code another one took."""
+        return [
+            self.written_record(self.attached[record.icd10_codes[0]], record.source_id)
+            if record.icd10_codes[0] in self.attached else record
+            for record in self.icd_records()
+        ] + [self.written_record(entry, f"kepu-zh:{entry.id}") for entry in self.own_pages]
+
     # Entries -----------------------------------------------------------------------------------
 
     def import_medquad(self, path: Path) -> None:
@@ -161,19 +170,14 @@ class EncyclopediaImporter:
         self.write(batch, "en")
 
     def import_icd_entries(self) -> None:
-        records = self.icd_records()
         self.read_written()
         if self.as_drafts:
             # Live pages keep what they show; only missing category pages are created (with the ICD text).
             existing = set(EncyclopediaEntry.objects.child_of(self.tree["zh-hans"]["encyclopedia"]).filter(
                 source_id__in=[f"icd10-cn:{code}" for code in self.attached]).values_list("source_id", flat=True))
-            records = [record for record in records if record.source_id not in existing]
+            records = [record for record in self.icd_records() if record.source_id not in existing]
         else:
-            records = [
-                self.written_record(self.attached[record.icd10_codes[0]], record.source_id)
-                if record.icd10_codes[0] in self.attached else record
-                for record in records
-            ] + [self.written_record(entry, f"kepu-zh:{entry.id}") for entry in self.own_pages]
+            records = self.live_zh_records()
         for start in range(0, len(records), BATCH):
             self.write(records[start:start + BATCH], "zh-hans")
         if self.as_drafts:
