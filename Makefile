@@ -1,7 +1,7 @@
 # Kepu Studio — set-up, run, test and benchmark.
 #   make run    install everything, prepare the database, load the encyclopedia and demo, serve on :8000
 #   make test   run the whole test suite (SQLite, or the database DATABASE_URL points at)
-#   make bench  run the benchmarks and print their figures
+#   make bench  run the benchmarks, print their figures and write benchmarks/results.json (QUICK=1: short smoke runs)
 #   make messages  rebuild the zh-Hans catalogue from the code (then translate the new entries) and compile it
 
 PYTHON ?= python3.11
@@ -65,7 +65,7 @@ messages: venv
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 bench: system-packages venv
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py $(if $(QUICK),--quick) $(BENCH)
 
 clean:
 	rm -rf var screenshots .pytest_cache

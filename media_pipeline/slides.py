@@ -381,6 +381,8 @@ class SlideRenderer:
         self.layout = SlideLayout.for_size(width, height, self.regular)
         self.portrait = height >= width
         self.unit = min(width, height) / 1080  # sizes below are designed for 1080 px
+        # An illustration usually appears on several slides (its section's sentences): decode and crop it once.
+        self._pictures: dict[tuple[DocumentImage, tuple[int, int]], Image.Image] = {}
 
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
@@ -436,10 +438,14 @@ class SlideRenderer:
         self, spec: SlideSpec, size: tuple[int, int], warnings: list[str]
     ) -> Image.Image | None:
         for candidate in spec.images:
-            try:
-                return load_illustration(candidate, size)
-            except IllustrationError as exc:
-                warnings.append(f"skipped illustration: {exc}")
+            key = (candidate, size)
+            if key not in self._pictures:
+                try:
+                    self._pictures[key] = load_illustration(candidate, size)
+                except IllustrationError as exc:
+                    warnings.append(f"skipped illustration: {exc}")
+                    continue
+            return self._pictures[key]
         return None
 
     def _paste_rounded(self, canvas: Image.Image, picture: Image.Image, xy: tuple[int, int]) -> TextBox:

@@ -1,4 +1,4 @@
-"""Form data for posting an article through Wagtail's admin edit and create views."""
+"""Form data for posting an article or an encyclopedia entry through Wagtail's admin edit and create views."""
 
 import hashlib
 
@@ -23,3 +23,24 @@ def article_form(title: str, text: str, slug: str = "", summary: str = "A short 
         "expire_at": "",
         "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0, "comments-MAX_NUM_FORMS": 1000,
     })
+
+
+def entry_form(entry, **changes) -> dict:
+    """The admin edit form of ``entry`` as an editor would post it, with ``changes`` applied."""
+    values = {
+        "title": entry.title, "slug": entry.slug, "icd10_codes": entry.icd10_codes,
+        "chapter": entry.chapter_id or "", "synonyms": entry.synonyms, "summary": entry.summary,
+        "sections": streamfield([(block.block_type, {"heading": block.value["heading"],
+                                                     "body": rich_text(block.value["body"].source)})
+                                 for block in entry.sections]),
+        "illustrations": streamfield([]),
+        "references": streamfield([("reference", {"citation": block.value["citation"], "url": block.value["url"]})
+                                   for block in entry.references]),
+        "source_name": entry.source_name, "source_url": entry.source_url, "licence": entry.licence,
+        "last_reviewed": entry.last_reviewed.isoformat() if entry.last_reviewed else "",
+        "seo_title": "", "search_description": "", "go_live_at": "", "expire_at": "", "source_id": entry.source_id,
+        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0,
+        "comments-MAX_NUM_FORMS": 1000,
+    }
+    values.update(changes)
+    return nested_form_data(values)

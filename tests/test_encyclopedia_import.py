@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cms.encyclopedia.models import EncyclopediaEntry, ICD10Category
+from tests.admin_forms import entry_form
 
 
 def run_import(path) -> tuple[str, str]:
@@ -111,3 +112,38 @@ def test_missing_source_is_a_clear_error(studio, tmp_path):
         run_import(tmp_path / "nowhere")
     with pytest.raises(CommandError, match="No MedQuAD JSONL or ICD-10 TSV"):
         run_import(tmp_path)
+
+
+@pytest.mark.django_db
+def test_bulk_imported_entries_sit_in_a_sound_tree_and_edit_and_publish_in_the_admin(
+        studio, encyclopedia_data, client, django_user_model):
+    from django.urls import reverse
+    from wagtail.models import Page, PageLogEntry
+
+    run_import(encyclopedia_data)
+    # Page.find_problems(): bad alphabet, orphans, wrong depth, wrong child count; all empty.
+    assert all(not problems for problems in Page.find_problems()), Page.find_problems()
+
+    entry = next(entry for entry in EncyclopediaEntry.objects.filter(locale__language_code="en").order_by("pk")
+                 if len(entry.sections))
+    assert entry.revisions.count() == 0  # written in bulk: no revision yet
+    editor = django_user_model.objects.create_superuser("chief.editor", "chief@example.org", "pw")
+    client.force_login(editor)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[entry.pk])
+    assert client.get(edit_url).status_code == 200
+
+    # Save a draft: a revision, the live page unchanged.
+    response = client.post(edit_url, entry_form(entry, summary="A reviewed summary."))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.revisions.count() == 1 and entry.has_unpublished_changes and entry.summary != "A reviewed summary."
+
+    # Publish: live with the new text, logged, and still in a sound tree.
+    response = client.post(edit_url, entry_form(entry, summary="A reviewed summary.", **{"action-publish": "publish"}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.live and not entry.has_unpublished_changes and entry.summary == "A reviewed summary."
+    assert entry.live_revision == entry.latest_revision and entry.revisions.count() == 2
+    assert PageLogEntry.objects.filter(page=entry, action="wagtail.publish").exists()
+    assert client.get(entry.url).status_code == 200
+    assert all(not problems for problems in Page.find_problems())

@@ -36,6 +36,7 @@ from .medquad import (
     read_medquad,
 )
 from .models import EncyclopediaEntry, EncyclopediaIndexPage, ICD10Category, ICD10Chapter
+from .signals import entries_imported
 from .written import (
     STUDIO_ATTRIBUTION,
     STUDIO_SOURCE_NAME,
@@ -62,6 +63,7 @@ class ImportReport:
     icd_categories: int = 0
     written: int = 0  # the studio's Chinese entries found valid
     drafted: int = 0  # of which saved as a new unpublished revision (--as-drafts)
+    published_ids: set[int] = field(default_factory=set, repr=False)  # entries created or changed on the live site
 
     @property
     def total(self) -> int:
@@ -142,6 +144,15 @@ class EncyclopediaImporter:
             ))
         return records
 
+    def live_zh_records(self) -> list[EntryRecord]:
+        """The Chinese pages as published (after ``read_written``): each category's page with its written entry's
+        text where there is one, then the written entries whose code another one took."""
+        return [
+            self.written_record(self.attached[record.icd10_codes[0]], record.source_id)
+            if record.icd10_codes[0] in self.attached else record
+            for record in self.icd_records()
+        ] + [self.written_record(entry, f"kepu-zh:{entry.id}") for entry in self.own_pages]
+
     # Entries -----------------------------------------------------------------------------------
 
     def import_medquad(self, path: Path) -> None:
@@ -159,19 +170,14 @@ class EncyclopediaImporter:
         self.write(batch, "en")
 
     def import_icd_entries(self) -> None:
-        records = self.icd_records()
         self.read_written()
         if self.as_drafts:
             # Live pages keep what they show; only missing category pages are created (with the ICD text).
             existing = set(EncyclopediaEntry.objects.child_of(self.tree["zh-hans"]["encyclopedia"]).filter(
                 source_id__in=[f"icd10-cn:{code}" for code in self.attached]).values_list("source_id", flat=True))
-            records = [record for record in records if record.source_id not in existing]
+            records = [record for record in self.icd_records() if record.source_id not in existing]
         else:
-            records = [
-                self.written_record(self.attached[record.icd10_codes[0]], record.source_id)
-                if record.icd10_codes[0] in self.attached else record
-                for record in records
-            ] + [self.written_record(entry, f"kepu-zh:{entry.id}") for entry in self.own_pages]
+            records = self.live_zh_records()
         for start in range(0, len(records), BATCH):
             self.write(records[start:start + BATCH], "zh-hans")
         if self.as_drafts:
@@ -322,6 +328,7 @@ class EncyclopediaImporter:
         index_pages(new_pages + changed)
         self.report.created += len(new_pages)
         self.report.updated += len(changed)
+        self.report.published_ids.update(page.pk for page in new_pages + changed)
         self.progress(len(by_source))
 
     def field_values(self, record: EntryRecord, fingerprint: str) -> dict:
@@ -401,6 +408,8 @@ def import_encyclopedia(
     if medquad is not None:
         importer.import_medquad(medquad)
     importer.link_written_translations()
+    if importer.report.published_ids:  # one notice for the whole run (feeds ping their hub once per topic)
+        entries_imported.send(sender=EncyclopediaEntry, entry_ids=sorted(importer.report.published_ids))
     return importer.report
 
 

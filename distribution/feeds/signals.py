@@ -11,10 +11,11 @@ from wagtail.signals import page_published, page_unpublished
 
 from cms.articles.models import Article
 from cms.core.outbox import enqueue
-from cms.encyclopedia.models import EncyclopediaEntry
+from cms.encyclopedia.models import EncyclopediaEntry, ICD10Chapter
+from cms.encyclopedia.signals import entries_imported
 
 from . import partners, websub
-from .scopes import scopes_for_article, scopes_for_encyclopedia_entry
+from .scopes import EncyclopediaEntries, FeedScope, scopes_for_article, scopes_for_encyclopedia_entry
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,16 @@ def _batch_for_transaction(hub: str) -> _PingBatch:
 
 def ping_feeds_of(page: Any) -> list[str]:
     """Queue a WebSub ping (after commit) for every feed showing ``page``; returns the topics."""
+    if not websub.hub_url():
+        return []
+    return ping_scopes(scopes_for_article(page) if isinstance(page, Article) else scopes_for_encyclopedia_entry(page))
+
+
+def ping_scopes(scopes: list[FeedScope]) -> list[str]:
+    """Queue a WebSub ping (after commit) for every format of every scope; returns the topics."""
     hub = websub.hub_url()
     if not hub:
         return []
-    scopes = scopes_for_article(page) if isinstance(page, Article) else scopes_for_encyclopedia_entry(page)
     topics = websub.topic_urls(scopes)
     batch = _batch_for_transaction(hub)
     fresh = not batch.topics
@@ -93,9 +100,25 @@ def entry_changed(sender: Any, instance: EncyclopediaEntry, **kwargs: Any) -> No
     ping_feeds_of(instance)
 
 
+def encyclopedia_imported(sender: Any, entry_ids: list[int], **kwargs: Any) -> None:
+    """A bulk import publishes without ``page_published``: ping each feed it touched once, for all its entries."""
+    if not websub.hub_url():
+        return
+    pairs = (EncyclopediaEntry.objects.filter(pk__in=entry_ids, live=True, alias_of__isnull=True)
+             .values_list("locale__language_code", "chapter_id").distinct())
+    chapters = ICD10Chapter.objects.in_bulk({chapter for _language, chapter in pairs if chapter})
+    scopes: dict[FeedScope, None] = {}
+    for language, chapter_id in pairs:
+        scopes[EncyclopediaEntries(language)] = None
+        if chapter_id:
+            scopes[EncyclopediaEntries(language, chapter=chapters[chapter_id])] = None
+    ping_scopes(list(scopes))
+
+
 def connect() -> None:
     page_published.connect(article_published, sender=Article, dispatch_uid="feeds.article_published")
     page_unpublished.connect(article_unpublished, sender=Article, dispatch_uid="feeds.article_unpublished")
     pre_delete.connect(article_deleted, sender=Article, dispatch_uid="feeds.article_deleted")
     page_published.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_published")
     page_unpublished.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_unpublished")
+    entries_imported.connect(encyclopedia_imported, sender=EncyclopediaEntry, dispatch_uid="feeds.entries_imported")

@@ -15,7 +15,12 @@ Invalidation, so a reader never gets text that is no longer approved:
 
 Invalidation reaches every server process only with a shared cache (Redis,
 ``REDIS_URL``); with the per-process local-memory cache each entry lives 30 s,
-which bounds how long another worker may still serve a revoked link. Each
+which bounds how long another worker may still serve a revoked link. Dropping
+keys alone leaves a race: a worker that read the link just before the revoke
+stores its page just after. So each link also has a generation in the cache,
+read in the same round trip as the page (``get_many``); a page is stored with
+the generation read before the link was loaded, and forgetting a link's pages
+moves the generation on, so a page stored by that late worker never matches. Each
 entry also lives at most :data:`PAGE_TTL` and never beyond the link's expiry;
 ``KEY_VERSION`` in the key retires every stored page at once when the page
 layout changes in a deploy.
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-KEY_VERSION = 2  # 2: stored pages carry their Content-Language
+KEY_VERSION = 3  # 2: stored pages carry their Content-Language; 3: and the generation they were rendered in
 
 
 def _default_ttl() -> int:
@@ -68,26 +73,39 @@ def page_key(token: str, language: str, print_view: bool) -> str:
     return f"sharing:page:v{KEY_VERSION}:{token}:{language or '-'}:{'p' if print_view else 's'}"
 
 
-# Stored as a plain tuple (status, content, content type, expiry timestamp or None, ETag, language): this is read on
-# every request, and a tuple of built-ins unpickles several times faster than a dataclass holding a datetime.
-def load(token: str, language: str, print_view: bool) -> StoredPage | None:
-    stored = cache.get(page_key(token, language, print_view))
-    if stored is None:
-        return None
-    status, content, content_type, expires_ts, etag, language = stored
-    if expires_ts is not None and expires_ts <= time.time():
-        return None
+def generation_key(token: str) -> str:
+    return f"sharing:generation:{token}"
+
+
+#: a link's generation outlives every page stored under it (pages live at most PAGE_TTL)
+GENERATION_TTL = PAGE_TTL + 300
+
+
+# Stored as a plain tuple (status, content, content type, expiry timestamp or None, ETag, language, generation): this
+# is read on every request, and a tuple of built-ins unpickles several times faster than a dataclass holding a datetime.
+def load(token: str, language: str, print_view: bool) -> tuple[StoredPage | None, int]:
+    """The stored page (None when absent, expired or from an older generation) and the link's generation now."""
+    key, generation_at = page_key(token, language, print_view), generation_key(token)
+    found = cache.get_many([key, generation_at])
+    generation = found.get(generation_at, 0)
+    stored = found.get(key)
+    if stored is None or len(stored) != 7:
+        return None, generation
+    status, content, content_type, expires_ts, etag, language, stored_generation = stored
+    if stored_generation != generation or (expires_ts is not None and expires_ts <= time.time()):
+        return None, generation
     expires_at = datetime.datetime.fromtimestamp(expires_ts, tz=datetime.timezone.utc) if expires_ts else None
-    return StoredPage(status, content, content_type, expires_at, etag, language)
+    return StoredPage(status, content, content_type, expires_at, etag, language), generation
 
 
-def store(token: str, language: str, print_view: bool, page: StoredPage) -> None:
+def store(token: str, language: str, print_view: bool, page: StoredPage, generation: int) -> None:
+    """Keep ``page``; ``generation`` is what :func:`load` said before the link was read from the database."""
     timeout = PAGE_TTL
     expires_ts = page.expires_at.timestamp() if page.expires_at is not None else None
     if expires_ts is not None:
         timeout = min(timeout, max(1, int(expires_ts - time.time())))
     cache.set(page_key(token, language, print_view),
-              (page.status, page.content, page.content_type, expires_ts, page.etag, page.language), timeout)
+              (page.status, page.content, page.content_type, expires_ts, page.etag, page.language, generation), timeout)
 
 
 def shared_max_age_for(expires_at: datetime.datetime | None) -> int:
@@ -97,10 +115,15 @@ def shared_max_age_for(expires_at: datetime.datetime | None) -> int:
 
 
 def forget_link_pages(tokens: Iterable[str]) -> None:
-    keys = [page_key(token, language, print_view)
-            for token in tokens for language in LANGUAGE_VARIANTS for print_view in PRINT_VARIANTS]
-    if keys:
-        cache.delete_many(keys)
+    """Move each link's generation on (a page stored by a request already under way will not match), drop its pages."""
+    tokens = list(tokens)
+    if not tokens:
+        return
+    # A new, never-reused value (not a counter an evicted key could count back to).
+    generation = time.time_ns()
+    cache.set_many({generation_key(token): generation for token in tokens}, GENERATION_TTL)
+    cache.delete_many([page_key(token, language, print_view)
+                       for token in tokens for language in LANGUAGE_VARIANTS for print_view in PRINT_VARIANTS])
 
 
 def forget_article_pages(article_id: int) -> None:

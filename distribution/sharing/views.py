@@ -119,7 +119,7 @@ def read(request: HttpRequest, token: str) -> HttpResponse:
     if not is_token_shaped(token):
         return _unavailable(request, 404, "unknown")
     language, print_view = _requested_language(request), _is_print_view(request)
-    stored = page_cache.load(token, language, print_view)
+    stored, generation = page_cache.load(token, language, print_view)
     if stored is not None:
         return _page_response(stored, request)
 
@@ -134,7 +134,7 @@ def read(request: HttpRequest, token: str) -> HttpResponse:
         stored = _render_reading_page(request, link, language, print_view)
     except _NotPublished:
         return _unavailable(request, 404, "unpublished", language=link_language, link=link)
-    page_cache.store(token, language, print_view, stored)
+    page_cache.store(token, language, print_view, stored, generation)
     return _page_response(stored, request)
 
 

@@ -132,3 +132,31 @@ def test_a_hub_refusing_the_topic_is_a_permanent_error(hub):
     hub.close()
     with pytest.raises(RetryableChannelError, match="unreachable"):
         ping_hub(hub.url, feed_url("rss.xml"))
+
+
+def test_an_encyclopedia_import_pings_each_feed_it_touched_once(
+        studio, encyclopedia_data, settings, hub, django_capture_on_commit_callbacks):
+    """The bulk import sends no page_published per page; its one batched signal still reaches the feeds."""
+    import io
+
+    from django.core.management import call_command
+
+    from cms.encyclopedia.models import EncyclopediaEntry
+    from distribution.feeds.formats import FORMATS
+
+    settings.KEPU_PUBLIC_BASE_URL = BASE
+    settings.KEPU_WEBSUB_HUB = hub.url
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=io.StringIO())
+    prefix = {"zh-hans": "", "en": "en/"}
+    scopes = {f"{prefix[language]}encyclopedia/" for language in prefix} | {
+        f"{prefix[entry.locale.language_code]}encyclopedia/{entry.chapter.code_from}/"
+        for entry in EncyclopediaEntry.objects.live().select_related("locale", "chapter") if entry.chapter_id}
+    expected = {feed_url(scope + fmt) for scope in scopes for fmt in FORMATS}
+    assert len(scopes) > 3 and hub.topics() == expected
+    assert len(hub.pings) == len(expected)  # each topic once for the whole import
+
+    hub.pings.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=io.StringIO())
+    assert hub.pings == []  # nothing changed, nothing to tell
