@@ -17,7 +17,8 @@ BENCHMARKS = {
     "search": ["bench_search.py"],
     "voice": ["bench_voice.py"],
     "video": ["bench_video.py"],
-    "claims": ["claim_table_report.py"],
+    "claims": ["bench_claims.py"],
+    "claim-table": ["claim_table_report.py"],
     "fanout": ["bench_fanout.py"],
     "reading": ["bench_reading_page.py"],
 }
