@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--medquad", type=Path, help="MedQuAD JSONL(.gz): every 25th record as legitimate English")
         parser.add_argument("--no-editor-examples", action="store_true", help="leave out the ClaimExample rows")
         parser.add_argument("--output", type=Path, default=DEFAULT_MODEL_PATH)
-        parser.add_argument("--version", default="", help="model version written into the file")
+        parser.add_argument("--model-version", default="", help="model version written into the file")
         parser.add_argument("--max-false-alarm-rate", type=float, default=0.003)
         parser.add_argument("--min-threshold", type=float, default=0.9)
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 )
                 editor_examples += 1
         rules = claim_rule_set()
-        version = options["version"] or rules.fingerprint[:8]
+        version = options["model_version"] or rules.fingerprint[:8]
         try:
             data = train_claim_model(
                 sentences, rules, version=version, max_false_alarm_rate=options["max_false_alarm_rate"],
