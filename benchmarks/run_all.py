@@ -29,7 +29,8 @@ BENCHMARKS = {
     "voice": ["bench_voice.py"],
     "readings": ["bench_readings.py"],
     "video": ["bench_video.py"],
-    "claims": ["claim_table_report.py"],
+    "claims": ["bench_claims.py"],
+    "claim-table": ["claim_table_report.py"],
     "fanout": ["bench_fanout.py"],
     "reading": ["bench_reading_page.py"],
 }

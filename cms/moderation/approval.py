@@ -15,7 +15,8 @@ from wagtail.log_actions import log
 from wagtail.models import Page, TaskState
 
 from .documents import is_checkable
-from .models import ApprovalOverride, RevisionCheckReport
+from .checks.health_claims import HealthClaimCheck, sentence_language
+from .models import ApprovalOverride, ClaimExample, RevisionCheckReport
 from .reports import check_revision
 
 OVERRIDE_LOG_ACTION = "kepu_moderation.override_approval"
@@ -72,12 +73,37 @@ def approve(task_state: TaskState, user, *, comment: str = "", override_reason: 
         raise SelfApprovalRefused(_("You cannot approve your own submission; another editor must review it."))
     report = review_revision(page)
     reason = (override_reason or "").strip()
+    override = None
     if report is not None and report.error_count:
         if not reason:
             return override_url(task_state)
-        record_override(page, task_state, report, user, reason)
+        override = record_override(page, task_state, report, user, reason)
     task_state.approve(user=user, comment=comment)
+    if report is not None:
+        record_claim_examples(report, override)
     return None
+
+
+def record_claim_examples(report: RevisionCheckReport, override: ApprovalOverride | None) -> list[ClaimExample]:
+    """An editor approved the sentences the claim check flagged: keep each as a legitimate example for training.
+
+    Idempotent per override and sentence; approvals without an override (only warnings) are recorded too,
+    since the editor let those sentences through as well.
+    """
+    examples = []
+    for finding in report.report.get("findings", []):
+        sentence = (finding.get("data") or {}).get("sentence", "").strip()
+        if finding.get("check") != HealthClaimCheck.name or finding.get("severity") == "info" or not sentence:
+            continue
+        example, _created = ClaimExample.objects.get_or_create(
+            override=override, text=sentence,
+            defaults={
+                "language": sentence_language(sentence), "label": "legitimate",
+                "category": (finding.get("data") or {}).get("category", ""), "rule_id": finding.get("rule_id") or "",
+            },
+        )
+        examples.append(example)
+    return examples
 
 
 def record_override(page: Page, task_state: TaskState, report: RevisionCheckReport, user, reason: str) -> ApprovalOverride:

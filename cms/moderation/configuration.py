@@ -75,5 +75,9 @@ def check_config(rules: ClaimRuleSet | None = None) -> CheckConfig:
 
 def config_fingerprint(config: CheckConfig) -> str:
     """Identifies rules plus settings, so a report is recomputed exactly when either changed."""
-    canonical = json.dumps({"rules": config.rules.fingerprint, "settings": config.to_dict()}, sort_keys=True, default=str)
+    model = config.model
+    canonical = json.dumps(
+        {"rules": config.rules.fingerprint, "model": model.fingerprint if model else "", "settings": config.to_dict()},
+        sort_keys=True, default=str,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -24,7 +24,10 @@ CATEGORY_LABELS = {
     "absolute_terms": _("absolute terms"), "efficacy_guarantee": _("efficacy guarantee"), "cure_rate": _("cure rate"),
     "comparison": _("comparison"), "endorsement": _("endorsement"),
     "non_medical_disease_claim": _("non medical disease claim"), "disguised_advertising": _("disguised advertising"),
-    "reported_safety_result": _("reported safety result"),
+    "reported_safety_result": _("reported safety result"), "testimonial": _("patient testimonial"),
+    "crowd_proof": _("crowd proof"), "before_after": _("before and after"), "refund_guarantee": _("refund guarantee"),
+    "natural_safety": _("natural and safe claim"), "miracle_claim": _("miracle claim"), "fear_selling": _("fear selling"),
+    "urgency_selling": _("urgency selling"),
 }
 SEVERITY_CHOICES = [(severity, SEVERITY_LABELS[severity]) for severity in SEVERITIES]
 VERDICT_CHOICES = [("pass", _("Pass")), ("warnings", _("Warnings")), ("errors", _("Errors"))]
@@ -192,6 +195,37 @@ class ApprovalOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_title} ({self.created_at:%Y-%m-%d})"
+
+
+class ClaimExample(models.Model):
+    """A sentence labelled by an editor's decision in review, kept for the next training of the claim model.
+
+    When an editor approves despite claim findings (an :class:`ApprovalOverride`), each flagged
+    sentence is recorded here as *legitimate*: the editor judged it acceptable. ``train_claim_model``
+    reads these rows next to the development corpus.
+    """
+
+    LABEL_CHOICES = [("violation", _("violation")), ("legitimate", _("legitimate"))]
+
+    text = models.TextField(_("sentence"))
+    language = models.CharField(_("language"), max_length=2, choices=RULE_LANGUAGE_CHOICES)
+    label = models.CharField(_("label"), max_length=10, choices=LABEL_CHOICES)
+    category = models.CharField(_("category flagged"), max_length=40, blank=True)
+    rule_id = models.CharField(_("rule or model that flagged it"), max_length=100, blank=True)
+    override = models.ForeignKey(
+        ApprovalOverride, verbose_name=_("approval override"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="claim_examples",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["override", "text"], name="moderation_one_example_per_override_sentence")]
+        verbose_name = _("claim training example")
+        verbose_name_plural = _("claim training examples")
+
+    def __str__(self) -> str:
+        return f"{self.get_label_display()}: {self.text[:40]}"
 
 
 class HealthCheckedApprovalTask(AbstractGroupApprovalTask):

@@ -15,6 +15,7 @@ from cms.moderation.gate import approved_document, approved_revision
 from cms.core.studio_setup import EDITORS
 from cms.moderation.models import (
     ApprovalOverride,
+    ClaimExample,
     HealthCheckedApprovalTask,
     RevisionCheckReport,
 )
@@ -216,6 +217,11 @@ def test_override_reason_in_the_workflow_action_form_approves_directly(client, a
                {"comment": "", "override_reason": "Example of an illegal advert, discussed in the text."})
     assert Article.objects.get(pk=article.pk).live
     assert ApprovalOverride.objects.count() == 1
+    # The editor let the flagged sentence through: it is kept as a legitimate example for the next training.
+    examples = ClaimExample.objects.all()
+    assert {example.text for example in examples} == {"特效药", FORBIDDEN_CLAIM}  # the title is flagged too
+    assert {(example.label, example.language) for example in examples} == {("legitimate", "zh")}
+    assert all(example.override == ApprovalOverride.objects.get() and example.rule_id for example in examples)
 
 
 def test_editing_a_published_article_needs_review_again_and_patients_keep_the_approved_text(

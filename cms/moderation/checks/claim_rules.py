@@ -38,6 +38,14 @@ CLAIM_CATEGORIES: tuple[str, ...] = (
     "non_medical_disease_claim",
     "disguised_advertising",
     "reported_safety_result",
+    "testimonial",
+    "crowd_proof",
+    "before_after",
+    "refund_guarantee",
+    "natural_safety",
+    "miracle_claim",
+    "fear_selling",
+    "urgency_selling",
 )
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules") / "claim_rules.json"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from .claim_model import ClaimModel, default_claim_model
 from .claim_rules import ClaimRuleSet, default_claim_rules
 from .findings import Severity, validate_severity
 
@@ -39,6 +40,10 @@ class CheckConfig:
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
     claim_rules: ClaimRuleSet | None = None  # None = the shipped defaults
     claims_skip_patient_questions: bool = True  # a qa block's question is the patient's voice, not a claim
+    # The statistical layer after the rules (None = the shipped model); it flags sentences no rule matched.
+    claim_model: ClaimModel | None = None
+    use_claim_model: bool = True
+    claim_model_severity: Severity = "warning"
 
     missing_references_severity: Severity = "warning"
     dosage_severity: Severity = "info"
@@ -87,6 +92,12 @@ class CheckConfig:
     def rules(self) -> ClaimRuleSet:
         return self.claim_rules if self.claim_rules is not None else default_claim_rules()
 
+    @property
+    def model(self) -> ClaimModel | None:
+        if not self.use_claim_model:
+            return None
+        return self.claim_model if self.claim_model is not None else default_claim_model()
+
     def is_enabled(self, check_name: str) -> bool:
         return self.enabled_checks is None or check_name in self.enabled_checks
 
@@ -100,7 +111,7 @@ class CheckConfig:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, claim_rules: ClaimRuleSet | None = None) -> CheckConfig:
         """Build from stored settings; unknown keys are an error so typos do not silently do nothing."""
-        known = {item.name for item in fields(cls)} - {"claim_rules"}
+        known = {item.name for item in fields(cls)} - {"claim_rules", "claim_model"}
         unknown = set(raw) - known
         if unknown:
             raise ValueError(f"unknown check setting(s): {', '.join(sorted(unknown))}")
@@ -119,7 +130,7 @@ class CheckConfig:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for item in fields(self):
-            if item.name == "claim_rules":
+            if item.name in {"claim_rules", "claim_model"}:
                 continue
             value = getattr(self, item.name)
             if isinstance(value, frozenset):
