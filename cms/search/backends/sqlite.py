@@ -48,20 +48,25 @@ class RankedSQLiteCompiler(RankedHitsCompiler, SQLiteSearchQueryCompiler):
         hits = entries.filter(match).annotate(score=WeightedBM25(self.COLUMN_WEIGHTS))
         # bm25 alone can let a title that merely contains the query's word (破伤风 for 伤风) outrank the
         # synonym that is the query: entries matching the query's name key come first (bm25: lower is better).
-        exact = self._exact_name_hits(entries)
-        order = ["score"]
+        exact = self._exact_name_hits()
+        order = ["score", "index_entry__object_id"]
         if exact:
             order.insert(0, Case(When(index_entry_id__in=exact, then=Value(0)), default=Value(1),
                                  output_field=IntegerField()))
         return list(hits.order_by(*order).values_list("index_entry__object_id", "score")[:HIT_LIMIT])
 
-    def _exact_name_hits(self, entries) -> list[int]:
-        """Index rows whose title or synonym is the query: one more MATCH on its rare key tokens."""
+    def _exact_name_hits(self) -> list[int]:
+        """Index rows whose title or synonym is the query: one more MATCH on its rare key tokens.
+
+        The FTS5 table alone, no join: joined to the index rows' content type, SQLite's planner
+        walks every row of that type and runs the MATCH for each (~35 ms instead of ~0.1 ms).
+        The rows only reorder hits that are already restricted to the model's types.
+        """
         keys = name_keys(self.query)
         if not keys:
             return []
         match = MatchExpression(["body"], self.build_search_query(keys[0] if len(keys) == 1 else Or(keys)))
-        return list(entries.filter(match).values_list("index_entry_id", flat=True)[:HIT_LIMIT])
+        return list(SQLiteFTSIndexEntry.objects.filter(match).values_list("index_entry_id", flat=True)[:HIT_LIMIT])
 
 
 class RankedSQLiteAutocompleteCompiler(RankedSQLiteCompiler, SQLiteAutocompleteQueryCompiler):
