@@ -122,11 +122,19 @@ def measure(database_url: str, data: Path, repeat: int, limit: int | None, reuse
                 elapsed, response = _timed(lambda: endpoints["search page"](query, page=2))
                 assert response.status_code == 200, ("search page 2", query)
                 timings["search page 2"][min(round_, 1)].append(elapsed)
+    # The floor: the same entry points asked without a search (the empty search page, the API's first 20
+    # entries), as often as the warm searches: what the framework costs before any search is made.
+    floors = {"search page": lambda: public.get("/search/"),
+              "API v2": lambda: public.get("/api/v2/pages/", {"type": ENTRY_TYPE})}
+    floor = {}
+    for name, call in floors.items():
+        spent = [_timed(call)[0] for _ in range(repeat * len(asked))]
+        floor[name] = {"warm_p50": statistics.median(spent), "warm_p95": _p95(spent)}
     baseline, agreement = _baseline(asked, repeat, api_output)
     return {
         "entries": EncyclopediaEntry.objects.count(), "import_s": import_seconds, "queries": len(asked),
         "endpoints": {name: _summary(*pair) for name, pair in timings.items() if pair[0]},
-        "baseline": baseline, "agreement": agreement,
+        "baseline": baseline, "agreement": agreement, "floor": floor,
         "no_hits": [query for query, (_ids, total) in api_output.items() if total == 0],
     }
 
@@ -241,6 +249,9 @@ def main() -> None:
         if child.returncode:
             sys.exit(f"{name}: the benchmark failed\n{child.stderr[-3000:]}")
         results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "search.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     report(results, args.repeat)
 
 
@@ -256,6 +267,8 @@ def report(results: dict, repeat: int) -> None:
         for name, row in rows.items():
             print(f"{database:15}{name:16}{row['cold_p50']:>9.1f}{row['cold_p95']:>9.1f}{row['warm_p50']:>9.1f}"
                   f"{row['warm_p95']:>9.1f}{row['requests']:>9}")
+        for name, row in result["floor"].items():
+            print(f"{database:15}{name + ', no q':16}{'':>9}{'':>9}{row['warm_p50']:>9.1f}{row['warm_p95']:>9.1f}")
         agreement = result["agreement"]
         api = result["endpoints"]["API v2"]
         imported = f"; import {result['import_s']:.0f} s" if result["import_s"] is not None else ""
@@ -263,6 +276,7 @@ def report(results: dict, repeat: int) -> None:
               f"same top 20 and total as the API for {agreement['same']}/{agreement['of']} queries"
               f"{' (differ: ' + ', '.join(agreement['differ']) + ')' if agreement['differ'] else ''}; "
               f"{result['entries']} entries{imported}; no hits: {', '.join(result['no_hits']) or '-'}")
+    print("'no q' rows: the same entry point without a search, the floor the framework sets on this machine.")
     print("Comparable: the same index rows, query words (jieba, name keys, pinyin), ranking, top 20 and bounded "
           "count (checked above). Not comparable: the endpoints also parse the request, check the queryset's "
           "filters (live, public, site), load the specific pages and render HTML or JSON (the admin also facets "

@@ -11,7 +11,7 @@ with the stock weights, exact titles and synonyms (their name key) first.
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchRank, SearchVectorField
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from modelsearch.backends.database.postgres.postgres import (
     PostgresAutocompleteQueryCompiler,
@@ -23,7 +23,7 @@ from modelsearch.conf import get_app_config
 from modelsearch.query import Or
 from modelsearch.utils import get_descendants_content_types_pks
 
-from .ranking import HIT_LIMIT, RankedHitsCompiler, RankedHitsResults, name_keys
+from .ranking import HIT_LIMIT, RankedHitsCompiler, RankedHitsResults, exact_first, name_keys
 
 IndexEntry = get_app_config().get_model("IndexEntry", require_ready=False)
 
@@ -59,7 +59,7 @@ class RankedPostgresCompiler(RankedHitsCompiler, PostgresSearchQueryCompiler):
             key_query = self.build_tsquery(keys[0] if len(keys) == 1 else Or(keys), config=config)
             exact = list(entries.filter(vector=key_query).values_list("pk", flat=True)[:HIT_LIMIT])
             if exact:
-                order.insert(0, Case(When(pk__in=exact, then=Value(0)), default=Value(1), output_field=IntegerField()))
+                order.insert(0, exact_first("pk", exact))
         return list(hits.order_by(*order).values_list("object_id", "score")[:HIT_LIMIT])
 
 

@@ -31,6 +31,11 @@ def name_keys(query) -> list[NameKey]:
     return [part for part in getattr(query, "subqueries", ()) if isinstance(part, NameKey)]
 
 
+def exact_first(field: str, ids: list) -> Case:
+    """An ORDER BY term putting the rows whose ``field`` is in ``ids`` (the name-key matches) first."""
+    return Case(When(**{f"{field}__in": ids}, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
 class RankedHitsCompiler:
     """Mixin for a vendor's query compiler: rank once, filter once, load one page."""
 
@@ -48,7 +53,7 @@ class RankedHitsCompiler:
         if cached is None:
             pk_field = self.queryset.model._meta.pk
             ranked = [(pk_field.to_python(object_id), score) for object_id, score in self.ranked_hits(config)]
-            allowed = set(self.queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list("pk", flat=True))
+            allowed = set(self.queryset.filter(pk__in=[pk for pk, _score in ranked]).order_by().values_list("pk", flat=True))
             cached = self._allowed_hits = [(pk, score) for pk, score in ranked if pk in allowed]
         return cached
 

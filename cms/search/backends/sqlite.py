@@ -7,7 +7,7 @@ FTS5 model does not exist on other databases).
 
 from __future__ import annotations
 
-from django.db.models import Case, FloatField, Func, IntegerField, Value, When
+from django.db.models import FloatField, Func
 from modelsearch.backends.database.sqlite.query import MatchExpression
 from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteAutocompleteQueryCompiler,
@@ -19,7 +19,7 @@ from modelsearch.conf import get_app_config
 from modelsearch.query import Or
 from modelsearch.utils import get_descendants_content_types_pks
 
-from .ranking import HIT_LIMIT, RankedHitsCompiler, RankedHitsResults, name_keys
+from .ranking import HIT_LIMIT, RankedHitsCompiler, RankedHitsResults, exact_first, name_keys
 
 SQLiteFTSIndexEntry = get_app_config().get_model("SQLiteFTSIndexEntry", require_ready=False)
 
@@ -51,8 +51,7 @@ class RankedSQLiteCompiler(RankedHitsCompiler, SQLiteSearchQueryCompiler):
         exact = self._exact_name_hits()
         order = ["score", "index_entry__object_id"]
         if exact:
-            order.insert(0, Case(When(index_entry_id__in=exact, then=Value(0)), default=Value(1),
-                                 output_field=IntegerField()))
+            order.insert(0, exact_first("index_entry_id", exact))
         return list(hits.order_by(*order).values_list("index_entry__object_id", "score")[:HIT_LIMIT])
 
     def _exact_name_hits(self) -> list[int]:
