@@ -37,7 +37,9 @@ class ValidatedParametersMixin:
 
 
 class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
-    pass
+    def get_queryset(self):
+        # Every listed page shows its locale (meta.locale): loaded with the pages, not one query each.
+        return super().get_queryset().select_related("locale")
 
 
 class StudioImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):

@@ -19,7 +19,10 @@ from .models import Article, ArticleIndexPage
 
 
 def article_index_for(language: str) -> ArticleIndexPage:
-    return ensure_site_tree()[language]["articles"].specific
+    """The article index of a language. Admin menus and every row of a page listing ask, so this is
+    one query; the site tree is set up (``ensure_site_tree``, a dozen queries) only when it is missing."""
+    index = ArticleIndexPage.objects.filter(locale__language_code=language).order_by("path").first()
+    return index if index is not None else ensure_site_tree()[language]["articles"].specific
 
 
 def _unique_child_slug(parent, base: str) -> str:

@@ -20,7 +20,9 @@ def search(request):
             queryset = Article.objects.live().public()
         else:
             queryset = Page.objects.live().public().type(EncyclopediaEntry, Article)
-        results = queryset.search(query)
+        # Each result is shown as its specific page with its locale: loaded with the page of
+        # results (one query per page type), not one by one while the template renders.
+        results = queryset.specific().select_related("locale", for_specific_subqueries=True).search(query)
     paginator = Paginator(results, RESULTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page", 1))

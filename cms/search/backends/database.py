@@ -6,14 +6,13 @@ this backend indexes — any model's search and autocomplete fields, Wagtail's o
 images and documents included, so the admin choosers find Chinese titles too — gets its
 jieba words appended; queries are cut the same way and sent with their name key and
 pinyin (see ``cms.search.names``), for whichever database engine is in use (SQLite FTS5,
-PostgreSQL full text, or the fallback). On SQLite it also weights title matches above
-body matches, which stock BM25 over the whole row does not: a search for "heart attack"
-should put *Heart Attack* first.
+PostgreSQL full text, or the fallback). On SQLite and PostgreSQL the vendor backend is the
+studio's ranked one (``cms.search.backends.ranking``): one ranked hit list per search, from
+the index table alone, shared by the page of results and its count.
 """
 
 import sys
 
-from django.db.models import Case, FloatField, Func, IntegerField, Value, When
 from modelsearch.backends.database import SearchBackend as database_backend_for_vendor
 from modelsearch.index import RelatedFields
 from modelsearch.query import Or, PlainText
@@ -21,12 +20,7 @@ from modelsearch.query import Or, PlainText
 from cms.search.names import name_key, pinyin_key, pinyin_query
 from cms.search.segmentation import segment_for_index, segment_query
 
-# Column weights for bm25() over the FTS5 table's columns (autocomplete, body, title).
-SQLITE_COLUMN_WEIGHTS = (0.0, 1.0, 8.0)
-
-
-class NameKey(PlainText):
-    """The name key (or pinyin key) of a whole query: matches entries whose title or synonym is the query."""
+from .ranking import NameKey
 
 
 def chinese_query(query: str, operator: str):
@@ -97,101 +91,21 @@ def _index_chinese_words(backend_class) -> None:
         module.ObjectIndexer = _segmenting(module.ObjectIndexer)
 
 
-class WeightedBM25(Func):
-    output_field = FloatField()
+def _ranked_backend_class(backend_class):
+    """The vendor backend with its ranked-hits compilers (see ``ranking``), where the studio has them."""
+    if backend_class.__name__ == "SQLiteSearchBackend":
+        from .sqlite import RankedSQLiteBackend
 
-    def as_sql(self, compiler, connection, function=None, template=None):
-        from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
+        return RankedSQLiteBackend
+    if backend_class.__name__ == "PostgresSearchBackend":
+        from .postgres import RankedPostgresBackend
 
-        weights = ", ".join(str(weight) for weight in SQLITE_COLUMN_WEIGHTS)
-        return f"bm25({SQLiteFTSIndexEntry._meta.db_table}, {weights})", []
-
-
-def _ranked_once(compiler_class):
-    """SQLite compiler that scores each match once and fetches only the requested page.
-
-    The stock compiler annotates the page queryset with a correlated subquery
-    that re-runs the full-text MATCH for every candidate row, which grows with
-    the square of the number of hits ("diabetes" matches hundreds of entries).
-    Here one FTS query returns every hit with its score, the queryset's own
-    filters (live, public, locale…) are applied to those ids in one more query,
-    and only the requested slice is loaded, in rank order.
-    """
-
-    class RankedOnceCompiler(compiler_class):
-        def build_tsrank(self, vector, query, config=None, boost=1.0):
-            # bm25() scores the row against the whole MATCH expression: one call ranks an
-            # Or of words, name key and pinyin too (the stock Or would call it once per part).
-            if isinstance(query, (PlainText, Or)):
-                return WeightedBM25() * boost if boost != 1.0 else WeightedBM25()
-            return super().build_tsrank(vector, query, config=config, boost=boost)
-
-        def get_search_vectors(self):
-            # One weighted bm25() covers title and body; no extra per-entry title norm.
-            title_vector, _title_norm = self.get_index_vectors()[0]
-            return [(title_vector, 1.0)]
-
-        def search(self, config, start, stop, score_field=None):
-            from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
-            from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
-            from modelsearch.query import MatchAll, Not
-            from modelsearch.utils import get_descendants_content_types_pks
-
-            query = normalize(self.query)
-            if not self.order_by_relevance or isinstance(query, (MatchAll, Not)):
-                return super().search(config, start, stop, score_field=score_field)
-            match = MatchExpression(self.fields or self.FTS_TABLE_FIELDS, self.build_search_query(query, config=config))
-            hits = list(
-                SQLiteFTSIndexEntry.objects.filter(match)
-                .filter(index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model))
-                .annotate(score=self._build_rank_expression(self.get_search_vectors(), config))
-                .order_by("score")
-                .values_list("index_entry__object_id", "score")
-            )
-            pk_field = self.queryset.model._meta.pk
-            exact = self._exact_name_hits()
-            if exact:  # exact titles and synonyms first (bm25 scores are negative: lower is better)
-                hits.sort(key=lambda hit: (hit[0] not in exact, hit[1]))
-            ranked = [(pk_field.to_python(object_id), score) for object_id, score in hits]
-            allowed = set(self.queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list("pk", flat=True))
-            window = [(pk, score) for pk, score in ranked if pk in allowed][start:stop]
-            pks = [pk for pk, _score in window]
-            results = self.queryset.filter(pk__in=pks).annotate(
-                _rank=Case(*[When(pk=pk, then=Value(position)) for position, pk in enumerate(pks)],
-                           default=Value(len(pks)), output_field=IntegerField())
-            ).order_by("_rank")
-            if score_field:
-                results = results.annotate(**{score_field: Case(
-                    *[When(pk=pk, then=Value(score)) for pk, score in window], default=Value(0.0),
-                    output_field=FloatField())})
-            return results
-
-        def _exact_name_hits(self) -> set[str]:
-            """Object ids whose title or synonym is the query: one more MATCH on its rare key tokens.
-
-            bm25 alone can let a title that merely contains the query's word (破伤风 for 伤风)
-            outrank the synonym that is the query; the key match settles it.
-            """
-            from modelsearch.backends.database.sqlite.query import MatchExpression
-            from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry
-            from modelsearch.utils import get_descendants_content_types_pks
-
-            keys = [part for part in getattr(self.query, "subqueries", ()) if isinstance(part, NameKey)]
-            if not keys:
-                return set()
-            match = MatchExpression(["body"], self.build_search_query(keys[0] if len(keys) == 1 else Or(keys)))
-            return set(SQLiteFTSIndexEntry.objects.filter(match).filter(
-                index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model)
-            ).values_list("index_entry__object_id", flat=True))
-
-    return RankedOnceCompiler
+        return RankedPostgresBackend
+    return backend_class  # the fallback backend (no full-text engine) and MySQL: as shipped
 
 
 def SearchBackend(params):  # noqa: N802 - Wagtail looks up this name
-    backend_class = type(database_backend_for_vendor(params))
+    backend_class = _ranked_backend_class(type(database_backend_for_vendor(params)))
     _index_chinese_words(backend_class)
-    attributes = {}
-    if backend_class.__name__ == "SQLiteSearchBackend":
-        attributes["query_compiler_class"] = _ranked_once(backend_class.query_compiler_class)
-    chinese_aware = type(f"Chinese{backend_class.__name__}", (ChineseQueryMixin, backend_class), attributes)
+    chinese_aware = type(f"Chinese{backend_class.__name__}", (ChineseQueryMixin, backend_class), {})
     return chinese_aware(params)
