@@ -38,13 +38,17 @@ def _is_wide(char: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _segmenter():
+    """jieba's stock dictionary in a tokenizer of our own: the search app adds its medical lexicon to jieba's
+    default tokenizer, and line breaks (and the readings built on these words) must not change with
+    whether a search ran first in the same process."""
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
 @functools.lru_cache(maxsize=4096)
