@@ -21,6 +21,7 @@ from distribution.channels import Channel, ChannelConfigurationError, get_channe
 
 from .channel_settings import effective_channel_configs
 from .configuration import DistributionSettings
+from .message_content import notice_wording
 
 __all__ = ["ConfiguredChannel", "SharedRateLimiter", "configured_channel", "close_configured_channels"]
 
@@ -94,7 +95,9 @@ def configured_channel(kind: str, config: DistributionSettings, site_id: int | N
             endpoint = str(options.pop("endpoint", ""))
             if not endpoint.startswith(("https://", "http://")):
                 raise ChannelConfigurationError("webhook channel needs an http(s) 'endpoint' in its settings")
-        extra = {"token_cache": cache} if kind == "wechat" else {}
+        extra: dict = {"token_cache": cache} if kind == "wechat" else {}
+        if kind == "email":
+            extra["wording"] = notice_wording
         try:
             channel = get_channel(kind, options, **extra)
         except (TypeError, ValueError) as exc:

@@ -7,9 +7,13 @@ from typing import Protocol
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from wagtail.models import Locale
 
 from cms.articles.models import Article
+from cms.core.languages import site_language
+from distribution.channels import NoticeWording
 from distribution.sharing.models import share_link_for
 
 from .models import Delivery, FollowUpStep, campaign_audience_key
@@ -127,3 +131,14 @@ class ContentResolver:
                 title=article.title, summary=article.summary, url=link.public_url, language=article.locale.language_code
             )
         return self._articles[key]
+
+
+def notice_wording(language: str) -> NoticeWording:
+    """The fixed words of the default e-mail notice, in the patient's language (the zh-Hans catalogue)."""
+    with translation.override(site_language(language)):
+        return NoticeWording(
+            read=gettext("Read the article"),
+            unsubscribe=gettext("Unsubscribe from these e-mails"),
+            footer=gettext("You receive this e-mail because you subscribed to %(studio)s health education updates.")
+            % {"studio": gettext("Kepu Studio")},
+        )

@@ -17,7 +17,7 @@ from .masking import mask_address
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
 from .registry import CHANNEL_KINDS, get_channel
 from .sms import SmsChannel, SmsConfig, SmsTemplate
-from .smtp_email import EmailBody, EmailChannel, EmailConfig, render_notice_email
+from .smtp_email import EmailBody, EmailChannel, EmailConfig, NoticeWording, render_notice_email
 from .webhook import WebhookChannel, WebhookConfig, sign_webhook, verify_signature
 from .wechat import WeChatChannel, WeChatConfig
 
@@ -45,6 +45,7 @@ __all__ = [
     "WebhookConfig",
     "get_channel",
     "mask_address",
+    "NoticeWording",
     "render_notice_email",
     "sign_webhook",
     "verify_signature",

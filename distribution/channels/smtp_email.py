@@ -31,7 +31,7 @@ from .errors import ChannelConfigurationError, PermanentChannelError, RetryableC
 from .masking import mask_address
 from .messages import DeliveryOutcome, OutgoingMessage, SendResult
 
-__all__ = ["EmailConfig", "EmailChannel", "EmailBody", "render_notice_email", "message_id_for"]
+__all__ = ["EmailConfig", "EmailChannel", "EmailBody", "NoticeWording", "render_notice_email", "message_id_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,23 +101,22 @@ def message_id_for(idempotency_key: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-_STRINGS = {
-    "zh": {
-        "read": "阅读全文",
-        "unsubscribe": "不想再收到此类邮件？点击退订",
-        "footer": "您收到此邮件，是因为您订阅了科普工作室的健康科普内容。",
-    },
-    "en": {
-        "read": "Read the article",
-        "unsubscribe": "Unsubscribe from these e-mails",
-        "footer": "You receive this e-mail because you subscribed to Kepu Studio health education updates.",
-    },
-}
+@dataclass(frozen=True, slots=True)
+class NoticeWording:
+    """The fixed words around a notice, in the message's language (the caller translates them)."""
+
+    read: str = "Read the article"
+    unsubscribe: str = "Unsubscribe from these e-mails"
+    footer: str = "You receive this e-mail because you subscribed to health education updates."
 
 
-def render_notice_email(message: OutgoingMessage) -> EmailBody:
+NoticeWordingFor = Callable[[str], NoticeWording]
+
+
+def render_notice_email(message: OutgoingMessage, wording: NoticeWording | None = None) -> EmailBody:
     """The default notice: title, summary, a link to the article and the unsubscribe link."""
-    strings = _STRINGS["zh" if message.is_chinese else "en"]
+    words = wording or NoticeWording()
+    strings = {"read": words.read, "unsubscribe": words.unsubscribe, "footer": words.footer}
     text_lines = [message.title, ""]
     if message.summary:
         text_lines += [message.summary, ""]
@@ -147,9 +146,14 @@ class EmailChannel(Channel):
 
     kind: ClassVar[str] = "email"
 
-    def __init__(self, config: EmailConfig, *, renderer: EmailRenderer = render_notice_email):
+    def __init__(self, config: EmailConfig, *, renderer: EmailRenderer = render_notice_email,
+                 wording: NoticeWordingFor | None = None):
+        """``wording(language)`` gives the default notice's fixed words in the message's language."""
         self.config = config
-        self._renderer = renderer
+        if wording is not None and renderer is render_notice_email:
+            self._renderer: EmailRenderer = lambda message: render_notice_email(message, wording(message.language))
+        else:
+            self._renderer = renderer
         self._connection: smtplib.SMTP | None = None
         self._lock = threading.Lock()
 

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from distribution.campaigns.message_content import notice_wording
 from distribution.channels import (
     ChannelConfigurationError,
     DeliveryOutcome,
@@ -46,7 +47,8 @@ def message(key="c1-p1-email", address=ADDRESS, **overrides) -> OutgoingMessage:
 
 
 def test_email_arrives_with_text_and_html_parts_and_unsubscribe_headers(smtp_server):
-    with EmailChannel(make_config(smtp_server)) as channel:
+    # The wording the studio's channel pool gives the channel: the zh-Hans catalogue's, by the patient's language.
+    with EmailChannel(make_config(smtp_server), wording=notice_wording) as channel:
         result = channel.send(message())
 
     assert result.outcome is DeliveryOutcome.ACCEPTED
@@ -69,7 +71,8 @@ def test_email_arrives_with_text_and_html_parts_and_unsubscribe_headers(smtp_ser
 
 
 def test_english_message_uses_english_wording(smtp_server):
-    EmailChannel(make_config(smtp_server)).send(message(language="en", title="Eating well with high blood pressure"))
+    EmailChannel(make_config(smtp_server), wording=notice_wording).send(
+        message(language="en", title="Eating well with high blood pressure"))
     text = smtp_server.messages[0].message.get_body(preferencelist=("plain",)).get_content()
     assert "Read the article: https://kp.example.cn/a/hypertension-diet/" in text
     assert "Unsubscribe" in text
