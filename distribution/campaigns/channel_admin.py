@@ -237,6 +237,7 @@ ChannelSettings.edit_handler = TabbedInterface([
                  "wechat_encoding_aes_key", "wechat_api_base"),
     _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_token", "sms_sdk_app_id", "sms_sign_name",
                  "sms_template_id_zh", "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en",
-                 "sms_callback_token",
+                 "sms_verification_template_id_zh", "sms_verification_template_text_zh",
+                 "sms_verification_template_id_en", "sms_verification_template_text_en", "sms_callback_token",
                  "sms_api_base"),
 ])

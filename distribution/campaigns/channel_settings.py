@@ -104,6 +104,16 @@ class ChannelSettings(BaseSiteSetting):
                     "variables: write the link's fixed part before {2}, e.g. https://kp.example.cn/s/{2}."))
     sms_template_id_en = models.CharField(_("English template ID"), max_length=40, blank=True)
     sms_template_text_en = models.CharField(_("English template text"), max_length=300, blank=True)
+    # Tencent approves verification-code (验证码) templates separately; the join page's one-time codes use them.
+    sms_verification_template_id_zh = models.CharField(_("Chinese verification-code template ID"), max_length=40,
+                                                       blank=True)
+    sms_verification_template_text_zh = models.CharField(
+        _("Chinese verification-code template text"), max_length=300, blank=True,
+        help_text=_("Exactly as approved, with {1} for the code, e.g. 您的验证码为{1}，5分钟内有效。如非本人操作，请忽略。"))
+    sms_verification_template_id_en = models.CharField(_("English verification-code template ID"), max_length=40,
+                                                       blank=True)
+    sms_verification_template_text_en = models.CharField(_("English verification-code template text"),
+                                                         max_length=300, blank=True)
     sms_api_base = models.URLField(_("API address"), max_length=300, default="https://sms.tencentcloudapi.com")
     sms_callback_token = models.CharField(
         _("status report key"), max_length=100, blank=True,
@@ -154,9 +164,16 @@ class ChannelSettings(BaseSiteSetting):
                                            "sign_name": self.sms_sign_name}
                     if prefix := _LINK_BEFORE_VARIABLE.search(text):  # Tencent forbids URLs in variables
                         templates[language].update(params=["title", "url_path"], link_prefix=prefix.group(1))
+            verification = {
+                language: {"template_id": template_id, "text": text, "params": ["code"], "sign_name": self.sms_sign_name}
+                for language, template_id, text in (
+                    ("zh-hans", self.sms_verification_template_id_zh, self.sms_verification_template_text_zh),
+                    ("en", self.sms_verification_template_id_en, self.sms_verification_template_text_en))
+                if template_id or text
+            }
             return {"secret_id": self.sms_secret_id, "secret_key": self.sms_secret_key, "token": self.sms_token,
                     "sdk_app_id": self.sms_sdk_app_id, "templates": templates, "api_base": self.sms_api_base,
-                    "callback_token": self.sms_callback_token}
+                    "callback_token": self.sms_callback_token, "verification_templates": verification}
         raise ValueError(f"unknown channel kind {kind!r}")
 
 

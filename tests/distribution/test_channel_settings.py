@@ -206,3 +206,32 @@ def test_wechat_subscribe_messages_and_receipts_are_set_up_on_the_channels_scree
     assert config["miniprogram_page"] == "pages/article/index" and config["push_token"] == "push-token-2026"
     page = client.get(settings_url(site)).content.decode()
     assert f"/messages/receipts/wechat/{site.pk}/" in page and "push-token-2026" not in page  # write-only
+
+
+def test_the_join_pages_verification_code_template_is_set_up_on_the_channels_screen(client, operator, site):
+    from distribution.channels import OutgoingMessage, get_channel
+    from distribution.channels.sms import VERIFICATION_CODE
+    from tests.fakes.sms_server import EXAMPLE_TEMPLATES, FakeSmsServer
+
+    client.force_login(operator)
+    with FakeSmsServer() as server:
+        sms = dict(sms_enabled="on", sms_secret_id=server.secret_id, sms_secret_key=server.secret_key,
+                   sms_sdk_app_id=server.sdk_app_id, sms_sign_name="科普工作室", sms_api_base=server.base_url,
+                   sms_template_id_zh="1760001", sms_template_text_zh=EXAMPLE_TEMPLATES["1760001"],
+                   sms_verification_template_id_zh="1760003")
+        refused = client.post(settings_url(site), form_data(**sms, sms_verification_template_text_zh="验证码已发送"))
+        assert refused.status_code == 200  # a verification text without {1} for the code cannot work
+        assert ChannelSettings.objects.filter(site=site, sms_enabled=True).count() == 0
+        saved = client.post(settings_url(site), form_data(
+            **sms, sms_verification_template_text_zh=EXAMPLE_TEMPLATES["1760003"]))
+        assert saved.status_code == 302
+        config = ChannelSettings.objects.get(site=site).channel_config("sms")
+        assert config["verification_templates"]["zh-hans"]["template_id"] == "1760003"
+        channel = get_channel("sms", config)
+        result = channel.send(OutgoingMessage(idempotency_key="join-otp-1", address="+8613800138000", title="验证码",
+                                              url="https://kp.example.cn/join/", extra={VERIFICATION_CODE: "428613"}))
+        channel.close()
+    assert result.provider_message_id
+    [sent] = server.sent
+    assert sent.template_id == "1760003" and sent.params == ("428613",)
+    assert sent.text == "【科普工作室】验证码428613，10分钟内有效，用于加入医生的健康科普随访。如非本人操作请忽略。"
