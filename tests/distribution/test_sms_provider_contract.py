@@ -256,7 +256,8 @@ def test_the_channels_screen_takes_temporary_credentials_and_sends_their_token(c
     with FakeSmsServer(secret_id=STS_SECRET_ID, secret_key=STS_SECRET_KEY, token=STS_TOKEN,
                        templates={"1760001": text}) as server:
         form = {"email_transport": "smtp", "email_port": "587", "email_security": "starttls",
-                "wechat_api_base": "https://api.weixin.qq.com", "sms_enabled": "on", "sms_secret_id": STS_SECRET_ID,
+                "wechat_api_base": "https://api.weixin.qq.com", "wechat_account_type": "service",
+                "wechat_message_kind": "template", "sms_enabled": "on", "sms_secret_id": STS_SECRET_ID,
                 "sms_secret_key": STS_SECRET_KEY, "sms_token": STS_TOKEN, "sms_sdk_app_id": server.sdk_app_id,
                 "sms_sign_name": "科普工作室", "sms_template_id_zh": "1760001", "sms_template_text_zh": text,
                 "sms_api_base": server.base_url}

@@ -45,8 +45,16 @@ def memo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory, client):
+def media_settings(settings, tmp_path_factory, client, request):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages below are matched in English
+    if "people" in request.fixturenames:
+        # The admin speaks each user's own language (Chinese by default); these doctors chose English.
+        from wagtail.users.models import UserProfile
+
+        for user in request.getfixturevalue("people").values():
+            profile = UserProfile.get_for_user(user)
+            profile.preferred_language = "en"
+            profile.save()
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
     settings.KEPU_SHARE_URL_RESOLVER = None
