@@ -39,6 +39,7 @@ __all__ = [
     "COVER_SIZE",
     "POSTER_SIZE",
     "ShareImages",
+    "TextCanvas",
     "WatermarkError",
     "doctor_watermark_text",
     "render_share_images",
@@ -86,11 +87,15 @@ def doctor_watermark_text(document: ArticleDocument) -> str:
 # --- rendering ----------------------------------------------------------------------
 
 
-class _Canvas:
-    """A picture being drawn, recording where text went (for the safe-area check)."""
+class TextCanvas:
+    """A picture being drawn, recording where text went (for the safe-area check).
 
-    def __init__(self, size: tuple[int, int], regular: FontFace, bold: FontFace):
-        self.image = Image.new("RGB", size, _BACKGROUND)
+    Also draws the clinic posters of invitation codes (distribution.joining.posters).
+    """
+
+    def __init__(self, size: tuple[int, int], regular: FontFace, bold: FontFace,
+                 background: tuple[int, int, int] = _BACKGROUND):
+        self.image = Image.new("RGB", size, background)
         self.draw = ImageDraw.Draw(self.image)
         self.regular, self.bold = regular, bold
         self.boxes: list[TextBox] = []
@@ -103,9 +108,10 @@ class _Canvas:
         bold: bool = False,
         max_size: int,
         min_size: int,
-        max_lines: int,
+        max_lines: int | None,
         fill: tuple[int, int, int],
         align: Literal["left", "center"] = "left",
+        spacing: float = 1.15,
     ) -> int:
         """Draw wrapped text at the top of ``box``; return the y below it."""
         if not text.strip():
@@ -118,6 +124,7 @@ class _Canvas:
             max_size=max_size,
             min_size=min_size,
             max_lines=max_lines,
+            spacing=spacing,
         )
         self.boxes.append(
             draw_text_block(self.draw, fitted, left=box.left, top=box.top, width=box.right - box.left, fill=fill, align=align)
@@ -142,9 +149,9 @@ def _qr(document: ArticleDocument, size: int, warnings: list[str]) -> Image.Imag
         return None
 
 
-def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> _Canvas:
+def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> TextCanvas:
     width, height = COVER_SIZE
-    canvas = _Canvas(COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    canvas = TextCanvas(COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
     safe = safe_area(width, height)
     side_w = 440
     if picture is not None:
@@ -169,9 +176,9 @@ def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Im
     return canvas
 
 
-def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> _Canvas:
+def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> TextCanvas:
     width, height = POSTER_SIZE
-    canvas = _Canvas(POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    canvas = TextCanvas(POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
     safe = safe_area(width, height)
     lang = language_key(document)
     y = safe.top
