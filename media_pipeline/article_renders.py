@@ -40,16 +40,19 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from cms.articles.document import ArticleDocument
+from cms.core.languages import ENGLISH, site_language
 from media_pipeline.ffmpeg import FFmpegError
 from media_pipeline.fonts import MissingFontError
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
-from media_pipeline.speech import SpeechSettings, build_speech_script, normalize_language
+from media_pipeline.slides import SlideWording
+from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
 from media_pipeline.subtitles import Cue
 from media_pipeline.tts import (
     ENGINE_CLASSES,
@@ -218,6 +221,36 @@ def describe_failure(exc: BaseException) -> tuple[FailureKind, str]:
     return FailureKind.INTERNAL, f"{type(exc).__name__}: {exc}"
 
 
+# --------------------------------------------------------------------------- wording
+
+
+def slide_wording(language: str) -> SlideWording:
+    """The fixed words of the slides and share images, in the article's language (the zh-Hans catalogue)."""
+    with translation.override(site_language(language, default=ENGLISH)):
+        return SlideWording(
+            title=_("Patient education"),
+            key_point=_("Key point %(index)d of %(count)d"),
+            warning=pgettext("article label", "Important"),
+            scan=_("Scan to read the full article"),
+            ask_your_doctor=_("Questions? Ask your doctor."),
+            question=pgettext("article label", "Question"),
+            answer=pgettext("article label", "Answer"),
+        )
+
+
+def speech_wording(language: str) -> SpeechWording:
+    """The words the narrator says before key points, warnings, Q&A…, in the article's language."""
+    with translation.override(site_language(language, default=ENGLISH)):
+        return SpeechWording(
+            key_points=_("Key points"),
+            warning=pgettext("article label", "Important"),
+            question=pgettext("article label", "Question"),
+            answer=pgettext("article label", "Answer"),
+            references=_("References"),
+            image=pgettext("spoken before a picture's caption", "Image"),
+        )
+
+
 # --------------------------------------------------------------------------- renderers
 
 
@@ -225,7 +258,8 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
     document = source.document
     report(5, _("building the speech script"))
     # The summary is read only when the doctor recorded it (as a synthetic voice it repeats the article).
-    script = build_speech_script(document, SpeechSettings(read_summary="summary" in source.recordings))
+    script = build_speech_script(document, SpeechSettings(read_summary="summary" in source.recordings),
+                                 wording=speech_wording(document.language))
     chain = engine_chain_from_settings()
     choice, warnings = voice_choice_for(source.voice_preference, chain, document.language)
     chain.plan(script.language, choice)  # unknown language / voice fail here, before any synthesis
@@ -261,6 +295,7 @@ def _video_renderer(orientation: str) -> KindRenderer:
         result = render_video(
             source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}",
             settings=EncodeSettings(music_bed=bool(getattr(settings, "KEPU_VIDEO_MUSIC_BED", False))),
+            wording=slide_wording(source.document.language),
         )
         report(85, _("video encoded"))
         size = {"width": result.width, "height": result.height}
@@ -281,7 +316,8 @@ def _video_renderer(orientation: str) -> KindRenderer:
 
 def render_images(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
     report(10, _("drawing the cover and the poster"))
-    result = render_share_images(source.document, work_dir, basename="share")
+    result = render_share_images(source.document, work_dir, basename="share",
+                                 wording=slide_wording(source.document.language))
     report(85, _("share images drawn"))
     return RenderProduct(
         files=(

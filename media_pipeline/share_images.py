@@ -26,14 +26,7 @@ from PIL import Image, ImageDraw, ImageOps
 from cms.articles.document import ArticleDocument
 from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.qr import InvalidShareURLError, qr_image
-from media_pipeline.slides import (
-    ASK_YOUR_DOCTOR,
-    LABELS,
-    IllustrationError,
-    byline,
-    language_key,
-    load_illustration,
-)
+from media_pipeline.slides import IllustrationError, SlideWording, byline, load_illustration
 
 __all__ = [
     "COVER_SIZE",
@@ -149,7 +142,8 @@ def _qr(document: ArticleDocument, size: int, warnings: list[str]) -> Image.Imag
         return None
 
 
-def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> TextCanvas:
+def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None,
+                  wording: SlideWording) -> TextCanvas:
     width, height = COVER_SIZE
     canvas = TextCanvas(COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
     safe = safe_area(width, height)
@@ -164,8 +158,7 @@ def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Im
         canvas.draw.rounded_rectangle((x - 10, y - 10, x + card + 10, y + card + 10), radius=14, fill=_CARD)
         canvas.image.paste(qr, (x, y))
     column = TextBox(safe.left, safe.top, width - side_w - 40, safe.bottom)
-    lang = language_key(document)
-    y = canvas.text(LABELS[lang]["title"], column, bold=True, max_size=28, min_size=22, max_lines=1, fill=_ACCENT)
+    y = canvas.text(wording.title, column, bold=True, max_size=28, min_size=22, max_lines=1, fill=_ACCENT)
     y += 24
     title_box = TextBox(column.left, y, column.right, column.bottom - 130)
     y = canvas.text(document.title, title_box, bold=True, max_size=60, min_size=36, max_lines=4, fill=_INK)
@@ -176,11 +169,11 @@ def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Im
     return canvas
 
 
-def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None) -> TextCanvas:
+def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None,
+                   wording: SlideWording) -> TextCanvas:
     width, height = POSTER_SIZE
     canvas = TextCanvas(POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
     safe = safe_area(width, height)
-    lang = language_key(document)
     y = safe.top
     if picture is not None:
         canvas.image.paste(picture, (0, 0))  # full-bleed hero picture
@@ -188,7 +181,7 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
     else:
         canvas.draw.rectangle((0, 0, width, 24), fill=_ACCENT)
         y += 80
-    y = canvas.text(LABELS[lang]["title"], TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=_ACCENT)
+    y = canvas.text(wording.title, TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=_ACCENT)
     y += 32
     qr_size = qr.width if qr is not None else 0
     footer_h = qr_size + 210
@@ -216,14 +209,14 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
         canvas.image.paste(qr, (qx, inner.top))
         caption_top = inner.top + qr_size + 16
         caption_top = canvas.text(
-            LABELS[lang]["scan"], TextBox(inner.left, caption_top, inner.right, inner.bottom),
+            wording.scan, TextBox(inner.left, caption_top, inner.right, inner.bottom),
             max_size=36, min_size=28, max_lines=1, fill=_MUTED, align="center",
         )
         ask_top = caption_top + 20
     else:
         ask_top = inner.top + (inner.bottom - inner.top) // 2 - 40
     canvas.text(
-        ASK_YOUR_DOCTOR[lang], TextBox(inner.left, ask_top, inner.right, inner.bottom),
+        wording.ask_your_doctor, TextBox(inner.left, ask_top, inner.right, inner.bottom),
         bold=True, max_size=44, min_size=32, max_lines=2, fill=_INK, align="center",
     )
     return canvas
@@ -242,12 +235,15 @@ def _save_atomically(image: Image.Image, path: Path, **params: object) -> Path:
     return path
 
 
-def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basename: str = "share") -> ShareImages:
+def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basename: str = "share",
+                        wording: SlideWording | None = None) -> ShareImages:
     """Write ``{basename}-cover.png`` (1200×630) and ``{basename}-poster.png`` (1080×1920).
 
     The first decodable illustration is used as the picture; unreadable ones
-    and a missing/invalid share URL are reported in ``warnings``.
+    and a missing/invalid share URL are reported in ``warnings``. ``wording``:
+    the fixed words in the article's language (as on the slides).
     """
+    wording = wording or SlideWording()
     if not document.title.strip():
         raise ValueError("an article without a title cannot have share images")
     out_dir = Path(out_dir)
@@ -256,8 +252,8 @@ def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basen
     poster_picture = _first_illustration(document, (POSTER_SIZE[0], 600), []) if cover_picture else None
     cover_qr = _qr(document, _COVER_QR_PX, warnings)
     poster_qr = _qr(document, _POSTER_QR_PX, []) if cover_qr is not None else None
-    cover = _render_cover(document, cover_picture, cover_qr)
-    poster = _render_poster(document, poster_picture, poster_qr)
+    cover = _render_cover(document, cover_picture, cover_qr, wording)
+    poster = _render_poster(document, poster_picture, poster_qr, wording)
     return ShareImages(
         cover_path=_save_atomically(cover.image, out_dir / f"{basename}-cover.png", format="PNG", optimize=True),
         poster_path=_save_atomically(poster.image, out_dir / f"{basename}-poster.png", format="PNG", optimize=True),

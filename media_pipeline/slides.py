@@ -26,18 +26,16 @@ from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_fo
 from media_pipeline.qr import InvalidShareURLError, qr_image
 
 __all__ = [
-    "ASK_YOUR_DOCTOR",
     "IllustrationError",
-    "LABELS",
     "Orientation",
     "RenderedSlide",
     "SlideLayout",
     "SlideRenderer",
     "SlideSpec",
+    "SlideWording",
     "byline",
     "crop_to_focal_point",
     "frame_size",
-    "language_key",
     "load_illustration",
     "plan_slides",
 ]
@@ -47,26 +45,22 @@ SlideKind = Literal["title", "section", "key_point", "warning", "end"]
 
 _FRAME_SIZES: dict[str, tuple[int, int]] = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 
-ASK_YOUR_DOCTOR = {"zh": "如有疑问，请咨询您的医生", "en": "Questions? Ask your doctor."}
-#: Fixed wording on slides and share images, by :func:`language_key`.
-LABELS = {
-    "zh": {
-        "title": "健康科普",
-        "key_point": "要点 {index}/{count}",
-        "warning": "请注意",
-        "scan": "扫码阅读全文",
-        "question": "问",
-        "answer": "答",
-    },
-    "en": {
-        "title": "Patient education",
-        "key_point": "Key point {index} of {count}",
-        "warning": "Important",
-        "scan": "Scan to read the full article",
-        "question": "Question",
-        "answer": "Answer",
-    },
-}
+@dataclass(frozen=True)
+class SlideWording:
+    """The fixed words on slides and share images, in the article's language.
+
+    The Django side translates them (media_pipeline.article_renders.slide_wording); the
+    defaults are the catalogue's English source strings, for callers without Django.
+    """
+
+    title: str = "Patient education"
+    key_point: str = "Key point %(index)d of %(count)d"  # formatted with index and count
+    warning: str = "Important"
+    scan: str = "Scan to read the full article"
+    ask_your_doctor: str = "Questions? Ask your doctor."
+    question: str = "Question"
+    answer: str = "Answer"
+
 
 # Colours: calm, high-contrast, print-safe.
 _BACKGROUND = (246, 248, 251)
@@ -87,11 +81,6 @@ def frame_size(orientation: Orientation) -> tuple[int, int]:
         return _FRAME_SIZES[orientation]
     except KeyError:
         raise ValueError(f"orientation must be 'portrait' or 'landscape', got {orientation!r}") from None
-
-
-def language_key(document: ArticleDocument) -> str:
-    """"zh" or "en": which fixed wording (labels, end card) the article gets."""
-    return "zh" if document.is_chinese else "en"
 
 
 def byline(document: ArticleDocument) -> str:
@@ -123,7 +112,7 @@ def _sentences(text: str) -> list[str]:
     return [piece.strip() for piece in _SENTENCE_END.split(text.strip()) if piece and piece.strip()]
 
 
-def _section_slides(heading: str, blocks: list[DocumentBlock], labels: dict[str, str]) -> list[SlideSpec]:
+def _section_slides(heading: str, blocks: list[DocumentBlock], wording: SlideWording) -> list[SlideSpec]:
     """One slide per spoken sentence of a section, so the screen shows what the voice is saying.
 
     Every slide of the section keeps its heading and illustration; a paragraph gives one slide per
@@ -141,8 +130,8 @@ def _section_slides(heading: str, blocks: list[DocumentBlock], labels: dict[str,
             steps += [(heading, f"{number}/{len(items)}", item, [item]) for number, item in enumerate(items, 1)]
         elif block.kind == "qa" and block.text.strip():
             question = block.text.strip()
-            steps.append((heading, labels["question"], question, [question]))
-            steps += [(question, labels["answer"], sentence, [sentence]) for sentence in _sentences(block.answer)]
+            steps.append((heading, wording.question, question, [question]))
+            steps += [(question, wording.answer, sentence, [sentence]) for sentence in _sentences(block.answer)]
         elif block.kind == "image" and block.image is not None:
             spoken = [t for t in (block.image.caption, block.image.alt_text) if t and t.strip()]
             if steps:
@@ -162,15 +151,15 @@ def _section_slides(heading: str, blocks: list[DocumentBlock], labels: dict[str,
     ]
 
 
-def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
+def plan_slides(document: ArticleDocument, wording: SlideWording | None = None) -> list[SlideSpec]:
     """Slides in reading order: title, sections / key points / warnings, end card.
 
     A section is a heading and the blocks up to the next heading (text before
     the first heading is an untitled intro section). Key points and warnings
-    get slides of their own because patients must not miss them.
+    get slides of their own because patients must not miss them. ``wording``
+    gives the labels in the article's language.
     """
-    lang = language_key(document)
-    labels = LABELS[lang]
+    wording = wording or SlideWording()
     slides: list[SlideSpec] = [
         SlideSpec(
             kind="title",
@@ -179,14 +168,14 @@ def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
             narration=tuple(
                 t for t in (document.title, document.summary, document.doctor_name, document.hospital) if t
             ),
-            label=labels["title"],
+            label=wording.title,
         )
     ]
     heading = ""
     pending: list[DocumentBlock] = []
 
     def flush() -> None:
-        slides.extend(_section_slides(heading, pending, labels))
+        slides.extend(_section_slides(heading, pending, wording))
         pending.clear()
 
     for block in document.blocks:
@@ -202,14 +191,14 @@ def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
                         kind="key_point",
                         text=point,
                         narration=(point,),
-                        label=labels["key_point"].format(index=index, count=len(points)),
+                        label=wording.key_point % {"index": index, "count": len(points)},
                     )
                 )
             heading = ""  # what follows the list is no longer under the old heading
         elif block.kind == "warning" and block.text.strip():
             flush()
             slides.append(
-                SlideSpec(kind="warning", text=block.text.strip(), narration=(block.text,), label=labels["warning"])
+                SlideSpec(kind="warning", text=block.text.strip(), narration=(block.text,), label=wording.warning)
             )
             heading = ""
         elif block.kind == "references":
@@ -220,9 +209,9 @@ def plan_slides(document: ArticleDocument) -> list[SlideSpec]:
     slides.append(
         SlideSpec(
             kind="end",
-            heading=ASK_YOUR_DOCTOR[lang],
-            text=labels["scan"],
-            narration=tuple(ASK_YOUR_DOCTOR.values()),
+            heading=wording.ask_your_doctor,
+            text=wording.scan,
+            narration=(wording.ask_your_doctor,),
         )
     )
     return slides
@@ -375,7 +364,6 @@ class SlideRenderer:
 
     def __init__(self, document: ArticleDocument, width: int, height: int):
         self.document = document
-        self.lang = language_key(document)
         self.regular = find_cjk_font("regular", document.language)
         self.bold = find_cjk_font("bold", document.language)
         self.layout = SlideLayout.for_size(width, height, self.regular)

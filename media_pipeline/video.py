@@ -51,6 +51,7 @@ from media_pipeline.slides import (
     SlideLayout,
     SlideRenderer,
     SlideSpec,
+    SlideWording,
     frame_size,
     plan_slides,
 )
@@ -627,6 +628,7 @@ def render_video(
     basename: str = "video",
     settings: EncodeSettings | None = None,
     work_dir: str | Path | None = None,
+    wording: SlideWording | None = None,
 ) -> VideoResult:
     """Render the article's narrated slideshow; see the module docstring.
 
@@ -661,7 +663,7 @@ def render_video(
         work.mkdir(parents=True, exist_ok=True)
 
         renderer = SlideRenderer(document, width, height)
-        specs = plan_slides(document)
+        specs = plan_slides(document, wording)
         rendered = renderer.render_all(specs, work / "slides")
         for slide in rendered:
             warnings.extend(slide.warnings)

@@ -13,6 +13,7 @@ from media_pipeline.speech.script import (
     SpeechScript,
     SpeechSentence,
     SpeechSettings,
+    SpeechWording,
     build_speech_script,
 )
 from media_pipeline.speech.spoken_text import split_sentences, to_spoken_text
@@ -27,6 +28,7 @@ __all__ = [
     "SpeechScript",
     "SpeechSentence",
     "SpeechSettings",
+    "SpeechWording",
     "UnsupportedLanguageError",
     "build_speech_script",
     "default_glossary",

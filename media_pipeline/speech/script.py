@@ -17,7 +17,7 @@ from media_pipeline.speech.glossary import Glossary
 from media_pipeline.speech.languages import SpeechLanguage, normalize_language
 from media_pipeline.speech.spoken_text import split_sentences, to_spoken_text
 
-__all__ = ["SpeechSettings", "SpeechSentence", "SpeechParagraph", "SpeechScript", "build_speech_script"]
+__all__ = ["SpeechSettings", "SpeechSentence", "SpeechParagraph", "SpeechScript", "SpeechWording", "build_speech_script"]
 
 
 @dataclass(frozen=True)
@@ -58,26 +58,26 @@ class SpeechScript:
     paragraphs: tuple[SpeechParagraph, ...]
 
 
-_PHRASES: dict[SpeechLanguage, dict[str, str]] = {
-    "zh": {
-        "key_points": "要点：",
-        "warning": "请注意：",
-        "question": "问：",
-        "answer": "答：",
-        "references": "参考文献：",
-        "image": "图片说明：",
-        "stop": "。",
-    },
-    "en": {
-        "key_points": "Key points:",
-        "warning": "Important:",
-        "question": "Question:",
-        "answer": "Answer:",
-        "references": "References:",
-        "image": "Image:",
-        "stop": ".",
-    },
-}
+@dataclass(frozen=True)
+class SpeechWording:
+    """The words the narrator adds before a block, in the script's language.
+
+    The Django side translates them (media_pipeline.article_renders.speech_wording); the
+    defaults are the catalogue's English source strings, for callers without Django. The
+    colon that follows each is the language's own (see ``_LEAD_IN_END``).
+    """
+
+    key_points: str = "Key points"
+    warning: str = "Important"
+    question: str = "Question"
+    answer: str = "Answer"
+    references: str = "References"
+    image: str = "Image"
+
+
+#: What ends a lead-in ("要点：", "Key points:") and a sentence, per language: punctuation, not words.
+_LEAD_IN_END: dict[SpeechLanguage, str] = {"zh": "：", "en": ":"}
+_STOP: dict[SpeechLanguage, str] = {"zh": "。", "en": "."}
 _EN_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
 _LEADING_MARKER = re.compile(r"^\s*(?:[•·\-–—*●○▪]|\(?\d{1,2}[.)、．]|（\d{1,2}）|[一二三四五六七八九十]+、)\s*")
 _ENDS_WITH_STOP = re.compile(r"[。！？!?.…:：;；]$")
@@ -94,7 +94,7 @@ def _ordinal(index: int, language: SpeechLanguage) -> str:
 def _with_stop(text: str, language: SpeechLanguage) -> str:
     """End with punctuation so the engine pauses and the sentence splitter sees an end."""
     text = text.strip()
-    return text if not text or _ENDS_WITH_STOP.search(text) else text + _PHRASES[language]["stop"]
+    return text if not text or _ENDS_WITH_STOP.search(text) else text + _STOP[language]
 
 
 def _join(parts: list[str], language: SpeechLanguage) -> str:
@@ -143,8 +143,14 @@ class _ParagraphBuilder:
         )
 
 
-def _speak_block(block: DocumentBlock, builder: _ParagraphBuilder, settings: SpeechSettings) -> None:
-    phrases = _PHRASES[builder.language]
+def _lead_ins(wording: SpeechWording, language: SpeechLanguage) -> dict[str, str]:
+    end = _LEAD_IN_END[language]
+    return {name: f"{getattr(wording, name).strip().rstrip(':：')}{end}"
+            for name in ("key_points", "warning", "question", "answer", "references", "image")}
+
+
+def _speak_block(block: DocumentBlock, builder: _ParagraphBuilder, settings: SpeechSettings,
+                 phrases: dict[str, str]) -> None:
     if block.kind in ("heading", "paragraph"):
         builder.add(block.text)
     elif block.kind == "list":
@@ -177,14 +183,17 @@ def build_speech_script(
     document: ArticleDocument,
     settings: SpeechSettings | None = None,
     glossary: Glossary | None = None,
+    wording: SpeechWording | None = None,
 ) -> SpeechScript:
     """Speech script for ``document``: one paragraph per spoken block, in reading order.
 
     Blocks with nothing to say (images without a read caption, references
-    when not read, empty text) produce no paragraph.
+    when not read, empty text) produce no paragraph. ``wording``: the lead-in
+    words ("Key points", "Important") in the article's language.
     """
     settings = settings or SpeechSettings()
     language = normalize_language(document.language)
+    phrases = _lead_ins(wording or SpeechWording(), language)
     paragraphs: list[SpeechParagraph] = []
 
     def emit(builder: _ParagraphBuilder, paragraph_id: str, block_id: str, kind: str) -> None:
@@ -202,7 +211,7 @@ def build_speech_script(
         emit(builder, "summary", "", "summary")
     for index, block in enumerate(document.blocks):
         builder = _ParagraphBuilder(language, glossary)
-        _speak_block(block, builder, settings)
+        _speak_block(block, builder, settings, phrases)
         block_id = block.block_id or f"block-{index}"
         emit(builder, block_id, block.block_id, block.kind)
     return SpeechScript(language=language, paragraphs=tuple(paragraphs))

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
 from media_pipeline.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image, write_qr_png, write_qr_svg
+from media_pipeline.article_renders import slide_wording
 from media_pipeline.slides import SlideRenderer, crop_to_focal_point, frame_size, load_illustration, plan_slides
 from media_pipeline.subtitles import Cue
 from media_pipeline.video import slide_timeline
@@ -76,7 +77,7 @@ def test_missing_cjk_font_raises_a_clear_error():
 def test_long_chinese_title_wraps_inside_the_safe_area(tmp_path, orientation):
     document = _document()
     renderer = SlideRenderer(document, *frame_size(orientation))
-    title = renderer.render(plan_slides(document)[0], tmp_path / "title.png")
+    title = renderer.render(plan_slides(document, slide_wording(document.language))[0], tmp_path / "title.png")
 
     safe = renderer.layout.safe
     assert title.text_boxes and all(box.inside(safe) for box in title.text_boxes)
@@ -101,7 +102,7 @@ def test_long_chinese_title_wraps_inside_the_safe_area(tmp_path, orientation):
 def test_every_slide_keeps_text_inside_the_safe_area_and_out_of_the_caption_band(tmp_path, orientation):
     document = _document()
     renderer = SlideRenderer(document, *frame_size(orientation))
-    slides = renderer.render_all(plan_slides(document), tmp_path)
+    slides = renderer.render_all(plan_slides(document, slide_wording(document.language)), tmp_path)
     # one section slide per spoken sentence ("高血压是常见的慢性病。" / "需要长期管理。")
     assert [s.spec.kind for s in slides] == ["title", "section", "section", "key_point", "key_point", "warning", "end"]
     for slide in slides:
@@ -150,7 +151,7 @@ def test_undecodable_illustration_is_skipped_with_a_warning(tmp_path):
         )
     )
     renderer = SlideRenderer(document, *frame_size("portrait"))
-    section = renderer.render(plan_slides(document)[1], tmp_path / "section.png")
+    section = renderer.render(plan_slides(document, slide_wording(document.language))[1], tmp_path / "section.png")
     assert section.illustration_box is None
     assert len(section.warnings) == 1 and "broken.jpg" in section.warnings[0]
     assert Image.open(section.path).size == (1080, 1920)
@@ -159,7 +160,7 @@ def test_undecodable_illustration_is_skipped_with_a_warning(tmp_path):
 def test_article_without_images_or_share_url_still_gets_all_slides(tmp_path):
     document = _document(share_url="", blocks=(DocumentBlock("paragraph", text="没有图片的文章。"),))
     renderer = SlideRenderer(document, *frame_size("portrait"))
-    slides = renderer.render_all(plan_slides(document), tmp_path)
+    slides = renderer.render_all(plan_slides(document, slide_wording(document.language)), tmp_path)
     assert [s.spec.kind for s in slides] == ["title", "section", "end"]
     assert any("QR" in w for w in slides[-1].warnings)
 
@@ -192,7 +193,8 @@ def test_qr_files_and_bad_urls(tmp_path):
 
 def test_slide_timing_follows_the_cues_sentence_by_sentence_and_the_end_card_holds_after_the_voice():
     document = _document()
-    specs = plan_slides(document)  # title, section ×2 (one per sentence), key point ×2, warning, end
+    # title, section ×2 (one per sentence), key point ×2, warning, end
+    specs = plan_slides(document, slide_wording(document.language))
     assert [spec.text for spec in specs[1:3]] == ["高血压是常见的慢性病。", "需要长期管理。"]
     cues = [
         Cue(0.0, 2.0, LONG_ZH_TITLE[:20]),
@@ -224,7 +226,7 @@ def test_qa_answers_and_list_items_get_slides_of_their_own():
         DocumentBlock("list", items=("早上起床后一小时内", "晚上睡觉前")),
         DocumentBlock("qa", text="测出来偏高，可以自己加药吗？", answer="不可以。请把记录带给医生，由医生决定。"),
     ))
-    specs = [spec for spec in plan_slides(document) if spec.kind == "section"]
+    specs = [spec for spec in plan_slides(document, slide_wording(document.language)) if spec.kind == "section"]
     texts = [spec.text for spec in specs]
     assert "家庭血压≥135/85 mmHg 就算偏高。" in texts  # the figure the voice speaks is on screen
     assert texts[-3:] == ["测出来偏高，可以自己加药吗？", "不可以。", "请把记录带给医生，由医生决定。"]
@@ -234,7 +236,7 @@ def test_qa_answers_and_list_items_get_slides_of_their_own():
 
 
 def test_slide_timing_without_matching_cues_falls_back_to_text_length():
-    specs = plan_slides(_document())
+    specs = plan_slides(_document(), slide_wording("zh-hans"))
     entries, warnings = slide_timeline(specs, [Cue(0.0, 5.0, "completely unrelated words")], 20.0)
     assert warnings and "text length" in warnings[0]
     assert entries[0].start == 0.0 and entries[-1].end == 20.0

@@ -3,6 +3,7 @@
 import pytest
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline.article_renders import speech_wording
 from media_pipeline.speech import SpeechSettings, UnsupportedLanguageError, build_speech_script, default_glossary
 
 
@@ -39,7 +40,7 @@ def _en_document() -> ArticleDocument:
 
 
 def test_chinese_blocks_are_read_naturally():
-    script = build_speech_script(_zh_document(), glossary=default_glossary())
+    script = build_speech_script(_zh_document(), glossary=default_glossary(), wording=speech_wording("zh-hans"))
     assert script.language == "zh"
     spoken = {p.id: p.text_for_speech for p in script.paragraphs}
     assert list(spoken) == ["title", "h1", "p1", "l1", "k1", "w1", "q1"]
@@ -61,7 +62,7 @@ def test_display_text_keeps_what_the_article_says():
 
 
 def test_english_blocks_are_read_naturally():
-    script = build_speech_script(_en_document())
+    script = build_speech_script(_en_document(), wording=speech_wording("en"))
     spoken = {p.id: p.text_for_speech for p in script.paragraphs}
     assert spoken["l1"] == "First, Take your tablets. Second, Eat less salt."
     assert spoken["k1"] == "Key points: Measure weekly."
@@ -71,7 +72,7 @@ def test_english_blocks_are_read_naturally():
 
 def test_references_captions_and_summary_follow_settings():
     settings = SpeechSettings(read_title=False, read_summary=True, read_image_captions=True, read_references=True)
-    script = build_speech_script(_zh_document(), settings)
+    script = build_speech_script(_zh_document(), settings, wording=speech_wording("zh-hans"))
     spoken = {p.id: p.text_for_speech for p in script.paragraphs}
     assert "title" not in spoken
     assert spoken["summary"] == "本文介绍高血压患者的自我管理。"
