@@ -4,6 +4,12 @@ doctor's public homepage."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -132,6 +138,24 @@ def poster_content(invitation: Invitation, language: str) -> tuple[PosterDoctor,
     return doctor, wording
 
 
+@contextmanager
+def _local_photo(image):
+    """The doctor's photo as a local file for the renderer; copied from remote storage (S3) when it has no path."""
+    photo = document_image(image, "")
+    if photo is None or photo.path is not None:
+        yield photo
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(image.file.name).suffix) as copy:
+        try:
+            with image.file.open("rb") as source:
+                shutil.copyfileobj(source, copy)
+            copy.flush()
+        except OSError:
+            yield None  # unreachable storage: the poster gets the placeholder
+            return
+        yield replace(photo, path=Path(copy.name))
+
+
 def poster_view(request, pk: int):
     """The code's poster page: the files to download, per language and paper size, and a preview."""
     invitation = _visible_invitation(request, pk)
@@ -158,10 +182,10 @@ def poster_file_view(request, pk: int, paper: str, kind: str):
         return _unusable(request, invitation)
     language = site_language(request.GET.get("lang"))
     doctor, wording = poster_content(invitation, language)
-    photo = document_image(invitation.doctor.photo, "")
     try:
-        poster = render_poster(paper=paper, join_url=invitation.join_url, doctor=doctor, wording=wording,
-                               photo=photo, language=language)
+        with _local_photo(invitation.doctor.photo) as photo:
+            poster = render_poster(paper=paper, join_url=invitation.join_url, doctor=doctor, wording=wording,
+                                   photo=photo, language=language)
     except PosterError:
         messages.error(request, _("This poster cannot be made: the join link is too long for a QR code that scans "
                                   "from a metre away. Ask the studio's administrator to shorten the site address."))

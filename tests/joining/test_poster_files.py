@@ -21,6 +21,7 @@ from cms.doctors.models import DoctorProfile
 from distribution.joining.models import Invitation
 from distribution.joining.posters import MIN_MODULE_MM
 from distribution.patients.models import DISTRIBUTORS
+from tests.test_media_storage import s3_endpoint  # noqa: F401 - fixture: a real S3 server (moto)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,22 @@ def test_unknown_paper_or_file_type_is_not_found(client, joining, people):
     assert client.get(poster_url(invitation, "a3", "pdf")).status_code == 404
     assert client.get(poster_url(invitation, "a4", "svg")).status_code == 404
     assert client.get(poster_url(invitation, "a4", "png", "fr")).status_code == 200  # unknown language: Chinese
+
+
+def test_a_photo_in_object_storage_is_on_the_poster(client, joining, people, s3_endpoint):
+    """Production keeps media in S3 (a real S3 server here, moto): no local path, so the photo is copied."""
+    from django.test import override_settings
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from cms.illustrations.models import Illustration
+    from tests.test_media_storage import s3_settings
+
+    with override_settings(STORAGES=s3_settings(s3_endpoint)):
+        photo = Illustration.objects.create(title="张医生", file=get_test_image_file(colour="red", size=(300, 300)),
+                                            alt_text="张医生")
+        with pytest.raises(NotImplementedError):
+            photo.file.path  # noqa: B018 - object storage has no local files
+        DoctorProfile.objects.filter(pk=joining["doctor"].pk).update(photo=photo)
+        client.force_login(people["doctor_a"])
+        png = client.get(poster_url(joining["invitation"], "a5", "png"))
+    assert png.status_code == 200 and red_pixels(Image.open(io.BytesIO(png.content))) > 100
