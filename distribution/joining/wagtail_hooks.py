@@ -27,7 +27,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from cms.articles.document import document_image
-from cms.core.languages import CHINESE, ENGLISH, site_language
+from cms.core.languages import CHINESE, site_language
+from cms.core.templatetags.kepu_tags import LANGUAGE_LABELS
 from distribution.patients.admin_views import ScopedViewSetMixin, StudioStaffPermissionPolicy
 from media_pipeline.qr import make_qr
 
@@ -78,7 +79,7 @@ def qr_svg(url: str, *, scale: int = 8) -> str:
 
 
 POSTER_TYPES = {"pdf": "application/pdf", "png": "image/png"}
-POSTER_LANGUAGES = ((CHINESE, "中文"), (ENGLISH, "English"))  # each language named in itself
+POSTER_LANGUAGES = tuple(LANGUAGE_LABELS.items())  # each language named in itself, Chinese first
 
 
 def _unusable(request, invitation: Invitation):
