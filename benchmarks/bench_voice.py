@@ -24,8 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings.test")
 
+import django  # noqa: E402
+
+django.setup()
+
 from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
 from media_pipeline.speech import build_speech_script, default_glossary  # noqa: E402
+from media_pipeline.article_renders import speech_wording  # noqa: E402
 from media_pipeline.tts import EngineChain  # noqa: E402
 from media_pipeline.recordings import clean_recording  # noqa: E402
 from media_pipeline.voice import RecordedNarration, render_voice  # noqa: E402
@@ -48,6 +53,8 @@ ARTICLE = ArticleDocument(
         DocumentBlock("qa", text="血压正常了可以停药吗？", answer="不可以。请在医生指导下调整用药。", block_id="q1"),
     ),
 )
+#: The narrator's fixed words (要点, 注意…) from the catalogue, as the render task passes them.
+WORDING = speech_wording(ARTICLE.language)
 
 
 def _median(values: list[float]) -> float:
@@ -57,16 +64,16 @@ def _median(values: list[float]) -> float:
 def main(repeats: int) -> None:
     chain = EngineChain.from_names(["espeak"])
     glossary = default_glossary()
-    script = build_speech_script(ARTICLE, glossary=glossary)
+    script = build_speech_script(ARTICLE, glossary=glossary, wording=WORDING)
     edited_block = replace(ARTICLE.blocks[1], text=ARTICLE.blocks[1].text + "需要定期测量。")
-    changed = build_speech_script(replace(ARTICLE, blocks=(ARTICLE.blocks[0], edited_block, *ARTICLE.blocks[2:])), glossary=glossary)
+    changed = build_speech_script(replace(ARTICLE, blocks=(ARTICLE.blocks[0], edited_block, *ARTICLE.blocks[2:])), glossary=glossary, wording=WORDING)
     cases = ("full render", "one paragraph changed", "nothing changed")
     timings: dict[str, list[float]] = {case: [] for case in cases}
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         # Warm-up (first process starts, page cache) so the full render is not penalised by it.
-        render_voice(build_speech_script(replace(ARTICLE, blocks=ARTICLE.blocks[:1])), chain, None, None, tmp_path / "warm", tmp_path / "warm-out")
+        render_voice(build_speech_script(replace(ARTICLE, blocks=ARTICLE.blocks[:1]), wording=WORDING), chain, None, None, tmp_path / "warm", tmp_path / "warm-out")
         for run in range(repeats):
             cache = tmp_path / f"cache-{run}"  # a cold cache per repetition
             for case, current in zip(cases, (script, changed, changed)):
@@ -110,7 +117,7 @@ def _doctor_recordings(script, folder: Path, *, pitch: int = 35) -> dict[str, Re
 
 def recorded_main(repeats: int = 3) -> None:
     chain = EngineChain.from_names(["espeak"])
-    script = build_speech_script(ARTICLE, glossary=default_glossary())
+    script = build_speech_script(ARTICLE, glossary=default_glossary(), wording=WORDING)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         start = time.perf_counter()
