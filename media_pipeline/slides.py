@@ -387,6 +387,10 @@ class SlideRenderer:
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
 
+    def picture(self, spec: SlideSpec, size: tuple[int, int]) -> Image.Image | None:
+        """The slide's illustration (the first candidate that decodes) cropped to ``size``: the video moves it."""
+        return self._illustration(spec, size, [])
+
     # drawing helpers
     def _text(
         self,
