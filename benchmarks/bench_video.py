@@ -181,27 +181,60 @@ def phase_ours(work: Path, narration_json: Path) -> dict:
     }
 
 
+def stills_concat(work: Path, narration: Narration) -> tuple[Path, float]:
+    """The baseline's input, prepared off the clock: an ffconcat list of the pipeline's slide PNGs.
+
+    The same timeline as the pipeline (its public timing functions), one entry per stretch in which
+    neither the slide nor the caption changes, cut to at most a second (the pipeline's frame spacing).
+    Returns the list and the video's length.
+    """
+    from media_pipeline.slides import SlideRenderer, plan_slides
+    from media_pipeline.video import END_HOLD_S, caption_events, slide_timeline, snap_to_frames
+
+    document = build_document(work)
+    renderer = SlideRenderer(document, 1080, 1920)
+    timeline, _ = slide_timeline(plan_slides(document), narration.cues, narration.duration_s, end_hold=END_HOLD_S)
+    total = round(timeline[-1].end * FPS) / FPS
+    timeline, events = snap_to_frames(timeline, caption_events(narration.cues, renderer.layout, renderer.regular,
+                                                               narration.duration_s), FPS, total)
+    cuts = sorted({t for event in events for t in (event.start, event.end)} | {total - 1 / FPS})
+    lines = ["ffconcat version 1.0"]
+    slides = work / "intermediate" / "slides"
+    for entry in timeline:
+        bounds = [entry.start, *(t for t in cuts if entry.start + 1e-6 < t < entry.end - 1e-6), entry.end]
+        for begin, end in zip(bounds, bounds[1:]):
+            pieces = max(1, int(-(-(end - begin) // 1.0)))
+            edges = [begin + (end - begin) * k / pieces for k in range(pieces + 1)]
+            for a, b in zip(edges, edges[1:]):
+                lines += [f"file '{slides / f'slide-{entry.slide_index:03d}.png'}'", f"option framerate {FPS}",
+                          f"duration {b - a:.6f}"]
+    lines += [*lines[-3:-1], "duration 1.0"]  # the demuxer drops the last entry's duration; -t ends the video
+    path = work / "stills.ffconcat"
+    path.write_text("\n".join(lines) + "\n")
+    return path, total
+
+
 def phase_precaptioned(work: Path, narration_json: Path) -> dict:
     """Child process: the fastest plain-ffmpeg way: caption each still once, then concat the captioned stills.
 
-    Step 1 sends the slide stills (one per caption change, the pipeline's concat list) through libass
-    once each and writes them as PNGs; step 2 concatenates those captioned stills with the audio and
-    encodes them at variable frame rate (one frame per still, the same frame count as the pipeline);
-    step 3 encodes the clean stills the same way for the clean file. All steps are on the clock.
+    Step 1 sends the slide stills (one per caption change) through libass once each and writes them as
+    PNGs; step 2 concatenates those captioned stills with the audio and encodes them at variable frame
+    rate (one frame per still); step 3 encodes the clean stills the same way for the clean file. All
+    steps are on the clock; the concat list of stills (the timeline) is not.
     """
     from media_pipeline.ffmpeg import run_ffmpeg
 
     data = json.loads(narration_json.read_text())
-    slides = work / "intermediate" / "slides"
-    ours = (slides / "slides.ffconcat").read_text().splitlines()
-    durations = [float(line.split()[1]) for line in ours if line.startswith("duration ")]
+    narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
+    concat, total = stills_concat(work, narration)
+    durations = [float(line.split()[1]) for line in concat.read_text().splitlines() if line.startswith("duration ")]
     stills = work / "precaptioned"
     shutil.rmtree(stills, ignore_errors=True)
     stills.mkdir()
     ass = work / "intermediate" / "captions.ass"
     fonts = work / "intermediate" / "fonts"
     started = time.perf_counter()
-    run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(slides / "slides.ffconcat"),
+    run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(concat),
                 "-vf", f"ass=filename={ass}:fontsdir={fonts}", "-fps_mode", "passthrough",
                 "-c:v", "png", "-compression_level", "1", str(stills / "%05d.png")], timeout=1800)
     names = sorted(stills.glob("*.png"))
@@ -211,22 +244,22 @@ def phase_precaptioned(work: Path, narration_json: Path) -> dict:
     (stills / "stills.ffconcat").write_text("\n".join(lines) + "\n")
     out = work / "baseline-captioned.mp4"
     clean = work / "baseline-clean.mp4"
-    for concat, target in ((stills / "stills.ffconcat", out), (slides / "slides.ffconcat", clean)):
-        run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", data["mp3"],
+    for source, target in ((stills / "stills.ffconcat", out), (concat, clean)):
+        run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(source), "-i", data["mp3"],
                     "-map", "0:v:0", "-map", "1:a:0", "-af", "apad", "-vf", "format=yuv420p", "-fps_mode", "passthrough",
                     "-video_track_timescale", str(FPS * 100), "-bf", "0", "-c:v", "libx264", "-preset", "veryfast",
                     "-tune", "stillimage", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
-                    "-t", f"{_total_s(work):.3f}", "-movflags", "+faststart", str(target)], timeout=1800)
+                    "-t", f"{total:.3f}", "-movflags", "+faststart", str(target)], timeout=1800)
     wall = time.perf_counter() - started
     own, child = _peak_memory_mib()
     return {"wall": wall, "own_mib": own, "child_mib": child, "size": out.stat().st_size + clean.stat().st_size,
             "outputs": [str(clean), str(out)]}
 
 
-def _total_s(work: Path) -> float:
-    """The pipeline's video length: the concat list's entries without the one-second end padding."""
-    lines = (work / "intermediate" / "slides" / "slides.ffconcat").read_text().splitlines()
-    return sum(float(line.split()[1]) for line in lines if line.startswith("duration ")) - 1.0
+def _cues(data: dict) -> list:
+    from media_pipeline.subtitles import Cue
+
+    return [Cue(*c) for c in data["cues"]]
 
 
 def probe(path: str) -> dict:
@@ -246,10 +279,7 @@ def same_streams(ours: dict, theirs: dict, frame_s: float) -> list[str]:
                 differences.append(f"{kind} {key}: {a.get(key)} vs {b.get(key)}")
         if abs(float(a.get("duration", 0)) - float(b.get("duration", 0))) > 2 * frame_s + 0.05:
             differences.append(f"{kind} duration: {a.get('duration')} vs {b.get('duration')}")
-    frames = int(ours["video"].get("nb_read_packets", 0)), int(theirs["video"].get("nb_read_packets", 0))
-    if abs(frames[0] - frames[1]) > 2:
-        differences.append(f"video frames: {frames[0]} vs {frames[1]}")
-    return differences
+    return differences  # frame counts differ on purpose: the pipeline's moving stretches have every frame
 
 
 def run_child(phase: str, work: Path, narration_json: Path) -> dict:

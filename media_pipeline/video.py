@@ -495,26 +495,30 @@ class _Drift:
     """
 
     source: Image.Image
-    backdrop: Image.Image  # the slide's pixels under the box: the rounded corners' background
-    corners: Image.Image  # "L" mask of the rounded picture
+    backdrop: np.ndarray  # the slide's pixels under the box: what shows outside the rounded corners
+    corners: np.ndarray  # opacity (0-255) of the rounded picture over its box
+    radius: int
     start: float
     duration: float
     zoom: float
     rightwards: bool
 
-    def patch(self, t: float) -> np.ndarray:
-        w, h = self.backdrop.size
+    def paint(self, t: float, out: np.ndarray) -> None:
+        """Draw the picture at time ``t`` into ``out`` (the box's pixels of a frame)."""
+        h, w = self.backdrop.shape[:2]
         p = min(max((t - self.start) / self.duration, 0.0), 1.0)
         p = p * p * (3 - 2 * p)  # ease in and out: no jolt where the move starts or stops
         scale = 1 + (self.zoom - 1) * p
         crop_w, crop_h = self.source.width / scale, self.source.height / scale
-        slack_x, slack_y = self.source.width - crop_w, self.source.height - crop_h
-        left = slack_x * (0.5 + (0.35 if self.rightwards else -0.35) * p)
-        top = slack_y * 0.5
-        view = self.source.resize((w, h), Image.Resampling.BILINEAR, box=(left, top, left + crop_w, top + crop_h))
-        frame = self.backdrop.copy()
-        frame.paste(view, (0, 0), self.corners)
-        return np.asarray(frame)
+        left = (self.source.width - crop_w) * (0.5 + (0.35 if self.rightwards else -0.35) * p)
+        top = (self.source.height - crop_h) * 0.5
+        out[:] = np.asarray(self.source.resize((w, h), Image.Resampling.BILINEAR,
+                                               box=(left, top, left + crop_w, top + crop_h)))
+        r = self.radius
+        for rows in (slice(0, r), slice(h - r, h)):
+            for cols in (slice(0, r), slice(w - r, w)):
+                alpha = self.corners[rows, cols, None].astype(np.uint16)
+                out[rows, cols] = (out[rows, cols] * alpha + self.backdrop[rows, cols] * (255 - alpha)) // 255
 
 
 def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry],
@@ -539,11 +543,12 @@ def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline
             source = renderer.picture(first.spec, (math.ceil(size[0] * KEN_BURNS_ZOOM),
                                                    math.ceil(size[1] * KEN_BURNS_ZOOM)))
             if source is not None:
+                radius = renderer.px(28)  # as the slide rounds the picture
                 corners = Image.new("L", size, 0)
-                ImageDraw.Draw(corners).rounded_rectangle((0, 0, *size), radius=renderer.px(28), fill=255)
+                ImageDraw.Draw(corners).rounded_rectangle((0, 0, *size), radius=radius, fill=255)
                 begin, end = timeline[run_start].start, timeline[n - 1].end
-                drift = _Drift(source, first.image.crop((box.left, box.top, box.right, box.bottom)), corners,
-                               begin, end - begin, KEN_BURNS_ZOOM, rightwards=runs % 2 == 0)
+                backdrop = np.asarray(first.image.crop((box.left, box.top, box.right, box.bottom)))
+                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, KEN_BURNS_ZOOM, rightwards=runs % 2 == 0)
                 runs += 1
                 drifts.update({index: (drift, box) for index in range(run_start, n)})
         run_start = n
@@ -578,10 +583,10 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
         if n not in drifts:
             return ImageClip(still).with_duration(duration)
         drift, box = drifts[n]
+        picture = still.copy()  # this clip's frame buffer: each frame repaints only the picture's box
 
         def frame(t: float) -> np.ndarray:
-            picture = still.copy()
-            picture[box.top:box.bottom, box.left:box.right] = drift.patch(at + t)
+            drift.paint(at + t, picture[box.top:box.bottom, box.left:box.right])
             return picture
 
         return VideoClip(frame_function=frame, duration=duration)
@@ -626,7 +631,7 @@ def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: f
     last = max(0, round(total * fps) - 1)
     keep = {0, last, *range(0, last, max(1, round(settings.keyframe_interval_s * fps)))}
     for start, end in composition.moving:
-        keep.update(range(round(start * fps), round(end * fps)))
+        keep.update(range(round(start * fps), round(end * fps) + 1))  # and the first still frame after it
     keep.update(round(t * fps) for t in cut_points)
     frames = sorted(f for f in keep if 0 <= f <= last)
     gap = max(1, round(_MAX_FRAME_GAP_S * fps))
