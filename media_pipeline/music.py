@@ -110,8 +110,8 @@ def _decode_mono(path: Path) -> np.ndarray:
     pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-ac", "1", "-ar", str(SAMPLE_RATE),
                           "-f", "s16le", "-"], capture_output=True, check=False)
     if pcm.returncode != 0:
-        raise FFmpegError(f"could not decode {Path(path).name}", stderr_tail=pcm.stderr.decode("utf-8", "replace")[-2000:],
-                          returncode=pcm.returncode)
+        raise FFmpegError(f"could not decode {Path(path).name}", returncode=pcm.returncode,
+                          stderr_tail=pcm.stderr.decode("utf-8", "replace")[-2000:])
     return np.frombuffer(pcm.stdout, dtype="<i2").astype(np.float64) / 32768
 
 

@@ -5,22 +5,29 @@ good at:
 
 * Pillow draws every slide once (:mod:`media_pipeline.slides`): one per
   spoken sentence, so the screen shows what the voice says;
-* moviepy holds the timeline: one ``ImageClip`` per stretch of narration,
-  chained with ``concatenate_videoclips``; the ffmpeg concat list (from the
-  chain's timings) and the poster frame are read off that timeline;
-* ffmpeg (imageio-ffmpeg's build) reads each still once, ``split`` feeds two
-  encoders: the clean file (the reading page plays it with the WebVTT as a
-  ``<track>``) and the captioned one (libass burns the cues, for downloads
-  and social posts). The video is variable frame rate, a frame only where
-  the picture changes (and at least every second), H.264/AAC, ``+faststart``.
-  No frame passes through Python.
+* moviepy composes the picture: each slide appearance is a clip (an
+  ``ImageClip``, or a ``VideoClip`` whose frame function pastes the slowly
+  drifting illustration, "Ken Burns", into the slide), each change of slide
+  is a ``CompositeVideoClip`` crossfade (``CrossFadeIn``), and the pieces are
+  chained with ``concatenate_videoclips``. The same composition gives the
+  poster (the first illustrated slide mid-move). With the optional music bed,
+  moviepy also mixes the sound (:func:`media_pipeline.music.mix_bed`);
+* ffmpeg (imageio-ffmpeg's build) takes the composed frames over a pipe,
+  puts each on its slot of the frame grid (variable frame rate: every frame
+  only while something moves, elsewhere one where the picture or a caption
+  changes and at least every second), converts them once, and ``split`` feeds
+  two encoders: the clean file (the reading page plays it with the WebVTT as
+  a ``<track>``) and the captioned one (libass burns the cues, for downloads
+  and social posts). H.264/AAC, ``+faststart``.
 
-The end card (QR code) follows the last sentence and holds for
-:data:`END_HOLD_S` in quiet (or over the optional music bed,
-:mod:`media_pipeline.music`). Captions are wrapped here, by measured pixel
-width with the same CJK font libass uses and on word boundaries, and long
-cues are split in time, so no caption is more than two lines or wider than
-:attr:`SlideLayout.caption_band`.
+Text never moves: only the illustration's box is repainted in a moving frame,
+and a still stretch is the slide's own array, composed once.
+
+The end card (QR code) follows the last sentence, crossfades in and holds for
+:data:`END_HOLD_S` in quiet (or over the music bed). Captions are wrapped here,
+by measured pixel width with the same CJK font libass uses and on word
+boundaries, and long cues are split in time, so no caption is more than two
+lines or wider than :attr:`SlideLayout.caption_band`.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from moviepy import CompositeVideoClip, ImageClip, VideoClip, concatenate_videoclips, vfx
+from moviepy import ColorClip, CompositeVideoClip, ImageClip, VideoClip, concatenate_videoclips, vfx
 from PIL import Image, ImageDraw
 
 from cms.articles.document import ArticleDocument
@@ -117,11 +124,12 @@ class NarrationTrack(Protocol):
 
 @dataclass(frozen=True)
 class EncodeSettings:
-    """Encoder choices for still slides watched on phones.
+    """Encoder choices for slides watched on phones.
 
-    Still pictures compress to almost nothing between slide changes, so a
-    CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps is
-    plenty for captions that change every few seconds.
+    Slides are still but for a drifting illustration and short crossfades, so a
+    CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps (the
+    frame grid, and the rate of the moving stretches) is plenty for a slow
+    drift and captions that change every few seconds.
     """
 
     fps: int = 10
@@ -434,8 +442,7 @@ def snap_to_frames(
 ) -> tuple[list[TimelineEntry], list[CaptionEvent]]:
     """Move every slide and caption change onto the output frame grid.
 
-    The video is constant-rate, so a change can only happen on a frame; doing
-    the rounding here (once, for both) keeps slide changes, concat entries and
+    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide changes, concat entries and
     caption events exactly aligned. Whatever becomes empty is dropped.
     """
     entries = [
@@ -548,7 +555,8 @@ def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline
                 ImageDraw.Draw(corners).rounded_rectangle((0, 0, *size), radius=radius, fill=255)
                 begin, end = timeline[run_start].start, timeline[n - 1].end
                 backdrop = np.asarray(first.image.crop((box.left, box.top, box.right, box.bottom)))
-                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, KEN_BURNS_ZOOM, rightwards=runs % 2 == 0)
+                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, KEN_BURNS_ZOOM,
+                               rightwards=runs % 2 == 0)  # alternate directions from section to section
                 runs += 1
                 drifts.update({index: (drift, box) for index in range(run_start, n)})
         run_start = n
@@ -574,16 +582,19 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
     ``CrossFadeIn``; the pieces are chained with ``concatenate_videoclips``. So only crossfades
     pay for blending, and a still stretch is the slide's array, composed once.
     """
-    arrays = {slide_index: np.asarray(rendered[slide_index].image) for slide_index in {e.slide_index for e in timeline}}
+    arrays = {index: np.asarray(rendered[index].image) for index in {e.slide_index for e in timeline}}
     drifts = _drifts(renderer, rendered, timeline)
+    buffers: dict[int, np.ndarray] = {}  # a frame buffer per moving slide: each frame repaints only the picture's box
 
     def appearance(n: int, at: float, duration: float) -> VideoClip:
         """Entry ``n``'s slide as a clip whose local time 0 is ``at`` seconds into the video."""
-        still = arrays[timeline[n].slide_index]
+        slide_index = timeline[n].slide_index
+        still = arrays[slide_index]
         if n not in drifts:
             return ImageClip(still).with_duration(duration)
         drift, box = drifts[n]
-        picture = still.copy()  # this clip's frame buffer: each frame repaints only the picture's box
+        # one buffer per slide will do: a crossfade is always between two different slides
+        picture = buffers.setdefault(slide_index, still.copy())
 
         def frame(t: float) -> np.ndarray:
             drift.paint(at + t, picture[box.top:box.bottom, box.left:box.right])
@@ -593,16 +604,20 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
 
     # Crossfade n (into entry n) runs over [fade_in[n], fade_in[n] + fades[n]): centred on the change, so
     # the new slide is half there when its sentence starts; the end card's starts after the last sentence.
-    fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps)) for a, b in zip(timeline, timeline[1:])]
+    fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
+                     for a, b in zip(timeline, timeline[1:])]
     fade_in = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end"
                                   else _snap(fades[n] / 2, fps)) for n, e in enumerate(timeline) if n]
+    # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
+    opaque = ColorClip(rendered[0].image.size, 1.0, is_mask=True)
     pieces: list[VideoClip] = []
     moving: list[tuple[float, float]] = []
     for n in range(len(timeline)):
         if fades[n] > 0:
             at, head = fade_in[n], fades[n]
+            incoming = appearance(n, at, head).with_mask(opaque.with_duration(head))
             pieces.append(CompositeVideoClip(
-                [appearance(n - 1, at, head), appearance(n, at, head).with_effects([vfx.CrossFadeIn(head)])],
+                [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])],
                 use_bgclip=True).with_duration(head))
             moving.append((at, at + head))
         begin = fade_in[n] + fades[n]
@@ -623,9 +638,9 @@ def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: f
     """Which frames of the ``fps`` grid the video carries (variable frame rate).
 
     Every frame while something moves (a drift or a crossfade), elsewhere only where the picture
-    or a caption changes, at least every ``_MAX_FRAME_GAP_S`` and on every key frame time, so players
-    seek and resume at once; the last frame is one frame-time before the end, so the stream lasts as long as the audio.
-    A minute of narration with two illustrated sections is a few hundred frames, not 600.
+    or a caption changes, at least every ``_MAX_FRAME_GAP_S`` and on every key frame time, so
+    players seek and resume at once; the last frame is one frame-time before the end, so the
+    stream lasts as long as the audio. Text-only stretches cost a frame a second.
     """
     fps = settings.fps
     last = max(0, round(total * fps) - 1)
@@ -643,10 +658,25 @@ def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: f
 
 
 def _setpts(frames: Sequence[int]) -> str:
-    """``setpts`` expression that puts the n-th piped frame on its grid slot (time base = 1/fps)."""
-    terms = ["N"] + [f"gte(N,{n})*{frame - previous - 1}"
-                     for n, (previous, frame) in enumerate(zip(frames, frames[1:]), 1) if frame - previous > 1]
-    return "+".join(terms)
+    """``setpts`` expression that puts the n-th piped frame on its grid slot (time base = 1/fps).
+
+    The slot is N plus the slots skipped before frame N: a step function, written as a balanced
+    tree of ``if(lt(N,k),…,…)`` so that its nesting grows with the log of the number of steps
+    (ffmpeg's expression parser refuses deep nesting; a flat sum of a hundred terms is too deep).
+    """
+    starts, offsets = [0], [frames[0] if frames else 0]
+    for n, (previous, frame) in enumerate(zip(frames, frames[1:]), 1):
+        if frame - previous > 1:
+            starts.append(n)
+            offsets.append(offsets[-1] + frame - previous - 1)
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return str(offsets[lo])
+        mid = (lo + hi) // 2
+        return f"if(lt(N,{starts[mid]}),{tree(lo, mid)},{tree(mid, hi)})"
+
+    return f"N+{tree(0, len(starts))}"
 
 
 def _encode(

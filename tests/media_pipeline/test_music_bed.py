@@ -47,7 +47,7 @@ def test_the_bed_is_ducked_while_the_voice_speaks(tmp_path):
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
         out.writeframes((voice * 32767).astype("<i2").tobytes())
-    pad = write_pad(tmp_path / "pad.wav", 7.0)  # the pad mix_bed lays under 6 s of voice (it runs a second past the end)
+    pad = write_pad(tmp_path / "pad.wav", 7.0)  # the pad mix_bed lays under 6 s of voice (a second past the end)
     mixed = mix_bed(voice_path, 6.0, tmp_path / "mixed.wav")
     mix = read_wav(mixed)[: len(voice)]
     bed = mix - voice

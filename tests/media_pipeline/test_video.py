@@ -386,3 +386,28 @@ def test_the_music_bed_is_quieter_under_the_voice_than_in_the_end_card_hold(tmp_
     under_voice, in_hold = bed_level(3.0, 4.6), bed_level(5.8, 7.2)  # after the bed's 2 s fade-in; the hold ends at 8.5
     assert in_hold > 10 ** (-45 / 20)  # music is playing in the hold...
     assert under_voice < in_hold * 10 ** (-10 / 20)  # ...and is at least 10 dB lower while the voice speaks
+
+
+def test_a_long_narration_keeps_every_frame_on_its_slot(tmp_path):
+    """Two minutes of mostly still slides: well over a hundred variable-rate gaps for ffmpeg to place."""
+    rate, seconds = 16000, 130.0
+    t = np.arange(int(seconds * rate)) / rate
+    wav, mp3 = tmp_path / "voice.wav", tmp_path / "voice.mp3"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((0.2 * np.sin(2 * np.pi * 300 * t) * (np.sin(np.pi * t) > 0) * 32767).astype("<i2").tobytes())
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-b:a", "48k", str(mp3)], check=True)
+    sentences = [f"第{n}条建议：每天按时服药，定期复查。" for n in range(1, 9)]
+    cues = tuple(Cue(n * seconds / 8 + 0.3, (n + 1) * seconds / 8 - 0.3, text) for n, text in enumerate(sentences))
+    document = _document(blocks=(DocumentBlock("paragraph", text="".join(sentences)),), share_url="")
+    result = render_video(document, Narration(mp3, seconds, cues), tmp_path / "out")
+    info = _ffprobe(result.mp4_path)
+    assert abs(float(info["format"]["duration"]) - (seconds + END_HOLD_S)) <= 0.25
+    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time",
+                              "-of", "csv=p=0", str(result.mp4_path)], capture_output=True, text=True, check=True)
+    times = sorted(float(line) for line in packets.stdout.split())
+    assert len(times) > 130 and times[0] == 0.0
+    assert max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
+    assert times[-1] >= seconds + END_HOLD_S - 0.2  # the end card is there to the end
