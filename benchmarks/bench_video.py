@@ -15,7 +15,8 @@ floor the issue sets the target against ("≤ 1.5× even with motion"). For
 reference, a third variant renders the same motion the plain ffmpeg way (one
 filtergraph: looped slides, ``zoompan`` overlaid in the picture's box,
 ``xfade`` between appearances, libass, the same two encoders); xfade needs
-constant frame rate, so it makes and encodes every frame of the video. Both
+constant frame rate, so it makes and encodes every frame of the video (the
+pipeline: every frame of a crossfade, every other one of a drift). Both
 outputs of both sides are ffprobed and must match stream for stream (codecs,
 size, pixel format, duration within a frame); frame counts are printed, not
 matched (the pipeline's moving stretches have every frame). The pipeline's
@@ -286,8 +287,8 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     """
     from media_pipeline.ffmpeg import run_ffmpeg
     from media_pipeline.slides import SlideRenderer, plan_slides
-    from media_pipeline.video import (CROSSFADE_S, END_HOLD_S, KEN_BURNS_ZOOM, caption_events, slide_timeline,
-                                      snap_to_frames)
+    from media_pipeline.video import (CROSSFADE_S, END_HOLD_S, KEN_BURNS_ZOOM, KEN_BURNS_ZOOM_PER_S, caption_events,
+                                      slide_timeline, snap_to_frames)
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
@@ -329,13 +330,14 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
             w, h = box.right - box.left, box.bottom - box.top
             sw, sh = round(w * KEN_BURNS_ZOOM), round(h * KEN_BURNS_ZOOM)
             run_start, run_len = timeline[first].start, timeline[last].end - timeline[first].start
+            zoom = min(KEN_BURNS_ZOOM - 1, KEN_BURNS_ZOOM_PER_S * run_len)
             side = "+" if run_of[n] % 2 == 0 else "-"
             p = f"clip(({begin}+on/{FPS}-{run_start})/{run_len},0,1)"
             ease = f"({p}*{p}*(3-2*{p}))"
             inputs += ["-i", str(picture)]
             graph.append(
                 f"[{len(inputs) // 2 - 1}:v]scale={sw}:{sh}:force_original_aspect_ratio=increase,crop={sw}:{sh},"
-                f"zoompan=z='1+{KEN_BURNS_ZOOM - 1}*{ease}':x='(iw-iw/zoom)*(0.5{side}0.35*{ease})':"
+                f"zoompan=z='1+{zoom}*{ease}':x='(iw-iw/zoom)*(0.5{side}0.35*{ease})':"
                 f"y='(ih-ih/zoom)/2':d={frames}:s={w}x{h}:fps={FPS},format=rgb24[k{n}];"
                 f"[s{n}][k{n}]overlay=x={box.left}:y={box.top}:shortest=1[m{n}]")
             label = f"m{n}"
@@ -347,7 +349,8 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     ass = work / "intermediate" / "captions.ass"
     fonts = work / "intermediate" / "fonts"
     audio_input = len(inputs) // 2
-    graph.append(f"[{chain}]format=yuv420p,split=2[clean][b];[b]ass=filename={ass}:fontsdir={fonts}[burned];"
+    graph.append(f"[{chain}]scale=out_range=tv,format=yuv420p,split=2[clean][b];"
+                 f"[b]ass=filename={ass}:fontsdir={fonts}[burned];"
                  f"[{audio_input}:a:0]apad,asplit=2[a1][a2]")
     script = work / "zoompan.filtergraph"
     script.write_text(";\n".join(graph))

@@ -89,8 +89,13 @@ _END_CARD_S = 4.0
 END_HOLD_S = 3.5
 #: Every change of slide is a crossfade this long (the end card's crossfade is part of its hold).
 CROSSFADE_S = 0.4
-#: An illustration drifts this much closer over its section (from the slide's own framing).
+#: An illustration drifts closer at this rate (from the slide's own framing), up to KEN_BURNS_ZOOM: a long
+#: section does not move faster than a short one, and nothing moves more than about 4 px a second.
+KEN_BURNS_ZOOM_PER_S = 0.004
 KEN_BURNS_ZOOM = 1.08
+#: Frames a second while only a drift moves (crossfades get every frame of the grid). The drift moves
+#: under a pixel per frame at this rate, so it looks as smooth as a higher one and costs half the frames.
+DRIFT_FPS = 5
 _CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
 _SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
 _MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
@@ -128,8 +133,8 @@ class EncodeSettings:
 
     Slides are still but for a drifting illustration and short crossfades, so a
     CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps (the
-    frame grid, and the rate of the moving stretches) is plenty for a slow
-    drift and captions that change every few seconds.
+    frame grid: crossfades get every frame, drifts :data:`DRIFT_FPS`) is plenty
+    for short crossfades and captions that change every few seconds.
     """
 
     fps: int = 10
@@ -496,9 +501,9 @@ def _font_dir(face: FontFace, work_dir: Path) -> Path:
 class _Drift:
     """A slow Ken Burns move over one illustration, for as long as its section is on screen.
 
-    ``source`` is the picture cropped to ``zoom`` times the box, so the move never upscales;
-    it starts from the slide's own framing (the whole source, as drawn on the PNG) and ends
-    ``zoom`` closer, drifting sideways, so the first frame matches the slide it fades in from.
+    ``source`` is the picture cropped to :data:`KEN_BURNS_ZOOM` times the box, so the move never
+    upscales; it starts from the slide's own framing (the whole source, as drawn on the PNG) and
+    ends ``zoom`` closer, drifting sideways, so the first frame matches the slide it fades in from.
     """
 
     source: Image.Image
@@ -555,7 +560,8 @@ def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline
                 ImageDraw.Draw(corners).rounded_rectangle((0, 0, *size), radius=radius, fill=255)
                 begin, end = timeline[run_start].start, timeline[n - 1].end
                 backdrop = np.asarray(first.image.crop((box.left, box.top, box.right, box.bottom)))
-                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, KEN_BURNS_ZOOM,
+                zoom = 1 + min(KEN_BURNS_ZOOM - 1, KEN_BURNS_ZOOM_PER_S * (end - begin))
+                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, zoom,
                                rightwards=runs % 2 == 0)  # alternate directions from section to section
                 runs += 1
                 drifts.update({index: (drift, box) for index in range(run_start, n)})
@@ -568,7 +574,7 @@ class _Composition:
     """The video picture as one moviepy clip, and which of its moments need a frame of their own."""
 
     clip: VideoClip
-    moving: tuple[tuple[float, float], ...]  # (start, end): a Ken Burns move or a crossfade is on screen
+    moving: tuple[tuple[float, float, int], ...]  # (start, end, frame step): a drift or a crossfade is on screen
     poster_t: float
 
 
@@ -619,13 +625,13 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
             pieces.append(CompositeVideoClip(
                 [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])],
                 use_bgclip=True).with_duration(head))
-            moving.append((at, at + head))
+            moving.append((at, at + head, 1))
         begin = fade_in[n] + fades[n]
         end = fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end
         if end > begin:
             pieces.append(appearance(n, begin, end - begin))
             if n in drifts:
-                moving.append((begin, end))
+                moving.append((begin, end, max(1, round(fps / DRIFT_FPS))))
     # The poster: the first illustrated slide halfway through its move (picture, heading and words),
     # else the title card once it is up.
     n = min(drifts, default=0)
@@ -637,7 +643,7 @@ def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: f
                 ) -> list[int]:
     """Which frames of the ``fps`` grid the video carries (variable frame rate).
 
-    Every frame while something moves (a drift or a crossfade), elsewhere only where the picture
+    Every frame of a crossfade and every other one of a drift (DRIFT_FPS), elsewhere only where the picture
     or a caption changes, at least every ``_MAX_FRAME_GAP_S`` and on every key frame time, so
     players seek and resume at once; the last frame is one frame-time before the end, so the
     stream lasts as long as the audio. Text-only stretches cost a frame a second.
@@ -645,8 +651,10 @@ def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: f
     fps = settings.fps
     last = max(0, round(total * fps) - 1)
     keep = {0, last, *range(0, last, max(1, round(settings.keyframe_interval_s * fps)))}
-    for start, end in composition.moving:
-        keep.update(range(round(start * fps), round(end * fps) + 1))  # and the first still frame after it
+    for start, end, step in composition.moving:
+        first, stop = round(start * fps), round(end * fps)
+        keep.update(range(first, stop, step))
+        keep.add(stop)  # and the first still frame after it
     keep.update(round(t * fps) for t in cut_points)
     frames = sorted(f for f in keep if 0 <= f <= last)
     gap = max(1, round(_MAX_FRAME_GAP_S * fps))
