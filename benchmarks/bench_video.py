@@ -4,7 +4,7 @@ Builds ~60 s of Chinese narration with espeak-ng (one clip per sentence, so
 the caption cues are exact) and renders the 1080×1920 video with
 ``media_pipeline.video.render_video`` (a clean MP4 and one with captions
 burned in; moviepy composes the illustrations' slow drift and the crossfades,
-every frame of the moving stretches goes through Python and the encoders).
+whose frames go through Python and the encoders).
 The baseline, in the same run, on the pipeline's own slide PNGs, timeline,
 caption script (the same ASS: same font, size, box and placement) and audio:
 caption each still once with libass, then concatenate the captioned stills
@@ -19,7 +19,7 @@ constant frame rate, so it makes and encodes every frame of the video (the
 pipeline: every frame of a crossfade, every other one of a drift). Both
 outputs of both sides are ffprobed and must match stream for stream (codecs,
 size, pixel format, duration within a frame); frame counts are printed, not
-matched (the pipeline's moving stretches have every frame). The pipeline's
+matched (the pipeline's moving stretches have many more). The pipeline's
 time also covers drawing the slides with Pillow, which the baseline gets for
 free; that share is printed, and CPU seconds beside wall time, since the
 machine is shared.
@@ -473,8 +473,8 @@ def main() -> None:
     print("comparable: the same two files (streams ffprobed) from the same slides, timeline, captions (one ASS script), "
           "audio and encoder settings; not comparable: the pipeline has motion and the stills baseline (the target's "
           "reference, the cheapest way to show the same slides and captions) has not: the illustrations drift and "
-          "every slide change is a crossfade, so the pipeline's moving stretches carry every frame, composed in "
-          "Python, while the baseline shows each still once; the zoompan baseline has the same motion and "
+          "every slide change is a crossfade, so the pipeline carries every frame of a crossfade and every other "
+          "one of a drift, composed in Python, while the baseline shows each still once; the zoompan baseline has the same motion and "
           "crossfades (square picture corners, a centre crop of the picture) at constant frame rate; the "
           "pipeline's time includes planning, timing and drawing the slides, the baselines start from its finished "
           "PNGs and caption script; all start warm, as a worker does (the word-break dictionary loaded)")

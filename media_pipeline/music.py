@@ -1,6 +1,6 @@
 """An optional music bed under the narration: a soft pad the studio synthesises itself, ducked under the voice.
 
-No music file is shipped or downloaded (no licence to clear): :func:`write_pad`
+No music file is shipped or downloaded (no licence to clear): :func:`pad`
 draws a slow chord progression of sine tones with soft attacks and releases,
 quiet and low, with numpy. :func:`mix_bed` lays it under the voice with
 moviepy: a volume envelope, read off the voice's own speech and silence
@@ -16,7 +16,6 @@ hearing.
 from __future__ import annotations
 
 import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from moviepy import AudioArrayClip, CompositeAudioClip
 
 from media_pipeline.ffmpeg import FFmpegError, ffmpeg_exe
 
-__all__ = ["BED_LEVEL_DB", "DUCK_DB", "ducking_envelope", "mix_bed", "pad", "write_pad"]
+__all__ = ["BED_LEVEL_DB", "DUCK_DB", "ducking_envelope", "mix_bed", "pad"]
 
 SAMPLE_RATE = 44100
 #: The bed's level before ducking, relative to full scale (speech is normalised to about -16 LUFS).
@@ -64,18 +63,6 @@ def pad(seconds: float) -> np.ndarray:
     signal *= np.minimum(1.0, np.minimum(t / 2.0, (t[-1] - t) / 2.0 + 1e-9))  # 2 s fade in and out
     peak = np.abs(signal).max() or 1.0
     return signal / peak * 10 ** (BED_LEVEL_DB / 20)
-
-
-def write_pad(path: Path, seconds: float) -> Path:
-    """:func:`pad` as a 16-bit WAV."""
-    pcm = np.clip(pad(seconds) * 32767, -32768, 32767).astype("<i2")
-    path = Path(path)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
-    return path
 
 
 def ducking_envelope(voice: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
