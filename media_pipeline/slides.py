@@ -1,8 +1,9 @@
 """Still slides for the narrated video, drawn once each with Pillow.
 
 A video of an article is a handful of still pictures shown while the
-narration plays, so each slide is rendered exactly once to a PNG and the
-encoder repeats it; nothing is composited per frame in Python.
+narration plays, so each slide is rendered exactly once (and kept as a PNG);
+the video stage only moves the illustration inside its box
+(:meth:`SlideRenderer.picture`) and crossfades between slides.
 
 Slides: a title card (title, doctor, hospital), one slide per section with its
 illustration (cropped around the editor's focal point) and key sentence, one
@@ -374,6 +375,10 @@ class SlideRenderer:
 
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
+
+    def picture(self, spec: SlideSpec, size: tuple[int, int]) -> Image.Image | None:
+        """The slide's illustration (the first candidate that decodes) cropped to ``size``: the video moves it."""
+        return self._illustration(spec, size, [])
 
     # drawing helpers
     def _text(

@@ -5,22 +5,29 @@ good at:
 
 * Pillow draws every slide once (:mod:`media_pipeline.slides`): one per
   spoken sentence, so the screen shows what the voice says;
-* moviepy holds the timeline: one ``ImageClip`` per stretch of narration,
-  chained with ``concatenate_videoclips``; the ffmpeg concat list (from the
-  chain's timings) and the poster frame are read off that timeline;
-* ffmpeg (imageio-ffmpeg's build) reads each still once, ``split`` feeds two
-  encoders: the clean file (the reading page plays it with the WebVTT as a
-  ``<track>``) and the captioned one (libass burns the cues, for downloads
-  and social posts). The video is variable frame rate, a frame only where
-  the picture changes (and at least every second), H.264/AAC, ``+faststart``.
-  No frame passes through Python.
+* moviepy composes the picture: each slide appearance is a clip (an
+  ``ImageClip``, or a ``VideoClip`` whose frame function pastes the slowly
+  drifting illustration, "Ken Burns", into the slide), each change of slide
+  is a ``CompositeVideoClip`` crossfade (``CrossFadeIn``), and the pieces are
+  chained with ``concatenate_videoclips``. The same composition gives the
+  poster (the first illustrated slide mid-move). With the optional music bed,
+  moviepy also mixes the sound (:func:`media_pipeline.music.mix_bed`);
+* ffmpeg (imageio-ffmpeg's build) takes the composed frames over a pipe,
+  puts each on its slot of the frame grid (variable frame rate: every frame
+  only while something moves, elsewhere one where the picture or a caption
+  changes and at least every second), converts them once, and ``split`` feeds
+  two encoders: the clean file (the reading page plays it with the WebVTT as
+  a ``<track>``) and the captioned one (libass burns the cues, for downloads
+  and social posts). H.264/AAC, ``+faststart``.
 
-The end card (QR code) follows the last sentence and holds for
-:data:`END_HOLD_S` in quiet (or over the optional music bed,
-:mod:`media_pipeline.music`). Captions are wrapped here, by measured pixel
-width with the same CJK font libass uses and on word boundaries, and long
-cues are split in time, so no caption is more than two lines or wider than
-:attr:`SlideLayout.caption_band`.
+Text never moves: only the illustration's box is repainted in a moving frame,
+and a still stretch is the slide's own array, composed once.
+
+The end card (QR code) follows the last sentence, crossfades in and holds for
+:data:`END_HOLD_S` in quiet (or over the music bed). Captions are wrapped here,
+by measured pixel width with the same CJK font libass uses and on word
+boundaries, and long cues are split in time, so no caption is more than two
+lines or wider than :attr:`SlideLayout.caption_band`.
 """
 
 from __future__ import annotations
@@ -30,21 +37,23 @@ import math
 import os
 import re
 import shutil
+import subprocess
 import tempfile
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from moviepy import ImageClip, VideoClip, concatenate_videoclips
-from PIL import Image
+from moviepy import ColorClip, CompositeVideoClip, ImageClip, VideoClip, concatenate_videoclips, vfx
+from PIL import Image, ImageDraw
 
 from cms.articles.document import ArticleDocument
-from media_pipeline.ffmpeg import probe_duration, run_ffmpeg
-from media_pipeline.fonts import FontFace, wrap_text
-from media_pipeline.music import bed_filter, write_pad
+from media_pipeline.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration
+from media_pipeline.fonts import FontFace, TextBox, wrap_text
+from media_pipeline.music import mix_bed
 from media_pipeline.slides import (
     Orientation,
     RenderedSlide,
@@ -79,6 +88,15 @@ _END_CARD_S = 4.0
 #: The end card (QR code, "ask your doctor") comes after the last sentence and stays this long, in quiet:
 #: time to point a phone at the code.
 END_HOLD_S = 3.5
+#: Every change of slide is a crossfade this long (the end card's crossfade is part of its hold).
+CROSSFADE_S = 0.4
+#: An illustration drifts closer at this rate (from the slide's own framing), up to KEN_BURNS_ZOOM: a long
+#: section does not move faster than a short one, and nothing moves more than about 4 px a second.
+KEN_BURNS_ZOOM_PER_S = 0.004
+KEN_BURNS_ZOOM = 1.08
+#: Frames a second while only a drift moves (crossfades get every frame of the grid). The drift moves
+#: under a pixel per frame at this rate, so it looks as smooth as a higher one and costs half the frames.
+DRIFT_FPS = 5
 _CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
 _SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
 _MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
@@ -112,11 +130,12 @@ class NarrationTrack(Protocol):
 
 @dataclass(frozen=True)
 class EncodeSettings:
-    """Encoder choices for still slides watched on phones.
+    """Encoder choices for slides watched on phones.
 
-    Still pictures compress to almost nothing between slide changes, so a
-    CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps is
-    plenty for captions that change every few seconds.
+    Slides are still but for a drifting illustration and short crossfades, so a
+    CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps (the
+    frame grid: crossfades get every frame, drifts :data:`DRIFT_FPS`) is plenty
+    for short crossfades and captions that change every few seconds.
     """
 
     fps: int = 10
@@ -429,8 +448,7 @@ def snap_to_frames(
 ) -> tuple[list[TimelineEntry], list[CaptionEvent]]:
     """Move every slide and caption change onto the output frame grid.
 
-    The video is constant-rate, so a change can only happen on a frame; doing
-    the rounding here (once, for both) keeps slide changes, concat entries and
+    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide changes, concat entries and
     caption events exactly aligned. Whatever becomes empty is dropped.
     """
     entries = [
@@ -476,77 +494,205 @@ def _font_dir(face: FontFace, work_dir: Path) -> Path:
     return fonts
 
 
+
+# --- composition (moviepy) -------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class _SlideShow:
-    """The moviepy timeline: one ImageClip per slide appearance, chained in order."""
+class _Drift:
+    """A slow Ken Burns move over one illustration, for as long as its section is on screen.
+
+    ``source`` is the picture cropped to :data:`KEN_BURNS_ZOOM` times the box, so the move never
+    upscales; it starts from the slide's own framing (the whole source, as drawn on the PNG) and
+    ends ``zoom`` closer, drifting sideways, so the first frame matches the slide it fades in from.
+    """
+
+    source: Image.Image
+    backdrop: np.ndarray  # the slide's pixels under the box: what shows outside the rounded corners
+    corners: np.ndarray  # opacity (0-255) of the rounded picture over its box
+    radius: int
+    start: float
+    duration: float
+    zoom: float
+    rightwards: bool
+
+    def paint(self, t: float, out: np.ndarray) -> None:
+        """Draw the picture at time ``t`` into ``out`` (the box's pixels of a frame)."""
+        h, w = self.backdrop.shape[:2]
+        p = min(max((t - self.start) / self.duration, 0.0), 1.0)
+        p = p * p * (3 - 2 * p)  # ease in and out: no jolt where the move starts or stops
+        scale = 1 + (self.zoom - 1) * p
+        crop_w, crop_h = self.source.width / scale, self.source.height / scale
+        left = (self.source.width - crop_w) * (0.5 + (0.35 if self.rightwards else -0.35) * p)
+        top = (self.source.height - crop_h) * 0.5
+        out[:] = np.asarray(self.source.resize((w, h), Image.Resampling.BILINEAR,
+                                               box=(left, top, left + crop_w, top + crop_h)))
+        r = self.radius
+        for rows in (slice(0, r), slice(h - r, h)):
+            for cols in (slice(0, r), slice(w - r, w)):
+                alpha = self.corners[rows, cols, None].astype(np.uint16)
+                out[rows, cols] = (out[rows, cols] * alpha + self.backdrop[rows, cols] * (255 - alpha)) // 255
+
+
+def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry],
+            ) -> dict[int, tuple[_Drift, TextBox]]:
+    """One move per run of consecutive appearances showing the same picture in the same place.
+
+    A section shows its illustration on every sentence's slide: the move carries on across
+    them, so only the words change at a slide change.
+    """
+    drifts: dict[int, tuple[_Drift, TextBox]] = {}
+    run_start = runs = 0
+    for n in range(1, len(timeline) + 1):
+        first = rendered[timeline[run_start].slide_index]
+        if n < len(timeline):
+            slide = rendered[timeline[n].slide_index]
+            if (slide.illustration_box is not None and slide.illustration_box == first.illustration_box
+                    and slide.spec.images == first.spec.images):
+                continue
+        box = first.illustration_box
+        if box is not None:
+            size = (box.right - box.left, box.bottom - box.top)
+            source = renderer.picture(first.spec, (math.ceil(size[0] * KEN_BURNS_ZOOM),
+                                                   math.ceil(size[1] * KEN_BURNS_ZOOM)))
+            if source is not None:
+                radius = renderer.px(28)  # as the slide rounds the picture
+                corners = Image.new("L", size, 0)
+                ImageDraw.Draw(corners).rounded_rectangle((0, 0, *size), radius=radius, fill=255)
+                begin, end = timeline[run_start].start, timeline[n - 1].end
+                backdrop = np.asarray(first.image.crop((box.left, box.top, box.right, box.bottom)))
+                zoom = 1 + min(KEN_BURNS_ZOOM - 1, KEN_BURNS_ZOOM_PER_S * (end - begin))
+                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, zoom,
+                               rightwards=runs % 2 == 0)  # alternate directions from section to section
+                runs += 1
+                drifts.update({index: (drift, box) for index in range(run_start, n)})
+        run_start = n
+    return drifts
+
+
+@dataclass(frozen=True)
+class _Composition:
+    """The video picture as one moviepy clip, and which of its moments need a frame of their own."""
 
     clip: VideoClip
-    parts: tuple[tuple[int, ImageClip], ...]  # (slide index, clip) in play order
-
-    def spans(self) -> list[tuple[int, float, float]]:
-        """(slide index, start, end) of every part, read from the chained clip's timings."""
-        timings = [float(t) for t in self.clip.timings]
-        return [(index, timings[n], timings[n + 1]) for n, (index, _) in enumerate(self.parts)]
+    moving: tuple[tuple[float, float, int], ...]  # (start, end, frame step): a drift or a crossfade is on screen
+    poster_t: float
 
 
-def _compose(rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry]) -> _SlideShow:
-    """Chain still clips (no masks, no per-frame compositing: each frame is the slide array)."""
-    arrays: dict[int, np.ndarray] = {}
-    parts = []
-    for entry in timeline:
-        if entry.slide_index not in arrays:
-            arrays[entry.slide_index] = np.asarray(rendered[entry.slide_index].image)
-        parts.append((entry.slide_index, ImageClip(arrays[entry.slide_index]).with_duration(entry.duration)))
-    return _SlideShow(concatenate_videoclips([clip for _, clip in parts], method="chain"), tuple(parts))
+def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry],
+             fps: int) -> _Composition:
+    """Slides chained in time, illustrations drifting, each change a short crossfade, all in moviepy.
 
-
-def _concat_list(
-    show: _SlideShow,
-    slide_paths: dict[int, Path],
-    cut_points: Sequence[float],
-    path: Path,
-    *,
-    fps: int,
-) -> Path:
-    """ffconcat script read off the moviepy timeline, cut at every caption change.
-
-    Each entry is one still during which neither the slide nor the caption
-    changes, so libass renders one frame per entry. The video is variable
-    frame rate: a frame only where the picture changes, and at least every
-    ``_MAX_FRAME_GAP_S`` (so players seek and resume promptly); a 60 s video
-    of stills is ~150 frames to encode instead of 600 at a constant 10 fps.
-    The last frame is one frame-time before the end, so the stream lasts as
-    long as the audio.
+    Each appearance is a clip: an ``ImageClip`` of the slide, or where the illustration moves a
+    ``VideoClip`` whose frame is the slide with the drifting picture pasted in. A change of slide
+    is a ``CompositeVideoClip`` of the outgoing clip's tail under the incoming clip's head with
+    ``CrossFadeIn``; the pieces are chained with ``concatenate_videoclips``. So only crossfades
+    pay for blending, and a still stretch is the slide's array, composed once.
     """
-    cuts = sorted(set(cut_points))
-    spans = show.spans()
-    total = spans[-1][2] if spans else 0.0
-    cuts.append(_snap(total - 1.0 / fps, fps))
-    epsilon = 1e-6
-    step = 1.0 / fps
-    lines = ["ffconcat version 1.0"]
-    for slide_index, start, end in spans:
-        name = slide_paths[slide_index].name.replace("'", "'\\''")
-        inner = [t for t in cuts if start + epsilon < t < end - epsilon]
-        bounds = [start, *inner, end]
-        for begin, finish in zip(bounds, bounds[1:]):
-            pieces = max(1, math.ceil((finish - begin) / _MAX_FRAME_GAP_S - epsilon))
-            edges = [begin] + [max(begin + step, _snap(begin + (finish - begin) * k / pieces, fps))
-                               for k in range(1, pieces)] + [finish]
-            for a, b in zip(edges, edges[1:]):
-                if b - a > epsilon:
-                    # framerate = output fps: the image's timestamps land exactly on the frame grid
-                    lines += [f"file '{name}'", f"option framerate {fps}", f"duration {b - a:.6f}"]
-    # Pad with the last still for one more second: the demuxer drops the last
-    # entry's duration, and -t then ends the video with the audio.
-    lines += [*lines[-3:-1], "duration 1.0"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    arrays = {index: np.asarray(rendered[index].image) for index in {e.slide_index for e in timeline}}
+    drifts = _drifts(renderer, rendered, timeline)
+    buffers: dict[int, np.ndarray] = {}  # a frame buffer per moving slide: each frame repaints only the picture's box
+
+    def appearance(n: int, at: float, duration: float) -> VideoClip:
+        """Entry ``n``'s slide as a clip whose local time 0 is ``at`` seconds into the video."""
+        slide_index = timeline[n].slide_index
+        still = arrays[slide_index]
+        if n not in drifts:
+            return ImageClip(still).with_duration(duration)
+        drift, box = drifts[n]
+        # one buffer per slide will do: a crossfade is always between two different slides
+        picture = buffers.setdefault(slide_index, still.copy())
+
+        def frame(t: float) -> np.ndarray:
+            drift.paint(at + t, picture[box.top:box.bottom, box.left:box.right])
+            return picture
+
+        return VideoClip(frame_function=frame, duration=duration)
+
+    # Crossfade n (into entry n) runs over [fade_in[n], fade_in[n] + fades[n]): centred on the change, so
+    # the new slide is half there when its sentence starts; the end card's starts after the last sentence.
+    fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
+                     for a, b in zip(timeline, timeline[1:])]
+    fade_in = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end"
+                                  else _snap(fades[n] / 2, fps)) for n, e in enumerate(timeline) if n]
+    # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
+    opaque = ColorClip(rendered[0].image.size, 1.0, is_mask=True)
+    pieces: list[VideoClip] = []
+    moving: list[tuple[float, float]] = []
+    for n in range(len(timeline)):
+        if fades[n] > 0:
+            at, head = fade_in[n], fades[n]
+            incoming = appearance(n, at, head).with_mask(opaque.with_duration(head))
+            pieces.append(CompositeVideoClip(
+                [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])],
+                use_bgclip=True).with_duration(head))
+            moving.append((at, at + head, 1))
+        begin = fade_in[n] + fades[n]
+        end = fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end
+        if end > begin:
+            pieces.append(appearance(n, begin, end - begin))
+            if n in drifts:
+                moving.append((begin, end, max(1, round(fps / DRIFT_FPS))))
+    # The poster: the first illustrated slide halfway through its move (picture, heading and words),
+    # else the title card once it is up.
+    n = min(drifts, default=0)
+    poster_t = (fade_in[n] + fades[n] + (fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end)) / 2
+    return _Composition(concatenate_videoclips(pieces, method="chain"), tuple(moving), poster_t)
+
+
+def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: float, settings: EncodeSettings,
+                ) -> list[int]:
+    """Which frames of the ``fps`` grid the video carries (variable frame rate).
+
+    Every frame of a crossfade and every other one of a drift (DRIFT_FPS), elsewhere only where the picture
+    or a caption changes, at least every ``_MAX_FRAME_GAP_S`` and on every key frame time, so
+    players seek and resume at once; the last frame is one frame-time before the end, so the
+    stream lasts as long as the audio. Text-only stretches cost a frame a second.
+    """
+    fps = settings.fps
+    last = max(0, round(total * fps) - 1)
+    keep = {0, last, *range(0, last, max(1, round(settings.keyframe_interval_s * fps)))}
+    for start, end, step in composition.moving:
+        first, stop = round(start * fps), round(end * fps)
+        keep.update(range(first, stop, step))
+        keep.add(stop)  # and the first still frame after it
+    keep.update(round(t * fps) for t in cut_points)
+    frames = sorted(f for f in keep if 0 <= f <= last)
+    gap = max(1, round(_MAX_FRAME_GAP_S * fps))
+    filled = [frames[0]]
+    for frame in frames[1:]:
+        filled.extend(range(filled[-1] + gap, frame, gap))
+        filled.append(frame)
+    return filled
+
+
+def _setpts(frames: Sequence[int]) -> str:
+    """``setpts`` expression that puts the n-th piped frame on its grid slot (time base = 1/fps).
+
+    The slot is N plus the slots skipped before frame N: a step function, written as a balanced
+    tree of ``if(lt(N,k),…,…)`` so that its nesting grows with the log of the number of steps
+    (ffmpeg's expression parser refuses deep nesting; a flat sum of a hundred terms is too deep).
+    """
+    starts, offsets = [0], [frames[0] if frames else 0]
+    for n, (previous, frame) in enumerate(zip(frames, frames[1:]), 1):
+        if frame - previous > 1:
+            starts.append(n)
+            offsets.append(offsets[-1] + frame - previous - 1)
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return str(offsets[lo])
+        mid = (lo + hi) // 2
+        return f"if(lt(N,{starts[mid]}),{tree(lo, mid)},{tree(mid, hi)})"
+
+    return f"N+{tree(0, len(starts))}"
 
 
 def _encode(
-    concat: Path,
+    composition: _Composition,
+    frames: Sequence[int],
     audio: Path,
+    audio_is_final: bool,
     ass: Path | None,
     fonts: Path,
     clean_out: Path,
@@ -554,49 +700,82 @@ def _encode(
     settings: EncodeSettings,
     title: str,
     total_s: float,
-    music: Path | None = None,
+    work: Path,
 ) -> None:
-    """One ffmpeg run, one decode of the stills: the clean video and (with ``ass``) the captioned one.
+    """One ffmpeg run fed raw frames over a pipe: the clean video and (with ``ass``) the captioned one.
 
-    The clean file is what the reading page plays, with the WebVTT captions as a ``<track>``
-    the reader can switch; the captioned file (libass burns the same cues) is the one to
-    download and post where players show no soft captions. ``split`` feeds both encoders
-    from the same frames, so the second file costs one encode, not a second pipeline.
+    moviepy composes each frame once, at the output size; ffmpeg stamps it on its grid slot
+    (``setpts``), converts it to YUV once and ``split`` feeds two encoders: the clean file the
+    reading page plays (captions as a ``<track>``) and the captioned one (libass burns the cues)
+    for downloads and social posts.
     """
+    width, height = composition.clip.size
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
-    # One frame per still comes in and goes out (variable frame rate, see _concat_list); libass draws
-    # each still once. Key frames by time, since frames are not evenly spaced.
-    cfr = "null"
-    # The voice is padded with silence through the end-card hold (-t ends both streams together).
-    audio_graph = ("[1:a:0]apad[kp_voice_padded];" + bed_filter("kp_voice_padded", "2:a:0", "kp_audio")
-                   if music is not None else "[1:a:0]apad[kp_audio]")
     video_options = [
         "-fps_mode", "passthrough", "-video_track_timescale", str(settings.fps * 100),
         "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
         "-crf", str(settings.crf),
         "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
+        # key frames by time, since frames are not evenly spaced
         "-force_key_frames", f"expr:gte(t,n_forced*{settings.keyframe_interval_s})", "-g", str(keyint),
-        "-bf", "0",  # no reordering: with few, uneven frames B-frames save nothing and shorten the track
+        "-bf", "0",  # no reordering: with uneven frames B-frames save little and shorten the track
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
         "-t", f"{total_s:.3f}", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
     ]
+    # The voice is padded with silence through the end-card hold (-t ends both streams together).
+    video = f"[0:v:0]setpts='{_setpts(frames)}',format=yuv420p"
+    audio_graph = "[1:a:0]anull[kp_audio]" if audio_is_final else "[1:a:0]apad[kp_audio]"
     if ass is not None and captioned_out is not None:
         burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
-        graph = (f"[0:v:0]split=2[c][b];[c]{cfr},format=yuv420p[clean];[b]{burn},{cfr},format=yuv420p[burned];"
-                 f"{audio_graph};[kp_audio]asplit=2[a1][a2]")
+        graph = f"{video},split=2[clean][b];[b]{burn}[burned];{audio_graph};[kp_audio]asplit=2[a1][a2]"
         outputs = [
             "-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out),
             "-map", "[burned]", "-map", "[a2]", *video_options, str(captioned_out),
         ]
     else:
-        graph = f"[0:v:0]{cfr},format=yuv420p[clean];{audio_graph};[kp_audio]anull[a1]"
+        graph = f"{video}[clean];{audio_graph};[kp_audio]anull[a1]"
         outputs = ["-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out)]
-    run_ffmpeg(
-        ["-y", "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio),
-         *(["-i", str(music)] if music is not None else []), "-filter_complex", graph, *outputs],
-        timeout=settings.timeout_s,
-    )
+    script = work / "filtergraph.txt"
+    script.write_text(graph, encoding="utf-8")
+    args = ["-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(settings.fps),
+            "-i", "pipe:0", "-i", str(audio), "-/filter_complex", str(script), *outputs]
+    _pipe_frames(args, (composition.clip.get_frame(frame / settings.fps) for frame in frames),
+                 timeout=settings.timeout_s, log=work / "ffmpeg.log")
+
+
+def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: float, log: Path) -> None:
+    """Run ffmpeg with ``args`` and write ``frames`` (RGB arrays) to its stdin; FFmpegError on failure."""
+    deadline = time.monotonic() + timeout
+    with log.open("wb") as stderr:
+        try:
+            proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args],
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+        except OSError as exc:
+            raise FFmpegError(f"could not start ffmpeg: {exc}") from exc
+        assert proc.stdin is not None
+        try:
+            for frame in frames:
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(args, timeout)
+                proc.stdin.write(memoryview(np.ascontiguousarray(frame, dtype=np.uint8)).cast("B"))
+            proc.stdin.close()
+            returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except BrokenPipeError:
+            returncode = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise FFmpegError(f"ffmpeg timed out after {timeout:g}s",
+                              stderr_tail=log.read_text("utf-8", "replace")[-2000:]) from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if returncode != 0:
+        raise FFmpegError(f"ffmpeg failed with exit code {returncode}",
+                          stderr_tail=log.read_text("utf-8", "replace")[-2000:], returncode=returncode)
+
 
 
 def _clean_cues(cues: Sequence[CueLike], duration: float) -> list[Cue]:
@@ -675,29 +854,25 @@ def render_video(
         timeline, events = snap_to_frames(
             timeline, caption_events(cues, renderer.layout, face, duration), settings.fps, total
         )
-        show = _compose(rendered, timeline)
+        composition = _compose(renderer, rendered, timeline, settings.fps)
         ass = write_ass(events, work / "captions.ass", renderer.layout, face, fps=settings.fps) if events else None
-        concat = _concat_list(
-            show,
-            {index: slide.path for index, slide in enumerate(rendered)},
-            [t for event in events for t in (event.start, event.end)],
-            work / "slides" / "slides.ffconcat",
-            fps=settings.fps,
-        )
+        frames = _frame_plan(composition, [t for event in events for t in (event.start, event.end)], total,
+                             settings)
         partial = out_dir / f".{basename}.mp4.part"
         mp4 = out_dir / f"{basename}.mp4"
         captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
         captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
-        music = write_pad(work / "music-bed.wav", total + 1.0) if settings.music_bed else None
-        _encode(concat, audio, ass, _font_dir(face, work), partial, captioned_partial, settings, document.title,
-                total, music)
+        sound = mix_bed(audio, total, work / "voice-and-bed.wav") if settings.music_bed else audio
+        _encode(composition, frames, sound, settings.music_bed, ass, _font_dir(face, work), partial,
+                captioned_partial, settings, document.title, total, work)
         os.replace(partial, mp4)
         if captioned_partial is not None:
             os.replace(captioned_partial, captioned)
 
         poster = out_dir / f"{basename}.jpg"
-        Image.fromarray(show.clip.get_frame(0.0)).save(poster, "JPEG", quality=86, optimize=True, progressive=True)
-        show.clip.close()
+        Image.fromarray(composition.clip.get_frame(composition.poster_t)).save(
+            poster, "JPEG", quality=86, optimize=True, progressive=True)
+        composition.clip.close()
 
     vtt = write_vtt(cues, out_dir / f"{basename}.vtt", language=document.language)
     srt = write_srt(cues, out_dir / f"{basename}.srt", language=document.language)

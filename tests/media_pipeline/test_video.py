@@ -263,3 +263,151 @@ def test_missing_audio_is_a_clear_error(tmp_path):
     missing = Narration(tmp_path / "nope.mp3", 5.0, ())
     with pytest.raises(VideoRenderError, match="does not exist"):
         render_video(_document(), missing, tmp_path)
+
+
+def _pattern(path: Path) -> DocumentImage:
+    """A detailed picture (stripes and rings), so any move of the view changes its pixels."""
+    y, x = np.mgrid[0:900, 0:1200]
+    rings = (np.sin(np.hypot(x - 700, y - 400) / 9) > 0) * 120
+    stripes = ((x // 23 + y // 31) % 2) * 90
+    Image.fromarray(np.stack([rings + 40, stripes + 60, 255 - rings // 2], axis=2).astype(np.uint8)).save(path)
+    return DocumentImage(path=path, alt_text="血压计示意图", width=1200, height=900)
+
+
+def _rendered_slides(document: ArticleDocument, work: Path):
+    """Where each slide's text and picture are (the renderer's own geometry), in the video's order."""
+    from media_pipeline.slides import SlideRenderer, plan_slides
+
+    renderer = SlideRenderer(document, 1080, 1920)
+    return renderer.render_all(plan_slides(document), work / "geometry")
+
+
+def _pixels(frame: Image.Image, box) -> np.ndarray:
+    return np.asarray(frame.crop((box.left, box.top, box.right, box.bottom)), dtype=np.float64)
+
+
+@pytest.fixture(scope="module")
+def illustrated(tmp_path_factory, narration):
+    """A section with a detailed illustration, then a key point: rendered once for the tests below."""
+    from media_pipeline.video import EncodeSettings
+
+    tmp = tmp_path_factory.mktemp("illustrated")
+    document = _document(blocks=(
+        DocumentBlock("heading", text="什么是高血压"),
+        DocumentBlock("paragraph", text=SENTENCES[1][0]),
+        DocumentBlock("image", image=_pattern(tmp / "pattern.png")),
+        DocumentBlock("key_points", items=("每天测量血压",)),
+    ))
+    result = render_video(document, narration, tmp / "out", work_dir=tmp / "work", settings=EncodeSettings())
+    return document, result, _rendered_slides(document, tmp)
+
+
+def test_the_illustration_drifts_while_the_words_stay_still(illustrated, narration):
+    document, result, slides = illustrated
+    _assert_playable_mp4(result, narration, 1080, 1920)
+    section = slides[1]
+    assert section.spec.kind == "section" and section.illustration_box is not None
+    picture, text = section.illustration_box, section.text_boxes[-1]  # the spoken sentence, under the picture
+    cue = narration.cues[1]
+    early, late = _frame(result.mp4_path, cue.start + 0.5), _frame(result.mp4_path, cue.end + 0.5)
+    # the picture moved (a slow zoom and pan: every detail shifts a little)...
+    assert np.abs(_pixels(early, picture) - _pixels(late, picture)).mean() > 8
+    # ...and the words did not: as drawn on the slide in both frames, up to compression (no stroke moved)
+    drawn = _pixels(section.image, text)
+    for frame in (early, late):
+        assert np.abs(_pixels(frame, text) - drawn).mean() < 4
+        assert (np.abs(_pixels(frame, text) - drawn).max(axis=2) > 64).mean() < 0.005
+    # the drift starts from the slide's own framing, so the slide fades in without a jump
+    start = _frame(result.mp4_path, cue.start + 0.3)  # just after the crossfade (centred on the change)
+    assert np.abs(_pixels(start, picture) - _pixels(section.image, picture)).mean() < np.abs(
+        _pixels(late, picture) - _pixels(section.image, picture)).mean()
+
+
+def test_a_slide_change_is_a_crossfade(illustrated, narration):
+    from media_pipeline.video import CROSSFADE_S
+
+    document, result, slides = illustrated
+    change = narration.cues[2].start  # the key point's sentence: section -> key point
+    region = slides[1].text_boxes[-1]  # still on both sides of the change: the section's sentence vs the card
+    before = _pixels(_frame(result.mp4_path, change - CROSSFADE_S), region)
+    after = _pixels(_frame(result.mp4_path, change + CROSSFADE_S), region)
+    middle = _pixels(_frame(result.mp4_path, change + 0.02), region)
+    assert np.sqrt(((before - after) ** 2).mean()) > 20  # the two slides differ there
+    # the middle frame is a blend of its neighbours: middle = a*before + (1-a)*after, a fitted
+    a = float(((middle - after) * (before - after)).sum() / ((before - after) ** 2).sum())
+    assert 0.25 < a < 0.75
+    assert np.sqrt(((middle - (a * before + (1 - a) * after)) ** 2).mean()) < 4
+
+
+def test_the_end_card_holds_after_the_voice_and_the_poster_shows_the_illustrated_slide(illustrated, narration):
+    from media_pipeline.video import CROSSFADE_S
+
+    document, result, slides = illustrated
+    end = np.asarray(slides[-1].image, dtype=np.float64)
+    assert END_HOLD_S - CROSSFADE_S >= 3.0
+    for seconds in (narration.duration_s + CROSSFADE_S + 0.05, narration.duration_s + END_HOLD_S - 0.1):
+        shown = np.asarray(_frame(result.mp4_path, seconds), dtype=np.float64)
+        assert np.abs(shown - end).mean() < 2  # the whole end card, fully faded in, for at least 3 s
+    with Image.open(result.poster_path) as poster:
+        frame = np.asarray(poster.convert("RGB"), dtype=np.float64)
+    distances = [np.abs(frame - np.asarray(slide.image, dtype=np.float64)).mean() for slide in slides]
+    assert int(np.argmin(distances)) == 1  # the section with its picture, not the title card of frame 0
+
+
+def test_the_music_bed_is_quieter_under_the_voice_than_in_the_end_card_hold(tmp_path):
+    """The voice is a 1.5 kHz tone (5 s), so the bed (chords below 400 Hz) can be measured beside it."""
+    from media_pipeline.video import EncodeSettings
+
+    rate = 44100
+    t = np.arange(5 * rate) / rate
+    wav, mp3 = tmp_path / "voice.wav", tmp_path / "voice.mp3"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((0.3 * np.sin(2 * np.pi * 1500 * t) * 32767).astype("<i2").tobytes())
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-b:a", "96k", str(mp3)], check=True)
+    text = "每天测量血压。"
+    narration = Narration(mp3, 5.0, (Cue(0.0, 5.0, text),))
+    document = ArticleDocument(title="测血压", language="zh-hans", blocks=(DocumentBlock("paragraph", text=text),),
+                               share_url="")
+    result = render_video(document, narration, tmp_path / "out", settings=EncodeSettings(music_bed=True))
+    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(result.mp4_path), "-ac", "1", "-ar", "16000",
+                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768
+
+    def bed_level(start: float, end: float) -> float:
+        """RMS of what lies below 400 Hz in [start, end) s: the bed, not the voice."""
+        window = samples[int(start * 16000): int(end * 16000)]
+        spectrum = np.fft.rfft(window)
+        spectrum[np.fft.rfftfreq(len(window), 1 / 16000) > 400] = 0
+        return float(np.sqrt((np.fft.irfft(spectrum, len(window)) ** 2).mean()))
+
+    under_voice, in_hold = bed_level(3.0, 4.6), bed_level(5.8, 7.2)  # after the bed's 2 s fade-in; the hold ends at 8.5
+    assert in_hold > 10 ** (-45 / 20)  # music is playing in the hold...
+    assert under_voice < in_hold * 10 ** (-10 / 20)  # ...and is at least 10 dB lower while the voice speaks
+
+
+def test_a_long_narration_keeps_every_frame_on_its_slot(tmp_path):
+    """Two minutes of mostly still slides: well over a hundred variable-rate gaps for ffmpeg to place."""
+    rate, seconds = 16000, 130.0
+    t = np.arange(int(seconds * rate)) / rate
+    wav, mp3 = tmp_path / "voice.wav", tmp_path / "voice.mp3"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((0.2 * np.sin(2 * np.pi * 300 * t) * (np.sin(np.pi * t) > 0) * 32767).astype("<i2").tobytes())
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-b:a", "48k", str(mp3)], check=True)
+    sentences = [f"第{n}条建议：每天按时服药，定期复查。" for n in range(1, 9)]
+    cues = tuple(Cue(n * seconds / 8 + 0.3, (n + 1) * seconds / 8 - 0.3, text) for n, text in enumerate(sentences))
+    document = _document(blocks=(DocumentBlock("paragraph", text="".join(sentences)),), share_url="")
+    result = render_video(document, Narration(mp3, seconds, cues), tmp_path / "out")
+    info = _ffprobe(result.mp4_path)
+    assert abs(float(info["format"]["duration"]) - (seconds + END_HOLD_S)) <= 0.25
+    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time",
+                              "-of", "csv=p=0", str(result.mp4_path)], capture_output=True, text=True, check=True)
+    times = sorted(float(line) for line in packets.stdout.split())
+    assert len(times) > 130 and times[0] == 0.0
+    assert max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
+    assert times[-1] >= seconds + END_HOLD_S - 0.2  # the end card is there to the end
