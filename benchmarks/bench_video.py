@@ -51,7 +51,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kepu.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from media_pipeline.article_renders import slide_wording  # noqa: E402
 from results import quick, record  # noqa: E402
+
+#: The slides' fixed words (患者教育, 要点…) from the catalogue, as the render task passes them.
+WORDING = slide_wording("zh-hans")
 
 SENTENCES = [
     "高血压的家庭管理",
@@ -184,7 +194,7 @@ def phase_ours(work: Path, narration_json: Path) -> dict:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     started, cpu = time.perf_counter(), _cpu_s()
-    result = render_video(document, narration, work / "out", work_dir=work / "intermediate")
+    result = render_video(document, narration, work / "out", work_dir=work / "intermediate", wording=WORDING)
     wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
     own, child = _peak_memory_mib()
     return {
@@ -212,7 +222,7 @@ def stills_concat(work: Path, narration: Narration) -> tuple[Path, float]:
 
     document = build_document(work)
     renderer = SlideRenderer(document, 1080, 1920)
-    timeline, _ = slide_timeline(plan_slides(document), narration.cues, narration.duration_s, end_hold=END_HOLD_S)
+    timeline, _ = slide_timeline(plan_slides(document, WORDING), narration.cues, narration.duration_s, end_hold=END_HOLD_S)
     total = round(timeline[-1].end * FPS) / FPS
     timeline, events = snap_to_frames(timeline, caption_events(narration.cues, renderer.layout, renderer.regular,
                                                                narration.duration_s), FPS, total)
@@ -294,7 +304,7 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
     document = build_document(work)
     renderer = SlideRenderer(document, 1080, 1920)
-    rendered = renderer.render_all(plan_slides(document), work / "zoompan-geometry")
+    rendered = renderer.render_all(plan_slides(document, WORDING), work / "zoompan-geometry")
     timeline, _ = slide_timeline([r.spec for r in rendered], narration.cues, narration.duration_s, end_hold=END_HOLD_S)
     total = round(timeline[-1].end * FPS) / FPS
     timeline, _ = snap_to_frames(timeline, caption_events(narration.cues, renderer.layout, renderer.regular,
