@@ -198,3 +198,27 @@ def test_wechat_not_answering_gives_a_retry_not_an_error_page(client, site, wech
     link = share_link_for(site.article_zh)
     answer = sign(client, link, link.public_url)
     assert answer.status_code == 503 and answer.json() == {"error": "the WeChat account cannot sign pages now"}
+
+
+def test_malformed_requests_get_a_clear_refusal_never_a_server_error(client, site, wechat):
+    import random
+
+    from tests.reliability.test_bad_input_corpus import NASTY_STRINGS, _junk
+
+    set_up_account(wechat)
+    link = share_link_for(site.article_zh)
+    rng = random.Random(20261202)
+    statuses = []
+    for junk in [*NASTY_STRINGS, *(_junk(rng) for _ in range(150))]:
+        for url in (junk, link.public_url + junk, PUBLIC_BASE + "/s/" + junk):
+            if "\x00" in url:  # Django's test client refuses NUL in form data; a browser never sends it either
+                continue
+            answer = client.post(f"/s/{link.token}/wechat-config/", {"url": url})
+            statuses.append(answer.status_code)
+            if answer.status_code == 200:  # only the link's own page, with some query
+                assert url.startswith(link.public_url + "?") or url == link.public_url, url
+    posted = [client.post(f"/s/{link.token}/wechat-config/", data=raw, content_type=kind).status_code
+              for raw, kind in ((b"\xff\xfe" * 50, "application/x-www-form-urlencoded"), (b"{" * 3000, "application/json"),
+                                (b"url=" + b"%" * 900, "application/x-www-form-urlencoded"))]
+    assert all(status < 500 for status in statuses + posted), sorted(set(statuses + posted))
+    assert set(statuses) <= {200, 400, 413} and set(posted) <= {400, 413}
