@@ -222,3 +222,37 @@ def test_malformed_requests_get_a_clear_refusal_never_a_server_error(client, sit
                                 (b"url=" + b"%" * 900, "application/x-www-form-urlencoded"))]
     assert all(status < 500 for status in statuses + posted), sorted(set(statuses + posted))
     assert set(statuses) <= {200, 400, 413} and set(posted) <= {400, 413}
+
+
+def test_processes_sharing_redis_fetch_one_ticket(wechat):
+    """Two channel clients (as two server processes would hold) on one Redis: one token, one ticket, many readers."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.core.cache.backends.redis import RedisCache
+
+    from distribution.channels import get_channel
+    from tests.distribution.test_delivery_workers import redis_answers
+
+    if not redis_answers():
+        pytest.skip("Redis is not answering on 127.0.0.1:6379")
+    prefix = f"kepu-test-{uuid.uuid4().hex[:8]}"
+    shared = RedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": prefix})
+    config = {"app_id": wechat.app_id, "app_secret": wechat.app_secret, "template_id": "tmpl-share",
+              "api_base": wechat.base_url}
+    clients = [get_channel("wechat", config, token_cache=shared) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            tickets = set(pool.map(lambda n: clients[n % 2].jsapi_ticket(), range(32)))
+        assert len(tickets) == 1 and tickets <= set(wechat.valid_tickets())
+        assert len(wechat.ticket_requests) == 1 and wechat.token_requests == 1
+        assert sum(client.ticket_fetches for client in clients) == 1
+    finally:
+        for client in clients:
+            client.close()
+        import redis  # only this test's keys: other runs may share the database
+
+        server = redis.Redis.from_url("redis://127.0.0.1:6379/14")
+        keys = list(server.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            server.delete(*keys)
