@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from distribution.channels import ChannelConfigurationError, WeChatChannel
 
 from .models import ShareLink
@@ -30,6 +32,9 @@ def share_card_channel() -> WeChatChannel | None:
     try:
         channel = configured_channel("wechat", distribution_settings()).channel
     except ChannelConfigurationError:
+        return None
+    except ImproperlyConfigured as exc:  # a broken KEPU_DISTRIBUTION_JSON stops campaigns, not the reading page
+        logger.warning("wechat share card off: %s", exc)
         return None
     if not isinstance(channel, WeChatChannel) or channel.config.account_type != "service":
         return None

@@ -256,3 +256,12 @@ def test_processes_sharing_redis_fetch_one_ticket(wechat):
         keys = list(server.scan_iter(match=f"{prefix}:*"))
         if keys:
             server.delete(*keys)
+
+
+def test_a_broken_distribution_setting_leaves_the_reading_page_up(client, site, settings, monkeypatch):
+    del settings.KEPU_DISTRIBUTION
+    monkeypatch.setenv("KEPU_DISTRIBUTION_JSON", "{not json")
+    link = share_link_for(site.article_zh)
+    response = client.get(link.get_absolute_url())
+    assert response.status_code == 200 and "data-wechat-share" not in response.content.decode()
+    assert sign(client, link, link.public_url).status_code == 404
