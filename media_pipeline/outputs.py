@@ -41,6 +41,7 @@ class PublishedMedia:
     width: int | None = None
     height: int | None = None
     revision_id: int | None = None
+    name: str = ""  # the file's name in the media storage (for files derived from it, e.g. a smaller poster)
 
 
 def _absolute(url: str) -> str:
@@ -71,6 +72,6 @@ def published_media(article: Any) -> list[PublishedMedia]:
         items[key] = PublishedMedia(
             kind=output.render.kind, role=output.role, url=_absolute(storage_url), storage_url=storage_url,
             mime_type=output.mime_type, length=output.size, duration=output.duration, width=output.width,
-            height=output.height, revision_id=output.render.revision_id,
+            height=output.height, revision_id=output.render.revision_id, name=output.file.name,
         )
     return [items[key] for key in _ORDER if key in items]

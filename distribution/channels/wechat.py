@@ -3,7 +3,9 @@
 Protocol: ``POST /cgi-bin/message/template/send?access_token=…`` with
 ``touser`` (openid), ``template_id``, ``url``, ``data`` and ``client_msg_id``;
 ``message/subscribe/bizsend`` (service account) or ``message/subscribe/send``
-(mini program) for subscribe messages; ``message/mass/sendall`` for a tag.
+(mini program) for subscribe messages; ``message/mass/sendall`` for a tag;
+``GET /cgi-bin/ticket/getticket?type=jsapi`` for the JS-SDK ticket that signs
+the share card of a reading page opened inside WeChat (``wechat_jsapi``).
 Bodies are raw UTF-8 JSON (``ensure_ascii=False``, as wechatpy sends them):
 WeChat shows ``\\uXXXX`` escapes to the reader as they are.
 
@@ -17,7 +19,8 @@ time under a lock kept in that cache. A token the API rejects
 (40001/40014/42001) is first re-read and re-fetched *without* force: another
 worker may already have replaced it. Only when WeChat hands back the very token
 it rejected is ``force_refresh`` used — it invalidates the token of every other
-worker and is allowed 20 times a day.
+worker and is allowed 20 times a day. The jsapi ticket is kept the same way,
+under its own key, with the lifetime WeChat gives it.
 
 ``client_msg_id`` lets WeChat drop a duplicate of the same message to the same
 openid, but only for a short window, so the delivery ledger stays the primary
@@ -276,7 +279,10 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
         self._token_cache = token_cache or InMemoryTokenCache(clock)
         self._token_key = f"kepu:wechat-access-token:{config.app_id}"
         self._token_lock = threading.Lock()
+        self._ticket_key = f"kepu:wechat-jsapi-ticket:{config.app_id}"
+        self._ticket_lock = threading.Lock()
         self.token_fetches = 0  # how many tokens this instance requested (observability)
+        self.ticket_fetches = 0  # and how many jsapi tickets
 
     # --- sending -----------------------------------------------------------------
 
@@ -349,14 +355,16 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     # --- calls ----------------------------------------------------------------------
 
-    def _call(self, path: str, payload: dict[str, Any], *, what: str) -> dict[str, Any]:
-        """POST ``payload`` as raw UTF-8 JSON; a rejected token is replaced once (see the module docstring)."""
+    def _call(self, path: str, payload: dict[str, Any] | None, *, what: str, method: str = "POST",
+              params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """POST ``payload`` as raw UTF-8 JSON (or GET with ``params``); a rejected token is replaced once
+        (see the module docstring)."""
         token = self._access_token()
-        body = self._post(path, token, payload, what)
+        body = self._request(method, path, token, payload, params, what)
         if body.get("errcode") in TOKEN_REJECTED:
             logger.info("wechat access token rejected (errcode %s); replacing it", body.get("errcode"))
             token = self._access_token(rejected=token)
-            body = self._post(path, token, payload, what)
+            body = self._request(method, path, token, payload, params, what)
             if body.get("errcode") in TOKEN_REJECTED:
                 raise RetryableChannelError(
                     f"WeChat rejected a freshly issued access token (errcode {body['errcode']})",
@@ -365,16 +373,20 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
                 )
         return body
 
-    def _post(self, path: str, token: str, payload: dict[str, Any], what: str) -> dict[str, Any]:
+    def _request(self, method: str, path: str, token: str, payload: dict[str, Any] | None,
+                 params: Mapping[str, str] | None, what: str) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if payload is not None:
+            extra = {"data": json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                     "headers": {"Content-Type": "application/json; charset=utf-8"}}
         response = request_or_retryable(
             self._session,
-            "POST",
+            method,
             f"{self.config.api_base}{path}",
             service="WeChat API",
             settings=self.config.http,
-            params={"access_token": token},
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": "application/json; charset=utf-8"},
+            params={"access_token": token, **(params or {})},
+            **extra,
         )
         return self._json_body(response, what)
 
@@ -420,28 +432,62 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     # --- access token ---------------------------------------------------------------
 
-    def _cached_token(self, rejected: str | None) -> str | None:
-        entry = self._token_cache.get(self._token_key)
+    def _cached(self, key: str, rejected: str | None) -> str | None:
+        entry = self._token_cache.get(key)
         if isinstance(entry, dict) and entry.get("token") and entry.get("refresh_at", 0) > self._clock():
             if entry["token"] != rejected:
                 return str(entry["token"])
         return None
 
+    def _shared(self, key: str, lock: threading.Lock, fetch: Callable[[], tuple[str, float]],
+                rejected: str | None = None) -> str:
+        """A credential every process shares through the token cache: at most one process fetches it,
+        the others wait and read what it stored; it is replaced ``token_refresh_margin_s`` before it expires."""
+        if value := self._cached(key, rejected):
+            return value
+        with lock, CacheLock(self._token_cache, key + ":lock"):
+            if value := self._cached(key, rejected):
+                return value  # another thread or worker replaced it while we waited
+            value, expires_in = fetch()
+            lifetime = max(expires_in - self.config.token_refresh_margin_s, expires_in / 2, 1.0)
+            self._token_cache.set(key, {"token": value, "refresh_at": self._clock() + lifetime}, expires_in)
+            return value
+
     def _access_token(self, rejected: str | None = None) -> str:
-        """The shared token; at most one process fetches it, the others wait and read what it stored."""
-        if token := self._cached_token(rejected):
-            return token
-        with self._token_lock, CacheLock(self._token_cache, self._token_key + ":lock"):
-            if token := self._cached_token(rejected):
-                return token  # another thread or worker replaced it while we waited
+        """The shared access token."""
+        def fetch() -> tuple[str, float]:
             token, expires_in = self._fetch_token(force_refresh=False)
             if rejected is not None and token == rejected:
                 # WeChat still hands out the token it just refused: only now force a new one.
                 token, expires_in = self._fetch_token(force_refresh=True)
-            lifetime = max(expires_in - self.config.token_refresh_margin_s, expires_in / 2, 1.0)
-            self._token_cache.set(self._token_key, {"token": token, "refresh_at": self._clock() + lifetime},
-                                  expires_in)
-            return token
+            return token, expires_in
+
+        return self._shared(self._token_key, self._token_lock, fetch, rejected)
+
+    def jsapi_ticket(self) -> str:
+        """The JS-SDK ``jsapi_ticket`` (web pages opened inside WeChat sign ``wx.config`` with it).
+
+        Shared and refreshed like the access token (WeChat limits how often a ticket may be
+        fetched); ``getticket`` is called with the shared access token, replaced once when
+        WeChat rejects it (40001/42001).
+        """
+        return self._shared(self._ticket_key, self._ticket_lock, self._fetch_jsapi_ticket)
+
+    def _fetch_jsapi_ticket(self) -> tuple[str, float]:
+        self.ticket_fetches += 1
+        body = self._call("/cgi-bin/ticket/getticket", None, what="jsapi ticket", method="GET",
+                          params={"type": "jsapi"})
+        code = body.get("errcode", 0)
+        if code == 0 and body.get("ticket"):
+            try:
+                expires_in = float(body.get("expires_in", 7200))
+            except (TypeError, ValueError):
+                expires_in = 7200.0
+            logger.info("wechat jsapi ticket obtained for app %s (expires in %.0fs)", self.config.app_id, expires_in)
+            return str(body["ticket"]), expires_in
+        self._raise_for(code, str(body.get("errmsg", "")), "jsapi ticket")
+        raise PermanentChannelError(f"WeChat answered the jsapi ticket request without a ticket (errcode {code})",
+                                    provider_code=str(code))
 
     def _fetch_token(self, *, force_refresh: bool) -> tuple[str, float]:
         cfg = self.config

@@ -10,8 +10,11 @@ and a bad beacon an empty 4xx.
 from __future__ import annotations
 
 import io
+import logging
+import math
+from dataclasses import asdict
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -22,7 +25,12 @@ from cms.core.languages import CHINESE, HTML_LANG, normalise_language
 from cms.moderation.gate import approved_revision
 from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
 
-from . import analytics, page_cache
+from distribution.channels import ChannelError, RetryableChannelError
+from distribution.channels.wechat_jsapi import jsapi_config
+
+from . import analytics, page_cache, wechat_share
+
+logger = logging.getLogger(__name__)
 from .models import LinkState, ShareLink, is_token_shaped
 
 QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -100,6 +108,7 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
         "share_url": link.public_url,
         "print_view": print_view,
         "language": language,
+        "wechat_share_card": wechat_share.share_card_channel() is not None,
     }
     html = render_to_string(shown.get_template(request), context, request=request)
     shown_language = normalise_language(shown.locale.language_code) or CHINESE
@@ -206,3 +215,49 @@ def record_event(request: HttpRequest, token: str) -> HttpResponse:
     outcome = analytics.record(request, link, reported)
     return _empty(429 if outcome is analytics.Outcome.RATE_LIMITED else 204)
 
+
+
+def _json_error(status: int, error: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": error}, status=status, headers=headers)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # no cookie, no session: nothing is done on anyone's behalf (and the Origin is checked below)
+def wechat_share_config(request: HttpRequest, token: str) -> HttpResponse:
+    """POST ``url=<the reading page's URL without #fragment>``: ``appId``, ``timestamp``, ``nonceStr`` and
+    ``signature`` for the JS-SDK's ``wx.config`` on that page; 404 when no WeChat service account is set up."""
+    if request.method != "POST":
+        return _json_error(405, "use POST", Allow="POST")
+    if not is_token_shaped(token):
+        return _json_error(404, "unknown link")
+    if not analytics.from_this_site(request):
+        return _json_error(403, "only the studio's own pages are signed")
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return _json_error(400, "bad Content-Length")
+    if declared > 2 * wechat_share.MAX_URL_LENGTH:
+        return _json_error(413, "body too large")
+    channel = wechat_share.share_card_channel()
+    if channel is None:
+        return _json_error(404, "no WeChat service account is set up")
+    link = ShareLink.objects.filter(token=token).only("pk", "token", "revoked_at", "expires_at").first()
+    if link is None:
+        return _json_error(404, "unknown link")
+    if not link.is_usable:
+        return _json_error(410, "this link is no longer in use")
+    try:
+        url = wechat_share.checked_page_url(request.POST.get("url", ""), link)
+    except wechat_share.NotASharePage as exc:
+        return _json_error(400, str(exc))
+    try:
+        ticket = channel.jsapi_ticket()
+    except RetryableChannelError as exc:
+        return _json_error(503, "WeChat is not answering now", **{"Retry-After": str(max(1, math.ceil(exc.retry_after or 5)))})
+    except ChannelError as exc:
+        logger.warning("wechat share card: no jsapi ticket (%s)", exc)
+        return _json_error(503, "the WeChat account cannot sign pages now")
+    response = JsonResponse(asdict(jsapi_config(channel.config.app_id, ticket, url)))
+    response["Cache-Control"] = "no-store"
+    return response

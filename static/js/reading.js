@@ -88,6 +88,38 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // Inside WeChat, when the studio has a WeChat service account: the card a shared link shows (title,
+  // summary, link, cover) set through the JS-SDK, whose wx.config the studio signs for this page's URL.
+  // The SDK (self-hosted) and the signature load side by side, and only in WeChat's browser.
+  var share = document.querySelector("[data-wechat-share]");
+  if (share && /MicroMessenger/i.test(navigator.userAgent) && window.fetch && window.URLSearchParams) {
+    var meta = function (name) {
+      var node = document.querySelector("meta[property='" + name + "']");
+      return node ? node.getAttribute("content") : "";
+    };
+    var signed = null, loaded = false;
+    var configure = function () {
+      var wx = window.wx || window.jWeixin;
+      if (!signed || !loaded || !wx) return;
+      wx.config({ debug: false, appId: signed.appId, timestamp: signed.timestamp, nonceStr: signed.nonceStr,
+                  signature: signed.signature, jsApiList: ["updateAppMessageShareData", "updateTimelineShareData"] });
+      wx.ready(function () {
+        var card = { title: meta("og:title"), desc: meta("og:description"), link: meta("og:url"), imgUrl: meta("og:image") };
+        wx.updateAppMessageShareData(card);
+        wx.updateTimelineShareData({ title: card.title, link: card.link, imgUrl: card.imgUrl });
+      });
+    };
+    var form = new URLSearchParams();
+    form.set("url", location.href.split("#")[0]);
+    fetch(share.getAttribute("data-wechat-share"), { method: "POST", body: form, credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) { signed = answer; configure(); }, function () {});
+    var sdk = document.createElement("script");
+    sdk.src = share.getAttribute("data-wechat-sdk");
+    sdk.onload = function () { loaded = true; configure(); };
+    document.head.appendChild(sdk);
+  }
+
   var root = document.querySelector("[data-beacon]");
   var optedOut = navigator.doNotTrack === "1" || window.doNotTrack === "1" || navigator.globalPrivacyControl === true;
   if (!root || optedOut || !navigator.sendBeacon || !window.crypto) return;

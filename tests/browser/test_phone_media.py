@@ -155,3 +155,30 @@ def test_wide_screen_plays_the_landscape_file(sample_site, live_server, media_li
             page.screenshot(path=str(screenshots / "media-wide.png"))
         finally:
             browser.close()
+
+
+def test_a_late_poster_moves_nothing_on_the_phone(phone, live_server, media_link):
+    """The player's box is sized by the layout, not by the poster: on a slow phone the poster arrives after
+    the first paint, and the text below the video must not jump when it does (Lighthouse's CLS)."""
+    link, urls = media_link
+    held = []
+    phone.route("**" + urls["portrait:poster"], lambda route: held.append(route))
+    phone.add_init_script("""window.kepuShifts = 0; new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.kepuShifts += entry.value;
+    }).observe({type: 'layout-shift', buffered: true});""")
+    phone.goto(live_server.url + link.get_absolute_url(), wait_until="domcontentloaded")
+    deadline = 50
+    while not held and deadline:
+        phone.wait_for_timeout(100)
+        deadline -= 1
+    assert held, "the page never asked for the poster"
+    boxes = "() => ['#article-video', '.player__downloads', '.prose'].map(s => { const r = document.querySelector(s)" \
+            ".getBoundingClientRect(); return [Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })"
+    before = phone.evaluate(boxes)
+    assert before[0][1] > 300  # the video already takes the column's width
+    held[0].continue_()
+    wait_for_js(phone, "(url) => performance.getEntriesByType('resource').some(e => e.name.endsWith(url) && e.responseEnd > 0)",
+                urls["portrait:poster"])
+    phone.wait_for_timeout(200)  # a frame or two for the poster to be laid out
+    assert phone.evaluate(boxes) == before
+    assert phone.evaluate("window.kepuShifts") < 0.01

@@ -8,7 +8,12 @@ codes: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``,
 WeChat: ``GET /connect/oauth2/authorize`` (open.weixin.qq.com; with
 ``snsapi_base`` it redirects straight back with a code, as WeChat does without
 asking the user) and ``GET /sns/oauth2/access_token`` (code → openid; a code is
-single-use and lives five minutes). Access tokens expire; template
+single-use and lives five minutes), and the JS-SDK's ``GET /cgi-bin/ticket/getticket``
+(``type=jsapi``; the same ticket until it expires, like the platform; a missing
+access token is 41001, an unknown one 40001, an expired one 42001, another
+``type`` 40097). ``jsapi_signature_ok`` is what the WeChat app checks at
+``wx.config``: the signature recomputed with a ticket it issued that is still
+valid. Access tokens expire; template
 sends are de-duplicated on (openid, client_msg_id) like the real platform
 (same msgid, no second message). Every request is recorded.
 
@@ -38,6 +43,7 @@ XML with wechatpy's implementation of the official scheme.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
@@ -145,6 +151,7 @@ class FakeWeChatServer(LocalHttpFake):
     app_id: str = "wx0123456789abcdef"
     app_secret: str = "fake-app-secret-0123456789"
     token_lifetime_s: int = 7200
+    ticket_lifetime_s: int = 7200
     error_rate: float = 0.0
     error_codes: tuple[int, ...] = (-1,)
     seed: int = 0
@@ -179,6 +186,8 @@ class FakeWeChatServer(LocalHttpFake):
         self._random = random.Random(self.seed)
         self._oauth_codes: dict[str, tuple[str, float]] = {}  # code -> (openid, expiry); removed when used
         self._used_oauth_codes: set[str] = set()
+        self._tickets: dict[str, float] = {}  # jsapi / wx_card ticket -> expiry (monotonic)
+        self._ticket_by_type: dict[str, str] = {}
 
     # --- switches and observations -------------------------------------------------
 
@@ -204,6 +213,29 @@ class FakeWeChatServer(LocalHttpFake):
     def force_refreshes_today(self) -> int:
         return self._force_refreshes.get(_beijing_day(), 0)
 
+    def expire_tickets(self) -> None:
+        """Every jsapi ticket issued so far stops working (a page signed with one fails ``wx.config``)."""
+        with self._lock:
+            self._tickets = {ticket: 0.0 for ticket in self._tickets}
+
+    @property
+    def ticket_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == "/cgi-bin/ticket/getticket"]
+
+    def valid_tickets(self) -> list[str]:
+        now = time.monotonic()
+        return [ticket for ticket, expiry in self._tickets.items() if expiry > now]
+
+    def jsapi_signature_ok(self, *, app_id: str, url: str, nonce_str: str, timestamp: int | str, signature: str) -> bool:
+        """The check behind ``wx.config``, spelled as the JS-SDK documentation's example string."""
+        if app_id != self.app_id or "#" in url:
+            return False
+        for ticket in self.valid_tickets():
+            text = f"jsapi_ticket={ticket}&noncestr={nonce_str}&timestamp={timestamp}&url={url}"
+            if hashlib.sha1(text.encode("utf-8")).hexdigest() == signature:
+                return True
+        return False
+
     def valid_tokens(self) -> list[str]:
         now = time.monotonic()
         return [token for token, expiry in self._tokens.items() if expiry > now]
@@ -227,6 +259,8 @@ class FakeWeChatServer(LocalHttpFake):
                 return 200, self._message_send(path, body)
             if path == "/sns/oauth2/access_token" and method == "GET":
                 return 200, self._oauth_access_token(query)
+            if path == "/cgi-bin/ticket/getticket" and method == "GET":
+                return 200, self._getticket(query)
             return 404, {"errcode": 404, "errmsg": "not found"}
 
     def _authorize(self, query: dict[str, str]) -> tuple[int, str, str]:
@@ -308,6 +342,22 @@ class FakeWeChatServer(LocalHttpFake):
         elif current is None or self._tokens.get(current, 0) <= time.monotonic():
             current = self._stable_token = self._issue()
         return {"access_token": current, "expires_in": int(self._tokens[current] - time.monotonic())}
+
+    def _getticket(self, query: dict[str, str]) -> dict[str, Any]:
+        if not query.get("access_token"):
+            return {"errcode": 41001, "errmsg": "access_token missing"}
+        rejected = self._token_error(query["access_token"])
+        if rejected:
+            return rejected
+        kind = query.get("type")
+        if kind not in ("jsapi", "wx_card"):
+            return {"errcode": 40097, "errmsg": "invalid args: type"}
+        now = time.monotonic()
+        current = self._ticket_by_type.get(kind)
+        if current is None or self._tickets.get(current, 0) <= now:
+            current = self._ticket_by_type[kind] = "TICKET_" + secrets.token_urlsafe(48)
+            self._tickets[current] = now + self.ticket_lifetime_s
+        return {"errcode": 0, "errmsg": "ok", "ticket": current, "expires_in": int(self._tickets[current] - now)}
 
     def _token_error(self, token: str) -> dict[str, Any] | None:
         if token not in self._tokens:

@@ -305,3 +305,32 @@ def test_a_page_rendered_just_before_a_revoke_and_stored_just_after_is_not_serve
     assert page_cache.load(other.token, "", False)[0] is None
     assert client.get(other.get_absolute_url()).status_code == 200
     assert page_cache.load(other.token, "", False)[0] is not None
+
+
+def test_a_shared_link_offers_the_other_language_on_the_same_link(client, site):
+    link = share_link_for(site.article_zh)
+    html = body(client.get(link.get_absolute_url()))
+    assert f'class="lang-switch" href="{link.get_absolute_url()}?lang=en" hreflang="en"' in html
+    english = body(client.get(link.get_absolute_url(), {"lang": "en"}))
+    assert "<h1>Eating well with high blood pressure</h1>" in english
+    assert f'class="lang-switch" href="{link.get_absolute_url()}?lang=zh-hans" hreflang="zh-Hans"' in english
+    back = body(client.get(link.get_absolute_url(), {"lang": "zh-hans"}))
+    assert "<h1>高血压患者怎样吃得更健康</h1>" in back
+    # Search engines are still pointed at the public pages (the shared page itself is noindex).
+    assert f'<link rel="alternate" hreflang="en" href="http://testserver{site.article_en.url}">' in html
+
+
+def test_the_english_view_of_a_link_credits_the_doctor_in_english(client, site):
+    from django.core.cache import cache
+
+    from cms.doctors.models import DoctorProfile
+
+    DoctorProfile.objects.filter(pk=site.doctor.pk).update(name_en="Dr Zhang Wei", hospital_en="First Hospital")
+    cache.clear()
+    link = share_link_for(site.article_zh)
+    english = body(client.get(link.get_absolute_url(), {"lang": "en"}))
+    byline = re.search(r'<p class="byline">(.*?)</p>', english).group(1)
+    assert "Dr Zhang Wei" in byline and "First Hospital" in byline and "张医生" not in byline
+    assert '<meta property="article:author" content="Dr Zhang Wei">' in english
+    chinese = body(client.get(link.get_absolute_url()))
+    assert "张医生" in re.search(r'<p class="byline">(.*?)</p>', chinese).group(1)

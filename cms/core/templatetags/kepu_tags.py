@@ -164,7 +164,8 @@ def language_links(context: template.Context) -> list[LanguageLink]:
 
     A Wagtail page links to its live translation, or to that language's home page when it has
     none; Django's 404 page (which has ``request_path`` in its context) links to the homes too;
-    the search and doctor views, outside the page tree, link to themselves with ``?lang=``.
+    the search and doctor views, outside the page tree, link to themselves with ``?lang=``, and so
+    does a shared link's reading page (``reading`` in the context) for a translation.
     """
     current = content_language(context)
     request = context.get("request")
@@ -195,6 +196,10 @@ def language_links(context: template.Context) -> list[LanguageLink]:
             continue
         if url:
             absolute_url = request.build_absolute_uri(url) if request is not None else url
+            if is_translation and request is not None and context.get("reading"):
+                # A shared link (/s/<token>/) offers the translation on the same link (?lang=), so the reader
+                # stays on what was shared (its read counts, its expiry); rel=alternate keeps the public page.
+                url = f"{request.path}?lang={language}"
             links.append(LanguageLink(
                 language, LANGUAGE_LABELS[language], url, absolute_url, HTML_LANG[language], is_translation))
     return links

@@ -10,6 +10,8 @@ from django import template
 from media_pipeline.models import OutputRole, RenderKind
 from media_pipeline.outputs import PublishedMedia, published_media
 
+from ..posters import screen_poster
+
 register = template.Library()
 
 PLAYBACK_SPEEDS = ("0.75", "1", "1.25", "1.5")
@@ -26,6 +28,7 @@ class VideoVariant:
     video: PublishedMedia
     poster: PublishedMedia | None
     captioned: PublishedMedia | None  # captions burned in: for saving and posting elsewhere
+    poster_url: str = ""  # the poster sized for the screen that shows this orientation (``posters``)
 
 
 @dataclass(frozen=True)
@@ -56,15 +59,18 @@ def reading_media(page) -> ReadingMedia:
     only in the files offered for download.
     """
     items = {(item.kind, item.role): item for item in published_media(page)}
-    videos = tuple(
-        VideoVariant(orientation, items[(kind, OutputRole.MP4)], items.get((kind, OutputRole.POSTER)),
-                     items.get((kind, OutputRole.MP4_CAPTIONED)))
-        for kind, orientation in _ORIENTATIONS if (kind, OutputRole.MP4) in items
-    )
+    videos = []
+    for kind, orientation in _ORIENTATIONS:
+        if (kind, OutputRole.MP4) not in items:
+            continue
+        poster = items.get((kind, OutputRole.POSTER))
+        videos.append(VideoVariant(orientation, items[(kind, OutputRole.MP4)], poster,
+                                   items.get((kind, OutputRole.MP4_CAPTIONED)),
+                                   screen_poster(poster, orientation) if poster is not None else ""))
     return ReadingMedia(
         audio=items.get((RenderKind.VOICE, OutputRole.MP3)),
         captions=items.get((RenderKind.VOICE, OutputRole.VTT)),
-        videos=videos,
+        videos=tuple(videos),
         cover=items.get((RenderKind.IMAGES, OutputRole.COVER)),
     )
 
