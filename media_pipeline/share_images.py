@@ -24,6 +24,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageOps
 
 from cms.articles.document import ArticleDocument
+from media_pipeline import palette
 from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.qr import InvalidShareURLError, qr_image
 from media_pipeline.slides import IllustrationError, SlideWording, byline, load_illustration
@@ -44,11 +45,6 @@ COVER_SIZE = (1200, 630)
 POSTER_SIZE = (1080, 1920)
 Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 
-_BACKGROUND = (246, 248, 251)
-_INK = (26, 34, 46)
-_MUTED = (86, 98, 116)
-_ACCENT = (0, 118, 106)
-_CARD = (255, 255, 255)
 _COVER_QR_PX = 200  # link previews are small; this still scans from a screen
 _POSTER_QR_PX = 340
 
@@ -87,7 +83,7 @@ class TextCanvas:
     """
 
     def __init__(self, size: tuple[int, int], regular: FontFace, bold: FontFace,
-                 background: tuple[int, int, int] = _BACKGROUND):
+                 background: tuple[int, int, int] = palette.BACKGROUND):
         self.image = Image.new("RGB", size, background)
         self.draw = ImageDraw.Draw(self.image)
         self.regular, self.bold = regular, bold
@@ -155,17 +151,17 @@ def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Im
     if qr is not None:
         card = qr.width
         x, y = width - card - safe.left, height - card - safe.top
-        canvas.draw.rounded_rectangle((x - 10, y - 10, x + card + 10, y + card + 10), radius=14, fill=_CARD)
+        canvas.draw.rounded_rectangle((x - 10, y - 10, x + card + 10, y + card + 10), radius=14, fill=palette.CARD)
         canvas.image.paste(qr, (x, y))
     column = TextBox(safe.left, safe.top, width - side_w - 40, safe.bottom)
-    y = canvas.text(wording.title, column, bold=True, max_size=28, min_size=22, max_lines=1, fill=_ACCENT)
+    y = canvas.text(wording.title, column, bold=True, max_size=28, min_size=22, max_lines=1, fill=palette.ACCENT)
     y += 24
     title_box = TextBox(column.left, y, column.right, column.bottom - 130)
-    y = canvas.text(document.title, title_box, bold=True, max_size=60, min_size=36, max_lines=4, fill=_INK)
-    canvas.draw.rectangle((column.left, y + 22, column.left + 90, y + 28), fill=_ACCENT)
+    y = canvas.text(document.title, title_box, bold=True, max_size=60, min_size=36, max_lines=4, fill=palette.INK)
+    canvas.draw.rectangle((column.left, y + 22, column.left + 90, y + 28), fill=palette.ACCENT)
     y += 52
-    y = canvas.text(byline(document), TextBox(column.left, y, column.right, column.bottom), max_size=32, min_size=24, max_lines=1, fill=_INK)
-    canvas.text(document.hospital, TextBox(column.left, y + 8, column.right, column.bottom), max_size=28, min_size=22, max_lines=2, fill=_MUTED)
+    y = canvas.text(byline(document), TextBox(column.left, y, column.right, column.bottom), max_size=32, min_size=24, max_lines=1, fill=palette.INK)
+    canvas.text(document.hospital, TextBox(column.left, y + 8, column.right, column.bottom), max_size=28, min_size=22, max_lines=2, fill=palette.MUTED)
     return canvas
 
 
@@ -179,30 +175,30 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
         canvas.image.paste(picture, (0, 0))  # full-bleed hero picture
         y = picture.height + 56
     else:
-        canvas.draw.rectangle((0, 0, width, 24), fill=_ACCENT)
+        canvas.draw.rectangle((0, 0, width, 24), fill=palette.ACCENT)
         y += 80
-    y = canvas.text(wording.title, TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=_ACCENT)
+    y = canvas.text(wording.title, TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=palette.ACCENT)
     y += 32
     qr_size = qr.width if qr is not None else 0
     footer_h = qr_size + 210
     byline_reserve = 190
     y = canvas.text(
         document.title, TextBox(safe.left, y, safe.right, safe.bottom - footer_h - byline_reserve),
-        bold=True, max_size=88, min_size=52, max_lines=5, fill=_INK,
+        bold=True, max_size=88, min_size=52, max_lines=5, fill=palette.INK,
     )
-    canvas.draw.rectangle((safe.left, y + 30, safe.left + 120, y + 38), fill=_ACCENT)
+    canvas.draw.rectangle((safe.left, y + 30, safe.left + 120, y + 38), fill=palette.ACCENT)
     y += 76
     y = canvas.text(
         byline(document), TextBox(safe.left, y, safe.right, safe.bottom - footer_h - 24),
-        max_size=46, min_size=34, max_lines=1, fill=_INK,
+        max_size=46, min_size=34, max_lines=1, fill=palette.INK,
     )
     canvas.text(
         document.hospital, TextBox(safe.left, y + 12, safe.right, safe.bottom - footer_h - 24),
-        max_size=40, min_size=30, max_lines=1, fill=_MUTED,
+        max_size=40, min_size=30, max_lines=1, fill=palette.MUTED,
     )
 
     footer_top = safe.bottom - footer_h
-    canvas.draw.rounded_rectangle((safe.left, footer_top, safe.right, safe.bottom), radius=28, fill=_CARD)
+    canvas.draw.rounded_rectangle((safe.left, footer_top, safe.right, safe.bottom), radius=28, fill=palette.CARD)
     inner = TextBox(safe.left + 40, footer_top + 40, safe.right - 40, safe.bottom - 40)
     if qr is not None:
         qx = (width - qr_size) // 2
@@ -210,14 +206,14 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
         caption_top = inner.top + qr_size + 16
         caption_top = canvas.text(
             wording.scan, TextBox(inner.left, caption_top, inner.right, inner.bottom),
-            max_size=36, min_size=28, max_lines=1, fill=_MUTED, align="center",
+            max_size=36, min_size=28, max_lines=1, fill=palette.MUTED, align="center",
         )
         ask_top = caption_top + 20
     else:
         ask_top = inner.top + (inner.bottom - inner.top) // 2 - 40
     canvas.text(
         wording.ask_your_doctor, TextBox(inner.left, ask_top, inner.right, inner.bottom),
-        bold=True, max_size=44, min_size=32, max_lines=2, fill=_INK, align="center",
+        bold=True, max_size=44, min_size=32, max_lines=2, fill=palette.INK, align="center",
     )
     return canvas
 

@@ -23,6 +23,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageOps
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline import palette
 from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.qr import InvalidShareURLError, qr_image
 
@@ -63,14 +64,6 @@ class SlideWording:
     answer: str = "Answer"
 
 
-# Colours: calm, high-contrast, print-safe.
-_BACKGROUND = (246, 248, 251)
-_CARD = (255, 255, 255)
-_INK = (26, 34, 46)
-_MUTED = (86, 98, 116)
-_ACCENT = (0, 118, 106)
-_WARNING_INK = (163, 44, 10)
-_WARNING_CARD = (255, 241, 224)
 _IMAGE_BACKDROP = (255, 255, 255)  # behind transparent illustrations
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+")
@@ -462,7 +455,7 @@ class SlideRenderer:
             max_size=34,
             min_size=24,
             max_lines=1,
-            fill=_MUTED,
+            fill=palette.MUTED,
         )
         if box:
             boxes.append(box)
@@ -484,10 +477,10 @@ class SlideRenderer:
         total = label_h + gap + title_h + gap * 2 + byline_h + self.px(16) + hospital_h
         y = c.top + max(0, (c.bottom - c.top - total) // 2)
         for text, face, max_size, min_size, max_lines, fill, height, after, underline in (
-            (spec.label, self.bold, 40, 28, 1, _ACCENT, label_h, gap, False),
-            (spec.heading, self.bold, 96, 56, title_max_lines, _INK, title_h, gap * 2, True),
-            (spec.text, self.regular, 48, 34, 2, _INK, byline_h, self.px(16), False),
-            (hospital, self.regular, 40, 30, 2, _MUTED, hospital_h, 0, False),
+            (spec.label, self.bold, 40, 28, 1, palette.ACCENT, label_h, gap, False),
+            (spec.heading, self.bold, 96, 56, title_max_lines, palette.INK, title_h, gap * 2, True),
+            (spec.text, self.regular, 48, 34, 2, palette.INK, byline_h, self.px(16), False),
+            (hospital, self.regular, 40, 30, 2, palette.MUTED, hospital_h, 0, False),
         ):
             box = self._text(
                 draw,
@@ -507,7 +500,7 @@ class SlideRenderer:
                 bar_w = self.px(140)
                 draw.rectangle(
                     (c.left + (width - bar_w) // 2, bar_y, c.left + (width + bar_w) // 2, bar_y + self.px(8)),
-                    fill=_ACCENT,
+                    fill=palette.ACCENT,
                 )
             if height:
                 y += height + after
@@ -518,11 +511,11 @@ class SlideRenderer:
         if spec.label:
             label_h = self.px(64)
             label_box = self._text(draw, spec.label, TextBox(box.left, box.top, box.right, box.top + label_h),
-                                   face=self.bold, max_size=44, min_size=30, max_lines=1, fill=_ACCENT)
+                                   face=self.bold, max_size=44, min_size=30, max_lines=1, fill=palette.ACCENT)
             if label_box:
                 boxes.append(label_box)
             box = TextBox(box.left, box.top + label_h + self.px(12), box.right, box.bottom)
-        return self._text(draw, spec.text, box, face=self.regular, max_size=max_size, min_size=min_size, fill=_INK,
+        return self._text(draw, spec.text, box, face=self.regular, max_size=max_size, min_size=min_size, fill=palette.INK,
                           valign=valign)
 
     def _draw_section(
@@ -536,12 +529,12 @@ class SlideRenderer:
             if heading_h:
                 box = self._text(
                     draw, spec.heading, TextBox(c.left, top, c.right, top + heading_h),
-                    face=self.bold, max_size=68, min_size=46, max_lines=2, fill=_INK,
+                    face=self.bold, max_size=68, min_size=46, max_lines=2, fill=palette.INK,
                 )
                 if box:
                     boxes.append(box)
                 top += heading_h + self.px(20)
-                draw.rectangle((c.left, top, c.left + self.px(120), top + self.px(8)), fill=_ACCENT)
+                draw.rectangle((c.left, top, c.left + self.px(120), top + self.px(8)), fill=palette.ACCENT)
                 top += self.px(44)
             picture_h = min(round(width * 3 / 4), (c.bottom - top) * 6 // 10)
             picture = self._illustration(spec, (width, picture_h), warnings) if spec.images else None
@@ -553,7 +546,7 @@ class SlideRenderer:
                 box = self._labelled_text(draw, spec, text_box, boxes, max_size=64, min_size=40)
             else:
                 card = TextBox(c.left, top, c.right, c.bottom)
-                draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_CARD)
+                draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=palette.CARD)
                 pad = self.px(56)
                 inner = TextBox(card.left + pad, card.top + pad, card.right - pad, card.bottom - pad)
                 box = self._labelled_text(draw, spec, inner, boxes, max_size=96, min_size=44, valign="middle")
@@ -580,12 +573,12 @@ class SlideRenderer:
         if heading_h:
             box = self._text(
                 draw, spec.heading, TextBox(column[0], y, column[1], y + heading_h),
-                face=self.bold, max_size=64, min_size=44, max_lines=2, fill=_INK,
+                face=self.bold, max_size=64, min_size=44, max_lines=2, fill=palette.INK,
             )
             if box:
                 boxes.append(box)
             y += heading_h + self.px(20)
-            draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=_ACCENT)
+            draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=palette.ACCENT)
             y += self.px(40)
         box = self._labelled_text(draw, spec, TextBox(column[0], y, column[1], c.bottom), boxes,
                                   max_size=58 if picture is not None else 84, min_size=38)
@@ -600,9 +593,9 @@ class SlideRenderer:
         warning = spec.kind == "warning"
         card = TextBox(c.left, top, c.right, c.bottom)
         draw.rounded_rectangle(
-            (card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=_WARNING_CARD if warning else _CARD
+            (card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=palette.WARNING_CARD if warning else palette.CARD
         )
-        accent = _WARNING_INK if warning else _ACCENT
+        accent = palette.WARNING_INK if warning else palette.ACCENT
         draw.rectangle((card.left, card.top + self.px(28), card.left + self.px(12), card.bottom - self.px(28)), fill=accent)
         pad = self.px(64)
         label_h = self.px(72)
@@ -615,7 +608,7 @@ class SlideRenderer:
         inner = TextBox(card.left + pad, card.top + pad + label_h + self.px(24), card.right - pad, card.bottom - pad)
         box = self._text(
             draw, spec.text, inner, face=self.bold if warning else self.regular,
-            max_size=76, min_size=44, fill=_WARNING_INK if warning else _INK, valign="middle",
+            max_size=76, min_size=44, fill=palette.WARNING_INK if warning else palette.INK, valign="middle",
         )
         if box:
             boxes.append(box)
@@ -630,10 +623,10 @@ class SlideRenderer:
         except InvalidShareURLError as exc:
             warnings.append(f"end card has no QR code: {exc}")
         lines = (
-            (spec.heading, self.bold, 68, 44, 3, _INK),
-            (spec.text if qr is not None else "", self.regular, 44, 32, 2, _MUTED),
-            (byline(self.document), self.regular, 44, 32, 2, _INK),
-            (self.document.hospital.strip(), self.regular, 40, 30, 2, _MUTED),
+            (spec.heading, self.bold, 68, 44, 3, palette.INK),
+            (spec.text if qr is not None else "", self.regular, 44, 32, 2, palette.MUTED),
+            (byline(self.document), self.regular, 44, 32, 2, palette.INK),
+            (self.document.hospital.strip(), self.regular, 40, 30, 2, palette.MUTED),
         )
         if self.portrait:
             column = TextBox(c.left, c.top, c.right, c.bottom)
@@ -671,7 +664,7 @@ class SlideRenderer:
 
     def render(self, spec: SlideSpec, path: Path) -> RenderedSlide:
         """Draw ``spec`` and save it as a fast-compressed PNG (an intermediate)."""
-        canvas = Image.new("RGB", (self.layout.width, self.layout.height), _BACKGROUND)
+        canvas = Image.new("RGB", (self.layout.width, self.layout.height), palette.BACKGROUND)
         draw = ImageDraw.Draw(canvas)
         boxes: list[TextBox] = []
         warnings: list[str] = []

@@ -22,6 +22,7 @@ from typing import Literal
 from PIL import Image, ImageDraw
 
 from cms.articles.document import DocumentImage
+from media_pipeline import palette
 from media_pipeline.fonts import TextBox, find_cjk_font, fit_text
 from media_pipeline.qr import MIN_QUIET_ZONE, make_qr, qr_image
 from media_pipeline.share_images import TextCanvas
@@ -38,12 +39,6 @@ DPI = 300
 #: module, so 2.5 mm modules (≈3.4 px) scan from 1 m.
 MIN_MODULE_MM = 2.5
 
-_ACCENT = (0, 118, 106)
-_ACCENT_LIGHT = (226, 241, 239)
-_INK = (26, 34, 46)
-_MUTED = (86, 98, 116)
-_WHITE = (255, 255, 255)
-_PAPER = (255, 255, 255)
 _PLACEHOLDER = (203, 214, 224)
 
 
@@ -134,7 +129,7 @@ def _round_mask(size: int) -> Image.Image:
 def _placeholder_photo(size: int) -> Image.Image:
     """A neutral head-and-shoulders silhouette for a doctor without a photo."""
     scale = 4
-    big = Image.new("RGB", (size * scale, size * scale), _ACCENT_LIGHT)
+    big = Image.new("RGB", (size * scale, size * scale), palette.ACCENT_LIGHT)
     draw = ImageDraw.Draw(big)
     s = size * scale
     draw.ellipse((s * 0.33, s * 0.18, s * 0.67, s * 0.52), fill=_PLACEHOLDER)
@@ -172,43 +167,43 @@ def render_poster(*, paper: Paper, join_url: str, doctor: PosterDoctor, wording:
     width, height = (_px(side) for side in PAPER_MM[paper])
     margin, gap = _px(lay.margin), _px(lay.margin * 0.4)
     canvas = TextCanvas((width, height), find_cjk_font("regular", language), find_cjk_font("bold", language),
-                        background=_PAPER)
+                        background=palette.CARD)
     draw = canvas.draw
     qr, modules, module_px = _qr(join_url, _px(lay.qr_box))
 
     band = _px(lay.band)
-    draw.rectangle((0, 0, width, band), fill=_ACCENT)
+    draw.rectangle((0, 0, width, band), fill=palette.ACCENT)
     y = canvas.text(wording.headline, TextBox(margin, _px(lay.band * 0.06), width - margin, band), bold=True,
-                    max_size=_pt(lay.headline_pt), min_size=_pt(lay.headline_pt * 0.6), max_lines=1, fill=_WHITE,
+                    max_size=_pt(lay.headline_pt), min_size=_pt(lay.headline_pt * 0.6), max_lines=1, fill=palette.CARD,
                     align="center", spacing=1.0)
     canvas.text(wording.subline, TextBox(margin, y, width - margin, band), max_size=_pt(lay.subline_pt),
-                min_size=_pt(lay.subline_pt * 0.7), max_lines=1, fill=_WHITE, align="center", spacing=1.0)
+                min_size=_pt(lay.subline_pt * 0.7), max_lines=1, fill=palette.CARD, align="center", spacing=1.0)
 
     # The doctor: round photo; name, title, department and hospital beside it.
     photo_px = _px(lay.photo)
     top = band + gap + _px(lay.margin * 0.2)
     canvas.image.paste(_photo(photo, photo_px), (margin, top), _round_mask(photo_px))
-    draw.ellipse((margin, top, margin + photo_px, top + photo_px), outline=_ACCENT, width=max(3, _px(0.5)))
+    draw.ellipse((margin, top, margin + photo_px, top + photo_px), outline=palette.ACCENT, width=max(3, _px(0.5)))
     column = TextBox(margin + photo_px + gap, top, width - margin, top + photo_px)
     y = canvas.text(doctor.name, TextBox(column.left, top + _px(lay.photo * 0.06), column.right, column.bottom),
-                    bold=True, max_size=_pt(lay.name_pt), min_size=_pt(lay.name_pt * 0.6), max_lines=1, fill=_INK,
+                    bold=True, max_size=_pt(lay.name_pt), min_size=_pt(lay.name_pt * 0.6), max_lines=1, fill=palette.INK,
                     spacing=1.0)
     y = canvas.text(doctor.title, TextBox(column.left, y, column.right, column.bottom), max_size=_pt(lay.detail_pt),
-                    min_size=_pt(lay.detail_pt * 0.7), max_lines=1, fill=_ACCENT, spacing=1.0)
+                    min_size=_pt(lay.detail_pt * 0.7), max_lines=1, fill=palette.ACCENT, spacing=1.0)
     details = " · ".join(part for part in (doctor.department, doctor.hospital) if part)
     canvas.text(details, TextBox(column.left, y, column.right, column.bottom), max_size=_pt(lay.detail_pt),
-                min_size=_pt(lay.detail_pt * 0.6), max_lines=2, fill=_MUTED, spacing=1.0)
+                min_size=_pt(lay.detail_pt * 0.6), max_lines=2, fill=palette.MUTED, spacing=1.0)
 
     # The QR code in a thin frame, the code's name under it.
     pad = _px(1.5)
     qr_top = top + photo_px + gap + pad
     qx = (width - qr.width) // 2
     draw.rounded_rectangle((qx - pad, qr_top - pad, qx + qr.width + pad, qr_top + qr.height + pad),
-                           radius=_px(3), outline=_ACCENT, width=max(3, _px(0.5)))
+                           radius=_px(3), outline=palette.ACCENT, width=max(3, _px(0.5)))
     canvas.image.paste(qr, (qx, qr_top))
     y = canvas.text(wording.code_name, TextBox(margin, qr_top + qr.height + pad * 2, width - margin, height),
                     bold=True, max_size=_pt(lay.caption_pt), min_size=_pt(lay.caption_pt * 0.7), max_lines=1,
-                    fill=_INK, align="center", spacing=1.0)
+                    fill=palette.INK, align="center", spacing=1.0)
 
     # What the patient receives | the steps; the footer line at the bottom.
     footer_h = round(_pt(lay.footer_pt) * 1.6)
@@ -216,14 +211,14 @@ def render_poster(*, paper: Paper, join_url: str, doctor: PosterDoctor, wording:
     info = TextBox(margin, y + gap, width - margin, footer_top - gap)
     half = (info.right - info.left - gap) // 2
     left = TextBox(info.left, info.top, info.left + half, info.bottom)
-    draw.rounded_rectangle((left.left, left.top, left.right, left.bottom), radius=_px(2.5), fill=_ACCENT_LIGHT)
+    draw.rounded_rectangle((left.left, left.top, left.right, left.bottom), radius=_px(2.5), fill=palette.ACCENT_LIGHT)
     _column(canvas, wording.receive_heading, wording.receive_lines,
             TextBox(left.left + pad, left.top + pad, left.right - pad, left.bottom - pad), lay, numbered=False)
     _column(canvas, wording.steps_heading, wording.steps,
             TextBox(left.right + gap, info.top + pad, info.right, info.bottom), lay, numbered=True)
     draw.line((margin, footer_top, width - margin, footer_top), fill=_PLACEHOLDER, width=max(2, _px(0.3)))
     canvas.text(wording.footer, TextBox(margin, footer_top + round(footer_h * 0.2), width - margin, height - margin),
-                max_size=_pt(lay.footer_pt), min_size=_pt(lay.footer_pt * 0.8), max_lines=1, fill=_MUTED,
+                max_size=_pt(lay.footer_pt), min_size=_pt(lay.footer_pt * 0.8), max_lines=1, fill=palette.MUTED,
                 align="center", spacing=1.0)
     return Poster(image=canvas.image, paper=paper, qr_modules=modules, qr_module_px=module_px)
 
@@ -232,7 +227,7 @@ def _column(canvas: TextCanvas, heading: str, paragraphs: tuple[str, ...], box: 
             numbered: bool) -> None:
     """A heading and its paragraphs at the largest size (≤ the layout's) at which all of them fit the box."""
     y = canvas.text(heading, box, bold=True, max_size=_pt(lay.heading_pt), min_size=_pt(lay.heading_pt * 0.7),
-                    max_lines=1, fill=_ACCENT, spacing=1.0)
+                    max_lines=1, fill=palette.ACCENT, spacing=1.0)
     size = _pt(lay.body_pt)
     floor = round(size * 0.7)
     while True:
@@ -248,12 +243,12 @@ def _column(canvas: TextCanvas, heading: str, paragraphs: tuple[str, ...], box: 
         if numbered:
             disc = round(size * 1.15)
             canvas.draw.ellipse((box.left, y + round(size * 0.12), box.left + disc, y + round(size * 0.12) + disc),
-                                fill=_ACCENT)
+                                fill=palette.ACCENT)
             canvas.text(str(number), TextBox(box.left, y + round(size * 0.2), box.left + disc, y + 2 * disc),
                         bold=True, max_size=round(size * 0.85), min_size=round(size * 0.5), max_lines=1,
-                        fill=_WHITE, align="center", spacing=1.0)
+                        fill=palette.CARD, align="center", spacing=1.0)
         y = canvas.text(text, TextBox(box.left + indent, y, box.right, box.bottom), max_size=size, min_size=size,
-                        max_lines=None, fill=_INK, spacing=_BODY_SPACING)
+                        max_lines=None, fill=palette.INK, spacing=_BODY_SPACING)
 
 
 def poster_png(poster: Poster) -> bytes:
