@@ -140,3 +140,17 @@ def test_api_listing_gives_asked_fields_in_full(client, encyclopedia):
     assert "sections" not in default["items"][0] and default["items"][0]["meta"]["html_url"]
     # Two field selections, two serializer classes, each built once: asking again answers the same.
     assert api_search(client, "高血压", fields="summary,sections,icd10_codes") == body
+
+
+@pytest.mark.django_db
+def test_the_site_header_and_footer_pages_come_from_one_query(client, studio):
+    """Home and index links in the reader's language, on every public page: one query for all of them."""
+    for params, home, encyclopedia, articles in [({}, "/", "/encyclopedia/", "/articles/"),
+                                                 ({"lang": "en"}, "/en/", "/en/encyclopedia/", "/en/articles/")]:
+        client.get("/search/", params)  # the sites' root paths are cached (Wagtail's own cache) by the first
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/search/", params).content.decode()
+        assert f'class="brand" href="{home}"' in html
+        assert f'<a href="{encyclopedia}">' in html and f'<a href="{articles}">' in html
+        pages = [query["sql"] for query in captured if ' FROM "wagtailcore_page"' in query["sql"]]
+        assert len(pages) == 1, pages
