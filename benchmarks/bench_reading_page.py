@@ -112,7 +112,6 @@ def warm(url: str, times: int) -> None:
 WRK_SCRIPT = """
 local paths = {"%s", "%s"}
 local n = 0
-math.randomseed(os.time())
 request = function()
   n = n + 1
   if n %% 2 == 1 then
@@ -125,13 +124,13 @@ request = function()
 end
 -- Count the answered beacons (204) in every thread, so the counts flushed to the database can be checked.
 local threads = {}
-setup = function(thread) table.insert(threads, thread) end
-init = function(args) beacons = 0 end
+setup = function(thread) table.insert(threads, thread); thread:set("id", #threads) end
+init = function(args) beacons = 0; math.randomseed(os.time() * 1000 + id) end  -- each thread its own nonces
 response = function(status, headers, body) if status == 204 then beacons = beacons + 1 end end
 done = function(summary, latency, requests)
   local total = 0
   for _, thread in ipairs(threads) do total = total + thread:get("beacons") end
-  io.write(string.format("beacons answered: %%d\n", total))
+  io.write(string.format("beacons answered: %%d\\n", total))
 end
 """
 
@@ -317,13 +316,15 @@ def main() -> int:
             page_rps.append(rps)
             beacons_sent += answered
             bare_rps.append(wrk(base, "/bench-bare/", "/bench-bare/beacon/", args.seconds, args.connections, folder)[0])
+        # wrk stops with beacons in flight (counted by the server, their answers not awaited): flush here, so the
+        # fixed-rate runs, which await every answer, are checked exactly on their own.
+        _ms, _flushed, counted_after_wrk = flush_and_count(path)
         settle = fixed_rate(port, path, beacon, args.rate, 2)  # settle the workers at the fixed rate before measuring
         page_runs, bare_runs = [], []
         for _ in range(args.runs):
             page_runs.append(fixed_rate(port, path, beacon, args.rate, args.rate_seconds))
             bare_runs.append(fixed_rate(port, "/bench-bare/", "/bench-bare/beacon/", args.rate, args.rate_seconds))
-        beacons_sent += sum(len(run["beacon"]) for run in page_runs)  # fixed_rate refuses any non-204
-        beacons_sent += len(settle["beacon"])
+        awaited = len(settle["beacon"]) + sum(len(run["beacon"]) for run in page_runs)  # fixed_rate refuses any non-204
         flush_ms, flushed, counted = flush_and_count(path)
         revoke_ms, polled = revocation_delay(port, path, workers)
     finally:
@@ -349,9 +350,11 @@ def main() -> int:
     print(f"{'beacon p50 / p99 ms ' + rate:34}{beacon_all['p50']:>7.1f} /{beacon_all['p99']:>5.1f}"
           f"{bare_beacon_all['p50']:>5.1f} /{bare_beacon_all['p99']:>5.1f}")
     print(f"{'revoke → last stale page (ms)':34}{revoke_ms:>14.0f}{'':>12}{'':>8}{'≤ 1000':>10}  ({polled} polls)")
-    print(f"beacons answered 204: {beacons_sent}; flushed from Redis to the database in one batch: {flushed} events in "
-          f"{flush_ms:.0f} ms; the link's views in the database: {counted} "
-          f"({'exact' if counted == beacons_sent == flushed else 'COUNTS DIFFER'})")
+    exact = counted - counted_after_wrk == awaited == flushed and 0 <= counted_after_wrk - beacons_sent <= 2 * args.connections
+    print(f"beacon counts (Redis, flushed to the database in batches): wrk runs {beacons_sent} answered 204, "
+          f"{counted_after_wrk} counted (the difference: beacons in flight when wrk stopped, at most "
+          f"{2 * args.connections}); fixed-rate runs {awaited} answered 204, {counted - counted_after_wrk} counted, "
+          f"flushed in one batch of {flushed} events in {flush_ms:.0f} ms ({'exact' if exact else 'COUNTS DIFFER'})")
 
     def listed(values, digits=1):
         return ", ".join(f"{value:.{digits}f}" for value in values)
@@ -371,11 +374,10 @@ def main() -> int:
            target_on="value", better="lower", comparable="open-loop, every request of every run")
     record("reading", "revoke → last stale page on any worker", revoke_ms, unit="ms", target=REVOCATION_TARGET_MS,
            target_on="value", better="lower", comparable="Redis cache shared by all workers")
-    record("reading", "beacon counts flushed to the database / beacons answered", counted, unit="events",
-           baseline=beacons_sent, baseline_name="beacons answered 204", target=1.0, target_on="ratio",
-           comparable="every counted beacon of the run, after one flush; exact means ratio 1")
-    met = (ratio >= THROUGHPUT_TARGET and page_all["p99"] <= P99_TARGET_MS and revoke_ms <= REVOCATION_TARGET_MS
-           and counted == beacons_sent == flushed)
+    record("reading", "beacons counted in the database / answered 204, fixed-rate runs", counted - counted_after_wrk,
+           unit="events", baseline=awaited, baseline_name="beacons answered 204", target=1.0, target_on="ratio",
+           comparable="every beacon of the fixed-rate runs, each answer awaited, after one flush; exact means ratio 1")
+    met = ratio >= THROUGHPUT_TARGET and page_all["p99"] <= P99_TARGET_MS and revoke_ms <= REVOCATION_TARGET_MS and exact
     print("targets met" if met else "TARGETS MISSED")
     return 0
 
