@@ -46,7 +46,8 @@ class ValidatedParametersMixin:
 
 def _frozen(fields_config):
     """``parse_fields_parameter``'s nested lists as tuples, usable as a cache key."""
-    return tuple((name, negated, sub_fields and _frozen(sub_fields)) for name, negated, sub_fields in fields_config)
+    return tuple((name, negated, None if sub_fields is None else _frozen(sub_fields))
+                 for name, negated, sub_fields in fields_config)
 
 
 class StudioPageHtmlUrlField(PageHtmlUrlField):
@@ -65,10 +66,11 @@ class StudioPageSerializer(PageSerializer):
 class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
     """Wagtail's pages endpoint, with the same answers for less work per request.
 
-    A listing builds its base queryset (view restrictions, site, the site root's translations)
-    three times and a serializer class each time; here both are built once (the class once
-    per process for each field selection), and a listing does not read the model's API fields
-    it does not show (an entry's sections are most of its row).
+    Wagtail's listing builds its base queryset (view restrictions, site, the site root's
+    translations) three times and a serializer class twice; here the base queryset at most once
+    (not at all for one page type, whose own rows are filtered instead of a subquery), the class
+    once per process for each field selection, and a listing does not read the model's API
+    fields it does not show (an entry's sections are most of its row).
     """
 
     base_serializer_class = StudioPageSerializer
