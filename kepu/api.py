@@ -7,11 +7,19 @@ database can hold (``offset=99999999999999999999``), an unknown
 searches.
 """
 
+import functools
+
+from django.urls import NoReverseMatch
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from wagtail.api.querysets import get_public_pages_queryset
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.serializers import PageHtmlUrlField, PageSerializer
+from wagtail.api.v2.utils import page_models_from_string
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Page
 
 #: the largest value a 64-bit database integer holds (ids, offsets)
 MAX_DATABASE_INTEGER = 2**63 - 1
@@ -36,10 +44,91 @@ class ValidatedParametersMixin:
             raise BadRequestError(_("search is longer than %(max)d characters") % {"max": MAX_SEARCH_LENGTH})
 
 
+def _frozen(fields_config):
+    """``parse_fields_parameter``'s nested lists as tuples, usable as a cache key."""
+    return tuple((name, negated, None if sub_fields is None else _frozen(sub_fields))
+                 for name, negated, sub_fields in fields_config)
+
+
+class StudioPageHtmlUrlField(PageHtmlUrlField):
+    def to_representation(self, page):
+        # With the request, the sites' root paths are looked up once per response, not once per page.
+        try:
+            return page.get_full_url(request=self.context.get("request"))
+        except NoReverseMatch:
+            return None
+
+
+class StudioPageSerializer(PageSerializer):
+    html_url = StudioPageHtmlUrlField(read_only=True)
+
+
 class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
+    """Wagtail's pages endpoint, with the same answers for less work per request.
+
+    Wagtail's listing builds its base queryset (view restrictions, site, the site root's
+    translations) three times and a serializer class twice; here the base queryset at most once
+    (not at all for one page type, whose own rows are filtered instead of a subquery), the class
+    once per process for each field selection, and a listing does not read the model's API
+    fields it does not show (an entry's sections are most of its row).
+    """
+
+    base_serializer_class = StudioPageSerializer
+
+    def get_base_queryset(self):
+        if not hasattr(self, "_base_queryset"):
+            self._base_queryset = super().get_base_queryset()
+        return self._base_queryset
+
     def get_queryset(self):
-        # Every listed page shows its locale (meta.locale): loaded with the pages, not one query each.
-        return super().get_queryset().select_related("locale")
+        if not hasattr(self, "_queryset"):
+            models = self.requested_page_types()
+            if len(models) == 1:
+                # One page type: Wagtail keeps the model's rows whose id is among the public pages' ids, a
+                # subquery SQLite evaluates over every page for each search (6 of an API search's ms on
+                # the encyclopedia). The same public-pages filter on the model's own rows asks for no more.
+                queryset = self.public_pages(models[0])
+            else:
+                queryset = super().get_queryset()
+            # Every listed page shows its locale (meta.locale): loaded with the pages, not one query each.
+            self._queryset = queryset.select_related("locale")
+        return self._queryset
+
+    def requested_page_types(self) -> list:
+        try:
+            return page_models_from_string(self.request.GET["type"]) if self.request.GET.get("type") else []
+        except (LookupError, ValueError):
+            return []  # Wagtail's get_queryset answers "type doesn't exist"
+
+    def public_pages(self, model):
+        try:
+            return get_public_pages_queryset(self.request, model=model)
+        except ValueError as e:
+            raise BadRequestError(str(e)) from e
+
+    def get_serializer_context(self):
+        # Only the detail view's "parent" field reads the base queryset: a listing need not build it.
+        return {**super(PagesAPIViewSet, self).get_serializer_context(),
+                "base_queryset": SimpleLazyObject(self.get_base_queryset)}
+
+    def filter_queryset(self, queryset):
+        if self.action == "listing_view":  # before the search filter turns it into search results
+            shown = set(self.get_serializer_class().Meta.fields)
+            columns = {field.name for field in queryset.model._meta.concrete_fields}
+            unshown = [name for name in self.get_body_fields_names(queryset.model)
+                       if name in columns and name not in shown]
+            if unshown:
+                queryset = queryset.defer(*unshown)
+        return super().filter_queryset(queryset)
+
+    @classmethod
+    def _get_serializer_class(cls, router, model, fields_config, show_details=False, nested=False):
+        return cls._serializer_class(router, model, _frozen(fields_config), show_details, nested)
+
+    @classmethod
+    @functools.lru_cache(maxsize=256)  # bounded: ?fields= is the client's to choose
+    def _serializer_class(cls, router, model, fields_config, show_details, nested):
+        return super()._get_serializer_class(router, model, fields_config, show_details=show_details, nested=nested)
 
 
 class StudioImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):

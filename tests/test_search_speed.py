@@ -103,3 +103,54 @@ def test_postgres_matches_the_stored_vector_through_its_gin_index(client, encycl
                        ["'高血压'"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "kepu_search_vector_gin" in plan, plan
+
+
+@pytest.mark.django_db
+def test_api_search_queries_do_not_grow_with_the_results_and_skip_unshown_fields(client, encyclopedia):
+    """An API search of one page type: a fixed number of queries, and the entries' sections are not read."""
+    counts = {}
+    for query in ["特发性高血压", "血压"]:
+        with CaptureQueriesContext(connection) as captured:
+            body = api_search(client, query)
+        counts[query] = (len(captured), len(body["items"]))
+        statements = [sql["sql"] for sql in captured]
+        assert any('"wagtailcore_page"."title"' in sql for sql in statements), statements  # the entries were loaded
+        assert not any('"encyclopedia_encyclopediaentry"."sections"' in sql for sql in statements), statements
+        # Not Wagtail's pk__in subquery over every public page: the model's own rows, joined to their pages.
+        assert not any("IN (SELECT" in sql for sql in statements), statements
+    (few_queries, few), (many_queries, many) = counts["特发性高血压"], counts["血压"]
+    assert few >= 1 and many > few, counts
+    assert many_queries <= few_queries + 1, counts  # a name key costs one more lookup, results nothing each
+
+
+@pytest.mark.django_db
+def test_api_listing_gives_asked_fields_in_full(client, encyclopedia):
+    """Fields left out of a listing by default are not read; asked for, they come with the same values."""
+    from cms.encyclopedia.models import EncyclopediaEntry
+
+    body = api_search(client, "高血压", fields="summary,sections,icd10_codes")
+    assert body["items"], body
+    for item in body["items"]:
+        entry = EncyclopediaEntry.objects.get(pk=item["id"])
+        assert item["summary"] == entry.summary and item["icd10_codes"] == entry.icd10_codes
+        assert [block["type"] for block in item["sections"]] == [block.block_type for block in entry.sections]
+        assert item["meta"]["html_url"] == entry.get_full_url()
+    default = api_search(client, "高血压")
+    assert [item["id"] for item in default["items"]] == [item["id"] for item in body["items"]]
+    assert "sections" not in default["items"][0] and default["items"][0]["meta"]["html_url"]
+    # Two field selections, two serializer classes, each built once: asking again answers the same.
+    assert api_search(client, "高血压", fields="summary,sections,icd10_codes") == body
+
+
+@pytest.mark.django_db
+def test_the_site_header_and_footer_pages_come_from_one_query(client, studio):
+    """Home and index links in the reader's language, on every public page: one query for all of them."""
+    for params, home, encyclopedia, articles in [({}, "/", "/encyclopedia/", "/articles/"),
+                                                 ({"lang": "en"}, "/en/", "/en/encyclopedia/", "/en/articles/")]:
+        client.get("/search/", params)  # the sites' root paths are cached (Wagtail's own cache) by the first
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/search/", params).content.decode()
+        assert f'class="brand" href="{home}"' in html
+        assert f'<a href="{encyclopedia}">' in html and f'<a href="{articles}">' in html
+        pages = [query["sql"] for query in captured if ' FROM "wagtailcore_page"' in query["sql"]]
+        assert len(pages) == 1, pages

@@ -12,6 +12,13 @@ What keeps the figures honest without identifying anyone:
   replaying a beacon does not inflate the count;
 * at most :data:`EVENTS_PER_MINUTE` events per link per minute are counted
   (a flood of forged nonces stops there).
+
+With Redis as the cache (production), a counted event costs no database write: it adds one
+to a field of a Redis hash (``HINCRBY``, atomic across workers), and ``flush_pending_counts``
+(Celery beat every :data:`FLUSH_SECONDS`, or ``manage.py flush_read_counts``) moves the
+counts into :class:`ReadStat` in batches, exactly once (see there). The figures in the admin
+trail the reads by up to a flush interval. Without Redis (the embedded set-up, tests) each
+event is written to the database at once, as is a counted event whenever Redis refuses it.
 """
 
 from __future__ import annotations
@@ -20,23 +27,30 @@ import datetime
 import json
 import re
 import time
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import EVENT_COLUMNS, ReadEvent, ReadStat, ShareLink
+from .models import EVENT_COLUMNS, FlushedReadBatch, ReadEvent, ReadStat, ShareLink
 
 MAX_BODY_BYTES = 512
 NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,40}")
 NONCE_TTL = 6 * 3600
 EVENTS_PER_MINUTE = int(getattr(settings, "KEPU_SHARE_EVENTS_PER_MINUTE", 600))
 COUNTER_FIELDS = tuple(EVENT_COLUMNS.values())
+#: how often beat moves the counts gathered in Redis into the database
+FLUSH_SECONDS = 10.0
+PENDING_KEY = "sharing:pending-reads"  # hash: "<link id>:<day>:<column>" -> count
+BATCHES_KEY = "sharing:pending-read-batches"  # set of batch hashes taken for a flush and not yet cleaned up
+KEEP_FLUSHED_DAYS = 7
 
 
 class Outcome(Enum):
@@ -120,18 +134,98 @@ def _first_time(token: str, reported: ReportedEvent) -> bool:
 
 
 def increment(link: ShareLink, event: ReadEvent, day: datetime.date | None = None) -> None:
-    """Add one to the link's counter for ``event`` on ``day`` (today in the studio's time zone)."""
-    day = day or timezone.localdate()
-    column = EVENT_COLUMNS[event]
+    """Add one to the link's counter for ``event`` on ``day`` (today in the studio's time zone), in the database."""
+    add_counts(link, day or timezone.localdate(), {EVENT_COLUMNS[event]: 1})
+
+
+def add_counts(link: ShareLink, day: datetime.date, counts: dict[str, int]) -> None:
+    """Add ``counts`` (column -> number) to the link's row for ``day``, making the row if it is the first."""
     rows = ReadStat.objects.filter(link=link, day=day)
-    if rows.update(**{column: F(column) + 1}):
+    added = {column: F(column) + number for column, number in counts.items()}
+    if rows.update(**added):
         return
     try:
         with transaction.atomic():
             ReadStat.objects.create(link=link, article_id=link.article_id, audience_key=link.audience_key, day=day,
-                                    **{column: 1})
+                                    **counts)
     except IntegrityError:  # a concurrent first event of the day made the row
-        rows.update(**{column: F(column) + 1})
+        rows.update(**added)
+
+
+def _redis():
+    """The configured cache's Redis client, or None when the cache is not Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
+
+
+def _key(name: str) -> str:
+    return caches["default"].make_key(name)  # the cache's prefix and version, as its own keys have
+
+
+def count(link: ShareLink, event: ReadEvent, day: datetime.date | None = None) -> None:
+    """Count one event: in Redis when the cache is Redis (flushed in batches), else in the database."""
+    day = day or timezone.localdate()
+    client = _redis()
+    if client is not None:
+        import redis
+
+        try:
+            client.hincrby(_key(PENDING_KEY), f"{link.pk}:{day.isoformat()}:{EVENT_COLUMNS[event]}", 1)
+            return
+        except redis.RedisError:
+            pass  # counted in the database instead: slower, not lost
+    increment(link, event, day)
+
+
+def flush_pending_counts() -> int:
+    """Move the counts gathered in Redis into :class:`ReadStat`; returns how many events were added.
+
+    Exactly once, whatever fails: the pending hash is renamed to a batch of its own and listed
+    in one MULTI (new beacons start a new hash meanwhile); each listed batch's counts and its name
+    (:class:`FlushedReadBatch`) are written in one database transaction; the batch leaves Redis
+    only after that commit. A failed transaction leaves the batch for the next flush; a batch
+    whose name the database already holds (committed, then Redis failed) is only cleaned up.
+    """
+    client = _redis()
+    if client is None:
+        return 0
+    pending, batches = _key(PENDING_KEY), _key(BATCHES_KEY)
+    if client.exists(pending):
+        batch = f"{pending}:batch:{uuid.uuid4().hex}"
+        with client.pipeline(transaction=True) as pipeline:
+            pipeline.rename(pending, batch)
+            pipeline.sadd(batches, batch)
+            pipeline.execute(raise_on_error=False)  # another flush took it first: an empty batch, harmless
+    added = 0
+    for name in sorted(member.decode() for member in client.smembers(batches)):
+        counts = {field.decode(): int(number) for field, number in client.hgetall(name).items()}
+        added += _add_batch(name, counts)
+        client.delete(name)
+        client.srem(batches, name)
+    FlushedReadBatch.objects.filter(
+        flushed_at__lt=timezone.now() - datetime.timedelta(days=KEEP_FLUSHED_DAYS)).delete()
+    return added
+
+
+def _add_batch(name: str, counts: dict[str, int]) -> int:
+    by_row: dict[tuple[int, datetime.date], dict[str, int]] = defaultdict(dict)
+    for key, number in counts.items():
+        link_id, day, column = key.split(":")
+        if column in COUNTER_FIELDS:
+            by_row[(int(link_id), datetime.date.fromisoformat(day))][column] = number
+    with transaction.atomic():
+        _batch, new = FlushedReadBatch.objects.get_or_create(name=name)
+        if not new:
+            return 0  # added by an earlier flush whose clean-up failed
+        links = ShareLink.objects.only("pk", "article_id", "audience_key").in_bulk({link for link, _day in by_row})
+        for (link_id, day), columns in sorted(by_row.items()):
+            if link_id in links:  # a deleted link's counts went with it
+                add_counts(links[link_id], day, columns)
+    return sum(sum(columns.values()) for (link_id, _day), columns in by_row.items() if link_id in links)
 
 
 def record(request: HttpRequest, link: ShareLink, reported: ReportedEvent) -> Outcome:
@@ -141,7 +235,7 @@ def record(request: HttpRequest, link: ShareLink, reported: ReportedEvent) -> Ou
         return Outcome.RATE_LIMITED
     if not _first_time(link.token, reported):
         return Outcome.DUPLICATE
-    increment(link, reported.event)
+    count(link, reported.event)
     return Outcome.COUNTED
 
 

@@ -202,3 +202,21 @@ class ReadStat(models.Model):
     def __str__(self) -> str:
         return _("link %(link)s on %(day)s: %(views)s views") % {"link": self.link_id, "day": self.day,
                                                                   "views": self.views}
+
+
+class FlushedReadBatch(models.Model):
+    """A batch of beacon counts already added to :class:`ReadStat` (see ``analytics.flush_pending_counts``).
+
+    Written in the same transaction as the counts: a batch whose clean-up in Redis failed after the
+    commit is recognised on the next flush and not added twice.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    flushed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("flushed batch of read counts")
+        verbose_name_plural = _("flushed batches of read counts")
+
+    def __str__(self) -> str:
+        return self.name

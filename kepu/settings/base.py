@@ -380,6 +380,8 @@ CELERY_BEAT_SCHEDULE = {
     "distribution-followups": {"task": "distribution.campaigns.tasks.dispatch_due_followups", "schedule": 300.0},
     "distribution-resume-stalled": {"task": "distribution.campaigns.tasks.resume_stalled_campaigns", "schedule": 120.0},
     "distribution-receipts": {"task": "distribution.campaigns.tasks.poll_delivery_receipts", "schedule": 60.0},
+    # Beacon counts gathered in Redis -> the daily read counters (distribution.sharing.analytics).
+    "sharing-flush-read-counts": {"task": "distribution.sharing.tasks.flush_read_counts", "schedule": 10.0},
 }
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 from wagtail.models import Page
 
@@ -151,11 +152,48 @@ class LanguageLink:
     is_translation: bool  # False: no such version of this page, the link goes to that language's home
 
 
-def _home_pages() -> dict[str, Page]:
-    from cms.core.models import HomePage
+@dataclass(frozen=True)
+class SitePages:
+    """The live home page of each language and the live index pages below them."""
 
-    homes = HomePage.objects.live().select_related("locale")
-    return {normalise_language(home.locale.language_code): home for home in homes}
+    homes: dict[str, Page]
+    encyclopedias: dict[str, Page]  # by language: the home's first encyclopedia index
+    article_indexes: dict[str, Page]
+
+
+def _site_pages(request=None) -> SitePages:
+    """Every page the header, footer and language links point to, from one query, once per request.
+
+    ``base.html`` asks for the homes (language links) and for the index pages (navigation) on
+    every public page; separately that was four queries and their ORM work per response.
+    """
+    cached = getattr(request, "_kepu_site_pages", None)
+    if cached is not None:
+        return cached
+    from cms.articles.models import ArticleIndexPage
+    from cms.core.models import HomePage
+    from cms.encyclopedia.models import EncyclopediaIndexPage
+
+    models = {ContentType.objects.get_for_model(model).pk: model for model in
+              (HomePage, EncyclopediaIndexPage, ArticleIndexPage)}
+    pages = list(Page.objects.live().filter(content_type_id__in=models).select_related("locale").order_by("path"))
+    homes = {page.path: page for page in pages if models[page.content_type_id] is HomePage}
+    below: dict[type, dict[str, Page]] = {EncyclopediaIndexPage: {}, ArticleIndexPage: {}}
+    for page in pages:
+        home = homes.get(page.path[:-Page.steplen])
+        if home is not None and models[page.content_type_id] in below:
+            below[models[page.content_type_id]].setdefault(home.path, page)  # the first child, as child_of().first()
+    by_language = {normalise_language(home.locale.language_code): home for home in homes.values()}
+    site_pages = SitePages(
+        by_language,
+        {language: below[EncyclopediaIndexPage][home.path] for language, home in by_language.items()
+         if home.path in below[EncyclopediaIndexPage]},
+        {language: below[ArticleIndexPage][home.path] for language, home in by_language.items()
+         if home.path in below[ArticleIndexPage]},
+    )
+    if request is not None:
+        request._kepu_site_pages = site_pages
+    return site_pages
 
 
 @register.simple_tag(takes_context=True)
@@ -178,7 +216,7 @@ def language_links(context: template.Context) -> list[LanguageLink]:
             for other in page.get_translations().live().select_related("locale")
         }
     links_to_homes = is_wagtail_page or "request_path" in context
-    homes = _home_pages() if links_to_homes and len(translations) < len(HTML_LANG) - 1 else {}
+    homes = _site_pages(request).homes if links_to_homes and len(translations) < len(HTML_LANG) - 1 else {}
     links = []
     for language in (CHINESE, ENGLISH):
         if language == current:
@@ -215,16 +253,14 @@ class SiteNavigation:
 @register.simple_tag(takes_context=True)
 def site_navigation(context: template.Context) -> SiteNavigation:
     """URLs of the home, encyclopedia and article index pages in the reader's language."""
-    from cms.articles.models import ArticleIndexPage
-    from cms.encyclopedia.models import EncyclopediaIndexPage
-
     request = context.get("request")
     language = content_language(context)
-    home = _home_pages().get(language)
+    site_pages = _site_pages(request)
+    home = site_pages.homes.get(language)
     if home is None:
         return SiteNavigation("/", "", "")
-    encyclopedia = EncyclopediaIndexPage.objects.child_of(home).live().first()
-    articles = ArticleIndexPage.objects.child_of(home).live().first()
+    encyclopedia = site_pages.encyclopedias.get(language)
+    articles = site_pages.article_indexes.get(language)
     return SiteNavigation(
         home.get_url(request=request) or "/",
         encyclopedia.get_url(request=request) if encyclopedia else "",

@@ -76,7 +76,28 @@ class RankedHitsCompiler:
 
 
 class RankedHitsResults:
-    """Mixin for a vendor's results class: the count is the length of the one ranked hit list."""
+    """Mixin for a vendor's results class: the count is the length of the one ranked hit list.
+
+    The page of results is read by id and put in rank order here: ordering it in SQL takes a
+    ``CASE`` of one ``WHEN`` per hit (and another for the scores), which costs Django more to
+    build than the database takes to run the query (2.5 of 5 ms for 20 entries).
+    """
+
+    def _do_search(self):
+        compiler = self.query_compiler
+        if not compiler.ranks_itself() or compiler.queryset._fields is not None:  # values(): as the compiler does
+            return super()._do_search()
+        window = compiler.allowed_hits(compiler.get_config(self.backend))[self.start:self.stop]
+        if not window:
+            return []
+        loaded = {result.pk: result for result in compiler.queryset.filter(pk__in=[pk for pk, _ in window]).order_by()}
+        results = []
+        for pk, score in window:
+            if pk in loaded:
+                if self._score_field:
+                    setattr(loaded[pk], self._score_field, score)
+                results.append(loaded[pk])
+        return results
 
     def _do_count(self):
         compiler = self.query_compiler
