@@ -93,3 +93,18 @@ def index_pages(pages: Sequence[Page]) -> None:
     for backend in get_search_backends(with_auto_update=True):
         for start in range(0, len(pages), BATCH_SIZE):
             backend.add_bulk(model, list(pages[start:start + BATCH_SIZE]))
+
+
+def refresh_planner_statistics(models: Iterable[type]) -> None:
+    """Give PostgreSQL's planner statistics on the tables a bulk load wrote.
+
+    Until autovacuum gets round to it (or never, where it is off), the planner
+    guesses one row for thousands: the API's page filter ran 22 ms instead of 4
+    after the encyclopedia import. ``VACUUM`` also merges the search index's GIN
+    pending list; inside a transaction only ``ANALYZE`` is allowed.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM (ANALYZE)'} {tables}")

@@ -20,9 +20,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 from wagtail.blocks import StreamValue
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
+from wagtail.search.models import IndexEntry
 
-from cms.core.bulk_pages import index_pages, insert_child_pages, update_pages
+from cms.core.bulk_pages import index_pages, insert_child_pages, refresh_planner_statistics, update_pages
 from cms.core.studio_setup import ensure_site_tree
 from cms.search.lexicon import names_for
 
@@ -408,6 +409,7 @@ def import_encyclopedia(
     if medquad is not None:
         importer.import_medquad(medquad)
     importer.link_written_translations()
+    refresh_planner_statistics([Page, EncyclopediaEntry, IndexEntry])
     if importer.report.published_ids:  # one notice for the whole run (feeds ping their hub once per topic)
         entries_imported.send(sender=EncyclopediaEntry, entry_ids=sorted(importer.report.published_ids))
     return importer.report
