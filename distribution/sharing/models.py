@@ -30,7 +30,11 @@ AUDIENCE_KEY_PATTERN = re.compile(r"[a-z][a-z0-9_-]*:[A-Za-z0-9_-]{1,60}")
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """128 random bits, URL-safe; never starting with "-", which a command line would read as an option
+    (``manage.py share_links revoke -Xy…`` failed for one token in 64)."""
+    while (token := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return token
 
 
 def is_token_shaped(value: str) -> bool:

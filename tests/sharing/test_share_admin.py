@@ -188,3 +188,16 @@ def test_command_makes_lists_and_revokes_links(site):
     assert link.state == "revoked"
     with pytest.raises(CommandError, match="no link"):
         call_command("share_links", "revoke", "nope", stdout=io.StringIO())
+
+
+def test_tokens_never_look_like_command_line_options(site):
+    """An operator pastes a token after ``share_links revoke``: a leading "-" would be read as an option."""
+    from django.core.management import call_command
+
+    from distribution.sharing.models import new_token
+
+    assert not any(new_token().startswith("-") for _ in range(2000))  # one in 64 did before
+    old = ShareLink.objects.create(article=site.article_zh, audience_key="group:3", token="-" + new_token()[1:])
+    call_command("share_links", "revoke", "--", old.token, stdout=io.StringIO())  # links made earlier: after "--"
+    old.refresh_from_db()
+    assert old.state == "revoked"

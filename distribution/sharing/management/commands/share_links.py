@@ -2,7 +2,7 @@
 
     manage.py share_links list <article id>
     manage.py share_links create <article id> [--audience campaign:12] [--label …] [--expires-in-days 30] [--replace]
-    manage.py share_links revoke <token>
+    manage.py share_links revoke <token>      (a token made before 2026-12 may start with "-": revoke -- <token>)
 """
 
 from __future__ import annotations
