@@ -343,10 +343,10 @@ class SlideLayout:
 
 @dataclass(frozen=True)
 class RenderedSlide:
-    """A slide drawn to disk, with where its text and picture ended up."""
+    """A drawn slide, with where its text and picture ended up (and its PNG, where one was saved)."""
 
     spec: SlideSpec
-    path: Path
+    path: Path | None
     image: Image.Image = field(repr=False)
     text_boxes: tuple[TextBox, ...]
     illustration_box: TextBox | None
@@ -662,8 +662,8 @@ class SlideRenderer:
                 boxes.append(box)
             y += h + gap
 
-    def render(self, spec: SlideSpec, path: Path) -> RenderedSlide:
-        """Draw ``spec`` and save it as a fast-compressed PNG (an intermediate)."""
+    def render(self, spec: SlideSpec, path: Path | None = None) -> RenderedSlide:
+        """Draw ``spec``; with ``path``, also save it there as a fast-compressed PNG (a kept intermediate)."""
         canvas = Image.new("RGB", (self.layout.width, self.layout.height), palette.BACKGROUND)
         draw = ImageDraw.Draw(canvas)
         boxes: list[TextBox] = []
@@ -679,8 +679,9 @@ class SlideRenderer:
             self._draw_end(canvas, draw, spec, boxes, warnings)
         else:  # pragma: no cover - SlideKind is closed
             raise ValueError(f"unknown slide kind {spec.kind!r}")
-        path = Path(path)
-        canvas.save(path, format="PNG", compress_level=1)
+        if path is not None:
+            path = Path(path)
+            canvas.save(path, format="PNG", compress_level=1)
         return RenderedSlide(
             spec=spec,
             path=path,
@@ -690,7 +691,10 @@ class SlideRenderer:
             warnings=tuple(warnings),
         )
 
-    def render_all(self, specs: Sequence[SlideSpec], directory: Path) -> list[RenderedSlide]:
+    def render_all(self, specs: Sequence[SlideSpec], directory: Path | None = None) -> list[RenderedSlide]:
+        """Draw every slide; with ``directory``, also save them there as ``slide-NNN.png``."""
+        if directory is None:
+            return [self.render(spec) for spec in specs]
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         return [self.render(spec, directory / f"slide-{number:03d}.png") for number, spec in enumerate(specs)]

@@ -14,8 +14,8 @@ good at:
   moviepy also mixes the sound (:func:`media_pipeline.music.mix_bed`);
 * ffmpeg (imageio-ffmpeg's build) takes the composed frames over a pipe,
   puts each on its slot of the frame grid (variable frame rate: every frame
-  only while something moves, elsewhere one where the picture or a caption
-  changes and at least every second), converts them once, and ``split`` feeds
+  of a crossfade, a frame each half pixel a drifting picture moves, elsewhere
+  one where the picture or a caption changes and at least every second), converts them once, and ``split`` feeds
   two encoders: the clean file (the reading page plays it with the WebVTT as
   a ``<track>``) and the captioned one (libass burns the cues, for downloads
   and social posts). H.264/AAC, ``+faststart``.
@@ -94,9 +94,11 @@ CROSSFADE_S = 0.4
 #: section does not move faster than a short one, and nothing moves more than about 4 px a second.
 KEN_BURNS_ZOOM_PER_S = 0.004
 KEN_BURNS_ZOOM = 1.08
-#: Frames a second while only a drift moves (crossfades get every frame of the grid). The drift moves
-#: under a pixel per frame at this rate, so it looks as smooth as a higher one and costs half the frames.
-DRIFT_FPS = 5
+#: While only a drift moves, a new frame comes when the picture has moved this far (in output pixels, at
+#: its fastest corner) since the last one, on the frame grid (crossfades get every frame of the grid).
+#: Half-pixel steps, drawn with bilinear filtering, look as smooth as every frame; the eased move is
+#: slow at its ends, so it costs frames only where it moves.
+DRIFT_STEP_PX = 0.5
 _CARD_SHARE_MAX = 0.15  # title/end cards never take more than this share of the video
 _SLIDE_ALLOWANCE_CHARS = 12  # text-length timing: every slide counts at least this much
 _MIN_MATCHED_SHARE = 0.3  # below this, cue text does not follow the article: time by length
@@ -134,7 +136,7 @@ class EncodeSettings:
 
     Slides are still but for a drifting illustration and short crossfades, so a
     CRF with a bitrate cap gives sharp text at ~0.2–0.5 Mbit/s; 10 fps (the
-    frame grid: crossfades get every frame, drifts :data:`DRIFT_FPS`) is plenty
+    frame grid: crossfades get every frame, a drift one per :data:`DRIFT_STEP_PX`) is plenty
     for short crossfades and captions that change every few seconds.
     """
 
@@ -516,15 +518,36 @@ class _Drift:
     zoom: float
     rightwards: bool
 
-    def paint(self, t: float, out: np.ndarray) -> None:
-        """Draw the picture at time ``t`` into ``out`` (the box's pixels of a frame)."""
-        h, w = self.backdrop.shape[:2]
+    def crop(self, t: float) -> tuple[float, float, float, float]:
+        """The part of ``source`` (left, top, width, height) shown in the box at time ``t``."""
         p = min(max((t - self.start) / self.duration, 0.0), 1.0)
         p = p * p * (3 - 2 * p)  # ease in and out: no jolt where the move starts or stops
         scale = 1 + (self.zoom - 1) * p
         crop_w, crop_h = self.source.width / scale, self.source.height / scale
         left = (self.source.width - crop_w) * (0.5 + (0.35 if self.rightwards else -0.35) * p)
-        top = (self.source.height - crop_h) * 0.5
+        return left, (self.source.height - crop_h) * 0.5, crop_w, crop_h
+
+    def moved_px(self, a: float, b: float) -> float:
+        """How far (output pixels) the picture's content moved between times ``a`` and ``b``, at its fastest corner."""
+        h, w = self.backdrop.shape[:2]
+        (l0, t0, w0, h0), (l1, t1, w1, h1) = self.crop(a), self.crop(b)
+        # a source point shown at output x at time a is shown at (l0 + x*w0/w - l1) * w/w1 at time b
+        return max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
+                   max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h)))
+
+    def frames(self, begin: float, end: float, fps: int) -> list[int]:
+        """The frames of the ``fps`` grid in [begin, end) that the move needs: one each DRIFT_STEP_PX of movement."""
+        first, stop = round(begin * fps), round(end * fps)
+        kept = [first]
+        for frame in range(first + 1, stop):
+            if self.moved_px(kept[-1] / fps, frame / fps) >= DRIFT_STEP_PX:
+                kept.append(frame)
+        return kept
+
+    def paint(self, t: float, out: np.ndarray) -> None:
+        """Draw the picture at time ``t`` into ``out`` (the box's pixels of a frame)."""
+        h, w = self.backdrop.shape[:2]
+        left, top, crop_w, crop_h = self.crop(t)
         out[:] = np.asarray(self.source.resize((w, h), Image.Resampling.BILINEAR,
                                                box=(left, top, left + crop_w, top + crop_h)))
         r = self.radius
@@ -575,7 +598,7 @@ class _Composition:
     """The video picture as one moviepy clip, and which of its moments need a frame of their own."""
 
     clip: VideoClip
-    moving: tuple[tuple[float, float, int], ...]  # (start, end, frame step): a drift or a crossfade is on screen
+    moving: frozenset[int]  # frames of the grid a drift or a crossfade needs (and the first still one after each)
     poster_t: float
 
 
@@ -618,7 +641,7 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
     # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
     opaque = ColorClip(rendered[0].image.size, 1.0, is_mask=True)
     pieces: list[VideoClip] = []
-    moving: list[tuple[float, float]] = []
+    moving: set[int] = set()
     for n in range(len(timeline)):
         if fades[n] > 0:
             at, head = fade_in[n], fades[n]
@@ -626,36 +649,33 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
             pieces.append(CompositeVideoClip(
                 [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])],
                 use_bgclip=True).with_duration(head))
-            moving.append((at, at + head, 1))
+            moving.update(range(round(at * fps), round((at + head) * fps) + 1))
         begin = fade_in[n] + fades[n]
         end = fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end
         if end > begin:
             pieces.append(appearance(n, begin, end - begin))
             if n in drifts:
-                moving.append((begin, end, max(1, round(fps / DRIFT_FPS))))
+                moving.update(drifts[n][0].frames(begin, end, fps))
+                moving.add(round(end * fps))
     # The poster: the first illustrated slide halfway through its move (picture, heading and words),
     # else the title card once it is up.
     n = min(drifts, default=0)
     poster_t = (fade_in[n] + fades[n] + (fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end)) / 2
-    return _Composition(concatenate_videoclips(pieces, method="chain"), tuple(moving), poster_t)
+    return _Composition(concatenate_videoclips(pieces, method="chain"), frozenset(moving), poster_t)
 
 
 def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: float, settings: EncodeSettings,
                 ) -> list[int]:
     """Which frames of the ``fps`` grid the video carries (variable frame rate).
 
-    Every frame of a crossfade and every other one of a drift (DRIFT_FPS), elsewhere only where the picture
+    Every frame of a crossfade and of a drift one per DRIFT_STEP_PX of movement, elsewhere only where the picture
     or a caption changes, at least every ``_MAX_FRAME_GAP_S`` and on every key frame time, so
     players seek and resume at once; the last frame is one frame-time before the end, so the
     stream lasts as long as the audio. Text-only stretches cost a frame a second.
     """
     fps = settings.fps
     last = max(0, round(total * fps) - 1)
-    keep = {0, last, *range(0, last, max(1, round(settings.keyframe_interval_s * fps)))}
-    for start, end, step in composition.moving:
-        first, stop = round(start * fps), round(end * fps)
-        keep.update(range(first, stop, step))
-        keep.add(stop)  # and the first still frame after it
+    keep = {0, last, *range(0, last, max(1, round(settings.keyframe_interval_s * fps))), *composition.moving}
     keep.update(round(t * fps) for t in cut_points)
     frames = sorted(f for f in keep if 0 <= f <= last)
     gap = max(1, round(_MAX_FRAME_GAP_S * fps))
@@ -749,8 +769,10 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
     deadline = time.monotonic() + timeout
     with log.open("wb") as stderr:
         try:
+            # a 1 MiB pipe (Linux's default limit) rather than 64 KiB: a frame is megabytes, so fewer wake-ups
             proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args],
-                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+                                    pipesize=1 << 20)
         except OSError as exc:
             raise FFmpegError(f"could not start ffmpeg: {exc}") from exc
         assert proc.stdin is not None
@@ -811,9 +833,10 @@ def render_video(
 ) -> VideoResult:
     """Render the article's narrated slideshow; see the module docstring.
 
-    Writes ``{basename}.mp4``, ``.jpg`` (poster: the title card), ``.vtt``
-    and ``.srt`` into ``out_dir``. Intermediates (slide PNGs, concat list,
-    ASS captions) go to ``work_dir`` if given (kept) or a temporary directory.
+    Writes ``{basename}.mp4`` (and ``-captioned.mp4``), ``.jpg`` (poster: the
+    first illustrated slide mid-move), ``.vtt`` and ``.srt`` into ``out_dir``.
+    Intermediates (ASS captions, filtergraph, encoder log) go to a temporary
+    directory, or to ``work_dir`` if given (kept, with the slides as PNGs).
     Unreadable illustrations are skipped and reported in ``warnings``.
     """
     settings = settings or EncodeSettings()
@@ -843,7 +866,8 @@ def render_video(
 
         renderer = SlideRenderer(document, width, height)
         specs = plan_slides(document, wording)
-        rendered = renderer.render_all(specs, work / "slides")
+        # the slides' PNGs are written only where the intermediates are kept: the encoder gets the pixels
+        rendered = renderer.render_all(specs, work / "slides" if work_dir is not None else None)
         for slide in rendered:
             warnings.extend(slide.warnings)
 

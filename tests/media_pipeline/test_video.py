@@ -411,3 +411,23 @@ def test_a_long_narration_keeps_every_frame_on_its_slot(tmp_path):
     assert len(times) > 130 and times[0] == 0.0
     assert max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
     assert times[-1] >= seconds + END_HOLD_S - 0.2  # the end card is there to the end
+
+
+def test_a_drift_gets_a_frame_each_time_the_picture_moves_half_a_pixel(illustrated, narration):
+    """Variable frame rate inside a move: frames come as the picture moves, in small, even steps."""
+    from media_pipeline.video import CROSSFADE_S, EncodeSettings
+
+    document, result, slides = illustrated
+    picture = slides[1].illustration_box
+    begin, end = narration.cues[1].start + CROSSFADE_S, narration.cues[2].start - CROSSFADE_S  # the section, still text
+    w, h = picture.right - picture.left, picture.bottom - picture.top
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(result.mp4_path), "-vf",
+         f"trim=start={begin:.2f}:end={end:.2f},crop={w}:{h}:{picture.left}:{picture.top}", "-fps_mode", "passthrough",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, h, w, 3).astype(np.float64)
+    grid = EncodeSettings().fps
+    assert (end - begin) * 1.5 < len(frames) < (end - begin) * grid  # more than the still 1/s, not every grid frame
+    steps = [np.abs(b - a).mean() for a, b in zip(frames, frames[1:])]
+    whole = np.abs(frames[-1] - frames[0]).mean()
+    assert whole > 3 * max(steps)  # no jump: each frame moves the picture a small part of the way
