@@ -30,11 +30,12 @@ from wagtail.models import Site
 
 from distribution.channels import ChannelError, OutgoingMessage, get_channel
 from distribution.patients.models import can_manage_channels
+from distribution.delivery.states import DeliveryState
 
 from .channel_pool import configured_channel
 from .channel_settings import SECRET_FIELDS, ChannelSettings, environment_channel_kinds
 from .configuration import distribution_settings
-from .models import SUCCESS_STATES, Delivery, DeliveryState
+from .models import SUCCESS_STATES, Delivery
 
 __all__ = ["ChannelSettingsForm", "ChannelStatusPanel", "channel_health", "send_test_message", "channel_test_message"]
 

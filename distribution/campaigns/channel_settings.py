@@ -23,6 +23,8 @@ from wagtail.models import Site
 
 from distribution.patients.models import CHANNEL_CHOICES
 
+from .configuration import distribution_settings
+
 __all__ = ["ChannelSettings", "SECRET_FIELDS", "admin_channel_configs", "effective_channel_configs",
            "environment_channel_kinds", "configured_channel_kinds"]
 
@@ -213,7 +215,5 @@ def effective_channel_configs(environment_channels: Mapping[str, Any],
 
 def configured_channel_kinds(site: Site | int | None = None) -> list[str]:
     """Kinds a campaign may use now (in the order of CHANNEL_CHOICES)."""
-    from .configuration import distribution_settings
-
     configured = effective_channel_configs(distribution_settings().channels, site)
     return [kind for kind in CHANNEL_KINDS if kind in configured]

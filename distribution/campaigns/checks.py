@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
+from distribution.delivery.policy import retry_policy
+
 
 @checks.register(checks.Tags.compatibility)
 def visibility_timeout_shorter_than_lease(app_configs=None, **kwargs):
-    from .configuration import distribution_settings
-
     if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(("redis", "sqs")):
         return []  # RabbitMQ redelivers at once; the embedded broker has no visibility timeout
     timeout = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout")
-    lease = distribution_settings().sending_lease_s
+    lease = retry_policy().lease_s
     if timeout is None or timeout >= lease:
         return [checks.Warning(
             f"the broker's visibility timeout ({timeout or 'kombu default, 3600'} s) is not shorter than the delivery "

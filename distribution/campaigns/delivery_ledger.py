@@ -1,23 +1,13 @@
-"""Claiming due deliveries and sending them exactly once.
+"""Sending campaign and follow-up messages exactly once, on the delivery engine (``distribution.delivery``).
 
-The protocol, which holds for any number of workers on SQLite or PostgreSQL:
-
-1. Rows exist before anything is sent (``pending``), unique per
-   (step, patient, channel), so a step can never produce a second message.
-2. A worker claims a batch with one conditional ``UPDATE … WHERE state IN
-   ('pending', 'retrying')`` that stamps its own ``claim_token``
-   (PostgreSQL first picks the ids with ``SELECT … FOR UPDATE SKIP LOCKED`` so
-   concurrent workers do not queue behind each other). Only rows it stamped
-   are its own; a row is never claimed twice while it is fresh.
-3. Each outcome is written with ``WHERE claim_token = <mine>``: a worker that
-   lost its claim cannot overwrite the row.
-4. A worker killed between the provider's answer and step 3 leaves the row in
-   ``sending``. After ``sending_lease_s`` any worker re-claims it and sends it
-   again *with the same idempotency key* (the row's ``key``): WeChat drops the
-   repeat (client_msg_id), webhook receivers de-duplicate on the header and
-   e-mail keeps the same Message-ID. Nobody is skipped, and no receiver that
-   honours the key shows the message twice. Tencent SMS does not de-duplicate:
-   for SMS the window is the one message in flight when the worker died.
+Rows are written by the fan-out before anything is sent, unique per (step,
+patient, channel); they are claimed, leased and re-claimed by the engine's
+protocol (see ``distribution.delivery``). A row re-sent after its worker died
+carries *the same idempotency key* (the row's ``key``): WeChat drops the repeat
+(client_msg_id), webhook receivers de-duplicate on the header and e-mail keeps
+the same Message-ID. Nobody is skipped, and no receiver that honours the key
+shows the message twice. Tencent SMS does not de-duplicate: for SMS the window
+is the one message in flight when the worker died.
 
 How outcomes are committed (the per-channel policy, see ``RECEIVER_DEDUPLICATES``):
 the thread that records outcomes takes every provider answer that has
@@ -38,17 +28,16 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
-from time import monotonic
 import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -62,20 +51,14 @@ from distribution.channels import (
     RetryableChannelError,
     SendResult,
 )
+from distribution.delivery import ledger
+from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint
 
 from .channel_pool import ConfiguredChannel, configured_channel
 from .configuration import DistributionSettings, distribution_settings
 from .message_content import ContentResolver, ContentUnavailable
-from .models import (
-    CLAIMABLE_STATES,
-    CONTACT_SKIP_RULES,
-    Campaign,
-    Delivery,
-    DeliveryState,
-    contact_skip_reason,
-    next_allowed_moment,
-)
+from .models import CONTACT_SKIP_RULES, Campaign, Delivery, contact_skip_reason, next_allowed_moment
 
 __all__ = [
     "ClaimedDelivery",
@@ -164,15 +147,6 @@ class DeliveryRun:
         return f"{self.claimed} attempt(s): {parts or 'nothing due'}"
 
 
-def _due_filter(now: datetime, stale_before: datetime, worker_id: str = "") -> list[Q]:
-    own = [Q(state=DeliveryState.SENDING, claimed_by=worker_id)] if worker_id else []
-    return [
-        *own,  # left by an earlier run of this very task, whose worker died: no need to wait for the lease
-        Q(state=DeliveryState.SENDING, claimed_at__lt=stale_before),
-        Q(state__in=CLAIMABLE_STATES, next_attempt_at__lte=now),
-    ]
-
-
 def claim_due_deliveries(
     *, limit: int, now: datetime | None = None, stale_before: datetime | None = None, scope: Q | None = None,
     worker_id: str = "",
@@ -183,27 +157,9 @@ def claim_due_deliveries(
     previous run of the same task are taken back first.
     """
     now = now or timezone.now()
-    stale_before = stale_before or now - timedelta(seconds=distribution_settings().sending_lease_s)
-    token = uuid.uuid4().hex
-    taken = 0
-    for due in _due_filter(now, stale_before, worker_id):
-        if taken >= limit:
-            break
-        candidates = Delivery.objects.filter(due)
-        if scope is not None:
-            candidates = candidates.filter(scope)
-        with transaction.atomic():
-            if connection.features.has_select_for_update_skip_locked:
-                ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[: limit - taken])
-                if not ids:
-                    continue
-                claim = Delivery.objects.filter(due, pk__in=ids)
-            else:
-                claim = Delivery.objects.filter(pk__in=candidates.values("pk")[: limit - taken]).filter(due)
-            taken += claim.update(
-                state=DeliveryState.SENDING, claim_token=token, claimed_by=worker_id, claimed_at=now,
-                attempts=F("attempts") + 1, updated_at=now,
-            )
+    stale_before = stale_before or now - timedelta(seconds=distribution_settings().retry.lease_s)
+    token, taken = ledger.claim(Delivery, ledger.due(now, stale_before, worker_id), limit=limit, now=now, scope=scope,
+                                stamp={"claimed_by": worker_id, "updated_at": now})
     if not taken:
         return []
     return _claimed_rows(token)
@@ -536,12 +492,10 @@ def unsubscribe_url(token: str) -> str:
 
 
 def _retry(delivery: ClaimedDelivery, context: _BatchContext, exc: RetryableChannelError) -> _Outcome:
-    config = context.config
-    if delivery.attempts >= config.max_attempts:
+    # Spread: one outage fails thousands of rows at once, and their retries should not all return together.
+    delay = context.config.retry.retry_delay_s(delivery.attempts, exc.retry_after, spread=True)
+    if delay is None:
         return _Outcome(delivery, DeliveryState.DEAD, reason=f"gave up after {delivery.attempts} attempts: {exc}"[:300])
-    delay = config.backoff_s(delivery.attempts) * random.uniform(1.0, 1.25)  # jitter spreads retries out
-    if exc.retry_after is not None:
-        delay = max(delay, exc.retry_after)
     moment = next_allowed_moment(timezone.now() + timedelta(seconds=delay), context.zone(delivery.time_zone),
                                  context.quiet_hours(delivery))
     return _Outcome(delivery, DeliveryState.RETRYING, reason=str(exc)[:300], next_attempt_at=moment)
@@ -562,6 +516,4 @@ def retry_deliveries(queryset, *, now: datetime | None = None) -> int:
     (unsubscribed, no consent). The idempotency key stays the same.
     """
     now = now or timezone.now()
-    return queryset.filter(state__in=(DeliveryState.RETRYING, DeliveryState.DEAD)).update(
-        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, claim_token="", reason="", updated_at=now
-    )
+    return ledger.reset_for_retry(queryset, now=now, attempts=0, reason="", updated_at=now)

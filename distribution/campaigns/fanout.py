@@ -35,19 +35,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.articles.models import Article
+from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint, patients_of_groups
 
 from .configuration import distribution_settings
 from .message_content import article_for_language, newest_article_tagged
-from .models import (
-    CONTACT_SKIP_RULES,
-    Campaign,
-    Delivery,
-    DeliveryState,
-    FollowUpEnrolment,
-    FollowUpStep,
-    next_allowed_moment,
-)
+from .models import CONTACT_SKIP_RULES, Campaign, Delivery, FollowUpEnrolment, FollowUpStep, next_allowed_moment
 
 __all__ = [
     "CampaignError",
@@ -61,8 +54,6 @@ __all__ = [
     "stalled_campaign_ids",
     "resume_stalled_campaigns",
 ]
-
-_OPEN_STATES = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
 
 logger = logging.getLogger(__name__)
 

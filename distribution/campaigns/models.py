@@ -22,6 +22,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from distribution.delivery.states import DeliveryState
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
 from .forms import ChannelChoiceForm
@@ -344,19 +345,6 @@ class FollowUpEnrolment(models.Model):
                 setattr(self, name, value)
         return bool(changed)
 
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent (accepted by the provider)")
-    DELIVERED = "delivered", _("Delivered")
-    UNDELIVERED = "undelivered", _("Not delivered (reported by the provider)")
-    RETRYING = "retrying", _("Failed, will retry")
-    DEAD = "dead", _("Failed permanently")
-    SKIPPED = "skipped", _("Skipped")
-
-
-CLAIMABLE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
 
 # Why a contact may not be messaged, as (ContactPoint field, skip when the field is NULL?, reason), checked
 # in order: the same rules as ``ContactPoint.skip_reason``, in a form both Python and SQL (fan-out) evaluate.

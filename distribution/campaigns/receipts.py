@@ -36,11 +36,12 @@ from distribution.channels.base import build_http_session
 from distribution.channels.receipts import ProviderReceipt
 from distribution.channels.sms_receipts import PULL_LIMIT, pull_sms_send_status
 from distribution.channels.wechat_push import MassSendReport
+from distribution.delivery.states import DeliveryState
 
 from .channel_pool import configured_channel
 from .channel_settings import effective_channel_configs
 from .configuration import distribution_settings
-from .models import RECEIPT_STATES, Delivery, DeliveryReceipt, DeliveryState, WeChatMassSend
+from .models import RECEIPT_STATES, Delivery, DeliveryReceipt, WeChatMassSend
 
 __all__ = ["ReceiptRun", "record_receipts", "apply_pending_receipts", "poll_sms_receipts", "sms_account_sites",
            "record_mass_report"]

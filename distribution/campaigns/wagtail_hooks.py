@@ -40,13 +40,15 @@ from distribution.patients.models import (
 from distribution.sharing.analytics import daily_totals
 from distribution.sharing.charts import reads_chart_svg
 from distribution.sharing.models import ReadStat
+from distribution.delivery.states import DeliveryState
 
 from . import channel_admin
 from .channel_settings import ChannelSettings, configured_channel_kinds
 from .delivery_ledger import retry_deliveries
 from .enrolment import SelectionError, enrol_patients, patients_from_csv, upcoming_steps
-from .fanout import CampaignError, campaign_statistics, last_progress_at, stalled_campaign_ids
-from .models import Campaign, Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan
+from .fanout import CampaignError, campaign_statistics, last_progress_at, stalled_campaign_ids, validate_campaign
+from .models import Campaign, Delivery, FollowUpEnrolment, FollowUpPlan
+from .tasks import deliver_campaign, send_campaign
 
 REPORT_CHART_DAYS = 30
 
@@ -264,8 +266,6 @@ def campaign_report(request, campaign_id: int):
 @require_POST
 def campaign_resume(request, campaign_id: int):
     """Queue the fan-out again now (the sweep would within minutes); rows are claimed by the ledger's rules."""
-    from .tasks import deliver_campaign
-
     campaign = _visible_campaign(request, campaign_id)
     if campaign.state != Campaign.SENDING:
         messages.error(request, _("Only a campaign that is sending can be resumed."))
@@ -279,9 +279,6 @@ def campaign_resume(request, campaign_id: int):
 
 @require_POST
 def campaign_start(request, campaign_id: int):
-    from .fanout import validate_campaign
-    from .tasks import send_campaign
-
     campaign = _visible_campaign(request, campaign_id)
     try:
         validate_campaign(campaign)
@@ -301,8 +298,6 @@ def campaign_start(request, campaign_id: int):
 
 @require_POST
 def campaign_retry_failed(request, campaign_id: int):
-    from .tasks import deliver_campaign
-
     campaign = _visible_campaign(request, campaign_id)
     reset = retry_deliveries(Delivery.objects.filter(campaign=campaign))
     if reset:

@@ -21,7 +21,8 @@ from cms.articles.models import Article
 from cms.core.outbox import enqueue_on_commit
 from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.enrolment import enrol_patients
-from distribution.campaigns.models import Delivery, DeliveryState
+from distribution.campaigns.models import Delivery
+from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from .consent import CONSENT_VERSION

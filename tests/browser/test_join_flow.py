@@ -13,7 +13,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, FollowUpStep
+from distribution.campaigns.models import Delivery, FollowUpEnrolment, FollowUpPlan, FollowUpStep
+from distribution.delivery.states import DeliveryState
 from distribution.joining.models import Erasure, Invitation
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 from tests.distribution.conftest import sms_server, wechat_server  # noqa: F401 - fixtures

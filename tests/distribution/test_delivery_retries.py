@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import campaign_statistics, start_campaign
-from distribution.campaigns.models import Campaign, Delivery, DeliveryState, next_allowed_moment
+from distribution.campaigns.models import Campaign, Delivery, next_allowed_moment
+from distribution.delivery.states import DeliveryState
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,

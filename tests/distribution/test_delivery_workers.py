@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from distribution.campaigns.models import DeliveryState
+from distribution.delivery.states import DeliveryState
 from tests.deadlines import wait_until
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink

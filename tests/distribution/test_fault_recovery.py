@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
-from distribution.campaigns.models import Campaign, Delivery, DeliveryState
+from distribution.campaigns.models import Campaign, Delivery
+from distribution.delivery.states import DeliveryState
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,
     distribution_config,

@@ -12,7 +12,8 @@ from django.utils import timezone
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import dispatch_followups
 from distribution.campaigns.followup_templates import FOLLOWUP_TEMPLATES
-from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, FollowUpStep
+from distribution.campaigns.models import Delivery, FollowUpEnrolment, FollowUpPlan, FollowUpStep
+from distribution.delivery.states import DeliveryState
 from distribution.campaigns.tasks import dispatch_due_followups
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from distribution.campaigns.models import Campaign, Delivery, DeliveryState
+from distribution.campaigns.models import Campaign, Delivery
+from distribution.delivery.states import DeliveryState
 from tests.distribution.test_campaign_helpers import add_patient, openid, publish_article, static_group
 from tests.admin_language import admin_text
 

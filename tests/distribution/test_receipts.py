@@ -21,7 +21,8 @@ from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 from wechatpy.crypto import PrpCrypto, WeChatCrypto, _get_signature
 
-from distribution.campaigns.models import Campaign, Delivery, DeliveryReceipt, DeliveryState, WeChatMassSend
+from distribution.campaigns.models import Campaign, Delivery, DeliveryReceipt, WeChatMassSend
+from distribution.delivery.states import DeliveryState
 from distribution.campaigns.receipts import apply_pending_receipts
 from distribution.campaigns.tasks import poll_delivery_receipts, send_campaign
 from distribution.channels import SmsConfig

@@ -21,7 +21,8 @@ from tencentcloud.sms.v20210111 import errorcodes, models, sms_client
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
-from distribution.campaigns.models import Delivery, DeliveryState
+from distribution.campaigns.models import Delivery
+from distribution.delivery.states import DeliveryState
 from distribution.channels import (
     ChannelConfigurationError,
     ContactInactiveError,

@@ -10,7 +10,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment
+from distribution.campaigns.models import Delivery, FollowUpEnrolment
+from distribution.delivery.states import DeliveryState
 from distribution.joining.models import Erasure, Invitation, JoinConsent
 from distribution.patients.models import ContactPoint, Patient
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from distribution.campaigns.models import Delivery, DeliveryState
+from distribution.campaigns.models import Delivery
+from distribution.delivery.states import DeliveryState
 from tests.distribution.test_receipts import default_site_id
 from tests.joining.test_join_page import join_by_sms
 

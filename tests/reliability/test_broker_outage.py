@@ -109,7 +109,8 @@ def test_publishing_with_the_broker_down_publishes_and_keeps_the_renders_queued(
 def test_starting_a_campaign_with_the_broker_down_tells_the_doctor_and_sends_once_it_is_back(
     client, settings, studio, people, broker_down, broker_back, webhook_sink
 ):
-    from distribution.campaigns.models import Campaign, Delivery, DeliveryState
+    from distribution.campaigns.models import Campaign, Delivery
+    from distribution.delivery.states import DeliveryState
     from tests.distribution.test_campaign_helpers import add_patient, distribution_config, publish_article, static_group
     from cms.doctors.models import DoctorProfile
 

@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
-from distribution.campaigns.models import Campaign, Delivery, DeliveryState
+from distribution.campaigns.models import Campaign, Delivery
+from distribution.delivery.states import DeliveryState
 from tests.deadlines import wait_until
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures

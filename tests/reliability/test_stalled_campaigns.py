@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import stalled_campaign_ids, start_campaign
-from distribution.campaigns.models import Campaign, Delivery, DeliveryState
+from distribution.campaigns.models import Campaign, Delivery
+from distribution.delivery.states import DeliveryState
 from tests.admin_language import admin_text
 from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,

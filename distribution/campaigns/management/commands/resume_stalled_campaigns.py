@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from cms.core.outbox import enqueue
 from distribution.campaigns.fanout import resume_stalled_campaigns, stalled_campaign_ids
+from distribution.campaigns.tasks import deliver_campaign
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="only list the stalled campaigns")
 
     def handle(self, *args, dry_run: bool, **options):
-        from distribution.campaigns.tasks import deliver_campaign
-
         if dry_run:
             stalled = stalled_campaign_ids()
         else:

@@ -12,6 +12,7 @@ from cms.core.outbox import enqueue
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import CampaignError, campaign_statistics, start_campaign
 from distribution.campaigns.models import Campaign
+from distribution.campaigns.tasks import send_campaign
 
 
 class Command(BaseCommand):
@@ -34,8 +35,6 @@ class Command(BaseCommand):
         if campaign is None:
             raise CommandError(f"no campaign with id {campaign_id}")
         if queue:
-            from distribution.campaigns.tasks import send_campaign
-
             if enqueue(send_campaign, campaign.pk):
                 self.stdout.write(f"campaign {campaign.pk} queued")
             else:
