@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distribution.delivery.states import OPEN_STATES, DeliveryState
+
 MIN_SECRET_LENGTH = 16  # WebhookConfig refuses shorter secrets
 
 
@@ -92,18 +94,6 @@ class PartnerEvent(models.TextChoices):
     RETRACT = "retract", _("retracted")
 
 
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("pending")
-    SENDING = "sending", _("sending")
-    RETRYING = "retrying", _("failing, will retry")
-    DELIVERED = "delivered", _("delivered")
-    FAILED = "failed", _("failed")
-    SUPERSEDED = "superseded", _("superseded by a newer event")
-
-
-OPEN_STATES = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING)
-
-
 class PartnerDeliveryQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN_STATES)
@@ -112,9 +102,12 @@ class PartnerDeliveryQuerySet(models.QuerySet):
         """Open deliveries whose next attempt (or expired sending lease) has come."""
         return self.open().filter(next_attempt_at__lte=now or timezone.now())
 
-
 class PartnerDelivery(models.Model):
-    """One event for one partner: sent, retried with backoff and recorded independently of every other."""
+    """One event for one partner: sent, retried with backoff and recorded independently of every other.
+
+    A ledger of the delivery engine (``distribution.delivery.ledger``): claimed under ``claim_token``,
+    its lease ending at ``next_attempt_at`` while it is being sent.
+    """
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("partner"))
     article = models.ForeignKey(
@@ -126,7 +119,7 @@ class PartnerDelivery(models.Model):
     revision_id = models.PositiveIntegerField(_("revision"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True, editable=False)
     payload = models.JSONField(_("payload"), help_text=_("What is sent, fixed when the event happens so retries are identical."))
-    state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    state = models.CharField(_("state"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_status = models.CharField(_("last answer"), max_length=10, blank=True)
@@ -134,6 +127,8 @@ class PartnerDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=40, blank=True, editable=False)
 
     objects = PartnerDeliveryQuerySet.as_manager()
 

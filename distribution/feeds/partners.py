@@ -1,10 +1,13 @@
 """Partner push: every article change becomes one signed webhook per interested partner.
 
 Each (partner, event) is its own ``PartnerDelivery`` row and its own task, so a
-partner that is down only delays itself. Failures are retried with exponential
-backoff (``send_due_partner_deliveries`` picks up rows whose time has come),
-and the payload is frozen when the event happens, so every retry is byte for
-byte the same event under the same idempotency key.
+partner that is down only delays itself. The rows are a ledger of the delivery
+engine (``distribution.delivery``): claimed, leased and recorded by its protocol
+and retried with backoff by its one policy (``send_due_partner_deliveries``
+picks up rows whose time has come). The payload is frozen when the event
+happens, so every retry is byte for byte the same event under the same
+idempotency key. Recording an event queues nothing: the caller queues
+``feeds.tasks.deliver_partner_event`` for each row it gets back, after commit.
 
 Events: ``publish`` (first time this partner gets the article), ``update``
 (the partner already has it) and ``retract`` (unpublished, deleted, or no longer
@@ -20,34 +23,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from cms.core.outbox import enqueue_on_commit
 from distribution.channels.errors import ChannelError, RetryableChannelError
 from distribution.channels.messages import OutgoingMessage
 from distribution.channels.webhook import WebhookChannel, WebhookConfig
+from distribution.delivery import ledger
+from distribution.delivery.policy import retry_policy
+from distribution.delivery.states import OPEN_STATES, RETRYABLE_STATES, DeliveryState
 
 from .entries import article_entry, entry_id, page_public_url, public_url
-from .models import OPEN_STATES, DeliveryState, Partner, PartnerDelivery, PartnerEvent
+from .models import Partner, PartnerDelivery, PartnerEvent
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE_S = 30.0
-BACKOFF_MAX_S = 6 * 3600.0
-DEFAULT_MAX_ATTEMPTS = 10  # about 8.5 hours of retries with the defaults above
-SENDING_LEASE_S = 600.0  # a row stuck in "sending" this long (worker died) is picked up again
 EVENT_TYPE_PREFIX = "kepu.article."
-
-
-def max_attempts() -> int:
-    return int(getattr(settings, "KEPU_PARTNER_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-
-
-def backoff_s(attempts: int) -> float:
-    """Wait after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … capped at 6 h."""
-    return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1))
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -145,9 +136,7 @@ def record_article_published(article: Any, revision_id: int | None) -> list[Part
         else:
             continue
         created.append(_create_delivery(partner, article, event, revision_id, now))
-    created = [delivery for delivery in created if delivery is not None]
-    _send_after_commit(created)
-    return created
+    return [delivery for delivery in created if delivery is not None]
 
 
 def record_article_withdrawn(article: Any, *, deleting: bool = False) -> list[PartnerDelivery]:
@@ -162,32 +151,24 @@ def record_article_withdrawn(article: Any, *, deleting: bool = False) -> list[Pa
             PartnerDelivery.objects.open().filter(partner=partner, article_key=article.pk).exclude(
                 state=DeliveryState.SENDING
             ).update(state=DeliveryState.SUPERSEDED, next_attempt_at=None)
-    created = [delivery for delivery in created if delivery is not None]
-    _send_after_commit(created)
-    return created
-
-
-def _send_after_commit(deliveries: list[PartnerDelivery]) -> None:
-    from .tasks import deliver_partner_event  # tasks import this module
-
-    for delivery in deliveries:
-        enqueue_on_commit(deliver_partner_event, delivery.pk)
+    return [delivery for delivery in created if delivery is not None]
 
 
 # --- sending ---------------------------------------------------------------------------------
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    """Take the row for one attempt; False when it is done, superseded or another worker holds it."""
-    claimable = Q(state__in=[DeliveryState.PENDING, DeliveryState.RETRYING]) | Q(
-        state=DeliveryState.SENDING, next_attempt_at__lte=now
+def _claim(delivery_id: int, now: datetime) -> str:
+    """Take the row for one attempt; its claim token, or '' when it is done, superseded or another worker holds it.
+
+    The sending lease is written into ``next_attempt_at`` too, so ``due_delivery_ids`` finds the row
+    again if this worker dies before recording the outcome.
+    """
+    lease = timedelta(seconds=retry_policy().lease_s)
+    token, taken = ledger.claim(
+        PartnerDelivery, ledger.queued(now - lease), scope=Q(pk=delivery_id), limit=1, now=now,
+        stamp={"last_attempt_at": now, "next_attempt_at": now + lease},
     )
-    return bool(
-        PartnerDelivery.objects.filter(claimable, pk=delivery_id).update(
-            state=DeliveryState.SENDING, attempts=F("attempts") + 1, last_attempt_at=now,
-            next_attempt_at=now + timedelta(seconds=SENDING_LEASE_S),
-        )
-    )
+    return token if taken else ""
 
 
 def _message(delivery: PartnerDelivery) -> OutgoingMessage:
@@ -211,13 +192,14 @@ def send_delivery(
 ) -> PartnerDelivery | None:
     """Make one attempt at a delivery and record the outcome; None when there was nothing to do."""
     started = now()
-    if not _claim(delivery_id, started):
+    token = _claim(delivery_id, started)
+    if not token:
         return None
     delivery = PartnerDelivery.objects.select_related("partner").get(pk=delivery_id)
     partner = delivery.partner
     update: dict[str, Any] = {}
     if not partner.active:
-        update = {"state": DeliveryState.FAILED, "last_error": "partner is inactive", "next_attempt_at": None}
+        update = {"state": DeliveryState.DEAD, "last_error": "partner is inactive", "next_attempt_at": None}
     else:
         try:
             channel = (channel_factory or _webhook_channel)(partner)
@@ -225,19 +207,22 @@ def send_delivery(
                 result = channel.send(_message(delivery))
         except RetryableChannelError as exc:
             update = {"last_error": str(exc)[:500], "last_status": exc.provider_code or ""}
-            if delivery.attempts >= max_attempts():
-                update.update(state=DeliveryState.FAILED, next_attempt_at=None)
+            wait = retry_policy().retry_delay_s(delivery.attempts, exc.retry_after)
+            if wait is None:  # given up
+                update.update(state=DeliveryState.DEAD, next_attempt_at=None)
             else:
-                wait = max(backoff_s(delivery.attempts), exc.retry_after or 0.0)
                 update.update(state=DeliveryState.RETRYING, next_attempt_at=started + timedelta(seconds=wait))
         except (ChannelError, ValueError) as exc:  # permanent: bad endpoint, rejected secret, 4xx
-            update = {"state": DeliveryState.FAILED, "last_error": str(exc)[:500], "next_attempt_at": None,
+            update = {"state": DeliveryState.DEAD, "last_error": str(exc)[:500], "next_attempt_at": None,
                       "last_status": getattr(exc, "provider_code", "") or ""}
         else:
             update = {"state": DeliveryState.DELIVERED, "delivered_at": now(), "last_error": "",
                       "last_status": result.detail[:10], "next_attempt_at": None}
-    # Only the attempt that holds the row records its outcome (an admin may have superseded it meanwhile).
-    PartnerDelivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(**update)
+    # Only the attempt that holds the row records its outcome (an admin may have superseded it meanwhile,
+    # or the lease ended and another worker took it).
+    if not ledger.guarded(PartnerDelivery, delivery_id, token).update(**update):
+        logger.warning("partner delivery %s was taken from this attempt; outcome %s not recorded",
+                       delivery.idempotency_key, update.get("state"))
     delivery.refresh_from_db()
     log = logger.info if delivery.state == DeliveryState.DELIVERED else logger.warning
     log("partner delivery %s to %s: %s (attempt %d) %s", delivery.idempotency_key, partner.name, delivery.state,
@@ -254,15 +239,19 @@ def due_delivery_ids(now: datetime | None = None, limit: int = 500) -> list[int]
     now = now or timezone.now()
     ids = list(PartnerDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     PartnerDelivery.objects.filter(pk__in=ids).exclude(state=DeliveryState.SENDING).update(
-        next_attempt_at=now + timedelta(seconds=SENDING_LEASE_S)
+        next_attempt_at=now + timedelta(seconds=retry_policy().lease_s)
     )
     return ids
 
 
 def retry_now(deliveries: Any) -> list[int]:
-    """Queue failed or waiting deliveries for an immediate attempt (the admin's retry action)."""
-    retryable = deliveries.filter(state__in=[DeliveryState.FAILED, DeliveryState.RETRYING, DeliveryState.PENDING])
+    """Put failed or waiting deliveries back for an immediate attempt (the admin's retry action); returns their ids.
+
+    The caller queues ``feeds.tasks.deliver_partner_event`` for each. Attempts keep counting: the
+    ledger shows every attempt a partner was sent.
+    """
+    retryable = deliveries.filter(state__in=[*RETRYABLE_STATES, DeliveryState.PENDING])
     ids = list(retryable.values_list("pk", flat=True))
-    PartnerDelivery.objects.filter(pk__in=ids).update(state=DeliveryState.PENDING, next_attempt_at=timezone.now())
-    _send_after_commit([PartnerDelivery(pk=pk) for pk in ids])
+    ledger.reset_for_retry(PartnerDelivery.objects.filter(pk__in=ids), now=timezone.now(),
+                           states=[*RETRYABLE_STATES, DeliveryState.PENDING])
     return ids

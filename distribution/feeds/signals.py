@@ -15,7 +15,9 @@ from cms.encyclopedia.models import EncyclopediaEntry, ICD10Chapter
 from cms.encyclopedia.signals import entries_imported
 
 from . import partners, websub
+from .models import PartnerDelivery
 from .scopes import EncyclopediaEntries, FeedScope, scopes_for_article, scopes_for_encyclopedia_entry
+from .tasks import queue_partner_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -71,17 +73,22 @@ def ping_scopes(scopes: list[FeedScope]) -> list[str]:
     return topics
 
 
+def _queue(deliveries: list[PartnerDelivery]) -> None:
+    queue_partner_deliveries(delivery.pk for delivery in deliveries)
+
+
 def article_published(sender: Any, instance: Article, revision: Any = None, alias: bool = False, **kwargs: Any) -> None:
     if alias or instance.alias_of_id:  # aliases mirror another page, which has its own events
         return
-    partners.record_article_published(instance, revision.pk if revision is not None else instance.live_revision_id)
+    revision_id = revision.pk if revision is not None else instance.live_revision_id
+    _queue(partners.record_article_published(instance, revision_id))
     ping_feeds_of(instance)
 
 
 def article_unpublished(sender: Any, instance: Article, **kwargs: Any) -> None:
     if instance.alias_of_id:
         return
-    partners.record_article_withdrawn(instance)
+    _queue(partners.record_article_withdrawn(instance))
     ping_feeds_of(instance)
 
 
@@ -89,7 +96,7 @@ def article_deleted(sender: Any, instance: Article, **kwargs: Any) -> None:
     """Deleting a live article in the admin does not unpublish it first: retract here."""
     if instance.alias_of_id or not instance.pk:
         return
-    partners.record_article_withdrawn(instance, deleting=True)
+    _queue(partners.record_article_withdrawn(instance, deleting=True))
     if instance.live:
         ping_feeds_of(instance)
 

@@ -6,14 +6,24 @@ with Celery beat: it re-queues the deliveries whose backoff has elapsed.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from celery import shared_task
 
-from cms.core.outbox import enqueue
+from cms.core.outbox import enqueue, enqueue_on_commit
 from distribution.channels.errors import RetryableChannelError
+from distribution.delivery.policy import retry_policy
 
 from . import partners, websub
 
-WEBSUB_MAX_RETRIES = 6
+logger = logging.getLogger(__name__)
+
+
+def queue_partner_deliveries(delivery_ids: Iterable[int]) -> None:
+    """Queue one attempt at each delivery once the transaction that wrote (or reset) it commits."""
+    for delivery_id in delivery_ids:
+        enqueue_on_commit(deliver_partner_event, delivery_id)
 
 
 @shared_task(name="feeds.deliver_partner_event", ignore_result=True)
@@ -32,14 +42,20 @@ def send_due_partner_deliveries() -> int:
     return len(ids)
 
 
-@shared_task(
-    name="feeds.ping_websub_hub",
-    ignore_result=True,
-    autoretry_for=(RetryableChannelError,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=WEBSUB_MAX_RETRIES,
-)
-def ping_websub_hub(hub: str, topic: str) -> int:
-    """Tell the hub that one feed changed; retried with backoff while the hub is unreachable."""
-    return websub.ping_hub(hub, topic)
+@shared_task(bind=True, name="feeds.ping_websub_hub", ignore_result=True, max_retries=None)
+def ping_websub_hub(self, hub: str, topic: str) -> int:
+    """Tell the hub that one feed changed; retried by the delivery policy while the hub is unreachable.
+
+    A ping has no ledger row: it carries no content, and a repeated one only makes the hub
+    fetch the feed again, so Celery's own retry holds the attempt count.
+    """
+    try:
+        return websub.ping_hub(hub, topic)
+    except RetryableChannelError as exc:
+        attempts = self.request.retries + 1
+        delay = retry_policy().retry_delay_s(attempts, exc.retry_after)
+        if delay is None:
+            logger.warning("websub ping %s given up after %d attempts: %s", topic, attempts, exc)
+            raise
+        logger.info("websub ping %s failed (attempt %d), retry in %.0f s: %s", topic, attempts, delay, exc)
+        raise self.retry(exc=exc, countdown=delay) from exc

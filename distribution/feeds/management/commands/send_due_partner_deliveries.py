@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
+from distribution.delivery.states import DeliveryState
 from distribution.feeds import partners
-from distribution.feeds.models import DeliveryState
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
             state = delivery.state if delivery else "skipped"
             outcomes[state] = outcomes.get(state, 0) + 1
         summary = ", ".join(f"{state}: {count}" for state, count in sorted(outcomes.items())) or "nothing due"
-        style = self.style.WARNING if outcomes.get(DeliveryState.FAILED) or outcomes.get(DeliveryState.RETRYING) else self.style.SUCCESS
+        style = self.style.WARNING if outcomes.get(DeliveryState.DEAD) or outcomes.get(DeliveryState.RETRYING) else self.style.SUCCESS
         self.stdout.write(style(f"{len(ids)} due deliveries — {summary}"))
