@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     # Django
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -143,7 +142,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-KEPU_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+KEPU_ADMIN_PATH_PREFIXES = ("/admin/",)
 KEPU_ADMIN_CONTENT_SECURITY_POLICY = {
     **CONTENT_SECURITY_POLICY["DIRECTIVES"],
     "script-src": ["'self'", "'unsafe-inline'"],
@@ -383,6 +382,11 @@ CELERY_BEAT_SCHEDULE = {
     # Beacon counts gathered in Redis -> the daily read counters (distribution.sharing.analytics).
     "sharing-flush-read-counts": {"task": "distribution.sharing.tasks.flush_read_counts", "schedule": 10.0},
 }
+
+# Outbound delivery (campaigns, follow-up plans, partner pushes, WebSub pings): channels, rate limits and the
+# one retry policy ("max_attempts" 8, "backoff_base_s" 30, "backoff_max_s" 21600, "sending_lease_s" 900) are
+# KEPU_DISTRIBUTION, left unset here so it is read from the KEPU_DISTRIBUTION_JSON environment variable
+# (distribution/delivery/policy.py, distribution/campaigns/configuration.py).
 
 # Feeds: a WebSub hub to announce and ping (empty: no hub).
 KEPU_WEBSUB_HUB = env_str("KEPU_WEBSUB_HUB", "")

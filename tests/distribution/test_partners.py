@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from cms.articles.models import Article
 from distribution.channels.webhook import verify_signature
-from distribution.feeds.models import DeliveryState, Partner, PartnerDelivery
-from distribution.feeds.partners import backoff_s
+from distribution.feeds.models import Partner, PartnerDelivery
+from distribution.delivery.states import DeliveryState
+from distribution.delivery.policy import retry_policy
 from distribution.feeds.tasks import send_due_partner_deliveries
 from distribution.sharing.models import share_link_for
 from tests.browser.sample_content import SampleSite, publish_sample_site
@@ -135,7 +136,7 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
     failing = PartnerDelivery.objects.get(partner=down)
     assert failing.state == DeliveryState.RETRYING and failing.attempts == 1
     assert "connection refused" in failing.last_error
-    assert failing.next_attempt_at - failing.last_attempt_at == timedelta(seconds=backoff_s(1))
+    assert failing.next_attempt_at - failing.last_attempt_at == timedelta(seconds=retry_policy().backoff_s(1))
     assert PartnerDelivery.objects.exclude(partner=down).get().state == DeliveryState.DELIVERED
 
     # Nothing is due yet: the sweep leaves it alone.
@@ -147,23 +148,20 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
     send_due_partner_deliveries.delay()
     failing.refresh_from_db()
     assert failing.state == DeliveryState.RETRYING and failing.attempts == 2
-    assert failing.next_attempt_at - failing.last_attempt_at == timedelta(seconds=backoff_s(2)) == timedelta(seconds=60)
+    assert failing.next_attempt_at - failing.last_attempt_at == timedelta(seconds=retry_policy().backoff_s(2)) == timedelta(seconds=60)
     assert len(webhook_sink.received) == 1  # the healthy partner got its event exactly once
 
     # The admin list shows the failure.
-    listing = admin_client.get("/django-admin/feeds/partnerdelivery/?state__exact=retrying")
+    listing = admin_client.get("/admin/partner_deliveries/?state=retrying")
     assert listing.status_code == 200
     page = listing.content.decode()
-    assert re.findall(r'class="field-partner[^"]*"><a [^>]*>([^<]+)</a>', page) == ["Down hospital"]
-    assert "connection refused" in page and admin_text("failing, will retry") in page
+    assert re.findall(r'class="field-partner[^"]*">\s*([^<]+?)\s*</td>', page) == ["Down hospital"]
+    assert re.findall(r'data-retry-delivery="(\d+)"', page) == [str(failing.pk)]
+    assert "connection refused" in page and admin_text("Failed, will retry") in page
 
     # The hospital comes back on the same port; the admin's retry action re-sends the same event.
     with WebhookSink(WEBHOOK_SECRET, port=closed_port) as recovered, django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            "/django-admin/feeds/partnerdelivery/",
-            {"action": "retry_selected", "_selected_action": [failing.pk]},
-            follow=True,
-        )
+        response = admin_client.post("/admin/partner_deliveries/retry/", {"id": [failing.pk]}, follow=True)
     assert response.status_code == 200
     assert admin_ntext("%(n)d delivery queued for retry.", "%(n)d deliveries queued for retry.", 1, n=1) in (
         response.content.decode())
@@ -176,19 +174,19 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
 
 def test_retries_stop_after_the_limit_and_a_rejected_secret_is_not_retried(site, settings, closed_port,
                                                                            django_capture_on_commit_callbacks):
-    settings.KEPU_PARTNER_MAX_ATTEMPTS = 2
+    settings.KEPU_DISTRIBUTION = {"max_attempts": 2}
     make_partner("Down", f"http://127.0.0.1:{closed_port}/hook")
     with WebhookSink("another-secret-entirely-0000") as wrong_secret:
         make_partner("Wrong secret", wrong_secret.url())
         republish(site.article_zh, django_capture_on_commit_callbacks)
         rejected = PartnerDelivery.objects.get(partner__name="Wrong secret")
-        assert rejected.state == DeliveryState.FAILED and rejected.attempts == 1
+        assert rejected.state == DeliveryState.DEAD and rejected.attempts == 1
         assert "signature rejected" in rejected.last_error
 
     PartnerDelivery.objects.filter(partner__name="Down").update(next_attempt_at=timezone.now())
     call_command("send_due_partner_deliveries", stdout=open("/dev/null", "w"))
     down = PartnerDelivery.objects.get(partner__name="Down")
-    assert down.state == DeliveryState.FAILED and down.attempts == 2 and down.next_attempt_at is None
+    assert down.state == DeliveryState.DEAD and down.attempts == 2 and down.next_attempt_at is None
 
 
 def test_a_newer_event_supersedes_a_waiting_one(site, closed_port, django_capture_on_commit_callbacks):
@@ -215,14 +213,19 @@ def test_only_users_allowed_to_change_deliveries_may_retry(site, closed_port, cl
     viewer = get_user_model().objects.create_user("viewer", password="pw-viewer", is_staff=True)
     from django.contrib.auth.models import Permission
 
-    viewer.user_permissions.add(Permission.objects.get(codename="view_partnerdelivery"))
+    viewer.user_permissions.add(Permission.objects.get(codename="view_partnerdelivery"),
+                                Permission.objects.get(codename="access_admin"))
     client.force_login(viewer)
-    page = client.get("/django-admin/feeds/partnerdelivery/").content.decode()
-    assert "connection refused" in page and "retry_selected" not in page
+    page = client.get("/admin/partner_deliveries/").content.decode()
+    assert "connection refused" in page and "/admin/partner_deliveries/retry/" not in page
+    failing = PartnerDelivery.objects.get()
+    refused = client.post("/admin/partner_deliveries/retry/", {"id": [failing.pk]})
+    assert refused.status_code == 302 and refused.url == "/admin/"  # Wagtail's answer to a permission denied
+    assert PartnerDelivery.objects.get().state == DeliveryState.RETRYING
 
 
 def test_wagtail_settings_menu_leads_to_the_delivery_ledger(studio, admin_client):
     page = admin_client.get("/admin/").content.decode()
     # The sidebar's menu is JSON in the page, so its labels are \u-escaped.
     label = json.dumps(admin_text("Partner deliveries"))[1:-1]
-    assert label in page and "/django-admin/feeds/partnerdelivery/" in page
+    assert label in page and "/admin/partner_deliveries/" in page
