@@ -114,7 +114,7 @@ class PartnerDeliveryViewSet(ModelViewSet):
         Column("last_error", label=_("last error")),
         DateColumn("last_attempt_at", label=_("last attempt"), sort_key="last_attempt_at"),
         DateColumn("next_attempt_at", label=_("next attempt"), sort_key="next_attempt_at"),
-        RetryColumn("retry", label=""),
+        RetryColumn("retry", label=_("Retry")),
     ]
     list_filter = ["state", "event", "partner"]
     search_fields = ["idempotency_key", "partner__name", "last_error"]
