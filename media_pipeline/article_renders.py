@@ -22,12 +22,9 @@ Settings read here (all optional):
 ``KEPU_VIDEO_MUSIC_BED``
     ``True`` puts a soft synthesised pad under the narration, ducked while
     the voice speaks (:mod:`media_pipeline.music`); default ``False``.
-``KEPU_SHARE_URL_RESOLVER``
-    dotted path of ``f(article) -> str`` giving the public share link used
-    in QR codes and end cards. Default
-    ``"distribution.sharing.models.public_share_url"``; when that default is
-    not importable, or the setting is ``""``/``None``, the page's
-    ``full_url`` is used.
+
+The share link printed on end cards and QR codes is not a setting: the app
+that makes public links registers it (:mod:`media_pipeline.share_urls`).
 """
 
 from __future__ import annotations
@@ -41,7 +38,6 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
@@ -70,8 +66,6 @@ from media_pipeline.voice import EmptyScriptError, RecordedNarration, render_voi
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTS_ENGINES: tuple[str, ...] = ("espeak",)
-DEFAULT_SHARE_URL_RESOLVER = "distribution.sharing.models.public_share_url"
-_UNSET = object()
 
 #: called with (percent within this render, stage description)
 ProgressReport = Callable[[int, str], None]
@@ -181,24 +175,6 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
                     ]
     known = ", ".join(voice.id for engine in chain.engines for voice in engine.voices(lang))
     raise VoiceNotAvailableError(f"unknown narration voice {voice_id!r}; voices for {language!r}: {known}")
-
-
-def share_url_for(article: Any) -> str:
-    """The public link for QR codes and end cards (see ``KEPU_VIDEO_MUSIC_BED``
-    ``True`` puts a soft synthesised pad under the narration, ducked while
-    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
-``KEPU_SHARE_URL_RESOLVER``)."""
-    configured = getattr(settings, "KEPU_SHARE_URL_RESOLVER", _UNSET)
-    path = DEFAULT_SHARE_URL_RESOLVER if configured is _UNSET else configured
-    if path:
-        try:
-            resolver = import_string(path)
-        except ImportError as exc:
-            if configured is not _UNSET:
-                raise ImproperlyConfigured(f"KEPU_SHARE_URL_RESOLVER {path!r} cannot be imported: {exc}") from exc
-        else:
-            return str(resolver(article) or "")
-    return article.full_url or ""
 
 
 # --------------------------------------------------------------------------- failures

@@ -31,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
+from celery.utils import uuid
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -49,7 +51,6 @@ from media_pipeline.article_renders import (
     RenderProduct,
     RevisionInput,
     describe_failure,
-    share_url_for,
     voice_preference_for,
     warnings_of,
 )
@@ -63,6 +64,8 @@ from media_pipeline.models import (
     RenderKind,
     RenderStatus,
 )
+from media_pipeline.share_urls import share_url_for
+from media_pipeline.signals import outputs_published
 from media_pipeline.subtitles import parse_vtt
 from media_pipeline.voice import RecordedNarration
 
@@ -72,6 +75,10 @@ ALL_KINDS: tuple[str, ...] = (
     RenderKind.VOICE, RenderKind.VIDEO_PORTRAIT, RenderKind.VIDEO_LANDSCAPE, RenderKind.IMAGES,
 )
 DEFAULT_STALE_AFTER_S = 2 * 3600
+
+#: the Celery task that runs one render (:mod:`media_pipeline.tasks` wraps :func:`run_render` under this
+#: name); jobs send it by name, so the task module depends on this one and not the other way round
+RENDER_TASK = "media_pipeline.render_media"
 
 #: progress listener for in-process runs (the ``render_article`` progress bar): (render, percent, stage)
 ProgressListener = Callable[[MediaRender, int, str], None]
@@ -173,10 +180,6 @@ def request_renders(
 
 def _send(render: MediaRender) -> None:
     """Hand a queued render to a worker, at most once per queueing (conditional UPDATE)."""
-    from celery.utils import uuid
-
-    from media_pipeline.tasks import render_media
-
     task_id = uuid()
     if not MediaRender.objects.filter(pk=render.pk, status=RenderStatus.QUEUED, celery_task_id="").update(
         celery_task_id=task_id
@@ -184,7 +187,7 @@ def _send(render: MediaRender) -> None:
         return
     render.celery_task_id = task_id
     # The broker being down leaves the task in the outbox under the same id; the render stays queued.
-    enqueue(render_media, render.pk, task_id=task_id)
+    enqueue(current_app.tasks[RENDER_TASK], render.pk, task_id=task_id)
 
 
 def dispatch_renders(renders: Iterable[MediaRender]) -> None:
@@ -389,6 +392,9 @@ def run_render(
                 _store_outputs(render, product)
                 _finish_running(render, RenderStatus.SUCCEEDED, product=product,
                                 warnings=product.warnings, dispatch_dependents=False)
+            # robust: a listener's failure (a cache down) must not turn a stored render into a failed one
+            transaction.on_commit(lambda: outputs_published.send(sender=MediaRender, render=render,
+                                                                 article=render.article), robust=True)
         if render.kind == RenderKind.VOICE and dispatch_dependents:
             _settle_dependents(render)
     except RenderCancelled as exc:
@@ -413,9 +419,7 @@ def _revoke(task_id: str) -> None:
     if not task_id:
         return
     try:
-        from media_pipeline.tasks import render_media
-
-        render_media.app.control.revoke(task_id)
+        current_app.control.revoke(task_id)
     except Exception as exc:  # the broker being down must not block a cancel; the claim check still holds
         logger.warning("could not revoke Celery task %s: %s", task_id, exc)
 

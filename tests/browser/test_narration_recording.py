@@ -44,10 +44,10 @@ def speech_wav(folder: Path) -> Path:
 
 
 @pytest.fixture
-def studio(transactional_db, settings, tmp_path) -> AdminStudio:
+def studio(transactional_db, settings, tmp_path, monkeypatch) -> AdminStudio:
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = True  # the approval renders, in-process (eager Celery)
     return build_admin_studio()
 

@@ -45,7 +45,7 @@ def memo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory, client, request):
+def media_settings(settings, tmp_path_factory, client, request, monkeypatch):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages below are matched in English
     if "people" in request.fixturenames:
         # The admin speaks each user's own language (Chinese by default); these doctors chose English.
@@ -57,7 +57,7 @@ def media_settings(settings, tmp_path_factory, client, request):
             profile.save()
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
 
 
 def draft_article(studio, owner) -> Article:
