@@ -3,8 +3,8 @@
 Each render kind is one :class:`KindRenderer` (voice, video in two
 orientations, share images). They read the revision through
 ``Article.as_document()``, call the plain stage functions
-(:func:`~media_pipeline.voice.render_voice`, :func:`~media_pipeline.video.render_video`,
-:func:`~media_pipeline.share_images.render_share_images`) into a scratch
+(:func:`~media_pipeline.render.voice.render_voice`, :func:`~media_pipeline.render.video.render_video`,
+:func:`~media_pipeline.render.share_images.render_share_images`) into a scratch
 folder and describe the files they produced; :mod:`media_pipeline.jobs`
 stores those files and records the job. Nothing here touches job state.
 
@@ -21,7 +21,7 @@ Settings read here (all optional):
     MEDIA_ROOT: cached clips are not public files).
 ``KEPU_VIDEO_MUSIC_BED``
     ``True`` puts a soft synthesised pad under the narration, ducked while
-    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
+    the voice speaks (:mod:`media_pipeline.render.music`); default ``False``.
 
 The share link printed on end cards and QR codes is not a setting: the app
 that makes public links registers it (:mod:`media_pipeline.share_urls`).
@@ -43,13 +43,13 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from cms.articles.document import ArticleDocument
 from cms.core.languages import ENGLISH, site_language
-from media_pipeline.ffmpeg import FFmpegError
-from media_pipeline.fonts import MissingFontError
+from media_pipeline.render.ffmpeg import FFmpegError
+from media_pipeline.render.fonts import MissingFontError
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
-from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
-from media_pipeline.slides import SlideWording
+from media_pipeline.render.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
+from media_pipeline.render.slides import SlideWording
 from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
-from media_pipeline.subtitles import Cue
+from media_pipeline.render.subtitles import Cue
 from media_pipeline.tts import (
     ENGINE_CLASSES,
     EngineChain,
@@ -60,8 +60,8 @@ from media_pipeline.tts import (
     VoiceNotAvailableError,
     create_engine,
 )
-from media_pipeline.video import EncodeSettings, VideoRenderError, render_video
-from media_pipeline.voice import EmptyScriptError, RecordedNarration, render_voice
+from media_pipeline.render.video import EncodeSettings, VideoRenderError, render_video
+from media_pipeline.render.voice import EmptyScriptError, RecordedNarration, render_voice
 
 logger = logging.getLogger(__name__)
 

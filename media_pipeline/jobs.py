@@ -66,8 +66,8 @@ from media_pipeline.models import (
 )
 from media_pipeline.share_urls import share_url_for
 from media_pipeline.signals import outputs_published
-from media_pipeline.subtitles import parse_vtt
-from media_pipeline.voice import RecordedNarration
+from media_pipeline.render.subtitles import parse_vtt
+from media_pipeline.render.voice import RecordedNarration
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from cms.articles.models import Article
 from media_pipeline import jobs
 from media_pipeline.models import FailureKind, MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 from media_pipeline.outputs import published_media
-from media_pipeline.subtitles import parse_vtt
-from media_pipeline.video import END_HOLD_S
+from media_pipeline.render.subtitles import parse_vtt
+from media_pipeline.render.video import END_HOLD_S
 
 pytestmark = [
     pytest.mark.django_db,

@@ -20,7 +20,7 @@ from cms.articles.models import Article
 from media_pipeline.recordings import clean_recording
 from media_pipeline.speech import build_speech_script
 from media_pipeline.tts import EngineChain
-from media_pipeline.voice import RecordedNarration, render_voice
+from media_pipeline.render.voice import RecordedNarration, render_voice
 from tests.narration_audio import (
     LEAD_S,
     PAUSE_S,
@@ -142,7 +142,7 @@ def test_bad_files_get_a_clear_message_and_nothing_is_lost(client, studio, peopl
     text = tmp_path / "notes.m4a"
     text.write_text("复诊时带上血压记录本。", encoding="utf-8")
     silent = tmp_path / "silent.wav"
-    from media_pipeline.ffmpeg import run_ffmpeg
+    from media_pipeline.render.ffmpeg import run_ffmpeg
 
     run_ffmpeg(["-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "4", str(silent)], timeout=30)
     whole = export(memo, "m4a").read_bytes()

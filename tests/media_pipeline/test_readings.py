@@ -27,7 +27,7 @@ from media_pipeline.speech.readings import (
 )
 from media_pipeline.speech.spoken_text import to_spoken_text
 from media_pipeline.tts import EngineChain, EspeakEngine, SynthesisSettings
-from media_pipeline.voice import render_voice
+from media_pipeline.render.voice import render_voice
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 HANZI = re.compile(r"[\u4e00-\u9fff]")

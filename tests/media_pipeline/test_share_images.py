@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
-from media_pipeline.fonts import find_cjk_font
-from media_pipeline.share_images import (
+from media_pipeline.render.fonts import find_cjk_font
+from media_pipeline.render.share_images import (
     COVER_SIZE,
     POSTER_SIZE,
     WatermarkError,

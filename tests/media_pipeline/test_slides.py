@@ -8,12 +8,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
-from media_pipeline.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
-from media_pipeline.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image, write_qr_png, write_qr_svg
+from media_pipeline.render.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
+from media_pipeline.render.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image, write_qr_png, write_qr_svg
 from media_pipeline.article_renders import slide_wording
-from media_pipeline.slides import SlideRenderer, crop_to_focal_point, frame_size, load_illustration, plan_slides
-from media_pipeline.subtitles import Cue
-from media_pipeline.video import slide_timeline
+from media_pipeline.render.slides import SlideRenderer, crop_to_focal_point, frame_size, load_illustration, plan_slides
+from media_pipeline.render.subtitles import Cue
+from media_pipeline.render.video import slide_timeline
 
 LONG_ZH_TITLE = (
     "高血压患者的日常管理：如何在家正确测量血压、坚持长期规律服药、合理饮食和适量运动，"

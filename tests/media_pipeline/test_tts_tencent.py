@@ -30,7 +30,7 @@ from media_pipeline.tts import (
     VoiceChoice,
 )
 from media_pipeline.tts.tencent import classify_error, split_for_requests
-from media_pipeline.voice import render_voice
+from media_pipeline.render.voice import render_voice
 from tests.fakes.tencent_tts_server import FakeTencentTTSServer
 
 LONG_PARAGRAPH = "高血压患者要每天早晚各测量一次血压，并把结果记在本子上。" * 8  # 232 characters

@@ -1,6 +1,6 @@
 """WebVTT and SRT captions: write, parse, and wrap lines for the screen.
 
-Lines break between words (:mod:`media_pipeline.linebreaks`: jieba for Chinese,
+Lines break between words (:mod:`media_pipeline.render.linebreaks`: jieba for Chinese,
 spaces for English) and never leave an orphan; a cue that needs more than
 :data:`MAX_CUE_LINES` lines is written as consecutive cues sharing its time in
 proportion to their text, so no caption ever covers more than two lines of the
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline.linebreaks import balance, pieces
+from media_pipeline.render.linebreaks import balance, pieces
 
 __all__ = [
     "Cue",
