@@ -422,6 +422,5 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "django_tasks": {"level": "WARNING"},
     },
 }

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
 
-from distribution.campaigns.channel_pool import close_configured_channels
+from tests.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink

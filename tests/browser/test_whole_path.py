@@ -20,7 +20,7 @@ from django.utils import timezone
 from wagtail.models import Site, TaskState
 
 from cms.articles.models import Article
-from distribution.campaigns.channel_pool import close_configured_channels
+from tests.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink

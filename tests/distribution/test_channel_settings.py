@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Site
 
-from distribution.campaigns.channel_pool import close_configured_channels
+from tests.channel_pool import close_configured_channels
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, ChannelSettings

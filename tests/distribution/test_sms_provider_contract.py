@@ -243,7 +243,7 @@ def test_the_channels_screen_takes_temporary_credentials_and_sends_their_token(c
     from django.urls import reverse
     from wagtail.models import Site
 
-    from distribution.campaigns.channel_pool import close_configured_channels
+    from tests.channel_pool import close_configured_channels
     from distribution.campaigns.models import ChannelSettings
     from distribution.patients.models import DISTRIBUTORS
 

@@ -22,7 +22,8 @@ from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.fonts import find_cjk_font
 from media_pipeline.render.slides import SlideLayout
-from media_pipeline.render.subtitles import Cue, parse_srt, parse_vtt
+from media_pipeline.render.subtitles import Cue, parse_vtt
+from tests.subrip import parse_srt
 from media_pipeline.render.video import END_HOLD_S, render_video
 
 pytestmark = [
