@@ -18,7 +18,10 @@ these, so each rule lives in one place:
 * **cancellable** – a queued render is cancelled at once (and its Celery
   task revoked); a running one stops at the next stage boundary;
 * **retryable** – a failed or cancelled render can be queued again; every
-  attempt's outcome is kept in ``attempt_log``.
+  attempt's outcome is kept in ``attempt_log``;
+* **announced** – once a succeeded render's files are stored and committed,
+  :data:`media_pipeline.signals.outputs_published` says so (distribution
+  refreshes what shows them).
 """
 
 from __future__ import annotations
