@@ -43,13 +43,15 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from cms.articles.document import ArticleDocument
 from cms.core.languages import ENGLISH, site_language
+from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.render.ffmpeg import FFmpegError
 from media_pipeline.render.fonts import MissingFontError
-from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.render.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
 from media_pipeline.render.slides import SlideWording
-from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
 from media_pipeline.render.subtitles import Cue
+from media_pipeline.render.video import EncodeSettings, VideoRenderError, render_video
+from media_pipeline.render.voice import EmptyScriptError, RecordedNarration, render_voice
+from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
 from media_pipeline.tts import (
     ENGINE_CLASSES,
     EngineChain,
@@ -60,8 +62,6 @@ from media_pipeline.tts import (
     VoiceNotAvailableError,
     create_engine,
 )
-from media_pipeline.render.video import EncodeSettings, VideoRenderError, render_video
-from media_pipeline.render.voice import EmptyScriptError, RecordedNarration, render_voice
 
 logger = logging.getLogger(__name__)
 

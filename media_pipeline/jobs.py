@@ -67,10 +67,10 @@ from media_pipeline.models import (
     RenderKind,
     RenderStatus,
 )
-from media_pipeline.share_urls import share_url_for
-from media_pipeline.signals import outputs_published
 from media_pipeline.render.subtitles import parse_vtt
 from media_pipeline.render.voice import RecordedNarration
+from media_pipeline.share_urls import share_url_for
+from media_pipeline.signals import outputs_published
 
 logger = logging.getLogger(__name__)
 

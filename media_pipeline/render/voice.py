@@ -42,9 +42,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from media_pipeline.render.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
+from media_pipeline.render.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.speech import SpeechParagraph, SpeechScript
 from media_pipeline.speech.readings import PronunciationLexicon
-from media_pipeline.render.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.tts import (
     Boundary,
     EngineChain,

@@ -15,8 +15,8 @@ from django.core.files.storage import default_storage
 from wagtail.models import TaskState
 
 from cms.articles.models import Article
-from media_pipeline.render.ffmpeg import run_ffmpeg
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
+from media_pipeline.render.ffmpeg import run_ffmpeg
 from media_pipeline.render.subtitles import parse_vtt
 from tests.browser.admin_content import AdminStudio, build_admin_studio
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright

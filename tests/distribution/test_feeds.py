@@ -15,9 +15,9 @@ from django.conf import settings
 
 from cms.articles.models import Article
 from distribution.feeds.enclosures import enclosures_for
+from distribution.sharing.models import share_link_for
 from media_pipeline import outputs
 from media_pipeline.outputs import PublishedMedia
-from distribution.sharing.models import share_link_for
 from tests.browser.sample_content import SampleSite, publish_sample_site
 
 BASE = "https://kepu.example.org"

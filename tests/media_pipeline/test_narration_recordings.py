@@ -18,9 +18,9 @@ from wagtail.rich_text import RichText
 from cms.articles.document import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
 from media_pipeline.recordings import clean_recording
+from media_pipeline.render.voice import RecordedNarration, render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.tts import EngineChain
-from media_pipeline.render.voice import RecordedNarration, render_voice
 from tests.narration_audio import (
     LEAD_S,
     PAUSE_S,

@@ -23,8 +23,8 @@ from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.fonts import find_cjk_font
 from media_pipeline.render.slides import SlideLayout
 from media_pipeline.render.subtitles import Cue, parse_vtt
-from tests.subrip import parse_srt
 from media_pipeline.render.video import END_HOLD_S, render_video
+from tests.subrip import parse_srt
 
 pytestmark = [
     pytest.mark.slow,
