@@ -2,7 +2,7 @@
 
 Builds ~60 s of Chinese narration with espeak-ng (one clip per sentence, so
 the caption cues are exact) and renders the 1080×1920 video with
-``media_pipeline.video.render_video`` (a clean MP4 and one with captions
+``media_pipeline.render.video.render_video`` (a clean MP4 and one with captions
 burned in; moviepy composes the illustrations' slow drift and the crossfades,
 whose frames go through Python and the encoders).
 The baseline, in the same run, on the pipeline's own slide PNGs, timeline,
@@ -90,8 +90,8 @@ class Narration:
 
 def build_narration(work: Path, target_s: float) -> Narration:
     """espeak-ng per sentence, joined with pauses; repeat the text until ~target_s."""
-    from media_pipeline.ffmpeg import ffmpeg_exe
-    from media_pipeline.subtitles import Cue
+    from media_pipeline.render.ffmpeg import ffmpeg_exe
+    from media_pipeline.render.subtitles import Cue
 
     clips = []
     for number, text in enumerate(SENTENCES):
@@ -174,8 +174,8 @@ def phase_prepare(work: Path, narration_json: Path) -> dict:
     The baselines start from the pipeline's own slide PNGs, caption script and font directory;
     the timed renders keep nothing (as in production: intermediates in a temporary directory).
     """
-    from media_pipeline.subtitles import Cue
-    from media_pipeline.video import render_video
+    from media_pipeline.render.subtitles import Cue
+    from media_pipeline.render.video import render_video
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(Cue(*c) for c in data["cues"]))
@@ -185,9 +185,9 @@ def phase_prepare(work: Path, narration_json: Path) -> dict:
 
 def phase_ours(work: Path, narration_json: Path) -> dict:
     """Child process: one full render_video (imports are done before the clock starts, as in a worker)."""
-    from media_pipeline import linebreaks, slides
-    from media_pipeline.subtitles import Cue
-    from media_pipeline.video import render_video
+    from media_pipeline.render import linebreaks, slides
+    from media_pipeline.render.subtitles import Cue
+    from media_pipeline.render.video import render_video
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(Cue(*c) for c in data["cues"]))
@@ -229,8 +229,8 @@ def stills_concat(work: Path, narration: Narration) -> tuple[Path, float]:
     neither the slide nor the caption changes, cut to at most a second (the pipeline's frame spacing).
     Returns the list and the video's length.
     """
-    from media_pipeline.slides import SlideRenderer, plan_slides
-    from media_pipeline.video import END_HOLD_S, caption_events, slide_timeline, snap_to_frames
+    from media_pipeline.render.slides import SlideRenderer, plan_slides
+    from media_pipeline.render.video import END_HOLD_S, caption_events, slide_timeline, snap_to_frames
 
     document = build_document(work)
     renderer = SlideRenderer(document, 1080, 1920)
@@ -263,7 +263,7 @@ def phase_precaptioned(work: Path, narration_json: Path) -> dict:
     rate (one frame per still); step 3 encodes the clean stills the same way for the clean file. All
     steps are on the clock; the concat list of stills (the timeline) is not.
     """
-    from media_pipeline.ffmpeg import run_ffmpeg
+    from media_pipeline.render.ffmpeg import run_ffmpeg
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
@@ -307,10 +307,10 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     with the same settings. xfade needs constant frame rate, so every frame of the video is made and
     encoded (the pipeline makes every frame only where something moves).
     """
-    from media_pipeline.ffmpeg import run_ffmpeg
-    from media_pipeline.slides import SlideRenderer, plan_slides
-    from media_pipeline.video import (CROSSFADE_S, END_HOLD_S, KEN_BURNS_ZOOM, KEN_BURNS_ZOOM_PER_S, caption_events,
-                                      slide_timeline, snap_to_frames)
+    from media_pipeline.render.ffmpeg import run_ffmpeg
+    from media_pipeline.render.slides import SlideRenderer, plan_slides
+    from media_pipeline.render.video import (CROSSFADE_S, END_HOLD_S, KEN_BURNS_ZOOM, KEN_BURNS_ZOOM_PER_S,
+                                             caption_events, slide_timeline, snap_to_frames)
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
@@ -391,7 +391,7 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
 
 
 def _cues(data: dict) -> list:
-    from media_pipeline.subtitles import Cue
+    from media_pipeline.render.subtitles import Cue
 
     return [Cue(*c) for c in data["cues"]]
 

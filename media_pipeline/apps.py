@@ -9,6 +9,7 @@ class MediaPipelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from media_pipeline import signals
+        # The tasks register with Celery in every process, not only in workers: jobs send them by name.
+        from media_pipeline import signal_handlers, tasks  # noqa: F401
 
-        signals.connect()
+        signal_handlers.connect()

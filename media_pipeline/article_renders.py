@@ -3,8 +3,8 @@
 Each render kind is one :class:`KindRenderer` (voice, video in two
 orientations, share images). They read the revision through
 ``Article.as_document()``, call the plain stage functions
-(:func:`~media_pipeline.voice.render_voice`, :func:`~media_pipeline.video.render_video`,
-:func:`~media_pipeline.share_images.render_share_images`) into a scratch
+(:func:`~media_pipeline.render.voice.render_voice`, :func:`~media_pipeline.render.video.render_video`,
+:func:`~media_pipeline.render.share_images.render_share_images`) into a scratch
 folder and describe the files they produced; :mod:`media_pipeline.jobs`
 stores those files and records the job. Nothing here touches job state.
 
@@ -21,13 +21,10 @@ Settings read here (all optional):
     MEDIA_ROOT: cached clips are not public files).
 ``KEPU_VIDEO_MUSIC_BED``
     ``True`` puts a soft synthesised pad under the narration, ducked while
-    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
-``KEPU_SHARE_URL_RESOLVER``
-    dotted path of ``f(article) -> str`` giving the public share link used
-    in QR codes and end cards. Default
-    ``"distribution.sharing.models.public_share_url"``; when that default is
-    not importable, or the setting is ``""``/``None``, the page's
-    ``full_url`` is used.
+    the voice speaks (:mod:`media_pipeline.render.music`); default ``False``.
+
+The share link printed on end cards and QR codes is not a setting: the app
+that makes public links registers it (:mod:`media_pipeline.share_urls`).
 """
 
 from __future__ import annotations
@@ -41,19 +38,20 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from cms.articles.document import ArticleDocument
 from cms.core.languages import ENGLISH, site_language
-from media_pipeline.ffmpeg import FFmpegError
-from media_pipeline.fonts import MissingFontError
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
-from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
-from media_pipeline.slides import SlideWording
+from media_pipeline.render.ffmpeg import FFmpegError
+from media_pipeline.render.fonts import MissingFontError
+from media_pipeline.render.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
+from media_pipeline.render.slides import SlideWording
+from media_pipeline.render.subtitles import Cue
+from media_pipeline.render.video import EncodeSettings, VideoRenderError, render_video
+from media_pipeline.render.voice import EmptyScriptError, RecordedNarration, render_voice
 from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
-from media_pipeline.subtitles import Cue
 from media_pipeline.tts import (
     ENGINE_CLASSES,
     EngineChain,
@@ -64,14 +62,10 @@ from media_pipeline.tts import (
     VoiceNotAvailableError,
     create_engine,
 )
-from media_pipeline.video import EncodeSettings, VideoRenderError, render_video
-from media_pipeline.voice import EmptyScriptError, RecordedNarration, render_voice
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTS_ENGINES: tuple[str, ...] = ("espeak",)
-DEFAULT_SHARE_URL_RESOLVER = "distribution.sharing.models.public_share_url"
-_UNSET = object()
 
 #: called with (percent within this render, stage description)
 ProgressReport = Callable[[int, str], None]
@@ -181,24 +175,6 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
                     ]
     known = ", ".join(voice.id for engine in chain.engines for voice in engine.voices(lang))
     raise VoiceNotAvailableError(f"unknown narration voice {voice_id!r}; voices for {language!r}: {known}")
-
-
-def share_url_for(article: Any) -> str:
-    """The public link for QR codes and end cards (see ``KEPU_VIDEO_MUSIC_BED``
-    ``True`` puts a soft synthesised pad under the narration, ducked while
-    the voice speaks (:mod:`media_pipeline.music`); default ``False``.
-``KEPU_SHARE_URL_RESOLVER``)."""
-    configured = getattr(settings, "KEPU_SHARE_URL_RESOLVER", _UNSET)
-    path = DEFAULT_SHARE_URL_RESOLVER if configured is _UNSET else configured
-    if path:
-        try:
-            resolver = import_string(path)
-        except ImportError as exc:
-            if configured is not _UNSET:
-                raise ImproperlyConfigured(f"KEPU_SHARE_URL_RESOLVER {path!r} cannot be imported: {exc}") from exc
-        else:
-            return str(resolver(article) or "")
-    return article.full_url or ""
 
 
 # --------------------------------------------------------------------------- failures

@@ -18,7 +18,10 @@ these, so each rule lives in one place:
 * **cancellable** – a queued render is cancelled at once (and its Celery
   task revoked); a running one stops at the next stage boundary;
 * **retryable** – a failed or cancelled render can be queued again; every
-  attempt's outcome is kept in ``attempt_log``.
+  attempt's outcome is kept in ``attempt_log``;
+* **announced** – once a succeeded render's files are stored and committed,
+  :data:`media_pipeline.signals.outputs_published` says so (distribution
+  refreshes what shows them).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
+from celery.utils import uuid
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -49,7 +54,6 @@ from media_pipeline.article_renders import (
     RenderProduct,
     RevisionInput,
     describe_failure,
-    share_url_for,
     voice_preference_for,
     warnings_of,
 )
@@ -63,8 +67,10 @@ from media_pipeline.models import (
     RenderKind,
     RenderStatus,
 )
-from media_pipeline.subtitles import parse_vtt
-from media_pipeline.voice import RecordedNarration
+from media_pipeline.render.subtitles import parse_vtt
+from media_pipeline.render.voice import RecordedNarration
+from media_pipeline.share_urls import share_url_for
+from media_pipeline.signals import outputs_published
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +78,10 @@ ALL_KINDS: tuple[str, ...] = (
     RenderKind.VOICE, RenderKind.VIDEO_PORTRAIT, RenderKind.VIDEO_LANDSCAPE, RenderKind.IMAGES,
 )
 DEFAULT_STALE_AFTER_S = 2 * 3600
+
+#: the Celery task that runs one render (:mod:`media_pipeline.tasks` wraps :func:`run_render` under this
+#: name); jobs send it by name, so the task module depends on this one and not the other way round
+RENDER_TASK = "media_pipeline.render_media"
 
 #: progress listener for in-process runs (the ``render_article`` progress bar): (render, percent, stage)
 ProgressListener = Callable[[MediaRender, int, str], None]
@@ -173,10 +183,6 @@ def request_renders(
 
 def _send(render: MediaRender) -> None:
     """Hand a queued render to a worker, at most once per queueing (conditional UPDATE)."""
-    from celery.utils import uuid
-
-    from media_pipeline.tasks import render_media
-
     task_id = uuid()
     if not MediaRender.objects.filter(pk=render.pk, status=RenderStatus.QUEUED, celery_task_id="").update(
         celery_task_id=task_id
@@ -184,7 +190,7 @@ def _send(render: MediaRender) -> None:
         return
     render.celery_task_id = task_id
     # The broker being down leaves the task in the outbox under the same id; the render stays queued.
-    enqueue(render_media, render.pk, task_id=task_id)
+    enqueue(current_app.tasks[RENDER_TASK], render.pk, task_id=task_id)
 
 
 def dispatch_renders(renders: Iterable[MediaRender]) -> None:
@@ -389,6 +395,9 @@ def run_render(
                 _store_outputs(render, product)
                 _finish_running(render, RenderStatus.SUCCEEDED, product=product,
                                 warnings=product.warnings, dispatch_dependents=False)
+            # robust: a listener's failure (a cache down) must not turn a stored render into a failed one
+            transaction.on_commit(lambda: outputs_published.send(sender=MediaRender, render=render,
+                                                                 article=render.article), robust=True)
         if render.kind == RenderKind.VOICE and dispatch_dependents:
             _settle_dependents(render)
     except RenderCancelled as exc:
@@ -413,9 +422,7 @@ def _revoke(task_id: str) -> None:
     if not task_id:
         return
     try:
-        from media_pipeline.tasks import render_media
-
-        render_media.app.control.revoke(task_id)
+        current_app.control.revoke(task_id)
     except Exception as exc:  # the broker being down must not block a cancel; the claim check still holds
         logger.warning("could not revoke Celery task %s: %s", task_id, exc)
 

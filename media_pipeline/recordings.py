@@ -6,7 +6,7 @@ rumble under 70 Hz, optionally take off steady background hiss (``afftdn``,
 light), trim the silence before the first and after the last word (keeping
 0.15 s), resample to the voice stage's rate, and bring it to the voice stage's
 loudness target with the same gain-and-limiter step the synthesised clips get
-(:func:`media_pipeline.voice.loudness_filter`). The voice render then treats
+(:func:`media_pipeline.render.voice.loudness_filter`). The voice render then treats
 the clip like a synthesised one, so a mixed article sounds even.
 
 A file that is not audio, is damaged, holds no speech, or is too long or too
@@ -33,8 +33,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from media_pipeline.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
-from media_pipeline.voice import VOICE_SAMPLE_RATE, VoiceRenderSettings, loudness_filter, measure_loudness
+from media_pipeline.render.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
+from media_pipeline.render.voice import VOICE_SAMPLE_RATE, VoiceRenderSettings, loudness_filter, measure_loudness
 
 __all__ = ["RecordingLimits", "RecordingRejected", "check_size", "CleanedRecording", "clean_recording", "recording_limits"]
 

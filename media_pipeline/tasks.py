@@ -3,8 +3,9 @@
 ``render_media`` runs one render job (voice, video or share images: the job
 row says which); chaining a video after its narration is done by the jobs
 layer when the narration finishes, so a failed narration fails its videos
-instead of leaving them queued. ``fail_stale_renders`` belongs in Celery
-beat (every 10 minutes).
+instead of leaving them queued (jobs send ``render_media`` by its name, so
+this module is the only one importing the other). ``fail_stale_renders``
+belongs in Celery beat (every 10 minutes).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from celery import shared_task
 from media_pipeline import jobs
 
 
-@shared_task(bind=True, name="media_pipeline.render_media", acks_late=True, ignore_result=True)
+@shared_task(bind=True, name=jobs.RENDER_TASK, acks_late=True, ignore_result=True)
 def render_media(self, render_id: int) -> str:
     """Run render ``render_id`` if it is still queued (or was ours when a worker died)."""
     render = jobs.run_render(render_id, task_id=self.request.id or "")

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from media_pipeline.ffmpeg import ffmpeg_exe, run_ffmpeg, run_ffmpeg_for_log
+from media_pipeline.render.ffmpeg import ffmpeg_exe, run_ffmpeg, run_ffmpeg_for_log
 
 SENTENCES = ("血压持续高于一百四十，就要去看医生。", "请每天早晚各测一次血压。")
 PAUSE_S = 0.9  # between the two sentences, as a doctor pauses

@@ -15,7 +15,7 @@ from PIL import Image
 
 from cms.illustrations.healthicons import BODY_SYSTEMS, ICON_PIXELS, SET_TAG, load_icons
 from cms.illustrations.models import Illustration
-from media_pipeline.illustration_specs import COMPOSED
+from media_pipeline.render.illustration_specs import COMPOSED
 
 ICONS = Path(settings.KEPU_DATA_DIR) / "healthicons"
 pytestmark = [

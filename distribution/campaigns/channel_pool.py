@@ -23,7 +23,7 @@ from .channel_settings import effective_channel_configs
 from .configuration import DistributionSettings
 from .message_content import notice_wording
 
-__all__ = ["ConfiguredChannel", "SharedRateLimiter", "configured_channel", "close_configured_channels"]
+__all__ = ["ConfiguredChannel", "SharedRateLimiter", "configured_channel"]
 
 
 class SharedRateLimiter:
@@ -113,10 +113,3 @@ def configured_channel(kind: str, config: DistributionSettings, site_id: int | N
             cached[1].channel.close()
         _pool[pool_key] = (fingerprint, entry)
         return entry
-
-
-def close_configured_channels() -> None:
-    with _pool_lock:
-        for _fingerprint, entry in _pool.values():
-            entry.channel.close()
-        _pool.clear()

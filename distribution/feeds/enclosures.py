@@ -1,24 +1,22 @@
 """The narrated audio and video of an article, as feeds and partners link them.
 
 The media pipeline owns the rendered files. It exposes them through
-``media_pipeline.outputs.published_media(article)``, returning an iterable of
-objects with ``url`` (absolute, or a path on our public site), ``mime_type``
-and ``length`` (bytes), optionally ``duration`` in seconds. Audio and video
-items become enclosures; the rest (subtitles, posters, share images) are not
-enclosures and are left out. Without that module articles simply have no
-enclosures; an audio or video item that breaks the contract is a bug and raises.
+:func:`media_pipeline.outputs.published_media`, items with ``url`` (absolute,
+or a path on our public site), ``mime_type`` and ``length`` (bytes),
+optionally ``duration`` in seconds. Audio and video items become enclosures;
+the rest (subtitles, posters, share images) are not enclosures and are left
+out. An audio or video item that breaks the contract is a bug and raises.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-PROVIDER_MODULE = "media_pipeline.outputs"
-PROVIDER_FUNCTION = "published_media"
+from media_pipeline import outputs
+
 AUDIO_MIME_TYPES = frozenset({"audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg"})
 VIDEO_MIME_TYPES = frozenset({"video/mp4", "video/webm"})
 
@@ -37,22 +35,9 @@ class Enclosure:
 
 def enclosures_for(article: Any) -> list[Enclosure]:
     """The article's published media, audio first (RSS allows only one enclosure and podcasts want audio)."""
-    provider = _provider()
-    if provider is None:
-        return []
-    items = [item for item in provider(article) or () if _mime_type(item) in AUDIO_MIME_TYPES | VIDEO_MIME_TYPES]
-    enclosures = [_checked(item) for item in items]
+    media = outputs.published_media(article)
+    enclosures = [_checked(item) for item in media if _mime_type(item) in AUDIO_MIME_TYPES | VIDEO_MIME_TYPES]
     return sorted(enclosures, key=lambda enclosure: (not enclosure.is_audio, enclosure.mime_type))
-
-
-def _provider():
-    try:
-        module = importlib.import_module(PROVIDER_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name in (PROVIDER_MODULE, PROVIDER_MODULE.partition(".")[0]):
-            return None
-        raise  # the module exists but one of its own imports is missing: a real error
-    return getattr(module, PROVIDER_FUNCTION, None)
 
 
 def _mime_type(item: Any) -> str:
@@ -60,7 +45,7 @@ def _mime_type(item: Any) -> str:
 
 
 def _checked(item: Any) -> Enclosure:
-    where = f"{PROVIDER_MODULE}.{PROVIDER_FUNCTION}"
+    where = "media_pipeline.outputs.published_media"
     url = str(getattr(item, "url", "") or "")
     mime_type = _mime_type(item)
     length = getattr(item, "length", None)

@@ -26,10 +26,6 @@ DEFAULT_ITEM_LIMIT = 50
 SITE_NAME = {"zh-hans": "科普工作室", "en": "Kepu Studio"}
 
 
-def feed_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
 def item_limit() -> int:
     return int(getattr(settings, "KEPU_FEED_ITEM_LIMIT", DEFAULT_ITEM_LIMIT))
 

@@ -1,8 +1,10 @@
-"""Reactions to Wagtail publishing: partner events for articles, WebSub pings for every feed they touch."""
+"""Reactions to Wagtail publishing and new media: partner events for articles, WebSub pings for every feed they touch."""
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +15,8 @@ from cms.articles.models import Article
 from cms.core.outbox import enqueue
 from cms.encyclopedia.models import EncyclopediaEntry, ICD10Chapter
 from cms.encyclopedia.signals import entries_imported
+from media_pipeline.models import VIDEO_KINDS, RenderKind
+from media_pipeline.signals import outputs_published
 
 from . import partners, websub
 from .models import PartnerDelivery
@@ -23,32 +27,38 @@ logger = logging.getLogger(__name__)
 
 
 class _PingBatch:
-    """The topics changed in one transaction, pinged once each when it commits (bulk imports touch
-    the same chapter feed thousands of times)."""
+    """The topics changed in one transaction, each pinged once when it commits (bulk imports touch
+    the same chapter feed thousands of times).
+
+    Every change registers its own ``on_commit`` callback with its topics, so a rollback (of the
+    transaction or of a savepoint) discards exactly what it undid; the callbacks that do run after the
+    commit ping each topic the first time one of them names it. The first to run closes the batch: a
+    change after it belongs to the next transaction.
+    """
 
     def __init__(self, hub: str):
         self.hub = hub
-        self.topics: dict[str, None] = {}  # ordered set
-        self.flushed = False
+        self.pinged: set[str] = set()
+        self.committed = False
 
-    def flush(self) -> None:
+    def committed_with(self, topics: list[str]) -> None:
         from .tasks import ping_websub_hub
 
-        self.flushed = True
-        for topic in self.topics:
-            enqueue(ping_websub_hub, self.hub, topic)
+        self.committed = True
+        for topic in topics:
+            if topic not in self.pinged:
+                self.pinged.add(topic)
+                enqueue(ping_websub_hub, self.hub, topic)
+
+
+_open_batch: ContextVar[_PingBatch | None] = ContextVar("feeds_websub_batch", default=None)
 
 
 def _batch_for_transaction(hub: str) -> _PingBatch:
-    connection = transaction.get_connection()
-    batch = getattr(connection, "_kepu_websub_batch", None)
-    # A batch belongs to the open transaction only while its callback is still registered
-    # (a rollback discards the callbacks, and with them the batch).
-    if (connection.in_atomic_block and batch is not None and batch.hub == hub and not batch.flushed
-            and any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)):
-        return batch
-    batch = _PingBatch(hub)
-    connection._kepu_websub_batch = batch
+    batch = _open_batch.get()
+    if batch is None or batch.committed or batch.hub != hub:
+        batch = _PingBatch(hub)
+        _open_batch.set(batch)
     return batch
 
 
@@ -65,11 +75,7 @@ def ping_scopes(scopes: list[FeedScope]) -> list[str]:
     if not hub:
         return []
     topics = websub.topic_urls(scopes)
-    batch = _batch_for_transaction(hub)
-    fresh = not batch.topics
-    batch.topics.update(dict.fromkeys(topics))
-    if fresh:
-        transaction.on_commit(batch.flush)
+    transaction.on_commit(partial(_batch_for_transaction(hub).committed_with, topics))
     return topics
 
 
@@ -101,6 +107,12 @@ def article_deleted(sender: Any, instance: Article, **kwargs: Any) -> None:
         ping_feeds_of(instance)
 
 
+def media_published(sender: Any, render: Any, article: Article, **kwargs: Any) -> None:
+    """A new narration or video changes the article's enclosures (captions and share images are none)."""
+    if render.kind == RenderKind.VOICE or render.kind in VIDEO_KINDS:
+        ping_feeds_of(article)
+
+
 def entry_changed(sender: Any, instance: EncyclopediaEntry, **kwargs: Any) -> None:
     if kwargs.get("alias") or instance.alias_of_id:
         return
@@ -129,3 +141,4 @@ def connect() -> None:
     page_published.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_published")
     page_unpublished.connect(entry_changed, sender=EncyclopediaEntry, dispatch_uid="feeds.entry_unpublished")
     entries_imported.connect(encyclopedia_imported, sender=EncyclopediaEntry, dispatch_uid="feeds.entries_imported")
+    outputs_published.connect(media_published, dispatch_uid="feeds.media_published")

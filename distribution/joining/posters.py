@@ -1,7 +1,7 @@
 """The clinic poster of an invitation code (扫码报到): A4 or A5 at 300 dpi, as PDF and PNG.
 
 Drawn with Pillow and the studio's CJK font, with the text layout of the share
-images (media_pipeline.fonts, media_pipeline.share_images.TextCanvas). The
+images (media_pipeline.render.fonts, media_pipeline.render.share_images.TextCanvas). The
 studio's font, Noto Sans CJK, has CFF outlines, which reportlab cannot embed,
 so a vector PDF would have to rely on a font the print shop may not have; a
 300 dpi page is what print shops ask for, and it is the same picture in the
@@ -22,11 +22,11 @@ from typing import Literal
 from PIL import Image, ImageDraw
 
 from cms.articles.document import DocumentImage
-from media_pipeline import palette
-from media_pipeline.fonts import TextBox, find_cjk_font, fit_text
-from media_pipeline.qr import MIN_QUIET_ZONE, make_qr, qr_image
-from media_pipeline.share_images import TextCanvas
-from media_pipeline.slides import IllustrationError, load_illustration
+from media_pipeline.render import palette
+from media_pipeline.render.fonts import TextBox, find_cjk_font, fit_text
+from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr, qr_image
+from media_pipeline.render.share_images import TextCanvas
+from media_pipeline.render.slides import IllustrationError, load_illustration
 
 __all__ = ["DPI", "MIN_MODULE_MM", "PAPER_MM", "Poster", "PosterDoctor", "PosterError", "PosterWording",
            "poster_pdf", "poster_png", "render_poster"]

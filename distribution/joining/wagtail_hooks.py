@@ -30,7 +30,7 @@ from cms.articles.document import document_image
 from cms.core.languages import CHINESE, site_language
 from cms.core.templatetags.kepu_tags import LANGUAGE_LABELS
 from distribution.patients.admin_views import ScopedViewSetMixin, StudioStaffPermissionPolicy
-from media_pipeline.qr import make_qr
+from media_pipeline.render.qr import make_qr
 
 from .models import Invitation
 from .posters import PAPER_MM, PosterDoctor, PosterError, PosterWording, poster_pdf, poster_png, render_poster

@@ -9,6 +9,10 @@ class SharingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from media_pipeline.share_urls import register_share_url_resolver
+
         from . import signals
+        from .models import public_share_url
 
         signals.connect()
+        register_share_url_resolver(public_share_url)  # QR codes and end cards carry the article's public link

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from wagtail.signals import page_published, page_unpublished
 
-from media_pipeline.models import MediaRender, RenderStatus
+from cms.articles.models import Article
+from media_pipeline.signals import outputs_published
 
 from .models import ShareLink
 from .page_cache import forget_article_pages, forget_link_pages
@@ -24,9 +25,8 @@ def page_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     _forget_after_commit(instance.pk)
 
 
-def media_render_saved(sender: Any, instance: MediaRender, **kwargs: Any) -> None:
-    if instance.status == RenderStatus.SUCCEEDED:
-        _forget_after_commit(instance.article_id)
+def media_published(sender: Any, render: Any, article: Any, **kwargs: Any) -> None:
+    _forget_after_commit(article.pk)
 
 
 def share_link_saved(sender: Any, instance: ShareLink, created: bool, **kwargs: Any) -> None:
@@ -37,9 +37,7 @@ def share_link_saved(sender: Any, instance: ShareLink, created: bool, **kwargs: 
 
 
 def connect() -> None:
-    from cms.articles.models import Article
-
     page_published.connect(page_changed, sender=Article, dispatch_uid="sharing-forget-on-publish")
     page_unpublished.connect(page_changed, sender=Article, dispatch_uid="sharing-forget-on-unpublish")
     post_save.connect(share_link_saved, sender=ShareLink, dispatch_uid="sharing-forget-on-link-change")
-    post_save.connect(media_render_saved, sender=MediaRender, dispatch_uid="sharing-forget-on-media")
+    outputs_published.connect(media_published, dispatch_uid="sharing-forget-on-media")

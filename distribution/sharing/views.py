@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from cms.articles.models import Article
 from cms.core.languages import CHINESE, HTML_LANG, normalise_language
 from cms.moderation.gate import approved_revision
-from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
+from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr
 
 from distribution.channels import ChannelError, RetryableChannelError
 from distribution.channels.wechat_jsapi import jsapi_config

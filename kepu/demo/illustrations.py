@@ -7,7 +7,7 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
-from media_pipeline.fonts import find_cjk_font
+from media_pipeline.render.fonts import find_cjk_font
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:

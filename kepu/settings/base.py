@@ -426,6 +426,5 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "django_tasks": {"level": "WARNING"},
     },
 }

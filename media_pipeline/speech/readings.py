@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pypinyin import Style, pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
-from media_pipeline.linebreaks import _words
+from media_pipeline.render.linebreaks import _words
 
 __all__ = [
     "LexiconError",

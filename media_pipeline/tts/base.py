@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import wave
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -11,6 +13,7 @@ from media_pipeline.speech.readings import PronunciationLexicon
 
 __all__ = [
     "Boundary",
+    "ClipBuilder",
     "EngineConfigurationError",
     "EngineUnavailableError",
     "SpeechEngine",
@@ -88,6 +91,57 @@ class SynthesisResult:
     engine: str
     voice: str
     boundaries: tuple[Boundary, ...] = field(default=())
+
+
+class ClipBuilder:
+    """One synthesised clip put together from the pieces an engine receives.
+
+    The online engines get a paragraph's speech in pieces: edge-tts streams MP3
+    frames and the boundaries the service measured, Tencent answers each
+    request-sized chunk of text with a WAV, whose length is that chunk's
+    sentence boundary. This is the loop they share: append the audio, keep the
+    boundaries on the clip's clock, refuse an empty clip, make the result.
+    """
+
+    def __init__(self, engine: str, voice: str, audio_format: Literal["wav", "mp3"], *, sample_rate: int = 0):
+        if audio_format == "wav" and sample_rate <= 0:
+            raise ValueError("a WAV clip is built from 16-bit mono frames and needs their sample rate")
+        self.engine, self.voice, self.audio_format, self.sample_rate = engine, voice, audio_format, sample_rate
+        self._audio = bytearray()  # MP3 frames, or 16-bit mono PCM frames for a WAV clip
+        self.boundaries: list[Boundary] = []
+
+    @property
+    def duration_s(self) -> float:
+        """The length of the PCM frames so far (MP3 pieces come with the service's own timings)."""
+        return len(self._audio) / 2 / self.sample_rate if self.audio_format == "wav" else 0.0
+
+    def add_audio(self, data: bytes) -> None:
+        self._audio += data
+
+    def add_boundary(self, boundary: Boundary) -> None:
+        self.boundaries.append(boundary)
+
+    def add_sentence(self, text: str, frames: bytes) -> None:
+        """PCM frames speaking ``text``, after what the clip holds: one sentence boundary spanning them."""
+        start = self.duration_s
+        self._audio += frames
+        self.boundaries.append(Boundary("sentence", text, start, self.duration_s))
+
+    def result(self, *, empty: str) -> SynthesisResult:
+        """The clip; ``empty`` is the SynthesisError's reason when no audio came."""
+        if not self._audio:
+            raise SynthesisError(empty)
+        audio = bytes(self._audio)
+        if self.audio_format == "wav":
+            out = io.BytesIO()
+            with wave.open(out, "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(self.sample_rate)
+                wav.writeframes(audio)
+            audio = out.getvalue()
+        return SynthesisResult(audio=audio, audio_format=self.audio_format, engine=self.engine, voice=self.voice,
+                               boundaries=tuple(self.boundaries))
 
 
 class SpeechEngine(ABC):

@@ -28,6 +28,7 @@ import edge_tts.exceptions
 from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
     Boundary,
+    ClipBuilder,
     EngineUnavailableError,
     SpeechEngine,
     SynthesisError,
@@ -83,15 +84,13 @@ class EdgeTTSEngine(SpeechEngine):
         self.connect_timeout = connect_timeout
         self.receive_timeout = receive_timeout
 
-    async def _collect(self, communicate: edge_tts.Communicate) -> tuple[bytes, list[Boundary]]:
-        audio = bytearray()
-        boundaries: list[Boundary] = []
+    async def _collect(self, communicate: edge_tts.Communicate, clip: ClipBuilder) -> None:
         async for chunk in communicate.stream():
             if chunk["type"] == "audio":
-                audio += chunk["data"]
+                clip.add_audio(chunk["data"])
             elif chunk["type"] in ("WordBoundary", "SentenceBoundary"):
                 start = chunk["offset"] / _TICKS_PER_SECOND
-                boundaries.append(
+                clip.add_boundary(
                     Boundary(
                         kind="word" if chunk["type"] == "WordBoundary" else "sentence",
                         text=chunk["text"],
@@ -99,9 +98,8 @@ class EdgeTTSEngine(SpeechEngine):
                         end_s=start + chunk["duration"] / _TICKS_PER_SECOND,
                     )
                 )
-        return bytes(audio), boundaries
 
-    def _run(self, communicate: edge_tts.Communicate) -> tuple[bytes, list[Boundary]]:
+    def _run(self, communicate: edge_tts.Communicate, clip: ClipBuilder) -> None:
         with _ENDPOINT_LOCK:
             previous = edge_tts.communicate.WSS_URL
             edge_tts.communicate.WSS_URL = self.endpoint
@@ -109,10 +107,11 @@ class EdgeTTSEngine(SpeechEngine):
                 try:
                     asyncio.get_running_loop()
                 except RuntimeError:
-                    return asyncio.run(self._collect(communicate))
+                    asyncio.run(self._collect(communicate, clip))
+                    return
                 # Called from inside an event loop: run ours on a helper thread.
                 with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-                    return pool.submit(asyncio.run, self._collect(communicate)).result()
+                    pool.submit(asyncio.run, self._collect(communicate, clip)).result()
             finally:
                 edge_tts.communicate.WSS_URL = previous
 
@@ -131,8 +130,9 @@ class EdgeTTSEngine(SpeechEngine):
             connect_timeout=self.connect_timeout,
             receive_timeout=self.receive_timeout,
         )
+        clip = ClipBuilder(self.name, voice, "mp3")
         try:
-            audio, boundaries = self._run(communicate)
+            self._run(communicate, clip)
         except edge_tts.exceptions.NoAudioReceived as exc:
             raise SynthesisError(f"edge-tts returned no audio for voice {voice!r}: {exc}") from exc
         except (
@@ -144,8 +144,4 @@ class EdgeTTSEngine(SpeechEngine):
             raise EngineUnavailableError(
                 f"edge-tts service unreachable or misbehaving at {self.endpoint}: {_describe(exc)}"
             ) from exc
-        if not audio:
-            raise SynthesisError(f"edge-tts returned no audio for voice {voice!r}")
-        return SynthesisResult(
-            audio=audio, audio_format="mp3", engine=self.name, voice=voice, boundaries=tuple(boundaries)
-        )
+        return clip.result(empty=f"edge-tts returned no audio for voice {voice!r}")

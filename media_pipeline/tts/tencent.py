@@ -48,7 +48,7 @@ from tencentcloud.tts.v20190823 import models, tts_client
 from media_pipeline.speech.languages import SpeechLanguage, normalize_language
 from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
-    Boundary,
+    ClipBuilder,
     EngineConfigurationError,
     EngineUnavailableError,
     SpeechEngine,
@@ -242,8 +242,7 @@ class TencentTTSEngine(SpeechEngine):
             raise SynthesisError("cannot synthesise empty text")
         language: SpeechLanguage = "en" if any(v.id == voice for v in self.voices("en")) else "zh"
         client = self._client()
-        frames = bytearray()
-        boundaries: list[Boundary] = []
+        clip = ClipBuilder(self.name, voice, "wav", sample_rate=SAMPLE_RATE)
         for chunk in split_for_requests(text, MAX_CHARS[language]):
             audio = self._request(client, to_ssml(chunk, lexicon), voice, language, settings)
             try:
@@ -256,15 +255,5 @@ class TencentTTSEngine(SpeechEngine):
                 raise SynthesisError(f"Tencent Cloud TTS returned audio that is not WAV: {exc}") from exc
             if rate != SAMPLE_RATE or not data:
                 raise SynthesisError(f"Tencent Cloud TTS returned {len(data)} bytes of audio at {rate} Hz")
-            start = len(frames) / 2 / SAMPLE_RATE
-            frames += data
-            boundaries.append(Boundary("sentence", chunk.strip(), start, len(frames) / 2 / SAMPLE_RATE))
-        out = io.BytesIO()
-        with wave.open(out, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(bytes(frames))
-        return SynthesisResult(
-            audio=out.getvalue(), audio_format="wav", engine=self.name, voice=voice, boundaries=tuple(boundaries)
-        )
+            clip.add_sentence(chunk.strip(), data)
+        return clip.result(empty="Tencent Cloud TTS returned no audio")

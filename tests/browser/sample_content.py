@@ -198,7 +198,8 @@ SAMPLE_NARRATION = {"zh-hans": ("cmn", "少吃盐，多吃蔬菜。"), "en": ("e
 def attach_sample_media(article: Article, *, video: bool = False, video_seconds: float | None = None,
                         cover: bool = False) -> dict[str, str]:
     """Real narration (espeak-ng → MP3), WebVTT captions and optionally small MP4s with posters, stored as
-    the succeeded media renders of the article's live revision, the way the media pipeline leaves them.
+    the succeeded media renders of the article's live revision, the way the media pipeline leaves them
+    (and announced as it announces them: ``outputs_published``).
 
     ``video=True`` makes both orientations, each a clean file (what the page plays) and one with a
     caption strip burned in (the download); ``video_seconds`` makes them that long (tone after the
@@ -217,10 +218,12 @@ def attach_sample_media(article: Article, *, video: bool = False, video_seconds:
     from PIL import Image
 
     from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
+    from media_pipeline.signals import outputs_published
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     voice, sentence = SAMPLE_NARRATION.get(article.locale.language_code, SAMPLE_NARRATION["zh-hans"])
     urls: dict[str, str] = {}
+    renders: list[MediaRender] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         subprocess.run(["espeak-ng", "-v", voice, "-s", "190", "-w", str(work / "voice.wav"), sentence], check=True,
@@ -234,8 +237,10 @@ def attach_sample_media(article: Article, *, video: bool = False, video_seconds:
         (work / "voice.vtt").write_text(f"WEBVTT\n\n1\n00:00:00.000 --> {end}\n{sentence}\n", encoding="utf-8")
 
         def render_of(kind: str) -> MediaRender:
-            return MediaRender.objects.create(article=article, revision_id=article.live_revision_id, kind=kind,
-                                              status=RenderStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
+            render = MediaRender.objects.create(article=article, revision_id=article.live_revision_id, kind=kind,
+                                                status=RenderStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
+            renders.append(render)
+            return render
 
         def store(render: MediaRender, role: str, path: Path, mime: str, key: str = "", **extra) -> None:
             with path.open("rb") as handle:
@@ -275,4 +280,6 @@ def attach_sample_media(article: Article, *, video: bool = False, video_seconds:
             Image.new("RGB", (1200, 630), (11, 92, 85)).save(work / "share-cover.png")
             store(render_of(RenderKind.IMAGES), OutputRole.COVER, work / "share-cover.png", "image/png",
                   width=1200, height=630)
+    for render in renders:
+        outputs_published.send(sender=MediaRender, render=render, article=article)
     return urls

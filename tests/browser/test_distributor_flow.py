@@ -16,13 +16,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
 
-from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
 from tests.browser.admin_content import build_admin_studio, password_of, published_article
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
 from tests.browser.test_admin_flows import admin_message, admin_text, log_in, open_admin, snap
+from tests.channel_pool import close_configured_channels
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink
 

@@ -15,9 +15,9 @@ from django.core.files.storage import default_storage
 from wagtail.models import TaskState
 
 from cms.articles.models import Article
-from media_pipeline.ffmpeg import run_ffmpeg
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
-from media_pipeline.subtitles import parse_vtt
+from media_pipeline.render.ffmpeg import run_ffmpeg
+from media_pipeline.render.subtitles import parse_vtt
 from tests.browser.admin_content import AdminStudio, build_admin_studio
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
 from tests.browser.test_admin_flows import DESKTOP, admin_message, admin_text, log_in, open_admin, snap
@@ -44,10 +44,10 @@ def speech_wav(folder: Path) -> Path:
 
 
 @pytest.fixture
-def studio(transactional_db, settings, tmp_path) -> AdminStudio:
+def studio(transactional_db, settings, tmp_path, monkeypatch) -> AdminStudio:
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = True  # the approval renders, in-process (eager Celery)
     return build_admin_studio()
 

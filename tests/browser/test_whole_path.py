@@ -20,7 +20,6 @@ from django.utils import timezone
 from wagtail.models import Site, TaskState
 
 from cms.articles.models import Article
-from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
@@ -37,6 +36,7 @@ from tests.browser.test_admin_flows import (
     type_into_first_paragraph,
 )
 from tests.browser.waiting import wait_for_js
+from tests.channel_pool import close_configured_channels
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink
 

@@ -9,11 +9,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Site
 
-from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, ChannelSettings
 from distribution.patients.models import DISTRIBUTORS
+from tests.channel_pool import close_configured_channels
 from tests.distribution.conftest import WEBHOOK_SECRET
 from tests.distribution.test_campaign_helpers import add_patient, doctor, public_base, publish_article, static_group  # noqa: F401
 

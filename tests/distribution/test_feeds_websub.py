@@ -15,7 +15,7 @@ from celery.exceptions import Retry
 from cms.articles.models import Article
 from distribution.feeds.tasks import ping_websub_hub
 from distribution.feeds.websub import ping_hub
-from tests.browser.sample_content import SampleSite, publish_sample_site
+from tests.browser.sample_content import SampleSite, attach_sample_media, publish_sample_site
 
 BASE = "https://kepu.example.org"
 
@@ -103,6 +103,37 @@ def test_unpublishing_pings_too(site, hub, django_capture_on_commit_callbacks):
     assert feed_url("en/rss.xml") in hub.topics()
     assert feed_url("en/doctors/dr-zhang/feed.json") in hub.topics()
     assert not any("/feeds/rss.xml" in topic for topic in hub.topics())  # the Chinese feeds did not change
+
+
+def test_a_new_narration_pings_every_feed_the_article_appears_in(site, hub, django_capture_on_commit_callbacks):
+    """The article's enclosures changed: subscribers hear of it as of a publish."""
+    with django_capture_on_commit_callbacks(execute=True):
+        attach_sample_media(site.article_zh)  # announced by media_pipeline's outputs_published
+    expected = {feed_url(scope + fmt) for scope in ("", "doctors/dr-zhang/", "tags/高血压/", "tags/饮食/")
+                for fmt in ("rss.xml", "atom.xml", "feed.json")}
+    assert hub.topics() == expected
+    assert len(hub.pings) == len(expected)
+
+
+def test_a_rolled_back_change_pings_nothing_and_the_next_commit_pings_it(site, hub, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from distribution.feeds.signals import ping_feeds_of
+
+    article = Article.objects.get(pk=site.article_zh.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                topics = ping_feeds_of(article)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert topics and hub.pings == []
+    with django_capture_on_commit_callbacks(execute=True):
+        ping_feeds_of(article)
+        ping_feeds_of(article)  # the same feeds again in the same transaction
+    assert hub.topics() == set(topics)
+    assert len(hub.pings) == len(topics)  # each topic once
 
 
 def test_encyclopedia_changes_ping_the_chapter_feeds(site, hub, django_capture_on_commit_callbacks):

@@ -244,9 +244,9 @@ def test_the_channels_screen_takes_temporary_credentials_and_sends_their_token(c
     from django.urls import reverse
     from wagtail.models import Site
 
-    from distribution.campaigns.channel_pool import close_configured_channels
     from distribution.campaigns.models import ChannelSettings
     from distribution.patients.models import DISTRIBUTORS
+    from tests.channel_pool import close_configured_channels
 
     text = "新科普《{1}》已发布，阅读 https://kp.example.cn/{2} 回T退订"  # the studio's test link is the site root
     site = Site.objects.get(is_default_site=True)

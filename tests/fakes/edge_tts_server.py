@@ -111,7 +111,7 @@ def _spoken_seconds(text: str) -> float:
 
 
 def _make_mp3(duration_s: float, frequency: int) -> bytes:
-    from media_pipeline.ffmpeg import run_ffmpeg  # the same binary the pipeline uses
+    from media_pipeline.render.ffmpeg import run_ffmpeg  # the same binary the pipeline uses
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "tone.mp3"

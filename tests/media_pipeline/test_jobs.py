@@ -23,8 +23,8 @@ from cms.articles.models import Article
 from media_pipeline import jobs
 from media_pipeline.models import FailureKind, MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 from media_pipeline.outputs import published_media
-from media_pipeline.subtitles import parse_vtt
-from media_pipeline.video import END_HOLD_S
+from media_pipeline.render.subtitles import parse_vtt
+from media_pipeline.render.video import END_HOLD_S
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,11 +33,11 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory):
+def media_settings(settings, tmp_path_factory, monkeypatch):
     """Clips cached per test session (re-voicing the same text is instant); the page URL as share link."""
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = True
     return settings
 
@@ -319,7 +319,7 @@ def test_an_engine_that_is_down_falls_back_or_fails_with_the_reason(studio, peop
 
 def test_renders_started_by_an_approval_are_attributed_to_the_approver(client, studio, people, settings,
                                                                        django_capture_on_commit_callbacks):
-    from media_pipeline.signals import publisher_of
+    from media_pipeline.signal_handlers import publisher_of
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False  # the attribution, not the rendering, is under test
     article = make_article(studio, people["doctor_a"])

@@ -19,10 +19,10 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory):
+def media_settings(settings, tmp_path_factory, monkeypatch):
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
 
 
 def published_article(studio, people, owner="doctor_a", title="少吃盐"):

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from media_pipeline.ffmpeg import ffmpeg_exe
-from media_pipeline.music import BED_LEVEL_DB, DUCK_DB, SAMPLE_RATE, mix_bed, pad
+from media_pipeline.render.ffmpeg import ffmpeg_exe
+from media_pipeline.render.music import BED_LEVEL_DB, DUCK_DB, SAMPLE_RATE, mix_bed, pad
 
 
 def read_wav(path: Path) -> np.ndarray:
@@ -63,8 +63,8 @@ def test_the_bed_is_ducked_while_the_voice_speaks(tmp_path):
 @pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe")
 def test_a_video_with_the_bed_has_music_in_the_end_card_hold(tmp_path):
     from cms.articles.document import ArticleDocument, DocumentBlock
-    from media_pipeline.subtitles import Cue
-    from media_pipeline.video import END_HOLD_S, EncodeSettings, render_video
+    from media_pipeline.render.subtitles import Cue
+    from media_pipeline.render.video import END_HOLD_S, EncodeSettings, render_video
 
     wav, mp3 = tmp_path / "voice.wav", tmp_path / "voice.mp3"
     subprocess.run(["espeak-ng", "-v", "cmn", "-s", "300", "-w", str(wav), "每天测量血压。"], check=True,

@@ -18,9 +18,9 @@ from wagtail.rich_text import RichText
 from cms.articles.document import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
 from media_pipeline.recordings import clean_recording
+from media_pipeline.render.voice import RecordedNarration, render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.tts import EngineChain
-from media_pipeline.voice import RecordedNarration, render_voice
 from tests.narration_audio import (
     LEAD_S,
     PAUSE_S,
@@ -45,7 +45,7 @@ def memo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path_factory, client, request):
+def media_settings(settings, tmp_path_factory, client, request, monkeypatch):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages below are matched in English
     if "people" in request.fixturenames:
         # The admin speaks each user's own language (Chinese by default); these doctors chose English.
@@ -57,7 +57,7 @@ def media_settings(settings, tmp_path_factory, client, request):
             profile.save()
     settings.KEPU_TTS_ENGINES = ["espeak"]
     settings.KEPU_TTS_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "tts-cache")
-    settings.KEPU_SHARE_URL_RESOLVER = None
+    monkeypatch.setattr("media_pipeline.share_urls._resolver", None)  # no share links: the page URL
 
 
 def draft_article(studio, owner) -> Article:
@@ -142,7 +142,7 @@ def test_bad_files_get_a_clear_message_and_nothing_is_lost(client, studio, peopl
     text = tmp_path / "notes.m4a"
     text.write_text("复诊时带上血压记录本。", encoding="utf-8")
     silent = tmp_path / "silent.wav"
-    from media_pipeline.ffmpeg import run_ffmpeg
+    from media_pipeline.render.ffmpeg import run_ffmpeg
 
     run_ffmpeg(["-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "4", str(silent)], timeout=30)
     whole = export(memo, "m4a").read_bytes()

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from cms.articles.document import ArticleDocument, DocumentBlock
 from media_pipeline.models import PronunciationEntry
+from media_pipeline.render.voice import render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.speech.readings import (
     LexiconError,
@@ -27,7 +28,6 @@ from media_pipeline.speech.readings import (
 )
 from media_pipeline.speech.spoken_text import to_spoken_text
 from media_pipeline.tts import EngineChain, EspeakEngine, SynthesisSettings
-from media_pipeline.voice import render_voice
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 HANZI = re.compile(r"[\u4e00-\u9fff]")

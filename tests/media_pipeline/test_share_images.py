@@ -1,21 +1,17 @@
-"""Share cover/poster and the doctor watermark, checked by opening the files with Pillow."""
+"""Share cover/poster, checked by opening the files with Pillow."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
-from media_pipeline.fonts import find_cjk_font
-from media_pipeline.share_images import (
+from media_pipeline.render.fonts import find_cjk_font
+from media_pipeline.render.share_images import (
     COVER_SIZE,
     POSTER_SIZE,
-    WatermarkError,
-    doctor_watermark_text,
     render_share_images,
     safe_area,
-    watermark_illustration,
 )
 
 LONG_ZH_TITLE = (
@@ -83,40 +79,3 @@ def test_undecodable_illustration_is_skipped_and_the_next_one_used(tmp_path):
     with Image.open(result.cover_path) as cover:
         pixels = np.asarray(cover.convert("RGB"), dtype=int)
     assert (np.abs(pixels - (30, 140, 200)).max(axis=2) < 8).sum() > 100_000  # the good picture is on the cover
-
-
-def test_watermark_keeps_format_and_size_and_is_semi_transparent(tmp_path):
-    source = tmp_path / "dark.jpg"
-    Image.new("RGB", (1000, 700), (20, 20, 20)).save(source, quality=95)
-    text = doctor_watermark_text(_document())
-    assert text == "张伟  主任医师  ·  北京协和医院心内科"
-    out = watermark_illustration(source, tmp_path / "stamped.jpg", text)
-    with Image.open(out) as stamped:
-        assert (stamped.format, stamped.size) == ("JPEG", (1000, 700))
-        grey = np.asarray(stamped.convert("L"), dtype=int)
-    corner = grey[560:, 500:]
-    assert corner.max() > 100  # text is visible ...
-    assert corner.max() < 230  # ... but blended, not opaque white
-    assert np.abs(grey[:300, :500] - 20).max() < 6  # the rest of the picture is untouched
-
-
-def test_watermark_on_transparent_png_keeps_alpha_and_corner_choice(tmp_path):
-    source = tmp_path / "icon.png"
-    Image.new("RGBA", (400, 300), (0, 90, 160, 128)).save(source)
-    out = watermark_illustration(source, tmp_path / "icon-stamped.png", "张伟 · 协和医院", corner="top-left")
-    with Image.open(out) as stamped:
-        assert (stamped.format, stamped.size, stamped.mode) == ("PNG", (400, 300), "RGBA")
-        rgba = np.asarray(stamped, dtype=int)
-    assert (rgba[:60, :250, :3] != (0, 90, 160)).any(axis=2).sum() > 50  # stamped top-left
-    assert (rgba[200:, 200:] == (0, 90, 160, 128)).all()  # bottom-right untouched, alpha kept
-
-
-def test_watermark_rejects_unreadable_or_tiny_images(tmp_path):
-    broken = tmp_path / "broken.jpg"
-    broken.write_bytes(b"not an image")
-    with pytest.raises(WatermarkError, match="could not be decoded"):
-        watermark_illustration(broken, tmp_path / "x.jpg", "张伟")
-    tiny = tmp_path / "tiny.png"
-    Image.new("RGB", (40, 40)).save(tiny)
-    with pytest.raises(WatermarkError, match="too small"):
-        watermark_illustration(tiny, tmp_path / "y.png", "张伟")

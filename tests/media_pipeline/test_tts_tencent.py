@@ -18,6 +18,7 @@ from tencentcloud.tts.v20190823 import models, tts_client
 import kepu.settings.base
 from cms.articles.document import ArticleDocument, DocumentBlock
 from media_pipeline.article_renders import engine_chain_from_settings
+from media_pipeline.render.voice import render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts import (
@@ -30,7 +31,6 @@ from media_pipeline.tts import (
     VoiceChoice,
 )
 from media_pipeline.tts.tencent import classify_error, split_for_requests
-from media_pipeline.voice import render_voice
 from tests.fakes.tencent_tts_server import FakeTencentTTSServer
 
 LONG_PARAGRAPH = "高血压患者要每天早晚各测量一次血压，并把结果记在本子上。" * 8  # 232 characters

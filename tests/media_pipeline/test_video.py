@@ -19,11 +19,12 @@ import pytest
 from PIL import Image
 
 from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
-from media_pipeline.ffmpeg import ffmpeg_exe
-from media_pipeline.fonts import find_cjk_font
-from media_pipeline.slides import SlideLayout
-from media_pipeline.subtitles import Cue, parse_srt, parse_vtt
-from media_pipeline.video import END_HOLD_S, render_video
+from media_pipeline.render.ffmpeg import ffmpeg_exe
+from media_pipeline.render.fonts import find_cjk_font
+from media_pipeline.render.slides import SlideLayout
+from media_pipeline.render.subtitles import Cue, parse_vtt
+from media_pipeline.render.video import END_HOLD_S, render_video
+from tests.subrip import parse_srt
 
 pytestmark = [
     pytest.mark.slow,
@@ -258,7 +259,7 @@ def test_undecodable_illustration_gives_a_warning_and_still_a_video(tmp_path, na
 
 
 def test_missing_audio_is_a_clear_error(tmp_path):
-    from media_pipeline.video import VideoRenderError
+    from media_pipeline.render.video import VideoRenderError
 
     missing = Narration(tmp_path / "nope.mp3", 5.0, ())
     with pytest.raises(VideoRenderError, match="does not exist"):
@@ -276,7 +277,7 @@ def _pattern(path: Path) -> DocumentImage:
 
 def _rendered_slides(document: ArticleDocument, work: Path):
     """Where each slide's text and picture are (the renderer's own geometry), in the video's order."""
-    from media_pipeline.slides import SlideRenderer, plan_slides
+    from media_pipeline.render.slides import SlideRenderer, plan_slides
 
     renderer = SlideRenderer(document, 1080, 1920)
     return renderer.render_all(plan_slides(document), work / "geometry")
@@ -289,7 +290,7 @@ def _pixels(frame: Image.Image, box) -> np.ndarray:
 @pytest.fixture(scope="module")
 def illustrated(tmp_path_factory, narration):
     """A section with a detailed illustration, then a key point: rendered once for the tests below."""
-    from media_pipeline.video import EncodeSettings
+    from media_pipeline.render.video import EncodeSettings
 
     tmp = tmp_path_factory.mktemp("illustrated")
     document = _document(blocks=(
@@ -324,7 +325,7 @@ def test_the_illustration_drifts_while_the_words_stay_still(illustrated, narrati
 
 
 def test_a_slide_change_is_a_crossfade(illustrated, narration):
-    from media_pipeline.video import CROSSFADE_S
+    from media_pipeline.render.video import CROSSFADE_S
 
     document, result, slides = illustrated
     change = narration.cues[2].start  # the key point's sentence: section -> key point
@@ -340,7 +341,7 @@ def test_a_slide_change_is_a_crossfade(illustrated, narration):
 
 
 def test_the_end_card_holds_after_the_voice_and_the_poster_shows_the_illustrated_slide(illustrated, narration):
-    from media_pipeline.video import CROSSFADE_S
+    from media_pipeline.render.video import CROSSFADE_S
 
     document, result, slides = illustrated
     end = np.asarray(slides[-1].image, dtype=np.float64)
@@ -356,7 +357,7 @@ def test_the_end_card_holds_after_the_voice_and_the_poster_shows_the_illustrated
 
 def test_the_music_bed_is_quieter_under_the_voice_than_in_the_end_card_hold(tmp_path):
     """The voice is a 1.5 kHz tone (5 s), so the bed (chords below 400 Hz) can be measured beside it."""
-    from media_pipeline.video import EncodeSettings
+    from media_pipeline.render.video import EncodeSettings
 
     rate = 44100
     t = np.arange(5 * rate) / rate
@@ -415,7 +416,7 @@ def test_a_long_narration_keeps_every_frame_on_its_slot(tmp_path):
 
 def test_a_drift_gets_a_frame_each_time_the_picture_moves_half_a_pixel(illustrated, narration):
     """Variable frame rate inside a move: frames come as the picture moves, in small, even steps."""
-    from media_pipeline.video import CROSSFADE_S, EncodeSettings
+    from media_pipeline.render.video import CROSSFADE_S, EncodeSettings
 
     document, result, slides = illustrated
     picture = slides[1].illustration_box

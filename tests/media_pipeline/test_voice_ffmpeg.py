@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from media_pipeline.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration, run_ffmpeg
+from media_pipeline.render.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration, run_ffmpeg
 
 
 def test_uses_the_imageio_ffmpeg_binary():

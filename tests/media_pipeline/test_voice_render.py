@@ -8,12 +8,13 @@ from dataclasses import replace
 import pytest
 
 from cms.articles.document import ArticleDocument, DocumentBlock
-from media_pipeline.ffmpeg import ffmpeg_exe
+from media_pipeline.render.ffmpeg import ffmpeg_exe
+from media_pipeline.render.subtitles import parse_vtt
+from media_pipeline.render.voice import EmptyScriptError, VoiceRenderSettings, render_voice
 from media_pipeline.speech import SpeechScript, build_speech_script, default_glossary
-from media_pipeline.subtitles import parse_srt, parse_vtt
 from media_pipeline.tts import EngineChain, NoEngineAvailableError, UnsupportedLanguageError, VoiceChoice, VoiceNotAvailableError
-from media_pipeline.voice import EmptyScriptError, VoiceRenderSettings, render_voice
 from tests.fakes.edge_tts_server import FakeEdgeTTSServer
+from tests.subrip import parse_srt
 
 pytestmark = pytest.mark.slow
 

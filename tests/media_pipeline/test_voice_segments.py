@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from cms.articles.document import ArticleDocument, DocumentBlock
-from media_pipeline.ffmpeg import ffmpeg_exe
+from media_pipeline.render.ffmpeg import ffmpeg_exe
+from media_pipeline.render.voice import VoiceRenderSettings, render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.tts import EngineChain
-from media_pipeline.voice import VoiceRenderSettings, render_voice
 
 pytestmark = pytest.mark.slow
 

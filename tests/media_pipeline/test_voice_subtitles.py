@@ -2,7 +2,17 @@
 
 import pytest
 
-from media_pipeline.subtitles import Cue, SubtitleError, format_srt, format_vtt, parse_srt, parse_vtt, wrap_caption, write_srt, write_vtt
+from media_pipeline.render.subtitles import (
+    Cue,
+    SubtitleError,
+    format_srt,
+    format_vtt,
+    parse_vtt,
+    wrap_caption,
+    write_srt,
+    write_vtt,
+)
+from tests.subrip import parse_srt
 
 CUES = [
     Cue(0.0, 2.5, "血压持续高于140/90 mmHg即为高血压，约百分之五十的患者没有任何症状。"),

@@ -28,7 +28,7 @@ def full_size_posters(article) -> dict[str, int]:
         for row in range(0, size[1], 48):
             draw.text((60, row), "在家测血压：五个步骤测得准 · Measuring your blood pressure at home", fill=(255, 255, 255))
         buffer = io.BytesIO()
-        picture.save(buffer, "JPEG", quality=86, optimize=True, progressive=True)  # as media_pipeline.video saves it
+        picture.save(buffer, "JPEG", quality=86, optimize=True, progressive=True)  # as the video stage saves it
         output.file.save("poster.jpg", ContentFile(buffer.getvalue()), save=False)
         output.width, output.height, output.size = *size, len(buffer.getvalue())
         output.save()

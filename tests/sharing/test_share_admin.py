@@ -15,7 +15,7 @@ from PIL import Image
 from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.sharing import analytics
 from distribution.sharing.models import ReadEvent, ShareLink, share_link_for
-from media_pipeline.qr import MIN_QUIET_ZONE
+from media_pipeline.render.qr import MIN_QUIET_ZONE
 from tests.admin_language import admin_text
 
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,10 @@ from wagtail.models import Site
 from wechatpy import WeChatClient
 from wechatpy.client.api.jsapi import WeChatJSAPI
 
-from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.channel_settings import ChannelSettings
 from distribution.channels.wechat_jsapi import jsapi_signature
 from distribution.sharing.models import share_link_for
+from tests.channel_pool import close_configured_channels
 from tests.fakes.wechat_server import FakeWeChatServer
 
 pytestmark = pytest.mark.django_db

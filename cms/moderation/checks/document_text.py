@@ -105,11 +105,3 @@ def _append_sentence(sentences: list[Sentence], text: str, start: int, end: int)
     leading = len(piece) - len(piece.lstrip())
     sentences.append(Sentence(stripped, start + leading, start + leading + len(stripped)))
 
-
-def excerpt_around(text: str, start: int, end: int, *, context: int = 12) -> str:
-    """The matched span with a little context, for messages shown out of the editor."""
-    left = max(0, start - context)
-    right = min(len(text), end + context)
-    prefix = "…" if left > 0 else ""
-    suffix = "…" if right < len(text) else ""
-    return f"{prefix}{text[left:right].strip()}{suffix}"

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from django import template
 
 from media_pipeline.models import OutputRole, RenderKind
-from media_pipeline.outputs import PublishedMedia, published_media
-
-from ..posters import screen_poster
+from media_pipeline.outputs import PublishedMedia, published_media, screen_poster
 
 register = template.Library()
 
@@ -28,7 +26,7 @@ class VideoVariant:
     video: PublishedMedia
     poster: PublishedMedia | None
     captioned: PublishedMedia | None  # captions burned in: for saving and posting elsewhere
-    poster_url: str = ""  # the poster sized for the screen that shows this orientation (``posters``)
+    poster_url: str = ""  # the poster sized for the screen that shows this orientation (``outputs.screen_poster``)
 
 
 @dataclass(frozen=True)

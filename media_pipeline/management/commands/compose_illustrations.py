@@ -13,8 +13,8 @@ from wagtail.models import Collection
 
 from cms.illustrations.healthicons import BODY_SYSTEMS
 from cms.illustrations.models import Illustration
-from media_pipeline.illustration_specs import COMPOSED
-from media_pipeline.illustrations import Painter, compose, icons_needed
+from media_pipeline.render.illustration_specs import COMPOSED
+from media_pipeline.render.illustrations import Painter, compose, icons_needed
 
 COLLECTION_NAME = "科普工作室插画 Studio illustrations"
 SET_TAG = "科普工作室插画 Studio illustrations"

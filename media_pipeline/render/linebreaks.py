@@ -9,8 +9,8 @@ to the word after it.
 
 :func:`balance` then avoids an orphan: when the last line of a wrapped block
 is much shorter than the line before it, the two are split evenly.
-Both the pixel wrapper (:func:`media_pipeline.fonts.wrap_text`, slides and
-burned captions) and the character wrapper (:mod:`media_pipeline.subtitles`,
+Both the pixel wrapper (:func:`media_pipeline.render.fonts.wrap_text`, slides and
+burned captions) and the character wrapper (:mod:`media_pipeline.render.subtitles`,
 WebVTT/SRT) use these pieces, so the page's captions and the burned ones
 break in the same places.
 """

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from moviepy import AudioArrayClip, CompositeAudioClip
 
-from media_pipeline.ffmpeg import FFmpegError, ffmpeg_exe
+from media_pipeline.render.ffmpeg import FFmpegError, ffmpeg_exe
 
 __all__ = ["BED_LEVEL_DB", "DUCK_DB", "ducking_envelope", "mix_bed", "pad"]
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 from PIL import ImageDraw, ImageFont
 
-from media_pipeline.linebreaks import balance, pieces
+from media_pipeline.render.linebreaks import balance, pieces
 
 __all__ = [
     "FittedText",
@@ -179,7 +179,7 @@ def find_cjk_font(
     )
 
 
-# --- wrapping (break points: media_pipeline.linebreaks) ---------------------------
+# --- wrapping (break points: media_pipeline.render.linebreaks) ---------------------------
 
 
 def _atoms(text: str) -> list[str]:

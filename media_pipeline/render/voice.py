@@ -41,10 +41,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from media_pipeline.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
+from media_pipeline.render.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
+from media_pipeline.render.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.speech import SpeechParagraph, SpeechScript
 from media_pipeline.speech.readings import PronunciationLexicon
-from media_pipeline.subtitles import DEFAULT_MAX_LINE_CHARS, Cue, write_srt, write_vtt
 from media_pipeline.tts import (
     Boundary,
     EngineChain,

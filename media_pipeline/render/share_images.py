@@ -7,9 +7,6 @@
 Both carry title, doctor and hospital, wrapped by measured width so long
 Chinese titles stay inside the safe margins. An illustration that cannot be
 decoded is skipped with a warning; the images are still produced.
-
-:func:`watermark_illustration` stamps the doctor's name into a corner of an
-illustration, keeping its format and size, for images shared on their own.
 """
 
 from __future__ import annotations
@@ -21,29 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from cms.articles.document import ArticleDocument
-from media_pipeline import palette
-from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
-from media_pipeline.qr import InvalidShareURLError, qr_image
-from media_pipeline.slides import IllustrationError, SlideWording, byline, load_illustration
+from media_pipeline.render import palette
+from media_pipeline.render.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
+from media_pipeline.render.qr import InvalidShareURLError, qr_image
+from media_pipeline.render.slides import IllustrationError, SlideWording, byline, load_illustration
 
 __all__ = [
     "COVER_SIZE",
     "POSTER_SIZE",
     "ShareImages",
     "TextCanvas",
-    "WatermarkError",
-    "doctor_watermark_text",
     "render_share_images",
     "safe_area",
-    "watermark_illustration",
 ]
 
 COVER_SIZE = (1200, 630)
 POSTER_SIZE = (1080, 1920)
-Corner = Literal["bottom-right", "bottom-left", "top-right", "top-left"]
 
 _COVER_QR_PX = 200  # link previews are small; this still scans from a screen
 _POSTER_QR_PX = 340
@@ -58,19 +51,10 @@ class ShareImages:
     text_boxes: Mapping[str, tuple[TextBox, ...]] = field(default_factory=dict)
 
 
-class WatermarkError(ValueError):
-    """The illustration cannot be watermarked (unreadable, animated, too small)."""
-
-
 def safe_area(width: int, height: int) -> TextBox:
     """Margins no text may enter: 5 % of the shorter side (chat apps crop and round corners)."""
     margin = round(min(width, height) * 0.05)
     return TextBox(margin, margin, width - margin, height - margin)
-
-
-def doctor_watermark_text(document: ArticleDocument) -> str:
-    """"Name Title · Hospital" (the parts that exist)."""
-    return "  ·  ".join(part for part in (byline(document), document.hospital.strip()) if part)
 
 
 # --- rendering ----------------------------------------------------------------------
@@ -256,95 +240,3 @@ def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basen
         warnings=tuple(dict.fromkeys(warnings)),
         text_boxes={"cover": tuple(cover.boxes), "poster": tuple(poster.boxes)},
     )
-
-
-# --- watermark ---------------------------------------------------------------------------
-
-_SAVE_PARAMS: dict[str, dict[str, object]] = {
-    "JPEG": {"quality": 92, "optimize": True},
-    "WEBP": {"quality": 90},
-    "PNG": {"optimize": True},
-}
-
-
-def watermark_illustration(
-    source: str | Path,
-    destination: str | Path,
-    text: str,
-    *,
-    corner: Corner = "bottom-right",
-    opacity: float = 0.6,
-) -> Path:
-    """Stamp ``text`` (e.g. :func:`doctor_watermark_text`) semi-transparently in a corner.
-
-    The result has the source's format and pixel size (as displayed: EXIF
-    rotation is applied). White text on a soft dark shadow reads on light and
-    dark pictures alike. ``destination`` may equal ``source``.
-    """
-    if not text.strip():
-        raise WatermarkError("watermark text is empty")
-    if not 0 < opacity <= 1:
-        raise WatermarkError(f"opacity must be in (0, 1], got {opacity}")
-    source, destination = Path(source), Path(destination)
-    try:
-        with Image.open(source) as opened:
-            fmt = opened.format
-            if getattr(opened, "n_frames", 1) > 1:
-                raise WatermarkError(f"{source.name} is animated; only still images are watermarked")
-            opened.load()
-            icc = opened.info.get("icc_profile")
-            image = ImageOps.exif_transpose(opened)
-    except WatermarkError:
-        raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-        raise WatermarkError(f"{source.name} could not be decoded: {exc}") from exc
-    if fmt is None:
-        raise WatermarkError(f"{source.name}: unknown image format")
-    width, height = image.size
-    short = min(width, height)
-    if short < 64:
-        raise WatermarkError(f"{source.name} is {width}x{height}; too small to carry a readable watermark")
-
-    face = find_cjk_font("regular")
-    margin = max(4, round(short * 0.03))
-    fitted = fit_text(
-        text,
-        face,
-        max_width=round(width * 0.7),
-        max_height=round(height * 0.2),
-        max_size=max(12, round(short * 0.045)),
-        min_size=10,
-        max_lines=1,
-        spacing=1.0,
-    )
-    text_w, text_h = fitted.width, fitted.height
-    x = margin if corner.endswith("left") else width - margin - text_w
-    y = margin if corner.startswith("top") else height - margin - text_h
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    shadow = max(1, round(fitted.size * 0.06))
-    alpha = round(255 * opacity)
-    draw_text_block(draw, fitted, left=x + shadow, top=y + shadow, width=text_w, fill=(0, 0, 0, alpha // 2))
-    draw_text_block(draw, fitted, left=x, top=y, width=text_w, fill=(255, 255, 255, alpha))
-
-    mode = image.mode
-    stamped = Image.alpha_composite(image.convert("RGBA"), layer)
-    if mode in ("RGBA", "LA") or (mode == "P" and "transparency" in image.info and fmt != "JPEG"):
-        result = stamped if mode != "LA" else stamped.convert("LA")
-    elif mode == "P":
-        result = stamped.convert("RGB").quantize(colors=256)
-    elif mode in ("L", "1"):
-        result = stamped.convert("L")
-    elif mode == "CMYK":
-        result = stamped.convert("RGB").convert("CMYK")
-    else:
-        result = stamped.convert("RGB")
-    if fmt == "JPEG" and result.mode not in ("RGB", "L", "CMYK"):
-        result = result.convert("RGB")
-    params: dict[str, object] = {"format": fmt, **_SAVE_PARAMS.get(fmt, {})}
-    if icc:
-        params["icc_profile"] = icc
-    try:
-        return _save_atomically(result, destination, **params)
-    except (OSError, ValueError) as exc:
-        raise WatermarkError(f"could not write {fmt} watermark to {destination}: {exc}") from exc

@@ -7,7 +7,6 @@ a quiet zone of at least four modules (ISO/IEC 18004 requires four).
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import segno
@@ -18,8 +17,6 @@ __all__ = [
     "InvalidShareURLError",
     "make_qr",
     "qr_image",
-    "write_qr_png",
-    "write_qr_svg",
 ]
 
 MIN_QUIET_ZONE = 4  # modules
@@ -75,19 +72,3 @@ def qr_image(
     offset = (size_px - modules * scale) // 2
     canvas.paste(Image.new("RGB", symbol.size, dark), (offset, offset), mask=symbol)
     return canvas
-
-
-def write_qr_png(url: str, path: str | Path, *, scale: int = 10, border: int = MIN_QUIET_ZONE) -> Path:
-    """Write a PNG of the share link (``scale`` pixels per module)."""
-    _check_border(border)
-    path = Path(path)
-    make_qr(url).save(str(path), kind="png", scale=scale, border=border)
-    return path
-
-
-def write_qr_svg(url: str, path: str | Path, *, scale: int = 10, border: int = MIN_QUIET_ZONE) -> Path:
-    """Write an SVG of the share link (scales without loss for print)."""
-    _check_border(border)
-    path = Path(path)
-    make_qr(url).save(str(path), kind="svg", scale=scale, border=border, xmldecl=False)
-    return path

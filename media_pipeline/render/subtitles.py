@@ -1,6 +1,6 @@
-"""WebVTT and SRT captions: write, parse, and wrap lines for the screen.
+"""WebVTT and SRT captions: write both, read WebVTT back (the video takes the narration's cues), wrap lines.
 
-Lines break between words (:mod:`media_pipeline.linebreaks`: jieba for Chinese,
+Lines break between words (:mod:`media_pipeline.render.linebreaks`: jieba for Chinese,
 spaces for English) and never leave an orphan; a cue that needs more than
 :data:`MAX_CUE_LINES` lines is written as consecutive cues sharing its time in
 proportion to their text, so no caption ever covers more than two lines of the
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline.linebreaks import balance, pieces
+from media_pipeline.render.linebreaks import balance, pieces
 
 __all__ = [
     "Cue",
@@ -25,7 +25,6 @@ __all__ = [
     "format_vtt",
     "format_srt",
     "parse_vtt",
-    "parse_srt",
     "write_vtt",
     "write_srt",
 ]
@@ -191,14 +190,15 @@ def _blocks(text: str) -> Iterable[list[str]]:
             yield lines
 
 
-def _parse_cues(text: str, *, vtt: bool) -> list[Cue]:
+def parse_vtt(text: str) -> list[Cue]:
+    """Cues of a WebVTT document (line breaks inside a cue kept as "\\n")."""
     cues: list[Cue] = []
     for number, lines in enumerate(_blocks(text)):
-        if vtt and number == 0:
+        if number == 0:
             if not lines[0].startswith("WEBVTT"):
                 raise SubtitleError("a WebVTT file must start with 'WEBVTT'")
             continue
-        if vtt and lines[0].startswith(("NOTE", "STYLE", "REGION")):
+        if lines[0].startswith(("NOTE", "STYLE", "REGION")):
             continue
         timing_index = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
         if timing_index is None:
@@ -208,16 +208,6 @@ def _parse_cues(text: str, *, vtt: bool) -> list[Cue]:
             raise SubtitleError(f"malformed timing line {lines[timing_index]!r}")
         body = "\n".join(line.strip() for line in lines[timing_index + 1 :]).strip()
         cues.append(Cue(_parse_timestamp(match["start"]), _parse_timestamp(match["end"]), body))
-    if vtt and not text.lstrip("\ufeff").startswith("WEBVTT"):
+    if not text.lstrip("\ufeff").startswith("WEBVTT"):
         raise SubtitleError("a WebVTT file must start with 'WEBVTT'")
     return cues
-
-
-def parse_vtt(text: str) -> list[Cue]:
-    """Cues of a WebVTT document (line breaks inside a cue kept as "\\n")."""
-    return _parse_cues(text, vtt=True)
-
-
-def parse_srt(text: str) -> list[Cue]:
-    """Cues of a SubRip document (line breaks inside a cue kept as "\\n")."""
-    return _parse_cues(text, vtt=False)

@@ -3,7 +3,7 @@
 Speed is the design constraint, so the work is split by what each tool is
 good at:
 
-* Pillow draws every slide once (:mod:`media_pipeline.slides`): one per
+* Pillow draws every slide once (:mod:`media_pipeline.render.slides`): one per
   spoken sentence, so the screen shows what the voice says;
 * moviepy composes the picture: each slide appearance is a clip (an
   ``ImageClip``, or a ``VideoClip`` whose frame function pastes the slowly
@@ -11,7 +11,7 @@ good at:
   is a ``CompositeVideoClip`` crossfade (``CrossFadeIn``), and the pieces are
   chained with ``concatenate_videoclips``. The same composition gives the
   poster (the first illustrated slide mid-move). With the optional music bed,
-  moviepy also mixes the sound (:func:`media_pipeline.music.mix_bed`);
+  moviepy also mixes the sound (:func:`media_pipeline.render.music.mix_bed`);
 * ffmpeg (imageio-ffmpeg's build) takes the composed frames over a pipe,
   puts each on its slot of the frame grid (variable frame rate: every frame
   of a crossfade, a frame each half pixel a drifting picture moves, elsewhere
@@ -51,10 +51,10 @@ from moviepy import ColorClip, CompositeVideoClip, ImageClip, VideoClip, concate
 from PIL import Image, ImageDraw
 
 from cms.articles.document import ArticleDocument
-from media_pipeline.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration
-from media_pipeline.fonts import FontFace, TextBox, wrap_text
-from media_pipeline.music import mix_bed
-from media_pipeline.slides import (
+from media_pipeline.render.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration
+from media_pipeline.render.fonts import FontFace, TextBox, wrap_text
+from media_pipeline.render.music import mix_bed
+from media_pipeline.render.slides import (
     Orientation,
     RenderedSlide,
     SlideLayout,
@@ -64,7 +64,7 @@ from media_pipeline.slides import (
     frame_size,
     plan_slides,
 )
-from media_pipeline.subtitles import Cue, write_srt, write_vtt
+from media_pipeline.render.subtitles import Cue, write_srt, write_vtt
 
 __all__ = [
     "CaptionEvent",
@@ -147,7 +147,7 @@ class EncodeSettings:
     audio_bitrate_kbps: int = 96
     keyframe_interval_s: float = 5.0
     timeout_s: float = 1800.0
-    music_bed: bool = False  # a synthesised pad under the voice, ducked (media_pipeline.music)
+    music_bed: bool = False  # a synthesised pad under the voice, ducked (media_pipeline.render.music)
 
     def __post_init__(self) -> None:
         if not 1 <= self.fps <= 60:
