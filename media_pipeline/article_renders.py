@@ -45,7 +45,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from cms.core.languages import ENGLISH, site_language
 from media_pipeline.ffmpeg import FFmpegError
 from media_pipeline.fonts import MissingFontError

@@ -39,7 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from cms.core.outbox import enqueue
 from media_pipeline.article_renders import (
     RENDERERS,

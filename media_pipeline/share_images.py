@@ -23,7 +23,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageOps
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from media_pipeline import palette
 from media_pipeline.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.qr import InvalidShareURLError, qr_image

@@ -21,11 +21,10 @@ from wagtail.search import index
 
 from cms.encyclopedia.chooser import EntryChooserWidget
 from cms.encyclopedia.models import EncyclopediaEntry
-from cms.moderation.panels import ReviewFeedbackPanel
 from cms.search.names import index_keys
 
 from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
-from .document import (
+from cms.core.documents import (
     ArticleDocument,
     DocumentBlock,
     DocumentRecording,
@@ -103,7 +102,7 @@ class Article(Page):
         help_text=_("Overrides the doctor's preferred TTS voice for this article."),
     )
 
-    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
+    content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(

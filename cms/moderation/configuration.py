@@ -52,7 +52,7 @@ def reading_level_targets() -> dict[str, dict[str, float]]:
 
 def claim_rule_set() -> ClaimRuleSet:
     """The enabled and disabled rules as Editors maintain them in the admin."""
-    from .models import ClaimRule
+    from .models.records import ClaimRule
 
     records = [rule.to_record() for rule in ClaimRule.objects.order_by("rule_id")]
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from wagtail.models import Page, Revision
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .documents import revision_document
 

@@ -15,14 +15,14 @@ from wagtail.models import Revision
 
 from cms.core.outbox import enqueue_on_commit
 
+from .documents import NotCheckable
+from .reports import check_revision
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="cms.moderation.tasks.check_revision", ignore_result=True)
 def check_revision_task(revision_id: int) -> None:
-    from .documents import NotCheckable
-    from .reports import check_revision
-
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is None:  # deleted with its page before the worker got to it
         logger.info("revision %s no longer exists; nothing to check", revision_id)

@@ -22,15 +22,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.core.admin_columns import YesNoColumn
 from cms.core.outbox import BROKER_DOWN_MESSAGE
 
-from .approval import (
-    OVERRIDE_LOG_ACTION,
-    changes_requested_url,
-    direct_publish_refusal,
-    is_reviewer,
-    override_url,
-)
+from .approval import OVERRIDE_LOG_ACTION, changes_requested_url, override_url
 from .documents import is_checkable
 from .models import ClaimRule, HealthCheckedApprovalTask
+from .models.workflow import direct_publish_refusal, is_reviewer
 from .tasks import schedule_revision_checks
 from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
 

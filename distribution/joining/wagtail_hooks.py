@@ -26,7 +26,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from cms.articles.document import document_image
+from cms.core.documents import document_image
 from cms.core.languages import CHINESE, site_language
 from cms.core.templatetags.kepu_tags import LANGUAGE_LABELS
 from distribution.patients.admin_views import ScopedViewSetMixin, StudioStaffPermissionPolicy

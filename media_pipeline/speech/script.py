@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.speech.chinese_numbers import integer_to_chinese
 from media_pipeline.speech.glossary import Glossary
 from media_pipeline.speech.languages import SpeechLanguage, normalize_language

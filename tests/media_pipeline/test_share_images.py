@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.fonts import find_cjk_font
 from media_pipeline.share_images import (
     COVER_SIZE,

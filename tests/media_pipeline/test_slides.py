@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
 from media_pipeline.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image, write_qr_png, write_qr_svg
 from media_pipeline.article_renders import slide_wording

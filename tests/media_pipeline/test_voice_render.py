@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.ffmpeg import ffmpeg_exe
 from media_pipeline.speech import SpeechScript, build_speech_script, default_glossary
 from media_pipeline.subtitles import parse_srt, parse_vtt

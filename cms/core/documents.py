@@ -1,8 +1,10 @@
-"""A plain, framework-free view of an article revision.
+"""A plain, framework-free view of a page revision: the ground floor the other apps read.
 
 The moderation checks and the media pipeline work on this instead of on
-Wagtail pages, so they can be tested and run without a database. It is built
-from an article revision by ``Article.as_document()``.
+Wagtail pages, so they can be tested and run without a database. Each
+reviewed page type builds it from one of its revisions with ``as_document()``
+(``Article`` and ``EncyclopediaEntry``); code that reads documents asks for
+that method and never imports the page models.
 """
 
 from __future__ import annotations

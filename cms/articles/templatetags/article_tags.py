@@ -1,0 +1,16 @@
+"""Template tags for pages that list articles without being article pages (the home page)."""
+
+from __future__ import annotations
+
+from django import template
+from wagtail.models import Locale
+
+from cms.articles.models import Article
+
+register = template.Library()
+
+
+@register.simple_tag
+def latest_articles(locale: Locale, count: int = 8):
+    """The newest live, public articles in ``locale``'s language."""
+    return Article.objects.live().public().filter(locale=locale).order_by("-first_published_at")[:count]
