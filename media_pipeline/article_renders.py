@@ -52,7 +52,7 @@ from media_pipeline.fonts import MissingFontError
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.share_images import COVER_SIZE, POSTER_SIZE, render_share_images
 from media_pipeline.slides import SlideWording
-from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
+from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, speech_language
 from media_pipeline.subtitles import Cue
 from media_pipeline.tts import (
     ENGINE_CLASSES,
@@ -161,7 +161,7 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
     voice_id = voice_id.strip()
     if not voice_id:
         return None, []
-    lang = normalize_language(language)
+    lang = speech_language(language)
     for engine in chain.engines:
         if any(voice.id == voice_id for voice in engine.voices(lang)):
             return VoiceChoice({engine.name: voice_id}), []

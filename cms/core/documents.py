@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from cms.core.languages import language_family
+
 BlockKind = Literal[
     "heading",  # a section heading
     "paragraph",  # running text (plain text, rich text already flattened)
@@ -94,7 +96,7 @@ class ArticleDocument:
 
     @property
     def is_chinese(self) -> bool:
-        return self.language.lower().startswith("zh")
+        return language_family(self.language) == "zh"
 
     def narration_texts(self) -> dict[str, str]:
         """What a doctor can record, by paragraph key: the title, the summary, each block with words."""

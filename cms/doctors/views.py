@@ -3,6 +3,7 @@ from django.utils import translation
 from wagtail import hooks
 
 from cms.articles.models import Article
+from cms.core.languages import site_language
 
 from .models import DoctorProfile
 
@@ -27,7 +28,7 @@ def doctor_homepage(request, slug: str):
         article.homepage_stats = stats.get(article.pk, {})
     panels = [html for html in (panel(request, doctor) for panel in hooks.get_hooks("doctor_homepage_panels")) if html]
     language = request.GET.get("lang") if request.GET.get("lang") in ("zh-hans", "en") else None
-    language = language or ("en" if (translation.get_language() or "").startswith("en") else "zh-hans")
+    language = language or site_language(translation.get_language())
     with translation.override(language):
         response = _render(request, doctor, articles, language, panels)
     # Outside i18n_patterns the locale middleware would announce the default language even for ?lang=en.

@@ -15,6 +15,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cms.core.languages import language_family
+
 from .models import EncyclopediaEntry
 
 MAX_RESULTS = 20
@@ -66,7 +68,7 @@ def entry_choice(entry: EncyclopediaEntry) -> dict:
         "id": entry.pk,
         "title": entry.title,
         "codes": entry.icd10_codes,
-        "language": "中文" if entry.locale.language_code.startswith("zh") else "English",
+        "language": "中文" if language_family(entry.locale.language_code) == "zh" else "English",
         "summary": " · ".join(filter(None, [entry.source_name, entry.summary[:90]])),
     }
 

@@ -24,6 +24,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
+from cms.core.languages import language_family
+
 from .forms import ChannelChoiceForm
 
 
@@ -272,12 +274,12 @@ class FollowUpStep(models.Model):
         return range(self.day_offset, (self.repeat_until_day or self.day_offset) + 1)
 
     def title_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.title_zh or self.title_en
         return self.title_en or self.title_zh
 
     def text_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.text_zh or self.text_en
         return self.text_en or self.text_zh
 

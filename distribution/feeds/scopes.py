@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from cms.articles.models import Article, ArticleIndexPage
+from cms.core.languages import language_family
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry, EncyclopediaIndexPage, ICD10Chapter
 
@@ -35,7 +36,7 @@ def item_limit() -> int:
 
 
 def _pick(language: str, zh: str, en: str) -> str:
-    return zh if language.startswith("zh") else en
+    return zh if language_family(language) == "zh" else en
 
 
 def _index_url(model: type, language: str, query: dict[str, str] | None = None) -> str:

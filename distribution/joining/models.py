@@ -22,6 +22,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, PatientGroup, split_tag_list
 from distribution.campaigns.models import DoctorScopedQuerySet
 
+from cms.core.languages import language_family
+
 TOKEN_BYTES = 12  # 96 bits: short enough for a small QR code, far too many to guess
 
 
@@ -154,12 +156,12 @@ class Invitation(models.Model):
         Invitation.objects.filter(pk=self.pk).update(joins=F("joins") + 1)
 
     def promise_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.promise_zh or self.promise_en
         return self.promise_en or self.promise_zh
 
     def frequency_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.frequency_zh or self.frequency_en
         return self.frequency_en or self.frequency_zh
 

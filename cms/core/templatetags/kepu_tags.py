@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 from wagtail.models import Page
 
-from cms.core.languages import CHINESE, ENGLISH, HTML_LANG, normalise_language
+from cms.core.languages import CHINESE, ENGLISH, HTML_LANG, site_language
 
 register = template.Library()
 
@@ -60,16 +60,16 @@ def content_language(context: template.Context) -> str:
     page = context.get("page")
     locale = getattr(page, "locale", None)
     if locale is not None:
-        return normalise_language(locale.language_code) or CHINESE
+        return site_language(locale.language_code)
     request = context.get("request")
     if request is not None:
-        chosen = normalise_language(request.GET.get("lang"))
+        chosen = site_language(request.GET.get("lang"), None)
         if chosen:
             return chosen
     return (
-        normalise_language(context.get("language"))
-        or normalise_language(translation.get_language())
-        or normalise_language(settings.LANGUAGE_CODE)
+        site_language(context.get("language"), None)
+        or site_language(translation.get_language(), None)
+        or site_language(settings.LANGUAGE_CODE, None)
         or CHINESE
     )
 
@@ -88,12 +88,12 @@ def html_lang(context: template.Context) -> str:
 @register.filter
 def lang_attr(language_code: str) -> str:
     """``lang`` attribute value for a Wagtail locale code, e.g. on a search result in another language."""
-    return HTML_LANG.get(normalise_language(language_code) or CHINESE, language_code)
+    return HTML_LANG.get(site_language(language_code), language_code)
 
 
 @register.filter
 def language_label(language_code: str) -> str:
-    return LANGUAGE_LABELS.get(normalise_language(language_code) or "", language_code)
+    return LANGUAGE_LABELS.get(site_language(language_code, ""), language_code)
 
 
 @register.simple_tag(takes_context=True)
@@ -183,7 +183,7 @@ def _site_pages(request=None) -> SitePages:
         home = homes.get(page.path[:-Page.steplen])
         if home is not None and models[page.content_type_id] in below:
             below[models[page.content_type_id]].setdefault(home.path, page)  # the first child, as child_of().first()
-    by_language = {normalise_language(home.locale.language_code): home for home in homes.values()}
+    by_language = {site_language(home.locale.language_code, None): home for home in homes.values()}
     site_pages = SitePages(
         by_language,
         {language: below[EncyclopediaIndexPage][home.path] for language, home in by_language.items()
@@ -212,7 +212,7 @@ def language_links(context: template.Context) -> list[LanguageLink]:
     translations = {}
     if is_wagtail_page:
         translations = {
-            normalise_language(other.locale.language_code): other
+            site_language(other.locale.language_code, None): other
             for other in page.get_translations().live().select_related("locale")
         }
     links_to_homes = is_wagtail_page or "request_path" in context
