@@ -15,6 +15,8 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 
+from cms.core.publication import approved_revision_id
+
 from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 
 # The order in which items are listed: audio first (feeds pick the first enclosure).
@@ -54,10 +56,11 @@ def published_media(article: Any) -> list[PublishedMedia]:
 
     Empty when the article is not live or nothing has been rendered yet.
     """
-    if not getattr(article, "live", False) or not article.live_revision_id:
+    revision_id = approved_revision_id(article)
+    if revision_id is None:
         return []
     renders = MediaRender.objects.filter(
-        article_id=article.pk, revision_id=article.live_revision_id, status=RenderStatus.SUCCEEDED
+        article_id=article.pk, revision_id=revision_id, status=RenderStatus.SUCCEEDED
     ).order_by("kind", "-finished_at", "-pk")
     latest: dict[str, int] = {}
     for render_id, kind in renders.values_list("pk", "kind"):

@@ -25,6 +25,7 @@ from cms.search.names import index_keys
 
 from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from cms.core.documents import (
+from cms.core.publication import approved_pages, public_pages
     ArticleDocument,
     DocumentBlock,
     DocumentRecording,
@@ -56,7 +57,7 @@ class ArticleIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles = Article.objects.child_of(self).live().public().order_by("-first_published_at")
+        articles = public_pages(Article.objects.child_of(self)).order_by("-first_published_at")
         tag = request.GET.get("tag")
         if tag:
             articles = articles.filter(tags__name=tag)
@@ -152,7 +153,7 @@ class Article(Page):
         review workflow) holds its many-to-many as an in-memory list without queryset methods.
         """
         ids = [entry.pk for entry in self.related_entries.all()]
-        return EncyclopediaEntry.objects.live().filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
+        return approved_pages(EncyclopediaEntry.objects).filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
 
     @property
     def doctor_byline(self) -> str:

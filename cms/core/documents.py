@@ -9,12 +9,13 @@ that method and never imports the page models.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cms.core.languages import language_family
 
@@ -159,3 +160,29 @@ def document_image(image, caption: str) -> DocumentImage | None:
         path=path, alt_text=image.alt_text, caption=caption or "", width=image.width, height=image.height,
         focal_point=focal, source_url=image.source_url,
     )
+
+
+# Documents of pages and revisions: duck-typed as well (any page type with ``as_document()``).
+
+
+class NoDocument(TypeError):
+    """The page type builds no document (it has no ``as_document()``), so nothing reads its text."""
+
+
+def has_document(page: Any) -> bool:
+    """Whether ``page``'s type builds a document (the reviewed page types do)."""
+    specific_class = page.specific_class
+    return specific_class is not None and hasattr(specific_class, "as_document")
+
+
+def page_document(page: Any) -> ArticleDocument:
+    page = page.specific
+    if not hasattr(page, "as_document"):
+        raise NoDocument(f"{type(page).__name__} pages have no document")
+    return page.as_document()
+
+
+def revision_document(revision: Any) -> ArticleDocument:
+    """The revision's content (not the live page's) as a document stamped with that revision's id."""
+    document = page_document(revision.as_object())
+    return dataclasses.replace(document, article_id=int(revision.object_id), revision_id=revision.pk)

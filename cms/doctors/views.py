@@ -4,6 +4,7 @@ from wagtail import hooks
 
 from cms.articles.models import Article
 from cms.core.languages import site_language
+from cms.core.publication import public_pages
 
 from .models import DoctorProfile
 
@@ -17,7 +18,7 @@ def doctor_homepage(request, slug: str):
     """
     doctor = get_object_or_404(DoctorProfile.objects.select_related("photo"), slug=slug)
     articles = list(
-        Article.objects.live().public().filter(doctor=doctor)
+        public_pages(Article.objects).filter(doctor=doctor)
         .select_related("locale").order_by("-first_published_at")
     )
     stats: dict[int, dict[str, int]] = {}

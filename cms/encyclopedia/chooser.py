@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cms.core.languages import language_family
+from cms.core.publication import approved_pages
 
 from .models import EncyclopediaEntry
 
@@ -35,7 +36,7 @@ def find_entries(query: str, *, limit: int = MAX_RESULTS) -> list[EncyclopediaEn
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         return []
-    live = EncyclopediaEntry.objects.live().select_related("locale")
+    live = approved_pages(EncyclopediaEntry.objects).select_related("locale")
     if _ICD_CODE.match(query):
         by_code = Q(icd10_codes__istartswith=query) | Q(icd10_codes__icontains=", " + query)
     else:

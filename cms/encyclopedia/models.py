@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
 from cms.core.documents import ArticleDocument, DocumentBlock, document_image, rich_text_block
+from cms.core.publication import approved_pages
 from cms.search.lexicon import names_for
 from cms.search.names import index_keys
 
@@ -85,7 +86,7 @@ class EncyclopediaIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        entries = EncyclopediaEntry.objects.child_of(self).live().order_by("title")
+        entries = approved_pages(EncyclopediaEntry.objects.child_of(self)).order_by("title")
         chapter_code = request.GET.get("chapter", "")
         chapters = list(ICD10Chapter.objects.filter(level=1))
         selected = next((c for c in chapters if c.code_from == chapter_code), None)

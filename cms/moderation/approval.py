@@ -15,7 +15,7 @@ from wagtail.log_actions import log
 from wagtail.models import Page, TaskState
 
 from .checks.health_claims import HealthClaimCheck, sentence_language
-from .documents import is_checkable
+from cms.core.documents import has_document
 from .models.records import ApprovalOverride, ClaimExample, RevisionCheckReport
 from .reports import check_revision
 
@@ -50,7 +50,7 @@ def review_revision(page: Page) -> RevisionCheckReport | None:
     Wagtail's workflow publishes the page's *latest* revision when it
     finishes, so that is the one the gate judges, not the submitted one.
     """
-    if not is_checkable(page):
+    if not has_document(page):
         return None
     revision = page.get_latest_revision()
     return check_revision(revision) if revision is not None else None

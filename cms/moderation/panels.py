@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 from wagtail.models import Page, Revision, TaskState, WorkflowState
 
-from .documents import NotCheckable, revision_document
+from cms.core.documents import NoDocument, revision_document
 from .models import RevisionCheckReport
 from .places import place_of
 from .reports import is_current, latest_report
@@ -47,7 +47,7 @@ def finding_rows(stored: RevisionCheckReport, language: str) -> list[FindingRow]
     each placed in words within the revision the report was made for."""
     try:
         document = revision_document(stored.revision)
-    except NotCheckable:
+    except NoDocument:
         document = None
     rows = []
     for finding in stored.as_report().findings:

@@ -9,7 +9,7 @@ from wagtail.models import Revision
 
 from .checks import run_checks
 from .configuration import check_config, config_fingerprint
-from .documents import revision_document
+from cms.core.documents import revision_document
 from .models.records import RevisionCheckReport
 
 logger = logging.getLogger(__name__)

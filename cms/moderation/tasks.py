@@ -15,7 +15,7 @@ from wagtail.models import Revision
 
 from cms.core.outbox import enqueue_on_commit
 
-from .documents import NotCheckable
+from cms.core.documents import NoDocument
 from .reports import check_revision
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def check_revision_task(revision_id: int) -> None:
         return
     try:
         check_revision(revision)
-    except NotCheckable as error:  # the workflow was attached to a page type without checkable text
+    except NoDocument as error:  # the workflow was attached to a page type without checkable text
         logger.info("revision %s not checked: %s", revision_id, error)
 
 

@@ -25,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
 from cms.core.languages import language_family
+from cms.core.publication import approved_pages
 
 from .forms import ChannelChoiceForm
 
@@ -207,7 +208,7 @@ class FollowUpPlan(ClusterableModel, QuietHours):
         condition = models.Q(pk__in=[])
         for code in codes:
             condition |= models.Q(icd10_codes__icontains=code)
-        entries = EncyclopediaEntry.objects.live().filter(condition)
+        entries = approved_pages(EncyclopediaEntry.objects).filter(condition)
         if language:
             entries = entries.filter(locale__language_code=language)
 

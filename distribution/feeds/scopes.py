@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from cms.articles.models import Article, ArticleIndexPage
 from cms.core.languages import language_family
+from cms.core.publication import approved_pages, public_pages
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry, EncyclopediaIndexPage, ICD10Chapter
 
@@ -40,7 +41,7 @@ def _pick(language: str, zh: str, en: str) -> str:
 
 
 def _index_url(model: type, language: str, query: dict[str, str] | None = None) -> str:
-    index = model.objects.live().filter(locale__language_code=language).first()
+    index = approved_pages(model.objects).filter(locale__language_code=language).first()
     url = (index and page_public_url(index)) or public_url("/")
     return f"{url}?{urlencode(query)}" if query else url
 
@@ -85,7 +86,7 @@ class FeedScope(ABC):
 
 class ArticleScope(FeedScope):
     def articles(self) -> QuerySet:
-        return Article.objects.live().public().filter(locale__language_code=self.language)
+        return public_pages(Article.objects).filter(locale__language_code=self.language)
 
     def pages(self) -> QuerySet:
         return (
@@ -198,7 +199,7 @@ class EncyclopediaEntries(FeedScope):
         return {"chapter": self.chapter.code_from} if self.chapter else {}
 
     def pages(self) -> QuerySet:
-        entries = EncyclopediaEntry.objects.live().public().filter(locale__language_code=self.language)
+        entries = public_pages(EncyclopediaEntry.objects).filter(locale__language_code=self.language)
         if self.chapter:
             entries = entries.filter(chapter=self.chapter)
         return entries.select_related("locale").order_by("-last_published_at", "-pk")[: item_limit()]

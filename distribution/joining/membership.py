@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cms.articles.models import Article
 from cms.core.outbox import enqueue_on_commit
+from cms.core.publication import public_pages
 from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.enrolment import enrol_patients
 from distribution.campaigns.models import Delivery, DeliveryState
@@ -57,9 +58,9 @@ def welcome_article_for(invitation: Invitation, language: str) -> Article | None
     """The invitation's welcome article, or the doctor's first published one, in ``language`` when translated."""
     article = None
     if invitation.welcome_article_id:
-        article = Article.objects.live().public().filter(pk=invitation.welcome_article_id).first()
+        article = public_pages(Article.objects).filter(pk=invitation.welcome_article_id).first()
     if article is None:
-        article = (Article.objects.live().public().filter(doctor=invitation.doctor)
+        article = (public_pages(Article.objects).filter(doctor=invitation.doctor)
                    .order_by("first_published_at", "pk").first())
     return article_for_language(article, language) if article else None
 

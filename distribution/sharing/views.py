@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from cms.articles.models import Article
 from cms.core.languages import CHINESE, HTML_LANG, site_language
-from cms.moderation.gate import approved_revision
+from cms.core.publication import approved_pages, approved_revision
 from media_pipeline.qr import MIN_QUIET_ZONE, make_qr
 
 from distribution.channels import ChannelError, RetryableChannelError
@@ -88,7 +88,7 @@ def _article_to_show(article: Article, language: str) -> Article:
     """The link's article, or its live translation when the reader asked for another language and one exists."""
     if not language or site_language(article.locale.language_code, None) == language:
         return article
-    for translation in article.get_translations().live().select_related("locale").specific():
+    for translation in approved_pages(article.get_translations()).select_related("locale").specific():
         if site_language(translation.locale.language_code, None) == language:
             return translation
     return article

@@ -6,6 +6,7 @@ from django import template
 from wagtail.models import Locale
 
 from cms.articles.models import Article
+from cms.core.publication import public_pages
 
 register = template.Library()
 
@@ -13,4 +14,4 @@ register = template.Library()
 @register.simple_tag
 def latest_articles(locale: Locale, count: int = 8):
     """The newest live, public articles in ``locale``'s language."""
-    return Article.objects.live().public().filter(locale=locale).order_by("-first_published_at")[:count]
+    return public_pages(Article.objects).filter(locale=locale).order_by("-first_published_at")[:count]
