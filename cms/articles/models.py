@@ -19,13 +19,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.encyclopedia.chooser import EntryChooserWidget
-from cms.encyclopedia.models import EncyclopediaEntry
-from cms.search.names import index_keys
-
-from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from cms.core.documents import (
-from cms.core.publication import approved_pages, public_pages
     ArticleDocument,
     DocumentBlock,
     DocumentRecording,
@@ -34,6 +28,12 @@ from cms.core.publication import approved_pages, public_pages
     links_in,
     rich_text_block,
 )
+from cms.core.publication import approved_pages, public_pages
+from cms.encyclopedia.chooser import EntryChooserWidget
+from cms.encyclopedia.models import EncyclopediaEntry
+from cms.search.names import index_keys
+
+from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from .panels import NarrationRecordingsPanel
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
