@@ -18,6 +18,7 @@ LanguageFamily = Literal["zh", "en"]
 CHINESE = "zh-hans"
 ENGLISH = "en"
 HTML_LANG = {CHINESE: "zh-Hans", ENGLISH: "en"}
+LANGUAGE_LABELS = {CHINESE: "中文", ENGLISH: "English"}  # each language named in itself
 SITE_LANGUAGE: dict[LanguageFamily, str] = {"zh": CHINESE, "en": ENGLISH}
 
 # Mandarin spelled as ISO 639-3 ("cmn", "zh-cmn") is Chinese as well.

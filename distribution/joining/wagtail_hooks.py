@@ -23,13 +23,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from cms.core.admin_scoping import ScopedModelViewSet
 from cms.core.documents import document_image
 from cms.core.languages import CHINESE, site_language
-from cms.core.templatetags.kepu_tags import LANGUAGE_LABELS
-from distribution.patients.admin_views import ScopedViewSetMixin, StudioStaffPermissionPolicy
+from cms.core.languages import LANGUAGE_LABELS
+from distribution.patients.permissions import StudioStaffPermissionPolicy
 from media_pipeline.qr import make_qr
 
 from .models import Invitation
@@ -52,7 +52,7 @@ invitation_links.short_description = _("print")
 Invitation.print_links = invitation_links
 
 
-class InvitationViewSet(ScopedViewSetMixin, ModelViewSet):
+class InvitationViewSet(ScopedModelViewSet):
     model = Invitation
     icon = "link"
     menu_label = _("Invitation codes")
