@@ -22,10 +22,10 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
-from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
-
 from cms.core.languages import language_family
 from cms.core.publication import approved_pages
+from cms.encyclopedia.models import EncyclopediaEntry
+from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
 from .forms import ChannelChoiceForm
 
@@ -200,8 +200,6 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     def encyclopedia_entries(self, language: str = "zh-hans") -> list:
         """Live encyclopedia entries in ``language`` filed under one of the plan's ICD-10 codes
         (a code covers its subdivisions: I10 matches I10 and I10.x)."""
-        from cms.encyclopedia.models import EncyclopediaEntry
-
         codes = self.codes()
         if not codes:
             return []

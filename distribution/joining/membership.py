@@ -27,6 +27,7 @@ from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from .consent import CONSENT_VERSION
 from .models import Invitation, JoinConsent
+from .tasks import send_welcome
 from .verification import _digest
 
 __all__ = ["JoinRequest", "JoinResult", "join", "welcome_article_for"]
@@ -77,8 +78,6 @@ def join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     finally:
         cache.delete(lock)
     if result.welcome is not None and result.welcome.state == DeliveryState.PENDING:
-        from .tasks import send_welcome
-
         enqueue_on_commit(send_welcome, result.welcome.pk)  # broker down: the outbox keeps it
     return result
 

@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, PatientGroup, split_tag_list
-from distribution.campaigns.models import DoctorScopedQuerySet
-
 from cms.core.languages import language_family
+from distribution.campaigns.models import DoctorScopedQuerySet, FollowUpPlan
+from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, PatientGroup, split_tag_list
 
 TOKEN_BYTES = 12  # 96 bits: short enough for a small QR code, far too many to guess
 
@@ -40,8 +39,6 @@ class InvitationForm(DoctorScopedForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from distribution.campaigns.models import FollowUpPlan
-
         if "group" in self.fields:
             groups = PatientGroup.objects.filter(kind=PatientGroup.STATIC)
             if for_user is not None:

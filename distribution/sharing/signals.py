@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from wagtail.signals import page_published, page_unpublished
 
+from cms.articles.models import Article
 from media_pipeline.models import MediaRender, RenderStatus
 
 from .models import ShareLink
@@ -37,8 +38,6 @@ def share_link_saved(sender: Any, instance: ShareLink, created: bool, **kwargs: 
 
 
 def connect() -> None:
-    from cms.articles.models import Article
-
     page_published.connect(page_changed, sender=Article, dispatch_uid="sharing-forget-on-publish")
     page_unpublished.connect(page_changed, sender=Article, dispatch_uid="sharing-forget-on-unpublish")
     post_save.connect(share_link_saved, sender=ShareLink, dispatch_uid="sharing-forget-on-link-change")
