@@ -48,7 +48,7 @@ def review_revision(page: Page) -> RevisionCheckReport | None:
     """The report of the revision approval would publish (the latest), run now if the worker has not yet.
 
     Wagtail's workflow publishes the page's *latest* revision when it
-    finishes, so that is the one the gate judges, not the submitted one.
+    finishes, so that is the one the approval judges, not the submitted one.
     """
     if not has_document(page):
         return None

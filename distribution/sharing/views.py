@@ -101,7 +101,7 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
         raise _NotPublished(article)
     shown = _article_to_show(article, language)
     # The page row of a live page holds its live revision's content (drafts only live in revisions),
-    # which is what Wagtail itself serves; the gate above decides whether there is one at all.
+    # which is what Wagtail itself serves; the publication rule above decides whether there is one at all.
     context = shown.get_context(request)
     context["reading"] = {
         "link": link,
