@@ -6,22 +6,7 @@ The modules below the task (approval, reports, forms, configuration, the check t
 :mod:`.records` directly; everything else imports the models from here, as Django expects.
 """
 
-from .records import (
-    CATEGORY_CHOICES,
-    CATEGORY_LABELS,
-    RULE_LANGUAGE_CHOICES,
-    SEVERITY_CHOICES,
-    SEVERITY_LABELS,
-    VERDICT_CHOICES,
-    ApprovalOverride,
-    ClaimExample,
-    ClaimRule,
-    RevisionCheckReport,
-)
+from .records import ApprovalOverride, ClaimExample, ClaimRule, RevisionCheckReport
 from .workflow import HealthCheckedApprovalTask
 
-__all__ = [
-    "CATEGORY_CHOICES", "CATEGORY_LABELS", "RULE_LANGUAGE_CHOICES", "SEVERITY_CHOICES", "SEVERITY_LABELS",
-    "VERDICT_CHOICES", "ApprovalOverride", "ClaimExample", "ClaimRule", "HealthCheckedApprovalTask",
-    "RevisionCheckReport",
-]
+__all__ = ["ApprovalOverride", "ClaimExample", "ClaimRule", "HealthCheckedApprovalTask", "RevisionCheckReport"]
