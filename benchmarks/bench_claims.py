@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
+from cms.core.documents import ArticleDocument, DocumentBlock  # noqa: E402
 from cms.moderation.checks import CheckConfig, HealthClaimCheck  # noqa: E402
 from cms.moderation.checks.claim_corpus import BACKGROUND_EVERY, read_corpus  # noqa: E402
 from cms.moderation.checks.document_text import split_sentences  # noqa: E402

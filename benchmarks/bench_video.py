@@ -125,7 +125,7 @@ def build_narration(work: Path, target_s: float) -> Narration:
 def build_document(work: Path):
     from PIL import Image, ImageDraw
 
-    from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+    from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 
     picture = work / "illustration.jpg"
     image = Image.new("RGB", (2400, 1600), (214, 230, 242))

@@ -28,7 +28,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
+from cms.core.documents import ArticleDocument, DocumentBlock  # noqa: E402
+from media_pipeline.speech import build_speech_script, default_glossary  # noqa: E402
 from media_pipeline.article_renders import speech_wording  # noqa: E402
 from media_pipeline.recordings import clean_recording  # noqa: E402
 from media_pipeline.render.voice import RecordedNarration, render_voice  # noqa: E402

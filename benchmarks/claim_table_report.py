@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cms.articles.document import ArticleDocument, DocumentBlock  # noqa: E402
+from cms.core.documents import ArticleDocument, DocumentBlock  # noqa: E402
 from cms.moderation.checks import CheckConfig, ClaimRuleSet, HealthClaimCheck, default_claim_rules  # noqa: E402
 
 TABLE_PATH = ROOT / "tests" / "moderation" / "claim_table.json"

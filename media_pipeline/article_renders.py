@@ -41,7 +41,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from cms.core.languages import ENGLISH, site_language
 from media_pipeline.models import FailureKind, OutputRole, PronunciationEntry, RenderKind
 from media_pipeline.render.ffmpeg import FFmpegError
@@ -51,7 +51,7 @@ from media_pipeline.render.slides import SlideWording
 from media_pipeline.render.subtitles import Cue
 from media_pipeline.render.video import EncodeSettings, VideoRenderError, render_video
 from media_pipeline.render.voice import EmptyScriptError, RecordedNarration, render_voice
-from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, normalize_language
+from media_pipeline.speech import SpeechSettings, SpeechWording, build_speech_script, speech_language
 from media_pipeline.tts import (
     ENGINE_CLASSES,
     EngineChain,
@@ -155,7 +155,7 @@ def voice_choice_for(voice_id: str, chain: EngineChain, language: str) -> tuple[
     voice_id = voice_id.strip()
     if not voice_id:
         return None, []
-    lang = normalize_language(language)
+    lang = speech_language(language)
     for engine in chain.engines:
         if any(voice.id == voice_id for voice in engine.voices(lang)):
             return VoiceChoice({engine.name: voice_id}), []

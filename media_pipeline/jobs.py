@@ -44,8 +44,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from cms.core.outbox import enqueue
+from cms.core.publication import approved_revision, approved_revision_id
 from media_pipeline.article_renders import (
     RENDERERS,
     NarrationInput,
@@ -152,11 +153,11 @@ def request_renders(
     under way, one is requested too. Nothing is sent to workers here; pass
     the result to :func:`dispatch_renders` (or run it in-process).
     """
-    if not article.live or article.live_revision_id is None:
+    revision = approved_revision(article)
+    if revision is None:
         raise NotPublishedError(
             f"article {article.pk} ({article.title!r}) is not published; only approved revisions are rendered"
         )
-    revision = article.live_revision
     kinds = _ordered_kinds(kinds)
     results: list[RenderRequest] = []
     narration: MediaRender | None = None
@@ -483,7 +484,7 @@ def start_renders_for_published(article_id: int, revision_id: int, *, requested_
     from cms.articles.models import Article
 
     article = Article.objects.filter(pk=article_id).first()
-    if article is None or not article.live or article.live_revision_id != revision_id:
+    if article is None or approved_revision_id(article) != revision_id:
         logger.info("article %s revision %s is no longer live; not rendering it", article_id, revision_id)
         return []
     supersede_older_renders(article, revision_id)

@@ -31,6 +31,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+from cms.core.publication import approved_revision_id
+
 from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 
 logger = logging.getLogger(__name__)
@@ -72,10 +74,11 @@ def published_media(article: Any) -> list[PublishedMedia]:
 
     Empty when the article is not live or nothing has been rendered yet.
     """
-    if not getattr(article, "live", False) or not article.live_revision_id:
+    revision_id = approved_revision_id(article)
+    if revision_id is None:
         return []
     renders = MediaRender.objects.filter(
-        article_id=article.pk, revision_id=article.live_revision_id, status=RenderStatus.SUCCEEDED
+        article_id=article.pk, revision_id=revision_id, status=RenderStatus.SUCCEEDED
     ).order_by("kind", "-finished_at", "-pk")
     latest: dict[str, int] = {}
     for render_id, kind in renders.values_list("pk", "kind"):

@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
-from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.articles.models import Article
+from cms.core.page_buttons import register_page_header_button
 from media_pipeline import admin_views, recording_views
 from media_pipeline.models import PronunciationEntry
 
@@ -29,16 +29,8 @@ def media_jobs_menu_item():
     return MenuItem(_("Media jobs"), reverse("media_pipeline_jobs"), icon_name="media", order=450)
 
 
-class ArticleMediaButton(PageMenuItem):
-    label = _("Audio, video & share images")
-    icon_name = "media"
-    url_name = "media_pipeline_article"
-
-
-@hooks.register("register_page_header_buttons")
-def article_media_header_button(page, user, view_name, next_url=None):
-    if page.specific_class is Article and page.permissions_for_user(user).can_edit():
-        yield ArticleMediaButton(page=page, priority=20)
+register_page_header_button(Article, _("Audio, video & share images"), url_name="media_pipeline_article",
+                            icon_name="media", priority=20)
 
 
 @hooks.register("register_admin_urls")
@@ -54,16 +46,8 @@ def narration_admin_urls():
     ]
 
 
-class NarrationButton(PageMenuItem):
-    label = _("Record in my own voice")
-    icon_name = "media"
-    url_name = "media_pipeline_narration"
-
-
-@hooks.register("register_page_header_buttons")
-def narration_header_button(page, user, view_name, next_url=None):
-    if page.specific_class is Article and page.permissions_for_user(user).can_edit():
-        yield NarrationButton(page=page, priority=21)
+register_page_header_button(Article, _("Record in my own voice"), url_name="media_pipeline_narration",
+                            icon_name="media", priority=21)
 
 
 class PronunciationViewSet(SnippetViewSet):

@@ -19,13 +19,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.encyclopedia.chooser import EntryChooserWidget
-from cms.encyclopedia.models import EncyclopediaEntry
-from cms.moderation.panels import ReviewFeedbackPanel
-from cms.search.names import index_keys
-
-from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
-from .document import (
+from cms.core.documents import (
     ArticleDocument,
     DocumentBlock,
     DocumentRecording,
@@ -34,6 +28,12 @@ from .document import (
     links_in,
     rich_text_block,
 )
+from cms.core.publication import approved_pages, public_pages
+from cms.encyclopedia.chooser import EntryChooserWidget
+from cms.encyclopedia.models import EncyclopediaEntry
+from cms.search.names import index_keys
+
+from .blocks import ARTICLE_BODY_BLOCKS, ArticleBodyBlock
 from .panels import NarrationRecordingsPanel
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -57,7 +57,7 @@ class ArticleIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles = Article.objects.child_of(self).live().public().order_by("-first_published_at")
+        articles = public_pages(Article.objects.child_of(self)).order_by("-first_published_at")
         tag = request.GET.get("tag")
         if tag:
             articles = articles.filter(tags__name=tag)
@@ -103,7 +103,7 @@ class Article(Page):
         help_text=_("Overrides the doctor's preferred TTS voice for this article."),
     )
 
-    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
+    content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
@@ -153,7 +153,7 @@ class Article(Page):
         review workflow) holds its many-to-many as an in-memory list without queryset methods.
         """
         ids = [entry.pk for entry in self.related_entries.all()]
-        return EncyclopediaEntry.objects.live().filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
+        return approved_pages(EncyclopediaEntry.objects).filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
 
     @property
     def doctor_byline(self) -> str:

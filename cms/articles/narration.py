@@ -9,7 +9,7 @@ from typing import Any, Literal
 from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
-from .document import ArticleDocument, DocumentRecording, narration_fingerprint
+from cms.core.documents import ArticleDocument, DocumentRecording, narration_fingerprint
 
 NarrationState = Literal["recorded", "out_of_date", "not_recorded"]
 
@@ -68,9 +68,9 @@ def attach_recording(
     doctor was shown (edited in another tab meanwhile), so a recording is never
     filed against words it does not say.
     """
-    from .models import NarrationRecording
-
     page = article.get_latest_revision_as_object()
+    # The recording model from the relation: the page models import this module for their panel.
+    NarrationRecording = page._meta.get_field("narration_recordings").related_model
     texts = page.as_document().narration_texts()
     if paragraph not in texts or narration_fingerprint(texts[paragraph]) != expected_fingerprint:
         raise ParagraphChanged(paragraph)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from wagtail.models import Locale
 
+from cms.core.publication import approved_pages
 from cms.encyclopedia.models import EncyclopediaEntry
 
 from .drafting import article_index_for, start_article_from_entry
@@ -49,7 +50,7 @@ def choose_entry(request):
     query = request.GET.get("q", "").strip()[:100]
     language = request.GET.get("language", "")
     locales = Locale.objects.filter(language_code__in=[language] if language in languages else languages)
-    entries = EncyclopediaEntry.objects.live().filter(locale__in=list(locales))
+    entries = approved_pages(EncyclopediaEntry.objects).filter(locale__in=list(locales))
     entries = entries.search(query) if query else entries.order_by("title")
     page = Paginator(entries, 25).get_page(request.GET.get("p"))
     return TemplateResponse(request, "articles/admin/choose_entry.html", {

@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
+from cms.core.page_buttons import register_page_header_button
 from cms.encyclopedia.models import EncyclopediaEntry
 
 from . import views
@@ -39,18 +40,16 @@ class StartArticleFromEntryButton(PageMenuItem):
         return reverse("articles_start_from_entry", args=[self.page.pk])
 
 
-def _start_button(page, user, priority):
-    if page.specific_class is EncyclopediaEntry:
-        index = article_index_for(page.locale.language_code)
-        if index.permissions_for_user(user).can_add_subpage():
-            yield StartArticleFromEntryButton(page=page, priority=priority)
+def can_write_from(page, user) -> bool:
+    """Whether ``user`` may add an article in the entry's language."""
+    return article_index_for(page.locale.language_code).permissions_for_user(user).can_add_subpage()
 
 
-@hooks.register("register_page_header_buttons")
-def start_article_header_button(page, user, view_name, next_url=None):
-    yield from _start_button(page, user, priority=12)
+register_page_header_button(EncyclopediaEntry, StartArticleFromEntryButton.label, url_name="articles_start_from_entry",
+                            icon_name=StartArticleFromEntryButton.icon_name, priority=12, shown=can_write_from)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def start_article_listing_button(page, user, next_url=None):
-    yield from _start_button(page, user, priority=3)
+    if page.specific_class is EncyclopediaEntry and can_write_from(page, user):
+        yield StartArticleFromEntryButton(page=page, priority=3)

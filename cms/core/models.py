@@ -19,15 +19,6 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request, *args, **kwargs):
-        from cms.articles.models import Article
-
-        context = super().get_context(request, *args, **kwargs)
-        context["latest_articles"] = (
-            Article.objects.live().public().filter(locale=self.locale).order_by("-first_published_at")[:8]
-        )
-        return context
-
 
 class PendingTask(models.Model):
     """A Celery task that could not be handed to the broker (it was down), kept until it can be.

@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .models import PendingTask
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["enqueue", "enqueue_on_commit", "flush_outbox", "BROKER_DOWN_MESSAGE"]
@@ -67,8 +69,6 @@ def enqueue(task: Any, *args: Any, task_id: str | None = None, **kwargs: Any) ->
 
 
 def _keep(name: str, args: list, kwargs: dict, task_id: str | None, exc: BaseException):
-    from .models import PendingTask
-
     return PendingTask.objects.create(task_name=name, args=args, kwargs=kwargs, task_id=task_id or "",
                                       attempts=1, last_error=f"{type(exc).__name__}: {exc}"[:300])
 
@@ -94,8 +94,6 @@ def flush_outbox(*, limit: int = 500) -> tuple[int, int]:
     (PostgreSQL) so two sweeps never send the same task twice.
     """
     from celery import current_app
-
-    from .models import PendingTask
 
     sent = 0
     now = timezone.now()

@@ -23,6 +23,7 @@ from wagtail.models import (
 from cms.articles.models import ArticleIndexPage
 from cms.core.models import HomePage
 from cms.encyclopedia.models import EncyclopediaIndexPage
+from cms.moderation.setup import install_review_task
 
 # Names stored in the database and shown as they are in the admin ("提交给医学审核"), so they are
 # Chinese; installs set up before the admin spoke Chinese had the English ones, renamed on the next run.
@@ -162,8 +163,6 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
 @transaction.atomic
 def ensure_review_workflow(tree: dict[str, dict[str, Page]], editors: Group) -> Workflow:
     """Every article and encyclopedia edit goes through Editors before it is published."""
-    from cms.moderation.setup import install_review_task
-
     workflow = named(Workflow, MEDICAL_REVIEW, active=True)
     # Health-checked approval by Editors (replaces a plain GroupApprovalTask from earlier set-ups).
     install_review_task(workflow, editors)

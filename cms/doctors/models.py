@@ -11,6 +11,8 @@ from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
+from cms.core.languages import language_family
+
 
 class DoctorCredit(NamedTuple):
     name: str
@@ -94,13 +96,13 @@ class DoctorProfile(index.Indexed, models.Model):
 
     def credit(self, language: str) -> DoctorCredit:
         """Name, title and hospital as a reader of ``language`` ('en', 'zh-hans', …) should see them."""
-        if language.lower().startswith("en"):
+        if language_family(language) == "en":
             return DoctorCredit(self.name_en or self.name, self.title_en or self.title, self.hospital_en or self.hospital)
         return DoctorCredit(self.name, self.title, self.hospital)
 
     def profile_for(self, language: str) -> dict[str, object]:
         """What the public homepage shows, in ``language`` (English falls back to the Chinese text)."""
-        english = language.lower().startswith("en")
+        english = language_family(language) == "en"
         credit = self.credit(language)
         specialties = (self.specialties_en or self.specialties) if english else self.specialties
         for separator in ("，", "、", ";", "；"):

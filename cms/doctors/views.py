@@ -3,6 +3,8 @@ from django.utils import translation
 from wagtail import hooks
 
 from cms.articles.models import Article
+from cms.core.languages import site_language
+from cms.core.publication import public_pages
 
 from .models import DoctorProfile
 
@@ -16,7 +18,7 @@ def doctor_homepage(request, slug: str):
     """
     doctor = get_object_or_404(DoctorProfile.objects.select_related("photo"), slug=slug)
     articles = list(
-        Article.objects.live().public().filter(doctor=doctor)
+        public_pages(Article.objects).filter(doctor=doctor)
         .select_related("locale").order_by("-first_published_at")
     )
     stats: dict[int, dict[str, int]] = {}
@@ -27,7 +29,7 @@ def doctor_homepage(request, slug: str):
         article.homepage_stats = stats.get(article.pk, {})
     panels = [html for html in (panel(request, doctor) for panel in hooks.get_hooks("doctor_homepage_panels")) if html]
     language = request.GET.get("lang") if request.GET.get("lang") in ("zh-hans", "en") else None
-    language = language or ("en" if (translation.get_language() or "").startswith("en") else "zh-hans")
+    language = language or site_language(translation.get_language())
     with translation.override(language):
         response = _render(request, doctor, articles, language, panels)
     # Outside i18n_patterns the locale middleware would announce the default language even for ?lang=en.

@@ -15,6 +15,9 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cms.core.languages import language_family
+from cms.core.publication import approved_pages
+
 from .models import EncyclopediaEntry
 
 MAX_RESULTS = 20
@@ -33,7 +36,7 @@ def find_entries(query: str, *, limit: int = MAX_RESULTS) -> list[EncyclopediaEn
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         return []
-    live = EncyclopediaEntry.objects.live().select_related("locale")
+    live = approved_pages(EncyclopediaEntry.objects).select_related("locale")
     if _ICD_CODE.match(query):
         by_code = Q(icd10_codes__istartswith=query) | Q(icd10_codes__icontains=", " + query)
     else:
@@ -66,7 +69,7 @@ def entry_choice(entry: EncyclopediaEntry) -> dict:
         "id": entry.pk,
         "title": entry.title,
         "codes": entry.icd10_codes,
-        "language": "中文" if entry.locale.language_code.startswith("zh") else "English",
+        "language": "中文" if language_family(entry.locale.language_code) == "zh" else "English",
         "summary": " · ".join(filter(None, [entry.source_name, entry.summary[:90]])),
     }
 

@@ -15,7 +15,8 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.core.blocks import CaptionedImageBlock, ReferenceBlock
-from cms.moderation.panels import ReviewFeedbackPanel
+from cms.core.documents import ArticleDocument, DocumentBlock, document_image, rich_text_block
+from cms.core.publication import approved_pages
 from cms.search.lexicon import names_for
 from cms.search.names import index_keys
 
@@ -85,7 +86,7 @@ class EncyclopediaIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        entries = EncyclopediaEntry.objects.child_of(self).live().order_by("title")
+        entries = approved_pages(EncyclopediaEntry.objects.child_of(self)).order_by("title")
         chapter_code = request.GET.get("chapter", "")
         chapters = list(ICD10Chapter.objects.filter(level=1))
         selected = next((c for c in chapters if c.code_from == chapter_code), None)
@@ -129,7 +130,7 @@ class EncyclopediaEntry(Page):
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     import_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
 
-    content_panels = [ReviewFeedbackPanel()] + Page.content_panels + [
+    content_panels = Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("icd10_codes"), FieldPanel("chapter"), FieldPanel("synonyms")],
             heading=_("Classification"),
@@ -229,3 +230,28 @@ class EncyclopediaEntry(Page):
     def plain_text(self) -> str:
         return "\n".join(strip_tags(html) for _kind, _heading, html in self.section_items())
 
+    def as_document(self) -> ArticleDocument:
+        """This revision as the document the checks read: each section a heading and a paragraph,
+        the illustrations image blocks, the references one references block."""
+        blocks: list[DocumentBlock] = []
+        for section in self.sections:
+            heading = section.value["heading"] or section_heading(section.block_type, self.locale.language_code)
+            blocks.append(DocumentBlock("heading", text=heading, block_id=f"{section.id}-heading"))
+            blocks.append(rich_text_block("paragraph", section.value["body"].source, section.id))
+        for illustration in self.illustrations:
+            image = document_image(illustration.value["image"], illustration.value["caption"])
+            blocks.append(DocumentBlock("image", image=image, block_id=illustration.id))
+        references = tuple(
+            " ".join(filter(None, [ref.value["citation"], ref.value["url"]])) for ref in self.references
+        )
+        if references:
+            blocks.append(DocumentBlock("references", items=references, block_id="references"))
+        return ArticleDocument(
+            title=self.title,
+            language=self.locale.language_code,
+            blocks=tuple(blocks),
+            summary=self.summary,
+            last_reviewed=self.last_reviewed,
+            article_id=self.pk,
+            revision_id=self.latest_revision_id,
+        )

@@ -7,6 +7,8 @@ doctor), so each section kind is its own block type rather than a free heading.
 
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.languages import ENGLISH, site_language
+
 SECTION_KINDS: list[tuple[str, str, str]] = [
     # (kind, English heading, Chinese heading)
     ("overview", "Overview", "概述"),
@@ -54,4 +56,4 @@ MEDQUAD_QTYPE_TO_SECTION = {
 
 def section_heading(kind: str, language: str) -> str:
     headings = SECTION_HEADINGS.get(kind, {})
-    return headings.get("zh-hans" if language.startswith("zh") else "en", kind)
+    return headings.get(site_language(language, ENGLISH), kind)

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Page, TaskState
 
-from .documents import is_checkable
 from .checks.health_claims import HealthClaimCheck, sentence_language
-from .models import ApprovalOverride, ClaimExample, RevisionCheckReport
+from cms.core.documents import has_document
+from .models.records import ApprovalOverride, ClaimExample, RevisionCheckReport
 from .reports import check_revision
 
 OVERRIDE_LOG_ACTION = "kepu_moderation.override_approval"
@@ -48,9 +48,9 @@ def review_revision(page: Page) -> RevisionCheckReport | None:
     """The report of the revision approval would publish (the latest), run now if the worker has not yet.
 
     Wagtail's workflow publishes the page's *latest* revision when it
-    finishes, so that is the one the gate judges, not the submitted one.
+    finishes, so that is the one the approval judges, not the submitted one.
     """
-    if not is_checkable(page):
+    if not has_document(page):
         return None
     revision = page.get_latest_revision()
     return check_revision(revision) if revision is not None else None
@@ -144,45 +144,3 @@ def request_changes(task_state: TaskState, user, *, comment: str) -> str:
 
 def changes_requested_url(task_state: TaskState) -> str:
     return reverse("moderation_changes_requested", args=[task_state.pk])
-
-
-def is_reviewer(user: AbstractBaseUser) -> bool:
-    """Superusers and members of a group that approves a health-checked review task."""
-    from .models import HealthCheckedApprovalTask
-
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return HealthCheckedApprovalTask.objects.filter(active=True, groups__in=user.groups.all()).exists()
-
-
-def is_health_reviewed(page: Page) -> bool:
-    """Whether ``page`` is governed by an active workflow with a health-checked review task."""
-    from .models import HealthCheckedApprovalTask
-
-    workflow = page.get_workflow()
-    if workflow is None:
-        return False
-    return HealthCheckedApprovalTask.objects.filter(workflow_tasks__workflow=workflow, active=True).exists()
-
-
-def direct_publish_refusal(page: Page, user: AbstractBaseUser) -> str | None:
-    """Why ``user`` may not publish ``page`` without review, or ``None`` when publishing equals an approval.
-
-    Editors have Wagtail's publish permission, which would let them skip the
-    workflow. Publishing directly is allowed only when it is exactly what an
-    approval would be: someone other than the author publishes a revision
-    whose checks found no errors. Anything else has to go through review.
-    """
-    if not is_health_reviewed(page):
-        return None
-    if is_author(page, user):
-        return _("You cannot publish your own writing directly; submit it for review so another editor approves it.")
-    report = review_revision(page)
-    if report is not None and report.error_count:
-        return _(
-            "The automated checks found errors in this revision; submit it for review, where an editor can approve "
-            "it with a written reason."
-        )
-    return None

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .checks import CheckConfig, ClaimRuleError, ClaimRuleSet
+from .models.records import ClaimRule
 
 DEFAULT_READING_LEVEL_TARGETS: dict[str, dict[str, float]] = {
     "zh": {"max_sentence_chars": 35.0, "max_uncommon_char_share": 0.05},
@@ -52,8 +53,6 @@ def reading_level_targets() -> dict[str, dict[str, float]]:
 
 def claim_rule_set() -> ClaimRuleSet:
     """The enabled and disabled rules as Editors maintain them in the admin."""
-    from .models import ClaimRule
-
     records = [rule.to_record() for rule in ClaimRule.objects.order_by("rule_id")]
     try:
         return ClaimRuleSet.from_records(records, version="database")

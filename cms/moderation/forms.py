@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.forms import TaskStateCommentForm
 
-from .models import RULE_LANGUAGE_CHOICES
+from .models.records import RULE_LANGUAGE_CHOICES
 
 MIN_OVERRIDE_REASON_CHARS = 10
 

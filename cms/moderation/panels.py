@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 from wagtail.models import Page, Revision, TaskState, WorkflowState
 
+from cms.core.documents import NoDocument, revision_document
 from .models import RevisionCheckReport
 from .places import place_of
+from .reports import is_current, latest_report
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,9 @@ class ReadingLevelRow:
 def finding_rows(stored: RevisionCheckReport, language: str) -> list[FindingRow]:
     """Findings in the reader's language, errors first (the report is already ordered that way),
     each placed in words within the revision the report was made for."""
-    from .documents import NotCheckable, revision_document
-
     try:
         document = revision_document(stored.revision)
-    except NotCheckable:
+    except NoDocument:
         document = None
     rows = []
     for finding in stored.as_report().findings:
@@ -92,9 +92,6 @@ def last_review_decision(page: Page) -> TaskState | None:
 
 def check_results_context(page: Page) -> dict[str, Any]:
     """What the editor shows about the latest saved revision: its report, findings placed in words, reading level."""
-    # Imported here: page models import this module, and the reports import the page models.
-    from .reports import is_current, latest_report
-
     revision = None
     if page.pk and page.latest_revision_id:
         revision = Revision.objects.filter(pk=page.latest_revision_id).first()

@@ -9,8 +9,8 @@ from wagtail.models import Revision
 
 from .checks import run_checks
 from .configuration import check_config, config_fingerprint
-from .documents import revision_document
-from .models import RevisionCheckReport
+from cms.core.documents import revision_document
+from .models.records import RevisionCheckReport
 
 logger = logging.getLogger(__name__)
 

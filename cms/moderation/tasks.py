@@ -15,21 +15,21 @@ from wagtail.models import Revision
 
 from cms.core.outbox import enqueue_on_commit
 
+from cms.core.documents import NoDocument
+from .reports import check_revision
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="cms.moderation.tasks.check_revision", ignore_result=True)
 def check_revision_task(revision_id: int) -> None:
-    from .documents import NotCheckable
-    from .reports import check_revision
-
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is None:  # deleted with its page before the worker got to it
         logger.info("revision %s no longer exists; nothing to check", revision_id)
         return
     try:
         check_revision(revision)
-    except NotCheckable as error:  # the workflow was attached to a page type without checkable text
+    except NoDocument as error:  # the workflow was attached to a page type without checkable text
         logger.info("revision %s not checked: %s", revision_id, error)
 
 

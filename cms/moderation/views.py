@@ -20,14 +20,15 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page, TaskState
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 
-from .approval import SelfApprovalRefused, is_reviewer, review_revision
+from .approval import SelfApprovalRefused, review_revision
 from .checks import HealthClaimCheck, run_checks
 from .checks.findings import Finding
 from .configuration import check_config
 from .forms import ApprovalForm, OverrideApprovalForm, TryRulesForm
 from .models import HealthCheckedApprovalTask, RevisionCheckReport
+from .models.workflow import is_reviewer
 from .panels import finding_rows
 
 PENDING = "pending"  # no report yet: the worker has not run

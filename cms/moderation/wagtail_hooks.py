@@ -22,15 +22,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.core.admin_columns import YesNoColumn
 from cms.core.outbox import BROKER_DOWN_MESSAGE
 
-from .approval import (
-    OVERRIDE_LOG_ACTION,
-    changes_requested_url,
-    direct_publish_refusal,
-    is_reviewer,
-    override_url,
-)
-from .documents import is_checkable
+from .approval import OVERRIDE_LOG_ACTION, changes_requested_url, override_url
+from cms.core.documents import has_document
 from .models import ClaimRule, HealthCheckedApprovalTask
+from .models.workflow import direct_publish_refusal, is_reviewer
 from .tasks import schedule_revision_checks
 from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
 
@@ -128,7 +123,7 @@ def register_moderation_log_actions(actions):
 
 def _check_saved_revision(request, page):
     """Every save creates a revision; its report is what the author sees in the editor panel."""
-    if is_checkable(page) and page.latest_revision_id:
+    if has_document(page) and page.latest_revision_id:
         schedule_revision_checks(page.latest_revision_id,
                                  on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
 

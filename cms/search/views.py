@@ -3,6 +3,7 @@ from django.shortcuts import render
 from wagtail.models import Page
 
 from cms.articles.models import Article
+from cms.core.publication import public_pages
 from cms.encyclopedia.models import EncyclopediaEntry
 
 RESULTS_PER_PAGE = 20
@@ -15,11 +16,11 @@ def search(request):
     results = Page.objects.none()
     if query:
         if kind == "entries":
-            queryset = EncyclopediaEntry.objects.live().public()
+            queryset = public_pages(EncyclopediaEntry.objects)
         elif kind == "articles":
-            queryset = Article.objects.live().public()
+            queryset = public_pages(Article.objects)
         else:
-            queryset = Page.objects.live().public().type(EncyclopediaEntry, Article)
+            queryset = public_pages(Page.objects).type(EncyclopediaEntry, Article)
         # Each result is shown as its specific page with its locale: loaded with the page of
         # results (one query per page type), not one by one while the template renders; the
         # StreamFields (an entry's sections, an article's body: most of a row) are not read.

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.articles.models import Article
+from cms.core.publication import approved_pages, approved_revision_id
 from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint, patients_of_groups
 
@@ -127,7 +128,7 @@ def record_campaign_failure(campaign: Campaign, reason: str) -> None:
 
 
 def validate_campaign(campaign: Campaign) -> None:
-    if not Article.objects.live().filter(pk=campaign.article_id).exists():
+    if not approved_pages(Article.objects).filter(pk=campaign.article_id).exists():
         raise CampaignError(_("The article is not published yet: it can be sent once an editor has approved it."))
     if not campaign.channels:
         raise CampaignError(_("Choose at least one channel."))
@@ -288,7 +289,7 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
 
 
 def _followup_article(step: FollowUpStep, patient) -> Article | None:
-    if step.article_id and step.article.live:
+    if step.article_id and approved_revision_id(step.article) is not None:
         return article_for_language(step.article.specific, patient.preferred_language)
     if step.article_tag:
         return newest_article_tagged(step.article_tag, patient.preferred_language, patient.doctor_id)

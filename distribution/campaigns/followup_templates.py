@@ -20,6 +20,8 @@ from datetime import time
 
 from django.db import transaction
 
+from cms.core.languages import language_family
+
 from .models import FollowUpPlan, FollowUpStep
 
 __all__ = ["FOLLOWUP_TEMPLATES", "load_followup_templates", "plan_name"]
@@ -521,7 +523,7 @@ def plan_name(plan: FollowUpPlan, language: str) -> str:
 
     The stored name is the one the (Chinese) admin shows; a doctor's own plan has only that one.
     """
-    if not language.lower().startswith("zh") and plan.doctor_id is None and plan.slug in _ENGLISH_NAMES:
+    if language_family(language) != "zh" and plan.doctor_id is None and plan.slug in _ENGLISH_NAMES:
         return _ENGLISH_NAMES[plan.slug]
     return plan.name
 

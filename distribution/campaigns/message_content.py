@@ -13,6 +13,7 @@ from wagtail.models import Locale
 
 from cms.articles.models import Article
 from cms.core.languages import site_language
+from cms.core.publication import approved_pages, approved_revision_id
 from distribution.channels import NoticeWording
 from distribution.sharing.models import share_link_for
 
@@ -52,13 +53,13 @@ def article_for_language(article: Article, language: str) -> Article:
         return article
     locale = Locale.objects.filter(language_code=language).first()
     translation = article.get_translation_or_none(locale) if locale else None
-    if translation is not None and translation.live:
+    if translation is not None and approved_revision_id(translation) is not None:
         return translation.specific
     return article
 
 
 def newest_article_tagged(tag: str, language: str, doctor_id: int | None) -> Article | None:
-    articles = Article.objects.live().filter(tags__name=tag).order_by("-first_published_at", "-pk")
+    articles = approved_pages(Article.objects).filter(tags__name=tag).order_by("-first_published_at", "-pk")
     if doctor_id is not None:
         own = articles.filter(doctor_id=doctor_id).first()
         if own is not None:
@@ -123,7 +124,7 @@ class ContentResolver:
     def _article(self, article_id: int, audience_key: str, language: str) -> MessageContent:
         key = (article_id, audience_key)
         if key not in self._articles:
-            article = Article.objects.live().filter(pk=article_id).first()
+            article = approved_pages(Article.objects).filter(pk=article_id).first()
             if article is None:
                 raise ContentUnavailable("the article is no longer published")
             link = share_link_for(article, audience_key)

@@ -22,6 +22,9 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
+from cms.core.languages import language_family
+from cms.core.publication import approved_pages
+from cms.encyclopedia.models import EncyclopediaEntry
 from distribution.delivery.states import DeliveryState
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, can_see_all_patients, doctor_profile_of
 
@@ -198,15 +201,13 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     def encyclopedia_entries(self, language: str = "zh-hans") -> list:
         """Live encyclopedia entries in ``language`` filed under one of the plan's ICD-10 codes
         (a code covers its subdivisions: I10 matches I10 and I10.x)."""
-        from cms.encyclopedia.models import EncyclopediaEntry
-
         codes = self.codes()
         if not codes:
             return []
         condition = models.Q(pk__in=[])
         for code in codes:
             condition |= models.Q(icd10_codes__icontains=code)
-        entries = EncyclopediaEntry.objects.live().filter(condition)
+        entries = approved_pages(EncyclopediaEntry.objects).filter(condition)
         if language:
             entries = entries.filter(locale__language_code=language)
 
@@ -273,12 +274,12 @@ class FollowUpStep(models.Model):
         return range(self.day_offset, (self.repeat_until_day or self.day_offset) + 1)
 
     def title_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.title_zh or self.title_en
         return self.title_en or self.title_zh
 
     def text_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.text_zh or self.text_en
         return self.text_en or self.text_zh
 

@@ -18,18 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 
 from cms.core.admin_columns import YesNoColumn
+from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import enqueue
-from distribution.patients.admin_views import (
-    ScopedIndexView,
-    ScopedViewSetMixin,
-    SharedTemplatePermissionPolicy,
-    StudioStaffPermissionPolicy,
-)
+from distribution.patients.permissions import SharedTemplatePermissionPolicy, StudioStaffPermissionPolicy
 from distribution.patients.models import (
     CHANNEL_CHOICES,
     Patient,
@@ -122,7 +118,7 @@ class ReadOnlyStaffPermissionPolicy(StudioStaffPermissionPolicy):
         return "view" in actions and super().user_has_permission(user, "view")
 
 
-# Doctors, editors and distributors by group membership, rows scoped per doctor (see admin_views).
+# Doctors, editors and distributors by group membership, rows scoped per doctor (see cms.core.admin_scoping).
 register_permission_policy(Campaign, StudioStaffPermissionPolicy(Campaign))
 register_permission_policy(FollowUpPlan, SharedTemplatePermissionPolicy(FollowUpPlan))
 register_permission_policy(FollowUpEnrolment, StudioStaffPermissionPolicy(FollowUpEnrolment))
@@ -130,7 +126,7 @@ register_permission_policy(Delivery, ReadOnlyStaffPermissionPolicy(Delivery))
 register_setting(ChannelSettings, icon="mail")
 
 
-class CampaignViewSet(ScopedViewSetMixin, ModelViewSet):
+class CampaignViewSet(ScopedModelViewSet):
     model = Campaign
     icon = "mail"
     menu_label = _("Campaigns")
@@ -146,7 +142,7 @@ class PlanIndexView(ScopedIndexView):
                                                     enrolled_total=Count("enrolments", distinct=True))
 
 
-class FollowUpPlanViewSet(ScopedViewSetMixin, ModelViewSet):
+class FollowUpPlanViewSet(ScopedModelViewSet):
     model = FollowUpPlan
     icon = "calendar"
     menu_label = _("Follow-up plans")
@@ -163,7 +159,7 @@ class EnrolmentIndexView(ScopedIndexView):
         return super().get_base_queryset().select_related("patient", "plan")
 
 
-class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
+class EnrolmentViewSet(ScopedModelViewSet):
     model = FollowUpEnrolment
     icon = "date"
     menu_label = _("Plan enrolments")
@@ -176,7 +172,7 @@ class EnrolmentViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_enabled = False
 
 
-class DeliveryViewSet(ScopedViewSetMixin, ModelViewSet):
+class DeliveryViewSet(ScopedModelViewSet):
     """The ledger as a listing only: rows are never added, edited or deleted by hand."""
 
     model = Delivery

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from cms.core.languages import language_family
+
 from .masking import mask_address
 
 __all__ = ["DeliveryOutcome", "OutgoingMessage", "SendResult", "IDEMPOTENCY_KEY_PATTERN"]
@@ -70,7 +72,7 @@ class OutgoingMessage:
 
     @property
     def is_chinese(self) -> bool:
-        return self.language.lower().startswith("zh")
+        return language_family(self.language) == "zh"
 
     def __repr__(self) -> str:
         return (

@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from cms.articles.models import Article, ArticleIndexPage
+from cms.core.languages import language_family
+from cms.core.publication import approved_pages, public_pages
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry, EncyclopediaIndexPage, ICD10Chapter
 
@@ -31,11 +33,11 @@ def item_limit() -> int:
 
 
 def _pick(language: str, zh: str, en: str) -> str:
-    return zh if language.startswith("zh") else en
+    return zh if language_family(language) == "zh" else en
 
 
 def _index_url(model: type, language: str, query: dict[str, str] | None = None) -> str:
-    index = model.objects.live().filter(locale__language_code=language).first()
+    index = approved_pages(model.objects).filter(locale__language_code=language).first()
     url = (index and page_public_url(index)) or public_url("/")
     return f"{url}?{urlencode(query)}" if query else url
 
@@ -80,7 +82,7 @@ class FeedScope(ABC):
 
 class ArticleScope(FeedScope):
     def articles(self) -> QuerySet:
-        return Article.objects.live().public().filter(locale__language_code=self.language)
+        return public_pages(Article.objects).filter(locale__language_code=self.language)
 
     def pages(self) -> QuerySet:
         return (
@@ -193,7 +195,7 @@ class EncyclopediaEntries(FeedScope):
         return {"chapter": self.chapter.code_from} if self.chapter else {}
 
     def pages(self) -> QuerySet:
-        entries = EncyclopediaEntry.objects.live().public().filter(locale__language_code=self.language)
+        entries = public_pages(EncyclopediaEntry.objects).filter(locale__language_code=self.language)
         if self.chapter:
             entries = entries.filter(chapter=self.chapter)
         return entries.select_related("locale").order_by("-last_published_at", "-pk")[: item_limit()]

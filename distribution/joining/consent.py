@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cms.core.languages import ENGLISH, site_language
+
 __all__ = ["CONSENT_VERSION", "ConsentSection", "consent_sections", "consent_labels"]
 
 CONSENT_VERSION = "2026-12-01"
@@ -59,7 +61,7 @@ _LABELS = {
 
 
 def _family(language: str) -> str:
-    return "zh-hans" if (language or "").lower().startswith("zh") else "en"
+    return site_language(language, ENGLISH)
 
 
 def consent_sections(language: str) -> list[ConsentSection]:

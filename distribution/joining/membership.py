@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cms.articles.models import Article
 from cms.core.outbox import enqueue_on_commit
+from cms.core.publication import public_pages
 from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.enrolment import enrol_patients
 from distribution.campaigns.models import Delivery
@@ -27,6 +28,7 @@ from distribution.patients.models import ContactPoint, Patient, PatientGroup
 
 from .consent import CONSENT_VERSION
 from .models import Invitation, JoinConsent
+from .tasks import send_welcome
 from .verification import _digest
 
 __all__ = ["JoinRequest", "JoinResult", "join", "welcome_article_for"]
@@ -58,9 +60,9 @@ def welcome_article_for(invitation: Invitation, language: str) -> Article | None
     """The invitation's welcome article, or the doctor's first published one, in ``language`` when translated."""
     article = None
     if invitation.welcome_article_id:
-        article = Article.objects.live().public().filter(pk=invitation.welcome_article_id).first()
+        article = public_pages(Article.objects).filter(pk=invitation.welcome_article_id).first()
     if article is None:
-        article = (Article.objects.live().public().filter(doctor=invitation.doctor)
+        article = (public_pages(Article.objects).filter(doctor=invitation.doctor)
                    .order_by("first_published_at", "pk").first())
     return article_for_language(article, language) if article else None
 
@@ -77,8 +79,6 @@ def join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     finally:
         cache.delete(lock)
     if result.welcome is not None and result.welcome.state == DeliveryState.PENDING:
-        from .tasks import send_welcome
-
         enqueue_on_commit(send_welcome, result.welcome.pk)  # broker down: the outbox keeps it
     return result
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
+from cms.core.languages import language_family
+from distribution.campaigns.models import DoctorScopedQuerySet, FollowUpPlan
 from distribution.patients.models import CHANNEL_CHOICES, DoctorScopedForm, PatientGroup, split_tag_list
-from distribution.campaigns.models import DoctorScopedQuerySet
 
 TOKEN_BYTES = 12  # 96 bits: short enough for a small QR code, far too many to guess
 
@@ -38,8 +39,6 @@ class InvitationForm(DoctorScopedForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from distribution.campaigns.models import FollowUpPlan
-
         if "group" in self.fields:
             groups = PatientGroup.objects.filter(kind=PatientGroup.STATIC)
             if for_user is not None:
@@ -154,12 +153,12 @@ class Invitation(models.Model):
         Invitation.objects.filter(pk=self.pk).update(joins=F("joins") + 1)
 
     def promise_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.promise_zh or self.promise_en
         return self.promise_en or self.promise_zh
 
     def frequency_for(self, language: str) -> str:
-        if language.startswith("zh"):
+        if language_family(language) == "zh":
             return self.frequency_zh or self.frequency_en
         return self.frequency_en or self.frequency_zh
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from cms.articles.document import DocumentImage
+from cms.core.documents import DocumentImage
 from media_pipeline.render import palette
 from media_pipeline.render.fonts import TextBox, find_cjk_font, fit_text
 from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr, qr_image

@@ -34,6 +34,8 @@ from distribution.channels.sms import VERIFICATION_CODE
 from distribution.channels.wechat_oauth import WeChatOAuthError, authorize_url, is_wechat_browser, openid_for_code
 from distribution.patients.models import ContactPoint
 
+from cms.core.languages import site_language
+
 from .consent import CONSENT_VERSION, consent_sections
 from .forms import CodeForm, JoinForm
 from .leaving import erase_contact
@@ -66,8 +68,7 @@ def _language(request: HttpRequest) -> str:
     asked = request.GET.get("lang", "")
     if asked in LANGUAGES:
         return asked
-    current = (translation.get_language() or "zh-hans").lower()
-    return "en" if current.startswith("en") else "zh-hans"
+    return site_language(translation.get_language())
 
 
 def _client_address(request: HttpRequest) -> str:
@@ -312,7 +313,7 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
         with translation.override(language or _language(request)):
             return _invalid(request, language or _language(request), 404, _("Nothing to remove"),
                             _("These contact details are no longer stored, or the link is incomplete."))
-    language = language or ("en" if contact.patient.preferred_language.startswith("en") else "zh-hans")
+    language = language or site_language(contact.patient.preferred_language)
     with translation.override(language):
         done = ""
         if request.method == "POST":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -23,13 +24,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from cms.articles.document import document_image
-from cms.core.languages import CHINESE, site_language
-from cms.core.templatetags.kepu_tags import LANGUAGE_LABELS
-from distribution.patients.admin_views import ScopedViewSetMixin, StudioStaffPermissionPolicy
+from cms.core.admin_scoping import ScopedModelViewSet
+from cms.core.documents import document_image
+from cms.core.languages import CHINESE, LANGUAGE_LABELS, site_language
+from distribution.patients.permissions import StudioStaffPermissionPolicy
+from distribution.sharing.models import ReadStat, ShareLink
 from media_pipeline.render.qr import make_qr
 
 from .models import Invitation
@@ -52,7 +53,7 @@ invitation_links.short_description = _("print")
 Invitation.print_links = invitation_links
 
 
-class InvitationViewSet(ScopedViewSetMixin, ModelViewSet):
+class InvitationViewSet(ScopedModelViewSet):
     model = Invitation
     icon = "link"
     menu_label = _("Invitation codes")
@@ -246,10 +247,6 @@ def doctor_homepage_join_panel(request, doctor):
 @hooks.register("doctor_article_stats")
 def doctor_article_stats(articles):
     """Reads (views of every share link of the article) and share links made, per article."""
-    from django.db.models import Count, Sum
-
-    from distribution.sharing.models import ReadStat, ShareLink
-
     ids = [article.pk for article in articles]
     reads = dict(ReadStat.objects.filter(article_id__in=ids).values_list("article_id").annotate(n=Sum("views"))
                  .values_list("article_id", "n"))

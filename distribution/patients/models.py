@@ -26,6 +26,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 
 from cms.core.studio_setup import EDITORS
+from cms.doctors.models import DoctorProfile
 from distribution.channels import CHANNEL_KINDS, mask_address
 
 from .contact_addresses import normalize_contact_address
@@ -137,8 +138,6 @@ class DoctorScopedForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is None or can_see_all_patients(for_user):
             return
-        from cms.doctors.models import DoctorProfile
-
         profile = doctor_profile_of(for_user)
         if "doctor" in self.fields:
             self.fields["doctor"].queryset = DoctorProfile.objects.filter(pk=profile.pk if profile else None)

@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 
+from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import BROKER_DOWN_MESSAGE, enqueue_on_commit
 from cms.doctors.models import DoctorProfile
 
-from .admin_views import ScopedIndexView, ScopedViewSetMixin, StudioStaffPermissionPolicy
+from .permissions import StudioStaffPermissionPolicy
 from .contact_addresses import normalize_contact_address
 from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, MAX_FILE_BYTES
 from .encryption import lookup_indexes
@@ -30,7 +31,7 @@ from .tasks import import_patients
 
 
 
-# Doctors and editors by group membership, rows scoped per doctor (see admin_views).
+# Doctors and editors by group membership, rows scoped per doctor (see cms.core.admin_scoping).
 register_permission_policy(Patient, StudioStaffPermissionPolicy(Patient))
 register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGroup))
 
@@ -52,7 +53,7 @@ class PatientIndexView(ScopedIndexView):
         return super().search_queryset(queryset)
 
 
-class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
+class PatientViewSet(ScopedModelViewSet):
     model = Patient
     icon = "user"
     menu_label = _("Patients")
@@ -64,7 +65,7 @@ class PatientViewSet(ScopedViewSetMixin, ModelViewSet):
     inspect_view_enabled = False
 
 
-class PatientGroupViewSet(ScopedViewSetMixin, ModelViewSet):
+class PatientGroupViewSet(ScopedModelViewSet):
     model = PatientGroup
     icon = "group"
     menu_label = _("Patient groups")

@@ -36,6 +36,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from wagtail.models import Page
+
+from .models import ShareLink
 
 KEY_VERSION = 3  # 2: stored pages carry their Content-Language; 3: and the generation they were rendered in
 
@@ -128,10 +131,6 @@ def forget_link_pages(tokens: Iterable[str]) -> None:
 
 def forget_article_pages(article_id: int) -> None:
     """Drop the stored pages of every link of the article and of its translations."""
-    from wagtail.models import Page
-
-    from .models import ShareLink
-
     page = Page.objects.filter(pk=article_id).only("translation_key").first()
     if page is None:
         return

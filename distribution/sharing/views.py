@@ -21,8 +21,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
 from cms.articles.models import Article
-from cms.core.languages import CHINESE, HTML_LANG, normalise_language
-from cms.moderation.gate import approved_revision
+from cms.core.languages import CHINESE, HTML_LANG, site_language
+from cms.core.publication import approved_pages, approved_revision
 from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr
 
 from distribution.channels import ChannelError, RetryableChannelError
@@ -40,7 +40,7 @@ QR_SCALES = range(2, 41)
 
 def _requested_language(request: HttpRequest) -> str:
     """'' (the link's own article), or 'zh-hans' / 'en' when the reader asked for a translation."""
-    return normalise_language(request.GET.get("lang")) or ""
+    return site_language(request.GET.get("lang"), "")
 
 
 def _is_print_view(request: HttpRequest) -> bool:
@@ -69,7 +69,7 @@ def _page_response(page: page_cache.StoredPage, request: HttpRequest | None = No
 def _browser_language(request: HttpRequest) -> str:
     """The reader's language from Accept-Language: LocaleMiddleware gives the default language to
     every path outside ``i18n_patterns``, and /s/ is outside them."""
-    return normalise_language(translation.get_language_from_request(request)) or CHINESE
+    return site_language(translation.get_language_from_request(request))
 
 
 def _unavailable(request: HttpRequest, status: int, reason: str, *, language: str = "", link: ShareLink | None = None,
@@ -86,10 +86,10 @@ def _unavailable(request: HttpRequest, status: int, reason: str, *, language: st
 
 def _article_to_show(article: Article, language: str) -> Article:
     """The link's article, or its live translation when the reader asked for another language and one exists."""
-    if not language or normalise_language(article.locale.language_code) == language:
+    if not language or site_language(article.locale.language_code, None) == language:
         return article
-    for translation in article.get_translations().live().select_related("locale").specific():
-        if normalise_language(translation.locale.language_code) == language:
+    for translation in approved_pages(article.get_translations()).select_related("locale").specific():
+        if site_language(translation.locale.language_code, None) == language:
             return translation
     return article
 
@@ -101,7 +101,7 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
         raise _NotPublished(article)
     shown = _article_to_show(article, language)
     # The page row of a live page holds its live revision's content (drafts only live in revisions),
-    # which is what Wagtail itself serves; the gate above decides whether there is one at all.
+    # which is what Wagtail itself serves; the publication rule above decides whether there is one at all.
     context = shown.get_context(request)
     context["reading"] = {
         "link": link,
@@ -111,7 +111,7 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
         "wechat_share_card": wechat_share.share_card_channel() is not None,
     }
     html = render_to_string(shown.get_template(request), context, request=request)
-    shown_language = normalise_language(shown.locale.language_code) or CHINESE
+    shown_language = site_language(shown.locale.language_code)
     return page_cache.StoredPage(200, html.encode(), "text/html; charset=utf-8", link.expires_at,
                                  language=HTML_LANG[shown_language])
 
@@ -135,7 +135,7 @@ def read(request: HttpRequest, token: str) -> HttpResponse:
     link = ShareLink.objects.select_related("article", "article__locale", "article__doctor").filter(token=token).first()
     if link is None:
         return _unavailable(request, 404, "unknown")
-    link_language = normalise_language(link.article.locale.language_code) or CHINESE
+    link_language = site_language(link.article.locale.language_code)
     state = link.state
     if state != LinkState.ACTIVE:
         return _unavailable(request, 410, state, language=link_language, link=link)

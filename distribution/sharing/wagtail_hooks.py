@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from cms.articles.models import Article
+from cms.core.page_buttons import register_page_header_button
 
 from . import admin_views
 from .analytics import COUNTER_FIELDS, article_totals, daily_totals
@@ -31,16 +31,8 @@ def sharing_admin_urls():
     ]
 
 
-class ArticleShareLinksButton(PageMenuItem):
-    label = gettext_lazy("Shared links & QR codes")
-    icon_name = "link"
-    url_name = "sharing_article_links"
-
-
-@hooks.register("register_page_header_buttons")
-def article_share_links_header_button(page, user, view_name, next_url=None):
-    if page.specific_class is Article and page.permissions_for_user(user).can_edit():
-        yield ArticleShareLinksButton(page=page, priority=25)
+register_page_header_button(Article, gettext_lazy("Shared links & QR codes"), url_name="sharing_article_links",
+                            icon_name="link", priority=25)
 
 
 class ReadsPanel(Component):

@@ -20,7 +20,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from media_pipeline.render import palette
 from media_pipeline.render.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.render.qr import InvalidShareURLError, qr_image

@@ -22,7 +22,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageOps
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.render import palette
 from media_pipeline.render.fonts import FontFace, TextBox, draw_text_block, find_cjk_font, fit_text
 from media_pipeline.render.qr import InvalidShareURLError, qr_image

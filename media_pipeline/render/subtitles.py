@@ -17,6 +17,8 @@ from pathlib import Path
 
 from media_pipeline.render.linebreaks import balance, pieces
 
+from cms.core.languages import language_family
+
 __all__ = [
     "Cue",
     "SubtitleError",
@@ -94,7 +96,7 @@ def wrap_caption(text: str, max_line_chars: int | None = None, *, language: str 
     text = " ".join(text.split())
     if not text:
         return []
-    is_zh = language.lower().startswith("zh") if language else _is_cjk_text(text)
+    is_zh = language_family(language) == "zh" if language else _is_cjk_text(text)
     width = max_line_chars or DEFAULT_MAX_LINE_CHARS["zh" if is_zh else "en"]
     if width < 4:
         raise SubtitleError(f"max_line_chars must be at least 4, got {width}")

@@ -50,7 +50,7 @@ import numpy as np
 from moviepy import ColorClip, CompositeVideoClip, ImageClip, VideoClip, concatenate_videoclips, vfx
 from PIL import Image, ImageDraw
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 from media_pipeline.render.ffmpeg import FFmpegError, ffmpeg_exe, probe_duration
 from media_pipeline.render.fonts import FontFace, TextBox, wrap_text
 from media_pipeline.render.music import mix_bed

@@ -7,7 +7,7 @@ from media_pipeline.speech.glossary import (
     GlossaryError,
     default_glossary,
 )
-from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, speech_language
 from media_pipeline.speech.script import (
     SpeechParagraph,
     SpeechScript,
@@ -32,7 +32,7 @@ __all__ = [
     "UnsupportedLanguageError",
     "build_speech_script",
     "default_glossary",
-    "normalize_language",
+    "speech_language",
     "split_sentences",
     "to_spoken_text",
 ]

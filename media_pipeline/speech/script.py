@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.speech.chinese_numbers import integer_to_chinese
 from media_pipeline.speech.glossary import Glossary
-from media_pipeline.speech.languages import SpeechLanguage, normalize_language
+from media_pipeline.speech.languages import SpeechLanguage, speech_language
 from media_pipeline.speech.spoken_text import split_sentences, to_spoken_text
 
 __all__ = ["SpeechSettings", "SpeechSentence", "SpeechParagraph", "SpeechScript", "SpeechWording", "build_speech_script"]
@@ -192,7 +192,7 @@ def build_speech_script(
     words ("Key points", "Important") in the article's language.
     """
     settings = settings or SpeechSettings()
-    language = normalize_language(document.language)
+    language = speech_language(document.language)
     phrases = _lead_ins(wording or SpeechWording(), language)
     paragraphs: list[SpeechParagraph] = []
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from media_pipeline.speech.chinese_numbers import digits_to_chinese, number_to_chinese
 from media_pipeline.speech.glossary import Glossary
-from media_pipeline.speech.languages import SpeechLanguage, normalize_language
+from media_pipeline.speech.languages import SpeechLanguage, speech_language
 
 __all__ = ["to_spoken_text", "split_sentences"]
 
@@ -289,7 +289,7 @@ def to_spoken_text(text: str, language: str, glossary: Glossary | None = None) -
     Raises :class:`~media_pipeline.speech.languages.UnsupportedLanguageError`
     for any other language.
     """
-    lang = normalize_language(language)
+    lang = speech_language(language)
     spoken = text.translate(_FULLWIDTH)
     if glossary is not None:
         spoken = glossary.expand(spoken, lang)
@@ -315,7 +315,7 @@ def split_sentences(text: str, language: str) -> list[str]:
     Sentence-final punctuation stays with its sentence; English abbreviations
     such as "e.g." and decimal points do not end a sentence.
     """
-    lang = normalize_language(language)
+    lang = speech_language(language)
     text = text.strip()
     if not text:
         return []

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.languages import SpeechLanguage, UnsupportedLanguageError, speech_language
 from media_pipeline.speech.readings import PronunciationLexicon
 
 __all__ = [
@@ -152,11 +152,11 @@ class SpeechEngine(ABC):
 
     def voices(self, language: str) -> tuple[Voice, ...]:
         """Voices this engine offers for ``language``; the first is the default."""
-        return self._voices.get(normalize_language(language), ())
+        return self._voices.get(speech_language(language), ())
 
     def resolve_voice(self, language: str, voice: str | None = None) -> str:
         """Validate ``voice`` for ``language`` (or pick the default) and return its id."""
-        lang = normalize_language(language)
+        lang = speech_language(language)
         available = self.voices(lang)
         if not available:
             raise UnsupportedLanguageError(f"engine {self.name!r} has no voices for language {language!r}")

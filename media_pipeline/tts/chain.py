@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from media_pipeline.speech.languages import UnsupportedLanguageError, normalize_language
+from media_pipeline.speech.languages import UnsupportedLanguageError, speech_language
 from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
     EngineUnavailableError,
@@ -99,7 +99,7 @@ class EngineChain:
         an engine without voices for the language is skipped, and if none has
         any, UnsupportedLanguageError is raised.
         """
-        lang = normalize_language(language)
+        lang = speech_language(language)
         voice_choice = voice_choice or VoiceChoice()
         plan: list[tuple[SpeechEngine, str]] = []
         for engine in self.engines:

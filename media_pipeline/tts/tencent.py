@@ -45,7 +45,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tts.v20190823 import models, tts_client
 
-from media_pipeline.speech.languages import SpeechLanguage, normalize_language
+from media_pipeline.speech.languages import SpeechLanguage, speech_language
 from media_pipeline.speech.readings import PronunciationLexicon
 from media_pipeline.tts.base import (
     ClipBuilder,
@@ -186,7 +186,7 @@ class TencentTTSEngine(SpeechEngine):
     def voices(self, language: str) -> tuple[Voice, ...]:
         """The catalogue, with the configured voice type first (an account may use voices not listed here)."""
         listed = super().voices(language)
-        if not self.voice_type or normalize_language(language) != "zh":
+        if not self.voice_type or speech_language(language) != "zh":
             return listed
         configured = next((v for v in listed if v.id == self.voice_type), None)
         configured = configured or Voice(self.voice_type, "zh", f"腾讯云音色 {self.voice_type}")

@@ -62,7 +62,7 @@ def test_the_bed_is_ducked_while_the_voice_speaks(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe")
 def test_a_video_with_the_bed_has_music_in_the_end_card_hold(tmp_path):
-    from cms.articles.document import ArticleDocument, DocumentBlock
+    from cms.core.documents import ArticleDocument, DocumentBlock
     from media_pipeline.render.subtitles import Cue
     from media_pipeline.render.video import END_HOLD_S, EncodeSettings, render_video
 

@@ -15,7 +15,7 @@ from wagtail.blocks import StreamValue
 from wagtail.models import Revision
 from wagtail.rich_text import RichText
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
 from media_pipeline.recordings import clean_recording
 from media_pipeline.render.voice import RecordedNarration, render_voice

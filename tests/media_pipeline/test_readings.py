@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.models import PronunciationEntry
 from media_pipeline.render.voice import render_voice
 from media_pipeline.speech import build_speech_script

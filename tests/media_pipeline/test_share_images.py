@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.render.fonts import find_cjk_font
 from media_pipeline.render.share_images import (
     COVER_SIZE,

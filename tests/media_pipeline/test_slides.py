@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline.render.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
+from media_pipeline.render.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image
 from media_pipeline.article_renders import slide_wording
 from media_pipeline.render.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
 from media_pipeline.render.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.article_renders import speech_wording
 from media_pipeline.speech import SpeechSettings, UnsupportedLanguageError, build_speech_script, default_glossary
 

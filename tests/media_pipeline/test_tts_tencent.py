@@ -16,7 +16,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tts.v20190823 import models, tts_client
 
 import kepu.settings.base
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.article_renders import engine_chain_from_settings
 from media_pipeline.render.voice import render_voice
 from media_pipeline.speech import build_speech_script

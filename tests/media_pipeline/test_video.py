@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.fonts import find_cjk_font
 from media_pipeline.render.slides import SlideLayout

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.subtitles import parse_vtt
 from media_pipeline.render.voice import EmptyScriptError, VoiceRenderSettings, render_voice

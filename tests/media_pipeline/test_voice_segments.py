@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.voice import VoiceRenderSettings, render_voice
 from media_pipeline.speech import build_speech_script

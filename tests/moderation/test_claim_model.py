@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.moderation.checks import CheckConfig, HealthClaimCheck
 from cms.moderation.checks.claim_corpus import COLUMNS, CorpusError, read_corpus
 from cms.moderation.checks.claim_model import DEFAULT_MODEL_PATH, ClaimModel, ClaimModelError, default_claim_model

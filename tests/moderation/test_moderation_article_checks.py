@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from cms.moderation.checks import (
     CheckConfig,
     DosageCheck,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.moderation.checks import (
     CLAIM_CATEGORIES,
     CheckConfig,

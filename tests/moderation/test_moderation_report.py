@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cms.articles.document import ArticleDocument, DocumentBlock, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
 from cms.moderation.checks import (
     DEFAULT_CHECKS,
     CheckConfig,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import WorkflowState
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.checks.findings import TextLocation

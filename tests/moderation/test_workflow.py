@@ -11,7 +11,7 @@ from wagtail.models import PageLogEntry, TaskState, WorkflowState
 
 from cms.articles.models import Article
 from cms.moderation.approval import OVERRIDE_LOG_ACTION
-from cms.moderation.gate import approved_document, approved_revision
+from cms.core.publication import approved_document, approved_revision
 from cms.core.studio_setup import EDITORS
 from cms.moderation.models import (
     ApprovalOverride,

@@ -1,9 +1,8 @@
-"""Template helpers for the public site: which language a page speaks, and links between languages.
+"""Template tags of the public site: which language a page speaks, and links between languages.
 
-Visible strings are ``{% translate %}`` strings; ``base.html`` activates the
-*content* language around the whole page: the page's locale when there is a
-page, otherwise an explicit ``?lang=`` (search and doctor pages live outside
-``i18n_patterns``), otherwise the language Django activated for the request.
+Visible strings are ``{% translate %}`` strings. The rules the tags apply (the
+content language, the site's root pages) live in :mod:`cms.core.public_site`;
+Python code imports them from there, never from this tag library.
 """
 
 from __future__ import annotations
@@ -12,16 +11,13 @@ import datetime
 from dataclasses import dataclass
 
 from django import template
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.utils import translation
 from wagtail.models import Page
 
-from cms.core.languages import CHINESE, ENGLISH, HTML_LANG, normalise_language
+from cms.core.languages import CHINESE, ENGLISH, HTML_LANG, LANGUAGE_LABELS, site_language
+from cms.core.public_site import content_language, site_pages
 
 register = template.Library()
 
-LANGUAGE_LABELS = {CHINESE: "中文", ENGLISH: "English"}
 ENGLISH_MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -55,25 +51,6 @@ ICD10_CHAPTER_NAMES_EN = {
 }
 
 
-def content_language(context: template.Context) -> str:
-    """The language the visible text of this response should be in."""
-    page = context.get("page")
-    locale = getattr(page, "locale", None)
-    if locale is not None:
-        return normalise_language(locale.language_code) or CHINESE
-    request = context.get("request")
-    if request is not None:
-        chosen = normalise_language(request.GET.get("lang"))
-        if chosen:
-            return chosen
-    return (
-        normalise_language(context.get("language"))
-        or normalise_language(translation.get_language())
-        or normalise_language(settings.LANGUAGE_CODE)
-        or CHINESE
-    )
-
-
 @register.simple_tag(takes_context=True)
 def page_language(context: template.Context) -> str:
     return content_language(context)
@@ -88,12 +65,12 @@ def html_lang(context: template.Context) -> str:
 @register.filter
 def lang_attr(language_code: str) -> str:
     """``lang`` attribute value for a Wagtail locale code, e.g. on a search result in another language."""
-    return HTML_LANG.get(normalise_language(language_code) or CHINESE, language_code)
+    return HTML_LANG.get(site_language(language_code), language_code)
 
 
 @register.filter
 def language_label(language_code: str) -> str:
-    return LANGUAGE_LABELS.get(normalise_language(language_code) or "", language_code)
+    return LANGUAGE_LABELS.get(site_language(language_code, ""), language_code)
 
 
 @register.simple_tag(takes_context=True)
@@ -152,50 +129,6 @@ class LanguageLink:
     is_translation: bool  # False: no such version of this page, the link goes to that language's home
 
 
-@dataclass(frozen=True)
-class SitePages:
-    """The live home page of each language and the live index pages below them."""
-
-    homes: dict[str, Page]
-    encyclopedias: dict[str, Page]  # by language: the home's first encyclopedia index
-    article_indexes: dict[str, Page]
-
-
-def _site_pages(request=None) -> SitePages:
-    """Every page the header, footer and language links point to, from one query, once per request.
-
-    ``base.html`` asks for the homes (language links) and for the index pages (navigation) on
-    every public page; separately that was four queries and their ORM work per response.
-    """
-    cached = getattr(request, "_kepu_site_pages", None)
-    if cached is not None:
-        return cached
-    from cms.articles.models import ArticleIndexPage
-    from cms.core.models import HomePage
-    from cms.encyclopedia.models import EncyclopediaIndexPage
-
-    models = {ContentType.objects.get_for_model(model).pk: model for model in
-              (HomePage, EncyclopediaIndexPage, ArticleIndexPage)}
-    pages = list(Page.objects.live().filter(content_type_id__in=models).select_related("locale").order_by("path"))
-    homes = {page.path: page for page in pages if models[page.content_type_id] is HomePage}
-    below: dict[type, dict[str, Page]] = {EncyclopediaIndexPage: {}, ArticleIndexPage: {}}
-    for page in pages:
-        home = homes.get(page.path[:-Page.steplen])
-        if home is not None and models[page.content_type_id] in below:
-            below[models[page.content_type_id]].setdefault(home.path, page)  # the first child, as child_of().first()
-    by_language = {normalise_language(home.locale.language_code): home for home in homes.values()}
-    site_pages = SitePages(
-        by_language,
-        {language: below[EncyclopediaIndexPage][home.path] for language, home in by_language.items()
-         if home.path in below[EncyclopediaIndexPage]},
-        {language: below[ArticleIndexPage][home.path] for language, home in by_language.items()
-         if home.path in below[ArticleIndexPage]},
-    )
-    if request is not None:
-        request._kepu_site_pages = site_pages
-    return site_pages
-
-
 @register.simple_tag(takes_context=True)
 def language_links(context: template.Context) -> list[LanguageLink]:
     """Links to this content in the other site languages.
@@ -212,11 +145,11 @@ def language_links(context: template.Context) -> list[LanguageLink]:
     translations = {}
     if is_wagtail_page:
         translations = {
-            normalise_language(other.locale.language_code): other
+            site_language(other.locale.language_code, None): other
             for other in page.get_translations().live().select_related("locale")
         }
     links_to_homes = is_wagtail_page or "request_path" in context
-    homes = _site_pages(request).homes if links_to_homes and len(translations) < len(HTML_LANG) - 1 else {}
+    homes = site_pages(request).homes if links_to_homes and len(translations) < len(HTML_LANG) - 1 else {}
     links = []
     for language in (CHINESE, ENGLISH):
         if language == current:
@@ -255,12 +188,12 @@ def site_navigation(context: template.Context) -> SiteNavigation:
     """URLs of the home, encyclopedia and article index pages in the reader's language."""
     request = context.get("request")
     language = content_language(context)
-    site_pages = _site_pages(request)
-    home = site_pages.homes.get(language)
+    pages = site_pages(request)
+    home = pages.homes.get(language)
     if home is None:
         return SiteNavigation("/", "", "")
-    encyclopedia = site_pages.encyclopedias.get(language)
-    articles = site_pages.article_indexes.get(language)
+    encyclopedia = pages.encyclopedias.get(language)
+    articles = pages.article_indexes.get(language)
     return SiteNavigation(
         home.get_url(request=request) or "/",
         encyclopedia.get_url(request=request) if encyclopedia else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from cms.core.templatetags.kepu_tags import content_language
+from cms.core.public_site import content_language
 from cms.doctors.models import DoctorCredit, DoctorProfile
 
 register = template.Library()

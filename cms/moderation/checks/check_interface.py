@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Protocol, runtime_checkable
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .config import CheckConfig
 from .document_text import TextSegment

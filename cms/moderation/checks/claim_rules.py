@@ -66,11 +66,6 @@ class ClaimRuleError(ValueError):
     """A rule record is malformed; the message names the rule and the field."""
 
 
-def language_of(document_language: str) -> RuleLanguage:
-    """Map an article language code ("zh-hans", "en-gb") to the rule language."""
-    return "zh" if document_language.lower().startswith("zh") else "en"
-
-
 @dataclass(frozen=True)
 class ClaimRule:
     id: str

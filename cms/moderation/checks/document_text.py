@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Literal
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .findings import TextLocation
 

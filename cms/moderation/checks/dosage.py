@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .check_interface import finding_in_segment
 from .config import CheckConfig

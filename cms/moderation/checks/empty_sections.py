@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 
 from .check_interface import finding_for_block
 from .config import CheckConfig

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from cms.articles.document import ArticleDocument, DocumentBlock
+from cms.core.documents import ArticleDocument, DocumentBlock
 
 from .check_interface import finding_for_block
 from .config import CheckConfig

@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping
 
+from cms.core.languages import language_family
+
 Severity = Literal["info", "warning", "error"]
 Verdict = Literal["pass", "warnings", "errors"]
 
@@ -88,7 +90,7 @@ class Finding:
         validate_severity(self.severity, context=f"finding of check {self.check!r}")
 
     def message(self, language: str) -> str:
-        return self.message_zh if language.lower().startswith("zh") else self.message_en
+        return self.message_zh if language_family(language) == "zh" else self.message_en
 
     def to_dict(self) -> dict[str, Any]:
         result = asdict(self)

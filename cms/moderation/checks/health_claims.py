@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .check_interface import finding_in_segment
 from .claim_model import ModelVerdict

@@ -10,7 +10,7 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
 
-from cms.articles.document import ArticleDocument, DocumentImage
+from cms.core.documents import ArticleDocument, DocumentImage
 
 from .check_interface import finding_for_block
 from .config import CheckConfig

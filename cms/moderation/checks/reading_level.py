@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .check_interface import finding_for_block
 from .common_hanzi import common_hanzi

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .check_interface import finding_for_block
 from .config import CheckConfig

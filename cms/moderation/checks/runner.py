@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from cms.articles.document import ArticleDocument
+from cms.core.documents import ArticleDocument
 
 from .check_interface import Check, MeasuringCheck
 from .config import CheckConfig

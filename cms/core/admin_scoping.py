@@ -1,30 +1,43 @@
-"""Admin plumbing shared by the patient and campaign screens: who may do what, and which rows they see."""
+"""Admin screens whose rows depend on who looks: the one scoped base of the studio's Wagtail viewsets.
+
+A scoped model's manager answers ``visible_to(user)``. The views here list,
+edit, inspect and delete only those rows (any other id is a 404), and
+:class:`ScopedPermissionPolicy` lets roles, not Django model permissions,
+decide who uses the screens at all. The roles belong to the apps that define
+them: a policy subclass says who may use the screens (:meth:`may_use`) and who
+manages every row (:meth:`manages_every_row`).
+"""
 
 from __future__ import annotations
 
 from django.http import Http404
 from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .models import can_see_all_patients, doctor_profile_of
-
-__all__ = ["StudioStaffPermissionPolicy", "ScopedIndexView", "ScopedEditView", "ScopedDeleteView",
-           "ScopedInspectView", "ScopedViewSetMixin"]
+__all__ = ["ScopedPermissionPolicy", "ScopedIndexView", "ScopedEditView", "ScopedDeleteView", "ScopedInspectView",
+           "ScopedModelViewSet"]
 
 
-class StudioStaffPermissionPolicy(ModelPermissionPolicy):
-    """Doctors manage their own rows, editors and superusers all rows; nobody else anything.
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Who may use a model's screens, and on which rows (the manager's ``visible_to``).
 
-    Group membership decides rather than Django model permissions, so a new
-    doctor needs no extra set-up beyond a doctor profile.
+    With ``shared_rows_read_only``, rows without an owner (no ``doctor``: the
+    studio's templates) are read-only for users who do not manage every row.
     """
 
-    read_only_for_doctors_when_shared = False
+    shared_rows_read_only = False
+
+    def may_use(self, user) -> bool:
+        raise NotImplementedError
+
+    def manages_every_row(self, user) -> bool:
+        raise NotImplementedError
 
     def user_has_permission(self, user, action):
         if not (user.is_authenticated and user.is_active):
             return False
-        return can_see_all_patients(user) or doctor_profile_of(user) is not None
+        return self.may_use(user)
 
     def user_has_any_permission(self, user, actions):
         return self.user_has_permission(user, actions[0] if actions else "view")
@@ -34,17 +47,13 @@ class StudioStaffPermissionPolicy(ModelPermissionPolicy):
             return False
         if not type(instance).objects.visible_to(user).filter(pk=instance.pk).exists():
             return False
-        if (self.read_only_for_doctors_when_shared and action not in ("view",) and not can_see_all_patients(user)
+        if (self.shared_rows_read_only and action not in ("view",) and not self.manages_every_row(user)
                 and getattr(instance, "doctor_id", None) is None):
-            return False  # studio templates are read-only for doctors
+            return False
         return True
 
     def instances_user_has_any_permission_for(self, user, actions):
         return self.model.objects.visible_to(user)
-
-
-class SharedTemplatePermissionPolicy(StudioStaffPermissionPolicy):
-    read_only_for_doctors_when_shared = True
 
 
 class VisibleObjectMixin:
@@ -75,7 +84,9 @@ class ScopedInspectView(VisibleObjectMixin, generic.InspectView):
     pass
 
 
-class ScopedViewSetMixin:
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet over the rows the user may see; copying is off (a copy would escape the scope's checks)."""
+
     index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView

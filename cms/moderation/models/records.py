@@ -1,8 +1,7 @@
-"""Moderation records: editable claim rules, check reports per revision, approval overrides, and the review task.
+"""Moderation records: editable claim rules, check reports per revision, approval overrides, training examples.
 
 The pure checks live in :mod:`cms.moderation.checks`; this module only stores
-their inputs (rules) and outputs (reports) and wires them into Wagtail's
-workflow through :class:`HealthCheckedApprovalTask`.
+their inputs (rules) and outputs (reports).
 """
 
 from __future__ import annotations
@@ -10,14 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import AbstractGroupApprovalTask, TaskState
 
-from .checks import CLAIM_CATEGORIES, CheckReport, ClaimRuleError
-from .checks import ClaimRule as ClaimRuleDefinition
-from .checks.findings import SEVERITIES
+from ..checks import CLAIM_CATEGORIES, CheckReport, ClaimRuleError
+from ..checks import ClaimRule as ClaimRuleDefinition
+from ..checks.findings import SEVERITIES
 
 SEVERITY_LABELS = {"info": _("info"), "warning": _("warning"), "error": _("error")}
 CATEGORY_LABELS = {
@@ -226,63 +224,3 @@ class ClaimExample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_label_display()}: {self.text[:40]}"
-
-
-class HealthCheckedApprovalTask(AbstractGroupApprovalTask):
-    """Group approval that runs the health-content checks and refuses unsafe approvals.
-
-    * The checks run when the task starts (each submission or resubmission).
-    * Nobody approves their own article, not even an editor or superuser.
-    * A revision with error findings is approved only with an override reason,
-      which is stored as :class:`ApprovalOverride` and in the page's audit log.
-    * Requesting changes needs a comment, which the author sees in the editor
-      and in the rejection e-mail.
-    """
-
-    class Meta:
-        verbose_name = _("Health-checked group approval task")
-        verbose_name_plural = _("Health-checked group approval tasks")
-
-    @classmethod
-    def get_description(cls):
-        return _("Members of the chosen groups approve, after the automated health-content checks have run")
-
-    def start(self, workflow_state, user=None):
-        task_state = super().start(workflow_state, user=user)
-        from .tasks import schedule_revision_checks
-
-        schedule_revision_checks(task_state.revision_id)
-        return task_state
-
-    def get_actions(self, obj, user):
-        from .approval import is_author, review_revision
-
-        if not (user.is_superuser or self._user_in_groups(user)):
-            return []
-        actions = [("reject", _("Request changes"), True)]
-        if is_author(obj, user):
-            return actions
-        report = review_revision(obj)
-        if report is not None and report.error_count:
-            return actions + [("approve", _("Approve despite check errors (reason required)"), True)]
-        return actions + [("approve", _("Approve"), False), ("approve", _("Approve with comment"), True)]
-
-    def get_form_for_action(self, action):
-        from .forms import ApprovalForm, RequestChangesForm
-
-        if action == "approve":
-            return ApprovalForm
-        if action == "reject":
-            return RequestChangesForm
-        return super().get_form_for_action(action)
-
-    def on_action(self, task_state: TaskState, user, action_name: str, **kwargs):
-        """Approve or reject; returns a URL when approval needs an override reason first (see ``approval``)."""
-        from .approval import approve, request_changes
-
-        if action_name == "approve":
-            return approve(task_state, user, comment=kwargs.get("comment", ""),
-                           override_reason=kwargs.get("override_reason", ""))
-        if action_name == "reject":
-            return request_changes(task_state, user, comment=kwargs.get("comment", ""))
-        raise PermissionDenied(f"unknown workflow action {action_name!r}")

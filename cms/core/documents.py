@@ -1,18 +1,23 @@
-"""A plain, framework-free view of an article revision.
+"""A plain, framework-free view of a page revision: the ground floor the other apps read.
 
 The moderation checks and the media pipeline work on this instead of on
-Wagtail pages, so they can be tested and run without a database. It is built
-from an article revision by ``Article.as_document()``.
+Wagtail pages, so they can be tested and run without a database. Each
+reviewed page type builds it from one of its revisions with ``as_document()``
+(``Article`` and ``EncyclopediaEntry``); code that reads documents asks for
+that method and never imports the page models.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from cms.core.languages import language_family
 
 BlockKind = Literal[
     "heading",  # a section heading
@@ -92,7 +97,7 @@ class ArticleDocument:
 
     @property
     def is_chinese(self) -> bool:
-        return self.language.lower().startswith("zh")
+        return language_family(self.language) == "zh"
 
     def narration_texts(self) -> dict[str, str]:
         """What a doctor can record, by paragraph key: the title, the summary, each block with words."""
@@ -155,3 +160,29 @@ def document_image(image, caption: str) -> DocumentImage | None:
         path=path, alt_text=image.alt_text, caption=caption or "", width=image.width, height=image.height,
         focal_point=focal, source_url=image.source_url,
     )
+
+
+# Documents of pages and revisions: duck-typed as well (any page type with ``as_document()``).
+
+
+class NoDocument(TypeError):
+    """The page type builds no document (it has no ``as_document()``), so nothing reads its text."""
+
+
+def has_document(page: Any) -> bool:
+    """Whether ``page``'s type builds a document (the reviewed page types do)."""
+    specific_class = page.specific_class
+    return specific_class is not None and hasattr(specific_class, "as_document")
+
+
+def page_document(page: Any) -> ArticleDocument:
+    page = page.specific
+    if not hasattr(page, "as_document"):
+        raise NoDocument(f"{type(page).__name__} pages have no document")
+    return page.as_document()
+
+
+def revision_document(revision: Any) -> ArticleDocument:
+    """The revision's content (not the live page's) as a document stamped with that revision's id."""
+    document = page_document(revision.as_object())
+    return dataclasses.replace(document, article_id=int(revision.object_id), revision_id=revision.pk)
