@@ -16,7 +16,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_b
 from tests.browser.sample_content import attach_sample_media
 from tests.browser.waiting import wait_for_js
 from tests.fakes.wechat_server import FakeWeChatServer
-from tests.sharing.test_wechat_share_card import set_up_account
+from tests.distribution.sharing.test_wechat_share_card import set_up_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

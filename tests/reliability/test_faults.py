@@ -26,7 +26,7 @@ from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.deadlines import wait_until
 from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
+from tests.distribution.campaigns.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,
     distribution_config,
     doctor,
@@ -35,7 +35,7 @@ from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
     publish_article,
     static_group,
 )
-from tests.distribution.test_delivery_workers import redis_answers
+from tests.distribution.campaigns.test_delivery_workers import redis_answers
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
 

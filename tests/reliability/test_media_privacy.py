@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cms.illustrations.models import Illustration
-from tests.test_illustrations import png_bytes, upload
+from tests.cms.illustrations.test_illustrations import png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import stalled_campaign_ids, start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.admin_language import admin_text
-from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
+from tests.distribution.campaigns.test_campaign_helpers import (  # noqa: F401 - fixtures
     add_patient,
     distribution_config,
     doctor,
