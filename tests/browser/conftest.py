@@ -36,7 +36,7 @@ def _orm_usable_beside_playwright() -> Iterator[None]:
 
 @pytest.fixture
 def sample_site(transactional_db):
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     return publish_sample_site()
 

@@ -19,11 +19,11 @@ from cms.articles.models import Article
 from distribution.campaigns.followup_templates import load_followup_templates
 from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
-from tests.browser.admin_content import (
+from tests.builders import (
     FORBIDDEN_CLAIM,
     AdminStudio,
     build_admin_studio,
-    published_article,
+    published_article_with_media_jobs,
     submitted_article,
 )
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
@@ -114,7 +114,7 @@ def distribution_records(studio: AdminStudio, article: Article) -> dict[str, obj
 def studio(transactional_db) -> dict[str, object]:
     admin_studio = build_admin_studio()
     in_review = submitted_article(admin_studio, title="每天少吃一点盐", paragraph_html=f"<p>{FORBIDDEN_CLAIM}。</p>")
-    published = published_article(admin_studio, title="少盐饮食的五个要点")
+    published = published_article_with_media_jobs(admin_studio, title="少盐饮食的五个要点")
     return {"admin": admin_studio, "in_review": in_review, "published": published,
             **distribution_records(admin_studio, published), "allowed": ALLOWED | content_titles()}
 

@@ -16,12 +16,12 @@ from wagtail.models import TaskState
 from cms.articles.models import Article
 from cms.moderation.models import ApprovalOverride
 from distribution.sharing.models import ShareLink
-from tests.browser.admin_content import (
+from tests.builders import (
     FORBIDDEN_CLAIM,
     AdminStudio,
     build_admin_studio,
     password_of,
-    published_article,
+    published_article_with_media_jobs,
     submitted_article,
 )
 from tests.browser.conftest import (
@@ -309,7 +309,7 @@ def test_a_doctor_cannot_approve_nor_open_another_doctors_article(browser, live_
 
 
 def test_editor_opens_an_articles_shared_links_and_media_jobs(browser, live_server, admin_studio, screenshots):
-    article = published_article(admin_studio, title="少盐饮食的五个要点")
+    article = published_article_with_media_jobs(admin_studio, title="少盐饮食的五个要点")
     editor = log_in(browser, live_server, admin_studio.editor)
 
     # From the article's editor, the header's "more" menu leads to its shared links & QR codes.

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
@@ -20,10 +18,9 @@ from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
-from tests.browser.admin_content import build_admin_studio, password_of, published_article
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
 from tests.browser.test_admin_flows import admin_message, admin_text, log_in, open_admin, snap
-from tests.distribution.conftest import WEBHOOK_SECRET
+from tests.builders import WEBHOOK_SECRET, admin_person, build_admin_studio, published_article_with_media_jobs
 from tests.fakes.webhook_sink import WebhookSink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -34,10 +31,8 @@ PATIENTS = 3
 @pytest.fixture
 def distribution_studio(transactional_db):
     studio = build_admin_studio()
-    distributor = get_user_model().objects.create_user(
-        "ops.sun", password=password_of("ops.sun"), email="ops.sun@example.org", first_name="孙运营")
-    distributor.groups.add(Group.objects.get(name=DISTRIBUTORS))
-    article = published_article(studio, title="少盐饮食的五个要点")
+    distributor = admin_person("ops.sun", DISTRIBUTORS, "孙运营")
+    article = published_article_with_media_jobs(studio, title="少盐饮食的五个要点")
     profile = studio.doctor.doctor_profile
     patients = []
     for i in range(PATIENTS):

@@ -16,9 +16,8 @@ from django.core.management import call_command
 from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, FollowUpStep
 from distribution.joining.models import Erasure, Invitation
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
-from tests.distribution.conftest import sms_server, wechat_server  # noqa: F401 - fixtures
-from tests.distribution.campaigns.test_campaign_helpers import PUBLIC_BASE
-from tests.distribution.joining.conftest import join_config
+from tests.builders import PUBLIC_BASE, join_config
+from tests.distribution.conftest import sms_server, wechat_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

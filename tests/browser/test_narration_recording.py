@@ -7,7 +7,6 @@ Chromium's fake capture device plays a speech-like WAV (espeak-ng, a voice other
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from cms.articles.models import Article
 from media_pipeline.ffmpeg import run_ffmpeg
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
 from media_pipeline.subtitles import parse_vtt
-from tests.browser.admin_content import AdminStudio, build_admin_studio
+from tests.builders import AdminStudio, build_admin_studio, draft_article, stream
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
 from tests.browser.test_admin_flows import DESKTOP, admin_message, admin_text, log_in, open_admin, snap
 from tests.browser.waiting import wait_for_js
@@ -71,11 +70,9 @@ def browser(studio, tmp_path):
 
 
 def draft(studio: AdminStudio) -> Article:
-    body = json.dumps([{"type": "paragraph", "value": f"<p>{SPOKEN}</p>"},
-                       {"type": "paragraph", "value": f"<p>{SYNTHESISED}</p>"}], ensure_ascii=False)
-    article = Article(title="按时吃药", slug="take-on-time", owner=studio.doctor, live=False, summary="", body=body)
-    studio.tree["zh-hans"]["articles"].add_child(instance=article)
-    article.save_revision(user=studio.doctor)
+    body = stream(("paragraph", f"<p>{SPOKEN}</p>"), ("paragraph", f"<p>{SYNTHESISED}</p>"))
+    article = draft_article(studio.tree["zh-hans"]["articles"], studio.doctor, "按时吃药", slug="take-on-time", summary="",
+                            body=body)
     return Article.objects.get(pk=article.pk)
 
 

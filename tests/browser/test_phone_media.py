@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     _orm_usable_beside_playwright,
 )
-from tests.browser.sample_content import attach_sample_media
+from tests.builders import attach_sample_media
 from tests.browser.waiting import wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

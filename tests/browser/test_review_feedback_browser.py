@@ -10,7 +10,7 @@ from wagtail.models import TaskState
 
 from cms.moderation.approval import request_changes
 from cms.moderation.reports import check_revision
-from tests.browser.admin_content import FORBIDDEN_CLAIM, submitted_article
+from tests.builders import FORBIDDEN_CLAIM, submitted_article
 from tests.browser.test_admin_flows import admin_studio, browser, log_in, open_admin, snap  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.sharing.models import share_link_for
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
-from tests.browser.sample_content import attach_sample_media
+from tests.builders import attach_sample_media
 from tests.browser.waiting import wait_for_js
 from tests.fakes.wechat_server import FakeWeChatServer
 from tests.distribution.sharing.test_wechat_share_card import set_up_account

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site, TaskState
@@ -24,7 +22,6 @@ from distribution.campaigns.channel_pool import close_configured_channels
 from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
-from tests.browser.admin_content import FORBIDDEN_CLAIM, AdminStudio, build_admin_studio, password_of
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
 from tests.browser.test_admin_flows import (
     admin_message,
@@ -37,7 +34,7 @@ from tests.browser.test_admin_flows import (
     type_into_first_paragraph,
 )
 from tests.browser.waiting import wait_for_js
-from tests.distribution.conftest import WEBHOOK_SECRET
+from tests.builders import FORBIDDEN_CLAIM, WEBHOOK_SECRET, AdminStudio, admin_person, build_admin_studio
 from tests.fakes.webhook_sink import WebhookSink
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -51,9 +48,7 @@ FIXED_TEXT = "按时服药，定期在家测量血压并记录。"
 @pytest.fixture
 def studio(transactional_db) -> AdminStudio:
     studio = build_admin_studio()
-    distributor = get_user_model().objects.create_user(
-        "ops.sun", password=password_of("ops.sun"), email="ops.sun@example.org", first_name="孙运营")
-    distributor.groups.add(Group.objects.get(name=DISTRIBUTORS))
+    distributor = admin_person("ops.sun", DISTRIBUTORS, "孙运营")
     studio.distributor = distributor
     profile = studio.doctor.doctor_profile
     for i in range(PATIENTS):

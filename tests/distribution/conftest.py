@@ -7,12 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.builders import WEBHOOK_SECRET
 from tests.fakes.sms_server import FakeSmsServer
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
-
-WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from wagtail.models import Site
 from cms.articles.models import Article
 from distribution.campaigns.models import Campaign, Delivery, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS
-from tests.distribution.campaigns.test_campaign_helpers import add_patient, doctor, publish_article, static_group  # noqa: F401
+from tests.builders import add_patient, publish_article, static_group
+from tests.distribution.campaigns.test_campaign_helpers import doctor
 
 pytestmark = pytest.mark.django_db
 

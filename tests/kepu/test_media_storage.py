@@ -168,7 +168,7 @@ def test_uploaded_originals_stay_private_and_renditions_reach_readers(s3_endpoin
 @pytest.mark.django_db
 def test_feed_enclosures_are_permanent_and_the_feed_is_the_same_on_every_request(s3_endpoint, client, settings):
     from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     settings.KEPU_PUBLIC_BASE_URL = "https://kepu.example.org"
     settings.KEPU_WEBSUB_HUB = ""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.distribution.conftest import closed_port, sms_server, webhook_sink, wechat_server  # noqa: F401 - fixtures
+from tests.distribution.conftest import closed_port, sms_server, webhook_sink, wechat_server
 
 
 def _reset_broker_connections(app) -> None:

@@ -20,7 +20,7 @@ def _beacon(client, token, **headers):
 
 @pytest.fixture
 def link(settings):
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     settings.KEPU_PUBLIC_BASE_URL = "https://kp.example.cn"

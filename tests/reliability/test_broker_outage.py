@@ -110,7 +110,7 @@ def test_starting_a_campaign_with_the_broker_down_tells_the_doctor_and_sends_onc
     client, settings, studio, people, broker_down, broker_back, webhook_sink
 ):
     from distribution.campaigns.models import Campaign, Delivery, DeliveryState
-    from tests.distribution.campaigns.test_campaign_helpers import add_patient, distribution_config, publish_article, static_group
+    from tests.builders import add_patient, distribution_config, publish_article, static_group
     from cms.doctors.models import DoctorProfile
 
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)

@@ -7,15 +7,14 @@ from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
 from tests.admin_forms import article_form
+from tests.builders import draft_article
 
 
 def create_article(index, owner, title, *, publish_by=None):
-    article = Article(title=title, slug=title.lower().replace(" ", "-"), owner=owner, live=False,
-                      summary="s", body=[("paragraph", RichText("<p>Drink water.</p>"))])
-    index.add_child(instance=article)
-    revision = article.save_revision(user=owner)
+    article = draft_article(index, owner, title, slug=title.lower().replace(" ", "-"), summary="s",
+                            body=[("paragraph", RichText("<p>Drink water.</p>"))])
     if publish_by:
-        revision.publish(user=publish_by)
+        article.latest_revision.publish(user=publish_by)
     article.refresh_from_db()
     return article
 

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from PIL import Image
 
 from cms.encyclopedia.models import EncyclopediaEntry
-from tests.browser.sample_content import SampleSite, publish_sample_site
+from tests.builders import SampleSite, publish_sample_site
 
 PAGE_WEIGHT_BUDGET = 60 * 1024  # HTML + CSS + JS of an article page, before images
 

@@ -6,15 +6,13 @@ querysets; the public templates must render them as they render the live page.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.urls import reverse
 from wagtail.models import Page
 
 from cms.articles.models import Article
 from cms.encyclopedia.models import EncyclopediaEntry
-from tests.browser.sample_content import make_illustration
+from tests.builders import make_illustration, stream
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +20,8 @@ pytestmark = pytest.mark.django_db
 PENDING_TEXT = "改过的段落：每天量两次血压，早晚各一次。"
 
 
-def _stream(*blocks):
-    return json.dumps([{"type": kind, "value": value} for kind, value in blocks], ensure_ascii=False)
-
-
 def _every_article_block(illustration) -> str:
-    return _stream(
+    return stream(
         ("heading", "为什么要量血压"),
         ("paragraph", f"<p>{PENDING_TEXT}</p>"),
         ("image", {"image": illustration.pk, "caption": "上臂式血压计"}),
@@ -48,7 +42,7 @@ def entries(studio):
     parent = studio["zh-hans"]["encyclopedia"]
     made = []
     for slug, title in (("i10", "高血压"), ("e11", "糖尿病")):
-        entry = EncyclopediaEntry(title=title, slug=slug, summary=f"{title}的概述。", sections=_stream(
+        entry = EncyclopediaEntry(title=title, slug=slug, summary=f"{title}的概述。", sections=stream(
             ("overview", {"heading": "", "body": f"<p>{title}是常见的慢性病。</p>"}),
         ))
         parent.add_child(instance=entry)
@@ -124,15 +118,15 @@ def test_editor_previews_an_entry_with_changes_waiting_for_review(client, studio
     editor = people["editor"]
     entry = EncyclopediaEntry.objects.get(pk=entries[0].pk)
     illustration = make_illustration()
-    article = Article(title="量血压", slug="bp", owner=people["doctor_a"], body=_stream(("paragraph", "<p>量血压。</p>")))
+    article = Article(title="量血压", slug="bp", owner=people["doctor_a"], body=stream(("paragraph", "<p>量血压。</p>")))
     article.related_entries = [entry]
     studio["zh-hans"]["articles"].add_child(instance=article)
     article.save_revision().publish()
 
     entry.summary = "修订中的概述：血压长期偏高。"
-    entry.illustrations = _stream(("illustration", {"image": illustration.pk, "caption": "血压计"}))
-    entry.references = _stream(("reference", {"citation": "中国高血压防治指南", "url": ""}))
-    entry.sections = _stream(
+    entry.illustrations = stream(("illustration", {"image": illustration.pk, "caption": "血压计"}))
+    entry.references = stream(("reference", {"citation": "中国高血压防治指南", "url": ""}))
+    entry.sections = stream(
         ("overview", {"heading": "", "body": "<p>修订中的正文。</p>"}),
         ("symptoms", {"heading": "", "body": "<ul><li>头晕</li></ul>"}),
     )

@@ -16,6 +16,7 @@ from cms.moderation.models import HealthCheckedApprovalTask
 from cms.moderation.setup import REVIEW_TASK_NAME
 from cms.moderation.tasks import publish_scheduled_pages
 from distribution.patients.models import DISTRIBUTORS
+from tests.builders import draft_article
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +25,8 @@ def no_media_renders(settings):
 
 
 def draft(index, owner, title: str) -> Article:
-    article = Article(title=title, slug=title.lower().replace(" ", "-"), owner=owner, live=False, summary="s",
-                      body=[("paragraph", RichText("<p>Drink water.</p>"))])
-    index.add_child(instance=article)
-    article.save_revision(user=owner)
+    article = draft_article(index, owner, title, slug=title.lower().replace(" ", "-"), summary="s",
+                            body=[("paragraph", RichText("<p>Drink water.</p>"))])
     return Article.objects.get(pk=article.pk)
 
 

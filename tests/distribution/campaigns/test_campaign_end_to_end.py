@@ -9,15 +9,8 @@ from distribution.campaigns.fanout import CampaignError, campaign_statistics, st
 from distribution.campaigns.models import Campaign, Delivery
 from distribution.campaigns.tasks import send_campaign
 from tests.admin_language import admin_text
-from tests.distribution.campaigns.test_campaign_helpers import (  # noqa: F401 - fixtures
-    add_patient,
-    distribution_config,
-    doctor,
-    openid,
-    public_base,
-    publish_article,
-    static_group,
-)
+from tests.builders import add_patient, distribution_config, openid, publish_article, static_group
+from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, ChannelSettings
 from distribution.patients.models import DISTRIBUTORS
-from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.distribution.campaigns.test_campaign_helpers import add_patient, doctor, public_base, publish_article, static_group  # noqa: F401
+from tests.builders import WEBHOOK_SECRET, add_patient, publish_article, static_group
+from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ import pytest
 
 from distribution.campaigns.models import DeliveryState
 from tests.deadlines import wait_until
-from tests.distribution.conftest import WEBHOOK_SECRET
+from tests.builders import WEBHOOK_SECRET
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
 

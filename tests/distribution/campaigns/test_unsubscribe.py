@@ -8,14 +8,8 @@ from django.db.models import Q
 from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
-from tests.distribution.campaigns.test_campaign_helpers import (  # noqa: F401 - fixtures
-    add_patient,
-    distribution_config,
-    doctor,
-    public_base,
-    publish_article,
-    static_group,
-)
+from tests.builders import add_patient, distribution_config, publish_article, static_group
+from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

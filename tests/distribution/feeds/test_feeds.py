@@ -19,7 +19,7 @@ from distribution.feeds.enclosures import enclosures_for
 from media_pipeline import outputs
 from media_pipeline.outputs import PublishedMedia
 from distribution.sharing.models import share_link_for
-from tests.browser.sample_content import SampleSite, publish_sample_site
+from tests.builders import SampleSite, publish_sample_site
 
 BASE = "https://kepu.example.org"
 FORMATS = ("rss.xml", "atom.xml", "feed.json")

@@ -15,7 +15,7 @@ from celery.exceptions import Retry
 from cms.articles.models import Article
 from distribution.feeds.tasks import ping_websub_hub
 from distribution.feeds.websub import ping_hub
-from tests.browser.sample_content import SampleSite, publish_sample_site
+from tests.builders import SampleSite, publish_sample_site
 
 BASE = "https://kepu.example.org"
 

@@ -18,10 +18,9 @@ from distribution.feeds.models import DeliveryState, Partner, PartnerDelivery
 from distribution.feeds.partners import backoff_s
 from distribution.feeds.tasks import send_due_partner_deliveries
 from distribution.sharing.models import share_link_for
-from tests.browser.sample_content import SampleSite, publish_sample_site
-from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.fakes.webhook_sink import WebhookSink
 from tests.admin_language import admin_ntext, admin_text
+from tests.builders import WEBHOOK_SECRET, SampleSite, publish_sample_site
+from tests.fakes.webhook_sink import WebhookSink
 
 BASE = "https://kepu.example.org"
 ARTICLE_URL = f"{BASE}/articles/eating-well-with-high-blood-pressure/"

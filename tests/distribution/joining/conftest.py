@@ -7,21 +7,8 @@ import pytest
 from distribution.campaigns.models import FollowUpPlan, FollowUpStep
 from distribution.joining.models import Invitation
 from distribution.patients.models import PatientGroup
-from tests.distribution.conftest import sms_server, wechat_server  # noqa: F401 - fixtures
-from tests.distribution.campaigns.test_campaign_helpers import PUBLIC_BASE, distribution_config, publish_article
-
-
-def join_config(sms=None, wechat=None) -> dict:
-    config = distribution_config(sms=sms, wechat=wechat)
-    if sms is not None:
-        config["channels"]["sms"]["verification_templates"] = {
-            "zh-hans": {"template_id": "1760003", "text": sms.templates["1760003"], "params": ["code"],
-                        "sign_name": "科普工作室"},
-            "en": {"template_id": "1760004", "text": sms.templates["1760004"], "params": ["code"]},
-        }
-    if wechat is not None:
-        config["channels"]["wechat"]["oauth_base"] = wechat.base_url
-    return config
+from tests.builders import PUBLIC_BASE, join_config, publish_article
+from tests.distribution.conftest import sms_server, wechat_server
 
 
 @pytest.fixture

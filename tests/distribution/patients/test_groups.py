@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from distribution.patients.models import PatientGroup, patients_of_groups
-from tests.distribution.campaigns.test_campaign_helpers import add_patient, static_group
+from tests.builders import add_patient, static_group
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
-from tests.distribution.campaigns.test_campaign_helpers import add_patient, openid, publish_article, static_group
+from tests.builders import add_patient, openid, publish_article, static_group
 from tests.admin_language import admin_text
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_csv_upload_view_reports_errors_by_line(client, people, django_capture_o
 
 
 def test_admin_retry_action_requeues_dead_messages(client, settings, studio, people, webhook_sink):
-    from tests.distribution.campaigns.test_campaign_helpers import distribution_config
+    from tests.builders import distribution_config
 
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
     doctor = people["doctor_a"].doctor_profile

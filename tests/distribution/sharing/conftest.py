@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tests.browser.sample_content import SampleSite, publish_sample_site
+from tests.builders import SampleSite, publish_sample_site
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from distribution.sharing.models import (
     create_share_link,
     share_link_for,
 )
-from tests.browser.sample_content import attach_sample_media
+from tests.builders import attach_sample_media
 
 pytestmark = pytest.mark.django_db
 

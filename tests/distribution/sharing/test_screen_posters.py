@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from distribution.sharing.models import share_link_for
 from media_pipeline.models import MediaOutput, OutputRole, RenderKind
-from tests.browser.sample_content import attach_sample_media
+from tests.builders import attach_sample_media
 
 pytestmark = pytest.mark.django_db
 

@@ -1,25 +1,37 @@
-"""A small bilingual site built through Wagtail's public API, for the page and browser tests.
+"""The pages, people and settings tests and benchmarks start from, built through Wagtail's and Django's own API.
 
-Content is published the way an editor would (add_child, save_revision, publish), so
-the tests see exactly what a reader sees: URLs, search index, translations.
+Content is made the way an editor would make it (add_child, save_revision, publish), so the tests see what
+a reader, a reviewer or a worker sees: URLs, revisions, the search index, translations. Three starting
+points: the small bilingual sample site (page and browser tests), the admin studio (two doctors, an editor,
+an entry to start from), and published articles with patients for the distribution tests.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
 from dataclasses import dataclass
+from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
+from django.utils import timezone, translation
 from PIL import Image, ImageDraw
+from wagtail.models import Locale, Workflow
+from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
-from cms.core.studio_setup import setup_studio
+from cms.core.studio_setup import DOCTORS, EDITORS, MEDICAL_REVIEW, setup_studio
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry, ICD10Chapter
 from cms.illustrations.models import Illustration
+from distribution.patients.models import ContactPoint, Patient, PatientGroup
+from media_pipeline.models import FailureKind, MediaRender, RenderKind, RenderStatus
 
 REVIEWED = datetime.date(2025, 3, 1)
 MEDQUAD_GOUT_LICENCE = (
@@ -41,15 +53,26 @@ class SampleSite:
     illustration: Illustration
 
 
+def stream(*blocks: tuple[str, object]) -> str:
+    """StreamField content in its stored JSON form: [(block type, raw value), …]."""
+    return json.dumps([{"type": kind, "value": value} for kind, value in blocks], ensure_ascii=False)
+
+
 def _publish(page):
     page.save_revision().publish()
     page.refresh_from_db()
     return page
 
 
-def _stream(*blocks: tuple[str, object]) -> str:
-    """StreamField content in its stored JSON form: [(block type, raw value), …]."""
-    return json.dumps([{"type": kind, "value": value} for kind, value in blocks], ensure_ascii=False)
+def draft_article(index, owner, title: str, *, slug: str, body, summary: str = "", tags=(), live: bool = False,
+                  **fields) -> Article:
+    """``owner``'s article under ``index``, its first revision saved by them; publishing it is the caller's step."""
+    article = Article(title=title, slug=slug, owner=owner, live=live, summary=summary, body=body, **fields)
+    index.add_child(instance=article)
+    for tag in tags:
+        article.tags.add(tag)
+    article.save_revision(user=owner)
+    return article
 
 
 def make_illustration() -> Illustration:
@@ -72,7 +95,7 @@ def make_illustration() -> Illustration:
     return illustration
 
 
-def _doctor() -> DoctorProfile:
+def _sample_doctor() -> DoctorProfile:
     user = get_user_model().objects.create_user(username="dr.zhang", password="pw-dr.zhang")
     return DoctorProfile.objects.create(
         user=user, name="张医生", slug="dr-zhang", title="主任医师", hospital="第一人民医院", department="心内科",
@@ -89,12 +112,12 @@ def _entries(tree: dict) -> tuple[EncyclopediaEntry, EncyclopediaEntry, Encyclop
         title="高血压", slug="hypertension", icd10_codes="I10, I11", chapter=circulatory,
         synonyms="原发性高血压\n血压高",
         summary="高血压是指动脉血压持续高于正常水平，是心脑血管疾病最重要的危险因素。",
-        sections=_stream(
+        sections=stream(
             ("overview", {"heading": "", "body": "<p>高血压通常没有明显感觉，很多人在体检时才发现。</p>"}),
             ("symptoms", {"heading": "", "body": "<ul><li>头晕、头痛</li><li>心慌、乏力</li></ul>"}),
             ("treatment", {"heading": "怎样控制血压", "body": "<p>坚持服药，<b>少盐</b>饮食，规律运动。</p>"}),
         ),
-        references=_stream(("reference", {"citation": "中国高血压防治指南（2024年修订版）", "url": "https://example.org/guideline"})),
+        references=stream(("reference", {"citation": "中国高血压防治指南（2024年修订版）", "url": "https://example.org/guideline"})),
         source_name="科普工作室", licence="科普工作室原创，CC BY 4.0", source_url="https://example.org/hypertension",
         last_reviewed=REVIEWED,
     )
@@ -105,7 +128,7 @@ def _entries(tree: dict) -> tuple[EncyclopediaEntry, EncyclopediaEntry, Encyclop
     hypertension_en.title = "High blood pressure"
     hypertension_en.summary = "High blood pressure means the pressure in your arteries stays higher than normal."
     hypertension_en.synonyms = "Hypertension"
-    hypertension_en.sections = _stream(
+    hypertension_en.sections = stream(
         ("overview", {"heading": "", "body": "<p>It usually causes no symptoms.</p>"}),
     )
     hypertension_en.licence = ""
@@ -115,7 +138,7 @@ def _entries(tree: dict) -> tuple[EncyclopediaEntry, EncyclopediaEntry, Encyclop
     gout_en = EncyclopediaEntry(
         title="Gout", slug="gout", icd10_codes="M10", chapter=musculoskeletal, synonyms="Gouty arthritis",
         summary="Gout is a common, painful form of arthritis.",
-        sections=_stream(
+        sections=stream(
             ("overview", {"heading": "", "body": "<p>Gout causes swollen, red, hot and stiff joints.</p>"}),
             ("treatment", {"heading": "", "body": "<p>Medicines can treat an attack and prevent new ones.</p>"}),
         ),
@@ -128,7 +151,7 @@ def _entries(tree: dict) -> tuple[EncyclopediaEntry, EncyclopediaEntry, Encyclop
 
 
 def _chinese_body(illustration: Illustration) -> str:
-    return _stream(
+    return stream(
         ("key_points", {"title": "", "points": ["每天盐不超过 5 克", "多吃蔬菜水果", "限制饮酒"]}),
         ("heading", "为什么要少吃盐"),
         ("paragraph", "<p>盐里的钠会让身体留住水分，血压随之升高。<a href=\"https://example.org/salt\">了解更多</a></p>"),
@@ -144,7 +167,7 @@ def _chinese_body(illustration: Illustration) -> str:
 
 
 def _english_body() -> str:
-    return _stream(
+    return stream(
         ("key_points", {"title": "Key points", "points": ["Eat less than 5 g of salt a day", "Eat more vegetables"]}),
         ("heading", "Why less salt helps"),
         ("paragraph", "<p>Sodium makes your body hold on to water, which raises your blood pressure.</p>"),
@@ -155,7 +178,7 @@ def _english_body() -> str:
 
 def publish_sample_site() -> SampleSite:
     tree = setup_studio()
-    doctor = _doctor()
+    doctor = _sample_doctor()
     illustration = make_illustration()
     hypertension_zh, hypertension_en, gout_en = _entries(tree)
 
@@ -276,3 +299,195 @@ def attach_sample_media(article: Article, *, video: bool = False, video_seconds:
             store(render_of(RenderKind.IMAGES), OutputRole.COVER, work / "share-cover.png", "image/png",
                   width=1200, height=630)
     return urls
+
+
+# The admin studio: the people and pages the admin browser tests start from.
+
+FORBIDDEN_CLAIM = "本药可根治高血压，无效退款"
+SAFE_PARAGRAPH = "<p>坚持每天按时服药，不要自己停药。每天盐不超过 5 克。</p>"
+
+
+def password_of(username: str) -> str:
+    return "pw-" + username
+
+
+@dataclass
+class AdminStudio:
+    """Two doctors (each in the Doctors group with a profile), an editor in the Editors group, a published
+    Chinese encyclopedia entry to start from, and a draft by the second doctor that the first may not open."""
+
+    tree: dict
+    doctor: AbstractBaseUser  # the author in the tests
+    other_doctor: AbstractBaseUser
+    editor: AbstractBaseUser
+    entry: EncyclopediaEntry
+    other_doctors_draft: Article
+
+
+def admin_person(username: str, group: str, name: str) -> AbstractBaseUser:
+    """Someone who logs in to the admin with ``password_of(username)``, in ``group``."""
+    # A Chinese name is written whole, family name first: kept in first_name so the admin shows it as is.
+    user = get_user_model().objects.create_user(
+        username=username, password=password_of(username), email=f"{username}@example.org", first_name=name,
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _admin_doctor(username: str, name: str, slug: str) -> AbstractBaseUser:
+    user = admin_person(username, DOCTORS, name)
+    DoctorProfile.objects.create(user=user, name=name, slug=slug, title="主治医师", hospital="第一人民医院",
+                                 department="心内科")
+    return user
+
+
+def _admin_entry(tree: dict) -> EncyclopediaEntry:
+    chapter, _ = ICD10Chapter.objects.get_or_create(code_from="I00", code_to="I99", level=1,
+                                                    defaults={"name_zh": "循环系统疾病"})
+    entry = EncyclopediaEntry(
+        title="高血压", slug="hypertension", icd10_codes="I10", chapter=chapter,
+        summary="高血压是指动脉血压持续高于正常水平。",
+        sections=stream(
+            ("overview", {"heading": "", "body": "<p>高血压通常没有明显感觉，很多人在体检时才发现。"
+                                                 "血压长期偏高会伤害心脏、大脑和肾脏。早发现、早控制，就能减少中风和心梗。</p>"}),
+            ("symptoms", {"heading": "", "body": "<ul><li>头晕、头痛</li><li>心慌、乏力</li><li>看东西模糊</li></ul>"}),
+            ("treatment", {"heading": "怎样控制血压", "body": SAFE_PARAGRAPH}),
+        ),
+        source_name="科普工作室", licence="科普工作室原创，CC BY 4.0", source_url="https://example.org/hypertension",
+    )
+    tree["zh-hans"]["encyclopedia"].add_child(instance=entry)
+    return _publish(entry)
+
+
+def build_admin_studio() -> AdminStudio:
+    tree = setup_studio()
+    doctor = _admin_doctor("dr.wang", "王医生", "dr-wang")
+    other_doctor = _admin_doctor("dr.li", "李医生", "dr-li")
+    editor = admin_person("editor.chen", EDITORS, "陈编辑")
+    entry = _admin_entry(tree)
+    draft = draft_article(tree["zh-hans"]["articles"], other_doctor, "李医生的草稿", slug="dr-li-draft",
+                          summary="草稿。", body=stream(("paragraph", SAFE_PARAGRAPH)))
+    return AdminStudio(tree=tree, doctor=doctor, other_doctor=other_doctor, editor=editor, entry=entry,
+                       other_doctors_draft=draft)
+
+
+def submitted_article(studio: AdminStudio, *, title: str, paragraph_html: str) -> Article:
+    """A draft by ``studio.doctor`` submitted to Medical review (the checks run on submission, eagerly in tests)."""
+    article = draft_article(studio.tree["zh-hans"]["articles"], studio.doctor, title,
+                            slug="submitted-" + str(Article.objects.count() + 1), summary="少盐饮食的要点。",
+                            body=stream(("paragraph", paragraph_html)))
+    Workflow.objects.get(name=MEDICAL_REVIEW).start(article, studio.doctor)
+    return Article.objects.get(pk=article.pk)
+
+
+def published_article_with_media_jobs(studio: AdminStudio, *, title: str) -> Article:
+    """An article by ``studio.doctor``, approved and live, with the media jobs a publish leaves behind:
+    a narration that failed (with its reason) and a landscape video that was cancelled (neither left files)."""
+    article = draft_article(studio.tree["zh-hans"]["articles"], studio.doctor, title,
+                            slug="published-" + str(Article.objects.count() + 1), summary="少盐饮食的要点。",
+                            body=stream(("paragraph", SAFE_PARAGRAPH)), live=True)
+    article.latest_revision.publish(user=studio.editor)
+    article.refresh_from_db()
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):  # as a worker writes it: in the studio's language
+        cancelled = translation.gettext("cancelled on request")
+    MediaRender.objects.create(
+        article=article, revision_id=article.live_revision_id, kind=RenderKind.VOICE, status=RenderStatus.FAILED,
+        progress=40, stage="合成第 2 段语音", engine="edge-tts", voice="zh-CN-XiaoxiaoNeural",
+        error_kind=FailureKind.ENGINE, error="edge-tts: connection refused after 3 attempts", attempts=3,
+        requested_by=studio.editor, trigger="publish", started_at=now, finished_at=now,
+    )
+    MediaRender.objects.create(
+        article=article, revision_id=article.live_revision_id, kind=RenderKind.VIDEO_LANDSCAPE,
+        status=RenderStatus.CANCELLED, progress=0, stage=cancelled, error=cancelled,
+        requested_by=studio.editor, trigger="publish", started_at=now, finished_at=now,
+    )
+    return article
+
+
+# Distribution: published articles, patients and groups, and the settings that point the channels at the fakes.
+
+PUBLIC_BASE = "https://kp.example.cn"
+SMS_LINK_PREFIX = PUBLIC_BASE + "/s/"
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+_serial = itertools.count(1)
+
+
+def publish_article(studio, owner, title: str, *, english_title: str | None = None, tags=(), summary="要点摘要") -> Article:
+    """A published (approved) Chinese article, with a published English translation when asked."""
+    article = draft_article(studio["zh-hans"]["articles"], owner, title, slug=f"article-{next(_serial)}",
+                            summary=summary, body=[("paragraph", RichText("<p>多喝水，按时服药。</p>"))], tags=tags)
+    article.latest_revision.publish()
+    article.refresh_from_db()
+    if english_title:
+        english = article.copy_for_translation(Locale.objects.get(language_code="en"))
+        english.title = english_title
+        english.summary = "Key points"
+        english.save_revision().publish()
+    return article
+
+
+def openid(number: int) -> str:
+    return f"oPatient{number:018d}"
+
+
+def add_patient(doctor, name: str, *, channels: dict[str, str], language="zh-hans", tags=(), consent=True,
+                time_zone="Asia/Shanghai", enrolled_on: date | None = None) -> Patient:
+    patient = Patient.objects.create(doctor=doctor, display_name=name, preferred_language=language,
+                                     time_zone=time_zone, enrolled_on=enrolled_on or timezone.localdate())
+    if tags:
+        patient.tags.add(*tags)
+        patient.save()
+    for channel, address in channels.items():
+        ContactPoint.objects.create(patient=patient, channel=channel, address=address,
+                                    consent_at=timezone.now() if consent else None)
+    return patient
+
+
+def static_group(doctor, name: str, patients) -> PatientGroup:
+    group = PatientGroup.objects.create(doctor=doctor, name=name, kind=PatientGroup.STATIC)
+    group.members.set(patients)
+    return group
+
+
+def distribution_config(*, wechat=None, sms=None, smtp=None, webhook=None, **overrides) -> dict:
+    """KEPU_DISTRIBUTION pointing every channel at the local fake servers; no waiting between retries."""
+    channels = {}
+    if wechat is not None:
+        channels["wechat"] = {"app_id": wechat.app_id, "app_secret": wechat.app_secret, "template_id": "tmpl-1",
+                              "api_base": wechat.base_url}
+    if sms is not None:
+        channels["sms"] = {
+            "secret_id": sms.secret_id, "secret_key": sms.secret_key, "sdk_app_id": sms.sdk_app_id,
+            "api_base": sms.base_url,
+            "templates": {
+                "zh-hans": {"template_id": "1760001", "text": sms.templates["1760001"], "params": ["title", "url_path"],
+                            "sign_name": "科普工作室", "link_prefix": SMS_LINK_PREFIX},
+                "en": {"template_id": "1760002", "text": sms.templates["1760002"], "params": ["title", "url_path"],
+                       "link_prefix": SMS_LINK_PREFIX},
+            },
+        }
+    if smtp is not None:
+        channels["email"] = {"from_address": "科普工作室 <kepu@hospital.example.cn>", "host": "127.0.0.1",
+                             "port": smtp.port, "security": "none"}
+    if webhook is not None:
+        channels["webhook"] = {"secret": WEBHOOK_SECRET, "endpoint": webhook.url(), "allow_plain_http": True,
+                               "default_retry_after_s": 0}
+    config = {"channels": channels, "backoff_base_s": 0, "backoff_max_s": 0, "rate_limits": {"wechat": None, "sms": None, "email": None},
+              "batch_size": 20}
+    config.update(overrides)
+    return config
+
+
+def join_config(sms=None, wechat=None) -> dict:
+    """distribution_config with the join page's verification-code templates and WeChat's OAuth on the fakes."""
+    config = distribution_config(sms=sms, wechat=wechat)
+    if sms is not None:
+        config["channels"]["sms"]["verification_templates"] = {
+            "zh-hans": {"template_id": "1760003", "text": sms.templates["1760003"], "params": ["code"],
+                        "sign_name": "科普工作室"},
+            "en": {"template_id": "1760004", "text": sms.templates["1760004"], "params": ["code"]},
+        }
+    if wechat is not None:
+        config["channels"]["wechat"]["oauth_base"] = wechat.base_url
+    return config
