@@ -17,7 +17,6 @@ from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrol
 from distribution.joining.models import Erasure, Invitation
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 from tests.builders import PUBLIC_BASE, join_config
-from tests.distribution.conftest import sms_server, wechat_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -17,10 +17,10 @@ from cms.articles.models import Article
 from media_pipeline.ffmpeg import run_ffmpeg
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
 from media_pipeline.subtitles import parse_vtt
-from tests.builders import AdminStudio, build_admin_studio, draft_article, stream
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
+from tests.browser.chromium import launched_chromium
 from tests.browser.test_admin_flows import DESKTOP, admin_message, admin_text, log_in, open_admin, snap
 from tests.browser.waiting import wait_for_js
+from tests.builders import AdminStudio, build_admin_studio, draft_article, stream
 from tests.deadlines import slowness
 from tests.narration_audio import ffprobe_audio, integrated_lufs
 
@@ -53,20 +53,13 @@ def studio(transactional_db, settings, tmp_path) -> AdminStudio:
 
 @pytest.fixture
 def browser(studio, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+    """Chromium with a fake microphone that speaks the recorded paragraph."""
     fake_microphone = [
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={speech_wav(tmp_path)}",
     ]
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_microphone])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(*fake_microphone) as browser:
+        yield browser
 
 
 def draft(studio: AdminStudio) -> Article:

@@ -16,7 +16,6 @@ from cms.articles.models import Article
 from distribution.campaigns.models import Campaign, Delivery, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS
 from tests.builders import add_patient, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor
 
 pytestmark = pytest.mark.django_db
 

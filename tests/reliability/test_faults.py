@@ -26,7 +26,6 @@ from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.builders import WEBHOOK_SECRET, add_patient, distribution_config, openid, publish_article, static_group
 from tests.deadlines import wait_until
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 from tests.distribution.campaigns.test_delivery_workers import redis_answers
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer

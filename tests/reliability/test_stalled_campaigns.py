@@ -15,7 +15,6 @@ from distribution.campaigns.fanout import stalled_campaign_ids, start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.admin_language import admin_text
 from tests.builders import add_patient, distribution_config, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from distribution.campaigns.models import Campaign, Delivery
 from distribution.campaigns.tasks import send_campaign
 from tests.admin_language import admin_text
 from tests.builders import add_patient, distribution_config, openid, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

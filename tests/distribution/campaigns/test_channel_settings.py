@@ -15,7 +15,6 @@ from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, ChannelSettings
 from distribution.patients.models import DISTRIBUTORS
 from tests.builders import WEBHOOK_SECRET, add_patient, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

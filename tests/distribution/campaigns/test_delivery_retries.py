@@ -16,7 +16,6 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import campaign_statistics, start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState, next_allowed_moment
 from tests.builders import WEBHOOK_SECRET, add_patient, distribution_config, openid, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 from tests.fakes.webhook_sink import WebhookSink
 
 pytestmark = pytest.mark.django_db

@@ -11,20 +11,17 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from distribution.campaigns.models import DeliveryState
-from tests.deadlines import wait_until
 from tests.builders import WEBHOOK_SECRET
+from tests.deadlines import wait_until
+from tests.distribution.campaigns.worker_processes import PYTHON, REPO, worker_env
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
-
-REPO = Path(__file__).resolve().parents[3]
-PYTHON = sys.executable
 
 # Makes pytest-django create the test database, which the worker database is copied from.
 pytestmark = pytest.mark.django_db
@@ -65,44 +62,12 @@ print(json.dumps({"campaign": campaign.pk}))
 """
 
 
-def _subprocess_env(database: Path, var_dir: Path, distribution: dict | None = None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",
-        "DEBUG": "0",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "KEPU_VAR_DIR": str(var_dir),
-        "KEPU_PUBLIC_BASE_URL": "https://kp.example.cn",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(REPO),
-    })
-    if distribution is not None:
-        env["KEPU_DISTRIBUTION_JSON"] = json.dumps(distribution)
-    return env
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_template(migrated_database_snapshot, tmp_path_factory) -> Path:
-    """A migrated SQLite database file for worker subprocesses (made once per test session).
-
-    On SQLite it is the snapshot the root conftest takes before any test runs; elsewhere
-    ``migrate`` writes a fresh file.
-    """
-    if migrated_database_snapshot is not None:
-        return migrated_database_snapshot
-    folder = tmp_path_factory.mktemp("worker-db")
-    database = folder / "template.sqlite3"
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True,
-                   env=_subprocess_env(database, folder), timeout=300)
-    return database
-
-
 @pytest.fixture
 def worker_database(migrated_sqlite_template, tmp_path) -> tuple[Path, int]:
     """A copy of the template with a doctor, a published article, patients and a campaign in it."""
     database = tmp_path / "worker.sqlite3"
     database.write_bytes(migrated_sqlite_template.read_bytes())
-    env = _subprocess_env(database, tmp_path) | {"SEED_PATIENTS": "40"}
+    env = worker_env(database, tmp_path) | {"SEED_PATIENTS": "40"}
     seeded = subprocess.run([PYTHON, "-c", SEED], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     return database, json.loads(seeded.stdout.strip().splitlines()[-1])["campaign"]
@@ -134,7 +99,7 @@ def test_killed_worker_restarted_sends_every_message_exactly_once(worker_databas
             "batch_size": 10,
             "send_threads": 2,
         }
-        env = _subprocess_env(database, tmp_path, config)
+        env = worker_env(database, tmp_path, config)
         worker = subprocess.Popen([PYTHON, "manage.py", "send_campaign", str(campaign_id)], cwd=REPO, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         def worker_alive() -> None:
@@ -192,7 +157,7 @@ def test_celery_worker_fed_through_redis_sends_the_campaign(worker_database, tmp
                        "api_base": wechat.base_url},
             "webhook": {"secret": WEBHOOK_SECRET, "endpoint": sink.url(), "allow_plain_http": True},
         }}
-        env = _subprocess_env(database, tmp_path, config) | {"CELERY_BROKER_URL": REDIS_URL}
+        env = worker_env(database, tmp_path, config) | {"CELERY_BROKER_URL": REDIS_URL}
         worker = subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "kepu", "worker", "--pool=solo", "--loglevel=WARNING",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"kepu-test-{os.getpid()}@%h"],

@@ -16,7 +16,6 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import dispatch_followups
 from distribution.campaigns.models import Delivery, FollowUpEnrolment, FollowUpPlan
 from tests.builders import add_patient, distribution_config, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

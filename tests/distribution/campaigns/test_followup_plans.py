@@ -15,7 +15,6 @@ from distribution.campaigns.followup_templates import FOLLOWUP_TEMPLATES
 from distribution.campaigns.models import Delivery, DeliveryState, FollowUpEnrolment, FollowUpPlan, FollowUpStep
 from distribution.campaigns.tasks import dispatch_due_followups
 from tests.builders import add_patient, distribution_config, publish_article
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -29,7 +29,6 @@ from distribution.channels.base import build_http_session
 from distribution.channels.sms_receipts import pull_request_body, pull_sms_send_status
 from distribution.channels.wechat_push import PushRejected, decrypt_push, push_signature
 from tests.builders import add_patient, distribution_config, openid, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 from tests.fakes.wechat_push import mass_finished, signed_push, subscribe_sent, template_finished
 
 pytestmark = pytest.mark.django_db

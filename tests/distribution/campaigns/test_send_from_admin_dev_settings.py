@@ -22,7 +22,6 @@ import requests
 from django.db import connection
 
 from tests.builders import WEBHOOK_SECRET
-from tests.distribution.campaigns.test_delivery_workers import migrated_sqlite_template  # noqa: F401 - fixture
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.fakes.webhook_sink import WebhookSink
 

@@ -17,16 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.deadlines import wait_until
-from tests.distribution.campaigns.test_delivery_workers import (
-    PYTHON,
-    REPO,
-    SEED,
-    _subprocess_env,
-    campaign_state,
-    ledger_states,
-    migrated_sqlite_template,  # noqa: F401 - fixture
-    redis_answers,
-)
+from tests.distribution.campaigns.test_delivery_workers import SEED, campaign_state, ledger_states, redis_answers
+from tests.distribution.campaigns.worker_processes import PYTHON, REPO, worker_env
 from tests.fakes.wechat_server import FakeWeChatServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis, pytest.mark.slow]
@@ -48,7 +40,7 @@ def test_two_workers_fetch_one_token_and_share_the_rate_limit(migrated_sqlite_te
         pytest.skip("Redis is not answering on 127.0.0.1:6379: the shared-limit test needs redis-server running")
     database = tmp_path / "workers.sqlite3"
     database.write_bytes(migrated_sqlite_template.read_bytes())
-    seed_env = _subprocess_env(database, tmp_path) | {"SEED_PATIENTS": str(PATIENTS), "SEED_CHANNELS": "wechat"}
+    seed_env = worker_env(database, tmp_path) | {"SEED_PATIENTS": str(PATIENTS), "SEED_CHANNELS": "wechat"}
     seeded = subprocess.run([PYTHON, "-c", SEED], cwd=REPO, env=seed_env, capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     campaign_id = json.loads(seeded.stdout.strip().splitlines()[-1])["campaign"]
@@ -59,7 +51,7 @@ def test_two_workers_fetch_one_token_and_share_the_rate_limit(migrated_sqlite_te
                                           "template_id": "tmpl-1", "api_base": wechat.base_url}},
                   "rate_limits": {"wechat": RATE}, "parallel_tasks": 2, "send_threads": 4, "batch_size": 10}
         queue = f"kepu-limits-{os.getpid()}-{secrets.token_hex(4)}"
-        env = _subprocess_env(database, tmp_path, config) | {
+        env = worker_env(database, tmp_path, config) | {
             "CELERY_BROKER_URL": REDIS, "REDIS_URL": REDIS, "CELERY_TASK_DEFAULT_QUEUE": queue}
         logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
         workers = [subprocess.Popen(

@@ -9,7 +9,6 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, Delivery, DeliveryState
 from tests.builders import add_patient, distribution_config, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 
 pytestmark = pytest.mark.django_db
 

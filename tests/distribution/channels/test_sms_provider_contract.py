@@ -32,7 +32,6 @@ from distribution.channels import (
 )
 from distribution.channels.sms_errors import SMS_ERROR_CODES, classify_sms_error
 from tests.builders import add_patient, distribution_config, publish_article, static_group
-from tests.distribution.campaigns.test_campaign_helpers import doctor, public_base
 from tests.distribution.channels.test_channels_sms import SHORT_LINK, make_config
 from tests.fakes.sms_server import FakeSmsServer
 

@@ -8,7 +8,6 @@ from distribution.campaigns.models import FollowUpPlan, FollowUpStep
 from distribution.joining.models import Invitation
 from distribution.patients.models import PatientGroup
 from tests.builders import PUBLIC_BASE, join_config, publish_article
-from tests.distribution.conftest import sms_server, wechat_server
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from cms.doctors.models import DoctorProfile
 from distribution.joining.models import Invitation
 from distribution.joining.posters import MIN_MODULE_MM
 from distribution.patients.models import DISTRIBUTORS
-from tests.kepu.test_media_storage import s3_endpoint  # noqa: F401 - fixture: a real S3 server (moto)
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +158,7 @@ def test_a_photo_in_object_storage_is_on_the_poster(client, joining, people, s3_
     from wagtail.images.tests.utils import get_test_image_file
 
     from cms.illustrations.models import Illustration
-    from tests.kepu.test_media_storage import s3_settings
+    from tests.fakes.s3_server import s3_settings
 
     with override_settings(STORAGES=s3_settings(s3_endpoint)):
         photo = Illustration.objects.create(title="张医生", file=get_test_image_file(colour="red", size=(300, 300)),
