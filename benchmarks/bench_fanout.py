@@ -210,20 +210,19 @@ def seed(sizes: list[int]) -> list[int]:
     from django.utils import timezone
     from wagtail.rich_text import RichText
 
-    from cms.articles.models import Article
     from cms.core.studio_setup import setup_studio
     from cms.doctors.models import DoctorProfile
     from distribution.patients.models import ContactPoint, Patient
+    from tests.builders import draft_article
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"schema ready in {time.perf_counter() - started:.1f} s ({settings.DATABASES['default']['ENGINE']})")
     tree = setup_studio()
     owner = get_user_model().objects.create_user("bench.author")
-    article = Article(title="高血压患者的日常饮食", slug="bench-article", owner=owner, live=False, summary="少盐多菜",
-                      body=[("paragraph", RichText("<p>每天盐不超过5克。</p>"))])
-    tree["zh-hans"]["articles"].add_child(instance=article)
-    article.save_revision(user=owner).publish()
+    article = draft_article(tree["zh-hans"]["articles"], owner, "高血压患者的日常饮食", slug="bench-article",
+                            summary="少盐多菜", body=[("paragraph", RichText("<p>每天盐不超过5克。</p>"))])
+    article.latest_revision.publish()
     doctors = []
     now = timezone.now()
     for run, size in enumerate(sizes):

@@ -71,7 +71,7 @@ def prepare_site() -> tuple[str, int]:
 
     call_command("migrate", verbosity=0, interactive=False)
     from distribution.sharing.models import share_link_for
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     site = publish_sample_site()
     path = share_link_for(site.article_zh).get_absolute_url()

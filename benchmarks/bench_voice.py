@@ -33,7 +33,6 @@ from media_pipeline.speech import build_speech_script, default_glossary  # noqa:
 from media_pipeline.article_renders import speech_wording  # noqa: E402
 from media_pipeline.recordings import clean_recording  # noqa: E402
 from media_pipeline.render.voice import RecordedNarration, render_voice  # noqa: E402
-from media_pipeline.speech import build_speech_script, default_glossary  # noqa: E402
 from media_pipeline.tts import EngineChain  # noqa: E402
 from results import quick, record  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/claim_table_report.py [--rules path/to/rules.json]
 
-The table is tests/moderation/claim_table.json (the same one the tests use).
+The table is tests/cms/moderation/claim_table.json (the same one the tests use).
 Its "development" rows were written together with the rules; the "blind" rows
 were written after the rules were frozen. On first run the blind slice scored
 precision 1.000 / recall 0.750 (3 of 12 violations missed: "三天就能告别",
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from cms.core.documents import ArticleDocument, DocumentBlock  # noqa: E402
 from cms.moderation.checks import CheckConfig, ClaimRuleSet, HealthClaimCheck, default_claim_rules  # noqa: E402
 
-TABLE_PATH = ROOT / "tests" / "moderation" / "claim_table.json"
+TABLE_PATH = ROOT / "tests" / "cms" / "moderation" / "claim_table.json"
 
 
 def flagged_categories(text: str, language: str, config: CheckConfig) -> set[str]:

@@ -1,14 +1,22 @@
-"""Fixtures shared by the whole suite: the studio's structure, people, and a small encyclopedia."""
+"""Fixtures shared by the whole suite: the studio's structure, people, a small encyclopedia, and the local
+fake servers (providers, object storage) that more than one folder of tests talks to."""
 
 from __future__ import annotations
 
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+
+from tests.fakes.sms_server import FakeSmsServer
+from tests.fakes.smtp_server import FakeSmtpServer
+from tests.fakes.webhook_sink import WebhookSink
+from tests.fakes.wechat_server import FakeWeChatServer
 
 TESTS_DIR = Path(__file__).parent
 SAMPLE_MEDQUAD = TESTS_DIR / "data" / "medquad_sample.jsonl"
@@ -174,3 +182,62 @@ def encyclopedia(studio, encyclopedia_data):
 
     call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
     return studio
+
+
+@pytest.fixture
+def doctor(people):
+    """The first doctor's profile (patients, groups and campaigns belong to it)."""
+    return people["doctor_a"].doctor_profile
+
+
+@pytest.fixture
+def public_base(settings):
+    from tests.builders import PUBLIC_BASE
+
+    settings.KEPU_PUBLIC_BASE_URL = PUBLIC_BASE
+    return PUBLIC_BASE
+
+
+# Local fake provider servers (real sockets on 127.0.0.1).
+
+@pytest.fixture
+def wechat_server() -> Iterator[FakeWeChatServer]:
+    with FakeWeChatServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sms_server() -> Iterator[FakeSmsServer]:
+    with FakeSmsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def webhook_sink() -> Iterator[WebhookSink]:
+    from tests.builders import WEBHOOK_SECRET
+
+    with WebhookSink(WEBHOOK_SECRET) as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[FakeSmtpServer]:
+    with FakeSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing listens on (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """A moto S3 server in its own process, with the studio's bucket and its public-read policy."""
+    from tests.fakes.s3_server import moto_s3_server
+
+    with moto_s3_server() as endpoint:
+        yield endpoint

@@ -9,7 +9,6 @@ and program output (``<samp>``, ``<code>``), which is not the studio's wording. 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pprint import pformat
 
 import pytest
@@ -19,15 +18,14 @@ from cms.articles.models import Article
 from distribution.campaigns.followup_templates import load_followup_templates
 from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
-from tests.browser.admin_content import (
+from tests.browser.test_admin_flows import log_in, snap
+from tests.builders import (
     FORBIDDEN_CLAIM,
     AdminStudio,
     build_admin_studio,
-    published_article,
+    published_article_with_media_jobs,
     submitted_article,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
-from tests.browser.test_admin_flows import DESKTOP, log_in, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -114,23 +112,9 @@ def distribution_records(studio: AdminStudio, article: Article) -> dict[str, obj
 def studio(transactional_db) -> dict[str, object]:
     admin_studio = build_admin_studio()
     in_review = submitted_article(admin_studio, title="每天少吃一点盐", paragraph_html=f"<p>{FORBIDDEN_CLAIM}。</p>")
-    published = published_article(admin_studio, title="少盐饮食的五个要点")
+    published = published_article_with_media_jobs(admin_studio, title="少盐饮食的五个要点")
     return {"admin": admin_studio, "in_review": in_review, "published": published,
             **distribution_records(admin_studio, published), "allowed": ALLOWED | content_titles()}
-
-
-@pytest.fixture
-def browser(studio) -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def walk(page, live_server, screenshots, who: str, paths: dict[str, str], allowed: set[str]) -> dict[str, dict]:

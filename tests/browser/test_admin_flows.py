@@ -7,8 +7,6 @@ translation catalogue rather than spelled out, so the tests follow the admin's l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.utils import translation
 from wagtail.models import TaskState
@@ -16,20 +14,8 @@ from wagtail.models import TaskState
 from cms.articles.models import Article
 from cms.moderation.models import ApprovalOverride
 from distribution.sharing.models import ShareLink
-from tests.browser.admin_content import (
-    FORBIDDEN_CLAIM,
-    AdminStudio,
-    build_admin_studio,
-    password_of,
-    published_article,
-    submitted_article,
-)
-from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _orm_usable_beside_playwright,
-)
 from tests.browser.waiting import wait_for_js
+from tests.builders import FORBIDDEN_CLAIM, password_of, published_article_with_media_jobs, submitted_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -43,26 +29,6 @@ def admin_text(message: str) -> str:
     """What the admin shows for ``message`` in the admin's language."""
     with translation.override(ADMIN_LANGUAGE):
         return translation.gettext(message)
-
-
-@pytest.fixture
-def admin_studio(transactional_db) -> AdminStudio:
-    return build_admin_studio()
-
-
-@pytest.fixture
-def browser(admin_studio) -> Iterator:
-    """One Chromium for the test, started after the content is built and closed before the database is flushed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def log_in(browser, live_server, user):
@@ -309,7 +275,7 @@ def test_a_doctor_cannot_approve_nor_open_another_doctors_article(browser, live_
 
 
 def test_editor_opens_an_articles_shared_links_and_media_jobs(browser, live_server, admin_studio, screenshots):
-    article = published_article(admin_studio, title="少盐饮食的五个要点")
+    article = published_article_with_media_jobs(admin_studio, title="少盐饮食的五个要点")
     editor = log_in(browser, live_server, admin_studio.editor)
 
     # From the article's editor, the header's "more" menu leads to its shared links & QR codes.

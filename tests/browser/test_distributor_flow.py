@@ -7,24 +7,18 @@ in the web process (test settings), so "Send now" has sent everything by the tim
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Site
 
-from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
+from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
-from tests.browser.admin_content import build_admin_studio, password_of, published_article
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
+from tests.browser.chromium import PHONE
 from tests.browser.test_admin_flows import admin_message, admin_text, log_in, open_admin, snap
-from tests.channel_pool import close_configured_channels
-from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.fakes.webhook_sink import WebhookSink
+from tests.builders import WEBHOOK_SECRET, admin_person, build_admin_studio, published_article_with_media_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -32,12 +26,10 @@ PATIENTS = 3
 
 
 @pytest.fixture
-def distribution_studio(transactional_db):
+def studio(transactional_db):
     studio = build_admin_studio()
-    distributor = get_user_model().objects.create_user(
-        "ops.sun", password=password_of("ops.sun"), email="ops.sun@example.org", first_name="孙运营")
-    distributor.groups.add(Group.objects.get(name=DISTRIBUTORS))
-    article = published_article(studio, title="少盐饮食的五个要点")
+    distributor = admin_person("ops.sun", DISTRIBUTORS, "孙运营")
+    article = published_article_with_media_jobs(studio, title="少盐饮食的五个要点")
     profile = studio.doctor.doctor_profile
     patients = []
     for i in range(PATIENTS):
@@ -56,36 +48,11 @@ def distribution_studio(transactional_db):
             "campaign": campaign, "patients": patients}
 
 
-@pytest.fixture
-def sink(distribution_studio) -> Iterator[WebhookSink]:
-    with WebhookSink(WEBHOOK_SECRET) as receiver:
-        ChannelSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults=dict(
-            webhook_enabled=True, webhook_endpoint=receiver.url(), webhook_secret=WEBHOOK_SECRET,
-            webhook_allow_plain_http=True))
-        close_configured_channels()
-        yield receiver
-        close_configured_channels()
-
-
-@pytest.fixture
-def browser(distribution_studio, sink) -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_reads(
-        browser, live_server, distribution_studio, sink, screenshots):
-    campaign = distribution_studio["campaign"]
-    group = distribution_studio["group"]
-    page = log_in(browser, live_server, distribution_studio["distributor"])
+        browser, live_server, studio, sink, screenshots):
+    campaign = studio["campaign"]
+    group = studio["group"]
+    page = log_in(browser, live_server, studio["distributor"])
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
     # 1. Enrol the whole clinic group in the hypertension plan, twice: nobody is enrolled twice.
@@ -109,7 +76,7 @@ def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_rea
     assert FollowUpEnrolment.objects.filter(plan=plan).count() == PATIENTS
 
     # A patient's upcoming steps.
-    patient = distribution_studio["patients"][0]
+    patient = studio["patients"][0]
     open_admin(page, live_server, f"/admin/distribution/patients/{patient.pk}/follow-ups/")
     assert page.locator("table tbody tr").count() >= 3
     snap(page, screenshots / "admin-distributor-patient-schedule.png")
@@ -138,7 +105,7 @@ def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_rea
     snap(page, screenshots / "admin-distributor-campaign-sent.png")
 
     # 4. A patient opens the campaign's link on a phone; the report's reads figure and chart count the view.
-    link = ShareLink.objects.get(article=distribution_studio["article"], audience_key=campaign.audience_key)
+    link = ShareLink.objects.get(article=studio["article"], audience_key=campaign.audience_key)
     assert sink.received[0].json()["url"].endswith(link.get_absolute_url())
     phone = browser.new_context(**PHONE).new_page()
     response = phone.goto(live_server.url + link.get_absolute_url(), wait_until="load")
@@ -164,5 +131,5 @@ def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_rea
     snap(page, screenshots / "admin-distributor-channels.png")
 
     # No article editing for a distributor.
-    page.goto(live_server.url + f"/admin/pages/{distribution_studio['article'].pk}/edit/")
+    page.goto(live_server.url + f"/admin/pages/{studio['article'].pk}/edit/")
     assert not page.url.endswith("/edit/")  # Wagtail sends them back to the dashboard

@@ -17,9 +17,7 @@ from distribution.campaigns.models import Delivery, FollowUpEnrolment, FollowUpP
 from distribution.delivery.states import DeliveryState
 from distribution.joining.models import Erasure, Invitation
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
-from tests.distribution.conftest import sms_server, wechat_server  # noqa: F401 - fixtures
-from tests.distribution.test_campaign_helpers import PUBLIC_BASE
-from tests.joining.conftest import join_config
+from tests.builders import PUBLIC_BASE, join_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

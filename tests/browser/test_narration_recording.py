@@ -7,7 +7,6 @@ Chromium's fake capture device plays a speech-like WAV (espeak-ng, a voice other
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,10 @@ from cms.articles.models import Article
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
 from media_pipeline.render.ffmpeg import run_ffmpeg
 from media_pipeline.render.subtitles import parse_vtt
-from tests.browser.admin_content import AdminStudio, build_admin_studio
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _orm_usable_beside_playwright
+from tests.browser.chromium import launched_chromium
 from tests.browser.test_admin_flows import DESKTOP, admin_message, admin_text, log_in, open_admin, snap
 from tests.browser.waiting import wait_for_js
+from tests.builders import AdminStudio, build_admin_studio, draft_article, stream
 from tests.deadlines import slowness
 from tests.narration_audio import ffprobe_audio, integrated_lufs
 
@@ -54,28 +53,19 @@ def studio(transactional_db, settings, tmp_path, monkeypatch) -> AdminStudio:
 
 @pytest.fixture
 def browser(studio, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+    """Chromium with a fake microphone that speaks the recorded paragraph."""
     fake_microphone = [
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={speech_wav(tmp_path)}",
     ]
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_microphone])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(*fake_microphone) as browser:
+        yield browser
 
 
 def draft(studio: AdminStudio) -> Article:
-    body = json.dumps([{"type": "paragraph", "value": f"<p>{SPOKEN}</p>"},
-                       {"type": "paragraph", "value": f"<p>{SYNTHESISED}</p>"}], ensure_ascii=False)
-    article = Article(title="按时吃药", slug="take-on-time", owner=studio.doctor, live=False, summary="", body=body)
-    studio.tree["zh-hans"]["articles"].add_child(instance=article)
-    article.save_revision(user=studio.doctor)
+    body = stream(("paragraph", f"<p>{SPOKEN}</p>"), ("paragraph", f"<p>{SYNTHESISED}</p>"))
+    article = draft_article(studio.tree["zh-hans"]["articles"], studio.doctor, "按时吃药", slug="take-on-time", summary="",
+                            body=body)
     return Article.objects.get(pk=article.pk)
 
 

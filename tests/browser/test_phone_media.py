@@ -11,13 +11,9 @@ from django.core.cache import cache
 from PIL import Image
 
 from distribution.sharing.models import share_link_for
-from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _orm_usable_beside_playwright,
-)
-from tests.browser.sample_content import attach_sample_media
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, orm_usable_beside_playwright
 from tests.browser.waiting import wait_for_js
+from tests.builders import attach_sample_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -136,7 +132,7 @@ def test_wide_screen_plays_the_landscape_file(sample_site, live_server, media_li
     from playwright.sync_api import sync_playwright
 
     link, urls = media_link
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
+    with orm_usable_beside_playwright(), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(**WIDE).new_page()
         try:

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from distribution.sharing.models import ReadStat, share_link_for
-from tests.browser.sample_content import attach_sample_media
+from tests.builders import attach_sample_media
 from tests.browser.test_phone_pages import (
     CJK_FONT_FAMILIES,
     font_size,

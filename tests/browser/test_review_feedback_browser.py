@@ -10,8 +10,8 @@ from wagtail.models import TaskState
 
 from cms.moderation.approval import request_changes
 from cms.moderation.reports import check_revision
-from tests.browser.admin_content import FORBIDDEN_CLAIM, submitted_article
-from tests.browser.test_admin_flows import admin_studio, browser, log_in, open_admin, snap  # noqa: F401 (fixtures)
+from tests.browser.test_admin_flows import log_in, open_admin, snap
+from tests.builders import FORBIDDEN_CLAIM, submitted_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -20,7 +20,7 @@ LONG_PARAGRAPHS = "".join(f"<p>第 {n} 段：坚持每天按时服药，不要�
 
 
 @pytest.fixture
-def rejected_article(admin_studio):  # noqa: F811
+def rejected_article(admin_studio):
     article = submitted_article(admin_studio, title="降压药怎么吃", paragraph_html=LONG_PARAGRAPHS + f"<p>{FORBIDDEN_CLAIM}。</p>")
     check_revision(article.get_latest_revision())
     request_changes(article.current_workflow_task_state, admin_studio.editor, comment=COMMENT)
@@ -32,7 +32,7 @@ def in_viewport(locator) -> bool:
 
 
 def test_doctor_sees_the_change_request_and_the_findings_beside_the_text(
-        browser, live_server, admin_studio, rejected_article, screenshots):  # noqa: F811
+        browser, live_server, admin_studio, rejected_article, screenshots):
     doctor = log_in(browser, live_server, admin_studio.doctor)
     open_admin(doctor, live_server, f"/admin/pages/{rejected_article.pk}/edit/")
     doctor.wait_for_load_state("load")

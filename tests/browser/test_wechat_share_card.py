@@ -11,12 +11,12 @@ import pytest
 from django.core.cache import cache
 
 from distribution.sharing.models import share_link_for
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
-from tests.browser.sample_content import attach_sample_media
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, PHONE, orm_usable_beside_playwright
 from tests.browser.waiting import wait_for_js
+from tests.builders import attach_sample_media
 from tests.channel_pool import close_configured_channels
+from tests.distribution.sharing.test_wechat_share_card import set_up_account
 from tests.fakes.wechat_server import FakeWeChatServer
-from tests.sharing.test_wechat_share_card import set_up_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -54,7 +54,7 @@ def test_inside_wechat_the_page_configures_the_share_card(sample_site, live_serv
     cache.clear()
     link = share_link_for(sample_site.article_zh, "campaign:9")
     article = sample_site.article_zh
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
+    with orm_usable_beside_playwright(), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             # An ordinary phone browser: no SDK, no signature request.

@@ -10,21 +10,17 @@ Each step's screen is saved under screenshots/whole-path-*.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
-from wagtail.models import Site, TaskState
+from wagtail.models import TaskState
 
 from cms.articles.models import Article
-from distribution.campaigns.models import Campaign, ChannelSettings, FollowUpEnrolment, FollowUpPlan
+from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
-from tests.browser.admin_content import FORBIDDEN_CLAIM, AdminStudio, build_admin_studio, password_of
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _orm_usable_beside_playwright
+from tests.browser.chromium import PHONE
 from tests.browser.test_admin_flows import (
     admin_message,
     admin_text,
@@ -36,9 +32,7 @@ from tests.browser.test_admin_flows import (
     type_into_first_paragraph,
 )
 from tests.browser.waiting import wait_for_js
-from tests.channel_pool import close_configured_channels
-from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.fakes.webhook_sink import WebhookSink
+from tests.builders import FORBIDDEN_CLAIM, AdminStudio, admin_person, build_admin_studio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -51,9 +45,7 @@ FIXED_TEXT = "按时服药，定期在家测量血压并记录。"
 @pytest.fixture
 def studio(transactional_db) -> AdminStudio:
     studio = build_admin_studio()
-    distributor = get_user_model().objects.create_user(
-        "ops.sun", password=password_of("ops.sun"), email="ops.sun@example.org", first_name="孙运营")
-    distributor.groups.add(Group.objects.get(name=DISTRIBUTORS))
+    distributor = admin_person("ops.sun", DISTRIBUTORS, "孙运营")
     studio.distributor = distributor
     profile = studio.doctor.doctor_profile
     for i in range(PATIENTS):
@@ -66,31 +58,6 @@ def studio(transactional_db) -> AdminStudio:
                                                any_tags="高血压")
     call_command("load_followup_templates", stdout=open("/dev/null", "w"))
     return studio
-
-
-@pytest.fixture
-def sink(studio) -> Iterator[WebhookSink]:
-    with WebhookSink(WEBHOOK_SECRET) as receiver:
-        ChannelSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults=dict(
-            webhook_enabled=True, webhook_endpoint=receiver.url(), webhook_secret=WEBHOOK_SECRET,
-            webhook_allow_plain_http=True))
-        close_configured_channels()
-        yield receiver
-        close_configured_channels()
-
-
-@pytest.fixture
-def browser(studio, sink) -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with _orm_usable_beside_playwright(), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def replace_first_paragraph(page, text: str, removed: str) -> None:

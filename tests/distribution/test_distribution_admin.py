@@ -15,7 +15,7 @@ from wagtail.models import Site
 from cms.articles.models import Article
 from distribution.campaigns.models import Campaign, Delivery, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS
-from tests.distribution.test_campaign_helpers import add_patient, doctor, publish_article, static_group  # noqa: F401
+from tests.builders import add_patient, publish_article, static_group
 
 pytestmark = pytest.mark.django_db
 

@@ -25,6 +25,7 @@ from media_pipeline.models import FailureKind, MediaOutput, MediaRender, OutputR
 from media_pipeline.outputs import published_media
 from media_pipeline.render.subtitles import parse_vtt
 from media_pipeline.render.video import END_HOLD_S
+from tests.builders import draft_article
 
 pytestmark = [
     pytest.mark.django_db,
@@ -43,11 +44,8 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def make_article(studio, owner, title="控制血压", *, text="每天测量血压。少吃盐。", language="zh-hans", **fields):
-    index = studio[language]["articles"]
-    article = Article(title=title, slug=f"a-{Article.objects.count() + 1}", owner=owner, live=False,
-                      summary="", body=[("paragraph", RichText(f"<p>{text}</p>"))], **fields)
-    index.add_child(instance=article)
-    article.save_revision(user=owner)
+    article = draft_article(studio[language]["articles"], owner, title, slug=f"a-{Article.objects.count() + 1}",
+                            summary="", body=[("paragraph", RichText(f"<p>{text}</p>"))], **fields)
     article.refresh_from_db()
     return article
 

@@ -11,6 +11,7 @@ from wagtail.rich_text import RichText
 from cms.articles.models import Article
 from media_pipeline import jobs
 from media_pipeline.models import FailureKind, MediaRender, RenderKind, RenderStatus
+from tests.builders import draft_article
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,10 +27,9 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def published_article(studio, people, owner="doctor_a", title="少吃盐"):
-    article = Article(title=title, slug=f"salt-{Article.objects.count()}", owner=people[owner], live=False,
-                      body=[("paragraph", RichText("<p>每天少于五克盐。</p>"))])
-    studio["zh-hans"]["articles"].add_child(instance=article)
-    article.save_revision(user=people[owner]).publish(user=people["editor"])
+    article = draft_article(studio["zh-hans"]["articles"], people[owner], title, slug=f"salt-{Article.objects.count()}",
+                            body=[("paragraph", RichText("<p>每天少于五克盐。</p>"))])
+    article.latest_revision.publish(user=people["editor"])
     article.refresh_from_db()
     return article
 

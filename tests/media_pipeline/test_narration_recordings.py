@@ -21,6 +21,7 @@ from media_pipeline.recordings import clean_recording
 from media_pipeline.render.voice import RecordedNarration, render_voice
 from media_pipeline.speech import build_speech_script
 from media_pipeline.tts import EngineChain
+from tests import builders
 from tests.narration_audio import (
     LEAD_S,
     PAUSE_S,
@@ -61,10 +62,9 @@ def media_settings(settings, tmp_path_factory, client, request, monkeypatch):
 
 
 def draft_article(studio, owner) -> Article:
-    article = Article(title="每天测血压", slug=f"bp-{Article.objects.count()}", owner=owner, live=False, summary="早晚各测一次。",
-                      body=[("paragraph", RichText(f"<p>{''.join(SENTENCES)}</p>")), ("paragraph", RichText("<p>少吃盐。</p>"))])
-    studio["zh-hans"]["articles"].add_child(instance=article)
-    article.save_revision(user=owner)
+    article = builders.draft_article(
+        studio["zh-hans"]["articles"], owner, "每天测血压", slug=f"bp-{Article.objects.count()}", summary="早晚各测一次。",
+        body=[("paragraph", RichText(f"<p>{''.join(SENTENCES)}</p>")), ("paragraph", RichText("<p>少吃盐。</p>"))])
     article.refresh_from_db()
     return article
 

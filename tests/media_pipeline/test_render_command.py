@@ -15,6 +15,7 @@ from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
 from media_pipeline.models import MediaRender, RenderStatus
+from tests.builders import draft_article
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,10 +31,9 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def published_article(studio, people, *, language="en", text="Check your blood pressure every day."):
-    article = Article(title="Blood pressure", slug="blood-pressure", owner=people["doctor_b"], live=False,
-                      body=[("paragraph", RichText(f"<p>{text}</p>"))])
-    studio[language]["articles"].add_child(instance=article)
-    article.save_revision(user=people["doctor_b"]).publish(user=people["editor"])
+    article = draft_article(studio[language]["articles"], people["doctor_b"], "Blood pressure", slug="blood-pressure",
+                            body=[("paragraph", RichText(f"<p>{text}</p>"))])
+    article.latest_revision.publish(user=people["editor"])
     article.refresh_from_db()
     return article
 

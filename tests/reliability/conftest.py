@@ -7,8 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.distribution.conftest import closed_port, sms_server, webhook_sink, wechat_server  # noqa: F401 - fixtures
-
 
 def _reset_broker_connections(app) -> None:
     """Forget the app's pools so the next send uses ``app.conf.broker_url`` (kombu keeps one pool per URL)."""

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.sharing.models import create_share_link
-from tests.browser.sample_content import publish_sample_site
+from tests.builders import publish_sample_site
 
 SEED = 20261202
 MIN_REQUESTS = 1000

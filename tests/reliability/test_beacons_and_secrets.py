@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from distribution.sharing.models import ReadStat, create_share_link
@@ -20,7 +19,7 @@ def _beacon(client, token, **headers):
 
 @pytest.fixture
 def link(settings):
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     settings.KEPU_PUBLIC_BASE_URL = "https://kp.example.cn"

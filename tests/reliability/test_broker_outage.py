@@ -111,7 +111,7 @@ def test_starting_a_campaign_with_the_broker_down_tells_the_doctor_and_sends_onc
 ):
     from distribution.campaigns.models import Campaign, Delivery
     from distribution.delivery.states import DeliveryState
-    from tests.distribution.test_campaign_helpers import add_patient, distribution_config, publish_article, static_group
+    from tests.builders import add_patient, distribution_config, publish_article, static_group
     from cms.doctors.models import DoctorProfile
 
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from distribution.patients.csv_import import import_patients_csv
 from distribution.patients.models import ContactPoint, Patient
-from tests.distribution.test_campaign_helpers import add_patient
+from tests.builders import add_patient
 
 pytestmark = pytest.mark.django_db
 

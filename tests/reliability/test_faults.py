@@ -25,18 +25,9 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import start_campaign
 from distribution.campaigns.models import Campaign, Delivery
 from distribution.delivery.states import DeliveryState
+from tests.builders import WEBHOOK_SECRET, add_patient, distribution_config, openid, publish_article, static_group
 from tests.deadlines import wait_until
-from tests.distribution.conftest import WEBHOOK_SECRET
-from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
-    add_patient,
-    distribution_config,
-    doctor,
-    openid,
-    public_base,
-    publish_article,
-    static_group,
-)
-from tests.distribution.test_delivery_workers import redis_answers
+from tests.distribution.campaigns.test_delivery_workers import redis_answers
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
 
@@ -187,7 +178,7 @@ def test_a_sink_failing_thirty_percent_with_429_and_500_still_gets_every_message
 @pytest.mark.django_db
 def test_with_the_broker_down_reading_feeds_and_the_admin_keep_working(client, settings, broker_down):
     from distribution.sharing.models import create_share_link
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     from kepu.celery import app
@@ -226,7 +217,7 @@ def test_a_locked_database_gives_a_clear_retry_later_answer_and_loses_no_write(c
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only: PostgreSQL makes writers wait for each other instead of refusing them")
     from distribution.sharing.models import ReadStat, create_share_link
-    from tests.browser.sample_content import publish_sample_site
+    from tests.builders import publish_sample_site
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     site = publish_sample_site()

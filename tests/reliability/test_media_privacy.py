@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from cms.illustrations.models import Illustration
-from tests.test_illustrations import png_bytes, upload
+from tests.cms.illustrations.test_illustrations import png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def test_media_paths_the_file_system_cannot_hold_are_404(client):
 
 
 def test_the_images_api_lists_only_pictures_that_published_pages_show(client, settings):
-    from tests.browser.sample_content import make_illustration, publish_sample_site
+    from tests.builders import make_illustration, publish_sample_site
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False
     site = publish_sample_site()

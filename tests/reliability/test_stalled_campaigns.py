@@ -15,14 +15,7 @@ from distribution.campaigns.fanout import stalled_campaign_ids, start_campaign
 from distribution.campaigns.models import Campaign, Delivery
 from distribution.delivery.states import DeliveryState
 from tests.admin_language import admin_text
-from tests.distribution.test_campaign_helpers import (  # noqa: F401 - fixtures
-    add_patient,
-    distribution_config,
-    doctor,
-    public_base,
-    publish_article,
-    static_group,
-)
+from tests.builders import add_patient, distribution_config, publish_article, static_group
 
 pytestmark = pytest.mark.django_db
 
