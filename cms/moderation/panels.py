@@ -11,6 +11,7 @@ from wagtail.admin.panels import Panel
 from wagtail.models import Page, Revision, TaskState, WorkflowState
 
 from cms.core.documents import NoDocument, revision_document
+
 from .models import RevisionCheckReport
 from .places import place_of
 from .reports import is_current, latest_report

@@ -7,9 +7,10 @@ import logging
 from django.db import IntegrityError, transaction
 from wagtail.models import Revision
 
+from cms.core.documents import revision_document
+
 from .checks import run_checks
 from .configuration import check_config, config_fingerprint
-from cms.core.documents import revision_document
 from .models.records import RevisionCheckReport
 
 logger = logging.getLogger(__name__)

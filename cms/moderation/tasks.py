@@ -13,9 +13,9 @@ from celery import shared_task
 from django.core.management import call_command
 from wagtail.models import Revision
 
+from cms.core.documents import NoDocument
 from cms.core.outbox import enqueue_on_commit
 
-from cms.core.documents import NoDocument
 from .reports import check_revision
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from wagtail.permissions import register_permission_policy
 from cms.core.admin_columns import YesNoColumn
 from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import enqueue
-from distribution.patients.permissions import SharedTemplatePermissionPolicy, StudioStaffPermissionPolicy
 from distribution.patients.models import (
     CHANNEL_CHOICES,
     Patient,
@@ -33,6 +32,7 @@ from distribution.patients.models import (
     can_see_all_patients,
     doctor_profile_of,
 )
+from distribution.patients.permissions import SharedTemplatePermissionPolicy, StudioStaffPermissionPolicy
 from distribution.sharing.analytics import daily_totals
 from distribution.sharing.charts import reads_chart_svg
 from distribution.sharing.models import ReadStat

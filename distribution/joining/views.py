@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cms.core.languages import site_language
 from distribution.campaigns.channel_pool import configured_channel
 from distribution.campaigns.configuration import distribution_settings
 from distribution.channels import (
@@ -33,8 +34,6 @@ from distribution.channels import (
 from distribution.channels.sms import VERIFICATION_CODE
 from distribution.channels.wechat_oauth import WeChatOAuthError, authorize_url, is_wechat_browser, openid_for_code
 from distribution.patients.models import ContactPoint
-
-from cms.core.languages import site_language
 
 from .consent import CONSENT_VERSION, consent_sections
 from .forms import CodeForm, JoinForm

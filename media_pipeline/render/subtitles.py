@@ -15,9 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline.render.linebreaks import balance, pieces
-
 from cms.core.languages import language_family
+from media_pipeline.render.linebreaks import balance, pieces
 
 __all__ = [
     "Cue",

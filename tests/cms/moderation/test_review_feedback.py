@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import WorkflowState
 
-from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
+from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.encyclopedia.models import EncyclopediaEntry
 from cms.moderation.checks.findings import TextLocation
 from cms.moderation.places import place_of
