@@ -21,7 +21,7 @@ from distribution.delivery.policy import RetryPolicy, retry_policy
 from distribution.delivery.states import DeliveryState
 from distribution.feeds.models import Partner, PartnerDelivery, PartnerEvent
 from distribution.feeds.tasks import ping_websub_hub
-from tests.distribution.conftest import WEBHOOK_SECRET
+from tests.builders import WEBHOOK_SECRET
 
 
 def test_one_retry_policy_for_every_kind_of_delivery(settings):
