@@ -164,11 +164,11 @@ def draw_plate(painter: Painter, spec: ComposedSpec) -> Image.Image:
     draw.line((cx, cy - radius, cx, cy + radius), fill="white", width=8)
     draw.line((cx, cy, cx + radius, cy), fill="white", width=8)
     centres = [(cx - radius // 2, cy), (cx + radius // 2, cy - radius // 2 + 10), (cx + radius // 2, cy + radius // 2 - 10)]
-    for step, centre in zip(spec.steps, centres):
+    for step, centre in zip(spec.steps, centres, strict=False):
         _paste_icon(image, painter, step.icon, centre, 120, ink="#ffffff")
     zh_font, en_font = painter.font(34, bold=True), painter.font(22)
     y = 220
-    for colour, step in zip(colours, spec.steps):
+    for colour, step in zip(colours, spec.steps, strict=False):
         draw.rounded_rectangle((720, y, 760, y + 40), radius=8, fill=colour)
         y_after = _text_block(draw, (780, y - 2), step.zh, zh_font, 360, INK, max_lines=2, anchor_centre=False)
         y = _text_block(draw, (780, y_after + 2), step.en, en_font, 360, MUTED, max_lines=3, anchor_centre=False) + 34

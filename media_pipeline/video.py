@@ -317,7 +317,7 @@ def slide_timeline(
     else:
         entries = []
         current = 0
-        for cue, owner in zip(cues, owners):
+        for cue, owner in zip(cues, owners, strict=True):
             if owner is None or owner == current:
                 continue
             start = min(max(cue.start, 0.0), duration)
@@ -363,7 +363,7 @@ def caption_events(cues: Sequence[CueLike], layout: SlideLayout, face: FontFace,
         weights = [sum(len(line) for line in chunk) for chunk in chunks]
         total = sum(weights)
         t = start
-        for chunk, weight in zip(chunks, weights):
+        for chunk, weight in zip(chunks, weights, strict=True):
             chunk_end = end if chunk is chunks[-1] else t + (end - start) * weight / total
             events.append(CaptionEvent(t, chunk_end, chunk))
             t = chunk_end
@@ -635,7 +635,7 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
     # Crossfade n (into entry n) runs over [fade_in[n], fade_in[n] + fades[n]): centred on the change, so
     # the new slide is half there when its sentence starts; the end card's starts after the last sentence.
     fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
-                     for a, b in zip(timeline, timeline[1:])]
+                     for a, b in zip(timeline, timeline[1:], strict=False)]
     fade_in = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end"
                                   else _snap(fades[n] / 2, fps)) for n, e in enumerate(timeline) if n]
     # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
@@ -694,7 +694,7 @@ def _setpts(frames: Sequence[int]) -> str:
     (ffmpeg's expression parser refuses deep nesting; a flat sum of a hundred terms is too deep).
     """
     starts, offsets = [0], [frames[0] if frames else 0]
-    for n, (previous, frame) in enumerate(zip(frames, frames[1:]), 1):
+    for n, (previous, frame) in enumerate(zip(frames, frames[1:], strict=False), 1):
         if frame - previous > 1:
             starts.append(n)
             offsets.append(offsets[-1] + frame - previous - 1)

@@ -380,7 +380,7 @@ def _silences(log: str, duration: float) -> list[tuple[float, float]]:
     """(start, end) of the pauses silencedetect logged; one still open at the end closes with the clip."""
     starts = [float(m.group(1)) for m in _SILENCE_START_RE.finditer(log)]
     ends = [float(m.group(1)) for m in _SILENCE_END_RE.finditer(log)]
-    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)])]
+    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)], strict=False)]
 
 
 def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, float]], duration: float) -> tuple[Boundary, ...]:
@@ -406,7 +406,7 @@ def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, f
             ends.append(expected)
             starts.append(expected)
     ends.append(duration)
-    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends))
+    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends, strict=True))
 
 
 def _recorded_clip(
@@ -678,7 +678,7 @@ def render_voice(
 
     cues: list[Cue] = []
     timings: list[ParagraphTiming] = []
-    for clip, start in zip(clips, starts):
+    for clip, start in zip(clips, starts, strict=True):
         cues.extend(_clip_cues(clip, start))
         timings.append(ParagraphTiming(clip.paragraph.id, round(start, 3), round(start + clip.duration_s, 3)))
     max_chars = settings.max_caption_line_chars or DEFAULT_MAX_LINE_CHARS[script.language]

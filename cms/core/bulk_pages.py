@@ -37,7 +37,7 @@ def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True
     now = timezone.now()
     paths = next_child_paths(parent, len(pages))
     base_rows = []
-    for page, path in zip(pages, paths):
+    for page, path in zip(pages, paths, strict=True):
         page.path = path
         page.depth = parent.depth + 1
         page.numchild = 0
@@ -54,7 +54,7 @@ def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True
     with transaction.atomic():
         for start in range(0, len(base_rows), BATCH_SIZE):
             Page.objects.bulk_create(base_rows[start:start + BATCH_SIZE])
-        for page, row in zip(pages, base_rows):
+        for page, row in zip(pages, base_rows, strict=True):
             page.pk = page.id = row.pk
             setattr(page, model._meta.pk.attname, row.pk)
             page._state.adding = False

@@ -214,7 +214,7 @@ def _third_tone_sandhi(words: list[ReadingPiece]) -> None:
         for i in range(len(written) - 1):
             if _tone(written[i]) == 3 and _tone(written[i + 1]) == 3:
                 word.syllables[i] = _with_tone(written[i], 2)
-    for left, right in zip(reversed(words[:-1]), reversed(words[1:])):
+    for left, right in zip(reversed(words[:-1]), reversed(words[1:]), strict=False):
         if _tone(left.syllables[-1]) == 3 and _tone(right.syllables[0]) == 3:
             left.syllables[-1] = _with_tone(left.syllables[-1], 2)
 

@@ -65,7 +65,7 @@ def read_corpus(path: Path) -> list[LabelledSentence]:
         for line_number, row in enumerate(reader, start=2):
             if len(row) != len(COLUMNS):
                 raise CorpusError(f"{path}:{line_number}: expected {len(COLUMNS)} columns, got {len(row)}")
-            record = dict(zip(COLUMNS, row))
+            record = dict(zip(COLUMNS, row, strict=True))
             if record["label"] not in LABELS or record["lang"] not in ("zh", "en") or not record["text"].strip():
                 raise CorpusError(f"{path}:{line_number}: bad label, language or empty text")
             violation = record["label"] == "violation"
