@@ -52,7 +52,7 @@ class ComposedSpec:
 
     def fingerprint(self) -> str:
         content = json.dumps([DRAWING_VERSION, asdict(self)], ensure_ascii=False, sort_keys=True)
-        return hashlib.sha1(content.encode()).hexdigest()[:10]
+        return hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()[:10]
 
     def alt_text(self) -> str:
         zh = "；".join(step.zh for step in self.steps)
@@ -216,7 +216,7 @@ def draw_injection_sites(painter: Painter, spec: ComposedSpec) -> Image.Image:
     _paste_icon(image, painter, "syringe", (1080, 200), 110)
     y = 250
     for step in spec.steps:
-        draw.rounded_rectangle((780, y + 6, 808, y + 34), radius=6, fill="#%02x%02x%02x" % zone)
+        draw.rounded_rectangle((780, y + 6, 808, y + 34), radius=6, fill="#{:02x}{:02x}{:02x}".format(*zone))
         y = _text_block(draw, (824, y), step.zh, painter.font(29, bold=True), 330, INK, max_lines=2, anchor_centre=False)
         y = _text_block(draw, (824, y), step.en, painter.font(20), 330, MUTED, max_lines=3, anchor_centre=False) + 18
     return image

@@ -775,7 +775,7 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
                                     pipesize=1 << 20)
         except OSError as exc:
             raise FFmpegError(f"could not start ffmpeg: {exc}") from exc
-        assert proc.stdin is not None
+        assert proc.stdin is not None  # noqa: S101 - for the type checker: stdin=PIPE always sets it
         try:
             for frame in frames:
                 if time.monotonic() > deadline:

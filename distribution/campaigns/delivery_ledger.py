@@ -271,7 +271,7 @@ class OutcomeWriter:
         table = Delivery._meta.db_table
         quote = connection.ops.quote_name
         self._sql = (
-            f"UPDATE {quote(table)} SET {quote('state')} = %s, {quote('reason')} = %s, "
+            f"UPDATE {quote(table)} SET {quote('state')} = %s, {quote('reason')} = %s, "  # noqa: S608 - names quoted from the model, values bound
             f"{quote('provider_message_id')} = COALESCE(%s, {quote('provider_message_id')}), "
             f"{quote('sent_at')} = COALESCE(%s, {quote('sent_at')}), "
             f"{quote('next_attempt_at')} = COALESCE(%s, {quote('next_attempt_at')}), "
@@ -539,7 +539,7 @@ def _retry(delivery: ClaimedDelivery, context: _BatchContext, exc: RetryableChan
     config = context.config
     if delivery.attempts >= config.max_attempts:
         return _Outcome(delivery, DeliveryState.DEAD, reason=f"gave up after {delivery.attempts} attempts: {exc}"[:300])
-    delay = config.backoff_s(delivery.attempts) * random.uniform(1.0, 1.25)  # jitter spreads retries out
+    delay = config.backoff_s(delivery.attempts) * random.uniform(1.0, 1.25)  # noqa: S311 - jitter spreads retries out
     if exc.retry_after is not None:
         delay = max(delay, exc.retry_after)
     moment = next_allowed_moment(timezone.now() + timedelta(seconds=delay), context.zone(delivery.time_zone),

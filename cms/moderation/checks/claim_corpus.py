@@ -36,7 +36,8 @@ CHECK_CATEGORY = {
     "absolute": "absolute_terms",
     "disguised_ad": "disguised_advertising",
 }
-assert set(CHECK_CATEGORY.values()) <= set(CLAIM_CATEGORIES)
+if not set(CHECK_CATEGORY.values()) <= set(CLAIM_CATEGORIES):
+    raise RuntimeError("CHECK_CATEGORY maps to a category CLAIM_CATEGORIES does not have")
 
 
 class CorpusError(ValueError):
