@@ -304,7 +304,7 @@ def slide_timeline(
         # The end card is not timed to the voice: it follows the last sentence and holds in quiet.
         entries, warnings = slide_timeline(specs[:-1], cues, duration, end_hold=0)
         return [*entries, TimelineEntry(len(specs) - 1, duration, duration + end_hold)], warnings
-    warnings: list[str] = []
+    warnings = []
     segments = [(index, text) for index, spec in enumerate(specs) for text in spec.narration]
     owners = _cue_positions(segments, cues)
     matched = sum(owner is not None for owner in owners)
@@ -461,7 +461,7 @@ def snap_to_frames(
         )
         for i, e in enumerate(timeline)
     ]
-    snapped_events = []
+    snapped_events: list[CaptionEvent] = []
     for event in events:
         start, end = _snap(event.start, fps), min(_snap(event.end, fps), duration)
         if snapped_events and start < snapped_events[-1].end:
@@ -532,8 +532,8 @@ class _Drift:
         h, w = self.backdrop.shape[:2]
         (l0, t0, w0, h0), (l1, t1, w1, h1) = self.crop(a), self.crop(b)
         # a source point shown at output x at time a is shown at (l0 + x*w0/w - l1) * w/w1 at time b
-        return max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
-                   max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h)))
+        return float(max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
+                         max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h))))
 
     def frames(self, begin: float, end: float, fps: int) -> list[int]:
         """The frames of the ``fps`` grid in [begin, end) that the move needs: one each DRIFT_STEP_PX of movement."""
@@ -780,7 +780,7 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
             for frame in frames:
                 if time.monotonic() > deadline:
                     raise subprocess.TimeoutExpired(args, timeout)
-                proc.stdin.write(memoryview(np.ascontiguousarray(frame, dtype=np.uint8)).cast("B"))
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).data.cast("B"))
             proc.stdin.close()
             returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         except BrokenPipeError:
@@ -890,7 +890,7 @@ def render_video(
         _encode(composition, frames, sound, settings.music_bed, ass, _font_dir(face, work), partial,
                 captioned_partial, settings, document.title, total, work)
         os.replace(partial, mp4)
-        if captioned_partial is not None:
+        if captioned_partial is not None and captioned is not None:
             os.replace(captioned_partial, captioned)
 
         poster = out_dir / f"{basename}.jpg"

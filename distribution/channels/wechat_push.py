@@ -184,8 +184,7 @@ def receipts_from_event(event: dict[str, Any]) -> list[ProviderReceipt]:
         entries = container.get("List") if isinstance(container, dict) else None
         receipts = []
         for entry in entries if isinstance(entries, list) else [entries]:
-            msgid = _scalar(entry.get("MsgID")) if isinstance(entry, dict) else ""
-            if not msgid:
+            if not isinstance(entry, dict) or not (msgid := _scalar(entry.get("MsgID"))):
                 continue
             code, status = _scalar(entry.get("ErrorCode")), _scalar(entry.get("ErrorStatus"))
             delivered = code == "0"

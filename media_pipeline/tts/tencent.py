@@ -130,8 +130,7 @@ def split_for_requests(text: str, limit: int) -> list[str]:
 
 def to_ssml(text: str, lexicon: PronunciationLexicon | None) -> str:
     """``text`` as the request's Text: plain, or ``<speak>`` with a ``<phoneme>`` per lexicon term it contains."""
-    matches = lexicon.find(text) if lexicon is not None else []
-    if not matches:
+    if lexicon is None or not (matches := lexicon.find(text)):
         return text
     out: list[str] = []
     position = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Sequence
 
 from cms.articles.document import ArticleDocument
 
@@ -58,7 +58,7 @@ def run_checks(
             raise ValueError(f"enabled_checks names unknown check(s): {', '.join(sorted(unknown))}")
 
     findings: list[Finding] = []
-    metrics: dict[str, dict] = {}
+    metrics: dict[str, dict[str, Any]] = {}
     ran: list[str] = []
     for check in checks:
         if not config.is_enabled(check.name):
@@ -81,7 +81,7 @@ def run_checks(
                 )
             )
 
-    def order(finding: Finding) -> tuple:
+    def order(finding: Finding) -> tuple[int, int, int, str]:
         position = finding.position
         block = position.block_index if position and position.block_index is not None else -1
         start = position.start if position and position.start is not None else -1
