@@ -450,8 +450,8 @@ def snap_to_frames(
 ) -> tuple[list[TimelineEntry], list[CaptionEvent]]:
     """Move every slide and caption change onto the output frame grid.
 
-    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide changes, concat entries and
-    caption events exactly aligned. Whatever becomes empty is dropped.
+    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide
+    changes, concat entries and caption events exactly aligned. Whatever becomes empty is dropped.
     """
     entries = [
         TimelineEntry(

@@ -322,7 +322,10 @@ def loudness_filter(measured_lufs: float, settings: VoiceRenderSettings, *, max_
 def _normalise_and_encode(
     raw: Path, settings: VoiceRenderSettings, work_dir: Path, out_mp3: Path, *, extra_analysis: str = ""
 ) -> tuple[int, str]:
-    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``; return the speech length in samples and the log."""
+    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``.
+
+    Returns the speech length in samples and the log.
+    """
     pcm = work_dir / "clip.wav"
     measured, log = measure_loudness(raw, pcm, settings, extra_analysis=extra_analysis)
     run_ffmpeg(
@@ -559,7 +562,7 @@ def _clip_cues(clip: _Clip, offset: float) -> list[Cue]:
     chars, times = _time_anchors(text, clip.boundaries, clip.duration_s)
     spans = _sentence_spans(clip.paragraph)
     cues: list[Cue] = []
-    for index, (start_char, end_char, display) in enumerate(spans):
+    for index, (start_char, _end_char, display) in enumerate(spans):
         start = _interpolate(chars, times, start_char)
         # A sentence lasts until the next one starts (or the clip ends), so captions do not flicker off.
         end = _interpolate(chars, times, spans[index + 1][0]) if index + 1 < len(spans) else clip.duration_s

@@ -69,7 +69,7 @@ def _insert_specific_rows(model, pages: Sequence[Page]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
     rows = [
         [field.get_db_prep_save(field.pre_save(page, True), connection) for field in fields]
         for page in pages

@@ -21,7 +21,7 @@ from .documents import revision_document
 
 
 def approved_revision(page: Page) -> Revision | None:
-    """The live (last published) revision of ``page``, or ``None`` when nothing of it is approved or it is unpublished."""
+    """The live (last published) revision of ``page``; ``None`` when nothing of it is approved or it is unpublished."""
     if not page.live or page.live_revision_id is None:
         return None
     return page.live_revision

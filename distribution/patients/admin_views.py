@@ -34,10 +34,9 @@ class StudioStaffPermissionPolicy(ModelPermissionPolicy):
             return False
         if not type(instance).objects.visible_to(user).filter(pk=instance.pk).exists():
             return False
-        if (self.read_only_for_doctors_when_shared and action not in ("view",) and not can_see_all_patients(user)
-                and getattr(instance, "doctor_id", None) is None):
-            return False  # studio templates are read-only for doctors
-        return True
+        # studio templates are read-only for doctors
+        return not (self.read_only_for_doctors_when_shared and action not in ("view",)
+                    and not can_see_all_patients(user) and getattr(instance, "doctor_id", None) is None)
 
     def instances_user_has_any_permission_for(self, user, actions):
         return self.model.objects.visible_to(user)

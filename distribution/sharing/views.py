@@ -29,9 +29,9 @@ from distribution.channels import ChannelError, RetryableChannelError
 from distribution.channels.wechat_jsapi import jsapi_config
 
 from . import analytics, page_cache, wechat_share
+from .models import LinkState, ShareLink, is_token_shaped
 
 logger = logging.getLogger(__name__)
-from .models import LinkState, ShareLink, is_token_shaped
 
 QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 QR_DEFAULT_SCALE = 10
@@ -88,9 +88,9 @@ def _article_to_show(article: Article, language: str) -> Article:
     """The link's article, or its live translation when the reader asked for another language and one exists."""
     if not language or normalise_language(article.locale.language_code) == language:
         return article
-    for translation in article.get_translations().live().select_related("locale").specific():
-        if normalise_language(translation.locale.language_code) == language:
-            return translation
+    for translated in article.get_translations().live().select_related("locale").specific():
+        if normalise_language(translated.locale.language_code) == language:
+            return translated
     return article
 
 

@@ -106,7 +106,8 @@ class ClaimRule:
             raise ClaimRuleError(f"claim rule {rule_id!r}: language must be 'zh' or 'en', got {record['language']!r}")
         if record["category"] not in CLAIM_CATEGORIES:
             raise ClaimRuleError(
-                f"claim rule {rule_id!r}: category must be one of {', '.join(CLAIM_CATEGORIES)}, got {record['category']!r}"
+                f"claim rule {rule_id!r}: category must be one of {', '.join(CLAIM_CATEGORIES)}, "
+                f"got {record['category']!r}"
             )
         try:
             severity = validate_severity(record["severity"], context=f"claim rule {rule_id!r}")

@@ -77,7 +77,8 @@ def run_checks(
                     location="article",
                     rule_id="internal.check_failed",
                     message_zh=f"自动检查“{check.name}”运行失败（{type(error).__name__}），请联系技术人员后重新检查。",
-                    message_en=f"The automated check {check.name!r} failed ({type(error).__name__}: {error}); contact support and re-run.",
+                    message_en=f"The automated check {check.name!r} failed ({type(error).__name__}: {error}); "
+                    "contact support and re-run.",
                 )
             )
 
