@@ -1,6 +1,9 @@
 # Kepu Studio — set-up, run, test and benchmark.
 #   make run    install everything, prepare the database, load the encyclopedia and demo, serve on :8000
-#   make test   run the whole test suite (SQLite, or the database DATABASE_URL points at)
+#   make test   run the whole test suite (SQLite, or the database DATABASE_URL points at; COVERAGE=1: under coverage, with its floor)
+#   make lint   what CI checks before the tests: ruff, ruff format, djhtml, mypy, makemigrations --check, manage.py check
+#   make typecheck  mypy alone (part of lint)
+#   make format apply ruff's fixes, ruff format and djhtml to the tree
 #   make bench  run the benchmarks, print their figures and write benchmarks/results.json (QUICK=1: short smoke runs)
 #   make messages  rebuild the zh-Hans catalogue from the code (then translate the new entries) and compile it
 
@@ -17,7 +20,7 @@ export KEPU_DATA_DIR := $(DATA_DIR)
 # cairo for drawing the Health Icons.
 APT_PACKAGES := espeak-ng fonts-noto-cjk ffmpeg chromium chromium-driver wrk sox libsqlite3-0 gettext libcairo2
 
-.PHONY: run test bench messages system-packages venv migrate data serve worker clean
+.PHONY: run test lint typecheck format bench messages system-packages venv migrate data serve worker clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,7 +33,7 @@ system-packages:
 	  fi; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt $(wildcard requirements/*.txt)
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -57,7 +60,32 @@ run: system-packages data
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 test: system-packages venv
+ifdef COVERAGE
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
+	$(PY) -m coverage report
+else
 	$(PY) -m pytest $(PYTEST_ARGS)
+endif
+
+# The templates djhtml indents: the project's and every app's.
+TEMPLATES = $(shell find templates cms media_pipeline distribution -name '*.html' -path '*templates/*')
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check $(TEMPLATES)
+	@$(MAKE) --no-print-directory typecheck
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check --fail-level WARNING
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml $(TEMPLATES)
 
 # The compiled catalogue (locale/*/LC_MESSAGES/django.mo) is committed: run, test and CI need no gettext.
 messages: venv

@@ -83,13 +83,10 @@ class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
     def get_queryset(self):
         if not hasattr(self, "_queryset"):
             models = self.requested_page_types()
-            if len(models) == 1:
-                # One page type: Wagtail keeps the model's rows whose id is among the public pages' ids, a
-                # subquery SQLite evaluates over every page for each search (6 of an API search's ms on
-                # the encyclopedia). The same public-pages filter on the model's own rows asks for no more.
-                queryset = self.public_pages(models[0])
-            else:
-                queryset = super().get_queryset()
+            # One page type: Wagtail keeps the model's rows whose id is among the public pages' ids, a
+            # subquery SQLite evaluates over every page for each search (6 of an API search's ms on
+            # the encyclopedia). The same public-pages filter on the model's own rows asks for no more.
+            queryset = self.public_pages(models[0]) if len(models) == 1 else super().get_queryset()
             # Every listed page shows its locale (meta.locale): loaded with the pages, not one query each.
             self._queryset = queryset.select_related("locale")
         return self._queryset

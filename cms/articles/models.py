@@ -261,3 +261,6 @@ class NarrationRecording(models.Model):
         verbose_name = _("narration recording")
         verbose_name_plural = _("narration recordings")
 
+    def __str__(self):
+        return f"{self.paragraph} ({self.duration:.1f} s)"
+

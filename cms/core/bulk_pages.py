@@ -37,7 +37,7 @@ def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True
     now = timezone.now()
     paths = next_child_paths(parent, len(pages))
     base_rows = []
-    for page, path in zip(pages, paths):
+    for page, path in zip(pages, paths, strict=True):
         page.path = path
         page.depth = parent.depth + 1
         page.numchild = 0
@@ -54,7 +54,7 @@ def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True
     with transaction.atomic():
         for start in range(0, len(base_rows), BATCH_SIZE):
             Page.objects.bulk_create(base_rows[start:start + BATCH_SIZE])
-        for page, row in zip(pages, base_rows):
+        for page, row in zip(pages, base_rows, strict=True):
             page.pk = page.id = row.pk
             setattr(page, model._meta.pk.attname, row.pk)
             page._state.adding = False
@@ -69,7 +69,7 @@ def _insert_specific_rows(model, pages: Sequence[Page]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
     rows = [
         [field.get_db_prep_save(field.pre_save(page, True), connection) for field in fields]
         for page in pages

@@ -59,7 +59,7 @@ def train_claim_model(
     for language in ("zh", "en"):
         legitimate = [
             (probability, rule_flag)
-            for sentence, probability, rule_flag in zip(sentences, out_of_fold, by_rules)
+            for sentence, probability, rule_flag in zip(sentences, out_of_fold, by_rules, strict=True)
             if sentence.language == language and not sentence.violation
         ]
         thresholds[language] = _threshold(legitimate, max_false_alarm_rate, min_threshold)
@@ -75,7 +75,7 @@ def train_claim_model(
     features = [None] * len(vectorizer.vocabulary_)
     for ngram, index in vectorizer.vocabulary_.items():
         features[index] = ngram
-    corpus_hash = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in zip(labels, texts)).encode()).hexdigest()
+    corpus_hash = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in zip(labels, texts, strict=True)).encode()).hexdigest()
     return {
         "format": MODEL_FORMAT,
         "version": version,

@@ -58,7 +58,7 @@ class QueueEntry:
 
 
 def _compare_url(page: Page, task_state: TaskState) -> str:
-    """Diff against what the reviewer saw last time (the sent-back revision), else the live page, else the first draft."""
+    """Diff against what the reviewer saw last (the sent-back revision), else the live page, else the first draft."""
     previous = (
         TaskState.objects.filter(workflow_state_id=task_state.workflow_state_id)
         .exclude(pk=task_state.pk).exclude(revision_id=page.latest_revision_id)

@@ -55,7 +55,7 @@ class ChannelSettingsForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for kind, names in SECRET_FIELDS.items():
+        for names in SECRET_FIELDS.values():
             for name in names:
                 if name not in self.fields:
                     continue

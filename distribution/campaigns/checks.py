@@ -16,7 +16,8 @@ def visibility_timeout_shorter_than_lease(app_configs=None, **kwargs):
     lease = retry_policy().lease_s
     if timeout is None or timeout >= lease:
         return [checks.Warning(
-            f"the broker's visibility timeout ({timeout or 'kombu default, 3600'} s) is not shorter than the delivery "
+            f"the broker's visibility timeout ({timeout or 'kombu default, 3600'} s) "
+            "is not shorter than the delivery "
             f"lease ({lease:.0f} s): a campaign whose worker is lost waits for the lease to resume",
             hint="set KEPU_BROKER_VISIBILITY_TIMEOUT_S below KEPU_DISTRIBUTION['sending_lease_s']",
             id="campaigns.W001",

@@ -227,7 +227,7 @@ class OutcomeWriter:
         table = Delivery._meta.db_table
         quote = connection.ops.quote_name
         self._sql = (
-            f"UPDATE {quote(table)} SET {quote('state')} = %s, {quote('reason')} = %s, "
+            f"UPDATE {quote(table)} SET {quote('state')} = %s, {quote('reason')} = %s, "  # noqa: S608 - names quoted from the model, values bound
             f"{quote('provider_message_id')} = COALESCE(%s, {quote('provider_message_id')}), "
             f"{quote('sent_at')} = COALESCE(%s, {quote('sent_at')}), "
             f"{quote('next_attempt_at')} = COALESCE(%s, {quote('next_attempt_at')}), "

@@ -110,7 +110,7 @@ def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
     quote = connection.ops.quote_name
     names = ", ".join(quote(Delivery._meta.get_field(name).column) for name in columns)
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as part of a join in the SELECT.
-    statement = (f"INSERT INTO {quote(Delivery._meta.db_table)} ({names}) "
+    statement = (f"INSERT INTO {quote(Delivery._meta.db_table)} ({names}) "  # noqa: S608 - names from the model, params bound
                  f"SELECT * FROM ({sql}) AS audience WHERE 1 = 1 ON CONFLICT DO NOTHING")
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -185,7 +185,7 @@ def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: 
                    for zone_name in {zone_name for _language, zone_name in languages_and_zones}}
     state, reason = _skip_state_and_reason()
     columns = {
-        "row_key": RawSQL(_NEW_KEY_SQL[connection.vendor], [], output_field=CharField()),
+        "row_key": RawSQL(_NEW_KEY_SQL[connection.vendor], [], output_field=CharField()),  # noqa: S611 - constant SQL, no input
         "row_step_key": Value(campaign.step_key, output_field=CharField()),
         "row_campaign": Value(campaign.pk, output_field=BigIntegerField()),
         "row_patient": F("patient_id"),

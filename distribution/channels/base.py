@@ -52,7 +52,7 @@ class Channel(ABC):
     def send(self, message: OutgoingMessage) -> SendResult:
         """Hand ``message`` to the provider once."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default, not a duty: a channel without pooled connections has none to release
         """Release pooled connections."""
 
     def __enter__(self) -> Channel:

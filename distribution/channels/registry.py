@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .base import Channel
@@ -13,7 +13,7 @@ from .wechat import WeChatChannel, WeChatConfig
 
 __all__ = ["CHANNEL_KINDS", "get_channel"]
 
-_CHANNELS: dict[str, tuple[type[Channel], type]] = {
+_CHANNELS: dict[str, tuple[Callable[..., Channel], type]] = {
     "wechat": (WeChatChannel, WeChatConfig),
     "sms": (SmsChannel, SmsConfig),
     "email": (EmailChannel, EmailConfig),

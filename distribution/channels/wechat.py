@@ -194,7 +194,7 @@ class WeChatConfig:
     encoding_aes_key: str = ""
     api_base: str = "https://api.weixin.qq.com"
     oauth_base: str = "https://open.weixin.qq.com"  # web OAuth (pages opened inside WeChat)
-    token_endpoint: Literal["stable", "classic"] = "stable"
+    token_endpoint: Literal["stable", "classic"] = "stable"  # noqa: S105 - which token API, not a secret
     token_refresh_margin_s: float = 300.0
     empty_field_value: str = "-"  # WeChat rejects empty keyword values
     busy_retry_after_s: float = 5.0
@@ -434,9 +434,9 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     def _cached(self, key: str, rejected: str | None) -> str | None:
         entry = self._token_cache.get(key)
-        if isinstance(entry, dict) and entry.get("token") and entry.get("refresh_at", 0) > self._clock():
-            if entry["token"] != rejected:
-                return str(entry["token"])
+        fresh = isinstance(entry, dict) and entry.get("token") and entry.get("refresh_at", 0) > self._clock()
+        if fresh and entry["token"] != rejected:
+            return str(entry["token"])
         return None
 
     def _shared(self, key: str, lock: threading.Lock, fetch: Callable[[], tuple[str, float]],
@@ -492,7 +492,7 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
     def _fetch_token(self, *, force_refresh: bool) -> tuple[str, float]:
         cfg = self.config
         self.token_fetches += 1
-        if cfg.token_endpoint == "stable":
+        if cfg.token_endpoint == "stable":  # noqa: S105 - which token API, not a secret
             response = request_or_retryable(
                 self._session,
                 "POST",
@@ -525,7 +525,7 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
             logger.info("wechat access token obtained for app %s (expires in %.0fs, forced %s)",
                         cfg.app_id, expires_in, force_refresh)
             return str(token), expires_in
-        code = body.get("errcode")
+        code: Any = body.get("errcode")  # an int in WeChat's answers; anything else is in none of the tables
         reason = f"WeChat token request failed with errcode {code}"
         if code == SYSTEM_BUSY:
             raise RetryableChannelError(f"{reason}: system busy", cfg.busy_retry_after_s, provider_code="-1")

@@ -93,7 +93,8 @@ def _received_since_last_retract(partner: Partner, article_key: int, *, count_at
 
 
 def _idempotency_key(partner: Partner, article_key: int, revision_id: int | None, event: str) -> str:
-    """``kepu-p<partner>-a<article>-r<revision>-<event>``; a repeat of the same event (republished revision) gets ``.2``, ``.3``…"""
+    """``kepu-p<partner>-a<article>-r<revision>-<event>``; a repeat of the same event (republished revision)
+    gets ``.2``, ``.3``…"""
     base = f"kepu-p{partner.pk}-a{article_key}-r{revision_id or 0}-{event}"
     repeats = PartnerDelivery.objects.filter(Q(idempotency_key=base) | Q(idempotency_key__startswith=base + ".")).count()
     return base if repeats == 0 else f"{base}.{repeats + 1}"

@@ -179,6 +179,9 @@ class JoinConsent(models.Model):
         verbose_name_plural = _("join consents")
         ordering = ["-given_at"]
 
+    def __str__(self):
+        return f"{self.text_version} {self.given_at:%Y-%m-%d %H:%M}"
+
 
 class Erasure(models.Model):
     """That a patient's contact data was erased at their request: who for and when, never what."""
@@ -192,3 +195,6 @@ class Erasure(models.Model):
         verbose_name = _("erasure")
         verbose_name_plural = _("erasures")
         ordering = ["-erased_at"]
+
+    def __str__(self):
+        return f"{self.channel} {self.erased_at:%Y-%m-%d %H:%M}"

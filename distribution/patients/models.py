@@ -38,7 +38,8 @@ CHANNEL_CHOICES = [
     ("email", _("E-mail")),
     ("webhook", _("Hospital system (patient id)")),
 ]
-assert {kind for kind, _label in CHANNEL_CHOICES} == set(CHANNEL_KINDS)
+if {kind for kind, _label in CHANNEL_CHOICES} != set(CHANNEL_KINDS):
+    raise RuntimeError("CHANNEL_CHOICES must label exactly the channels of CHANNEL_KINDS")
 
 UNSUBSCRIBE_TOKEN_BYTES = 18  # 144 bits: unguessable, and nothing about the patient in it
 
@@ -51,7 +52,7 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value})
+        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value}) from None
 
 
 def split_tag_list(text: str) -> list[str]:
@@ -248,6 +249,13 @@ class ContactPoint(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.masked_address}"
 
+    def save(self, *args, **kwargs):
+        self.address_index = blind_index(self.channel, self.address) if self.address else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "address" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "address_index"}
+        super().save(*args, **kwargs)
+
     @property
     def masked_address(self) -> str:
         return mask_address(self.channel, self.address)
@@ -259,13 +267,6 @@ class ContactPoint(models.Model):
                 self.address = normalize_contact_address(self.channel, self.address)
             except ValueError as exc:
                 raise ValidationError({"address": str(exc)}) from None
-
-    def save(self, *args, **kwargs):
-        self.address_index = blind_index(self.channel, self.address) if self.address else ""
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "address" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "address_index"}
-        super().save(*args, **kwargs)
 
     def skip_reason(self) -> str:
         """Why nothing may be sent to this contact now ('' when sending is allowed)."""

@@ -78,6 +78,9 @@ class ShareLink(models.Model):
     def __str__(self) -> str:
         return f"{self.article} → {self.audience_key or _('public')}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("sharing:read", kwargs={"token": self.token})
+
     @property
     def state(self) -> str:
         """Revoked or expired, whichever happened first; a link revoked after it expired reads 'expired'."""
@@ -96,9 +99,6 @@ class ShareLink(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
-
-    def get_absolute_url(self) -> str:
-        return reverse("sharing:read", kwargs={"token": self.token})
 
     @property
     def public_url(self) -> str:

@@ -29,9 +29,9 @@ from distribution.channels import ChannelError, RetryableChannelError
 from distribution.channels.wechat_jsapi import jsapi_config
 
 from . import analytics, page_cache, wechat_share
+from .models import LinkState, ShareLink, is_token_shaped
 
 logger = logging.getLogger(__name__)
-from .models import LinkState, ShareLink, is_token_shaped
 
 QR_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 QR_DEFAULT_SCALE = 10

@@ -37,7 +37,7 @@ from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, Pa
 from . import illustrations
 from .content import ARTICLES
 
-DEFAULT_PASSWORD = "kepu-demo-2026"
+DEFAULT_PASSWORD = "kepu-demo-2026"  # noqa: S105 - the demo accounts' password, printed by load_demo
 
 
 @dataclass
@@ -168,7 +168,8 @@ def load_demo() -> list[DemoAccount]:
         "joint": _illustration("痛风关节示意 Gout joint", illustrations.joint_diagram("痛风 · Gout"),
                                "大脚趾关节红肿，内有白色尿酸盐结晶 / A swollen big-toe joint with white urate crystals", doctor),
         "plate": _illustration("餐盘法示意 Plate method", illustrations.plate_diagram("餐盘法 · Plate method"),
-                               "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / A plate: half vegetables, a quarter protein, a quarter starch", doctor),
+                               "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / "
+                               "A plate: half vegetables, a quarter protein, a quarter starch", doctor),
     }
     for spec in ARTICLES:
         language = spec["language"]

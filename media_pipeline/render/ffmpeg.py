@@ -38,7 +38,7 @@ def ffmpeg_exe() -> str:
     except ImportError as exc:  # pragma: no cover - dependency is in requirements.txt
         raise FFmpegError("imageio-ffmpeg is not installed") from exc
     try:
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:
         raise FFmpegError(f"imageio-ffmpeg could not locate its ffmpeg binary: {exc}") from exc
 

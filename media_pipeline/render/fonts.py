@@ -13,6 +13,7 @@ line-end punctuation rules (kinsoku) keep "，" off the start of a line and
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import subprocess
@@ -337,7 +338,7 @@ def draw_text_block(
     align: Literal["left", "center"] = "left",
 ) -> TextBox:
     """Draw fitted lines into the column [left, left+width]; return the inked box."""
-    boxes: list[tuple[int, int, int, int]] = []
+    boxes: list[tuple[float, float, float, float]] = []  # a centred line starts at half pixels
     ascent, _ = fitted.font.getmetrics()
     for number, line in enumerate(fitted.lines):
         line_width = fitted.font.getlength(line)
@@ -348,8 +349,8 @@ def draw_text_block(
     if not boxes:
         return TextBox(left, top, left, top)
     return TextBox(
-        left=min(b[0] for b in boxes),
-        top=min(b[1] for b in boxes),
-        right=max(b[2] for b in boxes),
-        bottom=max(b[3] for b in boxes),
+        left=math.floor(min(b[0] for b in boxes)),
+        top=math.floor(min(b[1] for b in boxes)),
+        right=math.ceil(max(b[2] for b in boxes)),
+        bottom=math.ceil(max(b[3] for b in boxes)),
     )

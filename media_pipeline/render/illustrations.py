@@ -52,7 +52,7 @@ class ComposedSpec:
 
     def fingerprint(self) -> str:
         content = json.dumps([DRAWING_VERSION, asdict(self)], ensure_ascii=False, sort_keys=True)
-        return hashlib.sha1(content.encode()).hexdigest()[:10]
+        return hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()[:10]
 
     def alt_text(self) -> str:
         zh = "；".join(step.zh for step in self.steps)
@@ -164,11 +164,11 @@ def draw_plate(painter: Painter, spec: ComposedSpec) -> Image.Image:
     draw.line((cx, cy - radius, cx, cy + radius), fill="white", width=8)
     draw.line((cx, cy, cx + radius, cy), fill="white", width=8)
     centres = [(cx - radius // 2, cy), (cx + radius // 2, cy - radius // 2 + 10), (cx + radius // 2, cy + radius // 2 - 10)]
-    for step, centre in zip(spec.steps, centres):
+    for step, centre in zip(spec.steps, centres, strict=False):
         _paste_icon(image, painter, step.icon, centre, 120, ink="#ffffff")
     zh_font, en_font = painter.font(34, bold=True), painter.font(22)
     y = 220
-    for colour, step in zip(colours, spec.steps):
+    for colour, step in zip(colours, spec.steps, strict=False):
         draw.rounded_rectangle((720, y, 760, y + 40), radius=8, fill=colour)
         y_after = _text_block(draw, (780, y - 2), step.zh, zh_font, 360, INK, max_lines=2, anchor_centre=False)
         y = _text_block(draw, (780, y_after + 2), step.en, en_font, 360, MUTED, max_lines=3, anchor_centre=False) + 34
@@ -216,7 +216,7 @@ def draw_injection_sites(painter: Painter, spec: ComposedSpec) -> Image.Image:
     _paste_icon(image, painter, "syringe", (1080, 200), 110)
     y = 250
     for step in spec.steps:
-        draw.rounded_rectangle((780, y + 6, 808, y + 34), radius=6, fill="#%02x%02x%02x" % zone)
+        draw.rounded_rectangle((780, y + 6, 808, y + 34), radius=6, fill="#{:02x}{:02x}{:02x}".format(*zone))
         y = _text_block(draw, (824, y), step.zh, painter.font(29, bold=True), 330, INK, max_lines=2, anchor_centre=False)
         y = _text_block(draw, (824, y), step.en, painter.font(20), 330, MUTED, max_lines=3, anchor_centre=False) + 18
     return image

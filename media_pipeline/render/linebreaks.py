@@ -21,6 +21,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["NO_LINE_END", "NO_LINE_START", "balance", "pieces"]
 
@@ -37,7 +38,7 @@ def _is_wide(char: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _segmenter():
+def _segmenter() -> Any:  # a jieba.Tokenizer (jieba has no type information)
     """jieba's stock dictionary in a tokenizer of our own: the search app adds its medical lexicon to jieba's
     default tokenizer, and line breaks (and the readings built on these words) must not change with
     whether a search ran first in the same process."""

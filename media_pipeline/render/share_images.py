@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image, ImageDraw
 
@@ -202,7 +202,7 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
     return canvas
 
 
-def _save_atomically(image: Image.Image, path: Path, **params: object) -> Path:
+def _save_atomically(image: Image.Image, path: Path, **params: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)

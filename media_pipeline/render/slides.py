@@ -650,7 +650,7 @@ class SlideRenderer:
                 qy = c.top + (height - qr_size) // 2
                 canvas.paste(qr, (c.left, qy))
                 boxes.append(TextBox(c.left, qy, c.left + qr_size, qy + qr_size))
-        for (text, face, mx, mn, ml, fill), h in zip(lines, heights):
+        for (text, face, mx, mn, ml, fill), h in zip(lines, heights, strict=True):
             if not h:
                 continue
             box = self._text(

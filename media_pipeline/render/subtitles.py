@@ -130,7 +130,7 @@ def _screen_cues(cues: Sequence[Cue], max_line_chars: int | None, language: str 
         groups = [lines[i:i + MAX_CUE_LINES] for i in range(0, len(lines), MAX_CUE_LINES)]
         weights = [sum(_display_width(line) for line in group) or 1 for group in groups]
         start, total = cue.start, sum(weights)
-        for number, (group, weight) in enumerate(zip(groups, weights)):
+        for number, (group, weight) in enumerate(zip(groups, weights, strict=True)):
             end = cue.end if number == len(groups) - 1 else round(start + (cue.end - cue.start) * weight / total, 3)
             shown.append((start, end, group))
             start = end

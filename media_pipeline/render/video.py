@@ -304,7 +304,7 @@ def slide_timeline(
         # The end card is not timed to the voice: it follows the last sentence and holds in quiet.
         entries, warnings = slide_timeline(specs[:-1], cues, duration, end_hold=0)
         return [*entries, TimelineEntry(len(specs) - 1, duration, duration + end_hold)], warnings
-    warnings: list[str] = []
+    warnings = []
     segments = [(index, text) for index, spec in enumerate(specs) for text in spec.narration]
     owners = _cue_positions(segments, cues)
     matched = sum(owner is not None for owner in owners)
@@ -317,7 +317,7 @@ def slide_timeline(
     else:
         entries = []
         current = 0
-        for cue, owner in zip(cues, owners):
+        for cue, owner in zip(cues, owners, strict=True):
             if owner is None or owner == current:
                 continue
             start = min(max(cue.start, 0.0), duration)
@@ -363,7 +363,7 @@ def caption_events(cues: Sequence[CueLike], layout: SlideLayout, face: FontFace,
         weights = [sum(len(line) for line in chunk) for chunk in chunks]
         total = sum(weights)
         t = start
-        for chunk, weight in zip(chunks, weights):
+        for chunk, weight in zip(chunks, weights, strict=True):
             chunk_end = end if chunk is chunks[-1] else t + (end - start) * weight / total
             events.append(CaptionEvent(t, chunk_end, chunk))
             t = chunk_end
@@ -450,8 +450,8 @@ def snap_to_frames(
 ) -> tuple[list[TimelineEntry], list[CaptionEvent]]:
     """Move every slide and caption change onto the output frame grid.
 
-    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide changes, concat entries and
-    caption events exactly aligned. Whatever becomes empty is dropped.
+    A change can only happen on a frame of the grid; doing the rounding here (once, for both) keeps slide
+    changes, concat entries and caption events exactly aligned. Whatever becomes empty is dropped.
     """
     entries = [
         TimelineEntry(
@@ -461,7 +461,7 @@ def snap_to_frames(
         )
         for i, e in enumerate(timeline)
     ]
-    snapped_events = []
+    snapped_events: list[CaptionEvent] = []
     for event in events:
         start, end = _snap(event.start, fps), min(_snap(event.end, fps), duration)
         if snapped_events and start < snapped_events[-1].end:
@@ -532,8 +532,8 @@ class _Drift:
         h, w = self.backdrop.shape[:2]
         (l0, t0, w0, h0), (l1, t1, w1, h1) = self.crop(a), self.crop(b)
         # a source point shown at output x at time a is shown at (l0 + x*w0/w - l1) * w/w1 at time b
-        return max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
-                   max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h)))
+        return float(max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
+                         max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h))))
 
     def frames(self, begin: float, end: float, fps: int) -> list[int]:
         """The frames of the ``fps`` grid in [begin, end) that the move needs: one each DRIFT_STEP_PX of movement."""
@@ -635,7 +635,7 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
     # Crossfade n (into entry n) runs over [fade_in[n], fade_in[n] + fades[n]): centred on the change, so
     # the new slide is half there when its sentence starts; the end card's starts after the last sentence.
     fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
-                     for a, b in zip(timeline, timeline[1:])]
+                     for a, b in zip(timeline, timeline[1:], strict=False)]
     fade_in = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end"
                                   else _snap(fades[n] / 2, fps)) for n, e in enumerate(timeline) if n]
     # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
@@ -694,7 +694,7 @@ def _setpts(frames: Sequence[int]) -> str:
     (ffmpeg's expression parser refuses deep nesting; a flat sum of a hundred terms is too deep).
     """
     starts, offsets = [0], [frames[0] if frames else 0]
-    for n, (previous, frame) in enumerate(zip(frames, frames[1:]), 1):
+    for n, (previous, frame) in enumerate(zip(frames, frames[1:], strict=False), 1):
         if frame - previous > 1:
             starts.append(n)
             offsets.append(offsets[-1] + frame - previous - 1)
@@ -775,12 +775,12 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
                                     pipesize=1 << 20)
         except OSError as exc:
             raise FFmpegError(f"could not start ffmpeg: {exc}") from exc
-        assert proc.stdin is not None
+        assert proc.stdin is not None  # noqa: S101 - for the type checker: stdin=PIPE always sets it
         try:
             for frame in frames:
                 if time.monotonic() > deadline:
                     raise subprocess.TimeoutExpired(args, timeout)
-                proc.stdin.write(memoryview(np.ascontiguousarray(frame, dtype=np.uint8)).cast("B"))
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).data.cast("B"))
             proc.stdin.close()
             returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         except BrokenPipeError:
@@ -890,7 +890,7 @@ def render_video(
         _encode(composition, frames, sound, settings.music_bed, ass, _font_dir(face, work), partial,
                 captioned_partial, settings, document.title, total, work)
         os.replace(partial, mp4)
-        if captioned_partial is not None:
+        if captioned_partial is not None and captioned is not None:
             os.replace(captioned_partial, captioned)
 
         poster = out_dir / f"{basename}.jpg"

@@ -322,7 +322,10 @@ def loudness_filter(measured_lufs: float, settings: VoiceRenderSettings, *, max_
 def _normalise_and_encode(
     raw: Path, settings: VoiceRenderSettings, work_dir: Path, out_mp3: Path, *, extra_analysis: str = ""
 ) -> tuple[int, str]:
-    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``; return the speech length in samples and the log."""
+    """Bring ``raw`` to the loudness target and encode it to ``out_mp3``.
+
+    Returns the speech length in samples and the log.
+    """
     pcm = work_dir / "clip.wav"
     measured, log = measure_loudness(raw, pcm, settings, extra_analysis=extra_analysis)
     run_ffmpeg(
@@ -380,7 +383,7 @@ def _silences(log: str, duration: float) -> list[tuple[float, float]]:
     """(start, end) of the pauses silencedetect logged; one still open at the end closes with the clip."""
     starts = [float(m.group(1)) for m in _SILENCE_START_RE.finditer(log)]
     ends = [float(m.group(1)) for m in _SILENCE_END_RE.finditer(log)]
-    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)])]
+    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)], strict=False)]
 
 
 def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, float]], duration: float) -> tuple[Boundary, ...]:
@@ -406,7 +409,7 @@ def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, f
             ends.append(expected)
             starts.append(expected)
     ends.append(duration)
-    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends))
+    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends, strict=True))
 
 
 def _recorded_clip(
@@ -559,7 +562,7 @@ def _clip_cues(clip: _Clip, offset: float) -> list[Cue]:
     chars, times = _time_anchors(text, clip.boundaries, clip.duration_s)
     spans = _sentence_spans(clip.paragraph)
     cues: list[Cue] = []
-    for index, (start_char, end_char, display) in enumerate(spans):
+    for index, (start_char, _end_char, display) in enumerate(spans):
         start = _interpolate(chars, times, start_char)
         # A sentence lasts until the next one starts (or the clip ends), so captions do not flicker off.
         end = _interpolate(chars, times, spans[index + 1][0]) if index + 1 < len(spans) else clip.duration_s
@@ -678,7 +681,7 @@ def render_voice(
 
     cues: list[Cue] = []
     timings: list[ParagraphTiming] = []
-    for clip, start in zip(clips, starts):
+    for clip, start in zip(clips, starts, strict=True):
         cues.extend(_clip_cues(clip, start))
         timings.append(ParagraphTiming(clip.paragraph.id, round(start, 3), round(start + clip.duration_s, 3)))
     max_chars = settings.max_caption_line_chars or DEFAULT_MAX_LINE_CHARS[script.language]

@@ -159,8 +159,9 @@ def _with_tone(syllable: str, tone: int) -> str:
 
 def _pypinyin_words(run: str) -> list[ReadingPiece]:
     """jieba's words, read by pypinyin over the whole run (its phrase matching knows 银行卡, 别着急)."""
-    # A character pypinyin has no reading for stays as it is, for espeak to try.
-    readings = pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: list(chars))
+    # A character pypinyin has no reading for stays as it is, for espeak to try (errors may return a list,
+    # one reading per character, though pypinyin's stub says str).
+    readings = pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
     syllables = [reading[0].replace("v", "ü") for reading in readings]
     pieces: list[ReadingPiece] = []
     position = 0
@@ -214,7 +215,7 @@ def _third_tone_sandhi(words: list[ReadingPiece]) -> None:
         for i in range(len(written) - 1):
             if _tone(written[i]) == 3 and _tone(written[i + 1]) == 3:
                 word.syllables[i] = _with_tone(written[i], 2)
-    for left, right in zip(reversed(words[:-1]), reversed(words[1:])):
+    for left, right in zip(reversed(words[:-1]), reversed(words[1:]), strict=False):
         if _tone(left.syllables[-1]) == 3 and _tone(right.syllables[0]) == 3:
             left.syllables[-1] = _with_tone(left.syllables[-1], 2)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 import edge_tts
@@ -100,9 +100,11 @@ class EdgeTTSEngine(SpeechEngine):
                 )
 
     def _run(self, communicate: edge_tts.Communicate, clip: ClipBuilder) -> None:
+        # edge-tts connects to its module global WSS_URL (imported there from its constants, not exported).
+        module: Any = edge_tts.communicate
         with _ENDPOINT_LOCK:
-            previous = edge_tts.communicate.WSS_URL
-            edge_tts.communicate.WSS_URL = self.endpoint
+            previous = module.WSS_URL
+            module.WSS_URL = self.endpoint
             try:
                 try:
                     asyncio.get_running_loop()
@@ -113,7 +115,7 @@ class EdgeTTSEngine(SpeechEngine):
                 with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
                     pool.submit(asyncio.run, self._collect(communicate, clip)).result()
             finally:
-                edge_tts.communicate.WSS_URL = previous
+                module.WSS_URL = previous
 
     def synthesize(
         self, text: str, voice: str, settings: SynthesisSettings, lexicon: PronunciationLexicon | None = None

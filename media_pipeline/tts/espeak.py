@@ -88,7 +88,7 @@ class EspeakEngine(SpeechEngine):
         if len(lines) != len(syllables):
             raise EngineUnavailableError(f"espeak-ng read {len(syllables)} syllables as {len(lines)} clauses")
         table: dict[str, str] = {}
-        for syllable, line in zip(syllables, lines):
+        for syllable, line in zip(syllables, lines, strict=True):
             heard = _split_phonemes(line)
             if len(heard) == 1:
                 table.setdefault(heard[0][0], syllable)

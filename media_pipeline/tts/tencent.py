@@ -101,7 +101,7 @@ def _speed(rate_percent: int) -> float:
     factor = 1 + rate_percent / 100
     if factor <= _SPEED_POINTS[0][1]:
         return _SPEED_POINTS[0][0]
-    for (v0, f0), (v1, f1) in zip(_SPEED_POINTS, _SPEED_POINTS[1:]):
+    for (v0, f0), (v1, f1) in zip(_SPEED_POINTS, _SPEED_POINTS[1:], strict=False):
         if factor <= f1:
             return round(v0 + (v1 - v0) * (factor - f0) / (f1 - f0), 2)
     return _SPEED_POINTS[-1][0]
@@ -130,8 +130,7 @@ def split_for_requests(text: str, limit: int) -> list[str]:
 
 def to_ssml(text: str, lexicon: PronunciationLexicon | None) -> str:
     """``text`` as the request's Text: plain, or ``<speak>`` with a ``<phoneme>`` per lexicon term it contains."""
-    matches = lexicon.find(text) if lexicon is not None else []
-    if not matches:
+    if lexicon is None or not (matches := lexicon.find(text)):
         return text
     out: list[str] = []
     position = 0

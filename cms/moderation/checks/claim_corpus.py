@@ -36,7 +36,8 @@ CHECK_CATEGORY = {
     "absolute": "absolute_terms",
     "disguised_ad": "disguised_advertising",
 }
-assert set(CHECK_CATEGORY.values()) <= set(CLAIM_CATEGORIES)
+if not set(CHECK_CATEGORY.values()) <= set(CLAIM_CATEGORIES):
+    raise RuntimeError("CHECK_CATEGORY maps to a category CLAIM_CATEGORIES does not have")
 
 
 class CorpusError(ValueError):
@@ -65,7 +66,7 @@ def read_corpus(path: Path) -> list[LabelledSentence]:
         for line_number, row in enumerate(reader, start=2):
             if len(row) != len(COLUMNS):
                 raise CorpusError(f"{path}:{line_number}: expected {len(COLUMNS)} columns, got {len(row)}")
-            record = dict(zip(COLUMNS, row))
+            record = dict(zip(COLUMNS, row, strict=True))
             if record["label"] not in LABELS or record["lang"] not in ("zh", "en") or not record["text"].strip():
                 raise CorpusError(f"{path}:{line_number}: bad label, language or empty text")
             violation = record["label"] == "violation"

@@ -101,7 +101,8 @@ class ClaimRule:
             raise ClaimRuleError(f"claim rule {rule_id!r}: language must be 'zh' or 'en', got {record['language']!r}")
         if record["category"] not in CLAIM_CATEGORIES:
             raise ClaimRuleError(
-                f"claim rule {rule_id!r}: category must be one of {', '.join(CLAIM_CATEGORIES)}, got {record['category']!r}"
+                f"claim rule {rule_id!r}: category must be one of {', '.join(CLAIM_CATEGORIES)}, "
+                f"got {record['category']!r}"
             )
         try:
             severity = validate_severity(record["severity"], context=f"claim rule {rule_id!r}")
@@ -223,11 +224,9 @@ class NegationCues:
     def negates(self, sentence: str, start: int, end: int) -> bool:
         before = sentence[max(0, start - self.window) : start]
         if self._breaks is not None:
-            last_break = None
-            for last_break in self._breaks.finditer(before):
-                pass
-            if last_break is not None:
-                before = before[last_break.end() :]
+            breaks = list(self._breaks.finditer(before))
+            if breaks:
+                before = before[breaks[-1].end() :]
         if self._before is not None and self._before.search(before):
             return True
         after = sentence[end : end + self.window]
@@ -277,7 +276,7 @@ class ClaimRuleSet:
             seen.add(rule.id)
         if negation is None:
             negation = _default_rules_file()["negation"]
-        cues = {language: NegationCues.from_record(language, negation.get(language) or {"window": 1}) for language in RULE_LANGUAGES}
+        cues: dict[str, NegationCues] = {language: NegationCues.from_record(language, negation.get(language) or {"window": 1}) for language in RULE_LANGUAGES}
         return cls(rules=rules, negation=cues, version=version)
 
     @classmethod

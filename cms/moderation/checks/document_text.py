@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Any, Iterator, Literal
 
 from cms.core.documents import ArticleDocument
 
@@ -47,7 +47,7 @@ def text_segments(document: ArticleDocument) -> Iterator[TextSegment]:
     if document.summary.strip():
         yield TextSegment(document.summary, "summary", None, field="summary")
     for index, block in enumerate(document.blocks):
-        common = {"block_index": index, "block_id": block.block_id, "block_kind": block.kind}
+        common: dict[str, Any] = {"block_index": index, "block_id": block.block_id, "block_kind": block.kind}
         if block.kind == "heading":
             role: SegmentRole = "heading"
         elif block.kind == "qa":

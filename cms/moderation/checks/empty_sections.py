@@ -42,7 +42,8 @@ class EmptySectionCheck:
                         "sections.empty",
                         heading.text,
                         f"小节“{heading.text.strip()}”下没有任何内容，请补充内容或删除该标题。",
-                        f"The section \u201c{heading.text.strip()}\u201d has no content; add some or remove the heading.",
+                        f"The section \u201c{heading.text.strip()}\u201d has no content; "
+                        "add some or remove the heading.",
                     )
                 )
             findings.extend(

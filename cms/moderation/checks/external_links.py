@@ -9,6 +9,7 @@ the reviewer. Subdomains of an allowed domain are allowed ("www.who.int" under
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from cms.core.documents import ArticleDocument, DocumentBlock
@@ -67,7 +68,7 @@ class ExternalLinkCheck:
         self, document: ArticleDocument, index: int, field: str, url: str, allowed: tuple[str, ...], severity: Severity
     ) -> Finding | None:
         scheme = urlsplit(url.strip()).scheme.lower()
-        common = {"check": self.name, "document": document, "block_index": index, "field": field, "excerpt": url}
+        common: dict[str, Any] = {"check": self.name, "document": document, "block_index": index, "field": field, "excerpt": url}
         if scheme in _SAFE_SCHEMES:
             return None
         if scheme in _DANGEROUS_SCHEMES:

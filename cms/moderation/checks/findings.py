@@ -30,7 +30,7 @@ def validate_severity(value: object, *, context: str) -> Severity:
     """Return ``value`` as a severity or raise a ValueError naming where it came from."""
     if value not in _SEVERITY_RANK:
         raise ValueError(f"{context}: severity must be one of {', '.join(SEVERITIES)}, got {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def severity_rank(severity: Severity) -> int:
@@ -143,7 +143,7 @@ class CheckReport:
         return verdict_for(self.findings)
 
     def counts(self) -> dict[str, int]:
-        counts = {severity: 0 for severity in SEVERITIES}
+        counts: dict[str, int] = {severity: 0 for severity in SEVERITIES}
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts

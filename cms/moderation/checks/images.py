@@ -25,7 +25,8 @@ _GENERIC_ALT_WORDS = frozenset(
 )  # fmt: skip
 _FILENAME = re.compile(r"^[\w\-. ()\u4e00-\u9fff]+\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|heic|avif)$", re.IGNORECASE)
 _CAMERA_NAME = re.compile(
-    r"^(?:IMG|DSC|DSCN|DCIM|PXL|MVIMG|Screenshot|Screen Shot|截屏|屏幕截图|微信图片|mmexport|image|photo)[\s_\-]*[\d_\-\s:.]*$",
+    r"^(?:IMG|DSC|DSCN|DCIM|PXL|MVIMG|Screenshot|Screen Shot|截屏|屏幕截图|微信图片|mmexport|image|photo)"
+    r"[\s_\-]*[\d_\-\s:.]*$",
     re.IGNORECASE,
 )
 _MEANINGFUL_CHAR = re.compile(r"[A-Za-z\u4e00-\u9fff]")

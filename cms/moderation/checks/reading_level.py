@@ -174,7 +174,8 @@ class ReadingLevelCheck:
                 add(
                     "reading_level.zh.sentence_length",
                     f"句子平均长度为{average:.1f}个字，超过目标{target:g}个字。请把长句拆短，一句话只讲一件事。",
-                    f"Sentences average {average:.1f} characters, above the target of {target:g}. Split long sentences.",
+                    f"Sentences average {average:.1f} characters, above the target of {target:g}. "
+                    "Split long sentences.",
                 )
             share, limit = metrics["uncommon_char_share"], config.max_uncommon_char_share_zh
             if share > limit:
@@ -191,6 +192,7 @@ class ReadingLevelCheck:
                 add(
                     "reading_level.en.grade",
                     f"英文可读性为美国{grade:.1f}年级水平（Flesch-Kincaid），超过目标{target:g}年级。请使用更短的句子和更简单的词。",
-                    f"Flesch-Kincaid grade {grade:.1f} is above the target grade {target:g}. Use shorter sentences and simpler words.",
+                    f"Flesch-Kincaid grade {grade:.1f} is above the target grade {target:g}. "
+                    "Use shorter sentences and simpler words.",
                 )
         return findings

@@ -102,7 +102,8 @@ class MissingReferencesCheck:
                 rule_id="references.required_for_treatment_advice",
                 excerpt=triggers[0],
                 message_zh=f"{zh}，但包含治疗或用药建议（如：{shown}）。请补充指南、说明书或文献出处。",
-                message_en=f"{en}, yet it gives treatment or medication advice (e.g. {shown_en}). Cite the guideline, label or literature.",
+                message_en=f"{en}, yet it gives treatment or medication advice (e.g. {shown_en}). "
+                "Cite the guideline, label or literature.",
                 data={"triggers": triggers[:_MAX_REPORTED_TRIGGERS], "trigger_count": len(triggers)},
             )
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Sequence
 
 from cms.core.documents import ArticleDocument
 
@@ -58,7 +58,7 @@ def run_checks(
             raise ValueError(f"enabled_checks names unknown check(s): {', '.join(sorted(unknown))}")
 
     findings: list[Finding] = []
-    metrics: dict[str, dict] = {}
+    metrics: dict[str, dict[str, Any]] = {}
     ran: list[str] = []
     for check in checks:
         if not config.is_enabled(check.name):
@@ -77,11 +77,12 @@ def run_checks(
                     location="article",
                     rule_id="internal.check_failed",
                     message_zh=f"自动检查“{check.name}”运行失败（{type(error).__name__}），请联系技术人员后重新检查。",
-                    message_en=f"The automated check {check.name!r} failed ({type(error).__name__}: {error}); contact support and re-run.",
+                    message_en=f"The automated check {check.name!r} failed ({type(error).__name__}: {error}); "
+                    "contact support and re-run.",
                 )
             )
 
-    def order(finding: Finding) -> tuple:
+    def order(finding: Finding) -> tuple[int, int, int, str]:
         position = finding.position
         block = position.block_index if position and position.block_index is not None else -1
         start = position.start if position and position.start is not None else -1

@@ -34,7 +34,7 @@ RANK_NORMALIZATION = 1
 
 
 def stored_vector():
-    return RawSQL(f'"{IndexEntry._meta.db_table}"."{VECTOR_COLUMN}"', [], output_field=SearchVectorField())
+    return RawSQL(f'"{IndexEntry._meta.db_table}"."{VECTOR_COLUMN}"', [], output_field=SearchVectorField())  # noqa: S611 - names from the model and a constant
 
 
 class RankedPostgresCompiler(RankedHitsCompiler, PostgresSearchQueryCompiler):

@@ -1,4 +1,4 @@
-"""manage.py compose_illustrations [--icons FOLDER] [--only KEY …] [--out DIR] — the studio's own topic illustrations."""
+"""manage.py compose_illustrations [--icons FOLDER] [--only KEY …] [--out DIR]: the studio's own topic illustrations."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ LICENCE = "CC BY 4.0"
 
 
 class Command(BaseCommand):
-    help = "Draw the studio's composed illustrations (blood pressure, inhaler, insulin sites…) into the library (idempotent)."
+    help = ("Draw the studio's composed illustrations (blood pressure, inhaler, insulin sites…) "
+            "into the library (idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--icons", default=str(Path(settings.KEPU_DATA_DIR) / "healthicons"))

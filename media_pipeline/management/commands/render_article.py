@@ -104,7 +104,8 @@ class Command(BaseCommand):
                 narration.refresh_from_db()
             if narration.status == RenderStatus.RUNNING:  # on a worker: its completion dispatches this video there
                 self.stdout.write(self.style.WARNING(
-                    _("render #%(id)s (%(kind)s) waits for narration #%(narration)s, which a worker is rendering; "
+                    _("render #%(id)s (%(kind)s) waits for narration #%(narration)s, "
+                      "which a worker is rendering; "
                       "the worker will render the video when the narration is done") % {
                         "id": render.pk, "kind": render.kind, "narration": narration.pk}))
                 return render

@@ -24,4 +24,5 @@ class Command(BaseCommand):
         except IconSetError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(
-            f"Health Icons: {result.created} added, {result.updated} updated, {result.unchanged} already up to date."))
+            f"Health Icons: {result.created} added, {result.updated} updated, "
+            f"{result.unchanged} already up to date."))
