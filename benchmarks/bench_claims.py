@@ -78,7 +78,10 @@ def score_slice(path: Path, config: CheckConfig) -> dict[str, float]:
 def encyclopedia_texts(data_dir: Path, medquad_limit: int | None) -> dict[str, list[tuple[str, str]]]:
     """(text, language) per checked article, grouped: MedQuAD, Chinese entries seen by dev.tsv, unseen ones."""
     groups: dict[str, list[tuple[str, str]]] = {
-        "medquad_training": [], "medquad_unseen": [], "zh_entries_dev": [], "zh_entries_unseen": [],
+        "medquad_training": [],
+        "medquad_unseen": [],
+        "zh_entries_dev": [],
+        "zh_entries_unseen": [],
     }
     medquad = data_dir / "medquad" / "medquad.jsonl.gz"
     if medquad.exists():
@@ -114,14 +117,18 @@ def false_alarms(texts: list[tuple[str, str]], config: CheckConfig) -> tuple[int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("KEPU_DATA_DIR", ROOT.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("KEPU_DATA_DIR", ROOT.parent / "shared" / "data"))
+    )
     parser.add_argument("--medquad-limit", type=int, help="only the first N MedQuAD records (quick runs)")
     arguments = parser.parse_args()
     config = CheckConfig()
     rules_only = replace(config, use_claim_model=False)
     model = config.model
-    print(f"Claim rules {config.rules.version} ({len(config.rules.rules)} rules, fingerprint {config.rules.fingerprint});"
-          f" model {model.version if model else 'none'} (thresholds {dict(model.thresholds) if model else {}})")
+    print(
+        f"Claim rules {config.rules.version} ({len(config.rules.rules)} rules, fingerprint {config.rules.fingerprint});"
+        f" model {model.version if model else 'none'} (thresholds {dict(model.thresholds) if model else {}})"
+    )
 
     print(f"\n  {'slice':22} {'n':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'TN':>4}  precision  recall  false alarms")
     slices = [CORPUS_DIR / "dev.tsv"] + sorted(CORPUS_DIR.glob("blind_*.tsv"))
@@ -143,14 +150,24 @@ def main() -> None:
             print(f"  {name:18} (not found)")
             continue
         flagged, sentences, seconds = false_alarms(texts, config)
-        total_flagged, total_sentences, total_seconds = total_flagged + flagged, total_sentences + sentences, total_seconds + seconds
-        print(f"  {name:18} {flagged:5} of {sentences:7} sentences = {flagged / sentences:.3%}  ({sentences / seconds:,.0f} sentences/s)")
+        total_flagged, total_sentences, total_seconds = (
+            total_flagged + flagged,
+            total_sentences + sentences,
+            total_seconds + seconds,
+        )
+        print(
+            f"  {name:18} {flagged:5} of {sentences:7} sentences = {flagged / sentences:.3%}  ({sentences / seconds:,.0f} sentences/s)"
+        )
     if total_sentences:
-        print(f"  {'all':18} {total_flagged:5} of {total_sentences:7} sentences = {total_flagged / total_sentences:.3%}")
+        print(
+            f"  {'all':18} {total_flagged:5} of {total_sentences:7} sentences = {total_flagged / total_sentences:.3%}"
+        )
         sample = [item for texts in groups.values() for item in texts[:400]]
         _flagged, sample_sentences, rule_seconds = false_alarms(sample, rules_only)
-        print(f"\nThroughput: rules + model {total_sentences / total_seconds:,.0f} sentences/s;"
-              f" rules only {sample_sentences / rule_seconds:,.0f} sentences/s (baseline, same check without the model)")
+        print(
+            f"\nThroughput: rules + model {total_sentences / total_seconds:,.0f} sentences/s;"
+            f" rules only {sample_sentences / rule_seconds:,.0f} sentences/s (baseline, same check without the model)"
+        )
 
 
 if __name__ == "__main__":

@@ -100,8 +100,13 @@ def configure_channel(endpoint: str, threads: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--throughput-size", type=int, default=1_000 if quick() else 10_000)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 3_000] if quick() else [10_000, 100_000],
-                        help="group sizes of the memory runs (studio, 4 in flight)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1_000, 3_000] if quick() else [10_000, 100_000],
+        help="group sizes of the memory runs (studio, 4 in flight)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary database folder")
     parser.add_argument("--phase", choices=["studio", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--doctor", type=int, help=argparse.SUPPRESS)
@@ -122,20 +127,32 @@ def main() -> None:
     port = free_port()
     sink = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.webhook_sink", "--port", str(port), "--secret", SECRET],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     sink_stats = {}
     try:
         assert "listening" in sink.stdout.readline()
         endpoint = f"http://127.0.0.1:{port}/hook"
-        plan = [("studio", 1, args.throughput_size), ("baseline", 1, args.throughput_size),
-                ("studio", 4, args.throughput_size), ("baseline", 4, args.throughput_size)]
+        plan = [
+            ("studio", 1, args.throughput_size),
+            ("baseline", 1, args.throughput_size),
+            ("studio", 4, args.throughput_size),
+            ("baseline", 4, args.throughput_size),
+        ]
         plan += [("studio", 4, size) for size in args.sizes if size != args.throughput_size]
         doctors = seed([size for phase, _threads, size in plan if phase == "studio"])
         results = []
-        for (phase, threads, size), doctor in zip(plan, doctors_for(plan, doctors)):
-            results.append({"phase": phase, "threads": threads, "size": size,
-                            **run_child(phase, endpoint, threads, size, doctor, workdir)})
+        for (phase, threads, size), doctor in zip(plan, doctors_for(plan, doctors), strict=False):
+            results.append(
+                {
+                    "phase": phase,
+                    "threads": threads,
+                    "size": size,
+                    **run_child(phase, endpoint, threads, size, doctor, workdir),
+                }
+            )
             print(f"  {phase:<8} {threads} in flight, {size:>6}: {results[-1]['rate']:.0f} msg/s", flush=True)
     finally:
         sink.terminate()
@@ -152,8 +169,20 @@ def doctors_for(plan, doctors):
 
 
 def run_child(phase: str, endpoint: str, threads: int, size: int, doctor: int | None, workdir: Path) -> dict:
-    command = [sys.executable, __file__, "--phase", phase, "--endpoint", endpoint, "--threads", str(threads),
-               "--size", str(size), "--workdir", str(workdir)]
+    command = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--endpoint",
+        endpoint,
+        "--threads",
+        str(threads),
+        "--size",
+        str(size),
+        "--workdir",
+        str(workdir),
+    ]
     if doctor is not None:
         command += ["--doctor", str(doctor)]
     proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
@@ -165,37 +194,61 @@ def run_child(phase: str, endpoint: str, threads: int, size: int, doctor: int | 
 def report(results: list[dict], sink_stats: dict, throughput_size: int, sizes: list[int]) -> None:
     expected = sum(result["size"] for result in results)
     print(f"\nwebhook fan-out, SQLite, {os.cpu_count()} CPUs (shared with other jobs: figures are noisy)")
-    print(f"{'':8}{'in flight':>10}{'patients':>10}{'msg/s':>9}{'× plain':>9}{'RSS before MB':>15}"
-          f"{'peak MB':>9}{'added MB':>10}")
+    print(
+        f"{'':8}{'in flight':>10}{'patients':>10}{'msg/s':>9}{'× plain':>9}{'RSS before MB':>15}"
+        f"{'peak MB':>9}{'added MB':>10}"
+    )
     rates = {(r["phase"], r["threads"]): r["rate"] for r in results if r["size"] == throughput_size}
     for r in results:
         base = rates.get(("baseline", r["threads"])) if r["size"] == throughput_size else None
         versus = f"{r['rate'] / base:.2f}" if base and r["phase"] == "studio" else ""
-        print(f"{r['phase']:<8}{r['threads']:>10}{r['size']:>10}{r['rate']:>9.0f}{versus:>9}{r['start_mb']:>15.0f}"
-              f"{r['peak_mb']:>9.0f}{r['peak_mb'] - r['start_mb']:>10.0f}")
+        print(
+            f"{r['phase']:<8}{r['threads']:>10}{r['size']:>10}{r['rate']:>9.0f}{versus:>9}{r['start_mb']:>15.0f}"
+            f"{r['peak_mb']:>9.0f}{r['peak_mb'] - r['start_mb']:>10.0f}"
+        )
     ok = sink_stats.get("accepted") == expected and not sink_stats.get("bad_signature")
-    print(f"sink: {sink_stats.get('accepted')} accepted of {expected} sent, "
-          f"{sink_stats.get('bad_signature', 0)} bad signatures: {'OK' if ok else 'MISMATCH'}")
-    print("comparable: the same signed notices to the same sink, the same number in flight, fresh processes; "
-          "not comparable: the studio also writes a ledger row per patient, commits every outcome and renders each "
-          "patient's links, the plain loop records nothing")
+    print(
+        f"sink: {sink_stats.get('accepted')} accepted of {expected} sent, "
+        f"{sink_stats.get('bad_signature', 0)} bad signatures: {'OK' if ok else 'MISMATCH'}"
+    )
+    print(
+        "comparable: the same signed notices to the same sink, the same number in flight, fresh processes; "
+        "not comparable: the studio also writes a ledger row per patient, commits every outcome and renders each "
+        "patient's links, the plain loop records nothing"
+    )
     if not ok:
         raise SystemExit("the sink did not accept exactly what was sent")
     for threads in (1, 4):
         studio, plain = rates[("studio", threads)], rates[("baseline", threads)]
-        record("fanout", f"webhook msg/s, {threads} in flight, {throughput_size} patients", studio, unit="msg/s",
-               baseline=plain, baseline_name=f"requests loop{'s in a thread pool' if threads > 1 else ''}, "
-               f"{threads} in flight", target=RATIO_TARGET,
-               comparable="same notices, sink and concurrency; the studio also keeps a ledger")
-    growth = {r["size"]: r["peak_mb"] - r["start_mb"] for r in results
-              if r["phase"] == "studio" and r["threads"] == 4 and r["size"] in sizes}
+        record(
+            "fanout",
+            f"webhook msg/s, {threads} in flight, {throughput_size} patients",
+            studio,
+            unit="msg/s",
+            baseline=plain,
+            baseline_name=f"requests loop{'s in a thread pool' if threads > 1 else ''}, {threads} in flight",
+            target=RATIO_TARGET,
+            comparable="same notices, sink and concurrency; the studio also keeps a ledger",
+        )
+    growth = {
+        r["size"]: r["peak_mb"] - r["start_mb"]
+        for r in results
+        if r["phase"] == "studio" and r["threads"] == 4 and r["size"] in sizes
+    }
     smallest = min(growth)
     for size in sorted(growth):
-        record("fanout", f"memory added by the fan-out, {size} patients", growth[size], unit="MB",
-               baseline=growth[smallest] if size != smallest else None,
-               baseline_name=f"memory added at {smallest} patients" if size != smallest else "",
-               target=GROWTH_TARGET_MB, target_on="value", better="lower",
-               comparable="peak RSS minus the child's RSS just before, studio at 4 in flight")
+        record(
+            "fanout",
+            f"memory added by the fan-out, {size} patients",
+            growth[size],
+            unit="MB",
+            baseline=growth[smallest] if size != smallest else None,
+            baseline_name=f"memory added at {smallest} patients" if size != smallest else "",
+            target=GROWTH_TARGET_MB,
+            target_on="value",
+            better="lower",
+            comparable="peak RSS minus the child's RSS just before, studio at 4 in flight",
+        )
 
 
 def seed(sizes: list[int]) -> list[int]:
@@ -220,8 +273,14 @@ def seed(sizes: list[int]) -> list[int]:
     print(f"schema ready in {time.perf_counter() - started:.1f} s ({settings.DATABASES['default']['ENGINE']})")
     tree = setup_studio()
     owner = get_user_model().objects.create_user("bench.author")
-    article = draft_article(tree["zh-hans"]["articles"], owner, "高血压患者的日常饮食", slug="bench-article",
-                            summary="少盐多菜", body=[("paragraph", RichText("<p>每天盐不超过5克。</p>"))])
+    article = draft_article(
+        tree["zh-hans"]["articles"],
+        owner,
+        "高血压患者的日常饮食",
+        slug="bench-article",
+        summary="少盐多菜",
+        body=[("paragraph", RichText("<p>每天盐不超过5克。</p>"))],
+    )
     article.latest_revision.publish()
     doctors = []
     now = timezone.now()
@@ -232,13 +291,16 @@ def seed(sizes: list[int]) -> list[int]:
         for offset in range(0, size, 5000):
             count = min(5000, size - offset)
             patients = Patient.objects.bulk_create(
-                [Patient(doctor=doctor, display_name=f"患者{offset + i}") for i in range(count)])
+                [Patient(doctor=doctor, display_name=f"患者{offset + i}") for i in range(count)]
+            )
             if patients[0].pk is None:  # backends that do not return ids
                 patients = list(Patient.objects.filter(doctor=doctor).order_by("-pk")[:count])
-            ContactPoint.objects.bulk_create([
-                ContactPoint(patient=patient, channel="webhook", address=f"HIS-{run}-{patient.pk}", consent_at=now)
-                for patient in patients
-            ])
+            ContactPoint.objects.bulk_create(
+                [
+                    ContactPoint(patient=patient, channel="webhook", address=f"HIS-{run}-{patient.pk}", consent_at=now)
+                    for patient in patients
+                ]
+            )
         doctors.append(doctor.pk)
         print(f"seeded {size} patients in {time.perf_counter() - started:.1f} s", flush=True)
     connections.close_all()
@@ -264,8 +326,14 @@ def studio_phase(endpoint: str, threads: int, size: int, doctor_id: int) -> dict
     doctor = DoctorProfile.objects.get(pk=doctor_id)
     article = Article.objects.get(slug="bench-article")
     group = PatientGroup.objects.create(doctor=doctor, name=f"all {size}", kind=PatientGroup.RULE)
-    campaign = Campaign.objects.create(name=f"bench {size} x{threads}", doctor=doctor, article=article,
-                                       channels=["webhook"], quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name=f"bench {size} x{threads}",
+        doctor=doctor,
+        article=article,
+        channels=["webhook"],
+        quiet_start=None,
+        quiet_end=None,
+    )
     campaign.groups.add(group)
     connection.ensure_connection()
     meter = PeakRss()
@@ -278,8 +346,12 @@ def studio_phase(endpoint: str, threads: int, size: int, doctor_id: int) -> dict
     stats = campaign_statistics(campaign)
     if stats["sent"] != size:
         raise SystemExit(f"sent {stats['sent']} of {size}: {stats}")
-    return {"rate": size / (finished - started), "start_mb": meter.start_mb, "peak_mb": peak,
-            "phases": f"ledger rows {materialised - started:.1f} s + sending {finished - materialised:.1f} s"}
+    return {
+        "rate": size / (finished - started),
+        "start_mb": meter.start_mb,
+        "peak_mb": peak,
+        "phases": f"ledger rows {materialised - started:.1f} s + sending {finished - materialised:.1f} s",
+    }
 
 
 def baseline_phase(endpoint: str, threads: int, size: int, _doctor: int | None) -> dict:
@@ -296,17 +368,33 @@ def baseline_phase(endpoint: str, threads: int, size: int, _doctor: int | None) 
         session.trust_env = False
         for number in numbers:
             key = uuid.uuid4().hex
-            body = json.dumps({
-                "type": "kepu.article.notice", "idempotency_key": key, "language": "zh-hans",
-                "title": "高血压患者的日常饮食", "summary": "少盐多菜", "url": "https://kp.example.cn/s/abcdefghijklmnop",
-                "unsubscribe_url": "https://kp.example.cn/messages/unsubscribe/abcdefghijklmnopqrstuvwx/",
-                "extra": {"patient_ref": f"HIS-{number}"},
-            }, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+            body = json.dumps(
+                {
+                    "type": "kepu.article.notice",
+                    "idempotency_key": key,
+                    "language": "zh-hans",
+                    "title": "高血压患者的日常饮食",
+                    "summary": "少盐多菜",
+                    "url": "https://kp.example.cn/s/abcdefghijklmnop",
+                    "unsubscribe_url": "https://kp.example.cn/messages/unsubscribe/abcdefghijklmnopqrstuvwx/",
+                    "extra": {"patient_ref": f"HIS-{number}"},
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+                sort_keys=True,
+            ).encode()
             timestamp = str(int(time.time()))
-            response = session.post(endpoint, data=body, timeout=10, headers={
-                "Content-Type": "application/json", "X-Kepu-Timestamp": timestamp,
-                "X-Kepu-Signature": sign_webhook(SECRET, timestamp, body), "X-Kepu-Idempotency-Key": key,
-            })
+            response = session.post(
+                endpoint,
+                data=body,
+                timeout=10,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Kepu-Timestamp": timestamp,
+                    "X-Kepu-Signature": sign_webhook(SECRET, timestamp, body),
+                    "X-Kepu-Idempotency-Key": key,
+                },
+            )
             response.raise_for_status()
         session.close()
         return len(numbers)

@@ -84,9 +84,22 @@ def prepare_site() -> tuple[str, int]:
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "kepu.wsgi:application", "--bind", f"{HOST}:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--pythonpath", f"{HERE},{ROOT}",
-        "--log-level", "warning", "--backlog", "2048",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "kepu.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--pythonpath",
+        f"{HERE},{ROOT}",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
     deadline = time.monotonic() + 120  # a shared, loaded machine starts Django slowly
@@ -139,13 +152,19 @@ def wrk(base: str, page: str, beacon: str, seconds: int, connections: int, folde
     """Requests per second of the alternating GET page / POST beacon mix, and the beacons answered 204."""
     script = folder / f"mix-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(WRK_SCRIPT % (page, beacon))
-    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base], check=True,
-                            capture_output=True, text=True).stdout
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise SystemExit(f"{base}{page}: {errors.group(1)} error responses under load\n{output}")
-    return (float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            int(re.search(r"beacons answered: (\d+)", output).group(1)))
+    return (
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        int(re.search(r"beacons answered: (\d+)", output).group(1)),
+    )
 
 
 async def _request(port: int, raw: bytes) -> bytes:
@@ -163,8 +182,10 @@ def _get(path: str) -> bytes:
 
 
 def _post(path: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\nContent-Type: text/plain;charset=UTF-8\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 async def _one_read(port: int, page: str, beacon: str, scheduled: float, run: dict) -> None:
@@ -176,7 +197,7 @@ async def _one_read(port: int, page: str, beacon: str, scheduled: float, run: di
             run["failures"].append(status.decode(errors="replace").strip())
             return
         sent = time.perf_counter()
-        body = ('{"event":"view","nonce":"%s"}' % uuid.uuid4().hex).encode()
+        body = (f'{{"event":"view","nonce":"{uuid.uuid4().hex}"}}').encode()
         status = await _request(port, _post(beacon, body))
         run["beacon"].append(time.perf_counter() - sent)
         if b" 204 " not in status:
@@ -234,7 +255,7 @@ def revocation_delay(port: int, path: str, workers: int) -> tuple[float, int]:
                 last_stale, gone_in_a_row = time.perf_counter(), 0
         except urllib.error.HTTPError as error:
             if error.code != 410:
-                raise SystemExit(f"a revoked link answered {error.code}")
+                raise SystemExit(f"a revoked link answered {error.code}") from error
             gone_in_a_row += 1
         polled += 1
     return (1000 * (last_stale - revoked) if last_stale else 0.0), polled
@@ -278,7 +299,9 @@ def forget_prefix(url: str, prefix: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=2 if quick() else 6, help="length of each wrk run")
-    parser.add_argument("--rate", type=int, default=100, help="reads per second of the fixed-rate runs (2 requests each)")
+    parser.add_argument(
+        "--rate", type=int, default=100, help="reads per second of the fixed-rate runs (2 requests each)"
+    )
     parser.add_argument("--rate-seconds", type=int, default=3 if quick() else 10, help="length of each fixed-rate run")
     parser.add_argument("--runs", type=int, default=1 if quick() else 3, help="fixed-rate runs of each side")
     parser.add_argument("--connections", type=int, default=16)
@@ -337,47 +360,96 @@ def main() -> int:
     beacon_all = percentiles([t for run in page_runs for t in run["beacon"]])
     bare_beacon_all = percentiles([t for run in bare_runs for t in run["beacon"]])
     ratio = statistics.median(page_rps) / statistics.median(bare_rps)
-    print(f"gunicorn, {workers} sync workers, production settings, SQLite, Redis cache; page {page_size} bytes "
-          f"(bare view {page_bytes + 18} bytes); Cache-Control: {cache_control}; {os.cpu_count()} CPUs shared with "
-          f"other jobs (load average {os.getloadavg()[0]:.1f}): figures are noisy")
+    print(
+        f"gunicorn, {workers} sync workers, production settings, SQLite, Redis cache; page {page_size} bytes "
+        f"(bare view {page_bytes + 18} bytes); Cache-Control: {cache_control}; {os.cpu_count()} CPUs shared with "
+        f"other jobs (load average {os.getloadavg()[0]:.1f}): figures are noisy"
+    )
     print(f"{'':34}{'reading page':>14}{'bare views':>12}{'ratio':>8}{'target':>10}")
-    print(f"{'wrk req/s, GET + beacon POST':34}{statistics.median(page_rps):>14.0f}{statistics.median(bare_rps):>12.0f}"
-          f"{ratio:>8.2f}{'≥ ' + str(THROUGHPUT_TARGET):>10}")
+    print(
+        f"{'wrk req/s, GET + beacon POST':34}{statistics.median(page_rps):>14.0f}{statistics.median(bare_rps):>12.0f}"
+        f"{ratio:>8.2f}{'≥ ' + str(THROUGHPUT_TARGET):>10}"
+    )
     rate = f"@{args.rate} reads/s"
     for label, key in (("page p50 ms", "p50"), ("page p99 ms (all runs)", "p99"), ("page max ms", "max")):
         target = f"≤ {P99_TARGET_MS:.0f}" if key == "p99" else ""
         print(f"{label + ' ' + rate:34}{page_all[key]:>14.1f}{bare_all[key]:>12.1f}{'':>8}{target:>10}")
-    print(f"{'beacon p50 / p99 ms ' + rate:34}{beacon_all['p50']:>7.1f} /{beacon_all['p99']:>5.1f}"
-          f"{bare_beacon_all['p50']:>5.1f} /{bare_beacon_all['p99']:>5.1f}")
+    print(
+        f"{'beacon p50 / p99 ms ' + rate:34}{beacon_all['p50']:>7.1f} /{beacon_all['p99']:>5.1f}"
+        f"{bare_beacon_all['p50']:>5.1f} /{bare_beacon_all['p99']:>5.1f}"
+    )
     print(f"{'revoke → last stale page (ms)':34}{revoke_ms:>14.0f}{'':>12}{'':>8}{'≤ 1000':>10}  ({polled} polls)")
-    exact = counted - counted_after_wrk == awaited == flushed and 0 <= counted_after_wrk - beacons_sent <= 2 * args.connections
-    print(f"beacon counts (Redis, flushed to the database in batches): wrk runs {beacons_sent} answered 204, "
-          f"{counted_after_wrk} counted (the difference: beacons in flight when wrk stopped, at most "
-          f"{2 * args.connections}); fixed-rate runs {awaited} answered 204, {counted - counted_after_wrk} counted, "
-          f"flushed in one batch of {flushed} events in {flush_ms:.0f} ms ({'exact' if exact else 'COUNTS DIFFER'})")
+    exact = (
+        counted - counted_after_wrk == awaited == flushed
+        and 0 <= counted_after_wrk - beacons_sent <= 2 * args.connections
+    )
+    print(
+        f"beacon counts (Redis, flushed to the database in batches): wrk runs {beacons_sent} answered 204, "
+        f"{counted_after_wrk} counted (the difference: beacons in flight when wrk stopped, at most "
+        f"{2 * args.connections}); fixed-rate runs {awaited} answered 204, {counted - counted_after_wrk} counted, "
+        f"flushed in one batch of {flushed} events in {flush_ms:.0f} ms ({'exact' if exact else 'COUNTS DIFFER'})"
+    )
 
     def listed(values, digits=1):
         return ", ".join(f"{value:.{digits}f}" for value in values)
 
-    print(f"(fixed-rate: {args.runs} runs of {args.rate * args.rate_seconds} reads per side; page p99 per run: page "
-          f"{listed(percentiles(run['page'])['p99'] for run in page_runs)}, bare "
-          f"{listed(percentiles(run['page'])['p99'] for run in bare_runs)} ms; wrk req/s page {listed(page_rps, 0)}, "
-          f"bare {listed(bare_rps, 0)})")
-    print("comparable: the same server, middleware, request mix, payload size and concurrency; not comparable: the "
-          "reading page's beacon validates the event, checks the nonce and the per-link rate and counts it in Redis "
-          "(flushed to the database in batches, checked exact above), the bare beacon records nothing")
-    record("reading", "wrk req/s, page GET + beacon POST", statistics.median(page_rps), unit="req/s",
-           baseline=statistics.median(bare_rps), baseline_name="bare Django views of the same size, same mix",
-           target=THROUGHPUT_TARGET, comparable="same server and mix; the beacon is counted in Redis, flushed to the database in batches")
-    record("reading", f"page p99 at {args.rate} reads/s, all runs", page_all["p99"], unit="ms",
-           baseline=bare_all["p99"], baseline_name="bare view p99, same load", target=P99_TARGET_MS,
-           target_on="value", better="lower", comparable="open-loop, every request of every run")
-    record("reading", "revoke → last stale page on any worker", revoke_ms, unit="ms", target=REVOCATION_TARGET_MS,
-           target_on="value", better="lower", comparable="Redis cache shared by all workers")
-    record("reading", "beacons counted in the database / answered 204, fixed-rate runs", counted - counted_after_wrk,
-           unit="events", baseline=awaited, baseline_name="beacons answered 204", target=1.0, target_on="ratio",
-           comparable="every beacon of the fixed-rate runs, each answer awaited, after one flush; exact means ratio 1")
-    met = ratio >= THROUGHPUT_TARGET and page_all["p99"] <= P99_TARGET_MS and revoke_ms <= REVOCATION_TARGET_MS and exact
+    print(
+        f"(fixed-rate: {args.runs} runs of {args.rate * args.rate_seconds} reads per side; page p99 per run: page "
+        f"{listed(percentiles(run['page'])['p99'] for run in page_runs)}, bare "
+        f"{listed(percentiles(run['page'])['p99'] for run in bare_runs)} ms; wrk req/s page {listed(page_rps, 0)}, "
+        f"bare {listed(bare_rps, 0)})"
+    )
+    print(
+        "comparable: the same server, middleware, request mix, payload size and concurrency; not comparable: the "
+        "reading page's beacon validates the event, checks the nonce and the per-link rate and counts it in Redis "
+        "(flushed to the database in batches, checked exact above), the bare beacon records nothing"
+    )
+    record(
+        "reading",
+        "wrk req/s, page GET + beacon POST",
+        statistics.median(page_rps),
+        unit="req/s",
+        baseline=statistics.median(bare_rps),
+        baseline_name="bare Django views of the same size, same mix",
+        target=THROUGHPUT_TARGET,
+        comparable="same server and mix; the beacon is counted in Redis, flushed to the database in batches",
+    )
+    record(
+        "reading",
+        f"page p99 at {args.rate} reads/s, all runs",
+        page_all["p99"],
+        unit="ms",
+        baseline=bare_all["p99"],
+        baseline_name="bare view p99, same load",
+        target=P99_TARGET_MS,
+        target_on="value",
+        better="lower",
+        comparable="open-loop, every request of every run",
+    )
+    record(
+        "reading",
+        "revoke → last stale page on any worker",
+        revoke_ms,
+        unit="ms",
+        target=REVOCATION_TARGET_MS,
+        target_on="value",
+        better="lower",
+        comparable="Redis cache shared by all workers",
+    )
+    record(
+        "reading",
+        "beacons counted in the database / answered 204, fixed-rate runs",
+        counted - counted_after_wrk,
+        unit="events",
+        baseline=awaited,
+        baseline_name="beacons answered 204",
+        target=1.0,
+        target_on="ratio",
+        comparable="every beacon of the fixed-rate runs, each answer awaited, after one flush; exact means ratio 1",
+    )
+    met = (
+        ratio >= THROUGHPUT_TARGET and page_all["p99"] <= P99_TARGET_MS and revoke_ms <= REVOCATION_TARGET_MS and exact
+    )
     print("targets met" if met else "TARGETS MISSED")
     return 0
 

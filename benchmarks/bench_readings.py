@@ -76,8 +76,10 @@ def measure(engine: EspeakEngine, path: Path, lexicon: PronunciationLexicon) -> 
                     f"{case_id} {text}\n      expected {' '.join(expected)}\n      heard    {' '.join(heard)}"
                 )
         elapsed = time.perf_counter() - started
-        print(f"  {label:34s} {matched:5d}/{total} = {100 * matched / total:5.1f} %   "
-              f"({len(misses[label])} sentences with a miss, {elapsed:.1f} s)")
+        print(
+            f"  {label:34s} {matched:5d}/{total} = {100 * matched / total:5.1f} %   "
+            f"({len(misses[label])} sentences with a miss, {elapsed:.1f} s)"
+        )
     return misses["after: pinyin + starter lexicon"]
 
 

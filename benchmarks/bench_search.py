@@ -50,17 +50,66 @@ from benchmark_database import ROOT, migrate, postgres_url_if_reachable, setup_d
 from results import quick, record
 
 ENGLISH = [
-    "heart attack", "high blood pressure", "diabetes", "asthma in children", "kidney stones",
-    "breast cancer treatment", "flu", "migraine", "stroke rehabilitation", "Gouty arthritis",
-    "Osteoporosis", "Toxoplasmosis", "Wilson Disease", "Noonan syndrome", "Arthritis", "Sleep Deprivation",
-    "Alpha-1 Antitrypsin Deficiency", "Holes in the Heart", "Diabetic Nerve Problems", "Progressive myoclonic epilepsy",
-    "familial dysautonomia", "Smith-Lemli-Opitz syndrome", "Haemophilus Infections", "Plastic and Cosmetic Surgery",
-    "Hemifacial microsomia", "Cavernous Malformation", "Wolman disease", "Nephropathic cystinosis", "Fahr's Syndrome",
-    "3-M syndrome", "Myocardial infarction", "chest pain", "headache", "back pain", "depression", "anxiety",
-    "pneumonia", "hepatitis B", "liver cancer", "lung cancer", "prostate cancer", "colon cancer screening",
-    "anemia", "thyroid", "obesity", "high cholesterol", "heart failure", "chronic kidney disease", "COPD",
-    "sickle cell disease", "cystic fibrosis", "Down syndrome", "autism", "epilepsy in children", "hearing loss",
-    "glaucoma", "cataract", "psoriasis", "eczema", "what are the symptoms of gout",
+    "heart attack",
+    "high blood pressure",
+    "diabetes",
+    "asthma in children",
+    "kidney stones",
+    "breast cancer treatment",
+    "flu",
+    "migraine",
+    "stroke rehabilitation",
+    "Gouty arthritis",
+    "Osteoporosis",
+    "Toxoplasmosis",
+    "Wilson Disease",
+    "Noonan syndrome",
+    "Arthritis",
+    "Sleep Deprivation",
+    "Alpha-1 Antitrypsin Deficiency",
+    "Holes in the Heart",
+    "Diabetic Nerve Problems",
+    "Progressive myoclonic epilepsy",
+    "familial dysautonomia",
+    "Smith-Lemli-Opitz syndrome",
+    "Haemophilus Infections",
+    "Plastic and Cosmetic Surgery",
+    "Hemifacial microsomia",
+    "Cavernous Malformation",
+    "Wolman disease",
+    "Nephropathic cystinosis",
+    "Fahr's Syndrome",
+    "3-M syndrome",
+    "Myocardial infarction",
+    "chest pain",
+    "headache",
+    "back pain",
+    "depression",
+    "anxiety",
+    "pneumonia",
+    "hepatitis B",
+    "liver cancer",
+    "lung cancer",
+    "prostate cancer",
+    "colon cancer screening",
+    "anemia",
+    "thyroid",
+    "obesity",
+    "high cholesterol",
+    "heart failure",
+    "chronic kidney disease",
+    "COPD",
+    "sickle cell disease",
+    "cystic fibrosis",
+    "Down syndrome",
+    "autism",
+    "epilepsy in children",
+    "hearing loss",
+    "glaucoma",
+    "cataract",
+    "psoriasis",
+    "eczema",
+    "what are the symptoms of gout",
 ]
 PINYIN = ["gaoxueya", "gao xue ya", "tangniaobing", "naochuxue", "ganai", "xinjigengsi", "xueya", "tongfeng"]
 ENTRY_TYPE = "encyclopedia.EncyclopediaEntry"
@@ -72,8 +121,9 @@ def queries() -> list[str]:
     data = ROOT / "tests" / "data"
     chinese = []
     for name in ("search_queries_dev.tsv", "search_queries_heldout.tsv"):
-        lines = [line for line in (data / name).read_text(encoding="utf-8").splitlines()
-                 if line and not line.startswith("#")]
+        lines = [
+            line for line in (data / name).read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+        ]
         chinese += [row["query"] for row in csv.DictReader(lines, delimiter="\t")]
     return list(dict.fromkeys(chinese + ENGLISH + PINYIN))
 
@@ -84,8 +134,13 @@ def _p95(timings: list[float]) -> float:
 
 
 def _summary(cold: list[float], warm: list[float]) -> dict:
-    return {"cold_p50": statistics.median(cold), "cold_p95": _p95(cold),
-            "warm_p50": statistics.median(warm), "warm_p95": _p95(warm), "requests": len(cold) + len(warm)}
+    return {
+        "cold_p50": statistics.median(cold),
+        "cold_p95": _p95(cold),
+        "warm_p50": statistics.median(warm),
+        "warm_p95": _p95(warm),
+        "requests": len(cold) + len(warm),
+    }
 
 
 def _timed(call) -> tuple[float, object]:
@@ -110,14 +165,35 @@ class Server:
         here = Path(__file__).resolve().parent
         self.port = _free_port()
         self.prefix = f"kepu-bench-search-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "search_bench_settings",
-               "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-               "KEPU_BENCH_CACHE_PREFIX": self.prefix,
-               "KEPU_FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode()}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "search_bench_settings",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "KEPU_BENCH_CACHE_PREFIX": self.prefix,
+            "KEPU_FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "kepu.wsgi:application", "--bind", f"{HOST}:{self.port}",
-             "--workers", "1", "--worker-class", "sync", "--pythonpath", f"{here},{ROOT}", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=sys.stderr)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "kepu.wsgi:application",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "sync",
+                "--pythonpath",
+                f"{here},{ROOT}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sys.stderr,
+        )
         deadline = time.monotonic() + 120  # a shared, loaded machine starts Django slowly
         while time.monotonic() < deadline:
             try:
@@ -151,7 +227,7 @@ class Server:
             keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
             if keys:
                 client.delete(*keys)
-        except Exception:  # noqa: BLE001 - leftover cache keys under a unique prefix harm nothing
+        except Exception:  # noqa: BLE001, S110 - leftover cache keys under a unique prefix harm nothing
             pass
 
 
@@ -208,16 +284,24 @@ def measure(database_url: str, data: Path, repeat: int, limit: int | None, reuse
         for name, request in {"search page": ("/search/",), "API v2": ("/api/v2/pages/", {"type": ENTRY_TYPE})}.items():
             spent = [server.get(*request)[:2] for _ in range(repeat * len(asked))]
             walls, cpus = [wall for wall, _cpu in spent], [cpu for _wall, cpu in spent]
-            floor[name] = {"warm_p50": statistics.median(walls), "warm_p95": _p95(walls),
-                           "cpu_p50": statistics.median(cpus), "cpu_p95": _p95(cpus)}
+            floor[name] = {
+                "warm_p50": statistics.median(walls),
+                "warm_p95": _p95(walls),
+                "cpu_p50": statistics.median(cpus),
+                "cpu_p95": _p95(cpus),
+            }
     finally:
         server.stop()
     baseline, agreement = _baseline(asked, repeat, api_output)
     return {
-        "entries": entries, "import_s": import_seconds, "queries": len(asked),
+        "entries": entries,
+        "import_s": import_seconds,
+        "queries": len(asked),
         "endpoints": {name: _summary(*pair) for name, pair in timings.items() if pair[0]},
         "cpu": {name: _summary(*pair) for name, pair in cpu.items() if pair[0]},
-        "baseline": baseline, "agreement": agreement, "floor": floor,
+        "baseline": baseline,
+        "agreement": agreement,
+        "floor": floor,
         "no_hits": [query for query, (_ids, total) in api_output.items() if total == 0],
     }
 
@@ -250,14 +334,19 @@ def _baseline(asked: list[str], repeat: int, api_output: dict) -> tuple[dict, di
         from modelsearch.backends.database.postgres.weights import get_sql_weights
 
         def tsquery(alternatives):
-            return " | ".join("(" + " & ".join("'" + word.replace("'", "''") + "'" for word in words) + ")"
-                              for words in alternatives)
+            return " | ".join(
+                "(" + " & ".join("'" + word.replace("'", "''") + "'" for word in words) + ")" for words in alternatives
+            )
 
         rank = f"ts_rank_cd('{get_sql_weights()}'::float4[], e.kepu_vector, to_tsquery(%(q)s), 1)"
-        hits = (f"FROM {table} e JOIN wagtailcore_page p ON p.id = e.object_id::integer "
-                f"WHERE e.content_type_id = {entry_type} AND e.kepu_vector @@ to_tsquery(%(q)s) AND p.live")
-        top = (f"SELECT p.id {hits} ORDER BY (e.kepu_vector @@ to_tsquery(%(keys)s)) DESC, {rank} DESC, "
-               f"e.object_id LIMIT 20")
+        hits = (
+            f"FROM {table} e JOIN wagtailcore_page p ON p.id = e.object_id::integer "
+            f"WHERE e.content_type_id = {entry_type} AND e.kepu_vector @@ to_tsquery(%(q)s) AND p.live"
+        )
+        top = (
+            f"SELECT p.id {hits} ORDER BY (e.kepu_vector @@ to_tsquery(%(keys)s)) DESC, {rank} DESC, "
+            f"e.object_id LIMIT 20"
+        )
         count = f"SELECT count(*) FROM (SELECT 1 {hits} LIMIT {HIT_LIMIT}) AS bounded"
 
         def run(cursor, query):
@@ -270,16 +359,21 @@ def _baseline(asked: list[str], repeat: int, api_output: dict) -> tuple[dict, di
             cursor.execute(count, params)
             return ids, cursor.fetchone()[0]
     else:
+
         def match(alternatives):
-            return " OR ".join("(" + " AND ".join('"' + word.replace('"', '""') + '"' for word in words) + ")"
-                               for words in alternatives)
+            return " OR ".join(
+                "(" + " AND ".join('"' + word.replace('"', '""') + '"' for word in words) + ")"
+                for words in alternatives
+            )
 
         # CROSS JOIN: the FTS5 table first (SQLite keeps the written order), as the studio's query plans it.
-        hits = (f"FROM {table}_fts f CROSS JOIN {table} e ON e.id = f.rowid "
-                f"JOIN wagtailcore_page p ON p.id = CAST(e.object_id AS INTEGER) "
-                f"WHERE {table}_fts MATCH %s AND e.content_type_id = {entry_type} AND p.live")
+        hits = (
+            f"FROM {table}_fts f CROSS JOIN {table} e ON e.id = f.rowid "
+            f"JOIN wagtailcore_page p ON p.id = CAST(e.object_id AS INTEGER) "
+            f"WHERE {table}_fts MATCH %s AND e.content_type_id = {entry_type} AND p.live"
+        )
         exact = f"e.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s)"
-        top = (f"SELECT p.id {hits} ORDER BY {exact} DESC, bm25({table}_fts, 0.0, 1.0, 8.0), e.object_id LIMIT 20")
+        top = f"SELECT p.id {hits} ORDER BY {exact} DESC, bm25({table}_fts, 0.0, 1.0, 8.0), e.object_id LIMIT 20"
         count = f"SELECT count(*) FROM (SELECT 1 {hits} LIMIT {HIT_LIMIT})"
 
         def run(cursor, query):
@@ -301,15 +395,19 @@ def _baseline(asked: list[str], repeat: int, api_output: dict) -> tuple[dict, di
                 (warm if round_ else cold).append(elapsed)
                 if round_ == 0:
                     same.append(output == tuple(api_output[query]) or list(output) == list(api_output[query]))
-    return _summary(cold, warm), {"same": sum(same), "of": len(same),
-                                  "differ": [query for query, ok in zip(asked, same, strict=True) if not ok][:10]}
+    return _summary(cold, warm), {
+        "same": sum(same),
+        "of": len(same),
+        "differ": [query for query, ok in zip(asked, same, strict=True) if not ok][:10],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("KEPU_DATA_DIR", str(ROOT.parent / "shared" / "data")))
-    parser.add_argument("--repeat", type=int, default=1 if quick() else 3,
-                        help="warm repeats of every query (after the cold one)")
+    parser.add_argument(
+        "--repeat", type=int, default=1 if quick() else 3, help="warm repeats of every query (after the cold one)"
+    )
     parser.add_argument("--limit", type=int, default=40 if quick() else None, help="only the first N queries")
     parser.add_argument("--sqlite", help="reuse this SQLite file (imported if empty) instead of a fresh one")
     parser.add_argument("--postgres", help="reuse this PostgreSQL database URL instead of a fresh one")
@@ -320,16 +418,29 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.database_url, Path(args.data), args.repeat, args.limit, args.reuse)))
         return
-    runs = {"SQLite (FTS5)": (f"sqlite:///{Path(args.sqlite).resolve()}", True) if args.sqlite
-            else (use_sqlite("search"), False)}
+    runs = {
+        "SQLite (FTS5)": (f"sqlite:///{Path(args.sqlite).resolve()}", True)
+        if args.sqlite
+        else (use_sqlite("search"), False)
+    }
     postgres = (args.postgres, True) if args.postgres else (postgres_url_if_reachable("search"), False)
     if postgres[0]:
         runs["PostgreSQL"] = postgres
     results = {}
     for name, (url, reuse) in runs.items():
-        command = [sys.executable, __file__, "--child", "--database-url", url, "--data", args.data,
-                   "--repeat", str(args.repeat), *(["--limit", str(args.limit)] if args.limit else []),
-                   *(["--reuse"] if reuse else [])]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--database-url",
+            url,
+            "--data",
+            args.data,
+            "--repeat",
+            str(args.repeat),
+            *(["--limit", str(args.limit)] if args.limit else []),
+            *(["--reuse"] if reuse else []),
+        ]
         child = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).parent)
         if child.returncode:
             sys.exit(f"{name}: the benchmark failed\n{child.stderr[-3000:]}")
@@ -341,44 +452,74 @@ def main() -> None:
 
 
 TARGET_P95_MS = 25.0
-COMPARABLE = ("same index rows, query words (jieba, name keys, pinyin), ranking, top 20 and bounded count (checked "
-              "query by query); not comparable: the endpoints also take an HTTP request through gunicorn and the "
-              "middleware, apply the queryset's filters (live, public, site), load the pages and render HTML or JSON; "
-              "the baseline is two statements on an open cursor")
+COMPARABLE = (
+    "same index rows, query words (jieba, name keys, pinyin), ranking, top 20 and bounded count (checked "
+    "query by query); not comparable: the endpoints also take an HTTP request through gunicorn and the "
+    "middleware, apply the queryset's filters (live, public, site), load the pages and render HTML or JSON; "
+    "the baseline is two statements on an open cursor"
+)
 
 
 def report(results: dict, repeat: int) -> None:
     first = next(iter(results.values()))
     print()
-    print(f"Search latency through a real server (gunicorn, 1 sync worker, production settings, Redis cache; "
-          f"one request at a time over loopback HTTP), {first['queries']} queries (zh, en, pinyin), "
-          f"1 cold + {repeat} warm each, ms. wall = client's time for the whole response; cpu = server CPU")
-    print(f"{'database':15}{'entry point':17}{'cold p50':>9}{'cold p95':>9}{'warm p50':>9}{'warm p95':>9}"
-          f"{'cpu p50':>9}{'cpu p95':>9}{'requests':>9}  target p95 <= {TARGET_P95_MS:.0f}")
+    print(
+        f"Search latency through a real server (gunicorn, 1 sync worker, production settings, Redis cache; "
+        f"one request at a time over loopback HTTP), {first['queries']} queries (zh, en, pinyin), "
+        f"1 cold + {repeat} warm each, ms. wall = client's time for the whole response; cpu = server CPU"
+    )
+    print(
+        f"{'database':15}{'entry point':17}{'cold p50':>9}{'cold p95':>9}{'warm p50':>9}{'warm p95':>9}"
+        f"{'cpu p50':>9}{'cpu p95':>9}{'requests':>9}  target p95 <= {TARGET_P95_MS:.0f}"
+    )
     for database, result in results.items():
         for name, row in result["endpoints"].items():
             spent = result["cpu"][name]
-            print(f"{database:15}{name:17}{row['cold_p50']:>9.1f}{row['cold_p95']:>9.1f}{row['warm_p50']:>9.1f}"
-                  f"{row['warm_p95']:>9.1f}{spent['warm_p50']:>9.1f}{spent['warm_p95']:>9.1f}{row['requests']:>9}")
+            print(
+                f"{database:15}{name:17}{row['cold_p50']:>9.1f}{row['cold_p95']:>9.1f}{row['warm_p50']:>9.1f}"
+                f"{row['warm_p95']:>9.1f}{spent['warm_p50']:>9.1f}{spent['warm_p95']:>9.1f}{row['requests']:>9}"
+            )
         row = result["baseline"]
-        print(f"{database:15}{'baseline: SQL':17}{row['cold_p50']:>9.1f}{row['cold_p95']:>9.1f}{row['warm_p50']:>9.1f}"
-              f"{row['warm_p95']:>9.1f}{'':>18}{row['requests']:>9}")
+        print(
+            f"{database:15}{'baseline: SQL':17}{row['cold_p50']:>9.1f}{row['cold_p95']:>9.1f}{row['warm_p50']:>9.1f}"
+            f"{row['warm_p95']:>9.1f}{'':>18}{row['requests']:>9}"
+        )
         for name, row in result["floor"].items():
-            print(f"{database:15}{name + ', no q':17}{'':>18}{row['warm_p50']:>9.1f}{row['warm_p95']:>9.1f}"
-                  f"{row['cpu_p50']:>9.1f}{row['cpu_p95']:>9.1f}")
+            print(
+                f"{database:15}{name + ', no q':17}{'':>18}{row['warm_p50']:>9.1f}{row['warm_p95']:>9.1f}"
+                f"{row['cpu_p50']:>9.1f}{row['cpu_p95']:>9.1f}"
+            )
         agreement = result["agreement"]
         imported = f"; import {result['import_s']:.0f} s" if result["import_s"] is not None else ""
-        print(f"{'':15}same top 20 and total as the API for {agreement['same']}/{agreement['of']} queries"
-              f"{' (differ: ' + ', '.join(agreement['differ']) + ')' if agreement['differ'] else ''}; "
-              f"{result['entries']} entries{imported}; no hits: {', '.join(result['no_hits']) or '-'}")
+        print(
+            f"{'':15}same top 20 and total as the API for {agreement['same']}/{agreement['of']} queries"
+            f"{' (differ: ' + ', '.join(agreement['differ']) + ')' if agreement['differ'] else ''}; "
+            f"{result['entries']} entries{imported}; no hits: {', '.join(result['no_hits']) or '-'}"
+        )
         for name in ("search page", "API v2"):
             for phase in ("warm", "cold"):
-                record("search", f"{database} {name} {phase} p95", result["endpoints"][name][f"{phase}_p95"],
-                       unit="ms", baseline=result["baseline"][f"{phase}_p95"], baseline_name="hand-written SQL",
-                       target=TARGET_P95_MS, target_on="value", better="lower", comparable=COMPARABLE)
-            record("search", f"{database} {name} server CPU warm p95", result["cpu"][name]["warm_p95"], unit="ms",
-                   target=TARGET_P95_MS, target_on="value", better="lower",
-                   comparable="CPU the server process spent per request: the wall time without the wait for a core")
+                record(
+                    "search",
+                    f"{database} {name} {phase} p95",
+                    result["endpoints"][name][f"{phase}_p95"],
+                    unit="ms",
+                    baseline=result["baseline"][f"{phase}_p95"],
+                    baseline_name="hand-written SQL",
+                    target=TARGET_P95_MS,
+                    target_on="value",
+                    better="lower",
+                    comparable=COMPARABLE,
+                )
+            record(
+                "search",
+                f"{database} {name} server CPU warm p95",
+                result["cpu"][name]["warm_p95"],
+                unit="ms",
+                target=TARGET_P95_MS,
+                target_on="value",
+                better="lower",
+                comparable="CPU the server process spent per request: the wall time without the wait for a core",
+            )
     print("'no q' rows: the same entry point without a search, the floor the framework sets on this machine.")
     print(f"Comparable: {COMPARABLE}.")
 

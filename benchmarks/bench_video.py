@@ -56,8 +56,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from media_pipeline.article_renders import slide_wording  # noqa: E402
 from results import quick, record  # noqa: E402
+
+from media_pipeline.article_renders import slide_wording  # noqa: E402
 
 #: The slides' fixed words (患者教育, 要点…) from the catalogue, as the render task passes them.
 WORDING = slide_wording("zh-hans")
@@ -133,7 +134,9 @@ def build_document(work: Path):
     for i in range(12):
         draw.ellipse((150 * i, 80 * i, 150 * i + 500, 80 * i + 500), fill=(40 + 15 * i, 120, 200 - 10 * i))
     image.save(picture, quality=90)
-    illustration = DocumentImage(path=picture, alt_text="血压计示意图", width=2400, height=1600, focal_point=(1400, 600, 500, 500))
+    illustration = DocumentImage(
+        path=picture, alt_text="血压计示意图", width=2400, height=1600, focal_point=(1400, 600, 500, 500)
+    )
     s = SENTENCES
     return ArticleDocument(
         title=s[0],
@@ -234,21 +237,27 @@ def stills_concat(work: Path, narration: Narration) -> tuple[Path, float]:
 
     document = build_document(work)
     renderer = SlideRenderer(document, 1080, 1920)
-    timeline, _ = slide_timeline(plan_slides(document, WORDING), narration.cues, narration.duration_s, end_hold=END_HOLD_S)
+    timeline, _ = slide_timeline(
+        plan_slides(document, WORDING), narration.cues, narration.duration_s, end_hold=END_HOLD_S
+    )
     total = round(timeline[-1].end * FPS) / FPS
-    timeline, events = snap_to_frames(timeline, caption_events(narration.cues, renderer.layout, renderer.regular,
-                                                               narration.duration_s), FPS, total)
+    timeline, events = snap_to_frames(
+        timeline, caption_events(narration.cues, renderer.layout, renderer.regular, narration.duration_s), FPS, total
+    )
     cuts = sorted({t for event in events for t in (event.start, event.end)} | {total - 1 / FPS})
     lines = ["ffconcat version 1.0"]
     slides = work / "intermediate" / "slides"
     for entry in timeline:
         bounds = [entry.start, *(t for t in cuts if entry.start + 1e-6 < t < entry.end - 1e-6), entry.end]
-        for begin, end in zip(bounds, bounds[1:]):
+        for begin, end in zip(bounds, bounds[1:], strict=False):
             pieces = max(1, int(-(-(end - begin) // 1.0)))
             edges = [begin + (end - begin) * k / pieces for k in range(pieces + 1)]
-            for a, b in zip(edges, edges[1:]):
-                lines += [f"file '{slides / f'slide-{entry.slide_index:03d}.png'}'", f"option framerate {FPS}",
-                          f"duration {b - a:.6f}"]
+            for a, b in zip(edges, edges[1:], strict=False):
+                lines += [
+                    f"file '{slides / f'slide-{entry.slide_index:03d}.png'}'",
+                    f"option framerate {FPS}",
+                    f"duration {b - a:.6f}",
+                ]
     lines += [*lines[-3:-1], "duration 1.0"]  # the demuxer drops the last entry's duration; -t ends the video
     path = work / "stills.ffconcat"
     path.write_text("\n".join(lines) + "\n")
@@ -275,26 +284,92 @@ def phase_precaptioned(work: Path, narration_json: Path) -> dict:
     ass = work / "intermediate" / "captions.ass"
     fonts = work / "intermediate" / "fonts"
     started, cpu = time.perf_counter(), _cpu_s()
-    run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(concat),
-                "-vf", f"ass=filename={ass}:fontsdir={fonts}", "-fps_mode", "passthrough",
-                "-c:v", "png", "-compression_level", "1", str(stills / "%05d.png")], timeout=1800)
+    run_ffmpeg(
+        [
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(concat),
+            "-vf",
+            f"ass=filename={ass}:fontsdir={fonts}",
+            "-fps_mode",
+            "passthrough",
+            "-c:v",
+            "png",
+            "-compression_level",
+            "1",
+            str(stills / "%05d.png"),
+        ],
+        timeout=1800,
+    )
     names = sorted(stills.glob("*.png"))
     lines = ["ffconcat version 1.0"]
-    for name, seconds in zip(names, durations):
+    for name, seconds in zip(names, durations, strict=False):
         lines += [f"file '{name.name}'", f"duration {seconds:.6f}"]
     (stills / "stills.ffconcat").write_text("\n".join(lines) + "\n")
     out = work / "baseline-captioned.mp4"
     clean = work / "baseline-clean.mp4"
     for source, target in ((stills / "stills.ffconcat", out), (concat, clean)):
-        run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(source), "-i", data["mp3"],
-                    "-map", "0:v:0", "-map", "1:a:0", "-af", "apad", "-vf", "format=yuv420p", "-fps_mode", "passthrough",
-                    "-video_track_timescale", str(FPS * 100), "-bf", "0", "-c:v", "libx264", "-preset", "veryfast",
-                    "-tune", "stillimage", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
-                    "-t", f"{total:.3f}", "-movflags", "+faststart", str(target)], timeout=1800)
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(source),
+                "-i",
+                data["mp3"],
+                "-map",
+                "0:v:0",
+                "-map",
+                "1:a:0",
+                "-af",
+                "apad",
+                "-vf",
+                "format=yuv420p",
+                "-fps_mode",
+                "passthrough",
+                "-video_track_timescale",
+                str(FPS * 100),
+                "-bf",
+                "0",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-tune",
+                "stillimage",
+                "-crf",
+                "23",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "-t",
+                f"{total:.3f}",
+                "-movflags",
+                "+faststart",
+                str(target),
+            ],
+            timeout=1800,
+        )
     wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
     own, child = _peak_memory_mib()
-    return {"wall": wall, "cpu": cpu, "own_mib": own, "child_mib": child, "size": out.stat().st_size + clean.stat().st_size,
-            "outputs": [str(clean), str(out)]}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "own_mib": own,
+        "child_mib": child,
+        "size": out.stat().st_size + clean.stat().st_size,
+        "outputs": [str(clean), str(out)],
+    }
 
 
 def phase_zoompan(work: Path, narration_json: Path) -> dict:
@@ -309,8 +384,15 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     """
     from media_pipeline.render.ffmpeg import run_ffmpeg
     from media_pipeline.render.slides import SlideRenderer, plan_slides
-    from media_pipeline.render.video import (CROSSFADE_S, END_HOLD_S, KEN_BURNS_ZOOM, KEN_BURNS_ZOOM_PER_S,
-                                             caption_events, slide_timeline, snap_to_frames)
+    from media_pipeline.render.video import (
+        CROSSFADE_S,
+        END_HOLD_S,
+        KEN_BURNS_ZOOM,
+        KEN_BURNS_ZOOM_PER_S,
+        caption_events,
+        slide_timeline,
+        snap_to_frames,
+    )
 
     data = json.loads(narration_json.read_text())
     narration = Narration(Path(data["mp3"]), data["duration"], tuple(_cues(data)))
@@ -319,15 +401,20 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     rendered = renderer.render_all(plan_slides(document, WORDING), work / "zoompan-geometry")
     timeline, _ = slide_timeline([r.spec for r in rendered], narration.cues, narration.duration_s, end_hold=END_HOLD_S)
     total = round(timeline[-1].end * FPS) / FPS
-    timeline, _ = snap_to_frames(timeline, caption_events(narration.cues, renderer.layout, renderer.regular,
-                                                          narration.duration_s), FPS, total)
+    timeline, _ = snap_to_frames(
+        timeline, caption_events(narration.cues, renderer.layout, renderer.regular, narration.duration_s), FPS, total
+    )
     snap = lambda t: round(t * FPS) / FPS  # noqa: E731
-    fades = [0.0] + [min(CROSSFADE_S, snap(min(a.end - a.start, b.end - b.start) / 2))
-                     for a, b in zip(timeline, timeline[1:])]
-    starts = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 else snap(fades[n] / 2))
-                      for n, e in enumerate(timeline) if n]
-    spans = [(starts[n], starts[n + 1] + fades[n + 1] if n + 1 < len(timeline) else total)
-             for n in range(len(timeline))]
+    fades = [0.0] + [
+        min(CROSSFADE_S, snap(min(a.end - a.start, b.end - b.start) / 2))
+        for a, b in zip(timeline, timeline[1:], strict=False)
+    ]
+    starts = [0.0] + [
+        e.start - (0.0 if n == len(timeline) - 1 else snap(fades[n] / 2)) for n, e in enumerate(timeline) if n
+    ]
+    spans = [
+        (starts[n], starts[n + 1] + fades[n + 1] if n + 1 < len(timeline) else total) for n in range(len(timeline))
+    ]
     # runs of consecutive appearances with the same picture in the same place move as one
     runs, run_of = [], {}
     for n, entry in enumerate(timeline):
@@ -361,7 +448,8 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
                 f"[{len(inputs) // 2 - 1}:v]scale={sw}:{sh}:force_original_aspect_ratio=increase,crop={sw}:{sh},"
                 f"zoompan=z='1+{zoom}*{ease}':x='(iw-iw/zoom)*(0.5{side}0.35*{ease})':"
                 f"y='(ih-ih/zoom)/2':d={frames}:s={w}x{h}:fps={FPS},format=rgb24[k{n}];"
-                f"[s{n}][k{n}]overlay=x={box.left}:y={box.top}:shortest=1[m{n}]")
+                f"[s{n}][k{n}]overlay=x={box.left}:y={box.top}:shortest=1[m{n}]"
+            )
             label = f"m{n}"
         if n == 0:
             chain = label
@@ -371,23 +459,78 @@ def phase_zoompan(work: Path, narration_json: Path) -> dict:
     ass = work / "intermediate" / "captions.ass"
     fonts = work / "intermediate" / "fonts"
     audio_input = len(inputs) // 2
-    graph.append(f"[{chain}]scale=out_range=tv,format=yuv420p,split=2[clean][b];"
-                 f"[b]ass=filename={ass}:fontsdir={fonts}[burned];"
-                 f"[{audio_input}:a:0]apad,asplit=2[a1][a2]")
+    graph.append(
+        f"[{chain}]scale=out_range=tv,format=yuv420p,split=2[clean][b];"
+        f"[b]ass=filename={ass}:fontsdir={fonts}[burned];"
+        f"[{audio_input}:a:0]apad,asplit=2[a1][a2]"
+    )
     script = work / "zoompan.filtergraph"
     script.write_text(";\n".join(graph))
     out, clean = work / "zoompan-captioned.mp4", work / "zoompan-clean.mp4"
-    encode = ["-r", str(FPS), "-g", str(5 * FPS), "-bf", "0", "-c:v", "libx264", "-preset", "veryfast",
-              "-tune", "stillimage", "-crf", "23", "-maxrate", "2500k", "-bufsize", "5000k", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
-              "-t", f"{total:.3f}", "-movflags", "+faststart"]
+    encode = [
+        "-r",
+        str(FPS),
+        "-g",
+        str(5 * FPS),
+        "-bf",
+        "0",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "stillimage",
+        "-crf",
+        "23",
+        "-maxrate",
+        "2500k",
+        "-bufsize",
+        "5000k",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-t",
+        f"{total:.3f}",
+        "-movflags",
+        "+faststart",
+    ]
     started, cpu = time.perf_counter(), _cpu_s()
-    run_ffmpeg(["-y", *inputs, "-i", data["mp3"], "-/filter_complex", str(script),
-                "-map", "[clean]", "-map", "[a1]", *encode, str(clean),
-                "-map", "[burned]", "-map", "[a2]", *encode, str(out)], timeout=1800)
+    run_ffmpeg(
+        [
+            "-y",
+            *inputs,
+            "-i",
+            data["mp3"],
+            "-/filter_complex",
+            str(script),
+            "-map",
+            "[clean]",
+            "-map",
+            "[a1]",
+            *encode,
+            str(clean),
+            "-map",
+            "[burned]",
+            "-map",
+            "[a2]",
+            *encode,
+            str(out),
+        ],
+        timeout=1800,
+    )
     wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
     own, child = _peak_memory_mib()
-    return {"wall": wall, "cpu": cpu, "own_mib": own, "child_mib": child, "size": out.stat().st_size + clean.stat().st_size,
-            "outputs": [str(clean), str(out)]}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "own_mib": own,
+        "child_mib": child,
+        "size": out.stat().st_size + clean.stat().st_size,
+        "outputs": [str(clean), str(out)],
+    }
 
 
 def _cues(data: dict) -> list:
@@ -398,9 +541,22 @@ def _cues(data: dict) -> list:
 
 def probe(path: str) -> dict:
     """What a player sees: per stream codec, size, pixel format, frames, duration (ffprobe)."""
-    output = subprocess.run([shutil.which("ffprobe") or "ffprobe", "-v", "error", "-count_packets", "-show_entries",
-                             "stream=codec_type,codec_name,width,height,pix_fmt,nb_read_packets,sample_rate,channels,"
-                             "duration", "-of", "json", path], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [
+            shutil.which("ffprobe") or "ffprobe",
+            "-v",
+            "error",
+            "-count_packets",
+            "-show_entries",
+            "stream=codec_type,codec_name,width,height,pix_fmt,nb_read_packets,sample_rate,channels,duration",
+            "-of",
+            "json",
+            path,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {stream["codec_type"]: stream for stream in json.loads(output)["streams"]}
 
 
@@ -440,8 +596,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.phase:
-        phases = {"prepare": phase_prepare, "ours": phase_ours, "baseline-precaptioned": phase_precaptioned,
-                  "zoompan": phase_zoompan}
+        phases = {
+            "prepare": phase_prepare,
+            "ours": phase_ours,
+            "baseline-precaptioned": phase_precaptioned,
+            "zoompan": phase_zoompan,
+        }
         result = phases[args.phase](args.work, args.narration)
         print(json.dumps(result))
         return
@@ -468,53 +628,94 @@ def main() -> None:
     median = {phase: sorted(results, key=lambda r: r["wall"])[len(results) // 2] for phase, results in runs.items()}
     ours, base, motion = median["ours"], median["baseline-precaptioned"], median["zoompan"]
     duration = ours["duration"]
-    differences = [f"{name} {label}: {difference}"
-                   for name, other in (("stills", base), ("zoompan", motion))
-                   for label, mine, theirs in zip(("clean", "captioned"), ours["outputs"], other["outputs"])
-                   for difference in same_streams(probe(mine), probe(theirs), 1.0 / FPS)]
+    differences = [
+        f"{name} {label}: {difference}"
+        for name, other in (("stills", base), ("zoompan", motion))
+        for label, mine, theirs in zip(("clean", "captioned"), ours["outputs"], other["outputs"], strict=False)
+        for difference in same_streams(probe(mine), probe(theirs), 1.0 / FPS)
+    ]
 
-    print(f"\nvideo: 1080x1920, {duration:.1f} s narration, {len(narration.cues)} cues, {FPS} fps, {os.cpu_count()} CPUs "
-          f"(shared with other jobs: figures are noisy); median of {args.repeat} runs each\n")
-    header = (f"{'variant':<40}{'wall s':>8}{'× base':>8}{'× realtime':>12}{'CPU s':>7}{'frames':>8}"
-              f"{'peak py MiB':>13}{'peak ffmpeg MiB':>17}{'MB':>7}")
+    print(
+        f"\nvideo: 1080x1920, {duration:.1f} s narration, {len(narration.cues)} cues, {FPS} fps, {os.cpu_count()} CPUs "
+        f"(shared with other jobs: figures are noisy); median of {args.repeat} runs each\n"
+    )
+    header = (
+        f"{'variant':<40}{'wall s':>8}{'× base':>8}{'× realtime':>12}{'CPU s':>7}{'frames':>8}"
+        f"{'peak py MiB':>13}{'peak ffmpeg MiB':>17}{'MB':>7}"
+    )
     print(header)
     print("-" * len(header))
-    for label, result in (("pipeline, with motion (clean + captioned)", ours),
-                          ("plain ffmpeg, pre-captioned stills", base),
-                          ("plain ffmpeg, same motion (zoompan+xfade)", motion)):
+    for label, result in (
+        ("pipeline, with motion (clean + captioned)", ours),
+        ("plain ffmpeg, pre-captioned stills", base),
+        ("plain ffmpeg, same motion (zoompan+xfade)", motion),
+    ):
         frames = probe(result["outputs"][0])["video"].get("nb_read_packets", "?")
-        print(f"{label:<40}{result['wall']:>8.2f}{result['wall'] / base['wall']:>8.2f}"
-              f"{result['wall'] / duration:>12.3f}{result['cpu']:>7.1f}{frames:>8}{result['own_mib']:>13.0f}"
-              f"{result['child_mib']:>17.0f}{result['size'] / 1e6:>7.2f}")
-    print(f"  of which the pipeline drew the slides (Pillow) for {ours['drawing']:.2f} s; without it "
-          f"{(ours['wall'] - ours['drawing']) / base['wall']:.2f}× the baseline")
+        print(
+            f"{label:<40}{result['wall']:>8.2f}{result['wall'] / base['wall']:>8.2f}"
+            f"{result['wall'] / duration:>12.3f}{result['cpu']:>7.1f}{frames:>8}{result['own_mib']:>13.0f}"
+            f"{result['child_mib']:>17.0f}{result['size'] / 1e6:>7.2f}"
+        )
+    print(
+        f"  of which the pipeline drew the slides (Pillow) for {ours['drawing']:.2f} s; without it "
+        f"{(ours['wall'] - ours['drawing']) / base['wall']:.2f}× the baseline"
+    )
     walls = {phase: ", ".join(f"{result['wall']:.1f}" for result in results) for phase, results in runs.items()}
-    print(f"  all runs, wall s: pipeline {walls['ours']}; stills {walls['baseline-precaptioned']}; "
-          f"zoompan {walls['zoompan']}")
-    print(f"  against the plain way with the same motion: {ours['wall'] / motion['wall']:.2f}× its wall time, "
-          f"{ours['cpu'] / motion['cpu']:.2f}× its CPU time")
+    print(
+        f"  all runs, wall s: pipeline {walls['ours']}; stills {walls['baseline-precaptioned']}; "
+        f"zoompan {walls['zoompan']}"
+    )
+    print(
+        f"  against the plain way with the same motion: {ours['wall'] / motion['wall']:.2f}× its wall time, "
+        f"{ours['cpu'] / motion['cpu']:.2f}× its CPU time"
+    )
     print("streams (ffprobe, both files): " + ("the same" if not differences else "DIFFER: " + "; ".join(differences)))
-    print("comparable: the same two files (streams ffprobed) from the same slides, timeline, captions (one ASS script), "
-          "audio and encoder settings; not comparable: the pipeline has motion and the stills baseline (the target's "
-          "reference, the cheapest way to show the same slides and captions) has not: the illustrations drift and "
-          "every slide change is a crossfade, so the pipeline carries every frame of a crossfade and one per half "
-          "pixel a drift moves, composed in Python, while the baseline shows each still once; the zoompan baseline has the same motion and "
-          "crossfades (square picture corners, a centre crop of the picture) at constant frame rate; the "
-          "pipeline's time includes planning, timing and drawing the slides, the baselines start from its finished "
-          "PNGs and caption script (from an untimed render that keeps its intermediates; the timed one, as in "
-          "production, keeps none); all start warm, as a worker does (the line-break dictionary loaded)")
-    print(f"targets: ≤ 1.5× baseline -> {ours['wall'] / base['wall']:.2f}×; "
-          f"≤ 0.25× real time -> {ours['wall'] / duration:.3f}×; "
-          f"peak ≤ 1024 MiB -> {ours['own_mib'] + ours['child_mib']:.0f} MiB (python + ffmpeg, upper bound)")
-    record("video", "render wall time, clean + captioned", ours["wall"], unit="s", baseline=base["wall"],
-           baseline_name="plain ffmpeg concat of pre-captioned stills (same slides, ASS, audio; no motion)", target=1.5,
-           better="lower", comparable="same streams (ffprobed); the pipeline also has motion and crossfades "
-                                      "and draws the slides")
-    record("video", "render wall time against the same motion in plain ffmpeg", ours["wall"], unit="s",
-           baseline=motion["wall"], baseline_name="plain ffmpeg zoompan + overlay + xfade, libass, two encodes (CFR)",
-           better="lower", comparable="same streams, same motion and crossfades; the pipeline also draws the slides")
-    record("video", "render time / narration length", ours["wall"] / duration, unit="× real time", target=0.25,
-           target_on="value", better="lower")
+    print(
+        "comparable: the same two files (streams ffprobed) from the same slides, timeline, captions (one ASS script), "
+        "audio and encoder settings; not comparable: the pipeline has motion and the stills baseline (the target's "
+        "reference, the cheapest way to show the same slides and captions) has not: the illustrations drift and "
+        "every slide change is a crossfade, so the pipeline carries every frame of a crossfade and one per half "
+        "pixel a drift moves, composed in Python, while the baseline shows each still once; the zoompan baseline has the same motion and "
+        "crossfades (square picture corners, a centre crop of the picture) at constant frame rate; the "
+        "pipeline's time includes planning, timing and drawing the slides, the baselines start from its finished "
+        "PNGs and caption script (from an untimed render that keeps its intermediates; the timed one, as in "
+        "production, keeps none); all start warm, as a worker does (the line-break dictionary loaded)"
+    )
+    print(
+        f"targets: ≤ 1.5× baseline -> {ours['wall'] / base['wall']:.2f}×; "
+        f"≤ 0.25× real time -> {ours['wall'] / duration:.3f}×; "
+        f"peak ≤ 1024 MiB -> {ours['own_mib'] + ours['child_mib']:.0f} MiB (python + ffmpeg, upper bound)"
+    )
+    record(
+        "video",
+        "render wall time, clean + captioned",
+        ours["wall"],
+        unit="s",
+        baseline=base["wall"],
+        baseline_name="plain ffmpeg concat of pre-captioned stills (same slides, ASS, audio; no motion)",
+        target=1.5,
+        better="lower",
+        comparable="same streams (ffprobed); the pipeline also has motion and crossfades and draws the slides",
+    )
+    record(
+        "video",
+        "render wall time against the same motion in plain ffmpeg",
+        ours["wall"],
+        unit="s",
+        baseline=motion["wall"],
+        baseline_name="plain ffmpeg zoompan + overlay + xfade, libass, two encodes (CFR)",
+        better="lower",
+        comparable="same streams, same motion and crossfades; the pipeline also draws the slides",
+    )
+    record(
+        "video",
+        "render time / narration length",
+        ours["wall"] / duration,
+        unit="× real time",
+        target=0.25,
+        target_on="value",
+        better="lower",
+    )
     if ours["warnings"]:
         print("warnings:", *ours["warnings"], sep="\n  ")
     if args.keep is None:

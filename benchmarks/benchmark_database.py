@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -54,4 +55,4 @@ def migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("setup_studio", stdout=open(os.devnull, "w"))
+    call_command("setup_studio", stdout=StringIO())

@@ -72,14 +72,18 @@ def main() -> None:
         found = flagged_categories(row["text"], row["language"], config)
         predicted = bool(found)
         expected = row["expected"] == "violation"
-        outcome = {(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[(predicted, expected)]
+        outcome = {(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[
+            (predicted, expected)
+        ]
         for key in ("all", row["language"], row["split"]):
             confusion[key][outcome] += 1
         if expected:
             category_recall[row["category"]]["total"] += 1
             category_recall[row["category"]]["hit"] += row["category"] in found
         if outcome in {"fp", "fn"} or (expected and row["category"] not in found):
-            mistakes.append(f"  {outcome.upper():3} {row['id']} {row['text']}  -> {sorted(found) or 'nothing'} ({row['note']})")
+            mistakes.append(
+                f"  {outcome.upper():3} {row['id']} {row['text']}  -> {sorted(found) or 'nothing'} ({row['note']})"
+            )
 
     violations = sum(row["expected"] == "violation" for row in table)
     print(f"\nTable: {len(table)} sentences ({violations} violations, {len(table) - violations} legitimate)")

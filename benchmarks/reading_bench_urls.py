@@ -28,4 +28,9 @@ def bare_beacon(request):
 
 
 _after_sharing = next(index for index, pattern in enumerate(product_urlpatterns) if str(pattern.pattern) == "s/") + 1
-urlpatterns = [*product_urlpatterns[:_after_sharing], path("bench-bare/", bare), path("bench-bare/beacon/", bare_beacon), *product_urlpatterns[_after_sharing:]]
+urlpatterns = [
+    *product_urlpatterns[:_after_sharing],
+    path("bench-bare/", bare),
+    path("bench-bare/beacon/", bare_beacon),
+    *product_urlpatterns[_after_sharing:],
+]

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from results import QUICK_ENV, RESULTS_ENV
@@ -54,8 +54,10 @@ def print_table(figures: list[dict]) -> None:
         sign = "≥" if entry["better"] == "higher" else "≤"
         target = "" if entry["target"] is None else f"{entry['target_on'][0]}{sign}{_format(entry['target'])}"
         met = {True: "yes", False: "NO", None: ""}[entry["met"]]
-        print(f"{entry['benchmark']:<9} {entry['figure'][:44]:<44} {_format(entry['value']):>9} "
-              f"{_format(entry['baseline']):>9} {_format(entry['ratio']):>7} {target:>10} {met:>4}")
+        print(
+            f"{entry['benchmark']:<9} {entry['figure'][:44]:<44} {_format(entry['value']):>9} "
+            f"{_format(entry['baseline']):>9} {_format(entry['ratio']):>7} {target:>10} {met:>4}"
+        )
     print("(target: r = on the ratio value/baseline, v = on the value itself)")
 
 
@@ -73,7 +75,7 @@ def main() -> int:
     if args.quick:
         env[QUICK_ENV] = "1"
     failures, runs = [], []
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", encoding="utf-8") as collected:
         env[RESULTS_ENV] = collected.name
         for name in wanted:
@@ -93,7 +95,7 @@ def main() -> int:
         figures = [json.loads(line) for line in collected if line.strip()]
     report = {
         "started_at": started_at,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
         "commit": _git_commit(),
         "cpus": os.cpu_count(),

@@ -22,9 +22,12 @@ class ServerTimingMiddleware:
     def __call__(self, request):
         cpu, wall = time.process_time(), time.perf_counter()
         response = self.get_response(request)
-        response["Server-Timing"] = (f"cpu;dur={(time.process_time() - cpu) * 1000:.3f}, "
-                                     f"app;dur={(time.perf_counter() - wall) * 1000:.3f}")
+        response["Server-Timing"] = (
+            f"cpu;dur={(time.process_time() - cpu) * 1000:.3f}, app;dur={(time.perf_counter() - wall) * 1000:.3f}"
+        )
         return response
+
+
 # SQLite connections kept between requests, as PostgreSQL's are (DATABASE_CONN_MAX_AGE, 60 s): the base settings
 # close them after each request, and a new connection starts with an empty page cache (and its last close
 # checkpoints the WAL). Measured at load 5 on 20 queries: cold p50 34 -> 22 ms, warm unchanged.

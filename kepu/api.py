@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from wagtail.api.querysets import get_public_pages_queryset
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.serializers import PageHtmlUrlField, PageSerializer
-from wagtail.api.v2.utils import page_models_from_string
-from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.utils import BadRequestError, page_models_from_string
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page
@@ -36,8 +35,9 @@ class ValidatedParametersMixin:
                     raise BadRequestError(_("%(name)s contains a NUL character") % {"name": name})
                 digits = value.lstrip("-")
                 if digits.isascii() and digits.isdigit() and int(digits) > MAX_DATABASE_INTEGER:
-                    raise BadRequestError(_("%(name)s is too large (at most %(max)d)")
-                                          % {"name": name, "max": MAX_DATABASE_INTEGER})
+                    raise BadRequestError(
+                        _("%(name)s is too large (at most %(max)d)") % {"name": name, "max": MAX_DATABASE_INTEGER}
+                    )
         if "search_operator" in self.request.GET and self.request.GET["search_operator"] not in SEARCH_OPERATORS:
             raise BadRequestError(_("search_operator must be “and” or “or”"))
         if len(self.request.GET.get("search", "")) > MAX_SEARCH_LENGTH:
@@ -46,8 +46,10 @@ class ValidatedParametersMixin:
 
 def _frozen(fields_config):
     """``parse_fields_parameter``'s nested lists as tuples, usable as a cache key."""
-    return tuple((name, negated, None if sub_fields is None else _frozen(sub_fields))
-                 for name, negated, sub_fields in fields_config)
+    return tuple(
+        (name, negated, None if sub_fields is None else _frozen(sub_fields))
+        for name, negated, sub_fields in fields_config
+    )
 
 
 class StudioPageHtmlUrlField(PageHtmlUrlField):
@@ -105,15 +107,18 @@ class StudioPagesAPIViewSet(ValidatedParametersMixin, PagesAPIViewSet):
 
     def get_serializer_context(self):
         # Only the detail view's "parent" field reads the base queryset: a listing need not build it.
-        return {**super(PagesAPIViewSet, self).get_serializer_context(),
-                "base_queryset": SimpleLazyObject(self.get_base_queryset)}
+        return {
+            **super(PagesAPIViewSet, self).get_serializer_context(),
+            "base_queryset": SimpleLazyObject(self.get_base_queryset),
+        }
 
     def filter_queryset(self, queryset):
         if self.action == "listing_view":  # before the search filter turns it into search results
             shown = set(self.get_serializer_class().Meta.fields)
             columns = {field.name for field in queryset.model._meta.concrete_fields}
-            unshown = [name for name in self.get_body_fields_names(queryset.model)
-                       if name in columns and name not in shown]
+            unshown = [
+                name for name in self.get_body_fields_names(queryset.model) if name in columns and name not in shown
+            ]
             if unshown:
                 queryset = queryset.defer(*unshown)
         return super().filter_queryset(queryset)
@@ -135,14 +140,19 @@ class StudioImagesAPIViewSet(ValidatedParametersMixin, ImagesAPIViewSet):
         from django.contrib.contenttypes.models import ContentType
         from django.db.models import CharField
         from django.db.models.functions import Cast
-        from wagtail.models import Page, ReferenceIndex
+        from wagtail.models import ReferenceIndex
 
         queryset = super().get_queryset()
         live_pages = Page.objects.live().public().annotate(key=Cast("pk", CharField())).values("key")
-        shown = ReferenceIndex.objects.filter(
-            base_content_type=ContentType.objects.get_for_model(Page), object_id__in=live_pages,
-            to_content_type=ContentType.objects.get_for_model(queryset.model),
-        ).values_list("to_object_id", flat=True).distinct()
+        shown = (
+            ReferenceIndex.objects.filter(
+                base_content_type=ContentType.objects.get_for_model(Page),
+                object_id__in=live_pages,
+                to_content_type=ContentType.objects.get_for_model(queryset.model),
+            )
+            .values_list("to_object_id", flat=True)
+            .distinct()
+        )
         # A plain list of ids: Wagtail's search backends accept pk__in filters but not annotations.
         return queryset.filter(pk__in=[int(key) for key in shown if key.isdigit()])
 

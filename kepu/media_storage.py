@@ -45,14 +45,22 @@ class PublicMediaStorage(S3Storage):
     refuse ACL headers by default).
     """
 
-    def __init__(self, *, public_acl: str | None = None, request_checksum_calculation: str | None = None,
-                 response_checksum_validation: str | None = None, **settings):
+    def __init__(
+        self,
+        *,
+        public_acl: str | None = None,
+        request_checksum_calculation: str | None = None,
+        response_checksum_validation: str | None = None,
+        **settings,
+    ):
         settings.setdefault("querystring_auth", True)
         settings.setdefault("signature_version", "s3v4")  # botocore still presigns with SigV2 in us-east-1
         super().__init__(**settings)
         self.public_acl = public_acl or None
-        checksums = {"request_checksum_calculation": request_checksum_calculation,
-                     "response_checksum_validation": response_checksum_validation}
+        checksums = {
+            "request_checksum_calculation": request_checksum_calculation,
+            "response_checksum_validation": response_checksum_validation,
+        }
         for option, value in checksums.items():
             if value and value not in CHECKSUM_MODES:
                 raise ImproperlyConfigured(f"{option} must be one of {', '.join(CHECKSUM_MODES)}, not {value!r}")
@@ -85,4 +93,3 @@ class PublicMediaStorage(S3Storage):
         if self.public_acl:
             parameters["ACL"] = self.public_acl if is_public_media(name) else "private"
         return parameters
-

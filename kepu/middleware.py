@@ -21,8 +21,9 @@ class StudioCSPMiddleware(CSPMiddleware):
                 parts.config = default_config(settings.KEPU_ADMIN_CONTENT_SECURITY_POLICY)
             elif response.status_code >= 500:
                 # templates/500.html is rendered without a request context, so its style is inline; it runs no script.
-                parts.config = default_config({**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
-                                               "style-src": ["'self'", "'unsafe-inline'"]})
+                parts.config = default_config(
+                    {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "style-src": ["'self'", "'unsafe-inline'"]}
+                )
         return parts
 
 
@@ -49,8 +50,9 @@ class DatabaseBusyMiddleware:
             return None
         import logging
 
-        logging.getLogger("kepu.database").warning("database busy (%s) on %s %s; answered 503",
-                                                   exception, request.method, request.path_info[:200])
+        logging.getLogger("kepu.database").warning(
+            "database busy (%s) on %s %s; answered 503", exception, request.method, request.path_info[:200]
+        )
         response = TemplateResponse(request, "busy.html", {"retry_after": self.RETRY_AFTER_S}, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_S)
         response["Cache-Control"] = "no-store"

@@ -47,7 +47,9 @@ def _render_for(request: HttpRequest, render_id: int) -> MediaRender:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = fallback
     return HttpResponseRedirect(target)
 
@@ -62,12 +64,21 @@ def jobs_index(request: HttpRequest) -> HttpResponse:
     if kind in RenderKind.values:
         renders = renders.filter(kind=kind)
     page = Paginator(renders, PAGE_SIZE).get_page(request.GET.get("p"))
-    return render(request, "media_pipeline/admin/jobs.html", {
-        "page_title": _("Media jobs"), "header_title": _("Media jobs"), "header_icon": "media",
-        "renders": page, "status": status, "kind": kind,
-        "statuses": RenderStatus.choices, "kinds": RenderKind.choices,
-        "any_active": any(r.status in ACTIVE_STATUSES for r in page),
-    })
+    return render(
+        request,
+        "media_pipeline/admin/jobs.html",
+        {
+            "page_title": _("Media jobs"),
+            "header_title": _("Media jobs"),
+            "header_icon": "media",
+            "renders": page,
+            "status": status,
+            "kind": kind,
+            "statuses": RenderStatus.choices,
+            "kinds": RenderKind.choices,
+            "any_active": any(r.status in ACTIVE_STATUSES for r in page),
+        },
+    )
 
 
 def article_media(request: HttpRequest, article_id: int) -> HttpResponse:
@@ -84,15 +95,27 @@ def article_media(request: HttpRequest, article_id: int) -> HttpResponse:
             jobs.dispatch_renders([r.render for r in requests if r.created])
             created = sum(r.created for r in requests)
             reused = len(requests) - created
-            messages.success(request, _("%(created)d render(s) started, %(reused)d reused (already done or running).")
-                             % {"created": created, "reused": reused})
+            messages.success(
+                request,
+                _("%(created)d render(s) started, %(reused)d reused (already done or running).")
+                % {"created": created, "reused": reused},
+            )
         return HttpResponseRedirect(reverse("media_pipeline_article", args=[article.pk]))
     renders = article.media_renders.select_related("requested_by")[:40]
-    return render(request, "media_pipeline/admin/article_media.html", {
-        "page_title": _("Media of “%(title)s”") % {"title": article.title}, "header_title": _("Article media"),
-        "header_icon": "media", "article": article, "renders": renders, "media": published_media(article),
-        "kinds": RenderKind.choices, "any_active": any(r.status in ACTIVE_STATUSES for r in renders),
-    })
+    return render(
+        request,
+        "media_pipeline/admin/article_media.html",
+        {
+            "page_title": _("Media of “%(title)s”") % {"title": article.title},
+            "header_title": _("Article media"),
+            "header_icon": "media",
+            "article": article,
+            "renders": renders,
+            "media": published_media(article),
+            "kinds": RenderKind.choices,
+            "any_active": any(r.status in ACTIVE_STATUSES for r in renders),
+        },
+    )
 
 
 @require_POST
@@ -103,8 +126,11 @@ def retry(request: HttpRequest, render_id: int) -> HttpResponse:
     except jobs.RenderConflictError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Render #%(id)d queued again (attempt %(n)d so far); now %(status)s.") % {
-            "id": media_render.pk, "n": media_render.attempts, "status": media_render.get_status_display()})
+        messages.success(
+            request,
+            _("Render #%(id)d queued again (attempt %(n)d so far); now %(status)s.")
+            % {"id": media_render.pk, "n": media_render.attempts, "status": media_render.get_status_display()},
+        )
     return _back(request, reverse("media_pipeline_jobs"))
 
 

@@ -234,19 +234,43 @@ def render_narration(source: RevisionInput, work_dir: Path, report: ProgressRepo
     document = source.document
     report(5, _("building the speech script"))
     # The summary is read only when the doctor recorded it (as a synthetic voice it repeats the article).
-    script = build_speech_script(document, SpeechSettings(read_summary="summary" in source.recordings),
-                                 wording=speech_wording(document.language))
+    script = build_speech_script(
+        document, SpeechSettings(read_summary="summary" in source.recordings), wording=speech_wording(document.language)
+    )
     chain = engine_chain_from_settings()
     choice, warnings = voice_choice_for(source.voice_preference, chain, document.language)
     chain.plan(script.language, choice)  # unknown language / voice fail here, before any synthesis
-    report(15, ngettext("synthesising %(count)d paragraph (%(engines)s)", "synthesising %(count)d paragraphs (%(engines)s)",
-                        len(script.paragraphs)) % {"count": len(script.paragraphs),
-                                                   "engines": ", ".join(e.name for e in chain.engines)})
-    result = render_voice(script, chain, choice, None, tts_cache_dir(), work_dir, basename="narration",
-                          lexicon=PronunciationEntry.lexicon(), recordings=source.recordings)
+    report(
+        15,
+        ngettext(
+            "synthesising %(count)d paragraph (%(engines)s)",
+            "synthesising %(count)d paragraphs (%(engines)s)",
+            len(script.paragraphs),
+        )
+        % {"count": len(script.paragraphs), "engines": ", ".join(e.name for e in chain.engines)},
+    )
+    result = render_voice(
+        script,
+        chain,
+        choice,
+        None,
+        tts_cache_dir(),
+        work_dir,
+        basename="narration",
+        lexicon=PronunciationEntry.lexicon(),
+        recordings=source.recordings,
+    )
     warnings += [f"TTS engine {a.engine} failed, fell back: {a.error}" for a in result.fallback_attempts]
-    report(85, _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs, %(recorded)d in the doctor's voice)") % {
-        "engine": result.engine_used, "new": result.synthesized, "cached": result.reused, "recorded": result.recorded})
+    report(
+        85,
+        _("voiced with %(engine)s (%(new)d new, %(cached)d cached paragraphs, %(recorded)d in the doctor's voice)")
+        % {
+            "engine": result.engine_used,
+            "new": result.synthesized,
+            "cached": result.reused,
+            "recorded": result.recorded,
+        },
+    )
     return RenderProduct(
         files=(
             ProducedFile(OutputRole.MP3, result.mp3_path, "audio/mpeg", duration=result.duration_s),
@@ -266,10 +290,17 @@ def _video_renderer(orientation: str) -> KindRenderer:
     def render(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
         if source.narration is None:
             raise VideoRenderError("a video needs the narration of the same revision, and there is none")
-        report(10, _("drawing slides and encoding the %(orientation)s video") % {
-            "orientation": ORIENTATION_NAMES[orientation]})
+        report(
+            10,
+            _("drawing slides and encoding the %(orientation)s video")
+            % {"orientation": ORIENTATION_NAMES[orientation]},
+        )
         result = render_video(
-            source.document, source.narration, work_dir, orientation=orientation, basename=f"video-{orientation}",
+            source.document,
+            source.narration,
+            work_dir,
+            orientation=orientation,
+            basename=f"video-{orientation}",
             settings=EncodeSettings(music_bed=bool(getattr(settings, "KEPU_VIDEO_MUSIC_BED", False))),
             wording=slide_wording(source.document.language),
         )
@@ -278,8 +309,19 @@ def _video_renderer(orientation: str) -> KindRenderer:
         return RenderProduct(
             files=(
                 ProducedFile(OutputRole.MP4, result.mp4_path, "video/mp4", duration=result.duration_s, **size),
-                *((ProducedFile(OutputRole.MP4_CAPTIONED, result.captioned_mp4_path, "video/mp4",
-                                duration=result.duration_s, **size),) if result.captioned_mp4_path else ()),
+                *(
+                    (
+                        ProducedFile(
+                            OutputRole.MP4_CAPTIONED,
+                            result.captioned_mp4_path,
+                            "video/mp4",
+                            duration=result.duration_s,
+                            **size,
+                        ),
+                    )
+                    if result.captioned_mp4_path
+                    else ()
+                ),
                 ProducedFile(OutputRole.POSTER, result.poster_path, "image/jpeg", **size),
                 ProducedFile(OutputRole.VTT, result.vtt_path, "text/vtt", duration=result.duration_s),
                 ProducedFile(OutputRole.SRT, result.srt_path, "application/x-subrip", duration=result.duration_s),
@@ -292,8 +334,9 @@ def _video_renderer(orientation: str) -> KindRenderer:
 
 def render_images(source: RevisionInput, work_dir: Path, report: ProgressReport) -> RenderProduct:
     report(10, _("drawing the cover and the poster"))
-    result = render_share_images(source.document, work_dir, basename="share",
-                                 wording=slide_wording(source.document.language))
+    result = render_share_images(
+        source.document, work_dir, basename="share", wording=slide_wording(source.document.language)
+    )
     report(85, _("share images drawn"))
     return RenderProduct(
         files=(

@@ -76,7 +76,10 @@ from media_pipeline.signals import outputs_published
 logger = logging.getLogger(__name__)
 
 ALL_KINDS: tuple[str, ...] = (
-    RenderKind.VOICE, RenderKind.VIDEO_PORTRAIT, RenderKind.VIDEO_LANDSCAPE, RenderKind.IMAGES,
+    RenderKind.VOICE,
+    RenderKind.VIDEO_PORTRAIT,
+    RenderKind.VIDEO_LANDSCAPE,
+    RenderKind.IMAGES,
 )
 DEFAULT_STALE_AFTER_S = 2 * 3600
 
@@ -113,8 +116,16 @@ def _ordered_kinds(kinds: Iterable[str]) -> list[str]:
     return [kind for kind in ALL_KINDS if kind in wanted]
 
 
-def _claim_new(article: Any, revision: Any, kind: str, *, narration: MediaRender | None, force: bool,
-               requested_by: Any, trigger: str) -> RenderRequest:
+def _claim_new(
+    article: Any,
+    revision: Any,
+    kind: str,
+    *,
+    narration: MediaRender | None,
+    force: bool,
+    requested_by: Any,
+    trigger: str,
+) -> RenderRequest:
     """Create a queued render unless one is active (or, without force, already succeeded)."""
     base = MediaRender.objects.filter(revision=revision, kind=kind)
     active = base.filter(status__in=ACTIVE_STATUSES).first()
@@ -127,9 +138,16 @@ def _claim_new(article: Any, revision: Any, kind: str, *, narration: MediaRender
     try:
         with transaction.atomic():
             render = MediaRender.objects.create(
-                article=article, revision=revision, kind=kind, narration=narration, forced=force,
-                requested_by=requested_by if getattr(requested_by, "pk", None) else None, trigger=trigger,
-                stage=_("waiting for the narration") if narration and narration.status != RenderStatus.SUCCEEDED else _("queued"),
+                article=article,
+                revision=revision,
+                kind=kind,
+                narration=narration,
+                forced=force,
+                requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+                trigger=trigger,
+                stage=_("waiting for the narration")
+                if narration and narration.status != RenderStatus.SUCCEEDED
+                else _("queued"),
             )
     except IntegrityError:  # lost the race to another trigger: use its render
         active = base.filter(status__in=ACTIVE_STATUSES).first()
@@ -164,18 +182,32 @@ def request_renders(
     needs_voice = RenderKind.VOICE in kinds or any(kind in VIDEO_KINDS for kind in kinds)
     if needs_voice:
         voice_forced = force and RenderKind.VOICE in kinds
-        voice = _claim_new(article, revision, RenderKind.VOICE, narration=None, force=voice_forced,
-                           requested_by=requested_by, trigger=trigger)
+        voice = _claim_new(
+            article,
+            revision,
+            RenderKind.VOICE,
+            narration=None,
+            force=voice_forced,
+            requested_by=requested_by,
+            trigger=trigger,
+        )
         narration = voice.render
         if RenderKind.VOICE in kinds or voice.created:
             results.append(voice)
     for kind in kinds:
         if kind == RenderKind.VOICE:
             continue
-        results.append(_claim_new(
-            article, revision, kind, narration=narration if kind in VIDEO_KINDS else None, force=force,
-            requested_by=requested_by, trigger=trigger,
-        ))
+        results.append(
+            _claim_new(
+                article,
+                revision,
+                kind,
+                narration=narration if kind in VIDEO_KINDS else None,
+                force=force,
+                requested_by=requested_by,
+                trigger=trigger,
+            )
+        )
     return results
 
 
@@ -213,10 +245,14 @@ def dispatch_renders(renders: Iterable[MediaRender]) -> None:
 
 def _settle_waiting(render: MediaRender, narration: MediaRender) -> None:
     if narration.status == RenderStatus.CANCELLED:
-        _finish_queued(render, RenderStatus.CANCELLED, FailureKind.NONE, f"the narration render #{narration.pk} was cancelled")
+        _finish_queued(
+            render, RenderStatus.CANCELLED, FailureKind.NONE, f"the narration render #{narration.pk} was cancelled"
+        )
     else:
         _finish_queued(
-            render, RenderStatus.FAILED, FailureKind.DEPENDENCY,
+            render,
+            RenderStatus.FAILED,
+            FailureKind.DEPENDENCY,
             f"the narration render #{narration.pk} failed: {narration.error}",
         )
 
@@ -235,7 +271,10 @@ def _settle_dependents(narration: MediaRender) -> None:
 
 def _log_entry(render: MediaRender, status: str, error_kind: str, error: str) -> dict[str, Any]:
     return {
-        "attempt": render.attempts, "status": status, "error_kind": error_kind, "error": error,
+        "attempt": render.attempts,
+        "status": status,
+        "error_kind": error_kind,
+        "error": error,
         "finished_at": timezone.now().isoformat(),
     }
 
@@ -244,7 +283,11 @@ def _finish_queued(render: MediaRender, status: str, error_kind: str, error: str
     """Close a render that never started (cancelled, or its narration failed)."""
     render.refresh_from_db()
     updated = MediaRender.objects.filter(pk=render.pk, status=RenderStatus.QUEUED).update(
-        status=status, error_kind=error_kind, error=error, finished_at=timezone.now(), stage=error[:200],
+        status=status,
+        error_kind=error_kind,
+        error=error,
+        finished_at=timezone.now(),
+        stage=error[:200],
         attempt_log=[*render.attempt_log, _log_entry(render, status, error_kind, error)],
     )
     if updated:
@@ -255,9 +298,16 @@ def _finish_queued(render: MediaRender, status: str, error_kind: str, error: str
     return bool(updated)
 
 
-def _finish_running(render: MediaRender, status: str, *, error_kind: str = "", error: str = "",
-                    product: RenderProduct | None = None, warnings: Sequence[str] = (),
-                    dispatch_dependents: bool = True) -> None:
+def _finish_running(
+    render: MediaRender,
+    status: str,
+    *,
+    error_kind: str = "",
+    error: str = "",
+    product: RenderProduct | None = None,
+    warnings: Sequence[str] = (),
+    dispatch_dependents: bool = True,
+) -> None:
     render.status = status
     render.finished_at = timezone.now()
     render.error_kind = error_kind
@@ -270,10 +320,21 @@ def _finish_running(render: MediaRender, status: str, *, error_kind: str = "", e
         render.engine, render.voice = product.engine, product.voice
     render.warnings = warnings_of(warnings)
     render.attempt_log = [*render.attempt_log, _log_entry(render, status, error_kind, error)]
-    render.save(update_fields=[
-        "status", "finished_at", "error_kind", "error", "cancel_requested", "progress", "stage",
-        "engine", "voice", "warnings", "attempt_log",
-    ])
+    render.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "error_kind",
+            "error",
+            "cancel_requested",
+            "progress",
+            "stage",
+            "engine",
+            "voice",
+            "warnings",
+            "attempt_log",
+        ]
+    )
     if render.kind == RenderKind.VOICE and dispatch_dependents:
         _settle_dependents(render)
 
@@ -286,13 +347,19 @@ def _claim_for_run(render_id: int, task_id: str) -> bool:
     claimable = Q(status=RenderStatus.QUEUED)
     if task_id:
         claimable |= Q(status=RenderStatus.RUNNING, celery_task_id=task_id)
-    return bool(MediaRender.objects.filter(claimable, pk=render_id, cancel_requested=False).update(
-        status=RenderStatus.RUNNING, started_at=timezone.now(), finished_at=None, attempts=F("attempts") + 1,
-        progress=0, stage=_("starting"),
-        # The claimant's own task id ("" in-process): a task sent earlier and delivered late finds the render
-        # running under another id and skips it instead of "resuming" it.
-        celery_task_id=task_id,
-    ))
+    return bool(
+        MediaRender.objects.filter(claimable, pk=render_id, cancel_requested=False).update(
+            status=RenderStatus.RUNNING,
+            started_at=timezone.now(),
+            finished_at=None,
+            attempts=F("attempts") + 1,
+            progress=0,
+            stage=_("starting"),
+            # The claimant's own task id ("" in-process): a task sent earlier and delivered late finds the render
+            # running under another id and skips it instead of "resuming" it.
+            celery_task_id=task_id,
+        )
+    )
 
 
 def _reporter(render: MediaRender, listener: ProgressListener | None) -> ProgressReport:
@@ -362,8 +429,13 @@ def _store_outputs(render: MediaRender, product: RenderProduct) -> None:
         old.delete()
     for produced in product.files:
         output = MediaOutput(
-            render=render, role=produced.role, mime_type=produced.mime_type, size=produced.path.stat().st_size,
-            duration=produced.duration, width=produced.width, height=produced.height,
+            render=render,
+            role=produced.role,
+            mime_type=produced.mime_type,
+            size=produced.path.stat().st_size,
+            duration=produced.duration,
+            width=produced.width,
+            height=produced.height,
         )
         with produced.path.open("rb") as handle:
             output.file.save(produced.path.name, File(handle), save=False)
@@ -394,24 +466,36 @@ def run_render(
             report(92, _("storing the files"))
             with transaction.atomic():
                 _store_outputs(render, product)
-                _finish_running(render, RenderStatus.SUCCEEDED, product=product,
-                                warnings=product.warnings, dispatch_dependents=False)
+                _finish_running(
+                    render,
+                    RenderStatus.SUCCEEDED,
+                    product=product,
+                    warnings=product.warnings,
+                    dispatch_dependents=False,
+                )
             # robust: a listener's failure (a cache down) must not turn a stored render into a failed one
-            transaction.on_commit(lambda: outputs_published.send(sender=MediaRender, render=render,
-                                                                 article=render.article), robust=True)
+            transaction.on_commit(
+                lambda: outputs_published.send(sender=MediaRender, render=render, article=render.article), robust=True
+            )
         if render.kind == RenderKind.VOICE and dispatch_dependents:
             _settle_dependents(render)
     except RenderCancelled as exc:
         _finish_running(render, RenderStatus.CANCELLED, error=str(exc), dispatch_dependents=dispatch_dependents)
     except _NarrationNotReady as exc:
-        _finish_running(render, RenderStatus.FAILED, error_kind=FailureKind.DEPENDENCY, error=str(exc),
-                        dispatch_dependents=dispatch_dependents)
+        _finish_running(
+            render,
+            RenderStatus.FAILED,
+            error_kind=FailureKind.DEPENDENCY,
+            error=str(exc),
+            dispatch_dependents=dispatch_dependents,
+        )
     except Exception as exc:  # recorded for the admin, never lost
         error_kind, reason = describe_failure(exc)
         log = logger.exception if error_kind == FailureKind.INTERNAL else logger.warning
         log("render %s (%s of article %s) failed: %s", render.pk, render.kind, render.article_id, reason)
-        _finish_running(render, RenderStatus.FAILED, error_kind=error_kind, error=reason,
-                        dispatch_dependents=dispatch_dependents)
+        _finish_running(
+            render, RenderStatus.FAILED, error_kind=error_kind, error=reason, dispatch_dependents=dispatch_dependents
+        )
     render.refresh_from_db()
     return render
 
@@ -441,7 +525,9 @@ def retry_render(render: MediaRender, requested_by: Any = None) -> MediaRender:
     """Queue a failed/cancelled render again and dispatch it (a video re-runs its failed narration first)."""
     render.refresh_from_db()
     if not render.can_retry:
-        raise RenderConflictError(f"render #{render.pk} is {render.status}; only failed or cancelled renders are retried")
+        raise RenderConflictError(
+            f"render #{render.pk} is {render.status}; only failed or cancelled renders are retried"
+        )
     narration = render.narration
     if narration is not None and narration.can_retry:
         retry_render(narration, requested_by)
@@ -450,8 +536,13 @@ def retry_render(render: MediaRender, requested_by: Any = None) -> MediaRender:
             updated = MediaRender.objects.filter(
                 pk=render.pk, status__in=[RenderStatus.FAILED, RenderStatus.CANCELLED]
             ).update(
-                status=RenderStatus.QUEUED, cancel_requested=False, celery_task_id="", progress=0,
-                stage=_("queued again"), started_at=None, finished_at=None,
+                status=RenderStatus.QUEUED,
+                cancel_requested=False,
+                celery_task_id="",
+                progress=0,
+                stage=_("queued again"),
+                started_at=None,
+                finished_at=None,
                 requested_by=requested_by if getattr(requested_by, "pk", None) else F("requested_by"),
             )
     except IntegrityError:
@@ -495,14 +586,18 @@ def start_renders_for_published(article_id: int, revision_id: int, *, requested_
 
 def fail_stale_renders(stale_after_s: float | None = None) -> int:
     """Mark renders running for too long as failed (their worker died); run it from Celery beat."""
-    limit = stale_after_s if stale_after_s is not None else getattr(
-        settings, "KEPU_MEDIA_STALE_RENDER_S", DEFAULT_STALE_AFTER_S
+    limit = (
+        stale_after_s
+        if stale_after_s is not None
+        else getattr(settings, "KEPU_MEDIA_STALE_RENDER_S", DEFAULT_STALE_AFTER_S)
     )
     cutoff = timezone.now() - timedelta(seconds=limit)
     count = 0
     for render in MediaRender.objects.filter(status=RenderStatus.RUNNING, started_at__lt=cutoff):
         _finish_running(
-            render, RenderStatus.FAILED, error_kind=FailureKind.WORKER,
+            render,
+            RenderStatus.FAILED,
+            error_kind=FailureKind.WORKER,
             error=f"no result after {limit / 60:.0f} minutes (stage: {render.stage}); the worker was probably lost",
         )
         count += 1

@@ -75,7 +75,11 @@ class MediaRender(models.Model):
     )
     #: the narration a video is cut to (the voice render of the same revision)
     narration = models.ForeignKey(
-        "self", verbose_name=_("narration"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("narration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="dependents",
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -115,8 +119,11 @@ class MediaRender(models.Model):
 
     def __str__(self) -> str:
         return _("%(kind)s · article %(article)s, revision %(revision)s · %(status)s") % {
-            "kind": self.get_kind_display(), "article": self.article_id, "revision": self.revision_id,
-            "status": self.get_status_display()}
+            "kind": self.get_kind_display(),
+            "article": self.article_id,
+            "revision": self.revision_id,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_active(self) -> bool:
@@ -146,7 +153,10 @@ def output_upload_to(instance: MediaOutput, filename: str) -> str:
     """``media-renders/<article>/<revision>/<kind>/r<render>-<file>``: one folder per approved revision."""
     render = instance.render
     return posixpath.join(
-        "media-renders", str(render.article_id), str(render.revision_id), render.kind,
+        "media-renders",
+        str(render.article_id),
+        str(render.revision_id),
+        render.kind,
         f"r{render.pk}-{posixpath.basename(filename)}",
     )
 
@@ -173,8 +183,10 @@ class MediaOutput(models.Model):
 
 _LEXICON_ERRORS = {
     "not_chinese": _("Write the term in Chinese characters only."),
-    "count": _("“%(term)s” has %(characters)d characters but the reading has %(syllables)d syllables: "
-               "write one syllable per character."),
+    "count": _(
+        "“%(term)s” has %(characters)d characters but the reading has %(syllables)d syllables: "
+        "write one syllable per character."
+    ),
     "tone": _("“%(syllable)s” needs a tone number from 1 to 4 (5 for the neutral tone), for example chong2."),
     "unknown": _("“%(syllable)s” is not a Mandarin syllable."),
 }
@@ -191,13 +203,18 @@ class PronunciationEntry(models.Model):
     """
 
     term = models.CharField(
-        _("term"), max_length=20, unique=True,
+        _("term"),
+        max_length=20,
+        unique=True,
         help_text=_("A word as it appears in articles, e.g. 重复, or a character in its context word, e.g. 咯血."),
     )
     pinyin = models.CharField(
-        _("reading (pinyin)"), max_length=140,
-        help_text=_("One syllable per character with a tone number, separated by spaces, "
-                    "e.g. chong2 fu4 (5 for the neutral tone, v or ü for ü)."),
+        _("reading (pinyin)"),
+        max_length=140,
+        help_text=_(
+            "One syllable per character with a tone number, separated by spaces, "
+            "e.g. chong2 fu4 (5 for the neutral tone, v or ü for ü)."
+        ),
     )
     note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("Why, or where it applies."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

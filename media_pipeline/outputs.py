@@ -32,18 +32,22 @@ from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
 from cms.core.publication import approved_revision_id
-
 from media_pipeline.models import MediaOutput, MediaRender, OutputRole, RenderKind, RenderStatus
 
 logger = logging.getLogger(__name__)
 
 # The order in which items are listed: audio first (feeds pick the first enclosure).
 _ORDER = [
-    (RenderKind.VOICE, OutputRole.MP3), (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4),
-    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4), (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4_CAPTIONED),
-    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4_CAPTIONED), (RenderKind.VOICE, OutputRole.VTT),
-    (RenderKind.VOICE, OutputRole.SRT), (RenderKind.VIDEO_PORTRAIT, OutputRole.POSTER),
-    (RenderKind.VIDEO_LANDSCAPE, OutputRole.POSTER), (RenderKind.IMAGES, OutputRole.COVER),
+    (RenderKind.VOICE, OutputRole.MP3),
+    (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4),
+    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4),
+    (RenderKind.VIDEO_PORTRAIT, OutputRole.MP4_CAPTIONED),
+    (RenderKind.VIDEO_LANDSCAPE, OutputRole.MP4_CAPTIONED),
+    (RenderKind.VOICE, OutputRole.VTT),
+    (RenderKind.VOICE, OutputRole.SRT),
+    (RenderKind.VIDEO_PORTRAIT, OutputRole.POSTER),
+    (RenderKind.VIDEO_LANDSCAPE, OutputRole.POSTER),
+    (RenderKind.IMAGES, OutputRole.COVER),
     (RenderKind.IMAGES, OutputRole.POSTER_IMAGE),
 ]
 _PUBLISHED = set(_ORDER)
@@ -91,9 +95,17 @@ def published_media(article: Any) -> list[PublishedMedia]:
             continue
         storage_url = output.file.url
         items[key] = PublishedMedia(
-            kind=output.render.kind, role=output.role, url=_absolute(storage_url), storage_url=storage_url,
-            mime_type=output.mime_type, length=output.size, duration=output.duration, width=output.width,
-            height=output.height, revision_id=output.render.revision_id, name=output.file.name,
+            kind=output.render.kind,
+            role=output.role,
+            url=_absolute(storage_url),
+            storage_url=storage_url,
+            mime_type=output.mime_type,
+            length=output.size,
+            duration=output.duration,
+            width=output.width,
+            height=output.height,
+            revision_id=output.render.revision_id,
+            name=output.file.name,
         )
     return [items[key] for key in _ORDER if key in items]
 
@@ -125,8 +137,11 @@ def _fitted(original: bytes, box: tuple[int, int]) -> bytes | None:
 def screen_poster(poster: PublishedMedia, orientation: str) -> str:
     """The URL of the poster to show for ``orientation``: the fitted copy (made now if missing), else the original."""
     box = POSTER_BOX.get(orientation)
-    if box is None or not poster.name or (poster.width and poster.height and poster.width <= box[0]
-                                          and poster.height <= box[1]):
+    if (
+        box is None
+        or not poster.name
+        or (poster.width and poster.height and poster.width <= box[0] and poster.height <= box[1])
+    ):
         return poster.storage_url
     name = _sized_name(poster.name, box)
     try:

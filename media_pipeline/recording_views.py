@@ -23,7 +23,13 @@ from django.views.decorators.http import require_POST
 
 from cms.articles.models import Article
 from cms.articles.narration import ParagraphChanged, attach_recording, narration_rows, remove_recording
-from media_pipeline.recordings import ACCEPTED_EXTENSIONS, RecordingRejected, check_size, clean_recording, recording_limits
+from media_pipeline.recordings import (
+    ACCEPTED_EXTENSIONS,
+    RecordingRejected,
+    check_size,
+    clean_recording,
+    recording_limits,
+)
 
 
 def _article_for(request: HttpRequest, article_id: int) -> Article:
@@ -43,12 +49,21 @@ def narration(request: HttpRequest, article_id: int) -> HttpResponse:
     draft = article.get_latest_revision_as_object()
     rows = narration_rows(draft.as_document())
     limits = recording_limits()
-    return render(request, "media_pipeline/admin/narration.html", {
-        "page_title": _("Record in my own voice: “%(title)s”") % {"title": draft.title},
-        "header_title": _("Record in my own voice"), "header_icon": "media",
-        "article": article, "draft": draft, "rows": rows, "accept": ",".join(["audio/*", *ACCEPTED_EXTENSIONS]),
-        "max_mb": f"{limits.max_bytes / 1048576:g}", "max_minutes": f"{limits.max_seconds / 60:g}",
-    })
+    return render(
+        request,
+        "media_pipeline/admin/narration.html",
+        {
+            "page_title": _("Record in my own voice: “%(title)s”") % {"title": draft.title},
+            "header_title": _("Record in my own voice"),
+            "header_icon": "media",
+            "article": article,
+            "draft": draft,
+            "rows": rows,
+            "accept": ",".join(["audio/*", *ACCEPTED_EXTENSIONS]),
+            "max_mb": f"{limits.max_bytes / 1048576:g}",
+            "max_minutes": f"{limits.max_seconds / 60:g}",
+        },
+    )
 
 
 @require_POST
@@ -68,20 +83,31 @@ def save_recording(request: HttpRequest, article_id: int, paragraph: str) -> Htt
                     handle.write(chunk)
             cleaned = clean_recording(source, Path(tmp) / "clean.flac", limits=limits)
             attach_recording(
-                article, paragraph, request.POST.get("fingerprint", ""), cleaned.path, sha256=cleaned.sha256,
-                duration_s=cleaned.duration_s, user=request.user, original_name=upload.name or "",
+                article,
+                paragraph,
+                request.POST.get("fingerprint", ""),
+                cleaned.path,
+                sha256=cleaned.sha256,
+                duration_s=cleaned.duration_s,
+                user=request.user,
+                original_name=upload.name or "",
             )
     except RecordingRejected as exc:
         messages.error(request, _("The recording was not saved: %(reason)s") % {"reason": exc.message})
     except ParagraphChanged:
-        messages.error(request, _(
-            "This paragraph was changed since you opened this page, so the recording was not saved. "
-            "Please read the new text and record it again."
-        ))
+        messages.error(
+            request,
+            _(
+                "This paragraph was changed since you opened this page, so the recording was not saved. "
+                "Please read the new text and record it again."
+            ),
+        )
     else:
-        messages.success(request, _(
-            "Recording saved (%(seconds)s s) in a new draft. Submit the article for review so that patients hear it."
-        ) % {"seconds": f"{cleaned.duration_s:.1f}"})
+        messages.success(
+            request,
+            _("Recording saved (%(seconds)s s) in a new draft. Submit the article for review so that patients hear it.")
+            % {"seconds": f"{cleaned.duration_s:.1f}"},
+        )
     return HttpResponseRedirect(_page_url(article, paragraph))
 
 
@@ -91,7 +117,9 @@ def delete_recording(request: HttpRequest, article_id: int, paragraph: str) -> H
     if remove_recording(article, paragraph, user=request.user) is None:
         messages.info(request, _("This paragraph had no recording."))
     else:
-        messages.success(request, _("Recording removed in a new draft: this paragraph is read by the synthetic voice again."))
+        messages.success(
+            request, _("Recording removed in a new draft: this paragraph is read by the synthetic voice again.")
+        )
     return HttpResponseRedirect(_page_url(article, paragraph))
 
 
@@ -99,7 +127,8 @@ def recording_audio(request: HttpRequest, article_id: int, paragraph: str) -> Ht
     """The draft's recording of a paragraph, for listening back (staff only; not a public file)."""
     article = _article_for(request, article_id)
     recording = next(
-        (r for r in article.get_latest_revision_as_object().narration_recordings.all() if r.paragraph == paragraph), None
+        (r for r in article.get_latest_revision_as_object().narration_recordings.all() if r.paragraph == paragraph),
+        None,
     )
     if recording is None or not default_storage.exists(recording.audio.name):
         raise Http404

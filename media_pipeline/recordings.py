@@ -36,9 +36,29 @@ from django.utils.translation import gettext_lazy
 from media_pipeline.render.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_for_log
 from media_pipeline.render.voice import VOICE_SAMPLE_RATE, VoiceRenderSettings, loudness_filter, measure_loudness
 
-__all__ = ["RecordingLimits", "RecordingRejected", "check_size", "CleanedRecording", "clean_recording", "recording_limits"]
+__all__ = [
+    "RecordingLimits",
+    "RecordingRejected",
+    "check_size",
+    "CleanedRecording",
+    "clean_recording",
+    "recording_limits",
+]
 
-ACCEPTED_EXTENSIONS = (".m4a", ".aac", ".mp3", ".wav", ".ogg", ".opus", ".oga", ".webm", ".amr", ".mp4", ".3gp", ".flac")
+ACCEPTED_EXTENSIONS = (
+    ".m4a",
+    ".aac",
+    ".mp3",
+    ".wav",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".webm",
+    ".amr",
+    ".mp4",
+    ".3gp",
+    ".flac",
+)
 _TRIM = "silenceremove=start_periods=1:start_duration=0.05:start_threshold=-45dB:start_silence=0.15"
 _AUDIO_STREAM_RE = re.compile(r"Stream #\d+:\d+.*?: Audio: ")
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
@@ -84,7 +104,8 @@ class CleanedRecording:
 def _limits_message(limits: RecordingLimits) -> str:
     minutes = limits.max_seconds / 60
     return _("This recording is longer than %(minutes)s minutes. Please record each paragraph on its own.") % {
-        "minutes": f"{minutes:g}"}
+        "minutes": f"{minutes:g}"
+    }
 
 
 _CORRUPT_MESSAGE = gettext_lazy(
@@ -95,8 +116,11 @@ _CORRUPT_MESSAGE = gettext_lazy(
 def _looks_like_audio(head: bytes) -> bool:
     """The opening bytes of the containers phones and browsers write (MP4/M4A, MP3, WAV, Ogg, WebM, AMR, FLAC)."""
     return (
-        head[4:8] == b"ftyp" or head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
-        or head[:4] in (b"RIFF", b"OggS", b"\x1a\x45\xdf\xa3", b"fLaC") or head[:5] == b"#!AMR"
+        head[4:8] == b"ftyp"
+        or head[:3] == b"ID3"
+        or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+        or head[:4] in (b"RIFF", b"OggS", b"\x1a\x45\xdf\xa3", b"fLaC")
+        or head[:5] == b"#!AMR"
     )
 
 
@@ -109,12 +133,17 @@ def _probe(source: Path, limits: RecordingLimits) -> None:
             head = handle.read(16)
         if _looks_like_audio(head):  # a recorder's file that does not open: cut short or damaged
             raise RecordingRejected("corrupt", str(_CORRUPT_MESSAGE)) from exc
-        raise RecordingRejected("not_audio", _(
-            "This file is not a sound recording we can read. Please upload the voice memo itself "
-            "(m4a, mp3, wav, ogg, opus, webm or amr)."
-        )) from exc
+        raise RecordingRejected(
+            "not_audio",
+            _(
+                "This file is not a sound recording we can read. Please upload the voice memo itself "
+                "(m4a, mp3, wav, ogg, opus, webm or amr)."
+            ),
+        ) from exc
     if _AUDIO_STREAM_RE.search(log) is None:
-        raise RecordingRejected("not_audio", _("This file has no sound in it. Please upload the voice recording itself."))
+        raise RecordingRejected(
+            "not_audio", _("This file has no sound in it. Please upload the voice recording itself.")
+        )
     match = _DURATION_RE.search(log)
     if match is not None:
         hours, minutes, seconds = match.groups()
@@ -125,9 +154,11 @@ def _probe(source: Path, limits: RecordingLimits) -> None:
 def check_size(size: int, limits: RecordingLimits) -> None:
     """Refuse a file over the size limit (the upload view calls this before writing a byte)."""
     if size > limits.max_bytes:
-        raise RecordingRejected("too_large", _(
-            "This file is %(size)s MB; the most we take is %(limit)s MB. Please record each paragraph on its own."
-        ) % {"size": f"{size / 1048576:.1f}", "limit": f"{round(limits.max_bytes / 1048576, 2):g}"})
+        raise RecordingRejected(
+            "too_large",
+            _("This file is %(size)s MB; the most we take is %(limit)s MB. Please record each paragraph on its own.")
+            % {"size": f"{size / 1048576:.1f}", "limit": f"{round(limits.max_bytes / 1048576, 2):g}"},
+        )
 
 
 def clean_recording(
@@ -151,10 +182,13 @@ def clean_recording(
             raise RecordingRejected("corrupt", str(_CORRUPT_MESSAGE)) from exc
         duration = max(0, pcm.stat().st_size - 44) / (2 * VOICE_SAMPLE_RATE)
         if duration < limits.min_speech_seconds or measured < _QUIETEST_LUFS:
-            raise RecordingRejected("silent", _(
-                "We could not hear any speech in this recording. Check that the microphone is on and "
-                "close to you, then record again."
-            ))
+            raise RecordingRejected(
+                "silent",
+                _(
+                    "We could not hear any speech in this recording. Check that the microphone is on and "
+                    "close to you, then record again."
+                ),
+            )
         if duration > limits.max_seconds:
             raise RecordingRejected("too_long", _limits_message(limits))
         # The limiter takes a little off peaky speech; a second, small gain lands it on the target.

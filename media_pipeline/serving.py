@@ -47,8 +47,15 @@ __all__ = ["parse_range", "serve_media"]
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
 # Types the players need exactly (the platform's mimetypes table may lack them).
-_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".mp4": "video/mp4", ".mp3": "audio/mpeg",
-          ".m4a": "audio/mp4", ".webm": "video/webm", ".svg": "image/svg+xml"}
+_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".mp4": "video/mp4",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".webm": "video/webm",
+    ".svg": "image/svg+xml",
+}
 
 
 class _Unsatisfiable(Exception):
@@ -112,12 +119,17 @@ def serve_media(request: HttpRequest, path: str, document_root: str | os.PathLik
     etag = _etag(stat)
     last_modified = http_date(stat.st_mtime)
     content_type = _TYPES.get(full.suffix.lower()) or mimetypes.guess_type(full.name)[0] or "application/octet-stream"
-    headers = {"ETag": etag, "Last-Modified": last_modified, "Accept-Ranges": "bytes",
-               "Cache-Control": "public, max-age=3600"}
+    headers = {
+        "ETag": etag,
+        "Last-Modified": last_modified,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "public, max-age=3600",
+    }
 
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     if etag in request.headers.get("If-None-Match", "") or (
-            since is not None and "If-None-Match" not in request.headers and int(stat.st_mtime) <= since):
+        since is not None and "If-None-Match" not in request.headers and int(stat.st_mtime) <= since
+    ):
         response = HttpResponseNotModified()
         for name, value in headers.items():
             response[name] = value

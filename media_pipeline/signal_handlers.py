@@ -31,8 +31,9 @@ def render_on_publish(sender: Any, instance: Any, revision: Any = None, **kwargs
     article_id, revision_id, author = instance.pk, revision.pk, getattr(revision, "user", None)
     # robust: a broker outage is logged, it never turns a successful publish into an error page
     transaction.on_commit(
-        lambda: start_renders_for_published(article_id, revision_id,
-                                            requested_by=publisher_of(article_id, revision_id) or author),
+        lambda: start_renders_for_published(
+            article_id, revision_id, requested_by=publisher_of(article_id, revision_id) or author
+        ),
         robust=True,
     )
 
@@ -43,9 +44,14 @@ def publisher_of(page_id: int, revision_id: int) -> Any:
     ``revision.user`` is whoever saved the revision, usually the doctor who wrote it, so the render
     jobs would otherwise read "doctor · publish" although an editor approved them.
     """
-    entry = (PageLogEntry.objects.filter(page_id=page_id, revision_id=revision_id, action="wagtail.publish",
-                                         user__isnull=False)
-             .select_related("user").order_by("-timestamp", "-pk").first())
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=page_id, revision_id=revision_id, action="wagtail.publish", user__isnull=False
+        )
+        .select_related("user")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
     return entry.user if entry else None
 
 

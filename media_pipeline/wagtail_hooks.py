@@ -29,25 +29,36 @@ def media_jobs_menu_item():
     return MenuItem(_("Media jobs"), reverse("media_pipeline_jobs"), icon_name="media", order=450)
 
 
-register_page_header_button(Article, _("Audio, video & share images"), url_name="media_pipeline_article",
-                            icon_name="media", priority=20)
+register_page_header_button(
+    Article, _("Audio, video & share images"), url_name="media_pipeline_article", icon_name="media", priority=20
+)
 
 
 @hooks.register("register_admin_urls")
 def narration_admin_urls():
     return [
         path("narration/<int:article_id>/", recording_views.narration, name="media_pipeline_narration"),
-        path("narration/<int:article_id>/<slug:paragraph>/save/", recording_views.save_recording,
-             name="media_pipeline_narration_save"),
-        path("narration/<int:article_id>/<slug:paragraph>/delete/", recording_views.delete_recording,
-             name="media_pipeline_narration_delete"),
-        path("narration/<int:article_id>/<slug:paragraph>/audio/", recording_views.recording_audio,
-             name="media_pipeline_narration_audio"),
+        path(
+            "narration/<int:article_id>/<slug:paragraph>/save/",
+            recording_views.save_recording,
+            name="media_pipeline_narration_save",
+        ),
+        path(
+            "narration/<int:article_id>/<slug:paragraph>/delete/",
+            recording_views.delete_recording,
+            name="media_pipeline_narration_delete",
+        ),
+        path(
+            "narration/<int:article_id>/<slug:paragraph>/audio/",
+            recording_views.recording_audio,
+            name="media_pipeline_narration_audio",
+        ),
     ]
 
 
-register_page_header_button(Article, _("Record in my own voice"), url_name="media_pipeline_narration",
-                            icon_name="media", priority=21)
+register_page_header_button(
+    Article, _("Record in my own voice"), url_name="media_pipeline_narration", icon_name="media", priority=21
+)
 
 
 class PronunciationViewSet(SnippetViewSet):

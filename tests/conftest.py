@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,9 @@ def studio(db):
 
 
 def _make_user(username: str, group: str | None = None, **extra):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
-                                                email=f"{username}@example.org", **extra)
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, email=f"{username}@example.org", **extra
+    )
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
@@ -99,7 +101,9 @@ def people(studio):
     doctor_a = _make_user("dr.a", DOCTORS)
     doctor_b = _make_user("dr.b", DOCTORS)
     DoctorProfile.objects.create(user=doctor_a, name="张医生", slug="dr-zhang", title="主任医师", hospital="第一医院")
-    DoctorProfile.objects.create(user=doctor_b, name="Dr. Brown", slug="dr-brown", title="Consultant", hospital="City Hospital")
+    DoctorProfile.objects.create(
+        user=doctor_b, name="Dr. Brown", slug="dr-brown", title="Consultant", hospital="City Hospital"
+    )
     return {
         "doctor_a": doctor_a,
         "doctor_b": doctor_b,
@@ -139,8 +143,9 @@ def encyclopedia_data(tmp_path) -> Path:
         shutil.copy(SHARED_ICD10 / "blocks.tsv", folder / "icd10-cn" / "blocks.tsv")
         lines = (SHARED_ICD10 / "categories.tsv").read_text(encoding="utf-8").splitlines()
         written = written_entry_codes()
-        kept = [lines[0]] + [line for line in lines[1:]
-                             if line[:2] in {"E1", "I1", "M1"} or line.split("\t")[0] in written]
+        kept = [lines[0]] + [
+            line for line in lines[1:] if line[:2] in {"E1", "I1", "M1"} or line.split("\t")[0] in written
+        ]
         (folder / "icd10-cn" / "categories.tsv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     else:  # a laptop without ../shared: the two ICD rows the tests use
         (folder / "icd10-cn").mkdir()
@@ -148,9 +153,12 @@ def encyclopedia_data(tmp_path) -> Path:
             "code_lower_bound\tcode_upper_bound\tlevel\tcatalog\n"
             "E00\tE90\t1\t内分泌、营养和代谢疾病\nE10\tE14\t2\t糖尿病\n"
             "I00\tI99\t1\t循环系统疾病\nI10\tI15\t2\t高血压病\nM00\tM99\t1\t肌肉骨骼系统和结缔组织疾病\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         (folder / "icd10-cn" / "categories.tsv").write_text(
-            "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nI13\t高血压心脏和肾脏病\nM10\t痛风\n", encoding="utf-8")
+            "code\tdisease\nE11\t非胰岛素依赖型糖尿病\nI10\t特发性(原发性)高血压\nI13\t高血压心脏和肾脏病\nM10\t痛风\n",
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -171,7 +179,7 @@ def full_encyclopedia(studio, full_encyclopedia_data):
     """Every ICD-10 category as a Chinese entry (with the lexicon's names), and the sample English entries."""
     from django.core.management import call_command
 
-    call_command("import_encyclopedia", str(full_encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
+    call_command("import_encyclopedia", str(full_encyclopedia_data), "--no-progress", stdout=StringIO())
     return studio
 
 
@@ -180,7 +188,7 @@ def encyclopedia(studio, encyclopedia_data):
     """The sample encyclopedia imported through the management command."""
     from django.core.management import call_command
 
-    call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=open("/dev/null", "w"))
+    call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress", stdout=StringIO())
     return studio
 
 
@@ -199,6 +207,7 @@ def public_base(settings):
 
 
 # Local fake provider servers (real sockets on 127.0.0.1).
+
 
 @pytest.fixture
 def wechat_server() -> Iterator[FakeWeChatServer]:

@@ -26,9 +26,16 @@ def slowness() -> float:
     return max(1.0, (time.perf_counter() - started) / _REFERENCE_S)
 
 
-def wait_until(done: Callable[[], bool], *, progress: Callable[[], Any], idle_s: float = 30.0,
-               alive: Callable[[], None] | None = None, what: str = "the work", cap_s: float | None = None,
-               poll_s: float = 0.2) -> float:
+def wait_until(
+    done: Callable[[], bool],
+    *,
+    progress: Callable[[], Any],
+    idle_s: float = 30.0,
+    alive: Callable[[], None] | None = None,
+    what: str = "the work",
+    cap_s: float | None = None,
+    poll_s: float = 0.2,
+) -> float:
     """Wait until ``done()``; fail if ``progress()`` stays the same for ``idle_s`` × :func:`slowness`.
 
     ``alive()`` may raise (e.g. a subprocess died). ``cap_s`` bounds the whole wait (a protocol

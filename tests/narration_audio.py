@@ -42,15 +42,41 @@ def speech_memo(folder: Path, *, gain_db: float = -14.0, sample_rate: int = 4410
         parts.append(part)
     memo = folder / "memo.wav"
     silence = f"anullsrc=r={sample_rate}:cl=stereo"
-    run_ffmpeg([
-        "-y", "-f", "lavfi", "-t", str(LEAD_S), "-i", silence, "-i", str(parts[0]),
-        "-f", "lavfi", "-t", str(PAUSE_S), "-i", silence, "-i", str(parts[1]),
-        "-f", "lavfi", "-t", str(TAIL_S), "-i", silence,
-        "-filter_complex",
-        "".join(f"[{i}]aresample={sample_rate},aformat=channel_layouts=stereo[a{i}];" for i in range(5))
-        + "[a0][a1][a2][a3][a4]concat=n=5:v=0:a=1,volume=" + f"{gain_db}dB",
-        "-ar", str(sample_rate), str(memo),
-    ], timeout=60)
+    run_ffmpeg(
+        [
+            "-y",
+            "-f",
+            "lavfi",
+            "-t",
+            str(LEAD_S),
+            "-i",
+            silence,
+            "-i",
+            str(parts[0]),
+            "-f",
+            "lavfi",
+            "-t",
+            str(PAUSE_S),
+            "-i",
+            silence,
+            "-i",
+            str(parts[1]),
+            "-f",
+            "lavfi",
+            "-t",
+            str(TAIL_S),
+            "-i",
+            silence,
+            "-filter_complex",
+            "".join(f"[{i}]aresample={sample_rate},aformat=channel_layouts=stereo[a{i}];" for i in range(5))
+            + "[a0][a1][a2][a3][a4]concat=n=5:v=0:a=1,volume="
+            + f"{gain_db}dB",
+            "-ar",
+            str(sample_rate),
+            str(memo),
+        ],
+        timeout=60,
+    )
     return memo
 
 
@@ -63,8 +89,9 @@ def export(memo: Path, extension: str) -> Path:
 def integrated_lufs(path: Path, start: float | None = None, end: float | None = None) -> float:
     """EBU R128 integrated loudness of ``path`` (or of its part from ``start`` to ``end`` seconds)."""
     trim = f"atrim=start={start}:end={end}," if start is not None else ""
-    log = run_ffmpeg_for_log(["-i", str(path), "-map", "0:a:0", "-af", f"{trim}ebur128=framelog=quiet", "-f", "null", "-"],
-                             timeout=120)
+    log = run_ffmpeg_for_log(
+        ["-i", str(path), "-map", "0:a:0", "-af", f"{trim}ebur128=framelog=quiet", "-f", "null", "-"], timeout=120
+    )
     return float(_INTEGRATED.search(log).group(1))
 
 
@@ -72,11 +99,27 @@ def ffprobe_audio(path: Path) -> dict:
     import json
 
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels,codec_name:format=duration",
-         "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=sample_rate,channels,codec_name:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     data = json.loads(out.stdout)
     stream = data["streams"][0]
-    return {"codec": stream["codec_name"], "sample_rate": int(stream["sample_rate"]), "channels": int(stream["channels"]),
-            "duration": float(data["format"]["duration"])}
+    return {
+        "codec": stream["codec_name"],
+        "sample_rate": int(stream["sample_rate"]),
+        "channels": int(stream["channels"]),
+        "duration": float(data["format"]["duration"]),
+    }

@@ -21,6 +21,11 @@ def parse_srt(text: str) -> list[Cue]:
         match = _TIMING.match(lines[1].strip()) if len(lines) > 1 and lines[0].strip().isdigit() else None
         if match is None:
             raise ValueError(f"not a SubRip cue: {block!r}")
-        cues.append(Cue(_seconds(*match.groups()[:4]), _seconds(*match.groups()[4:]),
-                        "\n".join(line.strip() for line in lines[2:]).strip()))
+        cues.append(
+            Cue(
+                _seconds(*match.groups()[:4]),
+                _seconds(*match.groups()[4:]),
+                "\n".join(line.strip() for line in lines[2:]).strip(),
+            )
+        )
     return cues

@@ -25,8 +25,14 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-METRICS = {"first-contentful-paint": "FCP ms", "largest-contentful-paint": "LCP ms", "total-blocking-time": "TBT ms",
-           "cumulative-layout-shift": "CLS", "speed-index": "SI ms", "mainthread-work-breakdown": "main thread ms"}
+METRICS = {
+    "first-contentful-paint": "FCP ms",
+    "largest-contentful-paint": "LCP ms",
+    "total-blocking-time": "TBT ms",
+    "cumulative-layout-shift": "CLS",
+    "speed-index": "SI ms",
+    "mainthread-work-breakdown": "main thread ms",
+}
 
 
 def run_lighthouse(url: str, out: Path) -> dict:
@@ -34,9 +40,22 @@ def run_lighthouse(url: str, out: Path) -> dict:
     if not binary.exists():
         sys.exit(f"Lighthouse is not installed: cd {HERE} && npm ci")
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run([str(binary), url, "--only-categories=performance", "--form-factor=mobile", "--output=json",
-                    f"--output-path={out}", "--quiet", "--save-assets", "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
-                   check=True, env=env, timeout=300)
+    subprocess.run(
+        [
+            str(binary),
+            url,
+            "--only-categories=performance",
+            "--form-factor=mobile",
+            "--output=json",
+            f"--output-path={out}",
+            "--quiet",
+            "--save-assets",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ],
+        check=True,
+        env=env,
+        timeout=300,
+    )
     return json.loads(out.read_text())
 
 
@@ -50,8 +69,10 @@ def layout_shifts(trace_path: Path) -> list[str]:
         if event.get("name") == "LayoutShift":
             data = event["args"]["data"]
             moved = [f"{node.get('old_rect')}→{node.get('new_rect')}" for node in data.get("impacted_nodes", [])]
-            shifts.append(f"{data.get('score', 0):.3f} {'(after input) ' if data.get('had_recent_input') else ''}"
-                          + "; ".join(moved[:4]))
+            shifts.append(
+                f"{data.get('score', 0):.3f} {'(after input) ' if data.get('had_recent_input') else ''}"
+                + "; ".join(moved[:4])
+            )
     return shifts
 
 
@@ -61,10 +82,13 @@ def summary(report: dict, trace_path: Path | None = None) -> dict:
     figures["shifts"] = layout_shifts(trace_path) if trace_path and trace_path.exists() else []
     for key, label in METRICS.items():
         figures[label] = audits[key]["numericValue"]
-    figures["by category"] = {item["groupLabel"]: item["duration"]
-                              for item in audits["mainthread-work-breakdown"]["details"]["items"]}
-    figures["by script"] = {item["url"].rsplit("/", 1)[-1] or item["url"]: item["total"]
-                            for item in audits["bootup-time"]["details"]["items"]}
+    figures["by category"] = {
+        item["groupLabel"]: item["duration"] for item in audits["mainthread-work-breakdown"]["details"]["items"]
+    }
+    figures["by script"] = {
+        item["url"].rsplit("/", 1)[-1] or item["url"]: item["total"]
+        for item in audits["bootup-time"]["details"]["items"]
+    }
     figures["bytes"] = audits["total-byte-weight"]["numericValue"]
     return figures
 
@@ -88,8 +112,10 @@ def main() -> None:
     print("load before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     with tempfile.TemporaryDirectory() as folder:
         for url in args.urls:
-            runs = [summary(run_lighthouse(url, Path(folder) / f"run{n}.json"), Path(folder) / f"run{n}-0.trace.json")
-                    for n in range(args.runs)]
+            runs = [
+                summary(run_lighthouse(url, Path(folder) / f"run{n}.json"), Path(folder) / f"run{n}-0.trace.json")
+                for n in range(args.runs)
+            ]
             figures = median_of(runs)
             print(f"\n{url}  ({args.runs} runs, medians)")
             print("  scores: " + ", ".join(str(run["score"]) for run in runs))
@@ -99,10 +125,18 @@ def main() -> None:
                     print(f"  run {n + 1} layout shifts: " + " | ".join(run["shifts"]))
             for key in ["score", *METRICS.values(), "bytes"]:
                 print(f"  {key:>16}: {figures[key]:.3f}" if key == "CLS" else f"  {key:>16}: {figures[key]:.0f}")
-            print("  main thread by category (ms): " + ", ".join(
-                f"{name} {ms:.0f}" for name, ms in sorted(figures["by category"].items(), key=lambda kv: -kv[1])))
-            print("  by script (ms): " + ", ".join(
-                f"{name} {ms:.0f}" for name, ms in sorted(figures["by script"].items(), key=lambda kv: -kv[1])))
+            print(
+                "  main thread by category (ms): "
+                + ", ".join(
+                    f"{name} {ms:.0f}" for name, ms in sorted(figures["by category"].items(), key=lambda kv: -kv[1])
+                )
+            )
+            print(
+                "  by script (ms): "
+                + ", ".join(
+                    f"{name} {ms:.0f}" for name, ms in sorted(figures["by script"].items(), key=lambda kv: -kv[1])
+                )
+            )
     print("\nload after:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

@@ -81,8 +81,12 @@ class Article(Page):
     ]
 
     doctor = models.ForeignKey(
-        "doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="articles",
+        "doctors.DoctorProfile",
+        verbose_name=_("doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
         help_text=_("Filled in from the author's doctor profile when left empty."),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("Two or three sentences for lists and shares."))
@@ -90,16 +94,24 @@ class Article(Page):
     audience = models.CharField(_("audience"), max_length=20, choices=AUDIENCE_CHOICES, default="patients")
     tags = ClusterTaggableManager(through=ArticleTag, blank=True)
     source_entry = models.ForeignKey(
-        "encyclopedia.EncyclopediaEntry", verbose_name=_("started from"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="derived_articles",
+        "encyclopedia.EncyclopediaEntry",
+        verbose_name=_("started from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derived_articles",
     )
     related_entries = ParentalManyToManyField(
-        "encyclopedia.EncyclopediaEntry", blank=True, related_name="related_articles",
+        "encyclopedia.EncyclopediaEntry",
+        blank=True,
+        related_name="related_articles",
         verbose_name=_("related encyclopedia entries"),
     )
     last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
     narration_voice = models.CharField(
-        _("narration voice"), max_length=80, blank=True,
+        _("narration voice"),
+        max_length=80,
+        blank=True,
         help_text=_("Overrides the doctor's preferred TTS voice for this article."),
     )
 
@@ -107,7 +119,12 @@ class Article(Page):
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("tags"), FieldPanel("audience"), FieldPanel("related_entries", widget=EntryChooserWidget), FieldPanel("last_reviewed")],
+            [
+                FieldPanel("tags"),
+                FieldPanel("audience"),
+                FieldPanel("related_entries", widget=EntryChooserWidget),
+                FieldPanel("last_reviewed"),
+            ],
             heading=_("About this article"),
         ),
         NarrationRecordingsPanel(),
@@ -153,7 +170,11 @@ class Article(Page):
         review workflow) holds its many-to-many as an in-memory list without queryset methods.
         """
         ids = [entry.pk for entry in self.related_entries.all()]
-        return approved_pages(EncyclopediaEntry.objects).filter(pk__in=ids).order_by("title") if ids else EncyclopediaEntry.objects.none()
+        return (
+            approved_pages(EncyclopediaEntry.objects).filter(pk__in=ids).order_by("title")
+            if ids
+            else EncyclopediaEntry.objects.none()
+        )
 
     @property
     def doctor_byline(self) -> str:
@@ -195,22 +216,31 @@ class Article(Page):
             elif kind == "paragraph":
                 blocks.append(rich_text_block("paragraph", value.source, block.id))
             elif kind == "image":
-                blocks.append(DocumentBlock("image", image=document_image(value["image"], value["caption"]), block_id=block.id))
+                blocks.append(
+                    DocumentBlock("image", image=document_image(value["image"], value["caption"]), block_id=block.id)
+                )
             elif kind == "key_points":
-                blocks.append(DocumentBlock("key_points", text=value["title"] or "", items=tuple(value["points"]), block_id=block.id))
+                blocks.append(
+                    DocumentBlock(
+                        "key_points", text=value["title"] or "", items=tuple(value["points"]), block_id=block.id
+                    )
+                )
             elif kind == "warning":
                 document_block = rich_text_block("warning", value["text"].source, block.id)
                 blocks.append(document_block)
             elif kind == "qa":
                 answer = value["answer"].source
-                blocks.append(DocumentBlock(
-                    "qa", text=value["question"], answer=flatten_rich_text(answer), links=links_in(answer),
-                    block_id=block.id,
-                ))
-            elif kind == "references":
-                items = tuple(
-                    " ".join(filter(None, [ref["citation"], ref["url"]])) for ref in value["references"]
+                blocks.append(
+                    DocumentBlock(
+                        "qa",
+                        text=value["question"],
+                        answer=flatten_rich_text(answer),
+                        links=links_in(answer),
+                        block_id=block.id,
+                    )
                 )
+            elif kind == "references":
+                items = tuple(" ".join(filter(None, [ref["citation"], ref["url"]])) for ref in value["references"])
                 blocks.append(DocumentBlock("references", items=items, block_id=block.id))
         doctor = self.doctor.credit(self.locale.language_code) if self.doctor else None
         return ArticleDocument(
@@ -252,7 +282,11 @@ class NarrationRecording(models.Model):
     duration = models.FloatField(_("duration (seconds)"))
     original_name = models.CharField(_("uploaded file"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
@@ -263,4 +297,3 @@ class NarrationRecording(models.Model):
 
     def __str__(self):
         return f"{self.paragraph} ({self.duration:.1f} s)"
-

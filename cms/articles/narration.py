@@ -50,7 +50,9 @@ def narration_rows(document: ArticleDocument) -> list[ParagraphNarration]:
             state: NarrationState = "not_recorded"
         else:
             state = "recorded" if recording.fingerprint == fingerprint else "out_of_date"
-        rows.append(ParagraphNarration(key, str(_KIND_LABELS.get(kinds[key], kinds[key])), text, fingerprint, recording, state))
+        rows.append(
+            ParagraphNarration(key, str(_KIND_LABELS.get(kinds[key], kinds[key])), text, fingerprint, recording, state)
+        )
     return rows
 
 
@@ -59,8 +61,15 @@ class ParagraphChanged(Exception):
 
 
 def attach_recording(
-    article: Any, paragraph: str, expected_fingerprint: str, audio: Path, *, sha256: str, duration_s: float,
-    user: Any, original_name: str = "",
+    article: Any,
+    paragraph: str,
+    expected_fingerprint: str,
+    audio: Path,
+    *,
+    sha256: str,
+    duration_s: float,
+    user: Any,
+    original_name: str = "",
 ) -> Any:
     """Save a new revision of ``article`` (from its latest one) with ``audio`` as the paragraph's recording.
 
@@ -75,8 +84,12 @@ def attach_recording(
     if paragraph not in texts or narration_fingerprint(texts[paragraph]) != expected_fingerprint:
         raise ParagraphChanged(paragraph)
     recording = NarrationRecording(
-        paragraph=paragraph, text_fingerprint=expected_fingerprint, audio_sha256=sha256, duration=duration_s,
-        original_name=original_name[:255], recorded_by=user if getattr(user, "pk", None) else None,
+        paragraph=paragraph,
+        text_fingerprint=expected_fingerprint,
+        audio_sha256=sha256,
+        duration=duration_s,
+        original_name=original_name[:255],
+        recorded_by=user if getattr(user, "pk", None) else None,
     )
     with audio.open("rb") as handle:
         recording.audio.save(audio.name, File(handle), save=False)

@@ -21,13 +21,18 @@ def article_admin_urls():
 
 class StartFromEncyclopediaMenuItem(MenuItem):
     def is_shown(self, request):
-        return any(article_index_for(code).permissions_for_user(request.user).can_add_subpage() for code in ("zh-hans", "en"))
+        return any(
+            article_index_for(code).permissions_for_user(request.user).can_add_subpage() for code in ("zh-hans", "en")
+        )
 
 
 @hooks.register("register_admin_menu_item")
 def start_from_encyclopedia_menu_item():
     return StartFromEncyclopediaMenuItem(
-        _("Start from the encyclopedia"), reverse("articles_choose_entry"), icon_name="doc-full-inverse", order=150,
+        _("Start from the encyclopedia"),
+        reverse("articles_choose_entry"),
+        icon_name="doc-full-inverse",
+        order=150,
     )
 
 
@@ -45,8 +50,14 @@ def can_write_from(page, user) -> bool:
     return article_index_for(page.locale.language_code).permissions_for_user(user).can_add_subpage()
 
 
-register_page_header_button(EncyclopediaEntry, StartArticleFromEntryButton.label, url_name="articles_start_from_entry",
-                            icon_name=StartArticleFromEntryButton.icon_name, priority=12, shown=can_write_from)
+register_page_header_button(
+    EncyclopediaEntry,
+    StartArticleFromEntryButton.label,
+    url_name="articles_start_from_entry",
+    icon_name=StartArticleFromEntryButton.icon_name,
+    priority=12,
+    shown=can_write_from,
+)
 
 
 @hooks.register("register_page_listing_more_buttons")

@@ -15,8 +15,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-__all__ = ["ScopedPermissionPolicy", "ScopedIndexView", "ScopedEditView", "ScopedDeleteView", "ScopedInspectView",
-           "ScopedModelViewSet"]
+__all__ = [
+    "ScopedPermissionPolicy",
+    "ScopedIndexView",
+    "ScopedEditView",
+    "ScopedDeleteView",
+    "ScopedInspectView",
+    "ScopedModelViewSet",
+]
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):
@@ -47,10 +53,13 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
             return False
         if not type(instance).objects.visible_to(user).filter(pk=instance.pk).exists():
             return False
-        if (self.shared_rows_read_only and action not in ("view",) and not self.manages_every_row(user)
-                and getattr(instance, "doctor_id", None) is None):
-            return False
-        return True
+        # shared rows (the studio's templates) are read-only to those who do not manage every row
+        return not (
+            self.shared_rows_read_only
+            and action not in ("view",)
+            and not self.manages_every_row(user)
+            and getattr(instance, "doctor_id", None) is None
+        )
 
     def instances_user_has_any_permission_for(self, user, actions):
         return self.model.objects.visible_to(user)

@@ -24,7 +24,7 @@ BATCH_SIZE = 500
 def next_child_paths(parent: Page, count: int) -> list[str]:
     """Materialised paths for ``count`` new children appended after the parent's last child."""
     last_child = Page.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("-path").first()
-    start = Page._str2int(last_child.path[-Page.steplen:]) + 1 if last_child else 1
+    start = Page._str2int(last_child.path[-Page.steplen :]) + 1 if last_child else 1
     return [Page._get_path(parent.path, parent.depth + 1, start + offset) for offset in range(count)]
 
 
@@ -50,10 +50,18 @@ def insert_child_pages(parent: Page, pages: Sequence[Page], *, live: bool = True
         if live:
             page.first_published_at = page.first_published_at or now
             page.last_published_at = page.last_published_at or now
-        base_rows.append(Page(**{field.attname: getattr(page, field.attname) for field in Page._meta.concrete_fields if field.attname != "id"}))
+        base_rows.append(
+            Page(
+                **{
+                    field.attname: getattr(page, field.attname)
+                    for field in Page._meta.concrete_fields
+                    if field.attname != "id"
+                }
+            )
+        )
     with transaction.atomic():
         for start in range(0, len(base_rows), BATCH_SIZE):
-            Page.objects.bulk_create(base_rows[start:start + BATCH_SIZE])
+            Page.objects.bulk_create(base_rows[start : start + BATCH_SIZE])
         for page, row in zip(pages, base_rows, strict=True):
             page.pk = page.id = row.pk
             setattr(page, model._meta.pk.attname, row.pk)
@@ -70,13 +78,10 @@ def _insert_specific_rows(model, pages: Sequence[Page]) -> None:
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model, values bound
-    rows = [
-        [field.get_db_prep_save(field.pre_save(page, True), connection) for field in fields]
-        for page in pages
-    ]
+    rows = [[field.get_db_prep_save(field.pre_save(page, True), connection) for field in fields] for page in pages]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start:start + BATCH_SIZE])
+            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
 
 
 def update_pages(pages: Sequence[Page], fields: Iterable[str]) -> None:
@@ -92,7 +97,7 @@ def index_pages(pages: Sequence[Page]) -> None:
     model = type(pages[0])
     for backend in get_search_backends(with_auto_update=True):
         for start in range(0, len(pages), BATCH_SIZE):
-            backend.add_bulk(model, list(pages[start:start + BATCH_SIZE]))
+            backend.add_bulk(model, list(pages[start : start + BATCH_SIZE]))
 
 
 def refresh_planner_statistics(models: Iterable[type]) -> None:

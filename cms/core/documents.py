@@ -115,7 +115,8 @@ class ArticleDocument:
         return {
             recording.paragraph: recording
             for recording in self.recordings
-            if recording.paragraph in texts and narration_fingerprint(texts[recording.paragraph]) == recording.fingerprint
+            if recording.paragraph in texts
+            and narration_fingerprint(texts[recording.paragraph]) == recording.fingerprint
         }
 
     def images(self) -> list[DocumentImage]:
@@ -157,8 +158,13 @@ def document_image(image, caption: str) -> DocumentImage | None:
     if image.focal_point_x is not None:
         focal = (image.focal_point_x, image.focal_point_y, image.focal_point_width, image.focal_point_height)
     return DocumentImage(
-        path=path, alt_text=image.alt_text, caption=caption or "", width=image.width, height=image.height,
-        focal_point=focal, source_url=image.source_url,
+        path=path,
+        alt_text=image.alt_text,
+        caption=caption or "",
+        width=image.width,
+        height=image.height,
+        focal_point=focal,
+        source_url=image.source_url,
     )
 
 

@@ -63,14 +63,24 @@ def enqueue(task: Any, *args: Any, task_id: str | None = None, **kwargs: Any) ->
         return True
     except _broker_errors() as exc:
         pending = _keep(task.name, list(args), kwargs, task_id, exc)
-        logger.warning("broker unreachable (%s); task %s kept in the outbox as #%s until it is back",
-                       type(exc).__name__, task.name, pending.pk)
+        logger.warning(
+            "broker unreachable (%s); task %s kept in the outbox as #%s until it is back",
+            type(exc).__name__,
+            task.name,
+            pending.pk,
+        )
         return False
 
 
 def _keep(name: str, args: list, kwargs: dict, task_id: str | None, exc: BaseException):
-    return PendingTask.objects.create(task_name=name, args=args, kwargs=kwargs, task_id=task_id or "",
-                                      attempts=1, last_error=f"{type(exc).__name__}: {exc}"[:300])
+    return PendingTask.objects.create(
+        task_name=name,
+        args=args,
+        kwargs=kwargs,
+        task_id=task_id or "",
+        attempts=1,
+        last_error=f"{type(exc).__name__}: {exc}"[:300],
+    )
 
 
 def enqueue_on_commit(task: Any, *args: Any, on_deferred=None, **kwargs: Any) -> None:
@@ -116,7 +126,8 @@ def flush_outbox(*, limit: int = 500) -> tuple[int, int]:
             except _broker_errors() as exc:
                 delay = min(_RETRY_BACKOFF_MAX_S, 15 * 2 ** min(pending.attempts, 5))
                 PendingTask.objects.filter(pk=pending.pk).update(
-                    attempts=pending.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:300],
+                    attempts=pending.attempts + 1,
+                    last_error=f"{type(exc).__name__}: {exc}"[:300],
                     next_attempt_at=timezone.now() + timedelta(seconds=delay),
                 )
                 break

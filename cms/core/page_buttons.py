@@ -20,7 +20,12 @@ def can_edit(page: Page, user: Any) -> bool:
 
 
 def register_page_header_button(
-    page_type: type[Page], label: str, *, url_name: str, icon_name: str, priority: int,
+    page_type: type[Page],
+    label: str,
+    *,
+    url_name: str,
+    icon_name: str,
+    priority: int,
     shown: Callable[[Page, Any], bool] = can_edit,
 ) -> None:
     """Show a button linking to ``url_name`` (which takes the page's id) in the header of ``page_type`` pages.

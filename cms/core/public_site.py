@@ -60,22 +60,30 @@ def site_pages(request=None) -> SitePages:
     cached = getattr(request, "_kepu_site_pages", None)
     if cached is not None:
         return cached
-    models = {ContentType.objects.get_for_model(model).pk: model for model in
-              (HomePage, EncyclopediaIndexPage, ArticleIndexPage)}
+    models = {
+        ContentType.objects.get_for_model(model).pk: model
+        for model in (HomePage, EncyclopediaIndexPage, ArticleIndexPage)
+    }
     pages = list(Page.objects.live().filter(content_type_id__in=models).select_related("locale").order_by("path"))
     homes = {page.path: page for page in pages if models[page.content_type_id] is HomePage}
     below: dict[type, dict[str, Page]] = {EncyclopediaIndexPage: {}, ArticleIndexPage: {}}
     for page in pages:
-        home = homes.get(page.path[:-Page.steplen])
+        home = homes.get(page.path[: -Page.steplen])
         if home is not None and models[page.content_type_id] in below:
             below[models[page.content_type_id]].setdefault(home.path, page)  # the first child, as child_of().first()
     by_language = {site_language(home.locale.language_code, None): home for home in homes.values()}
     found = SitePages(
         by_language,
-        {language: below[EncyclopediaIndexPage][home.path] for language, home in by_language.items()
-         if home.path in below[EncyclopediaIndexPage]},
-        {language: below[ArticleIndexPage][home.path] for language, home in by_language.items()
-         if home.path in below[ArticleIndexPage]},
+        {
+            language: below[EncyclopediaIndexPage][home.path]
+            for language, home in by_language.items()
+            if home.path in below[EncyclopediaIndexPage]
+        },
+        {
+            language: below[ArticleIndexPage][home.path]
+            for language, home in by_language.items()
+            if home.path in below[ArticleIndexPage]
+        },
     )
     if request is not None:
         request._kepu_site_pages = found

@@ -28,7 +28,7 @@ def approved_revision_id(page: Page) -> int | None:
 
 
 def approved_revision(page: Page) -> Revision | None:
-    """The live (last published) revision of ``page``, or ``None`` when nothing of it is approved or it is unpublished."""
+    """The live (last published) revision of ``page``; ``None`` when nothing of it is approved or it is unpublished."""
     return page.live_revision if approved_revision_id(page) is not None else None
 
 

@@ -6,8 +6,8 @@ Every step is idempotent, so ``setup_studio`` can run on every deploy.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
-from django.dispatch import Signal
 from django.db import transaction
+from django.dispatch import Signal
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
@@ -70,8 +70,12 @@ def ensure_site_tree() -> dict[str, dict[str, Page]]:
         # Wagtail's installer leaves an empty "Welcome" page as the site root; ours replaces it.
         for welcome in Page.objects.filter(depth=2, content_type__model="page", numchild=0):
             welcome.delete()
-        zh_home = HomePage(title=HOME_TITLES["zh-hans"], slug="home", locale=locales["zh-hans"],
-                           intro="医生写一次，患者随时读、听、看。")
+        zh_home = HomePage(
+            title=HOME_TITLES["zh-hans"],
+            slug="home",
+            locale=locales["zh-hans"],
+            intro="医生写一次，患者随时读、听、看。",
+        )
         root.add_child(instance=zh_home)
         site = Site.objects.filter(is_default_site=True).first()
         if site:
@@ -79,8 +83,9 @@ def ensure_site_tree() -> dict[str, dict[str, Page]]:
             site.site_name = "科普工作室"
             site.save()
         else:
-            Site.objects.create(hostname="localhost", port=80, root_page=zh_home, is_default_site=True,
-                                site_name="科普工作室")
+            Site.objects.create(
+                hostname="localhost", port=80, root_page=zh_home, is_default_site=True, site_name="科普工作室"
+            )
     en_home = HomePage.objects.filter(locale=locales["en"]).first()
     if en_home is None:
         en_home = zh_home.copy_for_translation(locales["en"])
@@ -91,12 +96,20 @@ def ensure_site_tree() -> dict[str, dict[str, Page]]:
     homes = {"zh-hans": zh_home, "en": en_home}
     for code, home in homes.items():
         tree[code] = {"home": home}
-    zh_encyclopedia = _child_of_type(zh_home, EncyclopediaIndexPage, title=ENCYCLOPEDIA_TITLES["zh-hans"],
-                                     slug="encyclopedia", locale=locales["zh-hans"])
-    zh_articles = _child_of_type(zh_home, ArticleIndexPage, title=ARTICLE_TITLES["zh-hans"],
-                                 slug="articles", locale=locales["zh-hans"])
-    for zh_page, titles, key in ((zh_encyclopedia, ENCYCLOPEDIA_TITLES, "encyclopedia"),
-                                 (zh_articles, ARTICLE_TITLES, "articles")):
+    zh_encyclopedia = _child_of_type(
+        zh_home,
+        EncyclopediaIndexPage,
+        title=ENCYCLOPEDIA_TITLES["zh-hans"],
+        slug="encyclopedia",
+        locale=locales["zh-hans"],
+    )
+    zh_articles = _child_of_type(
+        zh_home, ArticleIndexPage, title=ARTICLE_TITLES["zh-hans"], slug="articles", locale=locales["zh-hans"]
+    )
+    for zh_page, titles, key in (
+        (zh_encyclopedia, ENCYCLOPEDIA_TITLES, "encyclopedia"),
+        (zh_articles, ARTICLE_TITLES, "articles"),
+    ):
         tree["zh-hans"][key] = zh_page
         translation = zh_page.get_translation_or_none(locales["en"])
         if translation is None:
@@ -144,19 +157,26 @@ def ensure_groups(tree: dict[str, dict[str, Page]]) -> dict[str, Group]:
     # Model-level right to reassign an article's doctor (see Article.settings_panels).
     editors.permissions.add(Permission.objects.get(content_type__app_label="articles", codename="change_article"))
     # Editors keep the narration's pronunciation lexicon.
-    editors.permissions.add(*Permission.objects.filter(
-        content_type__app_label="media_pipeline", codename__endswith="_pronunciationentry"))
+    editors.permissions.add(
+        *Permission.objects.filter(content_type__app_label="media_pipeline", codename__endswith="_pronunciationentry")
+    )
     # Wagtail's "add" permission lets a user create pages and edit only the ones they own.
     for language in tree:
         for permission in _page_permissions("add_page"):
-            GroupPagePermission.objects.get_or_create(group=doctors, page=tree[language]["articles"], permission=permission)
+            GroupPagePermission.objects.get_or_create(
+                group=doctors, page=tree[language]["articles"], permission=permission
+            )
         for permission in _page_permissions("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
             GroupPagePermission.objects.get_or_create(group=editors, page=tree[language]["home"], permission=permission)
     root_collection = Collection.get_first_root_node()
-    for group, codenames in ((doctors, ("add_image", "choose_image")),
-                             (editors, ("add_image", "change_image", "choose_image", "delete_image"))):
+    for group, codenames in (
+        (doctors, ("add_image", "choose_image")),
+        (editors, ("add_image", "change_image", "choose_image", "delete_image")),
+    ):
         for permission in _illustration_permissions(*codenames):
-            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=permission)
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
     return {DOCTORS: doctors, EDITORS: editors}
 
 

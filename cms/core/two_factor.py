@@ -31,7 +31,9 @@ from wagtail.admin.forms.auth import LoginForm
 __all__ = ["StudioLoginForm", "RequireTwoFactorMiddleware", "two_factor_required", "setup_view", "disable_view"]
 
 _CODE_FIELD = dict(
-    label=_("Verification code"), required=False, max_length=8,
+    label=_("Verification code"),
+    required=False,
+    max_length=8,
     widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}),
 )
 
@@ -50,7 +52,8 @@ class StudioLoginForm(LoginForm):
     """Wagtail's login form, plus the authenticator code for users who turned two-step verification on."""
 
     otp_token = forms.CharField(
-        **_CODE_FIELD, help_text=_("Only if you turned on two-step verification: the 6 digits in your authenticator app."),
+        **_CODE_FIELD,
+        help_text=_("Only if you turned on two-step verification: the 6 digits in your authenticator app."),
     )
 
     def clean(self):
@@ -62,10 +65,12 @@ class StudioLoginForm(LoginForm):
         device = match_token(user, token) if token else None
         if device is None:
             # Counted by django-axes like a wrong password: the code cannot be guessed faster than the password.
-            user_login_failed.send(sender=__name__, credentials={"username": cleaned.get("username")},
-                                   request=self.request)
+            user_login_failed.send(
+                sender=__name__, credentials={"username": cleaned.get("username")}, request=self.request
+            )
             raise forms.ValidationError(
-                _("Enter the current 6-digit code from your authenticator app.") if not token
+                _("Enter the current 6-digit code from your authenticator app.")
+                if not token
                 else _("That verification code is wrong or has expired. Try the newest one."),
                 code="invalid_otp",
             )
@@ -81,8 +86,12 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and request.path_info.startswith("/admin/")
-                and not request.path_info.startswith(self._exempt_paths())):
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.path_info.startswith("/admin/")
+            and not request.path_info.startswith(self._exempt_paths())
+        ):
             if user_has_device(user) and not user.is_verified():
                 logout(request)  # a session from before the device was confirmed elsewhere
                 return redirect(f"{reverse('wagtailadmin_login')}?next={request.path}")
@@ -93,8 +102,12 @@ class RequireTwoFactorMiddleware:
 
     @staticmethod
     def _exempt_paths() -> tuple[str, ...]:
-        return (reverse("kepu_two_factor_setup"), reverse("wagtailadmin_logout"), reverse("wagtailadmin_login"),
-                "/admin/jsi18n/")
+        return (
+            reverse("kepu_two_factor_setup"),
+            reverse("wagtailadmin_logout"),
+            reverse("wagtailadmin_login"),
+            "/admin/jsi18n/",
+        )
 
 
 class CodeForm(forms.Form):
@@ -110,9 +123,15 @@ def setup_view(request):
     """Scan the code, type the 6 digits it shows: two-step verification is on."""
     user = request.user
     if user_has_device(user):
-        return TemplateResponse(request, "core/admin/two_factor.html", {
-            "enabled": True, "required": two_factor_required(user), "form": CodeForm(),
-        })
+        return TemplateResponse(
+            request,
+            "core/admin/two_factor.html",
+            {
+                "enabled": True,
+                "required": two_factor_required(user),
+                "form": CodeForm(),
+            },
+        )
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=str(_("Authenticator app")), confirmed=False)
@@ -126,10 +145,17 @@ def setup_view(request):
             return redirect("wagtailadmin_home")
         form.add_error("otp_token", _("That code does not match. Check the phone's clock and type the newest code."))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return TemplateResponse(request, "core/admin/two_factor.html", {
-        "enabled": False, "required": two_factor_required(user), "form": form,
-        "qr": _qr_data_uri(device), "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-    })
+    return TemplateResponse(
+        request,
+        "core/admin/two_factor.html",
+        {
+            "enabled": False,
+            "required": two_factor_required(user),
+            "form": form,
+            "qr": _qr_data_uri(device),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
 
 
 def disable_view(request):

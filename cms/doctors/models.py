@@ -21,23 +21,30 @@ class DoctorCredit(NamedTuple):
 
 
 class DoctorProfile(index.Indexed, models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile")
     name = models.CharField(pgettext_lazy("a person's", "name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, help_text=_("Used in the homepage URL."))
     title = models.CharField(_("professional title"), max_length=100, blank=True, help_text=_("e.g. 主任医师"))
     hospital = models.CharField(_("hospital"), max_length=200, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     # English pages, covers, posters and videos credit the doctor in English; empty falls back to the above.
-    name_en = models.CharField(_("name in English"), max_length=100, blank=True,
-                               help_text=_("As English readers should see it, e.g. Dr Li Ming."))
-    title_en = models.CharField(_("professional title in English"), max_length=100, blank=True,
-                                help_text=_("e.g. Chief Physician"))
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=100,
+        blank=True,
+        help_text=_("As English readers should see it, e.g. Dr Li Ming."),
+    )
+    title_en = models.CharField(
+        _("professional title in English"), max_length=100, blank=True, help_text=_("e.g. Chief Physician")
+    )
     hospital_en = models.CharField(_("hospital in English"), max_length=200, blank=True)
     department_en = models.CharField(_("department in English"), max_length=100, blank=True)
-    specialties = models.CharField(_("specialties"), max_length=300, blank=True,
-                                   help_text=_("What patients come to you for, comma-separated, e.g. 高血压, 心力衰竭."))
+    specialties = models.CharField(
+        _("specialties"),
+        max_length=300,
+        blank=True,
+        help_text=_("What patients come to you for, comma-separated, e.g. 高血压, 心力衰竭."),
+    )
     specialties_en = models.CharField(_("specialties in English"), max_length=300, blank=True)
     bio = models.TextField(_("biography"), blank=True)
     bio_en = models.TextField(_("biography in English"), blank=True)
@@ -97,7 +104,9 @@ class DoctorProfile(index.Indexed, models.Model):
     def credit(self, language: str) -> DoctorCredit:
         """Name, title and hospital as a reader of ``language`` ('en', 'zh-hans', …) should see them."""
         if language_family(language) == "en":
-            return DoctorCredit(self.name_en or self.name, self.title_en or self.title, self.hospital_en or self.hospital)
+            return DoctorCredit(
+                self.name_en or self.name, self.title_en or self.title, self.hospital_en or self.hospital
+            )
         return DoctorCredit(self.name, self.title, self.hospital)
 
     def profile_for(self, language: str) -> dict[str, object]:
@@ -108,7 +117,9 @@ class DoctorProfile(index.Indexed, models.Model):
         for separator in ("，", "、", ";", "；"):
             specialties = specialties.replace(separator, ",")
         return {
-            "name": credit.name, "title": credit.title, "hospital": credit.hospital,
+            "name": credit.name,
+            "title": credit.title,
+            "hospital": credit.hospital,
             "department": (self.department_en or self.department) if english else self.department,
             "specialties": [item.strip() for item in specialties.split(",") if item.strip()],
             "bio": (self.bio_en or self.bio) if english else self.bio,

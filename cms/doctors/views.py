@@ -18,8 +18,7 @@ def doctor_homepage(request, slug: str):
     """
     doctor = get_object_or_404(DoctorProfile.objects.select_related("photo"), slug=slug)
     articles = list(
-        public_pages(Article.objects).filter(doctor=doctor)
-        .select_related("locale").order_by("-first_published_at")
+        public_pages(Article.objects).filter(doctor=doctor).select_related("locale").order_by("-first_published_at")
     )
     stats: dict[int, dict[str, int]] = {}
     for provide in hooks.get_hooks("doctor_article_stats"):
@@ -38,7 +37,15 @@ def doctor_homepage(request, slug: str):
 
 
 def _render(request, doctor, articles, language, panels):
-    return render(request, "doctors/doctor_homepage.html", {
-        "doctor": doctor, "articles": articles, "language": language, "profile": doctor.profile_for(language),
-        "panels": panels, "canonical_url": request.build_absolute_uri(doctor.get_absolute_url()),
-    })
+    return render(
+        request,
+        "doctors/doctor_homepage.html",
+        {
+            "doctor": doctor,
+            "articles": articles,
+            "language": language,
+            "profile": doctor.profile_for(language),
+            "panels": panels,
+            "canonical_url": request.build_absolute_uri(doctor.get_absolute_url()),
+        },
+    )

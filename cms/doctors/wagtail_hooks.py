@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -52,13 +52,17 @@ class DoctorIndexView(generic.IndexView):
 
 
 # What a doctor may change about themselves: not the account it belongs to, nor the homepage address.
-OWN_PROFILE_PANELS = [panel for panel in DoctorProfile.panels if getattr(panel, "field_name", "") not in ("user", "slug")]
+OWN_PROFILE_PANELS = [
+    panel for panel in DoctorProfile.panels if getattr(panel, "field_name", "") not in ("user", "slug")
+]
 
 
 class DoctorEditView(generic.EditView):
     def get_object(self, queryset=None):
         instance = super().get_object(queryset)
-        if not DoctorProfilePolicy(DoctorProfile).user_has_permission_for_instance(self.request.user, "change", instance):
+        if not DoctorProfilePolicy(DoctorProfile).user_has_permission_for_instance(
+            self.request.user, "change", instance
+        ):
             from django.http import Http404
 
             raise Http404
@@ -87,7 +91,6 @@ class DoctorProfileViewSet(ModelViewSet):
     search_fields = ["name", "hospital"]
     inspect_view_enabled = False
     copy_view_enabled = False
-
 
 
 @hooks.register("register_admin_viewset")

@@ -43,14 +43,18 @@ def find_entries(query: str, *, limit: int = MAX_RESULTS) -> list[EncyclopediaEn
         by_code = Q(pk__in=[])
     direct = list(
         live.filter(by_code | Q(title__icontains=query) | Q(synonyms__icontains=query))
-        .annotate(rank=Case(
-            When(title__iexact=query, then=Value(0)),
-            When(by_code, then=Value(1)),
-            # A Chinese name ends with its head word: 特发性(原发性)高血压 is a kind of 高血压.
-            When(title__iendswith=query, then=Value(2)),
-            When(title__istartswith=query, then=Value(3)),
-            When(title__icontains=query, then=Value(4)),
-            default=Value(5), output_field=IntegerField()))
+        .annotate(
+            rank=Case(
+                When(title__iexact=query, then=Value(0)),
+                When(by_code, then=Value(1)),
+                # A Chinese name ends with its head word: 特发性(原发性)高血压 is a kind of 高血压.
+                When(title__iendswith=query, then=Value(2)),
+                When(title__istartswith=query, then=Value(3)),
+                When(title__icontains=query, then=Value(4)),
+                default=Value(5),
+                output_field=IntegerField(),
+            )
+        )
         .order_by("rank", Length("title"), "title")[:limit]
     )
     if len(direct) < limit:

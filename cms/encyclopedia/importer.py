@@ -49,8 +49,19 @@ from .written import (
 
 ICD_MAP_PATH = Path(__file__).parent / "data" / "medquad_icd10.tsv"
 UPDATABLE_FIELDS = [
-    "title", "draft_title", "synonyms", "summary", "sections", "source_name", "source_url", "licence",
-    "icd10_codes", "chapter", "import_fingerprint", "references", "last_reviewed",
+    "title",
+    "draft_title",
+    "synonyms",
+    "summary",
+    "sections",
+    "source_name",
+    "source_url",
+    "licence",
+    "icd10_codes",
+    "chapter",
+    "import_fingerprint",
+    "references",
+    "last_reviewed",
 ]
 BATCH = 500
 
@@ -77,14 +88,22 @@ def locate_sources(path: Path) -> tuple[Path | None, Path | None]:
     if path.is_file():
         return path, None
     medquad = next(iter(sorted(path.glob("medquad/*.jsonl*"))), None) or next(iter(sorted(path.glob("*.jsonl*"))), None)
-    icd = path / "icd10-cn" if (path / "icd10-cn" / "categories.tsv").exists() else (
-        path if (path / "categories.tsv").exists() else None)
+    icd = (
+        path / "icd10-cn"
+        if (path / "icd10-cn" / "categories.tsv").exists()
+        else (path if (path / "categories.tsv").exists() else None)
+    )
     return medquad, icd
 
 
 class EncyclopediaImporter:
-    def __init__(self, progress: Callable[[int], None] | None = None, *,
-                 written_folder: Path | None = ZH_ENTRIES_DIR, as_drafts: bool = False):
+    def __init__(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        written_folder: Path | None = ZH_ENTRIES_DIR,
+        as_drafts: bool = False,
+    ):
         self.progress = progress or (lambda n: None)
         self.report = ImportReport()
         self.tree = ensure_site_tree()
@@ -106,7 +125,8 @@ class EncyclopediaImporter:
             chapter = existing.get(key)
             if chapter is None:
                 existing[key] = ICD10Chapter.objects.create(
-                    code_from=row.code_from, code_to=row.code_to, level=row.level, name_zh=row.name_zh)
+                    code_from=row.code_from, code_to=row.code_to, level=row.level, name_zh=row.name_zh
+                )
             elif chapter.name_zh != row.name_zh:
                 chapter.name_zh = row.name_zh
                 chapter.save(update_fields=["name_zh"])
@@ -122,7 +142,11 @@ class EncyclopediaImporter:
             category = current.get(code)
             if category is None:
                 to_create.append(ICD10Category(code=code, name_zh=name, chapter=chapter, block=block))
-            elif (category.name_zh, category.chapter_id, category.block_id) != (name, chapter.pk, block.pk if block else None):
+            elif (category.name_zh, category.chapter_id, category.block_id) != (
+                name,
+                chapter.pk,
+                block.pk if block else None,
+            ):
                 category.name_zh, category.chapter, category.block = name, chapter, block
                 to_update.append(category)
         ICD10Category.objects.bulk_create(to_create, batch_size=BATCH)
@@ -137,12 +161,23 @@ class EncyclopediaImporter:
         """One Chinese entry per ICD-10 category: the Chinese side of the encyclopedia's taxonomy."""
         records = []
         for code, category in sorted(self.categories.items()):
-            path = " › ".join(filter(None, [category.chapter.name_zh, category.block.name_zh if category.block else ""]))
-            records.append(EntryRecord(
-                source_id=f"icd10-cn:{code}", title=category.name_zh, language="zh-hans", synonyms=names_for(code),
-                source_name="ICD-10 (中文类目)", source_url="", licence=ICD10_LICENCE,
-                summary=f"ICD-10 编码 {code}，属于：{path}。", sections=[], icd10_codes=[code],
-            ))
+            path = " › ".join(
+                filter(None, [category.chapter.name_zh, category.block.name_zh if category.block else ""])
+            )
+            records.append(
+                EntryRecord(
+                    source_id=f"icd10-cn:{code}",
+                    title=category.name_zh,
+                    language="zh-hans",
+                    synonyms=names_for(code),
+                    source_name="ICD-10 (中文类目)",
+                    source_url="",
+                    licence=ICD10_LICENCE,
+                    summary=f"ICD-10 编码 {code}，属于：{path}。",
+                    sections=[],
+                    icd10_codes=[code],
+                )
+            )
         return records
 
     def live_zh_records(self) -> list[EntryRecord]:
@@ -150,7 +185,8 @@ class EncyclopediaImporter:
         text where there is one, then the written entries whose code another one took."""
         return [
             self.written_record(self.attached[record.icd10_codes[0]], record.source_id)
-            if record.icd10_codes[0] in self.attached else record
+            if record.icd10_codes[0] in self.attached
+            else record
             for record in self.icd_records()
         ] + [self.written_record(entry, f"kepu-zh:{entry.id}") for entry in self.own_pages]
 
@@ -174,13 +210,16 @@ class EncyclopediaImporter:
         self.read_written()
         if self.as_drafts:
             # Live pages keep what they show; only missing category pages are created (with the ICD text).
-            existing = set(EncyclopediaEntry.objects.child_of(self.tree["zh-hans"]["encyclopedia"]).filter(
-                source_id__in=[f"icd10-cn:{code}" for code in self.attached]).values_list("source_id", flat=True))
+            existing = set(
+                EncyclopediaEntry.objects.child_of(self.tree["zh-hans"]["encyclopedia"])
+                .filter(source_id__in=[f"icd10-cn:{code}" for code in self.attached])
+                .values_list("source_id", flat=True)
+            )
             records = [record for record in self.icd_records() if record.source_id not in existing]
         else:
             records = self.live_zh_records()
         for start in range(0, len(records), BATCH):
-            self.write(records[start:start + BATCH], "zh-hans")
+            self.write(records[start : start + BATCH], "zh-hans")
         if self.as_drafts:
             self.write_drafts()
 
@@ -213,15 +252,24 @@ class EncyclopediaImporter:
             # The category page keeps every name people search it by, written entry or not.
             synonyms += [name for name in names_for(entry.primary_code) if name not in synonyms and name != entry.title]
         return EntryRecord(
-            source_id=source_id, title=entry.title, language="zh-hans", synonyms=synonyms,
-            source_name=STUDIO_SOURCE_NAME, source_url="", licence=STUDIO_ATTRIBUTION, summary=entry.summary,
-            sections=list(entry.sections), icd10_codes=list(entry.codes), references=list(entry.references),
+            source_id=source_id,
+            title=entry.title,
+            language="zh-hans",
+            synonyms=synonyms,
+            source_name=STUDIO_SOURCE_NAME,
+            source_url="",
+            licence=STUDIO_ATTRIBUTION,
+            summary=entry.summary,
+            sections=list(entry.sections),
+            icd10_codes=list(entry.codes),
+            references=list(entry.references),
             last_reviewed=entry.last_reviewed,
         )
 
     def written_records(self) -> list[tuple[EntryRecord, WrittenEntry]]:
         return [(self.written_record(entry, f"icd10-cn:{code}"), entry) for code, entry in self.attached.items()] + [
-            (self.written_record(entry, f"kepu-zh:{entry.id}"), entry) for entry in self.own_pages]
+            (self.written_record(entry, f"kepu-zh:{entry.id}"), entry) for entry in self.own_pages
+        ]
 
     @transaction.atomic
     def write_drafts(self) -> None:
@@ -235,8 +283,9 @@ class EncyclopediaImporter:
         records = [record for record, _entry in self.written_records()]
         pages = {
             page.source_id: page
-            for page in EncyclopediaEntry.objects.child_of(parent).filter(
-                source_id__in=[record.source_id for record in records]).select_related("latest_revision")
+            for page in EncyclopediaEntry.objects.child_of(parent)
+            .filter(source_id__in=[record.source_id for record in records])
+            .select_related("latest_revision")
         }
         taken_slugs = set(EncyclopediaEntry.objects.child_of(parent).values_list("slug", flat=True))
         new_pages, drafted = [], []
@@ -245,8 +294,11 @@ class EncyclopediaImporter:
             values = self.field_values(record, fingerprint)
             page = pages.get(record.source_id)
             if page is None:
-                new_pages.append(EncyclopediaEntry(
-                    slug=self.unique_slug(record, taken_slugs), locale=locale, source_id=record.source_id, **values))
+                new_pages.append(
+                    EncyclopediaEntry(
+                        slug=self.unique_slug(record, taken_slugs), locale=locale, source_id=record.source_id, **values
+                    )
+                )
                 continue
             draft = page.latest_revision.content if page.latest_revision else {}
             if fingerprint in (page.import_fingerprint, draft.get("import_fingerprint")):
@@ -273,19 +325,24 @@ class EncyclopediaImporter:
         if not pairs:
             return
         chinese = {
-            page.source_id: page for page in EncyclopediaEntry.objects.child_of(
-                self.tree["zh-hans"]["encyclopedia"]).filter(source_id__in=list(pairs)).only(
-                "id", "source_id", "translation_key", "locale")
+            page.source_id: page
+            for page in EncyclopediaEntry.objects.child_of(self.tree["zh-hans"]["encyclopedia"])
+            .filter(source_id__in=list(pairs))
+            .only("id", "source_id", "translation_key", "locale")
         }
-        english_keys = dict(EncyclopediaEntry.objects.child_of(self.tree["en"]["encyclopedia"]).filter(
-            source_id__in=list(pairs.values())).values_list("source_id", "translation_key"))
+        english_keys = dict(
+            EncyclopediaEntry.objects.child_of(self.tree["en"]["encyclopedia"])
+            .filter(source_id__in=list(pairs.values()))
+            .values_list("source_id", "translation_key")
+        )
         for source_id, medquad_id in pairs.items():
             page, key = chinese.get(source_id), english_keys.get(medquad_id)
             if page is None or key is None or page.translation_key == key:
                 continue
             # A Chinese page linked to that English entry by code alone gives way to the written one.
-            EncyclopediaEntry.objects.filter(translation_key=key, locale_id=page.locale_id).exclude(
-                pk=page.pk).update(translation_key=uuid.uuid4())
+            EncyclopediaEntry.objects.filter(translation_key=key, locale_id=page.locale_id).exclude(pk=page.pk).update(
+                translation_key=uuid.uuid4()
+            )
             EncyclopediaEntry.objects.filter(pk=page.pk).update(translation_key=key)
 
     @transaction.atomic
@@ -299,10 +356,15 @@ class EncyclopediaImporter:
             by_source[record.source_id] = record
         existing = {
             entry.source_id: entry
-            for entry in EncyclopediaEntry.objects.child_of(parent).filter(source_id__in=list(by_source)).defer("sections")
+            for entry in EncyclopediaEntry.objects.child_of(parent)
+            .filter(source_id__in=list(by_source))
+            .defer("sections")
         }
-        taken_slugs = set(
-            EncyclopediaEntry.objects.child_of(parent).values_list("slug", flat=True)) if len(existing) < len(by_source) else set()
+        taken_slugs = (
+            set(EncyclopediaEntry.objects.child_of(parent).values_list("slug", flat=True))
+            if len(existing) < len(by_source)
+            else set()
+        )
         new_pages, changed = [], []
         for source_id, record in by_source.items():
             fingerprint = record.fingerprint()
@@ -324,7 +386,9 @@ class EncyclopediaImporter:
         for entry in changed:
             if entry.latest_revision_id:  # edited in the admin before: the newest revision must be what is live
                 revision = entry.save_revision(clean=False, changed=False)
-                EncyclopediaEntry.objects.filter(pk=entry.pk).update(live_revision=revision, has_unpublished_changes=False)
+                EncyclopediaEntry.objects.filter(pk=entry.pk).update(
+                    live_revision=revision, has_unpublished_changes=False
+                )
         self.link_translations(new_pages)
         index_pages(new_pages + changed)
         self.report.created += len(new_pages)
@@ -349,15 +413,25 @@ class EncyclopediaImporter:
             is_lazy=False,
         )
         return dict(
-            title=record.title, synonyms="\n".join(record.synonyms), summary=record.summary, sections=sections,
-            source_name=record.source_name, source_url=record.source_url, licence=record.licence,
-            icd10_codes=", ".join(record.icd10_codes), chapter=chapter, import_fingerprint=fingerprint,
-            references=references, last_reviewed=record.last_reviewed,
+            title=record.title,
+            synonyms="\n".join(record.synonyms),
+            summary=record.summary,
+            sections=sections,
+            source_name=record.source_name,
+            source_url=record.source_url,
+            licence=record.licence,
+            icd10_codes=", ".join(record.icd10_codes),
+            chapter=chapter,
+            import_fingerprint=fingerprint,
+            references=references,
+            last_reviewed=record.last_reviewed,
         )
 
     @staticmethod
     def unique_slug(record: EntryRecord, taken: set[str]) -> str:
-        base = (slugify(record.title)[:70] or slugify(record.source_id.replace(":", "-").replace("/", "-"))[:70]).strip("-")
+        base = (slugify(record.title)[:70] or slugify(record.source_id.replace(":", "-").replace("/", "-"))[:70]).strip(
+            "-"
+        )
         base = base or "entry"
         slug, counter = base, 2
         while slug in taken:
@@ -378,13 +452,16 @@ class EncyclopediaImporter:
             return
         other_language = "en" if new_pages[0].locale.language_code == "zh-hans" else "zh-hans"
         partners = EncyclopediaEntry.objects.child_of(self.tree[other_language]["encyclopedia"]).filter(
-            icd10_codes__in=list(codes))
+            icd10_codes__in=list(codes)
+        )
         linked = []
         for partner in partners:
             page = codes.get(partner.code_list[0] if partner.code_list else "")
             if page is None:
                 continue
-            taken = EncyclopediaEntry.objects.filter(translation_key=partner.translation_key, locale=page.locale).exists()
+            taken = EncyclopediaEntry.objects.filter(
+                translation_key=partner.translation_key, locale=page.locale
+            ).exists()
             if not taken:
                 EncyclopediaEntry.objects.filter(pk=page.pk).update(translation_key=partner.translation_key)
                 page.translation_key = partner.translation_key
@@ -393,8 +470,11 @@ class EncyclopediaImporter:
 
 
 def import_encyclopedia(
-    path: Path, progress: Callable[[int], None] | None = None, *,
-    written_folder: Path | None = ZH_ENTRIES_DIR, as_drafts: bool = False,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+    *,
+    written_folder: Path | None = ZH_ENTRIES_DIR,
+    as_drafts: bool = False,
 ) -> ImportReport:
     """Import what ``path`` holds; the written Chinese entries come with the ICD-10 categories they attach to."""
     medquad, icd_folder = locate_sources(Path(path))

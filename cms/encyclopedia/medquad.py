@@ -21,7 +21,9 @@ from pathlib import Path
 
 from .sections import MEDQUAD_QTYPE_TO_SECTION
 
-MEDQUAD_LICENCE = "Source: MedQuAD / {source}, CC BY 4.0 (Ben Abacha & Demner-Fushman 2019); NIH text in the US public domain"
+MEDQUAD_LICENCE = (
+    "Source: MedQuAD / {source}, CC BY 4.0 (Ben Abacha & Demner-Fushman 2019); NIH text in the US public domain"
+)
 HPO_ATTRIBUTION = "; symptom lists from the Human Phenotype Ontology (HPO)"
 ICD10_LICENCE = "ICD-10 Chinese category names: chaseliu/ICD-10-CN, MIT License"
 
@@ -70,8 +72,16 @@ class EntryRecord:
     last_reviewed: datetime.date | None = None
 
     def fingerprint(self) -> str:
-        fields = [self.title, self.synonyms, self.source_name, self.source_url, self.licence, self.summary,
-                  self.sections, self.icd10_codes]
+        fields = [
+            self.title,
+            self.synonyms,
+            self.source_name,
+            self.source_url,
+            self.licence,
+            self.summary,
+            self.sections,
+            self.icd10_codes,
+        ]
         if self.references or self.last_reviewed:  # absent from the sources' records: their fingerprints stay put
             fields += [self.references, self.last_reviewed.isoformat() if self.last_reviewed else ""]
         payload = json.dumps(fields, ensure_ascii=False)
@@ -191,7 +201,9 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
 
 def read_icd10_blocks(path: Path) -> list[ICD10Row]:
     return [
-        ICD10Row(row["code_lower_bound"].strip(), row["code_upper_bound"].strip(), int(row["level"]), row["catalog"].strip())
+        ICD10Row(
+            row["code_lower_bound"].strip(), row["code_upper_bound"].strip(), int(row["level"]), row["catalog"].strip()
+        )
         for row in _read_tsv(path)
     ]
 
@@ -203,7 +215,9 @@ def read_icd10_categories(path: Path) -> list[tuple[str, str]]:
 def read_icd_map(path: Path) -> dict[str, list[str]]:
     mapping: dict[str, list[str]] = {}
     text = path.read_text(encoding="utf-8")
-    rows = csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#"))), delimiter="\t")
+    rows = csv.DictReader(
+        io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#"))), delimiter="\t"
+    )
     for row in rows:
         mapping[row["source_id"].strip()] = [code.strip() for code in row["icd10"].split(",") if code.strip()]
     return mapping

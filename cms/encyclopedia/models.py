@@ -51,9 +51,7 @@ class ICD10Category(models.Model):
     code = models.CharField(max_length=5, unique=True)
     name_zh = models.CharField(max_length=200)
     chapter = models.ForeignKey(ICD10Chapter, on_delete=models.PROTECT, related_name="chapter_categories")
-    block = models.ForeignKey(
-        ICD10Chapter, on_delete=models.PROTECT, related_name="block_categories", null=True
-    )
+    block = models.ForeignKey(ICD10Chapter, on_delete=models.PROTECT, related_name="block_categories", null=True)
 
     class Meta:
         ordering = ["code"]
@@ -109,15 +107,23 @@ class EncyclopediaEntry(Page):
     """One disease or condition, in one language; translations share a translation key."""
 
     source_id = models.CharField(
-        _("source id"), max_length=120, blank=True, db_index=True,
+        _("source id"),
+        max_length=120,
+        blank=True,
+        db_index=True,
         help_text=_("Identifier in the source dataset; the importer updates entries by it."),
     )
     icd10_codes = models.CharField(
         _("ICD-10 codes"), max_length=200, blank=True, help_text=_("Comma-separated, e.g. I10, I11")
     )
     chapter = models.ForeignKey(
-        ICD10Chapter, verbose_name=_("chapter / department"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="entries", limit_choices_to={"level": 1},
+        ICD10Chapter,
+        verbose_name=_("chapter / department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+        limit_choices_to={"level": 1},
     )
     synonyms = models.TextField(_("synonyms"), blank=True, help_text=_("One per line."))
     summary = models.TextField(_("summary"), blank=True)
@@ -222,8 +228,11 @@ class EncyclopediaEntry(Page):
         """(kind, heading, html) for every section, with the standard heading where none is set."""
         language = self.locale.language_code
         return [
-            (block.block_type, block.value["heading"] or section_heading(block.block_type, language),
-             block.value["body"].source)
+            (
+                block.block_type,
+                block.value["heading"] or section_heading(block.block_type, language),
+                block.value["body"].source,
+            )
             for block in self.sections
         ]
 
@@ -241,9 +250,7 @@ class EncyclopediaEntry(Page):
         for illustration in self.illustrations:
             image = document_image(illustration.value["image"], illustration.value["caption"])
             blocks.append(DocumentBlock("image", image=image, block_id=illustration.id))
-        references = tuple(
-            " ".join(filter(None, [ref.value["citation"], ref.value["url"]])) for ref in self.references
-        )
+        references = tuple(" ".join(filter(None, [ref.value["citation"], ref.value["url"]])) for ref in self.references)
         if references:
             blocks.append(DocumentBlock("references", items=references, block_id="references"))
         return ArticleDocument(

@@ -23,8 +23,18 @@ STUDIO_SOURCE_NAME = "科普工作室"
 STUDIO_ATTRIBUTION = "本页文字由科普工作室编写，内容依据文末所列的中国临床指南和专家共识；科普工作室原创内容。"
 
 WRITTEN_SECTION_KINDS = (
-    "overview", "symptoms", "causes", "risk_factors", "diagnosis", "treatment", "prevention", "outlook",
-    "complications", "stages", "living_with", "when_to_see_doctor",
+    "overview",
+    "symptoms",
+    "causes",
+    "risk_factors",
+    "diagnosis",
+    "treatment",
+    "prevention",
+    "outlook",
+    "complications",
+    "stages",
+    "living_with",
+    "when_to_see_doctor",
 )
 REQUIRED_SECTION_KINDS = ("overview", "symptoms", "diagnosis", "treatment", "when_to_see_doctor")
 ALLOWED_TAGS = frozenset({"p", "ul", "ol", "li", "strong"})
@@ -54,8 +64,20 @@ class WrittenEntry:
         return self.codes[0]
 
     def fingerprint(self) -> str:
-        payload = json.dumps([self.id, self.codes, self.title, self.synonyms, self.summary, self.sections,
-                              self.references, self.last_reviewed.isoformat(), self.medquad_id], ensure_ascii=False)
+        payload = json.dumps(
+            [
+                self.id,
+                self.codes,
+                self.title,
+                self.synonyms,
+                self.summary,
+                self.sections,
+                self.references,
+                self.last_reviewed.isoformat(),
+                self.medquad_id,
+            ],
+            ensure_ascii=False,
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -138,7 +160,11 @@ def parse_written_entry(data, file_name: str, known_codes: set[str] | None = Non
         raise MalformedEntry("'sections' must be a list")
     sections = []
     for position, section in enumerate(data["sections"], start=1):
-        if not isinstance(section, dict) or not isinstance(section.get("kind"), str) or not isinstance(section.get("html"), str):
+        if (
+            not isinstance(section, dict)
+            or not isinstance(section.get("kind"), str)
+            or not isinstance(section.get("html"), str)
+        ):
             raise MalformedEntry(f"section {position} needs a 'kind' and an 'html' string")
         kind = section["kind"]
         if kind not in WRITTEN_SECTION_KINDS:
@@ -174,14 +200,22 @@ def parse_written_entry(data, file_name: str, known_codes: set[str] | None = Non
     if medquad_id is not None and (not isinstance(medquad_id, str) or not medquad_id.strip()):
         raise MalformedEntry("'medquad_id' must be a MedQuAD id or null")
     return WrittenEntry(
-        id=entry_id, codes=codes, title=title, synonyms=synonyms, summary=summary, sections=tuple(sections),
-        references=tuple(references), last_reviewed=last_reviewed, medquad_id=medquad_id.strip() if medquad_id else None,
+        id=entry_id,
+        codes=codes,
+        title=title,
+        synonyms=synonyms,
+        summary=summary,
+        sections=tuple(sections),
+        references=tuple(references),
+        last_reviewed=last_reviewed,
+        medquad_id=medquad_id.strip() if medquad_id else None,
         file_name=file_name,
     )
 
 
 def read_written_entries(
-    folder: Path, known_codes: set[str] | None = None,
+    folder: Path,
+    known_codes: set[str] | None = None,
 ) -> Iterator[tuple[str, str, WrittenEntry | MalformedEntry]]:
     """Yield (file name, entry id, entry or the reason it is skipped) for every entry in every file.
 

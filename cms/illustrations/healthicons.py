@@ -26,13 +26,26 @@ PAPER = "#ffffff"
 
 # The set's categories, named for Chinese readers first.
 CATEGORY_NAMES: dict[str, tuple[str, str]] = {
-    "Blood": ("血液", "blood"), "Body": ("人体", "body"), "Conditions": ("疾病与症状", "conditions"),
-    "Contraceptives": ("避孕", "contraceptives"), "Devices": ("医疗器械", "devices"),
-    "Diagnostics": ("检查诊断", "diagnostics"), "Emotions": ("情绪", "emotions"), "Exercise": ("运动", "exercise"),
-    "Graphs": ("图表", "graphs"), "Medications": ("药物", "medications"), "Nutrition": ("营养", "nutrition"),
-    "Objects": ("物品", "objects"), "People": ("人物", "people"), "Places": ("场所", "places"),
-    "Ppe": ("防护用品", "protective equipment"), "Shapes": ("形状", "shapes"), "Specialties": ("专科", "specialties"),
-    "Symbols": ("符号", "symbols"), "Typography": ("文字", "typography"), "Vehicles": ("交通工具", "vehicles"),
+    "Blood": ("血液", "blood"),
+    "Body": ("人体", "body"),
+    "Conditions": ("疾病与症状", "conditions"),
+    "Contraceptives": ("避孕", "contraceptives"),
+    "Devices": ("医疗器械", "devices"),
+    "Diagnostics": ("检查诊断", "diagnostics"),
+    "Emotions": ("情绪", "emotions"),
+    "Exercise": ("运动", "exercise"),
+    "Graphs": ("图表", "graphs"),
+    "Medications": ("药物", "medications"),
+    "Nutrition": ("营养", "nutrition"),
+    "Objects": ("物品", "objects"),
+    "People": ("人物", "people"),
+    "Places": ("场所", "places"),
+    "Ppe": ("防护用品", "protective equipment"),
+    "Shapes": ("形状", "shapes"),
+    "Specialties": ("专科", "specialties"),
+    "Symbols": ("符号", "symbols"),
+    "Typography": ("文字", "typography"),
+    "Vehicles": ("交通工具", "vehicles"),
     "Zoonoses": ("人畜共患病", "zoonoses"),
 }
 
@@ -50,35 +63,173 @@ class BodySystem:
 
 
 BODY_SYSTEMS: tuple[BodySystem, ...] = (
-    BodySystem("cardiovascular", "心血管系统", "cardiovascular system",
-               ("heart", "cardio", "blood-pressure", "blood-vessel", "pulse", "stent", "varicose", "coronary",
-                "defibrillator", "cpr", "vascular")),
-    BodySystem("respiratory", "呼吸系统", "respiratory system",
-               ("lung", "asthma", "inhaler", "respir", "cough", "pneumonia", "tb", "oxygen", "ventilator", "cpap",
-                "expectorate", "nose", "smoking")),
-    BodySystem("endocrine", "内分泌与代谢", "endocrine and metabolism",
-               ("diabet", "insulin", "thyroid", "endocrin", "pancrea", "sugar", "overweight", "underweight",
-                "body-mass-index", "waist", "malnutrition")),
-    BodySystem("digestive", "消化系统", "digestive system",
-               ("stomach", "intestin", "colon", "colorectal", "liver", "hepat", "gallbladder", "gastro", "diarrhea",
-                "vomit", "nause", "oesophag", "anus", "mouth", "tongue")),
-    BodySystem("musculoskeletal", "骨骼肌肉", "bones and muscles",
-               ("bone", "joint", "spine", "skeleton", "back-pain", "orthop", "fracture", "cast", "crutch", "sling",
-                "rheumat", "leg", "arm", "foot", "cane", "wheelchair", "physical-therapy")),
-    BodySystem("nervous", "神经系统与精神", "brain, nerves and mind",
-               ("brain", "neuro", "nerv", "head", "dizzy", "mental", "psycholog", "confused", "sleepy")),
-    BodySystem("urinary", "泌尿系统", "kidneys and urinary tract",
-               ("kidney", "bladder", "urin", "urolog", "nephrolog", "dialysis", "prostate")),
-    BodySystem("reproductive", "生殖与孕产", "pregnancy and reproduction",
-               ("pregnan", "fetus", "baby", "lactation", "breast", "uterus", "gynec", "obstetric", "contracept",
-                "iud", "condom", "sperm", "vagina", "penis", "testicle", "reproductive", "family-planning",
-                "sonogram", "ultrasound", "nappy")),
+    BodySystem(
+        "cardiovascular",
+        "心血管系统",
+        "cardiovascular system",
+        (
+            "heart",
+            "cardio",
+            "blood-pressure",
+            "blood-vessel",
+            "pulse",
+            "stent",
+            "varicose",
+            "coronary",
+            "defibrillator",
+            "cpr",
+            "vascular",
+        ),
+    ),
+    BodySystem(
+        "respiratory",
+        "呼吸系统",
+        "respiratory system",
+        (
+            "lung",
+            "asthma",
+            "inhaler",
+            "respir",
+            "cough",
+            "pneumonia",
+            "tb",
+            "oxygen",
+            "ventilator",
+            "cpap",
+            "expectorate",
+            "nose",
+            "smoking",
+        ),
+    ),
+    BodySystem(
+        "endocrine",
+        "内分泌与代谢",
+        "endocrine and metabolism",
+        (
+            "diabet",
+            "insulin",
+            "thyroid",
+            "endocrin",
+            "pancrea",
+            "sugar",
+            "overweight",
+            "underweight",
+            "body-mass-index",
+            "waist",
+            "malnutrition",
+        ),
+    ),
+    BodySystem(
+        "digestive",
+        "消化系统",
+        "digestive system",
+        (
+            "stomach",
+            "intestin",
+            "colon",
+            "colorectal",
+            "liver",
+            "hepat",
+            "gallbladder",
+            "gastro",
+            "diarrhea",
+            "vomit",
+            "nause",
+            "oesophag",
+            "anus",
+            "mouth",
+            "tongue",
+        ),
+    ),
+    BodySystem(
+        "musculoskeletal",
+        "骨骼肌肉",
+        "bones and muscles",
+        (
+            "bone",
+            "joint",
+            "spine",
+            "skeleton",
+            "back-pain",
+            "orthop",
+            "fracture",
+            "cast",
+            "crutch",
+            "sling",
+            "rheumat",
+            "leg",
+            "arm",
+            "foot",
+            "cane",
+            "wheelchair",
+            "physical-therapy",
+        ),
+    ),
+    BodySystem(
+        "nervous",
+        "神经系统与精神",
+        "brain, nerves and mind",
+        ("brain", "neuro", "nerv", "head", "dizzy", "mental", "psycholog", "confused", "sleepy"),
+    ),
+    BodySystem(
+        "urinary",
+        "泌尿系统",
+        "kidneys and urinary tract",
+        ("kidney", "bladder", "urin", "urolog", "nephrolog", "dialysis", "prostate"),
+    ),
+    BodySystem(
+        "reproductive",
+        "生殖与孕产",
+        "pregnancy and reproduction",
+        (
+            "pregnan",
+            "fetus",
+            "baby",
+            "lactation",
+            "breast",
+            "uterus",
+            "gynec",
+            "obstetric",
+            "contracept",
+            "iud",
+            "condom",
+            "sperm",
+            "vagina",
+            "penis",
+            "testicle",
+            "reproductive",
+            "family-planning",
+            "sonogram",
+            "ultrasound",
+            "nappy",
+        ),
+    ),
     BodySystem("skin", "皮肤", "skin", ("skin", "burn", "blister", "bandage", "stitches", "sweating")),
-    BodySystem("eyes_ears", "眼耳鼻喉与口腔", "eyes, ears, nose, throat and teeth",
-               ("eye", "vision", "opthalm", "contact-lenses", "ear", "hearing", "deaf", "cochlear", "tooth", "dental",
-                "odontolog", "throat")),
-    BodySystem("blood_immunity", "血液与免疫", "blood and immunity",
-               ("blood", "hematolog", "antibody", "lymph", "immun", "allerg", "hiv", "vaccine", "virus", "bacteria")),
+    BodySystem(
+        "eyes_ears",
+        "眼耳鼻喉与口腔",
+        "eyes, ears, nose, throat and teeth",
+        (
+            "eye",
+            "vision",
+            "opthalm",
+            "contact-lenses",
+            "ear",
+            "hearing",
+            "deaf",
+            "cochlear",
+            "tooth",
+            "dental",
+            "odontolog",
+            "throat",
+        ),
+    ),
+    BodySystem(
+        "blood_immunity",
+        "血液与免疫",
+        "blood and immunity",
+        ("blood", "hematolog", "antibody", "lymph", "immun", "allerg", "hiv", "vaccine", "virus", "bacteria"),
+    ),
 )
 
 
@@ -125,8 +276,10 @@ class HealthIcon:
         return list(dict.fromkeys(tags))
 
     def svg(self, *, pixels: int = ICON_PIXELS, ink: str = INK) -> str:
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-                f'width="{pixels}" height="{pixels}" color="{ink}">{self.body}</svg>')
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
+            f'width="{pixels}" height="{pixels}" color="{ink}">{self.body}</svg>'
+        )
 
     def png(self, *, pixels: int = ICON_PIXELS, ink: str = INK, paper: str | None = PAPER) -> bytes:
         """The icon rasterised, on white by default (JPEG and WebP renditions keep a clean background)."""
@@ -165,10 +318,15 @@ def load_icons(folder: Path, *, names: Iterable[str] | None = None) -> Iterator[
         raw = icon_set["icons"][name]
         if not isinstance(raw, dict) or not raw.get("body"):
             continue
-        icon = HealthIcon(name=name, body=raw["body"], width=raw.get("width", width), height=raw.get("height", height),
-                          categories=())
+        icon = HealthIcon(
+            name=name, body=raw["body"], width=raw.get("width", width), height=raw.get("height", height), categories=()
+        )
         # Negative variants are not listed in the metadata: they share their drawing's categories.
-        categories = categories_of.get(name) or categories_of.get(icon.base_name) or categories_of.get(icon.base_name + "-outline", [])
+        categories = (
+            categories_of.get(name)
+            or categories_of.get(icon.base_name)
+            or categories_of.get(icon.base_name + "-outline", [])
+        )
         icon = HealthIcon(**{**icon.__dict__, "categories": tuple(dict.fromkeys(categories))})
         yield HealthIcon(**{**icon.__dict__, "body_systems": body_systems_of(icon.base_name)})
 
@@ -190,15 +348,22 @@ def import_icons(folder: Path, *, names: Iterable[str] | None = None, user=None,
 
     result = ImportResult()
     collection = _collection(Collection)
-    existing = {image.source_url: image for image in Illustration.objects.filter(source_url__startswith=SOURCE_URL + "#")}
+    existing = {
+        image.source_url: image for image in Illustration.objects.filter(source_url__startswith=SOURCE_URL + "#")
+    }
     for number, icon in enumerate(load_icons(folder, names=names), start=1):
         image = existing.get(icon.source_url)
         tags = icon.tags()
         with transaction.atomic():
             if image is None:
                 image = Illustration(
-                    title=icon.title(), alt_text=icon.alt_text(), source=SOURCE, source_url=icon.source_url,
-                    licence=LICENCE, collection=collection, uploaded_by_user=user,
+                    title=icon.title(),
+                    alt_text=icon.alt_text(),
+                    source=SOURCE,
+                    source_url=icon.source_url,
+                    licence=LICENCE,
+                    collection=collection,
+                    uploaded_by_user=user,
                     file=ImageFile(io.BytesIO(icon.png()), name=f"healthicons-{icon.name}.png"),
                 )
                 image._set_image_file_metadata()  # size and hash, as Wagtail's upload form fills them
@@ -206,8 +371,16 @@ def import_icons(folder: Path, *, names: Iterable[str] | None = None, user=None,
                 image.tags.set(tags)
                 result.created += 1
             else:
-                changed = {k: v for k, v in {"title": icon.title(), "alt_text": icon.alt_text(), "licence": LICENCE,
-                                             "source": SOURCE}.items() if getattr(image, k) != v}
+                changed = {
+                    k: v
+                    for k, v in {
+                        "title": icon.title(),
+                        "alt_text": icon.alt_text(),
+                        "licence": LICENCE,
+                        "source": SOURCE,
+                    }.items()
+                    if getattr(image, k) != v
+                }
                 if changed or set(image.tags.names()) != set(tags):
                     for key, value in changed.items():
                         setattr(image, key, value)

@@ -25,8 +25,10 @@ def verify_decodable(fileobj: BinaryIO, max_pixels: int) -> tuple[int, int]:
                 width, height = probe.size
                 if width * height > max_pixels:
                     raise ValidationError(
-                        _("This image is %(w)s×%(h)s pixels; the limit is %(max)s pixels in all. "
-                          "Please scale it down before uploading.")
+                        _(
+                            "This image is %(w)s×%(h)s pixels; the limit is %(max)s pixels in all. "
+                            "Please scale it down before uploading."
+                        )
                         % {"w": width, "h": height, "max": f"{max_pixels:,}"},
                         code="file_too_many_pixels",
                     )
@@ -42,8 +44,10 @@ def verify_decodable(fileobj: BinaryIO, max_pixels: int) -> tuple[int, int]:
         ) from None
     except Exception as exc:  # noqa: BLE001 - decoders raise OSError, struct.error, ValueError, …
         raise ValidationError(
-            _("This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
-              "Please export it again and re-upload.")
+            _(
+                "This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
+                "Please export it again and re-upload."
+            )
             % {"reason": str(exc) or exc.__class__.__name__},
             code="invalid_image",
         ) from None

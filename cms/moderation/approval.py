@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Page, TaskState
 
-from .checks.health_claims import HealthClaimCheck, sentence_language
 from cms.core.documents import has_document
+
+from .checks.health_claims import HealthClaimCheck, sentence_language
 from .models.records import ApprovalOverride, ClaimExample, RevisionCheckReport
 from .reports import check_revision
 
@@ -96,21 +97,32 @@ def record_claim_examples(report: RevisionCheckReport, override: ApprovalOverrid
         if finding.get("check") != HealthClaimCheck.name or finding.get("severity") == "info" or not sentence:
             continue
         example, _created = ClaimExample.objects.get_or_create(
-            override=override, text=sentence,
+            override=override,
+            text=sentence,
             defaults={
-                "language": sentence_language(sentence), "label": "legitimate",
-                "category": (finding.get("data") or {}).get("category", ""), "rule_id": finding.get("rule_id") or "",
+                "language": sentence_language(sentence),
+                "label": "legitimate",
+                "category": (finding.get("data") or {}).get("category", ""),
+                "rule_id": finding.get("rule_id") or "",
             },
         )
         examples.append(example)
     return examples
 
 
-def record_override(page: Page, task_state: TaskState, report: RevisionCheckReport, user, reason: str) -> ApprovalOverride:
+def record_override(
+    page: Page, task_state: TaskState, report: RevisionCheckReport, user, reason: str
+) -> ApprovalOverride:
     errors = report.error_findings()
     override = ApprovalOverride.objects.create(
-        page=page, revision=report.revision, task_state=task_state, user=user, page_title=page.title[:255],
-        reason=reason, error_findings=errors, ruleset_fingerprint=report.ruleset_fingerprint,
+        page=page,
+        revision=report.revision,
+        task_state=task_state,
+        user=user,
+        page_title=page.title[:255],
+        reason=reason,
+        error_findings=errors,
+        ruleset_fingerprint=report.ruleset_fingerprint,
     )
     log(
         instance=page,

@@ -14,15 +14,17 @@ import datetime
 import hashlib
 from collections.abc import Sequence
 
+from .checks.claim_corpus import LabelledSentence
 from .checks.claim_model import MODEL_FORMAT, char_ngrams
 from .checks.claim_rules import ClaimRuleSet
-from .checks.claim_corpus import LabelledSentence
 
 MAX_FEATURES = 6000
 
 
 def flagged_by_rules(rules: ClaimRuleSet, text: str) -> bool:
-    return any(match.rule.severity != "info" for language in ("zh", "en") for match in rules.match_sentence(text, language))
+    return any(
+        match.rule.severity != "info" for language in ("zh", "en") for match in rules.match_sentence(text, language)
+    )
 
 
 def train_claim_model(
@@ -51,7 +53,10 @@ def train_claim_model(
     # Out-of-fold probabilities: what the model says about sentences it was not trained on.
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=16)
     out_of_fold = cross_val_predict(
-        LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000), matrix, labels, cv=splitter,
+        LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000),
+        matrix,
+        labels,
+        cv=splitter,
         method="predict_proba",
     )[:, 1]
     by_rules = [flagged_by_rules(rules, text) for text in texts]
@@ -75,7 +80,9 @@ def train_claim_model(
     features = [None] * len(vectorizer.vocabulary_)
     for ngram, index in vectorizer.vocabulary_.items():
         features[index] = ngram
-    corpus_hash = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in zip(labels, texts, strict=True)).encode()).hexdigest()
+    corpus_hash = hashlib.sha256(
+        "\n".join(f"{label}\t{text}" for label, text in zip(labels, texts, strict=True)).encode()
+    ).hexdigest()
     return {
         "format": MODEL_FORMAT,
         "version": version,

@@ -46,7 +46,9 @@ def reading_level_targets() -> dict[str, dict[str, float]]:
         for name, value in values.items():
             if (language, name) not in _TARGET_FIELDS:
                 known = ", ".join(f"{lang}.{target}" for lang, target in _TARGET_FIELDS)
-                raise ImproperlyConfigured(f"KEPU_READING_LEVEL_TARGETS: unknown target {language}.{name} (known: {known})")
+                raise ImproperlyConfigured(
+                    f"KEPU_READING_LEVEL_TARGETS: unknown target {language}.{name} (known: {known})"
+                )
             targets[language][name] = float(value)
     return targets
 
@@ -77,6 +79,7 @@ def config_fingerprint(config: CheckConfig) -> str:
     model = config.model
     canonical = json.dumps(
         {"rules": config.rules.fingerprint, "model": model.fingerprint if model else "", "settings": config.to_dict()},
-        sort_keys=True, default=str,
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

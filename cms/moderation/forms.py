@@ -28,7 +28,8 @@ class ApprovalForm(TaskStateCommentForm):
         reason = self.cleaned_data["override_reason"].strip()
         if reason and len(reason) < MIN_OVERRIDE_REASON_CHARS:
             raise forms.ValidationError(
-                _("Please explain the override in at least %(count)d characters.") % {"count": MIN_OVERRIDE_REASON_CHARS}
+                _("Please explain the override in at least %(count)d characters.")
+                % {"count": MIN_OVERRIDE_REASON_CHARS}
             )
         return reason
 
@@ -47,12 +48,16 @@ class RequestChangesForm(TaskStateCommentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["comment"].required = True
-        self.fields["comment"].help_text = _("What should the author change? They see this in the editor and by e-mail.")
+        self.fields["comment"].help_text = _(
+            "What should the author change? They see this in the editor and by e-mail."
+        )
 
 
 class TryRulesForm(forms.Form):
     text = forms.CharField(
-        label=_("Text to check"), widget=forms.Textarea({"rows": 6}), max_length=20_000,
+        label=_("Text to check"),
+        widget=forms.Textarea({"rows": 6}),
+        max_length=20_000,
         help_text=_("Paste a sentence or a paragraph; it is checked against the saved claim rules."),
     )
     language = forms.ChoiceField(label=_("Language"), choices=RULE_LANGUAGE_CHOICES, initial="zh")

@@ -53,8 +53,17 @@ def finding_rows(stored: RevisionCheckReport, language: str) -> list[FindingRow]
     rows = []
     for finding in stored.as_report().findings:
         place = place_of(finding.position, document, fallback=finding.location)
-        rows.append(FindingRow(finding.severity, place.words, finding.message(language), finding.excerpt,
-                               finding.rule_id or finding.check, place.block_id, place.field_name))
+        rows.append(
+            FindingRow(
+                finding.severity,
+                place.words,
+                finding.message(language),
+                finding.excerpt,
+                finding.rule_id or finding.check,
+                place.block_id,
+                place.field_name,
+            )
+        )
     return rows
 
 
@@ -67,15 +76,27 @@ def reading_level_rows(stored: RevisionCheckReport) -> list[ReadingLevelRow]:
     if metrics.get("language") == "zh":
         average, share = metrics["average_sentence_chars"], metrics["uncommon_char_share"]
         return [
-            ReadingLevelRow(str(_("Average sentence length (characters)")), f"{average:.1f}",
-                            f"≤ {targets['average_sentence_chars']:g}", average <= targets["average_sentence_chars"]),
-            ReadingLevelRow(str(_("Share of uncommon characters")), f"{share:.1%}",
-                            f"≤ {targets['uncommon_char_share']:.0%}", share <= targets["uncommon_char_share"]),
+            ReadingLevelRow(
+                str(_("Average sentence length (characters)")),
+                f"{average:.1f}",
+                f"≤ {targets['average_sentence_chars']:g}",
+                average <= targets["average_sentence_chars"],
+            ),
+            ReadingLevelRow(
+                str(_("Share of uncommon characters")),
+                f"{share:.1%}",
+                f"≤ {targets['uncommon_char_share']:.0%}",
+                share <= targets["uncommon_char_share"],
+            ),
         ]
     grade = metrics["flesch_kincaid_grade"]
     return [
-        ReadingLevelRow(str(_("Flesch-Kincaid grade")), f"{grade:.1f}", f"≤ {targets['flesch_kincaid_grade']:g}",
-                        grade <= targets["flesch_kincaid_grade"]),
+        ReadingLevelRow(
+            str(_("Flesch-Kincaid grade")),
+            f"{grade:.1f}",
+            f"≤ {targets['flesch_kincaid_grade']:g}",
+            grade <= targets["flesch_kincaid_grade"],
+        ),
     ]
 
 
@@ -117,7 +138,9 @@ def changes_requested(page: Page) -> TaskState | None:
         return None
     return (
         TaskState.objects.filter(workflow_state=state, status=TaskState.STATUS_REJECTED)
-        .select_related("finished_by").order_by("-finished_at", "-id").first()
+        .select_related("finished_by")
+        .order_by("-finished_at", "-id")
+        .first()
     )
 
 

@@ -90,7 +90,10 @@ def place_of(position: TextLocation | None, document: ArticleDocument | None, fa
     if block.kind == "key_points" and item:
         words = _("Key point %(item)s") % {"item": int(item.group(2)) + 1}
         if several_of_kind:
-            words = _("%(block)s, point %(item)s") % {"block": _block_name(block, number), "item": int(item.group(2)) + 1}
+            words = _("%(block)s, point %(item)s") % {
+                "block": _block_name(block, number),
+                "item": int(item.group(2)) + 1,
+            }
     elif block.kind == "references" and item:
         words = _("Reference %(item)s") % {"item": int(item.group(2)) + 1}
     elif item and item.group(1) == "links":

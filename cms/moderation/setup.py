@@ -47,7 +47,10 @@ def install_review_task(workflow: Workflow, reviewers: Group) -> HealthCheckedAp
         links.filter(task=old).delete()
         old.specific.deactivate()
 
-    reviewers.permissions.add(*Permission.objects.filter(
-        content_type__app_label="moderation", codename__in=RULE_EDITING_PERMISSIONS,
-    ))
+    reviewers.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="moderation",
+            codename__in=RULE_EDITING_PERMISSIONS,
+        )
+    )
     return task

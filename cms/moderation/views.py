@@ -61,8 +61,11 @@ def _compare_url(page: Page, task_state: TaskState) -> str:
     """Diff against what the reviewer saw last (the sent-back revision), else the live page, else the first draft."""
     previous = (
         TaskState.objects.filter(workflow_state_id=task_state.workflow_state_id)
-        .exclude(pk=task_state.pk).exclude(revision_id=page.latest_revision_id)
-        .order_by("-started_at", "-id").values_list("revision_id", flat=True).first()
+        .exclude(pk=task_state.pk)
+        .exclude(revision_id=page.latest_revision_id)
+        .order_by("-started_at", "-id")
+        .values_list("revision_id", flat=True)
+        .first()
     )
     start = str(previous) if previous else ("live" if page.live else "earliest")
     return reverse("wagtailadmin_pages:revisions_compare", args=[page.pk, start, "latest"])
@@ -74,8 +77,11 @@ def pending_reviews(user, *, verdict: str = "", language: str = "", author_id: i
     if not user.is_superuser:
         tasks = tasks.filter(groups__in=user.groups.all())
     states = (
-        TaskState.objects.filter(status=TaskState.STATUS_IN_PROGRESS, task__in=tasks,
-                                 workflow_state__base_content_type=ContentType.objects.get_for_model(Page))
+        TaskState.objects.filter(
+            status=TaskState.STATUS_IN_PROGRESS,
+            task__in=tasks,
+            workflow_state__base_content_type=ContentType.objects.get_for_model(Page),
+        )
         .select_related("workflow_state__requested_by")
         .order_by("started_at", "id")
     )
@@ -97,8 +103,12 @@ def pending_reviews(user, *, verdict: str = "", language: str = "", author_id: i
         if page is None:
             continue
         entry = QueueEntry(
-            task_state=state, page=page, author=state.workflow_state.requested_by, waiting=now - state.started_at,
-            report=reports.get(page.latest_revision_id), compare_url=_compare_url(page, state),
+            task_state=state,
+            page=page,
+            author=state.workflow_state.requested_by,
+            waiting=now - state.started_at,
+            report=reports.get(page.latest_revision_id),
+            compare_url=_compare_url(page, state),
             edit_url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
             history_url=reverse("wagtailadmin_pages:workflow_history", args=[page.pk]),
         )
@@ -119,9 +129,15 @@ class AuthorChoiceField(forms.ModelChoiceField):
 
 class QueueFilterForm(forms.Form):
     verdict = forms.ChoiceField(
-        label=gettext_lazy("Check verdict"), required=False,
-        choices=[("", gettext_lazy("Any")), ("pass", gettext_lazy("Pass")), ("warnings", gettext_lazy("Warnings")),
-                 ("errors", gettext_lazy("Errors")), (PENDING, gettext_lazy("Checks pending"))],
+        label=gettext_lazy("Check verdict"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("pass", gettext_lazy("Pass")),
+            ("warnings", gettext_lazy("Warnings")),
+            ("errors", gettext_lazy("Errors")),
+            (PENDING, gettext_lazy("Checks pending")),
+        ],
     )
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     author = AuthorChoiceField(label=gettext_lazy("Author"), required=False, queryset=get_user_model().objects.none())
@@ -129,9 +145,13 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("Any"))] + list(settings.WAGTAIL_CONTENT_LANGUAGES)
-        self.fields["author"].queryset = get_user_model().objects.filter(
-            requested_workflows__status="in_progress"
-        ).select_related("doctor_profile").distinct().order_by("doctor_profile__name", "last_name", "username")
+        self.fields["author"].queryset = (
+            get_user_model()
+            .objects.filter(requested_workflows__status="in_progress")
+            .select_related("doctor_profile")
+            .distinct()
+            .order_by("doctor_profile__name", "last_name", "username")
+        )
 
 
 class ReviewQueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -150,7 +170,9 @@ class ReviewQueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, Template
         context.update(
             filter_form=form,
             entries=pending_reviews(
-                self.request.user, verdict=filters.get("verdict", ""), language=filters.get("language", ""),
+                self.request.user,
+                verdict=filters.get("verdict", ""),
+                language=filters.get("language", ""),
                 author_id=author.pk if author else None,
             ),
             try_rules_url=reverse("moderation_try_rules"),
@@ -174,7 +196,10 @@ class ApprovalOverrideView(WagtailAdminTemplateMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not is_reviewer(request.user):  # before anything about the page is revealed
             raise PermissionDenied
-        if not isinstance(self.task, HealthCheckedApprovalTask) or self.task_state.status != TaskState.STATUS_IN_PROGRESS:
+        if (
+            not isinstance(self.task, HealthCheckedApprovalTask)
+            or self.task_state.status != TaskState.STATUS_IN_PROGRESS
+        ):
             messages.error(request, _("'%(title)s' is not waiting for review any more.") % {"title": self.page.title})
             return redirect("moderation_queue")
         if "approve" not in [name for name, _label, _modal in self.task.get_actions(self.page, request.user)]:
@@ -197,7 +222,9 @@ class ApprovalOverrideView(WagtailAdminTemplateMixin, FormView):
         context.update(
             page=self.page,
             report=self.report,
-            errors=[row for row in finding_rows(self.report, language) if row.severity == "error"] if self.report else [],
+            errors=[row for row in finding_rows(self.report, language) if row.severity == "error"]
+            if self.report
+            else [],
             edit_url=reverse("wagtailadmin_pages:edit", args=[self.page.pk]),
             compare_url=_compare_url(self.page, self.task_state),
         )
@@ -232,20 +259,29 @@ class TryRulesView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, FormView):
             title="", language=language, blocks=(DocumentBlock("paragraph", text=form.cleaned_data["text"]),)
         )
         report = run_checks(document, check_config(), checks=(HealthClaimCheck(),))
-        return self.render_to_response(self.get_context_data(form=form, findings=report.findings, checked=True,
-                                                             display_language=translation.get_language() or language))
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                findings=report.findings,
+                checked=True,
+                display_language=translation.get_language() or language,
+            )
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         findings: tuple[Finding, ...] = context.get("findings", ())
         language = context.get("display_language", "zh-hans")
         context["rows"] = [
-            {"severity": finding.severity, "rule_id": finding.rule_id, "excerpt": finding.excerpt,
-             "message": finding.message(language)}
+            {
+                "severity": finding.severity,
+                "rule_id": finding.rule_id,
+                "excerpt": finding.excerpt,
+                "message": finding.message(language),
+            }
             for finding in findings
         ]
         return context
-
 
 
 def changes_requested(request, task_state_id: int):
@@ -256,8 +292,12 @@ def changes_requested(request, task_state_id: int):
     page = task_state.workflow_state.content_object
     if task_state.status == TaskState.STATUS_REJECTED:
         author = task_state.workflow_state.requested_by
-        messages.success(request, _(
-            "Changes requested on “%(title)s”. %(author)s will see your comment at the top of the editor."
-        ) % {"title": page.get_admin_display_title() if hasattr(page, "get_admin_display_title") else str(page),
-             "author": (author.get_full_name() or author.get_username()) if author else _("The author")})
+        messages.success(
+            request,
+            _("Changes requested on “%(title)s”. %(author)s will see your comment at the top of the editor.")
+            % {
+                "title": page.get_admin_display_title() if hasattr(page, "get_admin_display_title") else str(page),
+                "author": (author.get_full_name() or author.get_username()) if author else _("The author"),
+            },
+        )
     return redirect("moderation_queue")

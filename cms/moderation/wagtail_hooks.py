@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.utils.html import format_html
 from django.urls import path, reverse_lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -20,15 +20,14 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.core.admin_columns import YesNoColumn
+from cms.core.documents import has_document
 from cms.core.outbox import BROKER_DOWN_MESSAGE
 
 from .approval import OVERRIDE_LOG_ACTION, changes_requested_url, override_url
-from cms.core.documents import has_document
 from .models import ClaimRule, HealthCheckedApprovalTask
 from .models.workflow import direct_publish_refusal, is_reviewer
 from .tasks import schedule_revision_checks
 from .views import ApprovalOverrideView, ReviewQueueView, TryRulesView, changes_requested
-
 
 ENGLISH_TEXT = forms.Textarea(attrs={"lang": "en", "rows": 3})  # English wording, marked so for screen readers
 
@@ -40,20 +39,33 @@ class ClaimRuleViewSet(SnippetViewSet):
     icon = "warning"
     menu_label = gettext_lazy("Claim rules")
     add_to_admin_menu = False  # listed in the Moderation submenu instead
-    list_display = ["rule_id", "language", "category", "severity", YesNoColumn("enabled", label=gettext_lazy("enabled")),
-                    "updated_at"]
+    list_display = [
+        "rule_id",
+        "language",
+        "category",
+        "severity",
+        YesNoColumn("enabled", label=gettext_lazy("enabled")),
+        "updated_at",
+    ]
     list_filter = ["language", "category", "severity", "enabled"]
     search_fields = ["rule_id", "patterns", "terms", "explanation_zh", "explanation_en"]
     ordering = ["language", "category", "rule_id"]
     panels = [
         FieldRowPanel([FieldPanel("rule_id"), FieldPanel("language"), FieldPanel("category"), FieldPanel("severity")]),
         FieldRowPanel([FieldPanel("enabled"), FieldPanel("negatable")]),
-        MultiFieldPanel([FieldPanel("patterns"), FieldPanel("terms"), FieldPanel("exceptions")],
-                        heading=gettext_lazy("What to match")),
         MultiFieldPanel(
-            [FieldPanel("legal_basis"), FieldPanel("legal_basis_en", widget=forms.TextInput(attrs={"lang": "en"})),
-             FieldPanel("explanation_zh"), FieldPanel("explanation_en", widget=ENGLISH_TEXT),
-             FieldPanel("suggestion_zh"), FieldPanel("suggestion_en", widget=ENGLISH_TEXT)],
+            [FieldPanel("patterns"), FieldPanel("terms"), FieldPanel("exceptions")],
+            heading=gettext_lazy("What to match"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("legal_basis"),
+                FieldPanel("legal_basis_en", widget=forms.TextInput(attrs={"lang": "en"})),
+                FieldPanel("explanation_zh"),
+                FieldPanel("explanation_en", widget=ENGLISH_TEXT),
+                FieldPanel("suggestion_zh"),
+                FieldPanel("suggestion_en", widget=ENGLISH_TEXT),
+            ],
             heading=gettext_lazy("What the author is told"),
         ),
     ]
@@ -67,9 +79,15 @@ register_snippet(claim_rule_viewset)
 def moderation_admin_urls():
     return [
         path("moderation/queue/", ReviewQueueView.as_view(), name="moderation_queue"),
-        path("moderation/approve/<int:task_state_id>/", ApprovalOverrideView.as_view(), name="moderation_approval_override"),
+        path(
+            "moderation/approve/<int:task_state_id>/",
+            ApprovalOverrideView.as_view(),
+            name="moderation_approval_override",
+        ),
         path("moderation/rules/try/", TryRulesView.as_view(), name="moderation_try_rules"),
-        path("moderation/changes-requested/<int:task_state_id>/", changes_requested, name="moderation_changes_requested"),
+        path(
+            "moderation/changes-requested/<int:task_state_id>/", changes_requested, name="moderation_changes_requested"
+        ),
     ]
 
 
@@ -80,18 +98,29 @@ class ReviewerMenuItem(MenuItem):
 
 class ClaimRulesMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.has_perm("moderation.change_claimrule") or request.user.has_perm("moderation.view_claimrule")
+        return request.user.has_perm("moderation.change_claimrule") or request.user.has_perm(
+            "moderation.view_claimrule"
+        )
 
 
 @hooks.register("register_admin_menu_item")
 def moderation_menu():
-    menu = Menu(items=[
-        ReviewerMenuItem(gettext_lazy("Review queue"), reverse_lazy("moderation_queue"), icon_name="tasks", order=100),
-        ClaimRulesMenuItem(gettext_lazy("Claim rules"), reverse_lazy(claim_rule_viewset.get_url_name("list")),
-                           icon_name="warning", order=200),
-        ReviewerMenuItem(gettext_lazy("Try the claim rules"), reverse_lazy("moderation_try_rules"),
-                         icon_name="search", order=300),
-    ])
+    menu = Menu(
+        items=[
+            ReviewerMenuItem(
+                gettext_lazy("Review queue"), reverse_lazy("moderation_queue"), icon_name="tasks", order=100
+            ),
+            ClaimRulesMenuItem(
+                gettext_lazy("Claim rules"),
+                reverse_lazy(claim_rule_viewset.get_url_name("list")),
+                icon_name="warning",
+                order=200,
+            ),
+            ReviewerMenuItem(
+                gettext_lazy("Try the claim rules"), reverse_lazy("moderation_try_rules"), icon_name="search", order=300
+            ),
+        ]
+    )
     return SubmenuMenuItem(gettext_lazy("Moderation"), menu, icon_name="tasks", name="moderation", order=250)
 
 
@@ -114,7 +143,8 @@ def register_moderation_log_actions(actions):
         def format_message(self, log_entry):
             data = log_entry.data or {}
             return _("Approved despite %(count)s automated check error(s) (%(rules)s)") % {
-                "count": data.get("error_count", "?"), "rules": ", ".join(data.get("rules", [])),
+                "count": data.get("error_count", "?"),
+                "rules": ", ".join(data.get("rules", [])),
             }
 
         def format_comment(self, log_entry):
@@ -124,8 +154,9 @@ def register_moderation_log_actions(actions):
 def _check_saved_revision(request, page):
     """Every save creates a revision; its report is what the author sees in the editor panel."""
     if has_document(page) and page.latest_revision_id:
-        schedule_revision_checks(page.latest_revision_id,
-                                 on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
+        schedule_revision_checks(
+            page.latest_revision_id, on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE)
+        )
 
 
 @hooks.register("after_create_page")
@@ -149,7 +180,12 @@ def _redirect_refused_inline_approval(request, page):
     if request.POST.get("action-workflow-action") is None:
         return None
     if request.POST.get("workflow-action-name") == "reject":
-        rejected = TaskState.objects.for_instance(page).filter(status=TaskState.STATUS_REJECTED).order_by("-finished_at", "-id").first()
+        rejected = (
+            TaskState.objects.for_instance(page)
+            .filter(status=TaskState.STATUS_REJECTED)
+            .order_by("-finished_at", "-id")
+            .first()
+        )
         if rejected is not None:
             _drop_queued_success_messages(request)  # "Page … has been updated" is not what happened
             return redirect(changes_requested_url(rejected))
@@ -162,7 +198,6 @@ def _redirect_refused_inline_approval(request, page):
     if task_state.status != task_state.STATUS_IN_PROGRESS:
         return None
     return redirect(override_url(task_state))
-
 
 
 def _drop_queued_success_messages(request) -> None:

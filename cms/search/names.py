@@ -29,7 +29,8 @@ _LATIN_QUERY = re.compile(r"^[a-z0-9\s']+$")
 _PINYIN = re.compile(
     r"^(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
     r"(?:iang|iong|uang|ang|eng|ing|ong|uai|ian|iao|uan|van|ai|ei|ao|ou|an|en|er|in|un|vn|ia|ie|iu|ua|uo|ui|ue|ve"
-    r"|a|o|e|i|u|v))+$")
+    r"|a|o|e|i|u|v))+$"
+)
 
 
 def normalize_name(text: str) -> str:

@@ -24,8 +24,12 @@ def search(request):
         # Each result is shown as its specific page with its locale: loaded with the page of
         # results (one query per page type), not one by one while the template renders; the
         # StreamFields (an entry's sections, an article's body: most of a row) are not read.
-        results = queryset.specific().defer_streamfields().select_related(
-            "locale", for_specific_subqueries=True).search(query)
+        results = (
+            queryset.specific()
+            .defer_streamfields()
+            .select_related("locale", for_specific_subqueries=True)
+            .search(query)
+        )
     paginator = Paginator(results, RESULTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page", 1))

@@ -29,8 +29,8 @@ from wagtail.admin.panels import FieldPanel, ObjectList, Panel, TabbedInterface
 from wagtail.models import Site
 
 from distribution.channels import ChannelError, OutgoingMessage, get_channel
-from distribution.patients.models import can_manage_channels
 from distribution.delivery.states import DeliveryState
+from distribution.patients.models import can_manage_channels
 
 from .channel_pool import configured_channel
 from .channel_settings import SECRET_FIELDS, ChannelSettings, environment_channel_kinds
@@ -40,8 +40,12 @@ from .models import SUCCESS_STATES, Delivery
 __all__ = ["ChannelSettingsForm", "ChannelStatusPanel", "channel_health", "send_test_message", "channel_test_message"]
 
 SMS_CALLBACK_KEY = re.compile(r"[A-Za-z0-9_-]{16,100}")
-CHANNEL_TITLES = {"wechat": _("WeChat"), "sms": _("Text messages (SMS)"), "email": _("E-mail"),
-                  "webhook": _("Webhook to the hospital system")}
+CHANNEL_TITLES = {
+    "wechat": _("WeChat"),
+    "sms": _("Text messages (SMS)"),
+    "email": _("E-mail"),
+    "webhook": _("Webhook to the hospital system"),
+}
 TEST_ADDRESS_HELP = {
     "wechat": _("The openid of a follower of the service account (for example your own)."),
     "sms": _("A mobile number, for example 138 0013 8000."),
@@ -63,8 +67,9 @@ class ChannelSettingsForm(WagtailAdminModelForm):
                 is_set = bool(getattr(self.instance, name, ""))
                 field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
                 field.required = False
-                field.help_text = (_("Set. Type a new value to replace it; leave empty to keep it.") if is_set
-                                   else _("Not set."))
+                field.help_text = (
+                    _("Set. Type a new value to replace it; leave empty to keep it.") if is_set else _("Not set.")
+                )
                 self.initial[name] = ""
 
     def clean(self):
@@ -75,11 +80,15 @@ class ChannelSettingsForm(WagtailAdminModelForm):
                     continue
                 if not cleaned.get(name):
                     cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
-        if ("sms_token" in self.fields and not self.data.get(self.add_prefix("sms_token"))
-                and cleaned.get("sms_secret_id") != self.instance.sms_secret_id):
+        if (
+            "sms_token" in self.fields
+            and not self.data.get(self.add_prefix("sms_token"))
+            and cleaned.get("sms_secret_id") != self.instance.sms_secret_id
+        ):
             cleaned["sms_token"] = ""  # a session token belongs to the SecretId it was issued with
-        candidate = ChannelSettings(**{name: value for name, value in cleaned.items()
-                                       if name in {f.name for f in ChannelSettings._meta.fields}})
+        candidate = ChannelSettings(
+            **{name: value for name, value in cleaned.items() if name in {f.name for f in ChannelSettings._meta.fields}}
+        )
         for kind in SECRET_FIELDS:
             if f"{kind}_enabled" not in cleaned or not cleaned[f"{kind}_enabled"]:
                 continue
@@ -89,13 +98,19 @@ class ChannelSettingsForm(WagtailAdminModelForm):
             try:
                 get_channel(kind, options).close()
             except (TypeError, ValueError) as exc:
-                self.add_error(f"{kind}_enabled", ValidationError(
-                    gettext("%(channel)s cannot be switched on with these settings: %(problem)s")
-                    % {"channel": CHANNEL_TITLES[kind], "problem": exc}))
+                self.add_error(
+                    f"{kind}_enabled",
+                    ValidationError(
+                        gettext("%(channel)s cannot be switched on with these settings: %(problem)s")
+                        % {"channel": CHANNEL_TITLES[kind], "problem": exc}
+                    ),
+                )
             key = str(config.get("callback_token", ""))
             if kind == "sms" and key and not SMS_CALLBACK_KEY.fullmatch(key):
-                self.add_error("sms_callback_token", gettext(
-                    "Use at least 16 letters, digits, - or _ (it becomes part of an address)."))
+                self.add_error(
+                    "sms_callback_token",
+                    gettext("Use at least 16 letters, digits, - or _ (it becomes part of an address)."),
+                )
             if kind == "webhook" and not str(config.get("endpoint", "")).startswith(("https://", "http://")):
                 self.add_error("webhook_endpoint", gettext("Enter the address the notices are posted to."))
         return cleaned
@@ -123,8 +138,12 @@ def channel_health(kind: str, *, now=None) -> dict:
     now = now or timezone.now()
     rows = Delivery.objects.filter(channel=kind)
     last_success = rows.filter(state__in=SUCCESS_STATES).aggregate(at=Max("sent_at"))["at"]
-    failure = (rows.filter(state__in=(DeliveryState.RETRYING, DeliveryState.DEAD))
-               .order_by("-updated_at").values("updated_at", "reason").first())
+    failure = (
+        rows.filter(state__in=(DeliveryState.RETRYING, DeliveryState.DEAD))
+        .order_by("-updated_at")
+        .values("updated_at", "reason")
+        .first()
+    )
     day = rows.filter(updated_at__gte=now - timedelta(hours=24)).aggregate(
         sent=Count("pk", filter=Q(state__in=SUCCESS_STATES)),
         failed=Count("pk", filter=Q(state__in=(DeliveryState.RETRYING, DeliveryState.DEAD))),
@@ -135,9 +154,14 @@ def channel_health(kind: str, *, now=None) -> dict:
         status, label = "ok", _("Working")
     else:
         status, label = "unknown", _("No messages sent yet")
-    return {"status": status, "label": label, "last_success": last_success,
-            "last_failure": failure["updated_at"] if failure else None,
-            "last_failure_reason": failure["reason"] if failure else "", **day}
+    return {
+        "status": status,
+        "label": label,
+        "last_success": last_success,
+        "last_failure": failure["updated_at"] if failure else None,
+        "last_failure_reason": failure["reason"] if failure else "",
+        **day,
+    }
 
 
 class ChannelStatusPanel(Panel):
@@ -158,18 +182,21 @@ class ChannelStatusPanel(Panel):
             kind = self.panel.kind
             instance = self.instance
             overridden = kind in environment_channel_kinds(distribution_settings().channels)
-            context.update({
-                "kind": kind,
-                "health": channel_health(kind),
-                "test": (instance.test_results or {}).get(kind) if instance else None,
-                "overridden": overridden,
-                "enabled": overridden or (instance is not None and instance.pk and instance.is_enabled(kind)),
-                "test_url": reverse("channel_test_message", args=[instance.site_id]) if instance and instance.site_id
-                else "",
-                "address_help": TEST_ADDRESS_HELP[kind],
-                "needs_address": kind != "webhook",
-                "receipt_address": receipt_address(kind, instance.site_id) if instance and instance.site_id else "",
-            })
+            context.update(
+                {
+                    "kind": kind,
+                    "health": channel_health(kind),
+                    "test": (instance.test_results or {}).get(kind) if instance else None,
+                    "overridden": overridden,
+                    "enabled": overridden or (instance is not None and instance.pk and instance.is_enabled(kind)),
+                    "test_url": reverse("channel_test_message", args=[instance.site_id])
+                    if instance and instance.site_id
+                    else "",
+                    "address_help": TEST_ADDRESS_HELP[kind],
+                    "needs_address": kind != "webhook",
+                    "receipt_address": receipt_address(kind, instance.site_id) if instance and instance.site_id else "",
+                }
+            )
             return context
 
 
@@ -182,10 +209,15 @@ def send_test_message(kind: str, address: str, site: Site) -> dict:
         if kind == "webhook":
             address, extra = target.endpoint, {"patient_ref": "TEST", "test": True}
         message = OutgoingMessage(
-            idempotency_key=f"test-{uuid.uuid4().hex}", address=address.strip(),
+            idempotency_key=f"test-{uuid.uuid4().hex}",
+            address=address.strip(),
             title=gettext("Test message from Kepu Studio"),
-            summary=gettext("If you can read this, the channel works."), url=f"{base}/",
-            language="zh-hans", unsubscribe_url=f"{base}/", extra=extra)
+            summary=gettext("If you can read this, the channel works."),
+            url=f"{base}/",
+            language="zh-hans",
+            unsubscribe_url=f"{base}/",
+            extra=extra,
+        )
         result = target.channel.send(message)
         outcome = {"ok": True, "detail": result.detail or str(result.outcome)}
     except ChannelError as exc:
@@ -213,32 +245,77 @@ def channel_test_message(request, site_id: int):
         else:
             outcome = send_test_message(kind, address or "-", site)
             if outcome["ok"]:
-                messages.success(request, gettext("Test message sent on %(channel)s: %(detail)s")
-                                 % {"channel": CHANNEL_TITLES[kind], "detail": outcome["detail"]})
+                messages.success(
+                    request,
+                    gettext("Test message sent on %(channel)s: %(detail)s")
+                    % {"channel": CHANNEL_TITLES[kind], "detail": outcome["detail"]},
+                )
             else:
-                messages.error(request, gettext("The test message on %(channel)s failed: %(detail)s")
-                               % {"channel": CHANNEL_TITLES[kind], "detail": outcome["detail"]})
+                messages.error(
+                    request,
+                    gettext("The test message on %(channel)s failed: %(detail)s")
+                    % {"channel": CHANNEL_TITLES[kind], "detail": outcome["detail"]},
+                )
     return redirect(reverse("wagtailsettings:edit", args=["campaigns", "channelsettings", site.pk]))
 
 
 def _channel_tab(kind: str, *field_names: str) -> ObjectList:
-    return ObjectList([FieldPanel(f"{kind}_enabled"), *[FieldPanel(name) for name in field_names],
-                       ChannelStatusPanel(kind, heading=_("Status and test"))],
-                      heading=CHANNEL_TITLES[kind])
+    return ObjectList(
+        [
+            FieldPanel(f"{kind}_enabled"),
+            *[FieldPanel(name) for name in field_names],
+            ChannelStatusPanel(kind, heading=_("Status and test")),
+        ],
+        heading=CHANNEL_TITLES[kind],
+    )
 
 
 # The screen's layout lives with its form and status panel (the model stays free of admin imports).
 ChannelSettings.base_form_class = ChannelSettingsForm
-ChannelSettings.edit_handler = TabbedInterface([
-    _channel_tab("email", "email_transport", "email_from_address", "email_host", "email_port", "email_security",
-                 "email_username", "email_password", "email_reply_to"),
-    _channel_tab("webhook", "webhook_endpoint", "webhook_secret", "webhook_allow_plain_http"),
-    _channel_tab("wechat", "wechat_account_type", "wechat_message_kind", "wechat_app_id", "wechat_app_secret",
-                 "wechat_template_id", "wechat_miniprogram_page", "wechat_miniprogram_app_id", "wechat_push_token",
-                 "wechat_encoding_aes_key", "wechat_api_base"),
-    _channel_tab("sms", "sms_secret_id", "sms_secret_key", "sms_token", "sms_sdk_app_id", "sms_sign_name",
-                 "sms_template_id_zh", "sms_template_text_zh", "sms_template_id_en", "sms_template_text_en",
-                 "sms_verification_template_id_zh", "sms_verification_template_text_zh",
-                 "sms_verification_template_id_en", "sms_verification_template_text_en", "sms_callback_token",
-                 "sms_api_base"),
-])
+ChannelSettings.edit_handler = TabbedInterface(
+    [
+        _channel_tab(
+            "email",
+            "email_transport",
+            "email_from_address",
+            "email_host",
+            "email_port",
+            "email_security",
+            "email_username",
+            "email_password",
+            "email_reply_to",
+        ),
+        _channel_tab("webhook", "webhook_endpoint", "webhook_secret", "webhook_allow_plain_http"),
+        _channel_tab(
+            "wechat",
+            "wechat_account_type",
+            "wechat_message_kind",
+            "wechat_app_id",
+            "wechat_app_secret",
+            "wechat_template_id",
+            "wechat_miniprogram_page",
+            "wechat_miniprogram_app_id",
+            "wechat_push_token",
+            "wechat_encoding_aes_key",
+            "wechat_api_base",
+        ),
+        _channel_tab(
+            "sms",
+            "sms_secret_id",
+            "sms_secret_key",
+            "sms_token",
+            "sms_sdk_app_id",
+            "sms_sign_name",
+            "sms_template_id_zh",
+            "sms_template_text_zh",
+            "sms_template_id_en",
+            "sms_template_text_en",
+            "sms_verification_template_id_zh",
+            "sms_verification_template_text_zh",
+            "sms_verification_template_id_en",
+            "sms_verification_template_text_en",
+            "sms_callback_token",
+            "sms_api_base",
+        ),
+    ]
+)

@@ -36,8 +36,15 @@ class SharedRateLimiter:
     clock, which the machines of one deployment share through NTP.
     """
 
-    def __init__(self, cache, key: str, rate: float, *, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        cache,
+        key: str,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
@@ -82,7 +89,8 @@ def configured_channel(kind: str, config: DistributionSettings, site_id: int | N
     raw = effective_channel_configs(config.channels, site_id).get(kind)
     if not raw:
         raise ChannelConfigurationError(
-            f"channel {kind!r} is not set up (admin: Settings → Channels, or KEPU_DISTRIBUTION['channels'])")
+            f"channel {kind!r} is not set up (admin: Settings → Channels, or KEPU_DISTRIBUTION['channels'])"
+        )
     fingerprint = json.dumps([raw, config.rate_limits.get(kind)], sort_keys=True, default=str)
     pool_key = (site_id, kind)
     with _pool_lock:

@@ -15,19 +15,24 @@ def visibility_timeout_shorter_than_lease(app_configs=None, **kwargs):
     timeout = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("visibility_timeout")
     lease = retry_policy().lease_s
     if timeout is None or timeout >= lease:
-        return [checks.Warning(
-            f"the broker's visibility timeout ({timeout or 'kombu default, 3600'} s) "
-            "is not shorter than the delivery "
-            f"lease ({lease:.0f} s): a campaign whose worker is lost waits for the lease to resume",
-            hint="set KEPU_BROKER_VISIBILITY_TIMEOUT_S below KEPU_DISTRIBUTION['sending_lease_s']",
-            id="campaigns.W001",
-        )]
+        return [
+            checks.Warning(
+                f"the broker's visibility timeout ({timeout or 'kombu default, 3600'} s) "
+                "is not shorter than the delivery "
+                f"lease ({lease:.0f} s): a campaign whose worker is lost waits for the lease to resume",
+                hint="set KEPU_BROKER_VISIBILITY_TIMEOUT_S below KEPU_DISTRIBUTION['sending_lease_s']",
+                id="campaigns.W001",
+            )
+        ]
     return []
 
 
 # Cache backends every worker process on every machine sees, with an atomic INCR and ADD.
-SHARED_CACHE_BACKENDS = ("django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache",
-                         "django.core.cache.backends.memcached.PyMemcacheCache")
+SHARED_CACHE_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+)
 
 
 @checks.register(checks.Tags.caches)
@@ -43,12 +48,14 @@ def shared_cache_for_workers(app_configs=None, **kwargs):
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if backend in SHARED_CACHE_BACKENDS:
         return []
-    return [checks.Error(
-        f"the default cache ({backend or 'none'}) is not shared between worker processes: every worker would fetch "
-        "its own WeChat access token and send at the full rate limit on its own",
-        hint="set REDIS_URL (for example redis://127.0.0.1:6379/1) so that every worker uses the same Redis",
-        id="campaigns.E002",
-    )]
+    return [
+        checks.Error(
+            f"the default cache ({backend or 'none'}) is not shared between worker processes: every worker would fetch "
+            "its own WeChat access token and send at the full rate limit on its own",
+            hint="set REDIS_URL (for example redis://127.0.0.1:6379/1) so that every worker uses the same Redis",
+            id="campaigns.E002",
+        )
+    ]
 
 
 def refuse_worker_without_shared_cache(**kwargs) -> None:

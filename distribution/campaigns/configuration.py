@@ -51,7 +51,9 @@ class DistributionSettings:
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.parallel_tasks < 1 or self.send_threads < 1:
-            raise ImproperlyConfigured("KEPU_DISTRIBUTION batch_size, parallel_tasks and send_threads must be at least 1")
+            raise ImproperlyConfigured(
+                "KEPU_DISTRIBUTION batch_size, parallel_tasks and send_threads must be at least 1"
+            )
         for kind, rate in self.rate_limits.items():
             if rate is not None and rate <= 0:
                 raise ImproperlyConfigured(f"KEPU_DISTRIBUTION rate limit of {kind} must be positive or null")

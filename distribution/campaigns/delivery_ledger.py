@@ -105,8 +105,22 @@ class ClaimedDelivery:
 
 AfterSend = Callable[[ClaimedDelivery, str], None]
 
-_CLAIMED_COLUMNS = ("pk", "key", "claim_token", "attempts", "channel", "language", "article_id", "campaign_id",
-                    "step_id", "contact_id", "contact__address", "contact__unsubscribe_token", "patient__time_zone", "step_key")
+_CLAIMED_COLUMNS = (
+    "pk",
+    "key",
+    "claim_token",
+    "attempts",
+    "channel",
+    "language",
+    "article_id",
+    "campaign_id",
+    "step_id",
+    "contact_id",
+    "contact__address",
+    "contact__unsubscribe_token",
+    "patient__time_zone",
+    "step_key",
+)
 _CONTACT_RULE_COLUMNS = tuple(f"contact__{name}" for name, _when_null, _reason in CONTACT_SKIP_RULES)
 
 
@@ -119,15 +133,45 @@ def _claimed_rows(token: str) -> list[ClaimedDelivery]:
     rule_names = [name for name, _when_null, _reason in CONTACT_SKIP_RULES]
     claimed = []
     for row in rows:
-        (pk, key, claim_token, attempts, channel, language, article_id, campaign_id, step_id, contact_id, address,
-         unsubscribe_token, time_zone, step_key) = row[: len(_CLAIMED_COLUMNS)]
+        (
+            pk,
+            key,
+            claim_token,
+            attempts,
+            channel,
+            language,
+            article_id,
+            campaign_id,
+            step_id,
+            contact_id,
+            address,
+            unsubscribe_token,
+            time_zone,
+            step_key,
+        ) = row[: len(_CLAIMED_COLUMNS)]
         if contact_id is None:
             skip = CONTACT_REMOVED
         else:
-            skip = contact_skip_reason(dict(zip(rule_names, row[len(_CLAIMED_COLUMNS):], strict=True)))
-        claimed.append(ClaimedDelivery(pk, key, claim_token, attempts, channel, language, article_id, campaign_id,
-                                       step_id, contact_id, address or "", unsubscribe_token or "", skip, time_zone,
-                                       step_key))
+            skip = contact_skip_reason(dict(zip(rule_names, row[len(_CLAIMED_COLUMNS) :], strict=True)))
+        claimed.append(
+            ClaimedDelivery(
+                pk,
+                key,
+                claim_token,
+                attempts,
+                channel,
+                language,
+                article_id,
+                campaign_id,
+                step_id,
+                contact_id,
+                address or "",
+                unsubscribe_token or "",
+                skip,
+                time_zone,
+                step_key,
+            )
+        )
     return claimed
 
 
@@ -148,7 +192,11 @@ class DeliveryRun:
 
 
 def claim_due_deliveries(
-    *, limit: int, now: datetime | None = None, stale_before: datetime | None = None, scope: Q | None = None,
+    *,
+    limit: int,
+    now: datetime | None = None,
+    stale_before: datetime | None = None,
+    scope: Q | None = None,
     worker_id: str = "",
 ) -> list[ClaimedDelivery]:
     """Atomically take up to ``limit`` due rows (and stale ``sending`` rows) for this worker.
@@ -158,8 +206,14 @@ def claim_due_deliveries(
     """
     now = now or timezone.now()
     stale_before = stale_before or now - timedelta(seconds=distribution_settings().retry.lease_s)
-    token, taken = ledger.claim(Delivery, ledger.due(now, stale_before, worker_id), limit=limit, now=now, scope=scope,
-                                stamp={"claimed_by": worker_id, "updated_at": now})
+    token, taken = ledger.claim(
+        Delivery,
+        ledger.due(now, stale_before, worker_id),
+        limit=limit,
+        now=now,
+        scope=scope,
+        stamp={"claimed_by": worker_id, "updated_at": now},
+    )
     if not taken:
         return []
     return _claimed_rows(token)
@@ -194,8 +248,9 @@ def deliver_due(
         if time_budget_s is not None and batches and monotonic() - started > time_budget_s:
             run.out_of_time = True
             break
-        batch = claim_due_deliveries(limit=config.batch_size, stale_before=stale_before, scope=scope,
-                                     worker_id=worker_id)
+        batch = claim_due_deliveries(
+            limit=config.batch_size, stale_before=stale_before, scope=scope, worker_id=worker_id
+        )
         if not batch:
             break
         batches += 1
@@ -254,8 +309,18 @@ class OutcomeWriter:
         adapt = connection.ops.adapt_datetimefield_value
         now = adapt(timezone.now())
         params = [
-            (o.state, o.reason, o.provider_message_id, adapt(o.sent_at), adapt(o.next_attempt_at),
-             1 if o.attempt_refunded else 0, now, o.delivery.pk, o.delivery.claim_token, DeliveryState.SENDING)
+            (
+                o.state,
+                o.reason,
+                o.provider_message_id,
+                adapt(o.sent_at),
+                adapt(o.next_attempt_at),
+                1 if o.attempt_refunded else 0,
+                now,
+                o.delivery.pk,
+                o.delivery.claim_token,
+                DeliveryState.SENDING,
+            )
             for o in outcomes
         ]
         with transaction.atomic(), connection.cursor() as cursor:
@@ -272,13 +337,15 @@ class OutcomeWriter:
         for outcome in outcomes:
             delivery = outcome.delivery
             if delivery.pk in lost:
-                logger.warning("delivery %s was re-claimed by another worker; outcome %s not recorded",
-                               delivery.pk, outcome.state)
+                logger.warning(
+                    "delivery %s was re-claimed by another worker; outcome %s not recorded", delivery.pk, outcome.state
+                )
                 continue
             self.run.count(outcome.state)
             if outcome.state in (DeliveryState.DEAD, DeliveryState.RETRYING):
-                logger.warning("delivery %s key=%s %s: %s", delivery.pk, delivery.idempotency_key, outcome.state,
-                               outcome.reason)
+                logger.warning(
+                    "delivery %s key=%s %s: %s", delivery.pk, delivery.idempotency_key, outcome.state, outcome.reason
+                )
 
     @staticmethod
     def _lost_claims(outcomes: list[_Outcome]) -> set[int]:
@@ -287,8 +354,9 @@ class OutcomeWriter:
         for token in {o.delivery.claim_token for o in outcomes}:
             ours |= Q(claim_token=token)
         ids = [o.delivery.pk for o in outcomes]
-        kept = set(Delivery.objects.filter(ours, pk__in=ids).exclude(state=DeliveryState.SENDING)
-                   .values_list("pk", flat=True))
+        kept = set(
+            Delivery.objects.filter(ours, pk__in=ids).exclude(state=DeliveryState.SENDING).values_list("pk", flat=True)
+        )
         return set(ids) - kept
 
 
@@ -323,7 +391,8 @@ class _BatchContext:
                 self._site_roots = list(Site.objects.values_list("pk", "root_page__path").order_by("-root_page__depth"))
             path = Page.objects.filter(pk=delivery.article_id).values_list("path", flat=True).first() or ""
             self._article_sites[delivery.article_id] = next(
-                (pk for pk, root in self._site_roots if path.startswith(root)), None)
+                (pk for pk, root in self._site_roots if path.startswith(root)), None
+            )
         return self._article_sites[delivery.article_id]
 
     def zone(self, name: str) -> zoneinfo.ZoneInfo:
@@ -350,8 +419,13 @@ class _BatchContext:
         logger.error("%s channel misconfigured: %s", kind, error.reason)
 
 
-def send_batch(batch: Iterable[ClaimedDelivery], *, config: DistributionSettings, run: DeliveryRun,
-               after_send: AfterSend | None = None) -> None:
+def send_batch(
+    batch: Iterable[ClaimedDelivery],
+    *,
+    config: DistributionSettings,
+    run: DeliveryRun,
+    after_send: AfterSend | None = None,
+) -> None:
     """Send a claimed batch: ``config.send_threads`` messages in flight, outcomes committed as they arrive.
 
     Threads only talk to the provider; this thread does every database write.
@@ -411,7 +485,9 @@ def _prepare(delivery: ClaimedDelivery, context: _BatchContext) -> tuple[Configu
         context.pause_channel(delivery.channel, exc)
         context.writer.hold(_paused(delivery, context))
     except ValueError as exc:  # OutgoingMessage refused the content (e.g. an empty title)
-        context.writer.hold(_Outcome(delivery, DeliveryState.DEAD, reason=f"message rejected before sending: {exc}"[:300]))
+        context.writer.hold(
+            _Outcome(delivery, DeliveryState.DEAD, reason=f"message rejected before sending: {exc}"[:300])
+        )
     return None
 
 
@@ -434,13 +510,18 @@ def _take_answers(answers: queue.SimpleQueue, context: _BatchContext, after_send
     return len(taken)
 
 
-def _take_answer(delivery: ClaimedDelivery, future: Future, context: _BatchContext,
-                 after_send: AfterSend | None) -> None:
+def _take_answer(
+    delivery: ClaimedDelivery, future: Future, context: _BatchContext, after_send: AfterSend | None
+) -> None:
     error = future.exception()
     result = future.result() if error is None else None
     if after_send:
-        after_send(delivery, error.outcome if isinstance(error, ChannelError) else
-                   (result.outcome if result is not None else DeliveryOutcome.RETRYABLE_FAILURE))
+        after_send(
+            delivery,
+            error.outcome
+            if isinstance(error, ChannelError)
+            else (result.outcome if result is not None else DeliveryOutcome.RETRYABLE_FAILURE),
+        )
     hold = context.writer.hold
     if result is not None:
         state = DeliveryState.DELIVERED if result.outcome == DeliveryOutcome.DELIVERED else DeliveryState.SENT
@@ -463,9 +544,13 @@ def _take_answer(delivery: ClaimedDelivery, future: Future, context: _BatchConte
 
 def _paused(delivery: ClaimedDelivery, context: _BatchContext) -> _Outcome:
     """Put the row back without counting the attempt: our configuration, not the message, is at fault."""
-    return _Outcome(delivery, DeliveryState.RETRYING, reason=context.paused_channels[delivery.channel],
-                    next_attempt_at=timezone.now() + timedelta(seconds=context.config.configuration_error_pause_s),
-                    attempt_refunded=True)
+    return _Outcome(
+        delivery,
+        DeliveryState.RETRYING,
+        reason=context.paused_channels[delivery.channel],
+        next_attempt_at=timezone.now() + timedelta(seconds=context.config.configuration_error_pause_s),
+        attempt_refunded=True,
+    )
 
 
 def _message(delivery: ClaimedDelivery, content, endpoint: str) -> OutgoingMessage:
@@ -496,8 +581,9 @@ def _retry(delivery: ClaimedDelivery, context: _BatchContext, exc: RetryableChan
     delay = context.config.retry.retry_delay_s(delivery.attempts, exc.retry_after, spread=True)
     if delay is None:
         return _Outcome(delivery, DeliveryState.DEAD, reason=f"gave up after {delivery.attempts} attempts: {exc}"[:300])
-    moment = next_allowed_moment(timezone.now() + timedelta(seconds=delay), context.zone(delivery.time_zone),
-                                 context.quiet_hours(delivery))
+    moment = next_allowed_moment(
+        timezone.now() + timedelta(seconds=delay), context.zone(delivery.time_zone), context.quiet_hours(delivery)
+    )
     return _Outcome(delivery, DeliveryState.RETRYING, reason=str(exc)[:300], next_attempt_at=moment)
 
 

@@ -25,16 +25,29 @@ from distribution.patients.models import ContactPoint, Patient
 
 from .models import FollowUpEnrolment, FollowUpPlan, FollowUpStep
 
-__all__ = ["EnrolmentReport", "SelectionError", "enrol_patients", "patients_from_csv", "upcoming_steps",
-           "UpcomingStep"]
+__all__ = ["EnrolmentReport", "SelectionError", "enrol_patients", "patients_from_csv", "upcoming_steps", "UpcomingStep"]
 
 MAX_SELECTION_BYTES = 5 * 1024 * 1024
 # Header -> how a cell finds a patient: "patient" is the studio's number, the others a contact channel.
-SELECTION_COLUMNS = {"patient": "patient", "patient_id": "patient", "患者编号": "patient",
-                     "webhook": "webhook", "his_id": "webhook", "住院号": "webhook", "病案号": "webhook",
-                     "sms": "sms", "phone": "sms", "mobile": "sms", "手机": "sms", "手机号": "sms",
-                     "email": "email", "e-mail": "email", "邮箱": "email",
-                     "wechat": "wechat", "openid": "wechat"}
+SELECTION_COLUMNS = {
+    "patient": "patient",
+    "patient_id": "patient",
+    "患者编号": "patient",
+    "webhook": "webhook",
+    "his_id": "webhook",
+    "住院号": "webhook",
+    "病案号": "webhook",
+    "sms": "sms",
+    "phone": "sms",
+    "mobile": "sms",
+    "手机": "sms",
+    "手机号": "sms",
+    "email": "email",
+    "e-mail": "email",
+    "邮箱": "email",
+    "wechat": "wechat",
+    "openid": "wechat",
+}
 
 
 class SelectionError(ValueError):
@@ -49,7 +62,9 @@ class EnrolmentReport:
 
     def summary(self) -> str:
         text = _("%(enrolled)d patient(s) enrolled, %(already)d already in the plan.") % {
-            "enrolled": self.enrolled, "already": self.already}
+            "enrolled": self.enrolled,
+            "already": self.already,
+        }
         if self.not_found_lines:
             lines = ", ".join(map(str, self.not_found_lines[:20]))
             more = "…" if len(self.not_found_lines) > 20 else ""
@@ -57,14 +72,19 @@ class EnrolmentReport:
         return text
 
 
-def enrol_patients(plan: FollowUpPlan, patients, *, starts_on: date, by=None,
-                   report: EnrolmentReport | None = None) -> EnrolmentReport:
+def enrol_patients(
+    plan: FollowUpPlan, patients, *, starts_on: date, by=None, report: EnrolmentReport | None = None
+) -> EnrolmentReport:
     """Enrol each of ``patients`` (once) with day 0 = ``starts_on``; existing enrolments stay as they are."""
     report = report or EnrolmentReport()
-    patient_ids = list(Patient.objects.filter(pk__in=[p.pk if isinstance(p, Patient) else p for p in patients])
-                       .values_list("pk", flat=True).distinct())
-    existing = set(FollowUpEnrolment.objects.filter(plan=plan, patient_id__in=patient_ids)
-                   .values_list("patient_id", flat=True))
+    patient_ids = list(
+        Patient.objects.filter(pk__in=[p.pk if isinstance(p, Patient) else p for p in patients])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    existing = set(
+        FollowUpEnrolment.objects.filter(plan=plan, patient_id__in=patient_ids).values_list("patient_id", flat=True)
+    )
     now = timezone.now()
     for patient_id in patient_ids:
         if patient_id in existing:
@@ -72,8 +92,9 @@ def enrol_patients(plan: FollowUpPlan, patients, *, starts_on: date, by=None,
             continue
         try:
             with transaction.atomic():
-                FollowUpEnrolment.objects.create(plan=plan, patient_id=patient_id, starts_on=starts_on,
-                                                 attached_at=now, attached_by=by)
+                FollowUpEnrolment.objects.create(
+                    plan=plan, patient_id=patient_id, starts_on=starts_on, attached_at=now, attached_by=by
+                )
             report.enrolled += 1
         except IntegrityError:  # enrolled by someone else a moment ago
             report.already += 1
@@ -98,8 +119,9 @@ def patients_from_csv(data: bytes, visible_patients) -> tuple[list[int], Enrolme
     header = [cell.strip().lower().replace(" ", "") for cell in rows[0]]
     known = [(index, SELECTION_COLUMNS[name]) for index, name in enumerate(header) if name in SELECTION_COLUMNS]
     if not known:
-        raise SelectionError(_("The first line must name a column that identifies patients: patient, his_id, "
-                               "phone, email or openid."))
+        raise SelectionError(
+            _("The first line must name a column that identifies patients: patient, his_id, phone, email or openid.")
+        )
     report = EnrolmentReport()
     visible = visible_patients.values("pk")
     found: list[int] = []
@@ -130,8 +152,12 @@ def _find_patient(kind: str, value: str, visible) -> int | None:
         address = normalize_contact_address(kind, value)
     except ValueError:
         return None
-    return (ContactPoint.objects.filter(patient__in=visible).with_address(kind, [address])  # addresses are encrypted
-            .values_list("patient_id", flat=True).first())
+    return (
+        ContactPoint.objects.filter(patient__in=visible)
+        .with_address(kind, [address])  # addresses are encrypted
+        .values_list("patient_id", flat=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)

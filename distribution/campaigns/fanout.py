@@ -87,11 +87,19 @@ _NEW_KEY_SQL = {
 
 def _skip_state_and_reason() -> tuple[Case, Case]:
     """CASE expressions over a ContactPoint row: ('skipped', reason) where CONTACT_SKIP_RULES forbid sending."""
-    conditions = [(Q(**{f"{name}__isnull": skip_when_null}), reason) for name, skip_when_null, reason in CONTACT_SKIP_RULES]
-    state = Case(*[When(condition, then=Value(DeliveryState.SKIPPED)) for condition, _reason in conditions],
-                 default=Value(DeliveryState.PENDING), output_field=CharField())
-    reason = Case(*[When(condition, then=Value(reason)) for condition, reason in conditions],
-                  default=Value(""), output_field=CharField())
+    conditions = [
+        (Q(**{f"{name}__isnull": skip_when_null}), reason) for name, skip_when_null, reason in CONTACT_SKIP_RULES
+    ]
+    state = Case(
+        *[When(condition, then=Value(DeliveryState.SKIPPED)) for condition, _reason in conditions],
+        default=Value(DeliveryState.PENDING),
+        output_field=CharField(),
+    )
+    reason = Case(
+        *[When(condition, then=Value(reason)) for condition, reason in conditions],
+        default=Value(""),
+        output_field=CharField(),
+    )
     return state, reason
 
 
@@ -100,8 +108,13 @@ def _by_patient_column(column: str, values: dict[str, object], output_field) -> 
     distinct = set(values.values())
     if len(distinct) == 1:
         return Value(distinct.pop(), output_field=output_field)
-    return Case(*[When(**{f"patient__{column}": key}, then=Value(value, output_field=output_field))
-                  for key, value in values.items()], output_field=output_field)
+    return Case(
+        *[
+            When(**{f"patient__{column}": key}, then=Value(value, output_field=output_field))
+            for key, value in values.items()
+        ],
+        output_field=output_field,
+    )
 
 
 def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
@@ -110,8 +123,10 @@ def _insert_rows_from(select: QuerySet, columns: list[str]) -> int:
     quote = connection.ops.quote_name
     names = ", ".join(quote(Delivery._meta.get_field(name).column) for name in columns)
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as part of a join in the SELECT.
-    statement = (f"INSERT INTO {quote(Delivery._meta.db_table)} ({names}) "  # noqa: S608 - names from the model, params bound
-                 f"SELECT * FROM ({sql}) AS audience WHERE 1 = 1 ON CONFLICT DO NOTHING")
+    statement = (
+        f"INSERT INTO {quote(Delivery._meta.db_table)} ({names}) "  # noqa: S608 - names from the model, params bound
+        f"SELECT * FROM ({sql}) AS audience WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
@@ -168,21 +183,42 @@ def start_campaign(campaign: Campaign, *, now: datetime | None = None) -> int:
     return added
 
 
-_CAMPAIGN_ROW_COLUMNS = ["key", "step_key", "campaign", "patient", "contact", "channel", "language", "article", "state",
-                         "reason", "attempts", "next_attempt_at", "claim_token", "claimed_by", "provider_message_id",
-                         "created_at", "updated_at"]
+_CAMPAIGN_ROW_COLUMNS = [
+    "key",
+    "step_key",
+    "campaign",
+    "patient",
+    "contact",
+    "channel",
+    "language",
+    "article",
+    "state",
+    "reason",
+    "attempts",
+    "next_attempt_at",
+    "claim_token",
+    "claimed_by",
+    "provider_message_id",
+    "created_at",
+    "updated_at",
+]
 
 
-def _campaign_rows(campaign: Campaign, contacts: QuerySet, languages_and_zones: set[tuple[str, str]],
-                   start_at: datetime, now: datetime) -> QuerySet:
+def _campaign_rows(
+    campaign: Campaign, contacts: QuerySet, languages_and_zones: set[tuple[str, str]], start_at: datetime, now: datetime
+) -> QuerySet:
     """The SELECT producing one ledger row per contact, columns in ``_CAMPAIGN_ROW_COLUMNS`` order."""
     article = Article.objects.get(pk=campaign.article_id)
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     quiet = campaign.quiet_hours
-    article_by_language = {language: article_for_language(article, language).pk
-                           for language in {language for language, _zone_name in languages_and_zones}}
-    due_by_zone = {zone_name: next_allowed_moment(start_at, _zone(zone_name, zones), quiet)
-                   for zone_name in {zone_name for _language, zone_name in languages_and_zones}}
+    article_by_language = {
+        language: article_for_language(article, language).pk
+        for language in {language for language, _zone_name in languages_and_zones}
+    }
+    due_by_zone = {
+        zone_name: next_allowed_moment(start_at, _zone(zone_name, zones), quiet)
+        for zone_name in {zone_name for _language, zone_name in languages_and_zones}
+    }
     state, reason = _skip_state_and_reason()
     columns = {
         "row_key": RawSQL(_NEW_KEY_SQL[connection.vendor], [], output_field=CharField()),  # noqa: S611 - constant SQL, no input
@@ -273,13 +309,21 @@ def dispatch_followups(*, now: datetime | None = None) -> int:
                         article_id = article.pk
                 for contact in contacts:
                     state_reason = skip or contact.skip_reason()
-                    rows.append(Delivery(
-                        step_key=enrolment.step_key(step, day), enrolment=enrolment, step=step, patient=patient,
-                        contact=contact, channel=contact.channel, language=patient.preferred_language,
-                        article_id=article_id,
-                        state=DeliveryState.SKIPPED if state_reason else DeliveryState.PENDING,
-                        reason=state_reason, next_attempt_at=send_at,
-                    ))
+                    rows.append(
+                        Delivery(
+                            step_key=enrolment.step_key(step, day),
+                            enrolment=enrolment,
+                            step=step,
+                            patient=patient,
+                            contact=contact,
+                            channel=contact.channel,
+                            language=patient.preferred_language,
+                            article_id=article_id,
+                            state=DeliveryState.SKIPPED if state_reason else DeliveryState.PENDING,
+                            reason=state_reason,
+                            next_attempt_at=send_at,
+                        )
+                    )
         if rows:
             keys = {row.step_key for row in rows}
             before = Delivery.objects.filter(step_key__in=keys, patient=patient).count()
@@ -313,7 +357,10 @@ def read_count_for(audience_key: str) -> int:
 def campaign_statistics(campaign: Campaign) -> dict[str, int]:
     """Per-campaign figures for the admin and the ``send_campaign`` command."""
     counts = dict(
-        Delivery.objects.filter(campaign=campaign).values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+        Delivery.objects.filter(campaign=campaign)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
     )
     unsubscribed = Delivery.objects.filter(
         campaign=campaign, state=DeliveryState.SKIPPED, reason="unsubscribed"
@@ -321,7 +368,8 @@ def campaign_statistics(campaign: Campaign) -> dict[str, int]:
     return {
         "total": sum(counts.values()),
         "pending": counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0),
-        "sent": counts.get(DeliveryState.SENT, 0) + counts.get(DeliveryState.DELIVERED, 0)
+        "sent": counts.get(DeliveryState.SENT, 0)
+        + counts.get(DeliveryState.DELIVERED, 0)
         + counts.get(DeliveryState.UNDELIVERED, 0),
         "delivered": counts.get(DeliveryState.DELIVERED, 0),
         "undelivered": counts.get(DeliveryState.UNDELIVERED, 0),  # accepted, then reported as not received
@@ -351,8 +399,9 @@ def stalled_campaign_ids(*, now: datetime | None = None, campaign_ids: list[int]
     campaigns = Campaign.objects.filter(state=Campaign.SENDING)
     if campaign_ids is not None:
         campaigns = campaigns.filter(pk__in=campaign_ids)
-    due = Q(state=DeliveryState.SENDING) | Q(state__in=(DeliveryState.PENDING, DeliveryState.RETRYING),
-                                            next_attempt_at__lte=now)
+    due = Q(state=DeliveryState.SENDING) | Q(
+        state__in=(DeliveryState.PENDING, DeliveryState.RETRYING), next_attempt_at__lte=now
+    )
     stalled = []
     for campaign_id in campaigns.values_list("pk", flat=True):
         if not Delivery.objects.filter(due, campaign_id=campaign_id).exists():
@@ -372,7 +421,10 @@ def resume_stalled_campaigns(queue_fanout, *, now: datetime | None = None) -> li
     """
     stalled = stalled_campaign_ids(now=now)
     for campaign_id in stalled:
-        logger.warning("campaign %s made no progress for %.0f s; queuing its fan-out again", campaign_id,
-                       distribution_settings().stalled_after_s)
+        logger.warning(
+            "campaign %s made no progress for %.0f s; queuing its fan-out again",
+            campaign_id,
+            distribution_settings().stalled_after_s,
+        )
         queue_fanout(campaign_id)
     return stalled

@@ -26,9 +26,10 @@ class ChannelCheckboxes(forms.MultipleChoiceField):
     def refresh(self, kept=()) -> None:
         self.configured = configured_channel_kinds()
         self.kept = set(kept)
-        self.choices = [(kind, label if kind in self.configured else
-                         gettext("%(channel)s (not set up yet)") % {"channel": label})
-                        for kind, label in CHANNEL_CHOICES]
+        self.choices = [
+            (kind, label if kind in self.configured else gettext("%(channel)s (not set up yet)") % {"channel": label})
+            for kind, label in CHANNEL_CHOICES
+        ]
 
     def validate(self, value):
         super().validate(value)
@@ -37,16 +38,19 @@ class ChannelCheckboxes(forms.MultipleChoiceField):
             labels = dict(CHANNEL_CHOICES)
             raise forms.ValidationError(
                 gettext("Not set up yet: %(channels)s. An administrator sets channels up under Settings → Channels.")
-                % {"channels": "、".join(str(labels[kind]) for kind in missing)})
+                % {"channels": "、".join(str(labels[kind]) for kind in missing)}
+            )
 
 
 class ChannelChoiceForm(DoctorScopedForm):
-    channels = ChannelCheckboxes(label=_("channels"), help_text=_(
-        "Each patient gets the message on the channels they agreed to among these."))
+    channels = ChannelCheckboxes(
+        label=_("channels"), help_text=_("Each patient gets the message on the channels they agreed to among these.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channels"].refresh(kept=self.instance.channels if self.instance.pk else ())
         if not self.fields["channels"].configured:
             self.fields["channels"].help_text = _(
-                "No channel is set up yet: an administrator sets them up under Settings → Channels.")
+                "No channel is set up yet: an administrator sets them up under Settings → Channels."
+            )

@@ -40,8 +40,12 @@ def mass_send_to_tag(campaign: Campaign, tag_id: int, *, send_ignore_reprint: bo
     try:
         content = ContentResolver().content_for(_CampaignArticle(campaign.article_id, campaign.pk, "zh-hans"))
         target = configured_channel("wechat", distribution_settings())
-        result = target.channel.mass_send_to_tag(tag_id, f"{content.title}\n{content.url}", clientmsgid=job.clientmsgid,
-                                                 send_ignore_reprint=send_ignore_reprint)
+        result = target.channel.mass_send_to_tag(
+            tag_id,
+            f"{content.title}\n{content.url}",
+            clientmsgid=job.clientmsgid,
+            send_ignore_reprint=send_ignore_reprint,
+        )
     except ChannelError as exc:
         WeChatMassSend.objects.filter(pk=job.pk).update(state=WeChatMassSend.FAILED, reason=exc.reason[:300])
     except ContentUnavailable as exc:

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -64,6 +63,7 @@ class EnrolmentQuerySet(DoctorScopedQuerySet):
 class DeliveryQuerySet(DoctorScopedQuerySet):
     doctor_path = "patient__doctor"
 
+
 CHANNEL_KEYS = [kind for kind, _label in CHANNEL_CHOICES]
 
 
@@ -78,8 +78,13 @@ def validate_channel_list(value) -> None:
 class QuietHours(models.Model):
     """Abstract: a nightly window (in the patient's own time zone) in which nothing is sent."""
 
-    quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True, default=time(21, 0),
-                                   help_text=_("Local time of the patient; empty start or end disables quiet hours."))
+    quiet_start = models.TimeField(
+        _("quiet hours start"),
+        null=True,
+        blank=True,
+        default=time(21, 0),
+        help_text=_("Local time of the patient; empty start or end disables quiet hours."),
+    )
     quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True, default=time(8, 0))
 
     class Meta:
@@ -106,27 +111,48 @@ class Campaign(QuietHours):
     CANCELLED = "cancelled"
     FAILED = "failed"
     STATE_CHOICES = [
-        (DRAFT, _("Draft")), (SCHEDULED, _("Scheduled")), (SENDING, _("Sending")),
-        (COMPLETED, _("Completed")), (PAUSED, _("Paused")), (CANCELLED, _("Cancelled")),
+        (DRAFT, _("Draft")),
+        (SCHEDULED, _("Scheduled")),
+        (SENDING, _("Sending")),
+        (COMPLETED, _("Completed")),
+        (PAUSED, _("Paused")),
+        (CANCELLED, _("Cancelled")),
         (FAILED, _("Could not be sent")),
     ]
     # States from which "Send now" (re)starts the campaign; rows already written are never written twice.
     STARTABLE_STATES = (DRAFT, SCHEDULED, PAUSED, FAILED)
 
     name = models.CharField(_("name"), max_length=150)
-    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="campaigns")
-    article = models.ForeignKey("articles.Article", verbose_name=_("article"), on_delete=models.PROTECT,
-                                related_name="campaigns",
-                                help_text=_("A published article; each patient gets its translation in their language when there is one."))
+    doctor = models.ForeignKey(
+        "doctors.DoctorProfile",
+        verbose_name=_("doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    article = models.ForeignKey(
+        "articles.Article",
+        verbose_name=_("article"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text=_("A published article; each patient gets its translation in their language when there is one."),
+    )
     groups = models.ManyToManyField("patients.PatientGroup", verbose_name=_("patient groups"), related_name="campaigns")
-    channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
-                                help_text=_("Each patient gets the message on the channels they agreed to among these."))
-    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True, help_text=_("Empty: as soon as it is started."))
+    channels = models.JSONField(
+        _("channels"),
+        default=list,
+        validators=[validate_channel_list],
+        help_text=_("Each patient gets the message on the channels they agreed to among these."),
+    )
+    scheduled_at = models.DateTimeField(
+        _("send at"), null=True, blank=True, help_text=_("Empty: as soon as it is started.")
+    )
     state = models.CharField(_("state"), max_length=12, choices=STATE_CHOICES, default=DRAFT)
     state_reason = models.CharField(_("state reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -134,8 +160,12 @@ class Campaign(QuietHours):
     objects = CampaignQuerySet.as_manager()
     base_form_class = ChannelChoiceForm
     panels = [
-        FieldPanel("name"), FieldPanel("doctor"), FieldPanel("article"), FieldPanel("groups"),
-        FieldPanel("channels"), FieldPanel("scheduled_at"),
+        FieldPanel("name"),
+        FieldPanel("doctor"),
+        FieldPanel("article"),
+        FieldPanel("groups"),
+        FieldPanel("channels"),
+        FieldPanel("scheduled_at"),
         MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
     ]
 
@@ -162,23 +192,45 @@ class FollowUpPlan(ClusterableModel, QuietHours):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
-    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="followup_plans",
-                               help_text=_("Empty: a studio template every doctor may use."))
-    channels = models.JSONField(_("channels"), default=list, validators=[validate_channel_list],
-                                help_text=_("Channels the steps are sent over (each patient's consented ones among them)."))
+    doctor = models.ForeignKey(
+        "doctors.DoctorProfile",
+        verbose_name=_("doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followup_plans",
+        help_text=_("Empty: a studio template every doctor may use."),
+    )
+    channels = models.JSONField(
+        _("channels"),
+        default=list,
+        validators=[validate_channel_list],
+        help_text=_("Channels the steps are sent over (each patient's consented ones among them)."),
+    )
     icd10_codes = models.CharField(
-        _("ICD-10 codes"), max_length=100, blank=True,
-        help_text=_("Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes."))
-    guideline = models.CharField(_("guideline followed"), max_length=300, blank=True,
-                                 help_text=_("The Chinese guideline or consensus the steps follow."))
+        _("ICD-10 codes"),
+        max_length=100,
+        blank=True,
+        help_text=_("Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes."),
+    )
+    guideline = models.CharField(
+        _("guideline followed"),
+        max_length=300,
+        blank=True,
+        help_text=_("The Chinese guideline or consensus the steps follow."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FollowUpPlanQuerySet.as_manager()
     base_form_class = ChannelChoiceForm
     panels = [
-        FieldPanel("name"), FieldPanel("slug"), FieldPanel("doctor"), FieldPanel("description"),
-        FieldPanel("icd10_codes"), FieldPanel("guideline"), FieldPanel("channels"),
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("doctor"),
+        FieldPanel("description"),
+        FieldPanel("icd10_codes"),
+        FieldPanel("guideline"),
+        FieldPanel("channels"),
         MultiFieldPanel([FieldPanel("quiet_start"), FieldPanel("quiet_end")], heading=_("Quiet hours")),
         InlinePanel("steps", heading=_("Steps"), label=_("step")),
     ]
@@ -212,8 +264,9 @@ class FollowUpPlan(ClusterableModel, QuietHours):
             entries = entries.filter(locale__language_code=language)
 
         def covered(entry) -> bool:
-            return any(own.upper() == code or own.upper().startswith(f"{code}.")
-                       for own in entry.code_list for code in codes)
+            return any(
+                own.upper() == code or own.upper().startswith(f"{code}.") for own in entry.code_list for code in codes
+            )
 
         return [entry for entry in entries.order_by("title")[:50] if covered(entry)]
 
@@ -223,32 +276,61 @@ class FollowUpStep(models.Model):
     EDUCATION = "education"
     REMINDER = "reminder"
     MEDICATION = "medication"
-    KIND_CHOICES = [(ARTICLE, _("Article")), (EDUCATION, _("Health education")), (REMINDER, _("Reminder")),
-                    (MEDICATION, _("Medication reminder"))]
+    KIND_CHOICES = [
+        (ARTICLE, _("Article")),
+        (EDUCATION, _("Health education")),
+        (REMINDER, _("Reminder")),
+        (MEDICATION, _("Medication reminder")),
+    ]
 
     plan = ParentalKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES, default=REMINDER)
-    day_offset = models.PositiveIntegerField(_("day"), help_text=_("Days after the start of the follow-up (0 = the first day)."))
-    repeat_until_day = models.PositiveIntegerField(_("repeat daily until day"), null=True, blank=True,
-                                                   help_text=_("For daily reminders: the last day (inclusive)."))
+    day_offset = models.PositiveIntegerField(
+        _("day"), help_text=_("Days after the start of the follow-up (0 = the first day).")
+    )
+    repeat_until_day = models.PositiveIntegerField(
+        _("repeat daily until day"),
+        null=True,
+        blank=True,
+        help_text=_("For daily reminders: the last day (inclusive)."),
+    )
     send_time = models.TimeField(_("local send time"), default=time(9, 0))
-    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name=_("article"))
-    article_tag = models.CharField(_("or newest article tagged"), max_length=100, blank=True,
-                                   help_text=_("Used when no article is chosen: the newest published article with this tag."))
+    article = models.ForeignKey(
+        "articles.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("article"),
+    )
+    article_tag = models.CharField(
+        _("or newest article tagged"),
+        max_length=100,
+        blank=True,
+        help_text=_("Used when no article is chosen: the newest published article with this tag."),
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=120, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
     text_zh = models.TextField(_("text (Chinese)"), blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)
-    respect_quiet_hours = models.BooleanField(_("respect quiet hours"), default=True,
-                                              help_text=_("Off for medication reminders set at a time agreed with the patient."))
+    respect_quiet_hours = models.BooleanField(
+        _("respect quiet hours"),
+        default=True,
+        help_text=_("Off for medication reminders set at a time agreed with the patient."),
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     panels = [
-        FieldPanel("kind"), FieldPanel("day_offset"), FieldPanel("repeat_until_day"), FieldPanel("send_time"),
-        FieldPanel("article"), FieldPanel("article_tag"), FieldPanel("title_zh"),
+        FieldPanel("kind"),
+        FieldPanel("day_offset"),
+        FieldPanel("repeat_until_day"),
+        FieldPanel("send_time"),
+        FieldPanel("article"),
+        FieldPanel("article_tag"),
+        FieldPanel("title_zh"),
         FieldPanel("title_en", widget=forms.TextInput(attrs={"lang": "en"})),  # English wording, for screen readers
-        FieldPanel("text_zh"), FieldPanel("text_en", widget=forms.Textarea(attrs={"lang": "en"})),
+        FieldPanel("text_zh"),
+        FieldPanel("text_en", widget=forms.Textarea(attrs={"lang": "en"})),
         FieldPanel("respect_quiet_hours"),
     ]
 
@@ -259,7 +341,10 @@ class FollowUpStep(models.Model):
 
     def __str__(self) -> str:
         return _("%(plan)s: day %(day)s %(title)s") % {
-            "plan": self.plan, "day": self.day_offset, "title": self.title_zh or self.title_en or self.article_tag}
+            "plan": self.plan,
+            "day": self.day_offset,
+            "title": self.title_zh or self.title_en or self.article_tag,
+        }
 
     def clean(self) -> None:
         super().clean()
@@ -298,12 +383,14 @@ class FollowUpEnrolment(models.Model):
     STATUS_CHOICES = [(ACTIVE, _("Active")), (PAUSED, _("Paused")), (ENDED, _("Ended"))]
 
     plan = models.ForeignKey(FollowUpPlan, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("plan"))
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="followups",
-                                verbose_name=_("patient"))
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="followups", verbose_name=_("patient")
+    )
     starts_on = models.DateField(_("day 0"), help_text=_("Usually the enrolment or surgery date."))
     attached_at = models.DateTimeField(default=timezone.now, editable=False)
-    attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=8, choices=STATUS_CHOICES, default=ACTIVE)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True, editable=False)
     resumed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -362,6 +449,8 @@ def contact_skip_reason(values: dict[str, object]) -> str:
         if (values[field_name] is None) == skip_when_null:
             return reason
     return ""
+
+
 SUCCESS_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED)
 RECEIPT_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.UNDELIVERED)  # a receipt may move these
 
@@ -379,12 +468,14 @@ class Delivery(models.Model):
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     step_key = models.CharField(max_length=100)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
-    enrolment = models.ForeignKey(FollowUpEnrolment, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="deliveries")
+    enrolment = models.ForeignKey(
+        FollowUpEnrolment, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="deliveries")
-    contact = models.ForeignKey("patients.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="deliveries")
+    contact = models.ForeignKey(
+        "patients.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
     language = models.CharField(max_length=10, default="zh-hans")
     article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -410,7 +501,9 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
-            models.UniqueConstraint(fields=["step_key", "patient", "channel"], name="one_delivery_per_step_patient_channel"),
+            models.UniqueConstraint(
+                fields=["step_key", "patient", "channel"], name="one_delivery_per_step_patient_channel"
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
@@ -451,6 +544,8 @@ def next_allowed_moment(moment: datetime, zone, quiet_hours: tuple[time, time] |
     else:
         return moment
     return datetime.combine(target_day, end, tzinfo=zone).astimezone(moment.tzinfo)
+
+
 from .channel_settings import ChannelSettings  # noqa: E402,F401 - a model of this app
 
 
@@ -474,7 +569,9 @@ class DeliveryReceipt(models.Model):
     class Meta:
         verbose_name = _("delivery receipt")
         verbose_name_plural = _("delivery receipts")
-        constraints = [models.UniqueConstraint(fields=["channel", "provider_message_id"], name="one_receipt_per_message")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_message_id"], name="one_receipt_per_message")
+        ]
         indexes = [models.Index(fields=["applied_at", "received_at"], name="receipt_pending_idx")]
 
     def __str__(self) -> str:
@@ -491,8 +588,9 @@ class WeChatMassSend(models.Model):
     SUBMITTED, FINISHED, FAILED = "submitted", "finished", "failed"
     STATE_CHOICES = [(SUBMITTED, _("Submitted to WeChat")), (FINISHED, _("Finished")), (FAILED, _("Failed"))]
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="wechat_mass_sends",
-                                 verbose_name=_("campaign"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="wechat_mass_sends", verbose_name=_("campaign")
+    )
     tag_id = models.PositiveIntegerField(_("WeChat tag ID"))
     msg_id = models.CharField(max_length=64, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=STATE_CHOICES, default=SUBMITTED)

@@ -29,6 +29,7 @@ from .models import FollowUpStep
 
 logger = logging.getLogger(__name__)
 
+
 def channel_name(channel: str) -> str:
     """What the patient calls the channel, in the active language ("stop receiving … by …")."""
     return {
@@ -50,20 +51,30 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             contact.unsubscribe()
             title, show_form = gettext("You are unsubscribed"), False
-            message = gettext("You will no longer receive our %(channel)s. To receive them again, please ask your "
-                              "doctor.") % {"channel": channel}
+            message = gettext(
+                "You will no longer receive our %(channel)s. To receive them again, please ask your doctor."
+            ) % {"channel": channel}
         elif contact.unsubscribed_at is not None:
             title, show_form = gettext("You are unsubscribed"), False
             message = gettext("You have already unsubscribed from our %(channel)s.") % {"channel": channel}
         else:
             title, show_form = pgettext("page title", "Unsubscribe"), True
             message = gettext("Stop receiving health articles and follow-up reminders by %(channel)s?") % {
-                "channel": channel}
-        response = render(request, "campaigns/unsubscribe.html", {
-            "html_lang": HTML_LANG[language], "title": title, "message": message, "show_form": show_form,
-            # The right to erasure (PIPL art. 47) sits beside every unsubscribe: the joining app's leave page.
-            "erase_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token}) + f"?lang={language}",
-        })
+                "channel": channel
+            }
+        response = render(
+            request,
+            "campaigns/unsubscribe.html",
+            {
+                "html_lang": HTML_LANG[language],
+                "title": title,
+                "message": message,
+                "show_form": show_form,
+                # The right to erasure (PIPL art. 47) sits beside every unsubscribe: the joining app's leave page.
+                "erase_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token})
+                + f"?lang={language}",
+            },
+        )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
@@ -81,10 +92,18 @@ def reminder(request: HttpRequest, public_id: str) -> HttpResponse:
     if not entries and language != CHINESE:
         entries = step.plan.encyclopedia_entries(CHINESE)  # the ICD-coded entries are Chinese first
     with translation.override(language):
-        response = render(request, "campaigns/reminder.html", {
-            "html_lang": HTML_LANG[language], "title": step.title_for(language), "text": step.text_for(language),
-            "plan": plan_name(step.plan, language), "entries": entries[:5], "guideline": step.plan.guideline,
-        })
+        response = render(
+            request,
+            "campaigns/reminder.html",
+            {
+                "html_lang": HTML_LANG[language],
+                "title": step.title_for(language),
+                "text": step.text_for(language),
+                "plan": plan_name(step.plan, language),
+                "entries": entries[:5],
+                "guideline": step.plan.guideline,
+            },
+        )
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -103,8 +122,9 @@ def webhook_inbox(request: HttpRequest) -> HttpResponse:
         raise Http404("the webhook inbox is for development")
     secret = (admin_channel_configs().get("webhook") or {}).get("secret", "")
     body = request.body
-    if not verify_signature(secret, request.headers.get(TIMESTAMP_HEADER, ""), body,
-                            request.headers.get(SIGNATURE_HEADER, "")):
+    if not verify_signature(
+        secret, request.headers.get(TIMESTAMP_HEADER, ""), body, request.headers.get(SIGNATURE_HEADER, "")
+    ):
         return JsonResponse({"accepted": False, "error": "bad or missing signature"}, status=401)
     try:
         json.loads(body)

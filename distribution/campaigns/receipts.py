@@ -43,8 +43,14 @@ from .channel_settings import effective_channel_configs
 from .configuration import distribution_settings
 from .models import RECEIPT_STATES, Delivery, DeliveryReceipt, WeChatMassSend
 
-__all__ = ["ReceiptRun", "record_receipts", "apply_pending_receipts", "poll_sms_receipts", "sms_account_sites",
-           "record_mass_report"]
+__all__ = [
+    "ReceiptRun",
+    "record_receipts",
+    "apply_pending_receipts",
+    "poll_sms_receipts",
+    "sms_account_sites",
+    "record_mass_report",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +75,13 @@ class ReceiptRun:
 
 def _store(receipt: ProviderReceipt) -> DeliveryReceipt | None:
     """Keep the newest report per message; None when an equal or newer one is stored already."""
-    values = {"delivered": receipt.delivered, "status": receipt.status, "reason": receipt.reason[:300],
-              "reported_at": receipt.reported_at, "applied_at": None}
+    values = {
+        "delivered": receipt.delivered,
+        "status": receipt.status,
+        "reason": receipt.reason[:300],
+        "reported_at": receipt.reported_at,
+        "applied_at": None,
+    }
     key = {"channel": receipt.channel, "provider_message_id": receipt.provider_message_id}
     try:
         with transaction.atomic():
@@ -89,10 +100,14 @@ def _apply(stored: DeliveryReceipt) -> tuple[int, bool]:
     """
     rows = Delivery.objects.filter(channel=stored.channel, provider_message_id=stored.provider_message_id)
     state = DeliveryState.DELIVERED if stored.delivered else DeliveryState.UNDELIVERED
-    moved = rows.filter(Q(receipt_at__isnull=True) | Q(receipt_at__lte=stored.reported_at),
-                        state__in=RECEIPT_STATES).update(
-        state=state, reason="" if stored.delivered else stored.reason, receipt_at=stored.reported_at,
-        updated_at=timezone.now())
+    moved = rows.filter(
+        Q(receipt_at__isnull=True) | Q(receipt_at__lte=stored.reported_at), state__in=RECEIPT_STATES
+    ).update(
+        state=state,
+        reason="" if stored.delivered else stored.reason,
+        receipt_at=stored.reported_at,
+        updated_at=timezone.now(),
+    )
     known = bool(moved) or rows.exclude(state=DeliveryState.SENDING).exists()
     if known:
         DeliveryReceipt.objects.filter(pk=stored.pk, reported_at=stored.reported_at).update(applied_at=timezone.now())
@@ -177,6 +192,11 @@ def record_mass_report(report: MassSendReport) -> bool:
     """Write a MASSSENDJOBFINISH report on its mass send; False for a job the studio does not know."""
     updated = WeChatMassSend.objects.filter(msg_id=report.msg_id).update(
         state=WeChatMassSend.FINISHED if report.succeeded else WeChatMassSend.FAILED,
-        status=report.status, total_count=report.total, sent_count=report.sent, error_count=report.errors,
-        reason="" if report.succeeded else f"WeChat reported {report.status}", finished_at=report.reported_at)
+        status=report.status,
+        total_count=report.total,
+        sent_count=report.sent,
+        error_count=report.errors,
+        reason="" if report.succeeded else f"WeChat reported {report.status}",
+        finished_at=report.reported_at,
+    )
     return bool(updated)

@@ -39,9 +39,11 @@ from .fanout import (
     CampaignError,
     dispatch_followups,
     record_campaign_failure,
-    resume_stalled_campaigns as resume_stalled,
     start_campaign,
     start_scheduled_campaigns,
+)
+from .fanout import (
+    resume_stalled_campaigns as resume_stalled,
 )
 from .models import Campaign
 from .receipts import poll_sms_receipts
@@ -90,17 +92,19 @@ def send_campaign(campaign_id: int) -> int:
 def deliver_campaign(self, campaign_id: int) -> str:
     eager = deliver_campaign.app.conf.task_always_eager
     try:
-        run = deliver_due(scope=Q(campaign_id=campaign_id), max_batches=BATCHES_PER_TASK,
-                          worker_id="" if eager else (self.request.id or ""),
-                          time_budget_s=None if eager else task_time_budget_s())
+        run = deliver_due(
+            scope=Q(campaign_id=campaign_id),
+            max_batches=BATCHES_PER_TASK,
+            worker_id="" if eager else (self.request.id or ""),
+            time_budget_s=None if eager else task_time_budget_s(),
+        )
     except Exception as exc:
         # The rows stay claimed and the lease hands them to the next worker; the report says why it stalled.
         reason = gettext("Sending stopped: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
         Campaign.objects.filter(pk=campaign_id).update(state_reason=reason[:300])
         raise
     if run.claimed:
-        Campaign.objects.filter(pk=campaign_id, state=Campaign.SENDING).exclude(state_reason="").update(
-            state_reason="")
+        Campaign.objects.filter(pk=campaign_id, state=Campaign.SENDING).exclude(state_reason="").update(state_reason="")
     if run.claimed and not eager:
         enqueue(deliver_campaign, campaign_id)  # more may be due; the next task carries on
     return str(run)
@@ -115,8 +119,9 @@ def deliver_due_deliveries() -> str:
 @shared_task(name="distribution.campaigns.tasks.dispatch_due_followups", ignore_result=True)
 def dispatch_due_followups() -> str:
     added = dispatch_followups()
-    run = deliver_due(scope=Q(enrolment__isnull=False), max_batches=BATCHES_PER_TASK,
-                      time_budget_s=task_time_budget_s())
+    run = deliver_due(
+        scope=Q(enrolment__isnull=False), max_batches=BATCHES_PER_TASK, time_budget_s=task_time_budget_s()
+    )
     return f"{added} follow-up row(s) written; {run}"
 
 

@@ -25,6 +25,7 @@ from wagtail.permissions import register_permission_policy
 from cms.core.admin_columns import YesNoColumn
 from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import enqueue
+from distribution.delivery.states import DeliveryState
 from distribution.patients.models import (
     CHANNEL_CHOICES,
     Patient,
@@ -36,7 +37,6 @@ from distribution.patients.permissions import SharedTemplatePermissionPolicy, St
 from distribution.sharing.analytics import daily_totals
 from distribution.sharing.charts import reads_chart_svg
 from distribution.sharing.models import ReadStat
-from distribution.delivery.states import DeliveryState
 
 from . import channel_admin
 from .channel_settings import ChannelSettings, configured_channel_kinds
@@ -60,8 +60,12 @@ Campaign.report_link = campaign_report_link
 def campaign_state_label(campaign: Campaign) -> str:
     """The state as the listing shows it; a sending campaign whose rows stopped moving is 'Stalled'."""
     if campaign.state == Campaign.FAILED:
-        return format_html('<span class="w-status w-status--label" title="{}">{}</span> {}',
-                           campaign.state_reason, campaign.get_state_display(), campaign.state_reason)
+        return format_html(
+            '<span class="w-status w-status--label" title="{}">{}</span> {}',
+            campaign.state_reason,
+            campaign.get_state_display(),
+            campaign.state_reason,
+        )
     if campaign.state == Campaign.SENDING and stalled_campaign_ids(campaign_ids=[campaign.pk]):
         return format_html('<span class="w-status w-status--label" data-campaign-stalled>{}</span>', _("Stalled"))
     return campaign.get_state_display()
@@ -87,8 +91,11 @@ plan_enrolled_count.short_description = _("patients enrolled")
 
 
 def plan_enrol_link(plan: FollowUpPlan) -> str:
-    return format_html('<a class="button button-small button-secondary" href="{}">{}</a>',
-                       reverse("followup_plan_enrol", args=[plan.pk]), _("Enrol patients"))
+    return format_html(
+        '<a class="button button-small button-secondary" href="{}">{}</a>',
+        reverse("followup_plan_enrol", args=[plan.pk]),
+        _("Enrol patients"),
+    )
 
 
 plan_enrol_link.short_description = ""
@@ -100,8 +107,9 @@ FollowUpPlan.enrol_link = plan_enrol_link
 
 
 def enrolment_schedule_link(enrolment: FollowUpEnrolment) -> str:
-    return format_html('<a href="{}">{}</a>', reverse("patient_followups", args=[enrolment.patient_id]),
-                       _("Schedule and actions"))
+    return format_html(
+        '<a href="{}">{}</a>', reverse("patient_followups", args=[enrolment.patient_id]), _("Schedule and actions")
+    )
 
 
 enrolment_schedule_link.short_description = _("upcoming steps")
@@ -138,8 +146,11 @@ class CampaignViewSet(ScopedModelViewSet):
 
 class PlanIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().annotate(step_total=Count("steps", distinct=True),
-                                                    enrolled_total=Count("enrolments", distinct=True))
+        return (
+            super()
+            .get_base_queryset()
+            .annotate(step_total=Count("steps", distinct=True), enrolled_total=Count("enrolments", distinct=True))
+        )
 
 
 class FollowUpPlanViewSet(ScopedModelViewSet):
@@ -147,9 +158,13 @@ class FollowUpPlanViewSet(ScopedModelViewSet):
     icon = "calendar"
     menu_label = _("Follow-up plans")
     index_view_class = PlanIndexView
-    list_display = ["name", YesNoColumn("studio_template", label=_("studio template"),
-                                          accessor=lambda plan: plan.doctor_id is None),
-                    "step_count", "enrolled_count", "enrol_link"]
+    list_display = [
+        "name",
+        YesNoColumn("studio_template", label=_("studio template"), accessor=lambda plan: plan.doctor_id is None),
+        "step_count",
+        "enrolled_count",
+        "enrol_link",
+    ]
     search_fields = ["name", "description"]
     inspect_view_enabled = False
 
@@ -164,10 +179,19 @@ class EnrolmentViewSet(ScopedModelViewSet):
     icon = "date"
     menu_label = _("Plan enrolments")
     index_view_class = EnrolmentIndexView
-    list_display = ["patient", "plan", "starts_on",
-                    StatusTagColumn("status", label=_("status"), accessor="get_status_display", sort_key="status",
-                                    primary=lambda enrolment: enrolment.status == FollowUpEnrolment.ACTIVE),
-                    "schedule_link"]
+    list_display = [
+        "patient",
+        "plan",
+        "starts_on",
+        StatusTagColumn(
+            "status",
+            label=_("status"),
+            accessor="get_status_display",
+            sort_key="status",
+            primary=lambda enrolment: enrolment.status == FollowUpEnrolment.ACTIVE,
+        ),
+        "schedule_link",
+    ]
     list_filter = ["status", "plan"]
     inspect_view_enabled = False
 
@@ -194,9 +218,16 @@ class DeliveryViewSet(ScopedModelViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         # No add, edit, delete, history or usage views exist, so no view may link to them.
-        return super().get_common_view_kwargs(**{
-            "add_url_name": None, "edit_url_name": None, "delete_url_name": None, "history_url_name": None,
-            "usage_url_name": None, **kwargs})
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
 
     def get_urlpatterns(self):
         return [pattern for pattern in super().get_urlpatterns() if pattern.name in ("index", "index_results")]
@@ -206,8 +237,12 @@ class DistributionMenuGroup(ModelViewSetGroup):
     menu_label = _("Distribution")
     menu_icon = "mail"
     menu_order = 260
-    items = (CampaignViewSet("distribution_campaigns"), FollowUpPlanViewSet("followup_plans"),
-             EnrolmentViewSet("followup_enrolments"), DeliveryViewSet("deliveries"))
+    items = (
+        CampaignViewSet("distribution_campaigns"),
+        FollowUpPlanViewSet("followup_plans"),
+        EnrolmentViewSet("followup_enrolments"),
+        DeliveryViewSet("deliveries"),
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -226,37 +261,52 @@ def _visible_campaign(request, campaign_id: int) -> Campaign:
 
 
 STAT_LABELS = {
-    "total": _("Messages"), "pending": _("Waiting"), "sent": _("Accepted"), "delivered": _("Delivered"),
+    "total": _("Messages"),
+    "pending": _("Waiting"),
+    "sent": _("Accepted"),
+    "delivered": _("Delivered"),
     "undelivered": _("Not received"),
-    "failed": _("Failed"), "dead": _("Gave up"), "skipped": _("Skipped"), "unsubscribed": _("Unsubscribed"),
+    "failed": _("Failed"),
+    "dead": _("Gave up"),
+    "skipped": _("Skipped"),
+    "unsubscribed": _("Unsubscribed"),
     "read": _("Reads"),
 }
 
 
 def campaign_report(request, campaign_id: int):
     campaign = _visible_campaign(request, campaign_id)
-    failed = Delivery.objects.filter(campaign=campaign, state__in=[DeliveryState.RETRYING, DeliveryState.DEAD,
-                                                                   DeliveryState.UNDELIVERED])
+    failed = Delivery.objects.filter(
+        campaign=campaign, state__in=[DeliveryState.RETRYING, DeliveryState.DEAD, DeliveryState.UNDELIVERED]
+    )
     reasons = (failed.values_list("reason", flat=True).order_by("reason").distinct())[:20]
     stats = campaign_statistics(campaign)
     series = daily_totals(ReadStat.objects.filter(audience_key=campaign.audience_key), REPORT_CHART_DAYS)
     views, ends = sum(day.views for day in series), sum(day.reads_to_end for day in series)
     configured = configured_channel_kinds()
     labels = dict(CHANNEL_CHOICES)
-    return TemplateResponse(request, "campaigns/admin_report.html", {
-        "campaign": campaign, "stats": stats,
-        "stat_rows": [(name, STAT_LABELS.get(name, name), value) for name, value in stats.items()],
-        "reasons": list(reasons),
-        "can_start": campaign.state in Campaign.STARTABLE_STATES,
-        "chart": reads_chart_svg(series, title=gettext("Reads of this campaign per day, last %(days)s days")
-                                 % {"days": REPORT_CHART_DAYS},
-                                 description=gettext("%(views)s views, %(ends)s read to the end")
-                                 % {"views": views, "ends": ends}, chart_id="campaign-reads"),
-        "share_links_url": reverse("sharing_article_links", args=[campaign.article_id]),
-        "channels_not_set_up": [labels.get(kind, kind) for kind in campaign.channels if kind not in configured],
-        "stalled": bool(stalled_campaign_ids(campaign_ids=[campaign.pk])), "last_progress": last_progress_at(campaign.pk),
-        "mass_sends": list(campaign.wechat_mass_sends.order_by("created_at")),
-    })
+    return TemplateResponse(
+        request,
+        "campaigns/admin_report.html",
+        {
+            "campaign": campaign,
+            "stats": stats,
+            "stat_rows": [(name, STAT_LABELS.get(name, name), value) for name, value in stats.items()],
+            "reasons": list(reasons),
+            "can_start": campaign.state in Campaign.STARTABLE_STATES,
+            "chart": reads_chart_svg(
+                series,
+                title=gettext("Reads of this campaign per day, last %(days)s days") % {"days": REPORT_CHART_DAYS},
+                description=gettext("%(views)s views, %(ends)s read to the end") % {"views": views, "ends": ends},
+                chart_id="campaign-reads",
+            ),
+            "share_links_url": reverse("sharing_article_links", args=[campaign.article_id]),
+            "channels_not_set_up": [labels.get(kind, kind) for kind in campaign.channels if kind not in configured],
+            "stalled": bool(stalled_campaign_ids(campaign_ids=[campaign.pk])),
+            "last_progress": last_progress_at(campaign.pk),
+            "mass_sends": list(campaign.wechat_mass_sends.order_by("created_at")),
+        },
+    )
 
 
 @require_POST
@@ -268,8 +318,13 @@ def campaign_resume(request, campaign_id: int):
     elif enqueue(deliver_campaign, campaign.pk):
         messages.success(request, _("Sending resumed."))
     else:
-        messages.warning(request, _("The background service is not reachable right now; the campaign resumes "
-                                    "by itself as soon as it is back."))
+        messages.warning(
+            request,
+            _(
+                "The background service is not reachable right now; the campaign resumes "
+                "by itself as soon as it is back."
+            ),
+        )
     return redirect("campaign_report", campaign.pk)
 
 
@@ -287,8 +342,13 @@ def campaign_start(request, campaign_id: int):
     elif enqueue(send_campaign, campaign.pk):
         messages.success(request, _("Sending started: the figures below fill in as the messages go out."))
     else:
-        messages.warning(request, _("The background service is not reachable right now. The campaign will "
-                                    "start by itself as soon as it is back; nothing needs to be done again."))
+        messages.warning(
+            request,
+            _(
+                "The background service is not reachable right now. The campaign will "
+                "start by itself as soon as it is back; nothing needs to be done again."
+            ),
+        )
     return redirect("campaign_report", campaign.pk)
 
 
@@ -304,14 +364,25 @@ def campaign_retry_failed(request, campaign_id: int):
 
 
 class EnrolForm(forms.Form):
-    group = forms.ModelChoiceField(queryset=PatientGroup.objects.none(), required=False, label=_("Patient group"),
-                                   help_text=_("Everyone in the group now (a rule group is evaluated today)."))
+    group = forms.ModelChoiceField(
+        queryset=PatientGroup.objects.none(),
+        required=False,
+        label=_("Patient group"),
+        help_text=_("Everyone in the group now (a rule group is evaluated today)."),
+    )
     selection = forms.FileField(
-        required=False, label=_("Or a CSV selection"),
-        help_text=_("One patient per line, identified by a column named patient (the studio's number), his_id, "
-                    "phone, email or openid. UTF-8 or GBK."))
-    starts_on = forms.DateField(label=_("Day 0"), help_text=_("Usually today, or the day of the operation or visit."),
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        required=False,
+        label=_("Or a CSV selection"),
+        help_text=_(
+            "One patient per line, identified by a column named patient (the studio's number), his_id, "
+            "phone, email or openid. UTF-8 or GBK."
+        ),
+    )
+    starts_on = forms.DateField(
+        label=_("Day 0"),
+        help_text=_("Usually today, or the day of the operation or visit."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,8 +405,9 @@ def followup_plan_enrol(request, plan_id: int):
         patient_ids: list[int] = []
         report = None
         if form.cleaned_data["group"]:
-            patient_ids += list(form.cleaned_data["group"].patients().filter(pk__in=visible.values("pk"))
-                                .values_list("pk", flat=True))
+            patient_ids += list(
+                form.cleaned_data["group"].patients().filter(pk__in=visible.values("pk")).values_list("pk", flat=True)
+            )
         if form.cleaned_data["selection"]:
             try:
                 found, report = patients_from_csv(form.cleaned_data["selection"].read(), visible)
@@ -344,8 +416,9 @@ def followup_plan_enrol(request, plan_id: int):
             else:
                 patient_ids += found
         if not form.errors:
-            report = enrol_patients(plan, patient_ids, starts_on=form.cleaned_data["starts_on"], by=request.user,
-                                    report=report)
+            report = enrol_patients(
+                plan, patient_ids, starts_on=form.cleaned_data["starts_on"], by=request.user, report=report
+            )
             (messages.warning if report.not_found_lines else messages.success)(request, report.summary())
             return redirect(reverse("followup_enrolments:index") + f"?plan={plan.pk}")
     return TemplateResponse(request, "campaigns/admin/enrol.html", {"plan": plan, "form": form})
@@ -355,25 +428,44 @@ def patient_followups(request, patient_id: int):
     """A patient's enrolments: status, the next steps, and pause / resume / end."""
     _require_staff(request)
     patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=patient_id)
-    enrolments = list(FollowUpEnrolment.objects.filter(patient=patient).select_related("plan", "patient")
-                      .prefetch_related("plan__steps").order_by("status", "-attached_at"))
+    enrolments = list(
+        FollowUpEnrolment.objects.filter(patient=patient)
+        .select_related("plan", "patient")
+        .prefetch_related("plan__steps")
+        .order_by("status", "-attached_at")
+    )
     if request.method == "POST":
         enrolment = next((e for e in enrolments if str(e.pk) == request.POST.get("enrolment")), None)
-        target = {"pause": FollowUpEnrolment.PAUSED, "resume": FollowUpEnrolment.ACTIVE,
-                  "end": FollowUpEnrolment.ENDED}.get(request.POST.get("action", ""))
+        target = {
+            "pause": FollowUpEnrolment.PAUSED,
+            "resume": FollowUpEnrolment.ACTIVE,
+            "end": FollowUpEnrolment.ENDED,
+        }.get(request.POST.get("action", ""))
         if enrolment is None or target is None:
             messages.error(request, gettext("Choose an enrolment and an action."))
         elif enrolment.change_status(target):
-            messages.success(request, gettext("%(plan)s: now %(status)s.")
-                             % {"plan": enrolment.plan.name, "status": enrolment.get_status_display()})
+            messages.success(
+                request,
+                gettext("%(plan)s: now %(status)s.")
+                % {"plan": enrolment.plan.name, "status": enrolment.get_status_display()},
+            )
         else:
-            messages.warning(request, gettext("Nothing changed: an ended enrolment cannot be restarted; "
-                                              "enrol the patient in the plan again instead."))
+            messages.warning(
+                request,
+                gettext(
+                    "Nothing changed: an ended enrolment cannot be restarted; "
+                    "enrol the patient in the plan again instead."
+                ),
+            )
         return redirect("patient_followups", patient.pk)
-    return TemplateResponse(request, "campaigns/admin/patient_followups.html", {
-        "patient": patient,
-        "rows": [(enrolment, upcoming_steps(enrolment)) for enrolment in enrolments],
-    })
+    return TemplateResponse(
+        request,
+        "campaigns/admin/patient_followups.html",
+        {
+            "patient": patient,
+            "rows": [(enrolment, upcoming_steps(enrolment)) for enrolment in enrolments],
+        },
+    )
 
 
 @hooks.register("register_admin_urls")
@@ -381,12 +473,15 @@ def register_campaign_urls():
     return [
         path("distribution/campaigns/<int:campaign_id>/report/", campaign_report, name="campaign_report"),
         path("distribution/campaigns/<int:campaign_id>/start/", campaign_start, name="campaign_start"),
-        path("distribution/campaigns/<int:campaign_id>/retry-failed/", campaign_retry_failed,
-             name="campaign_retry_failed"),
+        path(
+            "distribution/campaigns/<int:campaign_id>/retry-failed/",
+            campaign_retry_failed,
+            name="campaign_retry_failed",
+        ),
         path("distribution/campaigns/<int:campaign_id>/resume/", campaign_resume, name="campaign_resume"),
         path("distribution/follow-up-plans/<int:plan_id>/enrol/", followup_plan_enrol, name="followup_plan_enrol"),
         path("distribution/patients/<int:patient_id>/follow-ups/", patient_followups, name="patient_followups"),
-        path("distribution/channels/<int:site_id>/test/", channel_admin.channel_test_message,
-             name="channel_test_message"),
+        path(
+            "distribution/channels/<int:site_id>/test/", channel_admin.channel_test_message, name="channel_test_message"
+        ),
     ]
-

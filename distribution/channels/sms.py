@@ -56,6 +56,7 @@ _PARAM_SOURCES = ("title", "url", "url_path", "code")
 # the language's verification template (approved separately, as Tencent requires for 验证码 texts).
 VERIFICATION_CODE = "verification_code"
 
+
 @dataclass(frozen=True)
 class SmsTemplate:
     """An approved template: its id, its text exactly as approved, and what fills each variable."""

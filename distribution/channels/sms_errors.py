@@ -69,16 +69,20 @@ _TEMPLATE_ADMIN = "template or signature management request refused"
 SMS_ERROR_CODES: dict[str, SmsErrorClass] = {
     # --- the recipient --------------------------------------------------------------------------
     "FailedOperation.PhoneNumberInBlacklist": _contact(
-        "number is on the do-not-disturb list (unsubscribed or blocked)"),
+        "number is on the do-not-disturb list (unsubscribed or blocked)"
+    ),
     "InvalidParameterValue.IncorrectPhoneNumber": _permanent("invalid phone number"),
     "FailedOperation.PhoneNumberParseFail": _permanent("invalid phone number"),
     "LimitExceeded.AppCountryOrRegionInBlacklist": _permanent("the account does not send to this country or region"),
     "UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": _permanent(
-        "mainland template cannot reach a non-mainland number"),
+        "mainland template cannot reach a non-mainland number"
+    ),
     "UnsupportedOperation.GlobalTemplateToChineseMainlandPhone": _permanent(
-        "international template cannot reach a mainland number"),
+        "international template cannot reach a mainland number"
+    ),
     "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber": _permanent(
-        "mainland and international numbers in one request"),
+        "mainland and international numbers in one request"
+    ),
     "UnsupportedOperation.ContainDomesticPhoneNumber": _permanent("this call takes only non-mainland numbers"),
     "UnsupportedOperation.UnsupportedRegion": _permanent("no SMS to this region"),
     # --- this message ---------------------------------------------------------------------------
@@ -110,7 +114,8 @@ SMS_ERROR_CODES: dict[str, SmsErrorClass] = {
     "AuthFailure": _configuration("authentication failed"),
     "UnauthorizedOperation": _configuration("operation not authorised"),
     "UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny": _configuration(
-        "individual accounts may not send marketing SMS"),
+        "individual accounts may not send marketing SMS"
+    ),
     "UnauthorizedOperation.RequestIpNotInWhitelist": _configuration("this server's IP is not on the account's list"),
     "UnauthorizedOperation.RequestPermissionDeny": _configuration("request not permitted"),
     "UnauthorizedOperation.SdkAppIdIsDisabled": _configuration("SMS application (SdkAppId) disabled"),
@@ -133,14 +138,14 @@ SMS_ERROR_CODES: dict[str, SmsErrorClass] = {
     "FailedOperation.InsufficientBalanceInSmsPackage": _configuration("SMS package balance exhausted: top it up"),
     "InternalError.SigVerificationFail": _configuration("provider could not verify the request signature"),
     "InternalError.SigFieldMissing": _configuration("request signature missing"),
-    "InternalError.RequestTimeException": _configuration(
-        "server clock differs from Tencent's by more than 10 minutes"),
+    "InternalError.RequestTimeException": _configuration("server clock differs from Tencent's by more than 10 minutes"),
     "InternalError.RestApiInterfaceNotExist": _configuration("API address or action wrong"),
     "FailedOperation.JsonParseFail": _configuration("provider could not parse the studio's request"),
     "FailedOperation.FailResolvePacket": _configuration("provider could not parse the studio's request"),
     "InternalError.JsonParseFail": _configuration("provider could not parse the studio's request"),
     "InvalidParameterValue.MarketingTemplateWithoutUnsubscribe": _configuration(
-        "marketing template lacks the opt-out wording"),
+        "marketing template lacks the opt-out wording"
+    ),
     "InvalidParameterValue.InvalidSmsType": _configuration("template type (SmsType) wrong"),
     "InvalidParameterValue.InvalidInternational": _configuration("template region (International) wrong"),
     "InvalidParameterValue.InvalidTemplateFormat": _configuration("template format rejected"),

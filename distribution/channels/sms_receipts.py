@@ -41,15 +41,24 @@ def _beijing_time(text: Any) -> datetime:
         return datetime.now(_BEIJING)
 
 
-def _receipt(serial: Any, status: Any, code: Any, description: Any, moment: Any, *numbers: Any) -> ProviderReceipt | None:
+def _receipt(
+    serial: Any, status: Any, code: Any, description: Any, moment: Any, *numbers: Any
+) -> ProviderReceipt | None:
     serial = str(serial or "")
     if not serial:
         return None
     delivered = str(status).upper() == "SUCCESS"
     text = " ".join(part for part in (str(code or ""), str(description or "")) if part)
-    reason = "" if delivered else redact(f"the phone did not receive it: {text or 'no reason given'}",
-                                         *[str(number) for number in numbers if number])[:300]
-    return ProviderReceipt("sms", serial[:200], delivered, str(code or status or "")[:64], reason, _beijing_time(moment))
+    reason = (
+        ""
+        if delivered
+        else redact(
+            f"the phone did not receive it: {text or 'no reason given'}", *[str(number) for number in numbers if number]
+        )[:300]
+    )
+    return ProviderReceipt(
+        "sms", serial[:200], delivered, str(code or status or "")[:64], reason, _beijing_time(moment)
+    )
 
 
 def receipts_from_callback(payload: Any) -> list[ProviderReceipt]:
@@ -58,8 +67,14 @@ def receipts_from_callback(payload: Any) -> list[ProviderReceipt]:
     receipts = []
     for entry in entries:
         if isinstance(entry, dict):
-            receipt = _receipt(entry.get("sid"), entry.get("report_status"), entry.get("errmsg"),
-                               entry.get("description"), entry.get("user_receive_time"), entry.get("mobile"))
+            receipt = _receipt(
+                entry.get("sid"),
+                entry.get("report_status"),
+                entry.get("errmsg"),
+                entry.get("description"),
+                entry.get("user_receive_time"),
+                entry.get("mobile"),
+            )
             if receipt is not None:
                 receipts.append(receipt)
     return receipts
@@ -69,21 +84,35 @@ def pull_request_body(config: SmsConfig, limit: int = PULL_LIMIT) -> dict[str, A
     return {"Limit": max(1, min(limit, PULL_LIMIT)), "SmsSdkAppId": config.sdk_app_id}
 
 
-def pull_sms_send_status(config: SmsConfig, session: requests.Session, *, limit: int = PULL_LIMIT,
-                         clock: Callable[[], float]) -> list[ProviderReceipt]:
+def pull_sms_send_status(
+    config: SmsConfig, session: requests.Session, *, limit: int = PULL_LIMIT, clock: Callable[[], float]
+) -> list[ProviderReceipt]:
     """One ``PullSmsSendStatus`` call: the reports Tencent has not handed out before."""
     payload = json.dumps(pull_request_body(config, limit), separators=(",", ":")).encode("utf-8")
     timestamp = int(clock())
     host = urlsplit(config.api_base).netloc
-    headers = {"Content-Type": "application/json; charset=utf-8", "Host": host, "X-TC-Action": PULL_ACTION,
-               "X-TC-Version": API_VERSION, "X-TC-Region": config.region, "X-TC-Timestamp": str(timestamp)}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Host": host,
+        "X-TC-Action": PULL_ACTION,
+        "X-TC-Version": API_VERSION,
+        "X-TC-Region": config.region,
+        "X-TC-Timestamp": str(timestamp),
+    }
     if config.token:  # temporary credentials (STS), as for SendSms
         headers["X-TC-Token"] = config.token
     headers["Authorization"] = tc3_authorization(
-        secret_id=config.secret_id, secret_key=config.secret_key, host=host, payload=payload, timestamp=timestamp,
-        content_type=headers["Content-Type"], action=PULL_ACTION)
-    response = request_or_retryable(session, "POST", f"{config.api_base}/", service="SMS API", settings=config.http,
-                                    data=payload, headers=headers)
+        secret_id=config.secret_id,
+        secret_key=config.secret_key,
+        host=host,
+        payload=payload,
+        timestamp=timestamp,
+        content_type=headers["Content-Type"],
+        action=PULL_ACTION,
+    )
+    response = request_or_retryable(
+        session, "POST", f"{config.api_base}/", service="SMS API", settings=config.http, data=payload, headers=headers
+    )
     if response.status_code != 200:
         raise RetryableChannelError(f"SMS API answered HTTP {response.status_code} to {PULL_ACTION}", 60.0)
     try:
@@ -101,8 +130,15 @@ def pull_sms_send_status(config: SmsConfig, session: requests.Session, *, limit:
     receipts = []
     for entry in answer.get("PullSmsSendStatusSet") or []:
         if isinstance(entry, dict):
-            receipt = _receipt(entry.get("SerialNo"), entry.get("ReportStatus"), "", entry.get("Description"),
-                               entry.get("UserReceiveTime"), entry.get("PhoneNumber"), entry.get("SubscriberNumber"))
+            receipt = _receipt(
+                entry.get("SerialNo"),
+                entry.get("ReportStatus"),
+                "",
+                entry.get("Description"),
+                entry.get("UserReceiveTime"),
+                entry.get("PhoneNumber"),
+                entry.get("SubscriberNumber"),
+            )
             if receipt is not None:
                 receipts.append(receipt)
     return receipts

@@ -16,8 +16,8 @@ import html
 import logging
 import re
 import smtplib
-import sys
 import ssl
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,8 +146,13 @@ class EmailChannel(Channel):
 
     kind: ClassVar[str] = "email"
 
-    def __init__(self, config: EmailConfig, *, renderer: EmailRenderer = render_notice_email,
-                 wording: NoticeWordingFor | None = None):
+    def __init__(
+        self,
+        config: EmailConfig,
+        *,
+        renderer: EmailRenderer = render_notice_email,
+        wording: NoticeWordingFor | None = None,
+    ):
         """``wording(language)`` gives the default notice's fixed words in the message's language."""
         self.config = config
         if wording is not None and renderer is render_notice_email:
@@ -213,8 +218,9 @@ class EmailChannel(Channel):
         with self._lock:
             sys.stdout.write(email.as_string() + "\n" + "-" * 79 + "\n")
             sys.stdout.flush()
-        return SendResult(DeliveryOutcome.ACCEPTED, provider_message_id=email["Message-ID"],
-                          detail="printed to the console")
+        return SendResult(
+            DeliveryOutcome.ACCEPTED, provider_message_id=email["Message-ID"], detail="printed to the console"
+        )
 
     def close(self) -> None:
         with self._lock:

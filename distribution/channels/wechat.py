@@ -67,8 +67,13 @@ RATE_LIMITED = {
 }
 SYSTEM_BUSY = -1
 CONTACT_GONE = {43004: "recipient no longer follows the account", 43101: "recipient refused template messages"}
-PERMANENT = {40003: "invalid openid", 47003: "template data rejected", 40008: "invalid message type",
-             47001: "message body rejected", 41030: "mini program page does not exist"}
+PERMANENT = {
+    40003: "invalid openid",
+    47003: "template data rejected",
+    40008: "invalid message type",
+    47001: "message body rejected",
+    41030: "mini program page does not exist",
+}
 CONFIGURATION = {
     40013: "invalid AppID",
     40125: "invalid AppSecret",
@@ -205,8 +210,12 @@ class WeChatConfig:
         for name in ("app_id", "app_secret", "template_id"):
             if not getattr(self, name):
                 raise ValueError(f"WeChatConfig.{name} must not be empty")
-        choices = {"token_endpoint": ("stable", "classic"), "message_kind": ("template", "subscribe"),
-                   "account_type": ("service", "miniprogram"), "miniprogram_state": ("formal", "trial", "developer")}
+        choices = {
+            "token_endpoint": ("stable", "classic"),
+            "message_kind": ("template", "subscribe"),
+            "account_type": ("service", "miniprogram"),
+            "miniprogram_state": ("formal", "trial", "developer"),
+        }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"WeChatConfig.{name} must be one of {', '.join(allowed)}")
@@ -293,13 +302,19 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
     def payload(self, message: OutgoingMessage) -> dict[str, Any]:
         """The JSON body for ``message`` on the configured message kind."""
         cfg = self.config
-        payload: dict[str, Any] = {"touser": message.address, "template_id": cfg.template_id,
-                                   "data": self.template_data(message)}
+        payload: dict[str, Any] = {
+            "touser": message.address,
+            "template_id": cfg.template_id,
+            "data": self.template_data(message),
+        }
         if cfg.message_kind == "template":
             payload.update(url=message.url, client_msg_id=client_msg_id(message.idempotency_key))
         elif cfg.account_type == "miniprogram":
-            payload.update(page=self._mini_program_page(message), miniprogram_state=cfg.miniprogram_state,
-                           lang="zh_CN" if message.is_chinese else "en_US")
+            payload.update(
+                page=self._mini_program_page(message),
+                miniprogram_state=cfg.miniprogram_state,
+                lang="zh_CN" if message.is_chinese else "en_US",
+            )
         elif cfg.miniprogram_app_id:
             payload["miniprogram"] = {"appid": cfg.miniprogram_app_id, "pagepath": self._mini_program_page(message)}
         else:
@@ -329,25 +344,31 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
                 raise PermanentChannelError(f"WeChat template keyword rejected before sending: {exc}") from None
         return data
 
-    def mass_send_to_tag(self, tag_id: int, text: str, *, clientmsgid: str,
-                         send_ignore_reprint: bool = False) -> MassSendResult:
+    def mass_send_to_tag(
+        self, tag_id: int, text: str, *, clientmsgid: str, send_ignore_reprint: bool = False
+    ) -> MassSendResult:
         """群发 a text to every follower carrying the account's tag ``tag_id``.
 
         ``clientmsgid`` makes the send idempotent on WeChat's side: a repeat answers 45065
         with the earlier job's ``msg_id``, which is returned as that job (``repeated``).
         Service accounts have four mass sends a month.
         """
-        body = self._call("/cgi-bin/message/mass/sendall", {
-            "filter": {"is_to_all": False, "tag_id": int(tag_id)},
-            "text": {"content": text},
-            "msgtype": "text",
-            "send_ignore_reprint": 1 if send_ignore_reprint else 0,
-            "clientmsgid": client_msg_id(clientmsgid),
-        }, what="mass send")
+        body = self._call(
+            "/cgi-bin/message/mass/sendall",
+            {
+                "filter": {"is_to_all": False, "tag_id": int(tag_id)},
+                "text": {"content": text},
+                "msgtype": "text",
+                "send_ignore_reprint": 1 if send_ignore_reprint else 0,
+                "clientmsgid": client_msg_id(clientmsgid),
+            },
+            what="mass send",
+        )
         code = body.get("errcode", 0)
         if code in (0, MASS_SEND_REPEATED) and body.get("msg_id"):
-            return MassSendResult(str(body["msg_id"]), str(body.get("msg_data_id", "")),
-                                  repeated=code == MASS_SEND_REPEATED)
+            return MassSendResult(
+                str(body["msg_id"]), str(body.get("msg_data_id", "")), repeated=code == MASS_SEND_REPEATED
+            )
         if code in MASS_SEND_REFUSED:
             raise PermanentChannelError(f"WeChat errcode {code}: {MASS_SEND_REFUSED[code]}", provider_code=str(code))
         self._raise_for(code, str(body.get("errmsg", "")), "mass send")
@@ -355,8 +376,15 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     # --- calls ----------------------------------------------------------------------
 
-    def _call(self, path: str, payload: dict[str, Any] | None, *, what: str, method: str = "POST",
-              params: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def _call(
+        self,
+        path: str,
+        payload: dict[str, Any] | None,
+        *,
+        what: str,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         """POST ``payload`` as raw UTF-8 JSON (or GET with ``params``); a rejected token is replaced once
         (see the module docstring)."""
         token = self._access_token()
@@ -373,12 +401,21 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
                 )
         return body
 
-    def _request(self, method: str, path: str, token: str, payload: dict[str, Any] | None,
-                 params: Mapping[str, str] | None, what: str) -> dict[str, Any]:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        payload: dict[str, Any] | None,
+        params: Mapping[str, str] | None,
+        what: str,
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if payload is not None:
-            extra = {"data": json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                     "headers": {"Content-Type": "application/json; charset=utf-8"}}
+            extra = {
+                "data": json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                "headers": {"Content-Type": "application/json; charset=utf-8"},
+            }
         response = request_or_retryable(
             self._session,
             method,
@@ -395,17 +432,25 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
         to = mask_address("wechat", message.address)
         if code == 0:
             msgid = str(body.get("msgid", ""))
-            logger.info("wechat %s accepted key=%s to=%s msgid=%s", self.config.message_kind,
-                        message.idempotency_key, to, msgid)
-            return SendResult(DeliveryOutcome.ACCEPTED, provider_message_id=msgid,
-                              detail=f"{self.config.message_kind} message accepted")
-        logger.warning("wechat %s failed key=%s to=%s errcode=%s", self.config.message_kind,
-                       message.idempotency_key, to, code)
+            logger.info(
+                "wechat %s accepted key=%s to=%s msgid=%s", self.config.message_kind, message.idempotency_key, to, msgid
+            )
+            return SendResult(
+                DeliveryOutcome.ACCEPTED,
+                provider_message_id=msgid,
+                detail=f"{self.config.message_kind} message accepted",
+            )
+        logger.warning(
+            "wechat %s failed key=%s to=%s errcode=%s", self.config.message_kind, message.idempotency_key, to, code
+        )
         errmsg = redact(str(body.get("errmsg", "")), message.address)
         if code == 43101 and self.config.message_kind == "subscribe":
             # A subscribe message needs the patient's subscription; a one-time one is used up by each message.
-            raise PermanentChannelError(f"WeChat errcode {code}: the patient has not subscribed to this notice "
-                                        "(or the subscription was used up)", provider_code=str(code))
+            raise PermanentChannelError(
+                f"WeChat errcode {code}: the patient has not subscribed to this notice "
+                "(or the subscription was used up)",
+                provider_code=str(code),
+            )
         if code in CONTACT_GONE:
             raise ContactInactiveError(f"WeChat errcode {code}: {CONTACT_GONE[code]}", provider_code=str(code))
         self._raise_for(code, errmsg, "message")
@@ -439,8 +484,9 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
             return str(entry["token"])
         return None
 
-    def _shared(self, key: str, lock: threading.Lock, fetch: Callable[[], tuple[str, float]],
-                rejected: str | None = None) -> str:
+    def _shared(
+        self, key: str, lock: threading.Lock, fetch: Callable[[], tuple[str, float]], rejected: str | None = None
+    ) -> str:
         """A credential every process shares through the token cache: at most one process fetches it,
         the others wait and read what it stored; it is replaced ``token_refresh_margin_s`` before it expires."""
         if value := self._cached(key, rejected):
@@ -455,6 +501,7 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     def _access_token(self, rejected: str | None = None) -> str:
         """The shared access token."""
+
         def fetch() -> tuple[str, float]:
             token, expires_in = self._fetch_token(force_refresh=False)
             if rejected is not None and token == rejected:
@@ -475,8 +522,9 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
 
     def _fetch_jsapi_ticket(self) -> tuple[str, float]:
         self.ticket_fetches += 1
-        body = self._call("/cgi-bin/ticket/getticket", None, what="jsapi ticket", method="GET",
-                          params={"type": "jsapi"})
+        body = self._call(
+            "/cgi-bin/ticket/getticket", None, what="jsapi ticket", method="GET", params={"type": "jsapi"}
+        )
         code = body.get("errcode", 0)
         if code == 0 and body.get("ticket"):
             try:
@@ -486,8 +534,9 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
             logger.info("wechat jsapi ticket obtained for app %s (expires in %.0fs)", self.config.app_id, expires_in)
             return str(body["ticket"]), expires_in
         self._raise_for(code, str(body.get("errmsg", "")), "jsapi ticket")
-        raise PermanentChannelError(f"WeChat answered the jsapi ticket request without a ticket (errcode {code})",
-                                    provider_code=str(code))
+        raise PermanentChannelError(
+            f"WeChat answered the jsapi ticket request without a ticket (errcode {code})", provider_code=str(code)
+        )
 
     def _fetch_token(self, *, force_refresh: bool) -> tuple[str, float]:
         cfg = self.config
@@ -522,8 +571,12 @@ class WeChatChannel(HttpChannel[WeChatConfig]):
                 expires_in = float(body.get("expires_in", 7200))
             except (TypeError, ValueError):
                 expires_in = 7200.0
-            logger.info("wechat access token obtained for app %s (expires in %.0fs, forced %s)",
-                        cfg.app_id, expires_in, force_refresh)
+            logger.info(
+                "wechat access token obtained for app %s (expires in %.0fs, forced %s)",
+                cfg.app_id,
+                expires_in,
+                force_refresh,
+            )
             return str(token), expires_in
         code: Any = body.get("errcode")  # an int in WeChat's answers; anything else is in none of the tables
         reason = f"WeChat token request failed with errcode {code}"

@@ -36,8 +36,20 @@ import unicodedata
 
 __all__ = ["KeywordValueError", "keyword_type", "fit_keyword_value", "KEYWORD_TYPES"]
 
-KEYWORD_TYPES = ("thing", "number", "letter", "symbol", "character_string", "time", "date", "amount",
-                 "phone_number", "car_number", "name", "phrase")
+KEYWORD_TYPES = (
+    "thing",
+    "number",
+    "letter",
+    "symbol",
+    "character_string",
+    "time",
+    "date",
+    "amount",
+    "phone_number",
+    "car_number",
+    "name",
+    "phrase",
+)
 
 
 class KeywordValueError(ValueError):

@@ -39,8 +39,15 @@ def is_wechat_browser(user_agent: str) -> bool:
 
 
 def authorize_url(config: WeChatConfig, redirect_uri: str, state: str) -> str:
-    query = urlencode({"appid": config.app_id, "redirect_uri": redirect_uri, "response_type": "code",
-                       "scope": "snsapi_base", "state": state})
+    query = urlencode(
+        {
+            "appid": config.app_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": "snsapi_base",
+            "state": state,
+        }
+    )
     return f"{config.oauth_base}/connect/oauth2/authorize?{query}#wechat_redirect"
 
 
@@ -51,18 +58,26 @@ def openid_for_code(config: WeChatConfig, code: str, *, session: requests.Sessio
     try:
         try:
             response = request_or_retryable(
-                session, "GET", f"{config.api_base}/sns/oauth2/access_token", service="WeChat OAuth",
+                session,
+                "GET",
+                f"{config.api_base}/sns/oauth2/access_token",
+                service="WeChat OAuth",
                 settings=config.http,
-                params={"appid": config.app_id, "secret": config.app_secret, "code": code,
-                        "grant_type": "authorization_code"},
+                params={
+                    "appid": config.app_id,
+                    "secret": config.app_secret,
+                    "code": code,
+                    "grant_type": "authorization_code",
+                },
             )
         except RetryableChannelError as exc:
             raise WeChatOAuthError(exc.reason, retryable=True) from None
         try:
             body = response.json()
         except ValueError:
-            raise WeChatOAuthError(f"WeChat OAuth answered HTTP {response.status_code} without JSON",
-                                   retryable=True) from None
+            raise WeChatOAuthError(
+                f"WeChat OAuth answered HTTP {response.status_code} without JSON", retryable=True
+            ) from None
     finally:
         if owned:
             session.close()

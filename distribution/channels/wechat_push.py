@@ -35,8 +35,17 @@ from defusedxml import ElementTree as defused_etree
 
 from .receipts import ProviderReceipt
 
-__all__ = ["PushRejected", "aes_key", "push_signature", "verify_push", "decrypt_push", "parse_push",
-           "receipts_from_event", "MassSendReport", "mass_report_from_event"]
+__all__ = [
+    "PushRejected",
+    "aes_key",
+    "push_signature",
+    "verify_push",
+    "decrypt_push",
+    "parse_push",
+    "receipts_from_event",
+    "MassSendReport",
+    "mass_report_from_event",
+]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 MAX_SKEW_S = 300  # a push older (or newer) than this is refused: a replay, or a clock far off
@@ -109,7 +118,7 @@ def decrypt_push(encoding_aes_key: str, encrypted: str) -> DecryptedPush:
     if length > len(content) - 4:
         raise PushRejected("Encrypt does not decrypt with this EncodingAESKey", status=400)
     try:
-        return DecryptedPush(plain[:16], content[4:4 + length].decode("utf-8"), content[4 + length:].decode("utf-8"))
+        return DecryptedPush(plain[:16], content[4 : 4 + length].decode("utf-8"), content[4 + length :].decode("utf-8"))
     except UnicodeDecodeError:
         raise PushRejected("Encrypt does not decrypt with this EncodingAESKey", status=400) from None
 
@@ -217,5 +226,11 @@ def mass_report_from_event(event: dict[str, Any]) -> MassSendReport | None:
         value = _scalar(event.get(name))
         return int(value) if value.isdigit() and len(value) < 10 else None
 
-    return MassSendReport(msg_id, _scalar(event.get("Status"), 64),
-                          number("TotalCount"), number("SentCount"), number("ErrorCount"), _reported_at(event))
+    return MassSendReport(
+        msg_id,
+        _scalar(event.get("Status"), 64),
+        number("TotalCount"),
+        number("SentCount"),
+        number("ErrorCount"),
+        _reported_at(event),
+    )

@@ -38,7 +38,12 @@ def queued(stale_before: datetime) -> list[Q]:
 
 
 def claim(
-    model: type[models.Model], conditions: Iterable[Q], *, limit: int, now: datetime, scope: Q | None = None,
+    model: type[models.Model],
+    conditions: Iterable[Q],
+    *,
+    limit: int,
+    now: datetime,
+    scope: Q | None = None,
     stamp: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     """Take up to ``limit`` rows matching ``conditions`` (tried in order) for this worker.
@@ -63,8 +68,13 @@ def claim(
                 rows = model.objects.filter(condition, pk__in=ids)
             else:
                 rows = model.objects.filter(pk__in=candidates.values("pk")[: limit - taken]).filter(condition)
-            taken += rows.update(state=DeliveryState.SENDING, claim_token=token, claimed_at=now,
-                                 attempts=F("attempts") + 1, **(stamp or {}))
+            taken += rows.update(
+                state=DeliveryState.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+                **(stamp or {}),
+            )
     return token, taken
 
 
@@ -73,11 +83,13 @@ def guarded(model: type[models.Model], pk: int, claim_token: str) -> models.Quer
     return model.objects.filter(pk=pk, claim_token=claim_token, state=DeliveryState.SENDING)
 
 
-def reset_for_retry(queryset: models.QuerySet, *, now: datetime, states: Iterable[str] = RETRYABLE_STATES,
-                    **fields: Any) -> int:
+def reset_for_retry(
+    queryset: models.QuerySet, *, now: datetime, states: Iterable[str] = RETRYABLE_STATES, **fields: Any
+) -> int:
     """Put failed rows back to ``pending``, due at ``now``, with the same idempotency key; returns how many.
 
     Rows in other states (sent, skipped for the recipient's sake, superseded) are left alone.
     """
     return queryset.filter(state__in=list(states)).update(
-        state=DeliveryState.PENDING, next_attempt_at=now, claim_token="", **fields)
+        state=DeliveryState.PENDING, next_attempt_at=now, claim_token="", **fields
+    )

@@ -25,8 +25,12 @@ from django.core.exceptions import ImproperlyConfigured
 __all__ = ["RETRY_KEYS", "RetryPolicy", "distribution_settings_dict", "retry_policy"]
 
 # The settings keys of the policy, and the field each one sets.
-RETRY_KEYS = {"max_attempts": "max_attempts", "backoff_base_s": "backoff_base_s", "backoff_max_s": "backoff_max_s",
-              "sending_lease_s": "lease_s"}
+RETRY_KEYS = {
+    "max_attempts": "max_attempts",
+    "backoff_base_s": "backoff_base_s",
+    "backoff_max_s": "backoff_max_s",
+    "sending_lease_s": "lease_s",
+}
 
 
 @dataclass(frozen=True, slots=True)

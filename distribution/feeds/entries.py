@@ -101,7 +101,7 @@ def _link_or_text(text: str) -> str:
     if not match:
         return escape(text)
     url = match.group(0)
-    return f'{escape(text[:match.start()]).rstrip()} <a href="{escape(url)}">{escape(url)}</a>'.strip()
+    return f'{escape(text[: match.start()]).rstrip()} <a href="{escape(url)}">{escape(url)}</a>'.strip()
 
 
 def article_content_html(article: Any, url: str) -> str:
@@ -170,7 +170,10 @@ def article_entry(article: Any) -> FeedEntry | None:
 def encyclopedia_content_html(entry: Any, url: str) -> str:
     """The entry's sections with their headings, then its source and licence (required by CC BY sources)."""
     language = entry.locale.language_code
-    html = [f"<h2>{escape(heading)}</h2>{_absolutise(expand_db_html(body))}" for _kind, heading, body in entry.section_items()]
+    html = [
+        f"<h2>{escape(heading)}</h2>{_absolutise(expand_db_html(body))}"
+        for _kind, heading, body in entry.section_items()
+    ]
     if entry.source_name or entry.licence:
         label = _LABELS["source"].get(language, _LABELS["source"]["en"])
         source = escape(entry.source_name)

@@ -226,7 +226,9 @@ class JsonFeedFormat(FeedFormat):
 
 def _attachment(enclosure: Enclosure) -> dict[str, Any]:
     attachment: dict[str, Any] = {
-        "url": enclosure.url, "mime_type": enclosure.mime_type, "size_in_bytes": enclosure.length,
+        "url": enclosure.url,
+        "mime_type": enclosure.mime_type,
+        "size_in_bytes": enclosure.length,
     }
     if enclosure.duration_s is not None:
         attachment["duration_in_seconds"] = round(enclosure.duration_s, 3)

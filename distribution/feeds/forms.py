@@ -13,10 +13,14 @@ class PartnerForm(WagtailAdminModelForm):
     """The shared secret is never sent back to a browser, only replaced; a new partner gets one generated."""
 
     secret = forms.CharField(
-        label=_("shared secret"), required=False, strip=True,
+        label=_("shared secret"),
+        required=False,
+        strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Write-only: the current secret is never shown. Leave empty to keep it; for a new partner, "
-                    "leave it empty to have one generated (shown once, after saving)."),
+        help_text=_(
+            "Write-only: the current secret is never shown. Leave empty to keep it; for a new partner, "
+            "leave it empty to have one generated (shown once, after saving)."
+        ),
     )
 
     class Meta:

@@ -33,20 +33,28 @@ class Partner(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     endpoint_url = models.URLField(_("endpoint URL"), max_length=500)
     secret = models.CharField(
-        _("shared secret"), max_length=200, default=new_partner_secret,
+        _("shared secret"),
+        max_length=200,
+        default=new_partner_secret,
         help_text=_("Used to sign every request (HMAC-SHA256); give it to the partner over a secure channel."),
     )
     languages = models.CharField(
-        _("languages"), max_length=100, blank=True,
+        _("languages"),
+        max_length=100,
+        blank=True,
         help_text=_("Comma-separated language codes, e.g. 'zh-hans, en'; empty for all languages."),
     )
     tags = models.CharField(
-        _("tags"), max_length=500, blank=True,
+        _("tags"),
+        max_length=500,
+        blank=True,
         help_text=_("Comma-separated tags; the partner receives only articles with at least one. Empty for all."),
     )
     active = models.BooleanField(_("active"), default=True)
     allow_plain_http = models.BooleanField(
-        _("allow plain HTTP"), default=False, help_text=_("Only for endpoints inside the hospital network."),
+        _("allow plain HTTP"),
+        default=False,
+        help_text=_("Only for endpoints inside the hospital network."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -62,7 +70,9 @@ class Partner(models.Model):
         errors = {}
         scheme = urlsplit(self.endpoint_url or "").scheme
         if scheme != "https" and not (scheme == "http" and self.allow_plain_http):
-            errors["endpoint_url"] = _("The endpoint must use https (or tick 'allow plain HTTP' for intranet endpoints).")
+            errors["endpoint_url"] = _(
+                "The endpoint must use https (or tick 'allow plain HTTP' for intranet endpoints)."
+            )
         if len(self.secret or "") < MIN_SECRET_LENGTH:
             errors["secret"] = _("The secret must be at least %(n)d characters.") % {"n": MIN_SECRET_LENGTH}
         unknown = set(self.language_list) - {code for code, _name in settings.LANGUAGES}
@@ -102,6 +112,7 @@ class PartnerDeliveryQuerySet(models.QuerySet):
         """Open deliveries whose next attempt (or expired sending lease) has come."""
         return self.open().filter(next_attempt_at__lte=now or timezone.now())
 
+
 class PartnerDelivery(models.Model):
     """One event for one partner: sent, retried with backoff and recorded independently of every other.
 
@@ -111,14 +122,22 @@ class PartnerDelivery(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("partner"))
     article = models.ForeignKey(
-        "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="partner_deliveries",
+        "articles.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partner_deliveries",
         verbose_name=_("article"),
     )
-    article_key = models.PositiveIntegerField(_("article id"), db_index=True, help_text=_("Kept when the article is deleted."))
+    article_key = models.PositiveIntegerField(
+        _("article id"), db_index=True, help_text=_("Kept when the article is deleted.")
+    )
     event = models.CharField(_("event"), max_length=10, choices=PartnerEvent.choices)
     revision_id = models.PositiveIntegerField(_("revision"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True, editable=False)
-    payload = models.JSONField(_("payload"), help_text=_("What is sent, fixed when the event happens so retries are identical."))
+    payload = models.JSONField(
+        _("payload"), help_text=_("What is sent, fixed when the event happens so retries are identical.")
+    )
     state = models.CharField(_("state"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
@@ -136,9 +155,14 @@ class PartnerDelivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("partner delivery")
         verbose_name_plural = _("partner deliveries")
-        indexes = [models.Index(fields=["partner", "article_key", "-created_at"], name="feeds_delivery_partner_article")]
+        indexes = [
+            models.Index(fields=["partner", "article_key", "-created_at"], name="feeds_delivery_partner_article")
+        ]
 
     def __str__(self) -> str:
         return _("%(partner)s ← %(event)s, article %(article)s, revision %(revision)s") % {
-            "partner": self.partner, "event": self.get_event_display(), "article": self.article_key,
-            "revision": self.revision_id or "-"}
+            "partner": self.partner,
+            "event": self.get_event_display(),
+            "article": self.article_key,
+            "revision": self.revision_id or "-",
+        }

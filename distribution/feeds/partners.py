@@ -67,12 +67,21 @@ def _article_payload(article: Any, event: str, revision_id: int | None, occurred
             tags=list(entry.tags),
             published_at=entry.published.isoformat(),
             updated_at=entry.updated.isoformat(),
-            doctor={"name": doctor.name, "title": doctor.title, "hospital": doctor.hospital,
-                    "url": entry.authors[0].url} if doctor else None,
+            doctor={
+                "name": doctor.name,
+                "title": doctor.title,
+                "hospital": doctor.hospital,
+                "url": entry.authors[0].url,
+            }
+            if doctor
+            else None,
             media=[{"url": e.url, "mime_type": e.mime_type, "size_in_bytes": e.length} for e in entry.enclosures],
         )
     return {
-        "title": article.title, "url": url, "language": article.locale.language_code, "summary": summary,
+        "title": article.title,
+        "url": url,
+        "language": article.locale.language_code,
+        "summary": summary,
         "extra": extra,
     }
 
@@ -96,12 +105,20 @@ def _idempotency_key(partner: Partner, article_key: int, revision_id: int | None
     """``kepu-p<partner>-a<article>-r<revision>-<event>``; a repeat of the same event (republished revision)
     gets ``.2``, ``.3``…"""
     base = f"kepu-p{partner.pk}-a{article_key}-r{revision_id or 0}-{event}"
-    repeats = PartnerDelivery.objects.filter(Q(idempotency_key=base) | Q(idempotency_key__startswith=base + ".")).count()
+    repeats = PartnerDelivery.objects.filter(
+        Q(idempotency_key=base) | Q(idempotency_key__startswith=base + ".")
+    ).count()
     return base if repeats == 0 else f"{base}.{repeats + 1}"
 
 
 def _create_delivery(
-    partner: Partner, article: Any, event: str, revision_id: int | None, now: datetime, *, deleting: bool = False,
+    partner: Partner,
+    article: Any,
+    event: str,
+    revision_id: int | None,
+    now: datetime,
+    *,
+    deleting: bool = False,
 ) -> PartnerDelivery | None:
     """A new delivery, superseding what still waits for the same partner and article (None: already queued)."""
     newest = PartnerDelivery.objects.filter(partner=partner, article_key=article.pk).order_by("-pk").first()
@@ -146,8 +163,11 @@ def record_article_withdrawn(article: Any, *, deleting: bool = False) -> list[Pa
     created = []
     for partner in Partner.objects.filter(active=True):
         if _received_since_last_retract(partner, article.pk, count_attempts=True):
-            created.append(_create_delivery(partner, article, PartnerEvent.RETRACT, article.latest_revision_id, now,
-                                            deleting=deleting))
+            created.append(
+                _create_delivery(
+                    partner, article, PartnerEvent.RETRACT, article.latest_revision_id, now, deleting=deleting
+                )
+            )
         else:  # never reached them: just drop what is still waiting
             PartnerDelivery.objects.open().filter(partner=partner, article_key=article.pk).exclude(
                 state=DeliveryState.SENDING
@@ -166,7 +186,11 @@ def _claim(delivery_id: int, now: datetime) -> str:
     """
     lease = timedelta(seconds=retry_policy().lease_s)
     token, taken = ledger.claim(
-        PartnerDelivery, ledger.queued(now - lease), scope=Q(pk=delivery_id), limit=1, now=now,
+        PartnerDelivery,
+        ledger.queued(now - lease),
+        scope=Q(pk=delivery_id),
+        limit=1,
+        now=now,
         stamp={"last_attempt_at": now, "next_attempt_at": now + lease},
     )
     return token if taken else ""
@@ -214,20 +238,38 @@ def send_delivery(
             else:
                 update.update(state=DeliveryState.RETRYING, next_attempt_at=started + timedelta(seconds=wait))
         except (ChannelError, ValueError) as exc:  # permanent: bad endpoint, rejected secret, 4xx
-            update = {"state": DeliveryState.DEAD, "last_error": str(exc)[:500], "next_attempt_at": None,
-                      "last_status": getattr(exc, "provider_code", "") or ""}
+            update = {
+                "state": DeliveryState.DEAD,
+                "last_error": str(exc)[:500],
+                "next_attempt_at": None,
+                "last_status": getattr(exc, "provider_code", "") or "",
+            }
         else:
-            update = {"state": DeliveryState.DELIVERED, "delivered_at": now(), "last_error": "",
-                      "last_status": result.detail[:10], "next_attempt_at": None}
+            update = {
+                "state": DeliveryState.DELIVERED,
+                "delivered_at": now(),
+                "last_error": "",
+                "last_status": result.detail[:10],
+                "next_attempt_at": None,
+            }
     # Only the attempt that holds the row records its outcome (an admin may have superseded it meanwhile,
     # or the lease ended and another worker took it).
     if not ledger.guarded(PartnerDelivery, delivery_id, token).update(**update):
-        logger.warning("partner delivery %s was taken from this attempt; outcome %s not recorded",
-                       delivery.idempotency_key, update.get("state"))
+        logger.warning(
+            "partner delivery %s was taken from this attempt; outcome %s not recorded",
+            delivery.idempotency_key,
+            update.get("state"),
+        )
     delivery.refresh_from_db()
     log = logger.info if delivery.state == DeliveryState.DELIVERED else logger.warning
-    log("partner delivery %s to %s: %s (attempt %d) %s", delivery.idempotency_key, partner.name, delivery.state,
-        delivery.attempts, delivery.last_error)
+    log(
+        "partner delivery %s to %s: %s (attempt %d) %s",
+        delivery.idempotency_key,
+        partner.name,
+        delivery.state,
+        delivery.attempts,
+        delivery.last_error,
+    )
     return delivery
 
 
@@ -253,6 +295,9 @@ def retry_now(deliveries: Any) -> list[int]:
     """
     retryable = deliveries.filter(state__in=[*RETRYABLE_STATES, DeliveryState.PENDING])
     ids = list(retryable.values_list("pk", flat=True))
-    ledger.reset_for_retry(PartnerDelivery.objects.filter(pk__in=ids), now=timezone.now(),
-                           states=[*RETRYABLE_STATES, DeliveryState.PENDING])
+    ledger.reset_for_retry(
+        PartnerDelivery.objects.filter(pk__in=ids),
+        now=timezone.now(),
+        states=[*RETRYABLE_STATES, DeliveryState.PENDING],
+    )
     return ids

@@ -86,7 +86,9 @@ class ArticleScope(FeedScope):
 
     def pages(self) -> QuerySet:
         return (
-            self.articles().select_related("doctor", "locale").prefetch_related("tags")
+            self.articles()
+            .select_related("doctor", "locale")
+            .prefetch_related("tags")
             .order_by("-first_published_at", "-pk")[: item_limit()]
         )
 
@@ -104,8 +106,11 @@ class SiteArticles(ArticleScope):
 
     @property
     def description(self) -> str:
-        return _pick(self.language, "医生撰写、经审核发布的患者科普文章。",
-                     "Patient education articles written by doctors and medically reviewed.")
+        return _pick(
+            self.language,
+            "医生撰写、经审核发布的患者科普文章。",
+            "Patient education articles written by doctors and medically reviewed.",
+        )
 
     @property
     def home_url(self) -> str:
@@ -123,7 +128,9 @@ class DoctorArticles(ArticleScope):
 
     @property
     def title(self) -> str:
-        return f"{self.site_name} · " + _pick(self.language, f"{self.doctor.name}的科普文章", f"Articles by {self.doctor.name}")
+        return f"{self.site_name} · " + _pick(
+            self.language, f"{self.doctor.name}的科普文章", f"Articles by {self.doctor.name}"
+        )
 
     @property
     def description(self) -> str:

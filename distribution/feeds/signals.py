@@ -1,4 +1,4 @@
-"""Reactions to Wagtail publishing and new media: partner events for articles, WebSub pings for every feed they touch."""
+"""Reactions to Wagtail publishing and new media: partner events for articles, WebSub pings for the feeds they touch."""
 
 from __future__ import annotations
 
@@ -123,8 +123,11 @@ def encyclopedia_imported(sender: Any, entry_ids: list[int], **kwargs: Any) -> N
     """A bulk import publishes without ``page_published``: ping each feed it touched once, for all its entries."""
     if not websub.hub_url():
         return
-    pairs = (EncyclopediaEntry.objects.filter(pk__in=entry_ids, live=True, alias_of__isnull=True)
-             .values_list("locale__language_code", "chapter_id").distinct())
+    pairs = (
+        EncyclopediaEntry.objects.filter(pk__in=entry_ids, live=True, alias_of__isnull=True)
+        .values_list("locale__language_code", "chapter_id")
+        .distinct()
+    )
     chapters = ICD10Chapter.objects.in_bulk({chapter for _language, chapter in pairs if chapter})
     scopes: dict[FeedScope, None] = {}
     for language, chapter_id in pairs:

@@ -77,7 +77,10 @@ def _respond(request: HttpRequest, scope: FeedScope, fmt: str) -> HttpResponse:
     entries = scope.entries()
     last_modified = _last_modified(scope, entries)
     document = FeedDocument(
-        scope=scope, entries=entries, self_url=public_url(scope_path(scope, fmt)), updated=last_modified,
+        scope=scope,
+        entries=entries,
+        self_url=public_url(scope_path(scope, fmt)),
+        updated=last_modified,
         hub_url=hub_url(),
     )
     body = feed_format.render(document, request)
@@ -97,7 +100,8 @@ def _respond(request: HttpRequest, scope: FeedScope, fmt: str) -> HttpResponse:
 def _last_modified(scope: FeedScope, entries: list[FeedEntry]) -> datetime:
     model = Article if isinstance(scope, ArticleScope) else EncyclopediaEntry
     removed = PageLogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), action__in=REMOVAL_ACTIONS,
+        content_type=ContentType.objects.get_for_model(model),
+        action__in=REMOVAL_ACTIONS,
     ).aggregate(latest=Max("timestamp"))["latest"]
     candidates = [entry.updated for entry in entries if entry.updated] + ([removed] if removed else [])
     return max(candidates, default=NEVER_CHANGED)

@@ -49,9 +49,14 @@ class PartnerCreateView(generic.CreateView):
     def save_instance(self):
         partner = super().save_instance()
         if self.form.generated_secret:
-            messages.warning(self.request, _(
-                "The partner's shared secret is %(secret)s — give it to them over a secure channel now; "
-                "it will not be shown again.") % {"secret": self.form.generated_secret})
+            messages.warning(
+                self.request,
+                _(
+                    "The partner's shared secret is %(secret)s — give it to them over a secure channel now; "
+                    "it will not be shown again."
+                )
+                % {"secret": self.form.generated_secret},
+            )
         return partner
 
 
@@ -64,7 +69,11 @@ class PartnerViewSet(ModelViewSet):
     index_view_class = PartnerIndexView
     add_view_class = PartnerCreateView
     list_display = [
-        "name", "endpoint_url", "languages", "tags", YesNoColumn("active", label=_("active")),
+        "name",
+        "endpoint_url",
+        "languages",
+        "tags",
+        YesNoColumn("active", label=_("active")),
         Column("failing", label=_("failing deliveries"), sort_key="failing"),
     ]
     list_filter = ["active"]
@@ -124,9 +133,16 @@ class PartnerDeliveryViewSet(ModelViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         # No add, edit, delete, history or usage views exist, so no view may link to them.
-        return super().get_common_view_kwargs(**{
-            "add_url_name": None, "edit_url_name": None, "delete_url_name": None, "history_url_name": None,
-            "usage_url_name": None, **kwargs})
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
 
     def get_urlpatterns(self):
         return [pattern for pattern in super().get_urlpatterns() if pattern.name in ("index", "index_results")] + [

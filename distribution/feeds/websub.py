@@ -15,9 +15,9 @@ from django.conf import settings
 from distribution.channels.base import HttpSettings, build_http_session, request_or_retryable
 from distribution.channels.errors import PermanentChannelError, RetryableChannelError
 
+from .entries import public_url
 from .formats import FORMATS
 from .scopes import FeedScope, scope_path
-from .entries import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,11 @@ def ping_hub(hub: str, topic: str) -> int:
     """
     with build_http_session(HUB_HTTP) as session:
         response = request_or_retryable(
-            session, "POST", hub, service="WebSub hub", settings=HUB_HTTP,
+            session,
+            "POST",
+            hub,
+            service="WebSub hub",
+            settings=HUB_HTTP,
             data={"hub.mode": "publish", "hub.url": topic},
         )
     status = response.status_code

@@ -29,21 +29,39 @@ class ConsentSection:
 _SECTIONS = {
     "zh-hans": [
         ("用途", "便于您的医生在就诊后给您发送与病情相关的健康科普文章和随访提醒。"),
-        ("我们保存什么", "您希望我们怎样称呼您、您的手机号（在微信中打开时为您在本公众号下的微信标识）、您勾选的病情、"
-                     "您选择的语言，以及给您发过哪些消息、何时发出。我们不保存您的病历。"),
+        (
+            "我们保存什么",
+            "您希望我们怎样称呼您、您的手机号（在微信中打开时为您在本公众号下的微信标识）、您勾选的病情、"
+            "您选择的语言，以及给您发过哪些消息、何时发出。我们不保存您的病历。",
+        ),
         ("谁能看到", "只有您的医生和负责发送消息的医院工作人员。不会出现在任何公开页面上，不出售，也不提供给广告商。"),
-        ("如何退出", "每条消息都附有链接，可随时停止接收，或立即删除您的联系方式。删除即真正删除；您也可以请医生代为删除。"),
+        (
+            "如何退出",
+            "每条消息都附有链接，可随时停止接收，或立即删除您的联系方式。删除即真正删除；您也可以请医生代为删除。",
+        ),
     ],
     "en": [
-        ("Why", "So that your doctor can send you health articles and follow-up reminders about your condition "
-                "after your visit."),
-        ("What we keep", "The name you want to be called, your mobile number (or, inside WeChat, your ID under this "
-                         "official account), the conditions you tick, your language, and which messages were sent "
-                         "to you and when. We do not keep your medical records."),
-        ("Who sees it", "Your doctor and the hospital staff who send the messages. It is not shown on any public "
-                        "page, not sold and not given to advertisers."),
-        ("How to leave", "Every message has a link to stop messages or to delete your contact details at once. "
-                         "Deleting really removes them; you can also ask your doctor to do it."),
+        (
+            "Why",
+            "So that your doctor can send you health articles and follow-up reminders about your condition "
+            "after your visit.",
+        ),
+        (
+            "What we keep",
+            "The name you want to be called, your mobile number (or, inside WeChat, your ID under this "
+            "official account), the conditions you tick, your language, and which messages were sent "
+            "to you and when. We do not keep your medical records.",
+        ),
+        (
+            "Who sees it",
+            "Your doctor and the hospital staff who send the messages. It is not shown on any public "
+            "page, not sold and not given to advertisers.",
+        ),
+        (
+            "How to leave",
+            "Every message has a link to stop messages or to delete your contact details at once. "
+            "Deleting really removes them; you can also ask your doctor to do it.",
+        ),
     ],
 }
 
@@ -55,7 +73,7 @@ _LABELS = {
     "en": {
         "general": "I agree to receive health education and follow-up messages from this doctor.",
         "health": "I separately agree that the conditions I tick (health information, which the law treats as "
-                  "sensitive) are kept, only to choose what I am sent.",
+        "sensitive) are kept, only to choose what I am sent.",
     },
 }
 

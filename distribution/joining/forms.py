@@ -13,25 +13,33 @@ from .consent import consent_labels
 
 class JoinForm(forms.Form):
     display_name = forms.CharField(
-        label=_("What should we call you?"), max_length=40,
+        label=_("What should we call you?"),
+        max_length=40,
         help_text=_("Your name, or e.g. 王阿姨 / Mr Li."),
         error_messages={"required": _("Please tell us how to address you.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     mobile = forms.CharField(
-        label=_("Mobile number"), max_length=32, required=False,
+        label=_("Mobile number"),
+        max_length=32,
+        required=False,
         help_text=_("Mainland numbers: 11 digits. Other countries: start with + and the country code."),
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
-    keywords = forms.MultipleChoiceField(label=_("Which of these concern you?"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    keywords = forms.MultipleChoiceField(
+        label=_("Which of these concern you?"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     language = forms.ChoiceField(label=_("Language of the messages"), choices=settings.LANGUAGES)
-    consent = forms.BooleanField(label="",
-                                 error_messages={"required": _("Please agree before joining, or close this page.")})
+    consent = forms.BooleanField(
+        label="", error_messages={"required": _("Please agree before joining, or close this page.")}
+    )
     health_data_consent = forms.BooleanField(label="", required=False)
     # A honeypot: hidden from people by the stylesheet, filled in by form-filling robots.
-    website = forms.CharField(label=_("Leave this field empty"), required=False,
-                              widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
 
     def __init__(self, *args, keywords=(), needs_mobile=True, language="zh-hans", **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,9 +66,12 @@ class JoinForm(forms.Form):
         try:
             return normalize_mobile_number(value)
         except ValueError:
-            raise forms.ValidationError(_(
-                "This is not a mobile number we can send to. Mainland numbers have 11 digits and start with 1; "
-                "for other countries start with + and the country code.")) from None
+            raise forms.ValidationError(
+                _(
+                    "This is not a mobile number we can send to. Mainland numbers have 11 digits and start with 1; "
+                    "for other countries start with + and the country code."
+                )
+            ) from None
 
     def clean_website(self):
         if self.cleaned_data.get("website"):
@@ -70,14 +81,17 @@ class JoinForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("keywords") and not cleaned.get("health_data_consent"):
-            self.add_error("health_data_consent", _(
-                "To keep the conditions you ticked, please also tick this box — or untick the conditions."))
+            self.add_error(
+                "health_data_consent",
+                _("To keep the conditions you ticked, please also tick this box — or untick the conditions."),
+            )
         return cleaned
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("The 6-digit code from the text message"), max_length=12,
+        label=_("The 6-digit code from the text message"),
+        max_length=12,
         error_messages={"required": _("Please enter the code from the text message.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}),
     )

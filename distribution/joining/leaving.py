@@ -31,6 +31,11 @@ def erase_contact(contact: ContactPoint) -> Erasure:
         if patient_removed:
             patient.delete()  # cascades: tags, enrolments, join consents, deliveries
         erasure = Erasure.objects.create(doctor_id=doctor_id, channel=channel, patient_removed=patient_removed)
-    logger.info("erasure %s: %s contact removed for doctor %s%s", erasure.pk, channel, doctor_id,
-                " (patient removed)" if patient_removed else "")
+    logger.info(
+        "erasure %s: %s contact removed for doctor %s%s",
+        erasure.pk,
+        channel,
+        doctor_id,
+        " (patient removed)" if patient_removed else "",
+    )
     return erasure

@@ -20,8 +20,8 @@ from django.utils import timezone
 from cms.articles.models import Article
 from cms.core.outbox import enqueue_on_commit
 from cms.core.publication import public_pages
-from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.enrolment import enrol_patients
+from distribution.campaigns.message_content import WELCOME_STEP_PREFIX, article_for_language
 from distribution.campaigns.models import Delivery
 from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
@@ -62,8 +62,9 @@ def welcome_article_for(invitation: Invitation, language: str) -> Article | None
     if invitation.welcome_article_id:
         article = public_pages(Article.objects).filter(pk=invitation.welcome_article_id).first()
     if article is None:
-        article = (public_pages(Article.objects).filter(doctor=invitation.doctor)
-                   .order_by("first_published_at", "pk").first())
+        article = (
+            public_pages(Article.objects).filter(doctor=invitation.doctor).order_by("first_published_at", "pk").first()
+        )
     return article_for_language(article, language) if article else None
 
 
@@ -86,25 +87,41 @@ def join(invitation: Invitation, request: JoinRequest) -> JoinResult:
 def _join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     now = timezone.now()
     doctor = invitation.doctor
-    contact = (ContactPoint.objects.select_related("patient")
-               .filter(patient__doctor=doctor).with_address(request.channel, [request.address]).first())
+    contact = (
+        ContactPoint.objects.select_related("patient")
+        .filter(patient__doctor=doctor)
+        .with_address(request.channel, [request.address])
+        .first()
+    )
     created = contact is None
     if created:
-        patient = Patient.objects.create(doctor=doctor, display_name=request.display_name,
-                                         preferred_language=request.language, enrolled_on=timezone.localdate())
-        contact = ContactPoint.objects.create(patient=patient, channel=request.channel, address=request.address,
-                                              consent_at=now)
+        patient = Patient.objects.create(
+            doctor=doctor,
+            display_name=request.display_name,
+            preferred_language=request.language,
+            enrolled_on=timezone.localdate(),
+        )
+        contact = ContactPoint.objects.create(
+            patient=patient, channel=request.channel, address=request.address, consent_at=now
+        )
     else:
         patient = contact.patient
         # Joining again is a fresh opt-in: it lifts an earlier unsubscribe on this channel.
         ContactPoint.objects.filter(pk=contact.pk).update(consent_at=now, unsubscribed_at=None)
-        Patient.objects.filter(pk=patient.pk).update(display_name=request.display_name,
-                                                     preferred_language=request.language)
+        Patient.objects.filter(pk=patient.pk).update(
+            display_name=request.display_name, preferred_language=request.language
+        )
         patient.refresh_from_db()
         contact.refresh_from_db()
-    JoinConsent.objects.create(patient=patient, invitation=invitation, channel=request.channel,
-                               text_version=CONSENT_VERSION, language=request.language,
-                               health_data_consent=request.health_data_consent, given_at=now)
+    JoinConsent.objects.create(
+        patient=patient,
+        invitation=invitation,
+        channel=request.channel,
+        text_version=CONSENT_VERSION,
+        language=request.language,
+        health_data_consent=request.health_data_consent,
+        given_at=now,
+    )
     offered = set(invitation.keyword_list())
     chosen = [word for word in request.keywords if word in offered] if request.health_data_consent else []
     if chosen:
@@ -119,9 +136,16 @@ def _join(invitation: Invitation, request: JoinRequest) -> JoinResult:
     article = welcome_article_for(invitation, request.language)
     if article is not None:
         result.welcome, _new = Delivery.objects.get_or_create(
-            step_key=f"{WELCOME_STEP_PREFIX}{doctor.pk}", patient=patient, channel=request.channel,
-            defaults={"contact": contact, "language": request.language, "article": article,
-                      "state": DeliveryState.PENDING, "next_attempt_at": now},
+            step_key=f"{WELCOME_STEP_PREFIX}{doctor.pk}",
+            patient=patient,
+            channel=request.channel,
+            defaults={
+                "contact": contact,
+                "language": request.language,
+                "article": article,
+                "state": DeliveryState.PENDING,
+                "next_attempt_at": now,
+            },
         )
     if created:
         invitation.count_join()

@@ -60,45 +60,86 @@ class InvitationForm(DoctorScopedForm):
 class Invitation(models.Model):
     """One QR code a doctor shows patients: general, or for a group and/or a follow-up plan."""
 
-    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE,
-                               related_name="invitations")
-    name = models.CharField(_("name"), max_length=120,
-                            help_text=_("For you and the poster, e.g. “高血压随访” or “术后第1周”."))
+    doctor = models.ForeignKey(
+        "doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("For you and the poster, e.g. “高血压随访” or “术后第1周”.")
+    )
     token = models.CharField(max_length=32, unique=True, default=new_invitation_token, editable=False)
-    group = models.ForeignKey(PatientGroup, verbose_name=_("patient group"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="invitations",
-                              help_text=_("A static list; everyone who joins with this code is added to it."))
-    plan = models.ForeignKey("campaigns.FollowUpPlan", verbose_name=_("follow-up plan"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="invitations",
-                             help_text=_("Patients who join are enrolled in it, with day 0 the day they join."))
+    group = models.ForeignKey(
+        PatientGroup,
+        verbose_name=_("patient group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        help_text=_("A static list; everyone who joins with this code is added to it."),
+    )
+    plan = models.ForeignKey(
+        "campaigns.FollowUpPlan",
+        verbose_name=_("follow-up plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        help_text=_("Patients who join are enrolled in it, with day 0 the day they join."),
+    )
     keywords = models.CharField(
-        _("conditions offered"), max_length=300, blank=True,
-        help_text=_("Comma-separated conditions or keywords the patient may tick, e.g. 高血压, 糖尿病. They become "
-                    "the patient's tags, so rule-based groups pick them up."))
-    promise_zh = models.TextField(_("what the patient receives (Chinese)"), blank=True,
-                                  help_text=_("Empty: described from the plan, or a general sentence."))
+        _("conditions offered"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Comma-separated conditions or keywords the patient may tick, e.g. 高血压, 糖尿病. They become "
+            "the patient's tags, so rule-based groups pick them up."
+        ),
+    )
+    promise_zh = models.TextField(
+        _("what the patient receives (Chinese)"),
+        blank=True,
+        help_text=_("Empty: described from the plan, or a general sentence."),
+    )
     promise_en = models.TextField(_("what the patient receives (English)"), blank=True)
-    frequency_zh = models.CharField(_("how often (Chinese)"), max_length=120, blank=True,
-                                    help_text=_("e.g. 每周约1–2条"))
+    frequency_zh = models.CharField(
+        _("how often (Chinese)"), max_length=120, blank=True, help_text=_("e.g. 每周约1–2条")
+    )
     frequency_en = models.CharField(_("how often (English)"), max_length=120, blank=True)
     welcome_article = models.ForeignKey(
-        "articles.Article", verbose_name=_("welcome article"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text=_("Sent right after joining. Empty: the doctor's first published article."))
+        "articles.Article",
+        verbose_name=_("welcome article"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Sent right after joining. Empty: the doctor's first published article."),
+    )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     scans = models.PositiveIntegerField(_("scans"), default=0, editable=False)
     joins = models.PositiveIntegerField(_("joins"), default=0, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
     base_form_class = InvitationForm
     panels = [
-        FieldPanel("doctor"), FieldPanel("name"), FieldPanel("group"), FieldPanel("plan"), FieldPanel("keywords"),
-        MultiFieldPanel([FieldPanel("promise_zh"), FieldPanel("promise_en"), FieldPanel("frequency_zh"),
-                         FieldPanel("frequency_en"), FieldPanel("welcome_article")],
-                        heading=_("What the patient is told")),
+        FieldPanel("doctor"),
+        FieldPanel("name"),
+        FieldPanel("group"),
+        FieldPanel("plan"),
+        FieldPanel("keywords"),
+        MultiFieldPanel(
+            [
+                FieldPanel("promise_zh"),
+                FieldPanel("promise_en"),
+                FieldPanel("frequency_zh"),
+                FieldPanel("frequency_en"),
+                FieldPanel("welcome_article"),
+            ],
+            heading=_("What the patient is told"),
+        ),
         MultiFieldPanel([FieldPanel("expires_at"), FieldPanel("revoked_at")], heading=_("Validity")),
     ]
 
@@ -188,7 +229,9 @@ class Erasure(models.Model):
 
     doctor = models.ForeignKey("doctors.DoctorProfile", null=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
-    patient_removed = models.BooleanField(default=False, help_text=_("The patient had no other contact and was removed."))
+    patient_removed = models.BooleanField(
+        default=False, help_text=_("The patient had no other contact and was removed.")
+    )
     erased_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -28,8 +28,18 @@ from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr, qr_image
 from media_pipeline.render.share_images import TextCanvas
 from media_pipeline.render.slides import IllustrationError, load_illustration
 
-__all__ = ["DPI", "MIN_MODULE_MM", "PAPER_MM", "Poster", "PosterDoctor", "PosterError", "PosterWording",
-           "poster_pdf", "poster_png", "render_poster"]
+__all__ = [
+    "DPI",
+    "MIN_MODULE_MM",
+    "PAPER_MM",
+    "Poster",
+    "PosterDoctor",
+    "PosterError",
+    "PosterWording",
+    "poster_pdf",
+    "poster_png",
+    "render_poster",
+]
 
 Paper = Literal["a4", "a5"]
 PAPER_MM: dict[str, tuple[int, int]] = {"a4": (210, 297), "a5": (148, 210)}
@@ -103,10 +113,34 @@ class _Layout:
 
 
 _LAYOUTS = {
-    "a4": _Layout(margin=12, band=44, photo=36, qr_box=110, headline_pt=56, subline_pt=16, name_pt=28,
-                  detail_pt=15, caption_pt=20, heading_pt=16, body_pt=12.5, footer_pt=10),
-    "a5": _Layout(margin=7, band=24, photo=20, qr_box=106, headline_pt=32, subline_pt=9, name_pt=17,
-                  detail_pt=9, caption_pt=11, heading_pt=9.5, body_pt=7.5, footer_pt=6.5),
+    "a4": _Layout(
+        margin=12,
+        band=44,
+        photo=36,
+        qr_box=110,
+        headline_pt=56,
+        subline_pt=16,
+        name_pt=28,
+        detail_pt=15,
+        caption_pt=20,
+        heading_pt=16,
+        body_pt=12.5,
+        footer_pt=10,
+    ),
+    "a5": _Layout(
+        margin=7,
+        band=24,
+        photo=20,
+        qr_box=106,
+        headline_pt=32,
+        subline_pt=9,
+        name_pt=17,
+        detail_pt=9,
+        caption_pt=11,
+        heading_pt=9.5,
+        body_pt=7.5,
+        footer_pt=6.5,
+    ),
 }
 _BODY_SPACING = 1.05
 
@@ -154,30 +188,55 @@ def _qr(join_url: str, box_px: int) -> tuple[Image.Image, int, int]:
     if module_px * total > box_px:
         raise PosterError(
             f"the join link needs a {modules}-module QR code; at {MIN_MODULE_MM} mm a module it does not fit "
-            f"the {box_px * 25.4 / DPI:.0f} mm the poster has for it (shorten KEPU_PUBLIC_BASE_URL)")
+            f"the {box_px * 25.4 / DPI:.0f} mm the poster has for it (shorten KEPU_PUBLIC_BASE_URL)"
+        )
     return qr_image(join_url, size_px=module_px * total), modules, module_px
 
 
-def render_poster(*, paper: Paper, join_url: str, doctor: PosterDoctor, wording: PosterWording,
-                  photo: DocumentImage | None = None, language: str = "zh-hans") -> Poster:
+def render_poster(
+    *,
+    paper: Paper,
+    join_url: str,
+    doctor: PosterDoctor,
+    wording: PosterWording,
+    photo: DocumentImage | None = None,
+    language: str = "zh-hans",
+) -> Poster:
     """Draw the page: headline band, the doctor, the QR code and its name, what the patient receives, the steps."""
     if paper not in _LAYOUTS:
         raise PosterError(f"unknown paper size {paper!r}")
     lay = _LAYOUTS[paper]
     width, height = (_px(side) for side in PAPER_MM[paper])
     margin, gap = _px(lay.margin), _px(lay.margin * 0.4)
-    canvas = TextCanvas((width, height), find_cjk_font("regular", language), find_cjk_font("bold", language),
-                        background=palette.CARD)
+    canvas = TextCanvas(
+        (width, height), find_cjk_font("regular", language), find_cjk_font("bold", language), background=palette.CARD
+    )
     draw = canvas.draw
     qr, modules, module_px = _qr(join_url, _px(lay.qr_box))
 
     band = _px(lay.band)
     draw.rectangle((0, 0, width, band), fill=palette.ACCENT)
-    y = canvas.text(wording.headline, TextBox(margin, _px(lay.band * 0.06), width - margin, band), bold=True,
-                    max_size=_pt(lay.headline_pt), min_size=_pt(lay.headline_pt * 0.6), max_lines=1, fill=palette.CARD,
-                    align="center", spacing=1.0)
-    canvas.text(wording.subline, TextBox(margin, y, width - margin, band), max_size=_pt(lay.subline_pt),
-                min_size=_pt(lay.subline_pt * 0.7), max_lines=1, fill=palette.CARD, align="center", spacing=1.0)
+    y = canvas.text(
+        wording.headline,
+        TextBox(margin, _px(lay.band * 0.06), width - margin, band),
+        bold=True,
+        max_size=_pt(lay.headline_pt),
+        min_size=_pt(lay.headline_pt * 0.6),
+        max_lines=1,
+        fill=palette.CARD,
+        align="center",
+        spacing=1.0,
+    )
+    canvas.text(
+        wording.subline,
+        TextBox(margin, y, width - margin, band),
+        max_size=_pt(lay.subline_pt),
+        min_size=_pt(lay.subline_pt * 0.7),
+        max_lines=1,
+        fill=palette.CARD,
+        align="center",
+        spacing=1.0,
+    )
 
     # The doctor: round photo; name, title, department and hospital beside it.
     photo_px = _px(lay.photo)
@@ -185,25 +244,58 @@ def render_poster(*, paper: Paper, join_url: str, doctor: PosterDoctor, wording:
     canvas.image.paste(_photo(photo, photo_px), (margin, top), _round_mask(photo_px))
     draw.ellipse((margin, top, margin + photo_px, top + photo_px), outline=palette.ACCENT, width=max(3, _px(0.5)))
     column = TextBox(margin + photo_px + gap, top, width - margin, top + photo_px)
-    y = canvas.text(doctor.name, TextBox(column.left, top + _px(lay.photo * 0.06), column.right, column.bottom),
-                    bold=True, max_size=_pt(lay.name_pt), min_size=_pt(lay.name_pt * 0.6), max_lines=1, fill=palette.INK,
-                    spacing=1.0)
-    y = canvas.text(doctor.title, TextBox(column.left, y, column.right, column.bottom), max_size=_pt(lay.detail_pt),
-                    min_size=_pt(lay.detail_pt * 0.7), max_lines=1, fill=palette.ACCENT, spacing=1.0)
+    y = canvas.text(
+        doctor.name,
+        TextBox(column.left, top + _px(lay.photo * 0.06), column.right, column.bottom),
+        bold=True,
+        max_size=_pt(lay.name_pt),
+        min_size=_pt(lay.name_pt * 0.6),
+        max_lines=1,
+        fill=palette.INK,
+        spacing=1.0,
+    )
+    y = canvas.text(
+        doctor.title,
+        TextBox(column.left, y, column.right, column.bottom),
+        max_size=_pt(lay.detail_pt),
+        min_size=_pt(lay.detail_pt * 0.7),
+        max_lines=1,
+        fill=palette.ACCENT,
+        spacing=1.0,
+    )
     details = " · ".join(part for part in (doctor.department, doctor.hospital) if part)
-    canvas.text(details, TextBox(column.left, y, column.right, column.bottom), max_size=_pt(lay.detail_pt),
-                min_size=_pt(lay.detail_pt * 0.6), max_lines=2, fill=palette.MUTED, spacing=1.0)
+    canvas.text(
+        details,
+        TextBox(column.left, y, column.right, column.bottom),
+        max_size=_pt(lay.detail_pt),
+        min_size=_pt(lay.detail_pt * 0.6),
+        max_lines=2,
+        fill=palette.MUTED,
+        spacing=1.0,
+    )
 
     # The QR code in a thin frame, the code's name under it.
     pad = _px(1.5)
     qr_top = top + photo_px + gap + pad
     qx = (width - qr.width) // 2
-    draw.rounded_rectangle((qx - pad, qr_top - pad, qx + qr.width + pad, qr_top + qr.height + pad),
-                           radius=_px(3), outline=palette.ACCENT, width=max(3, _px(0.5)))
+    draw.rounded_rectangle(
+        (qx - pad, qr_top - pad, qx + qr.width + pad, qr_top + qr.height + pad),
+        radius=_px(3),
+        outline=palette.ACCENT,
+        width=max(3, _px(0.5)),
+    )
     canvas.image.paste(qr, (qx, qr_top))
-    y = canvas.text(wording.code_name, TextBox(margin, qr_top + qr.height + pad * 2, width - margin, height),
-                    bold=True, max_size=_pt(lay.caption_pt), min_size=_pt(lay.caption_pt * 0.7), max_lines=1,
-                    fill=palette.INK, align="center", spacing=1.0)
+    y = canvas.text(
+        wording.code_name,
+        TextBox(margin, qr_top + qr.height + pad * 2, width - margin, height),
+        bold=True,
+        max_size=_pt(lay.caption_pt),
+        min_size=_pt(lay.caption_pt * 0.7),
+        max_lines=1,
+        fill=palette.INK,
+        align="center",
+        spacing=1.0,
+    )
 
     # What the patient receives | the steps; the footer line at the bottom.
     footer_h = round(_pt(lay.footer_pt) * 1.6)
@@ -212,29 +304,67 @@ def render_poster(*, paper: Paper, join_url: str, doctor: PosterDoctor, wording:
     half = (info.right - info.left - gap) // 2
     left = TextBox(info.left, info.top, info.left + half, info.bottom)
     draw.rounded_rectangle((left.left, left.top, left.right, left.bottom), radius=_px(2.5), fill=palette.ACCENT_LIGHT)
-    _column(canvas, wording.receive_heading, wording.receive_lines,
-            TextBox(left.left + pad, left.top + pad, left.right - pad, left.bottom - pad), lay, numbered=False)
-    _column(canvas, wording.steps_heading, wording.steps,
-            TextBox(left.right + gap, info.top + pad, info.right, info.bottom), lay, numbered=True)
+    _column(
+        canvas,
+        wording.receive_heading,
+        wording.receive_lines,
+        TextBox(left.left + pad, left.top + pad, left.right - pad, left.bottom - pad),
+        lay,
+        numbered=False,
+    )
+    _column(
+        canvas,
+        wording.steps_heading,
+        wording.steps,
+        TextBox(left.right + gap, info.top + pad, info.right, info.bottom),
+        lay,
+        numbered=True,
+    )
     draw.line((margin, footer_top, width - margin, footer_top), fill=_PLACEHOLDER, width=max(2, _px(0.3)))
-    canvas.text(wording.footer, TextBox(margin, footer_top + round(footer_h * 0.2), width - margin, height - margin),
-                max_size=_pt(lay.footer_pt), min_size=_pt(lay.footer_pt * 0.8), max_lines=1, fill=palette.MUTED,
-                align="center", spacing=1.0)
+    canvas.text(
+        wording.footer,
+        TextBox(margin, footer_top + round(footer_h * 0.2), width - margin, height - margin),
+        max_size=_pt(lay.footer_pt),
+        min_size=_pt(lay.footer_pt * 0.8),
+        max_lines=1,
+        fill=palette.MUTED,
+        align="center",
+        spacing=1.0,
+    )
     return Poster(image=canvas.image, paper=paper, qr_modules=modules, qr_module_px=module_px)
 
 
-def _column(canvas: TextCanvas, heading: str, paragraphs: tuple[str, ...], box: TextBox, lay: _Layout, *,
-            numbered: bool) -> None:
+def _column(
+    canvas: TextCanvas, heading: str, paragraphs: tuple[str, ...], box: TextBox, lay: _Layout, *, numbered: bool
+) -> None:
     """A heading and its paragraphs at the largest size (≤ the layout's) at which all of them fit the box."""
-    y = canvas.text(heading, box, bold=True, max_size=_pt(lay.heading_pt), min_size=_pt(lay.heading_pt * 0.7),
-                    max_lines=1, fill=palette.ACCENT, spacing=1.0)
+    y = canvas.text(
+        heading,
+        box,
+        bold=True,
+        max_size=_pt(lay.heading_pt),
+        min_size=_pt(lay.heading_pt * 0.7),
+        max_lines=1,
+        fill=palette.ACCENT,
+        spacing=1.0,
+    )
     size = _pt(lay.body_pt)
     floor = round(size * 0.7)
     while True:
         indent = round(size * 1.5) if numbered else 0
         gap = round(size * 0.5)
-        fitted = [fit_text(text, canvas.regular, max_width=box.right - box.left - indent, max_height=box.bottom,
-                           max_size=size, min_size=size, spacing=_BODY_SPACING) for text in paragraphs]
+        fitted = [
+            fit_text(
+                text,
+                canvas.regular,
+                max_width=box.right - box.left - indent,
+                max_height=box.bottom,
+                max_size=size,
+                min_size=size,
+                spacing=_BODY_SPACING,
+            )
+            for text in paragraphs
+        ]
         if size <= floor or y + sum(item.height + gap for item in fitted) <= box.bottom:
             break
         size -= 1
@@ -242,13 +372,29 @@ def _column(canvas: TextCanvas, heading: str, paragraphs: tuple[str, ...], box: 
         y += gap
         if numbered:
             disc = round(size * 1.15)
-            canvas.draw.ellipse((box.left, y + round(size * 0.12), box.left + disc, y + round(size * 0.12) + disc),
-                                fill=palette.ACCENT)
-            canvas.text(str(number), TextBox(box.left, y + round(size * 0.2), box.left + disc, y + 2 * disc),
-                        bold=True, max_size=round(size * 0.85), min_size=round(size * 0.5), max_lines=1,
-                        fill=palette.CARD, align="center", spacing=1.0)
-        y = canvas.text(text, TextBox(box.left + indent, y, box.right, box.bottom), max_size=size, min_size=size,
-                        max_lines=None, fill=palette.INK, spacing=_BODY_SPACING)
+            canvas.draw.ellipse(
+                (box.left, y + round(size * 0.12), box.left + disc, y + round(size * 0.12) + disc), fill=palette.ACCENT
+            )
+            canvas.text(
+                str(number),
+                TextBox(box.left, y + round(size * 0.2), box.left + disc, y + 2 * disc),
+                bold=True,
+                max_size=round(size * 0.85),
+                min_size=round(size * 0.5),
+                max_lines=1,
+                fill=palette.CARD,
+                align="center",
+                spacing=1.0,
+            )
+        y = canvas.text(
+            text,
+            TextBox(box.left + indent, y, box.right, box.bottom),
+            max_size=size,
+            min_size=size,
+            max_lines=None,
+            fill=palette.INK,
+            spacing=_BODY_SPACING,
+        )
 
 
 def poster_png(poster: Poster) -> bytes:
@@ -261,6 +407,7 @@ def poster_png(poster: Poster) -> bytes:
 def poster_pdf(poster: Poster, *, title: str = "") -> bytes:
     """One page, A4 or A5 exactly (the image at 300 dpi), JPEG at quality 95 without chroma subsampling."""
     out = io.BytesIO()
-    poster.image.save(out, format="PDF", resolution=float(DPI), quality=95, subsampling=0, title=title,
-                      author="Kepu Studio")
+    poster.image.save(
+        out, format="PDF", resolution=float(DPI), quality=95, subsampling=0, title=title, author="Kepu Studio"
+    )
     return out.getvalue()

@@ -84,9 +84,16 @@ def issue_code(number: str, client_address: str) -> str:
     hit_limit("send-address", client_address, config.sends_per_address_per_hour, 3600)
     hit_limit("send-number", number, config.sends_per_number_per_hour, 3600)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_code_key(number), {"digest": _digest("otp", number, code), "issued_at": now,
-                                  "expires_at": now + config.code_ttl_s, "attempts": 0},
-              config.code_ttl_s + 60)
+    cache.set(
+        _code_key(number),
+        {
+            "digest": _digest("otp", number, code),
+            "issued_at": now,
+            "expires_at": now + config.code_ttl_s,
+            "attempts": 0,
+        },
+        config.code_ttl_s + 60,
+    )
     return code
 
 

@@ -51,8 +51,12 @@ LANGUAGES = ("zh-hans", "en")
 def _doctor_context(doctor, language: str) -> dict:
     """The doctor as a reader of ``language`` sees them (English name, title and hospital when given)."""
     credit = doctor.credit(language)
-    return {"doctor": doctor, "doctor_name": credit.name, "doctor_title": credit.title,
-            "doctor_hospital": credit.hospital}
+    return {
+        "doctor": doctor,
+        "doctor_name": credit.name,
+        "doctor_title": credit.title,
+        "doctor_hospital": credit.hospital,
+    }
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -84,26 +88,48 @@ def _wechat_config() -> WeChatConfig | None:
 
 def _invalid(request: HttpRequest, language: str, status: int, title: str, message: str) -> HttpResponse:
     with translation.override(language):
-        return _no_store(render(request, "joining/unavailable.html",
-                                {"title": title, "message": message}, status=status))
+        return _no_store(
+            render(request, "joining/unavailable.html", {"title": title, "message": message}, status=status)
+        )
 
 
 def _find_invitation(request: HttpRequest, token: str, language: str) -> Invitation | HttpResponse:
     with translation.override(language):
         if not TOKEN_SHAPE.match(token):
-            return _invalid(request, language, 404, _("This code is not valid"),
-                            _("The link or QR code is incomplete. Please scan the code again, or ask at the clinic."))
-        invitation = Invitation.objects.select_related("doctor", "doctor__photo", "plan", "group").filter(
-            token=token).first()
+            return _invalid(
+                request,
+                language,
+                404,
+                _("This code is not valid"),
+                _("The link or QR code is incomplete. Please scan the code again, or ask at the clinic."),
+            )
+        invitation = (
+            Invitation.objects.select_related("doctor", "doctor__photo", "plan", "group").filter(token=token).first()
+        )
         if invitation is None:
-            return _invalid(request, language, 404, _("This code is not valid"),
-                            _("We do not know this code. Please scan the code again, or ask at the clinic."))
+            return _invalid(
+                request,
+                language,
+                404,
+                _("This code is not valid"),
+                _("We do not know this code. Please scan the code again, or ask at the clinic."),
+            )
         if invitation.state == "revoked":
-            return _invalid(request, language, 410, _("This code is no longer in use"),
-                            _("The doctor has withdrawn this code. Please ask at the clinic for the current one."))
+            return _invalid(
+                request,
+                language,
+                410,
+                _("This code is no longer in use"),
+                _("The doctor has withdrawn this code. Please ask at the clinic for the current one."),
+            )
         if invitation.state == "expired":
-            return _invalid(request, language, 410, _("This code has expired"),
-                            _("This code was valid for a limited time. Please ask at the clinic for a new one."))
+            return _invalid(
+                request,
+                language,
+                410,
+                _("This code has expired"),
+                _("This code was valid for a limited time. Please ask at the clinic for a new one."),
+            )
         return invitation
 
 
@@ -111,16 +137,26 @@ def _session_key(invitation: Invitation) -> str:
     return f"kepu-join-{invitation.pk}"
 
 
-def _page(request, invitation, language, *, form=None, code_form=None, stage="form", message="", wechat=False,
-          status=200):
+def _page(
+    request, invitation, language, *, form=None, code_form=None, stage="form", message="", wechat=False, status=200
+):
     doctor = invitation.doctor
     article = welcome_article_for(invitation, language)
     context = {
-        **_doctor_context(doctor, language), "invitation": invitation, "language": language, "stage": stage,
+        **_doctor_context(doctor, language),
+        "invitation": invitation,
+        "language": language,
+        "stage": stage,
         "form": form,
-        "code_form": code_form, "message": message, "wechat": wechat, "consent_sections": consent_sections(language),
-        "consent_version": CONSENT_VERSION, "promise": invitation.promise_for(language),
-        "frequency": invitation.frequency_for(language), "plan": invitation.plan, "welcome_article": article,
+        "code_form": code_form,
+        "message": message,
+        "wechat": wechat,
+        "consent_sections": consent_sections(language),
+        "consent_version": CONSENT_VERSION,
+        "promise": invitation.promise_for(language),
+        "frequency": invitation.frequency_for(language),
+        "plan": invitation.plan,
+        "welcome_article": article,
         "other_language": "en" if language == "zh-hans" else "zh-hans",
         "code_minutes": max(1, limits().code_ttl_s // 60),
     }
@@ -157,15 +193,25 @@ def _get(request, invitation, language, state):
     code = request.GET.get("code", "")
     if wechat_config and code and request.GET.get("state"):
         if not secrets.compare_digest(request.GET["state"], state.get("oauth_state", "")):
-            return _page(request, invitation, language, form=_blank_form(invitation, language, state),
-                         message=_("WeChat sign-in did not complete. You can join with your mobile number instead."))
+            return _page(
+                request,
+                invitation,
+                language,
+                form=_blank_form(invitation, language, state),
+                message=_("WeChat sign-in did not complete. You can join with your mobile number instead."),
+            )
         try:
             state["openid"] = openid_for_code(wechat_config, code)
         except WeChatOAuthError:
             state["oauth_failed"] = True
             request.session[_session_key(invitation)] = state
-            return _page(request, invitation, language, form=_blank_form(invitation, language, state),
-                         message=_("WeChat sign-in did not complete. You can join with your mobile number instead."))
+            return _page(
+                request,
+                invitation,
+                language,
+                form=_blank_form(invitation, language, state),
+                message=_("WeChat sign-in did not complete. You can join with your mobile number instead."),
+            )
         state.pop("oauth_state", None)
         request.session[_session_key(invitation)] = state
         # Back to the plain address: the one-time code leaves the address bar and the history.
@@ -177,13 +223,18 @@ def _get(request, invitation, language, state):
         return HttpResponseRedirect(authorize_url(wechat_config, redirect_uri, state["oauth_state"]))
     if state.get("pending"):
         return _page(request, invitation, language, stage="verify", code_form=CodeForm())
-    return _page(request, invitation, language, form=_blank_form(invitation, language, state),
-                 wechat=bool(state.get("openid")))
+    return _page(
+        request, invitation, language, form=_blank_form(invitation, language, state), wechat=bool(state.get("openid"))
+    )
 
 
 def _blank_form(invitation, language, state):
-    return JoinForm(keywords=invitation.keyword_list(), needs_mobile=not state.get("openid"),
-                    initial={"language": language}, language=language)
+    return JoinForm(
+        keywords=invitation.keyword_list(),
+        needs_mobile=not state.get("openid"),
+        initial={"language": language},
+        language=language,
+    )
 
 
 def _submit(request, invitation, language, state):
@@ -192,35 +243,53 @@ def _submit(request, invitation, language, state):
     if not form.is_valid():
         return _page(request, invitation, language, form=form, wechat=bool(openid), status=400)
     data = form.cleaned_data
-    details = {"display_name": data["display_name"], "language": data["language"],
-               "keywords": data.get("keywords", []), "health_data_consent": data["health_data_consent"]}
+    details = {
+        "display_name": data["display_name"],
+        "language": data["language"],
+        "keywords": data.get("keywords", []),
+        "health_data_consent": data["health_data_consent"],
+    }
     if openid:
         try:
             hit_limit("join-address", _client_address(request), limits().joins_per_address_per_hour, 3600)
         except RateLimited as limited:
-            return _page(request, invitation, language, form=form, wechat=True, status=429,
-                         message=_limited_message(limited))
-        return _finish(request, invitation, state, JoinRequest(channel="wechat", address=openid, **_request_fields(details)))
+            return _page(
+                request, invitation, language, form=form, wechat=True, status=429, message=_limited_message(limited)
+            )
+        return _finish(
+            request, invitation, state, JoinRequest(channel="wechat", address=openid, **_request_fields(details))
+        )
     number = data["mobile"]
     sent = _send_code(request, invitation, number, data["language"])
     if sent:
         return _page(request, invitation, language, form=form, message=sent, status=429)
     state["pending"] = {**details, "number": number}
     request.session[_session_key(invitation)] = state
-    return _page(request, invitation, language, stage="verify", code_form=CodeForm(),
-                 message=_("We have sent a 6-digit code to the number ending in %(last)s.") % {"last": number[-4:]})
+    return _page(
+        request,
+        invitation,
+        language,
+        stage="verify",
+        code_form=CodeForm(),
+        message=_("We have sent a 6-digit code to the number ending in %(last)s.") % {"last": number[-4:]},
+    )
 
 
 def _request_fields(details: dict) -> dict:
-    return {"display_name": details["display_name"], "language": details["language"],
-            "keywords": tuple(details["keywords"]), "health_data_consent": details["health_data_consent"]}
+    return {
+        "display_name": details["display_name"],
+        "language": details["language"],
+        "keywords": tuple(details["keywords"]),
+        "health_data_consent": details["health_data_consent"],
+    }
 
 
 def _limited_message(limited: RateLimited) -> str:
     minutes = max(1, (limited.retry_after_s + 59) // 60)
     if limited.scope == "resend":
-        return _("A code was sent less than a minute ago. Please wait %(seconds)d seconds before asking for "
-                 "another.") % {"seconds": limited.retry_after_s}
+        return _(
+            "A code was sent less than a minute ago. Please wait %(seconds)d seconds before asking for another."
+        ) % {"seconds": limited.retry_after_s}
     return _("Too many codes were requested. Please try again in %(minutes)d minutes.") % {"minutes": minutes}
 
 
@@ -230,9 +299,14 @@ def _send_code(request, invitation, number: str, language: str) -> str:
         code = issue_code(number, _client_address(request))
     except RateLimited as limited:
         return _limited_message(limited)
-    message = OutgoingMessage(idempotency_key=f"otp-{uuid.uuid4().hex}", address=number,
-                              title=_("Verification code"), url=invitation.join_url, language=language,
-                              extra={VERIFICATION_CODE: code})
+    message = OutgoingMessage(
+        idempotency_key=f"otp-{uuid.uuid4().hex}",
+        address=number,
+        title=_("Verification code"),
+        url=invitation.join_url,
+        language=language,
+        extra={VERIFICATION_CODE: code},
+    )
     try:
         configured_channel("sms", distribution_settings()).channel.send(message)
     except (ChannelConfigurationError, PermanentChannelError, ContactInactiveError, RetryableChannelError) as exc:
@@ -258,28 +332,44 @@ def _verify(request, invitation, language, state):
             "expired": _("This code has expired. Please ask for a new code."),
             "missing": _("This code has expired. Please ask for a new code."),
         }
-        return _page(request, invitation, language, stage="verify", code_form=CodeForm(),
-                     message=messages[result.reason], status=400)
-    return _finish(request, invitation, state, JoinRequest(channel="sms", address=pending["number"],
-                                                           **_request_fields(pending)))
+        return _page(
+            request,
+            invitation,
+            language,
+            stage="verify",
+            code_form=CodeForm(),
+            message=messages[result.reason],
+            status=400,
+        )
+    return _finish(
+        request, invitation, state, JoinRequest(channel="sms", address=pending["number"], **_request_fields(pending))
+    )
 
 
 def _resend(request, invitation, language, state):
     pending = state["pending"]
     problem = _send_code(request, invitation, pending["number"], pending["language"])
     if problem:
-        return _page(request, invitation, language, stage="verify", code_form=CodeForm(), message=problem,
-                     status=429)
-    return _page(request, invitation, language, stage="verify", code_form=CodeForm(),
-                 message=_("We have sent a new code to the number ending in %(last)s.") % {"last": pending["number"][-4:]})
+        return _page(request, invitation, language, stage="verify", code_form=CodeForm(), message=problem, status=429)
+    return _page(
+        request,
+        invitation,
+        language,
+        stage="verify",
+        code_form=CodeForm(),
+        message=_("We have sent a new code to the number ending in %(last)s.") % {"last": pending["number"][-4:]},
+    )
 
 
 def _finish(request, invitation, state, join_request: JoinRequest):
     result = join(invitation, join_request)
-    request.session[_session_key(invitation)] = {"done": result.contact.unsubscribe_token,
-                                                 "language": join_request.language}
-    return HttpResponseRedirect(reverse("joining:joined", kwargs={"token": invitation.token})
-                                + f"?lang={join_request.language}")
+    request.session[_session_key(invitation)] = {
+        "done": result.contact.unsubscribe_token,
+        "language": join_request.language,
+    }
+    return HttpResponseRedirect(
+        reverse("joining:joined", kwargs={"token": invitation.token}) + f"?lang={join_request.language}"
+    )
 
 
 @require_http_methods(["GET"])
@@ -296,11 +386,21 @@ def joined(request: HttpRequest, token: str) -> HttpResponse:
     if contact is None:
         raise Http404("contact erased")
     with translation.override(language):
-        return _no_store(render(request, "joining/joined.html", {
-            **_doctor_context(invitation.doctor, language), "invitation": invitation, "patient": contact.patient,
-            "leave_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token}) + f"?lang={language}",
-            "plan": invitation.plan, "welcome_article": welcome_article_for(invitation, language),
-        }))
+        return _no_store(
+            render(
+                request,
+                "joining/joined.html",
+                {
+                    **_doctor_context(invitation.doctor, language),
+                    "invitation": invitation,
+                    "patient": contact.patient,
+                    "leave_url": reverse("joining:leave", kwargs={"token": contact.unsubscribe_token})
+                    + f"?lang={language}",
+                    "plan": invitation.plan,
+                    "welcome_article": welcome_article_for(invitation, language),
+                },
+            )
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -310,8 +410,13 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
     language = request.GET.get("lang") if request.GET.get("lang") in LANGUAGES else None
     if contact is None:
         with translation.override(language or _language(request)):
-            return _invalid(request, language or _language(request), 404, _("Nothing to remove"),
-                            _("These contact details are no longer stored, or the link is incomplete."))
+            return _invalid(
+                request,
+                language or _language(request),
+                404,
+                _("Nothing to remove"),
+                _("These contact details are no longer stored, or the link is incomplete."),
+            )
     language = language or site_language(contact.patient.preferred_language)
     with translation.override(language):
         done = ""
@@ -322,9 +427,20 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
                 return _no_store(render(request, "joining/left.html", {"erased": True, "language": language}))
             if action == "stop":
                 contact.unsubscribe()
-                done = _("You will receive no more messages. Your contact details are still stored; you can "
-                         "delete them below.")
-        return _no_store(render(request, "joining/leave.html", {
-            **_doctor_context(contact.patient.doctor, language), "contact": contact, "done": done, "language": language,
-            "stopped": contact.unsubscribed_at is not None,
-        }))
+                done = _(
+                    "You will receive no more messages. Your contact details are still stored; you can "
+                    "delete them below."
+                )
+        return _no_store(
+            render(
+                request,
+                "joining/leave.html",
+                {
+                    **_doctor_context(contact.patient.doctor, language),
+                    "contact": contact,
+                    "done": done,
+                    "language": language,
+                    "stopped": contact.unsubscribed_at is not None,
+                },
+            )
+        )

@@ -44,8 +44,10 @@ def invitation_links(invitation: Invitation) -> str:
         return invitation.state_label()
     return format_html(
         '<a href="{}">{}</a> · <a href="{}">{}</a>',
-        reverse("invitation_poster", args=[invitation.pk]), _("Poster (PDF, PNG)"),
-        reverse("invitation_qr", args=[invitation.pk]), _("QR code (SVG)"),
+        reverse("invitation_poster", args=[invitation.pk]),
+        _("Poster (PDF, PNG)"),
+        reverse("invitation_qr", args=[invitation.pk]),
+        _("QR code (SVG)"),
     )
 
 
@@ -86,11 +88,17 @@ POSTER_LANGUAGES = tuple(LANGUAGE_LABELS.items())  # each language named in itse
 def _unusable(request, invitation: Invitation):
     """A revoked or expired code gets no poster or QR code: say why, back on the code's page."""
     if invitation.state == "revoked":
-        messages.error(request, _("The code “%(name)s” is revoked, so it has no poster any more. Make a new code "
-                                  "for the clinic.") % {"name": invitation.name})
+        messages.error(
+            request,
+            _("The code “%(name)s” is revoked, so it has no poster any more. Make a new code for the clinic.")
+            % {"name": invitation.name},
+        )
     else:
-        messages.error(request, _("The code “%(name)s” has expired, so it has no poster. Give it a later expiry "
-                                  "date or make a new code.") % {"name": invitation.name})
+        messages.error(
+            request,
+            _("The code “%(name)s” has expired, so it has no poster. Give it a later expiry date or make a new code.")
+            % {"name": invitation.name},
+        )
     return redirect(reverse("invitations:edit", args=[invitation.pk]))
 
 
@@ -101,8 +109,9 @@ def _plan_frequency(plan) -> str:
         return ""
     count = sum(1 + max(0, (step.repeat_until_day or step.day_offset) - step.day_offset) for step in steps)
     days = 1 + max(step.repeat_until_day or step.day_offset for step in steps)
-    return ngettext("%(count)d message over the first %(days)d days",
-                    "%(count)d messages over the first %(days)d days", count) % {"count": count, "days": days}
+    return ngettext(
+        "%(count)d message over the first %(days)d days", "%(count)d messages over the first %(days)d days", count
+    ) % {"count": count, "days": days}
 
 
 def poster_content(invitation: Invitation, language: str) -> tuple[PosterDoctor, PosterWording]:
@@ -110,33 +119,46 @@ def poster_content(invitation: Invitation, language: str) -> tuple[PosterDoctor,
     profile = invitation.doctor.profile_for(language)
     with translation.override(language):
         name = profile["name"]
-        receive = [invitation.promise_for(language) or gettext(
-            "Health articles written or checked by %(name)s, and reminders for your care after the visit.")
-            % {"name": name}]
+        receive = [
+            invitation.promise_for(language)
+            or gettext("Health articles written or checked by %(name)s, and reminders for your care after the visit.")
+            % {"name": name}
+        ]
         if invitation.plan is not None:
             receive.append(gettext("Follow-up plan: %(plan)s, from the day you join.") % {"plan": invitation.plan.name})
         frequency = invitation.frequency_for(language) or _plan_frequency(invitation.plan)
-        receive.append(gettext("How often: %(frequency)s") % {"frequency": frequency} if frequency else
-                       gettext("How often: a few messages a month, never between 21:00 and 08:00."))
+        receive.append(
+            gettext("How often: %(frequency)s") % {"frequency": frequency}
+            if frequency
+            else gettext("How often: a few messages a month, never between 21:00 and 08:00.")
+        )
         wording = PosterWording(
             headline=gettext("Scan to join"),
-            subline=gettext("Scan with WeChat or your phone's camera to get %(name)s's health articles and "
-                            "follow-up reminders, free.") % {"name": name},
+            subline=gettext(
+                "Scan with WeChat or your phone's camera to get %(name)s's health articles and "
+                "follow-up reminders, free."
+            )
+            % {"name": name},
             code_name=invitation.name,
             receive_heading=gettext("What you will receive"),
             receive_lines=tuple(receive),
             steps_heading=gettext("Join in three steps"),
             steps=(
                 gettext("Scan the code above with WeChat or your phone's camera."),
-                gettext("Enter how we should address you and your mobile number; read how your information is "
-                        "used and tick to agree."),
-                gettext("Type in the code we text you and tap “Confirm and join”. The doctor's first article "
-                        "arrives straight away."),
+                gettext(
+                    "Enter how we should address you and your mobile number; read how your information is "
+                    "used and tick to agree."
+                ),
+                gettext(
+                    "Type in the code we text you and tap “Confirm and join”. The doctor's first article "
+                    "arrives straight away."
+                ),
             ),
             footer=gettext("Free, no app to install. You can stop the messages or delete your details at any time."),
         )
-    doctor = PosterDoctor(name=name, title=profile["title"], department=profile["department"],
-                          hospital=profile["hospital"])
+    doctor = PosterDoctor(
+        name=name, title=profile["title"], department=profile["department"], hospital=profile["hospital"]
+    )
     return doctor, wording
 
 
@@ -164,15 +186,36 @@ def poster_view(request, pk: int):
     if not invitation.is_usable:
         return _unusable(request, invitation)
     base = reverse("invitation_poster_file", args=[invitation.pk, "a5", "png"])
-    rows = [{"language": code, "label": label, "files": [
-        {"paper": paper.upper(), "links": [
-            (kind.upper(), reverse("invitation_poster_file", args=[invitation.pk, paper, kind]) + f"?lang={code}")
-            for kind in POSTER_TYPES]}
-        for paper in PAPER_MM]} for code, label in POSTER_LANGUAGES]
-    return TemplateResponse(request, "joining/admin/poster.html", {
-        "invitation": invitation, "rows": rows, "preview": f"{base}?lang={CHINESE}&view=inline",
-        "page_title": _("Clinic poster"),
-    })
+    rows = [
+        {
+            "language": code,
+            "label": label,
+            "files": [
+                {
+                    "paper": paper.upper(),
+                    "links": [
+                        (
+                            kind.upper(),
+                            reverse("invitation_poster_file", args=[invitation.pk, paper, kind]) + f"?lang={code}",
+                        )
+                        for kind in POSTER_TYPES
+                    ],
+                }
+                for paper in PAPER_MM
+            ],
+        }
+        for code, label in POSTER_LANGUAGES
+    ]
+    return TemplateResponse(
+        request,
+        "joining/admin/poster.html",
+        {
+            "invitation": invitation,
+            "rows": rows,
+            "preview": f"{base}?lang={CHINESE}&view=inline",
+            "page_title": _("Clinic poster"),
+        },
+    )
 
 
 def poster_file_view(request, pk: int, paper: str, kind: str):
@@ -186,11 +229,22 @@ def poster_file_view(request, pk: int, paper: str, kind: str):
     doctor, wording = poster_content(invitation, language)
     try:
         with _local_photo(invitation.doctor.photo) as photo:
-            poster = render_poster(paper=paper, join_url=invitation.join_url, doctor=doctor, wording=wording,
-                                   photo=photo, language=language)
+            poster = render_poster(
+                paper=paper,
+                join_url=invitation.join_url,
+                doctor=doctor,
+                wording=wording,
+                photo=photo,
+                language=language,
+            )
     except PosterError:
-        messages.error(request, _("This poster cannot be made: the join link is too long for a QR code that scans "
-                                  "from a metre away. Ask the studio's administrator to shorten the site address."))
+        messages.error(
+            request,
+            _(
+                "This poster cannot be made: the join link is too long for a QR code that scans "
+                "from a metre away. Ask the studio's administrator to shorten the site address."
+            ),
+        )
         return redirect(reverse("invitation_poster", args=[invitation.pk]))
     if kind == "pdf":
         body = poster_pdf(poster, title=f"{wording.headline} · {doctor.name} · {invitation.name}")
@@ -218,7 +272,9 @@ def revoke_view(request, pk: int):
     if not StudioStaffPermissionPolicy(Invitation).user_has_permission_for_instance(request.user, "change", invitation):
         raise PermissionDenied
     invitation.revoke()
-    messages.success(request, _("The code “%(name)s” is revoked; scanning it now shows a notice.") % {"name": invitation.name})
+    messages.success(
+        request, _("The code “%(name)s” is revoked; scanning it now shows a notice.") % {"name": invitation.name}
+    )
     return redirect(reverse("invitations:edit", args=[invitation.pk]))
 
 
@@ -235,21 +291,33 @@ def invitation_admin_urls():
 @hooks.register("doctor_homepage_panels")
 def doctor_homepage_join_panel(request, doctor):
     """The doctor's current general join code on their public homepage (cms does not know this app)."""
-    invitation = (Invitation.objects.filter(doctor=doctor, revoked_at__isnull=True, group__isnull=True,
-                                            plan__isnull=True).order_by("-created_at"))
+    invitation = Invitation.objects.filter(
+        doctor=doctor, revoked_at__isnull=True, group__isnull=True, plan__isnull=True
+    ).order_by("-created_at")
     invitation = next((item for item in invitation if item.is_usable), None)
     if invitation is None:
         return ""
-    return render_to_string("joining/homepage_panel.html", {
-        "invitation": invitation, "doctor": doctor, "qr": qr_svg(invitation.join_url, scale=5)}, request=request)
+    return render_to_string(
+        "joining/homepage_panel.html",
+        {"invitation": invitation, "doctor": doctor, "qr": qr_svg(invitation.join_url, scale=5)},
+        request=request,
+    )
 
 
 @hooks.register("doctor_article_stats")
 def doctor_article_stats(articles):
     """Reads (views of every share link of the article) and share links made, per article."""
     ids = [article.pk for article in articles]
-    reads = dict(ReadStat.objects.filter(article_id__in=ids).values_list("article_id").annotate(n=Sum("views"))
-                 .values_list("article_id", "n"))
-    shares = dict(ShareLink.objects.filter(article_id__in=ids).values_list("article_id").annotate(n=Count("pk"))
-                  .values_list("article_id", "n"))
+    reads = dict(
+        ReadStat.objects.filter(article_id__in=ids)
+        .values_list("article_id")
+        .annotate(n=Sum("views"))
+        .values_list("article_id", "n")
+    )
+    shares = dict(
+        ShareLink.objects.filter(article_id__in=ids)
+        .values_list("article_id")
+        .annotate(n=Count("pk"))
+        .values_list("article_id", "n")
+    )
     return {pk: {"reads": int(reads.get(pk) or 0), "shares": int(shares.get(pk) or 0)} for pk in ids}

@@ -28,7 +28,8 @@ def normalize_mobile_number(value: str) -> str:
     except InvalidMobileNumber as exc:
         if exc.mainland:
             raise ValueError(
-                _("not a mainland China mobile number (11 digits starting with 13–19, optional +86)")) from None
+                _("not a mainland China mobile number (11 digits starting with 13–19, optional +86)")
+            ) from None
         raise ValueError(_("not a mobile number (outside mainland China: + and the country code)")) from None
 
 

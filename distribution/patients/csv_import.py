@@ -66,8 +66,16 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 CHANNEL_COLUMNS = ("wechat", "sms", "email", "webhook")
 _LANGUAGE_ALIASES = {
-    "zh-hans": "zh-hans", "zh": "zh-hans", "zh-cn": "zh-hans", "中文": "zh-hans", "简体中文": "zh-hans",
-    "汉语": "zh-hans", "en": "en", "english": "en", "英文": "en", "英语": "en",
+    "zh-hans": "zh-hans",
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "中文": "zh-hans",
+    "简体中文": "zh-hans",
+    "汉语": "zh-hans",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
 }
 _YES = {"yes", "y", "true", "1", "是", "同意", "已同意", "√", "✓"}
 _NO = {"", "no", "n", "false", "0", "否", "不同意", "未同意"}
@@ -76,11 +84,18 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"
 
 # How the report names each column (the file may have used any of its aliases).
 COLUMN_LABELS = {
-    "name": pgettext_lazy("a person's", "name"), "language": gettext_lazy("language"), "time_zone": gettext_lazy("time zone"),
-    "enrolled_on": gettext_lazy("enrolment date"), "tags": gettext_lazy("tags"),
-    "wechat": gettext_lazy("WeChat openid"), "sms": gettext_lazy("mobile number"), "email": gettext_lazy("e-mail"),
-    "webhook": gettext_lazy("hospital id"), "consent_wechat": gettext_lazy("WeChat consent"),
-    "consent_sms": gettext_lazy("SMS consent"), "consent_email": gettext_lazy("e-mail consent"),
+    "name": pgettext_lazy("a person's", "name"),
+    "language": gettext_lazy("language"),
+    "time_zone": gettext_lazy("time zone"),
+    "enrolled_on": gettext_lazy("enrolment date"),
+    "tags": gettext_lazy("tags"),
+    "wechat": gettext_lazy("WeChat openid"),
+    "sms": gettext_lazy("mobile number"),
+    "email": gettext_lazy("e-mail"),
+    "webhook": gettext_lazy("hospital id"),
+    "consent_wechat": gettext_lazy("WeChat consent"),
+    "consent_sms": gettext_lazy("SMS consent"),
+    "consent_email": gettext_lazy("e-mail consent"),
     "consent_webhook": gettext_lazy("hospital system consent"),
 }
 
@@ -121,14 +136,22 @@ class ImportReport:
     def summary(self) -> str:
         if not self.imported:
             return _("Nothing imported: %(problems)d problem(s) in %(rows)d row(s).") % {
-                "problems": len(self.errors), "rows": self.rows}
-        text = _("Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
-                 "%(merged)d duplicate row(s) merged.") % {
-            "rows": self.rows - self.skipped_rows, "created": self.created, "updated": self.updated,
-            "merged": self.merged_rows}
+                "problems": len(self.errors),
+                "rows": self.rows,
+            }
+        text = _(
+            "Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
+            "%(merged)d duplicate row(s) merged."
+        ) % {
+            "rows": self.rows - self.skipped_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "merged": self.merged_rows,
+        }
         if self.skipped_rows:
-            text += " " + ngettext("%(count)d invalid row skipped.", "%(count)d invalid rows skipped.",
-                                   self.skipped_rows) % {"count": self.skipped_rows}
+            text += " " + ngettext(
+                "%(count)d invalid row skipped.", "%(count)d invalid rows skipped.", self.skipped_rows
+            ) % {"count": self.skipped_rows}
         return text
 
 
@@ -150,10 +173,12 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was found to be in."""
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
         except UnicodeDecodeError:
-            raise CsvFileError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
-                               "(it may be cut off); save it again as “CSV UTF-8” and retry") from None
+            raise CsvFileError(
+                "the file starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                "(it may be cut off); save it again as “CSV UTF-8” and retry"
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -166,7 +191,9 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise CsvFileError(_("The file is neither UTF-8 nor GBK/GB18030 text. Save it as “CSV UTF-8” and try again.")) from None
+        raise CsvFileError(
+            _("The file is neither UTF-8 nor GBK/GB18030 text. Save it as “CSV UTF-8” and try again.")
+        ) from None
 
 
 def _canonical_header(header: str) -> str | None:
@@ -194,9 +221,13 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             if any(cell.strip() for cell in row):
                 rows.append((reader.line_num, row))
             if len(rows) > MAX_ROWS:
-                raise CsvFileError(_("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS})
+                raise CsvFileError(
+                    _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS}
+                )
     except csv.Error as exc:
-        raise CsvFileError(_("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}) from None
+        raise CsvFileError(
+            _("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}
+        ) from None
     return header, rows
 
 
@@ -269,7 +300,9 @@ def _parse_row(line: int, cells: dict[str, str], now: datetime) -> tuple[_Candid
             else:
                 candidate.consents[channel] = consent
     if not raw_addresses_present(cells):
-        errors.append(RowError(line, "", _("at least one contact address (mobile, openid, e-mail or hospital id) is required")))
+        errors.append(
+            RowError(line, "", _("at least one contact address (mobile, openid, e-mail or hospital id) is required"))
+        )
     return (None if errors else candidate), errors
 
 
@@ -319,9 +352,14 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
             merged.append(candidate)
             target = candidate
         elif len(owners) > 1:
-            errors.append(RowError(candidate.lines[0], "",
-                                   _("its addresses belong to different patients (lines %(first)d and %(second)d)") % {
-                                       "first": owners[0].lines[0], "second": owners[1].lines[0]}))
+            errors.append(
+                RowError(
+                    candidate.lines[0],
+                    "",
+                    _("its addresses belong to different patients (lines %(first)d and %(second)d)")
+                    % {"first": owners[0].lines[0], "second": owners[1].lines[0]},
+                )
+            )
             continue
         else:
             target = owners[0]
@@ -335,8 +373,14 @@ def _group_duplicates(candidates: list[_Candidate]) -> tuple[list[_Candidate], l
     return merged, errors, merged_rows
 
 
-def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chunk_size: int = 500,
-                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_patients_csv(
+    doctor,
+    data: bytes,
+    *,
+    skip_invalid: bool = False,
+    chunk_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Validate ``data`` and import its patients for ``doctor`` (a DoctorProfile).
 
     ``progress(written, total)`` is called after each chunk of patients is committed.
@@ -350,15 +394,20 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chun
     for position, name in enumerate(header, start=1):
         canonical = _canonical_header(name)
         if canonical is None:
-            problems.append(_("unknown column “%(name)s” (column %(position)d)") % {
-                "name": name.strip(), "position": position})
+            problems.append(
+                _("unknown column “%(name)s” (column %(position)d)") % {"name": name.strip(), "position": position}
+            )
         elif canonical in columns:
-            problems.append(_("column “%(name)s” repeats “%(column)s” (column %(position)d)") % {
-                "name": name.strip(), "column": COLUMN_LABELS[canonical], "position": position})
+            problems.append(
+                _("column “%(name)s” repeats “%(column)s” (column %(position)d)")
+                % {"name": name.strip(), "column": COLUMN_LABELS[canonical], "position": position}
+            )
         columns.append(canonical or "")
     if problems:
         known = ", ".join(f"{aliases[0]} / {COLUMN_LABELS[canonical]}" for canonical, aliases in COLUMN_ALIASES.items())
-        raise CsvFileError(_("%(problems)s. Known columns: %(known)s") % {"problems": "; ".join(problems), "known": known})
+        raise CsvFileError(
+            _("%(problems)s. Known columns: %(known)s") % {"problems": "; ".join(problems), "known": known}
+        )
     if "name" not in columns:
         raise CsvFileError(_("The file has no name column (姓名 / name)."))
 
@@ -367,8 +416,14 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chun
     candidates = []
     for line, row in rows:
         if len(row) > len(columns):
-            report.errors.append(RowError(line, "", _("has %(cells)d cells but the header has %(columns)d") % {
-                "cells": len(row), "columns": len(columns)}))
+            report.errors.append(
+                RowError(
+                    line,
+                    "",
+                    _("has %(cells)d cells but the header has %(columns)d")
+                    % {"cells": len(row), "columns": len(columns)},
+                )
+            )
             continue
         cells = {column: value for column, value in zip(columns, row, strict=False)}
         candidate, errors = _parse_row(line, cells, now)
@@ -387,7 +442,9 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chun
     for candidate in merged:
         matches = {existing_by_address[key] for key in candidate.addresses.items() if key in existing_by_address}
         if len(matches) > 1:
-            report.errors.append(RowError(candidate.lines[0], "", _("its addresses belong to different existing patients")))
+            report.errors.append(
+                RowError(candidate.lines[0], "", _("its addresses belong to different existing patients"))
+            )
             bad_lines.update(candidate.lines)
             continue
         plan.append((candidate, matches.pop() if matches else None))
@@ -399,7 +456,7 @@ def import_patients_csv(doctor, data: bytes, *, skip_invalid: bool = False, chun
     # again: patients already written are found by their addresses and updated, not duplicated.
     for start in range(0, len(plan), chunk_size):
         with transaction.atomic():
-            for candidate, existing in plan[start:start + chunk_size]:
+            for candidate, existing in plan[start : start + chunk_size]:
                 if existing is not None:
                     _update_patient(existing, candidate)
                     report.updated += 1
@@ -422,7 +479,9 @@ def _existing_patients(doctor, candidates: Iterable[_Candidate]) -> dict[tuple[s
     for channel, addresses in wanted.items():
         ordered = sorted(addresses)
         for start in range(0, len(ordered), 500):  # within every database's limit on query parameters
-            rows = ContactPoint.objects.filter(patient__doctor=doctor).with_address(channel, ordered[start:start + 500])
+            rows = ContactPoint.objects.filter(patient__doctor=doctor).with_address(
+                channel, ordered[start : start + 500]
+            )
             for contact in rows.values("channel", "address", "patient_id"):
                 found[(contact["channel"], contact["address"])] = contact["patient_id"]
     return found
@@ -439,11 +498,18 @@ def _create_patient(doctor, candidate: _Candidate) -> Patient:
     if candidate.tags:
         patient.tags.add(*candidate.tags)
         patient.save()  # a clusterable model writes its tags on save
-    ContactPoint.objects.bulk_create([
-        ContactPoint(patient=patient, channel=channel, address=address, address_index=blind_index(channel, address),
-                     consent_at=candidate.consents.get(channel))
-        for channel, address in candidate.addresses.items()
-    ])
+    ContactPoint.objects.bulk_create(
+        [
+            ContactPoint(
+                patient=patient,
+                channel=channel,
+                address=address,
+                address_index=blind_index(channel, address),
+                consent_at=candidate.consents.get(channel),
+            )
+            for channel, address in candidate.addresses.items()
+        ]
+    )
     return patient
 
 
@@ -458,7 +524,9 @@ def _update_patient(patient_id: int, candidate: _Candidate) -> None:
     patient.save()  # also writes the tags (a clusterable model's relations are saved with it)
     for channel, address in candidate.addresses.items():
         contact, created = ContactPoint.objects.get_or_create(
-            patient=patient, channel=channel, defaults={"address": address, "consent_at": candidate.consents.get(channel)}
+            patient=patient,
+            channel=channel,
+            defaults={"address": address, "consent_at": candidate.consents.get(channel)},
         )
         if not created:
             changed = contact.address != address

@@ -50,7 +50,9 @@ def _keys() -> tuple[list[bytes], list[bytes]]:
         try:
             raw_keys = [base64.urlsafe_b64decode(key) for key in configured]
         except ValueError:
-            raise ImproperlyConfigured("KEPU_FIELD_ENCRYPTION_KEY must be Fernet keys (urlsafe base64, 32 bytes)") from None
+            raise ImproperlyConfigured(
+                "KEPU_FIELD_ENCRYPTION_KEY must be Fernet keys (urlsafe base64, 32 bytes)"
+            ) from None
         if any(len(key) != 32 for key in raw_keys):
             raise ImproperlyConfigured("KEPU_FIELD_ENCRYPTION_KEY must be Fernet keys (urlsafe base64, 32 bytes)")
         encoded = [key.encode() for key in configured]

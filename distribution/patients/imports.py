@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 def run_import(import_id: int) -> PatientImport | None:
     """Import one queued upload; None when it is not queued (taken, finished, or gone)."""
     if not PatientImport.objects.filter(pk=import_id, state=PatientImport.QUEUED).update(
-        state=PatientImport.RUNNING, started_at=timezone.now(), patients_written=0,
+        state=PatientImport.RUNNING,
+        started_at=timezone.now(),
+        patients_written=0,
     ):
         logger.info("patient import %s is not queued; skipping", import_id)
         return None
@@ -33,21 +35,27 @@ def run_import(import_id: int) -> PatientImport | None:
     try:
         # The result is written in the language of the person who uploaded the file.
         with translation.override(_language_of(job.uploaded_by)):
-            report = import_patients_csv(job.doctor, bytes(job.data), skip_invalid=job.skip_invalid,
-                                         progress=progress)
+            report = import_patients_csv(job.doctor, bytes(job.data), skip_invalid=job.skip_invalid, progress=progress)
             summary = report.summary()[:300]
             errors = [[error.line, error.column_label, error.message] for error in report.errors]
     except CsvFileError as exc:
-        _finish(job, PatientImport.DONE, summary=f"nothing imported: {exc}"[:300],
-                errors=[[0, "", str(exc)]])
+        _finish(job, PatientImport.DONE, summary=f"nothing imported: {exc}"[:300], errors=[[0, "", str(exc)]])
         return PatientImport.objects.get(pk=job.pk)
     except Exception as exc:  # recorded for the person who uploaded it; the upload is kept for a retry
         logger.exception("patient import %s failed", job.pk)
         PatientImport.objects.filter(pk=job.pk).update(
-            state=PatientImport.FAILED, failure=f"{type(exc).__name__}: {exc}"[:300], finished_at=timezone.now())
+            state=PatientImport.FAILED, failure=f"{type(exc).__name__}: {exc}"[:300], finished_at=timezone.now()
+        )
         return PatientImport.objects.get(pk=job.pk)
-    _finish(job, PatientImport.DONE, summary=summary, encoding=report.encoding, imported=report.imported,
-            rows_total=report.rows, errors=errors)
+    _finish(
+        job,
+        PatientImport.DONE,
+        summary=summary,
+        encoding=report.encoding,
+        imported=report.imported,
+        rows_total=report.rows,
+        errors=errors,
+    )
     return PatientImport.objects.get(pk=job.pk)
 
 
@@ -59,14 +67,16 @@ def _language_of(user) -> str:
 
 
 def _finish(job: PatientImport, state: str, **fields) -> None:
-    PatientImport.objects.filter(pk=job.pk).update(
-        state=state, finished_at=timezone.now(), data=b"", **fields)
+    PatientImport.objects.filter(pk=job.pk).update(state=state, finished_at=timezone.now(), data=b"", **fields)
 
 
 def requeue(job: PatientImport) -> bool:
     """A failed import (or one whose worker was lost) may run again: importing is idempotent."""
-    return bool(PatientImport.objects.filter(pk=job.pk, state__in=[PatientImport.FAILED, PatientImport.RUNNING])
-                .exclude(data=b"").update(state=PatientImport.QUEUED, failure=""))
+    return bool(
+        PatientImport.objects.filter(pk=job.pk, state__in=[PatientImport.FAILED, PatientImport.RUNNING])
+        .exclude(data=b"")
+        .update(state=PatientImport.QUEUED, failure="")
+    )
 
 
 def error_report_csv(job: PatientImport) -> str:

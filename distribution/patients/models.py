@@ -52,7 +52,9 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (e.g. Asia/Shanghai)."), params={"value": value}
+        ) from None
 
 
 def split_tag_list(text: str) -> list[str]:
@@ -159,12 +161,19 @@ class Patient(ClusterableModel):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone],
+        _("time zone"),
+        max_length=64,
+        default=settings.TIME_ZONE,
+        validators=[validate_time_zone],
         help_text=_("IANA name, e.g. Asia/Shanghai; quiet hours and reminder times use it."),
     )
     enrolled_on = models.DateField(_("enrolment date"), default=timezone.localdate)
-    tags = ClusterTaggableManager(through=TaggedPatient, blank=True, verbose_name=_("tags"),
-                                  help_text=_("Diagnoses and keywords, e.g. 术后, 高血压, 孕晚期."))
+    tags = ClusterTaggableManager(
+        through=TaggedPatient,
+        blank=True,
+        verbose_name=_("tags"),
+        help_text=_("Diagnoses and keywords, e.g. 术后, 高血压, 孕晚期."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -173,8 +182,10 @@ class Patient(ClusterableModel):
     panels = [
         FieldPanel("doctor"),
         FieldPanel("display_name"),
-        MultiFieldPanel([FieldPanel("preferred_language"), FieldPanel("time_zone"), FieldPanel("enrolled_on"),
-                         FieldPanel("tags")], heading=_("Profile")),
+        MultiFieldPanel(
+            [FieldPanel("preferred_language"), FieldPanel("time_zone"), FieldPanel("enrolled_on"), FieldPanel("tags")],
+            heading=_("Profile"),
+        ),
         InlinePanel("contacts", heading=_("Contact points and consent"), label=_("contact point")),
     ]
 
@@ -197,9 +208,14 @@ class Patient(ClusterableModel):
     def masked_contacts(self) -> str:
         """Contact points as admin lists show them: masked, never the full number or openid."""
         # The masked address is data, not wording: marked so that translation tools leave it alone.
-        return format_html_join("; ", '{} <span translate="no">{}</span>',
-                                ((contact.get_channel_display(), contact.masked_address)
-                                 for contact in self.contacts.all())) or "—"
+        return (
+            format_html_join(
+                "; ",
+                '{} <span translate="no">{}</span>',
+                ((contact.get_channel_display(), contact.masked_address) for contact in self.contacts.all()),
+            )
+            or "—"
+        )
 
     masked_contacts.short_description = _("contacts")
 
@@ -212,8 +228,9 @@ class Patient(ClusterableModel):
 class ContactPointQuerySet(models.QuerySet):
     def with_address(self, channel: str, addresses) -> ContactPointQuerySet:
         """Contacts on ``channel`` whose (normalised) address is one of ``addresses``, found by blind index."""
-        return self.filter(channel=channel,
-                           address_index__in=[index for a in addresses for index in lookup_indexes(channel, a)])
+        return self.filter(
+            channel=channel, address_index__in=[index for a in addresses for index in lookup_indexes(channel, a)]
+        )
 
     def reachable(self) -> ContactPointQuerySet:
         return self.filter(consent_at__isnull=False, unsubscribed_at__isnull=True, inactive_at__isnull=True)
@@ -230,16 +247,23 @@ class ContactPoint(models.Model):
     )
     # Encrypted at rest; found by this keyed hash of (channel, address) instead (see encryption.py).
     address_index = models.CharField(max_length=64, db_index=True, editable=False, default="")
-    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True,
-                                      help_text=_("Empty: no consent, nothing is sent on this channel."))
+    consent_at = models.DateTimeField(
+        _("consent given"), null=True, blank=True, help_text=_("Empty: no consent, nothing is sent on this channel.")
+    )
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     inactive_at = models.DateTimeField(_("inactive since"), null=True, blank=True)
     inactive_reason = models.CharField(_("why inactive"), max_length=200, blank=True)
     unsubscribe_token = models.CharField(max_length=32, unique=True, default=new_unsubscribe_token, editable=False)
 
     objects = ContactPointQuerySet.as_manager()
-    panels = [FieldPanel("channel"), FieldPanel("address"), FieldPanel("consent_at"), FieldPanel("unsubscribed_at"),
-              FieldPanel("inactive_at", read_only=True), FieldPanel("inactive_reason", read_only=True)]
+    panels = [
+        FieldPanel("channel"),
+        FieldPanel("address"),
+        FieldPanel("consent_at"),
+        FieldPanel("unsubscribed_at"),
+        FieldPanel("inactive_at", read_only=True),
+        FieldPanel("inactive_reason", read_only=True),
+    ]
 
     class Meta:
         verbose_name = _("contact point")
@@ -315,8 +339,13 @@ class PatientGroup(models.Model):
     KIND_CHOICES = [(STATIC, _("Static list")), (RULE, _("Rule-based segment"))]
 
     doctor = models.ForeignKey(
-        "doctors.DoctorProfile", verbose_name=_("doctor"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="patient_groups", help_text=_("Empty: a studio-wide group (editors only)."),
+        "doctors.DoctorProfile",
+        verbose_name=_("doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="patient_groups",
+        help_text=_("Empty: a studio-wide group (editors only)."),
     )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=KIND_CHOICES, default=RULE)
@@ -324,8 +353,12 @@ class PatientGroup(models.Model):
     required_tags = models.CharField(_("has all of these tags"), max_length=300, blank=True)
     any_tags = models.CharField(_("has at least one of these tags"), max_length=300, blank=True)
     excluded_tags = models.CharField(_("has none of these tags"), max_length=300, blank=True)
-    languages = models.CharField(_("languages"), max_length=60, blank=True,
-                                 help_text=_("Comma-separated language codes (zh-hans, en); empty for all."))
+    languages = models.CharField(
+        _("languages"),
+        max_length=60,
+        blank=True,
+        help_text=_("Comma-separated language codes (zh-hans, en); empty for all."),
+    )
     enrolled_from = models.DateField(_("enrolled on or after"), null=True, blank=True)
     enrolled_until = models.DateField(_("enrolled on or before"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -333,10 +366,21 @@ class PatientGroup(models.Model):
     objects = PatientGroupQuerySet.as_manager()
     base_form_class = DoctorScopedForm
     panels = [
-        FieldPanel("doctor"), FieldPanel("name"), FieldPanel("kind"), FieldPanel("members"),
-        MultiFieldPanel([FieldPanel("required_tags"), FieldPanel("any_tags"), FieldPanel("excluded_tags"),
-                         FieldPanel("languages"), FieldPanel("enrolled_from"), FieldPanel("enrolled_until")],
-                        heading=_("Rules (rule-based segments)")),
+        FieldPanel("doctor"),
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("members"),
+        MultiFieldPanel(
+            [
+                FieldPanel("required_tags"),
+                FieldPanel("any_tags"),
+                FieldPanel("excluded_tags"),
+                FieldPanel("languages"),
+                FieldPanel("enrolled_from"),
+                FieldPanel("enrolled_until"),
+            ],
+            heading=_("Rules (rule-based segments)"),
+        ),
     ]
 
     class Meta:
@@ -406,13 +450,19 @@ class PatientImport(models.Model):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-    STATE_CHOICES = [(QUEUED, _("Waiting for a worker")), (RUNNING, _("Importing")), (DONE, _("Finished")),
-                     (FAILED, _("Failed"))]
+    STATE_CHOICES = [
+        (QUEUED, _("Waiting for a worker")),
+        (RUNNING, _("Importing")),
+        (DONE, _("Finished")),
+        (FAILED, _("Failed")),
+    ]
 
-    doctor = models.ForeignKey("doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE,
-                               related_name="patient_imports")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    doctor = models.ForeignKey(
+        "doctors.DoctorProfile", verbose_name=_("doctor"), on_delete=models.CASCADE, related_name="patient_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     file_name = models.CharField(_("file"), max_length=255)
     data = models.BinaryField(editable=False)
     skip_invalid = models.BooleanField(default=False)

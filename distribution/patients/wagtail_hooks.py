@@ -13,27 +13,26 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.permissions import register_permission_policy
 
 from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import BROKER_DOWN_MESSAGE, enqueue_on_commit
 from cms.doctors.models import DoctorProfile
 
-from .permissions import StudioStaffPermissionPolicy
 from .contact_addresses import normalize_contact_address
 from .csv_import import COLUMN_ALIASES, COLUMN_LABELS, MAX_FILE_BYTES
 from .encryption import lookup_indexes
 from .imports import error_report_csv, requeue
 from .models import Patient, PatientGroup, PatientImport, can_see_all_patients, doctor_profile_of
+from .permissions import StudioStaffPermissionPolicy
 from .tasks import import_patients
-
-
 
 # Doctors and editors by group membership, rows scoped per doctor (see cms.core.admin_scoping).
 register_permission_policy(Patient, StudioStaffPermissionPolicy(Patient))
 register_permission_policy(PatientGroup, StudioStaffPermissionPolicy(PatientGroup))
+
 
 class PatientIndexView(ScopedIndexView):
     prefetch = ("contacts", "tags")
@@ -114,20 +113,27 @@ def import_patients_view(request):
         if doctor is None:
             form.add_error("doctor", _("Choose the doctor the patients belong to."))
         elif upload.size > MAX_FILE_BYTES:
-            form.add_error("file", _("The file is larger than %(size)d MB; split it.") % {"size": MAX_FILE_BYTES // 2**20})
+            form.add_error(
+                "file", _("The file is larger than %(size)d MB; split it.") % {"size": MAX_FILE_BYTES // 2**20}
+            )
         else:
             with transaction.atomic():
                 job = PatientImport.objects.create(
-                    doctor=doctor, uploaded_by=user, file_name=(upload.name or "patients.csv")[:255],
-                    data=upload.read(), skip_invalid=form.cleaned_data["skip_invalid"],
+                    doctor=doctor,
+                    uploaded_by=user,
+                    file_name=(upload.name or "patients.csv")[:255],
+                    data=upload.read(),
+                    skip_invalid=form.cleaned_data["skip_invalid"],
                 )
-                enqueue_on_commit(import_patients, job.pk,
-                                  on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
+                enqueue_on_commit(
+                    import_patients, job.pk, on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE)
+                )
             return redirect("patients_import_result", job.pk)
     recent = PatientImport.objects.filter(_visible_imports(user)).defer("data", "errors")[:10]
     columns = [(COLUMN_LABELS[name], aliases) for name, aliases in COLUMN_ALIASES.items()]
-    return TemplateResponse(request, "patients/import_patients.html",
-                            {"form": form, "recent": recent, "columns": columns})
+    return TemplateResponse(
+        request, "patients/import_patients.html", {"form": form, "recent": recent, "columns": columns}
+    )
 
 
 def _visible_imports(user) -> Q:
@@ -146,9 +152,15 @@ def import_result_view(request, import_id: int):
     if request.method == "POST" and requeue(job):
         enqueue_on_commit(import_patients, job.pk, on_deferred=lambda: messages.warning(request, BROKER_DOWN_MESSAGE))
         return redirect("patients_import_result", job.pk)
-    return TemplateResponse(request, "patients/import_result.html", {
-        "job": job, "errors": job.errors[:200], "more_errors": max(0, len(job.errors) - 200),
-    })
+    return TemplateResponse(
+        request,
+        "patients/import_result.html",
+        {
+            "job": job,
+            "errors": job.errors[:200],
+            "more_errors": max(0, len(job.errors) - 200),
+        },
+    )
 
 
 def import_errors_view(request, import_id: int):

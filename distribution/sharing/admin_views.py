@@ -59,18 +59,30 @@ def _article_for(request: HttpRequest, article_id: int) -> Article:
 
 
 class NewLinkForm(forms.Form):
-    label = forms.CharField(label=gettext_lazy("Label"), max_length=120, required=False,
-                            help_text=gettext_lazy("For you only, e.g. 'waiting-room poster, spring 2026'."))
+    label = forms.CharField(
+        label=gettext_lazy("Label"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("For you only, e.g. 'waiting-room poster, spring 2026'."),
+    )
     audience_key = forms.CharField(
-        label=gettext_lazy("Audience"), max_length=80, required=False,
-        help_text=gettext_lazy("Empty for the public link; 'campaign:12' or 'group:3' to count a group's reads apart. "
-                               "Never a patient's name or number."))
+        label=gettext_lazy("Audience"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy(
+            "Empty for the public link; 'campaign:12' or 'group:3' to count a group's reads apart. "
+            "Never a patient's name or number."
+        ),
+    )
     expires_at = forms.DateTimeField(
-        label=gettext_lazy("Expires at"), required=False,
+        label=gettext_lazy("Expires at"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
-    replace = forms.BooleanField(label=gettext_lazy("Replace the active link for this audience (revokes it)"),
-                                 required=False)
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    replace = forms.BooleanField(
+        label=gettext_lazy("Replace the active link for this audience (revokes it)"), required=False
+    )
 
     def clean_audience_key(self) -> str:
         value = self.cleaned_data["audience_key"].strip()
@@ -90,26 +102,51 @@ def article_links(request: HttpRequest, article_id: int) -> HttpResponse:
     form = NewLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            link = create_share_link(article, form.cleaned_data["audience_key"], label=form.cleaned_data["label"],
-                                     expires_at=form.cleaned_data["expires_at"], created_by=request.user,
-                                     replace=form.cleaned_data["replace"])
+            link = create_share_link(
+                article,
+                form.cleaned_data["audience_key"],
+                label=form.cleaned_data["label"],
+                expires_at=form.cleaned_data["expires_at"],
+                created_by=request.user,
+                replace=form.cleaned_data["replace"],
+            )
         except ActiveLinkExistsError:
-            form.add_error("audience_key", _("This audience already has an active link. Tick 'replace' to revoke it "
-                                             "and make a new one, or use the existing link."))
+            form.add_error(
+                "audience_key",
+                _(
+                    "This audience already has an active link. Tick 'replace' to revoke it "
+                    "and make a new one, or use the existing link."
+                ),
+            )
         else:
             messages.success(request, _("New link made: %(url)s") % {"url": link.public_url})
             return HttpResponseRedirect(reverse("sharing_article_links", args=[article.pk]))
-    links = list(ShareLink.objects.filter(article=article).order_by("revoked_at", "audience_key", "-created_at")
-                 .annotate(**{f"total_{name}": Sum(f"read_stats__{name}") for name in ("views", "reads_to_end")}))
+    links = list(
+        ShareLink.objects.filter(article=article)
+        .order_by("revoked_at", "audience_key", "-created_at")
+        .annotate(**{f"total_{name}": Sum(f"read_stats__{name}") for name in ("views", "reads_to_end")})
+    )
     images = [item for item in published_media(article) if item.role in (OutputRole.POSTER_IMAGE, OutputRole.COVER)]
     series = daily_totals(ReadStat.objects.filter(article=article), CHART_DAYS)
-    return render(request, "sharing/admin/article_links.html", {
-        "page_title": _("Shared links"), "header_title": _("Shared links: %(title)s") % {"title": article.title},
-        "header_icon": "link", "article": article, "links": links, "form": form, "share_images": images,
-        "chart": reads_chart_svg(series, title=_("Reads per day, last %(days)s days") % {"days": CHART_DAYS},
-                                 description=_("%(views)s views, %(ends)s read to the end") % {
-                                     "views": sum(d.views for d in series), "ends": sum(d.reads_to_end for d in series)}),
-    })
+    return render(
+        request,
+        "sharing/admin/article_links.html",
+        {
+            "page_title": _("Shared links"),
+            "header_title": _("Shared links: %(title)s") % {"title": article.title},
+            "header_icon": "link",
+            "article": article,
+            "links": links,
+            "form": form,
+            "share_images": images,
+            "chart": reads_chart_svg(
+                series,
+                title=_("Reads per day, last %(days)s days") % {"days": CHART_DAYS},
+                description=_("%(views)s views, %(ends)s read to the end")
+                % {"views": sum(d.views for d in series), "ends": sum(d.reads_to_end for d in series)},
+            ),
+        },
+    )
 
 
 @require_POST
@@ -141,9 +178,13 @@ def reads_csv(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = 0
     if not 1 <= days <= CSV_MAX_DAYS:
-        return HttpResponse(f"days must be a whole number from 1 to {CSV_MAX_DAYS}", status=400, content_type="text/plain")
-    stats = ReadStat.objects.filter(article__in=editable_articles(request.user).values("pk"),
-                                    day__gte=timezone.localdate() - datetime.timedelta(days=days - 1))
+        return HttpResponse(
+            f"days must be a whole number from 1 to {CSV_MAX_DAYS}", status=400, content_type="text/plain"
+        )
+    stats = ReadStat.objects.filter(
+        article__in=editable_articles(request.user).values("pk"),
+        day__gte=timezone.localdate() - datetime.timedelta(days=days - 1),
+    )
     if request.GET.get("article"):
         try:
             stats = stats.filter(article_id=int(request.GET["article"]))
@@ -156,9 +197,21 @@ def reads_csv(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(_Echo())
         yield "\ufeff" + writer.writerow(header)  # BOM: Excel opens the Chinese titles as UTF-8
         for stat in rows.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(value) for value in (
-                stat.day.isoformat(), stat.article_id, stat.article.title, stat.article.locale.language_code,
-                stat.link_id, stat.link.label, stat.audience_key, *(getattr(stat, name) for name in COUNTER_FIELDS))])
+            yield writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        stat.day.isoformat(),
+                        stat.article_id,
+                        stat.article.title,
+                        stat.article.locale.language_code,
+                        stat.link_id,
+                        stat.link.label,
+                        stat.audience_key,
+                        *(getattr(stat, name) for name in COUNTER_FIELDS),
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kepu-reads-{timezone.localdate().isoformat()}.csv"'

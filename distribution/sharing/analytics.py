@@ -146,8 +146,9 @@ def add_counts(link: ShareLink, day: datetime.date, counts: dict[str, int]) -> N
         return
     try:
         with transaction.atomic():
-            ReadStat.objects.create(link=link, article_id=link.article_id, audience_key=link.audience_key, day=day,
-                                    **counts)
+            ReadStat.objects.create(
+                link=link, article_id=link.article_id, audience_key=link.audience_key, day=day, **counts
+            )
     except IntegrityError:  # a concurrent first event of the day made the row
         rows.update(**added)
 
@@ -206,8 +207,7 @@ def flush_pending_counts() -> int:
         added += _add_batch(name, counts)
         client.delete(name)
         client.srem(batches, name)
-    FlushedReadBatch.objects.filter(
-        flushed_at__lt=timezone.now() - datetime.timedelta(days=KEEP_FLUSHED_DAYS)).delete()
+    FlushedReadBatch.objects.filter(flushed_at__lt=timezone.now() - datetime.timedelta(days=KEEP_FLUSHED_DAYS)).delete()
     return added
 
 
@@ -276,8 +276,11 @@ def daily_totals(stats: QuerySet, days: int, today: datetime.date | None = None)
     """One entry per day of the last ``days`` days (zeros included, oldest first)."""
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
-    rows = (stats.filter(day__gte=first, day__lte=today).values("day")
-            .annotate(**{name: Sum(name) for name in COUNTER_FIELDS}))
+    rows = (
+        stats.filter(day__gte=first, day__lte=today)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in COUNTER_FIELDS})
+    )
     by_day = {row["day"]: row for row in rows}
     series = []
     for offset in range(days):
@@ -288,7 +291,13 @@ def daily_totals(stats: QuerySet, days: int, today: datetime.date | None = None)
 
 
 def article_totals(stats: QuerySet, since: datetime.date, limit: int = 10) -> list[ArticleTotals]:
-    rows = (stats.filter(day__gte=since).values("article_id", "article__title")
-            .annotate(**{name: Sum(name) for name in COUNTER_FIELDS}).order_by("-views", "article__title")[:limit])
-    return [ArticleTotals(row["article_id"], row["article__title"], {name: int(row[name] or 0) for name in COUNTER_FIELDS})
-            for row in rows]
+    rows = (
+        stats.filter(day__gte=since)
+        .values("article_id", "article__title")
+        .annotate(**{name: Sum(name) for name in COUNTER_FIELDS})
+        .order_by("-views", "article__title")[:limit]
+    )
+    return [
+        ArticleTotals(row["article_id"], row["article__title"], {name: int(row[name] or 0) for name in COUNTER_FIELDS})
+        for row in rows
+    ]

@@ -29,8 +29,13 @@ def _nice_ceiling(value: int) -> int:
     return ceiling
 
 
-def reads_chart_svg(series: list[DayTotals], *, title: str, description: str = "", chart_id: str = "reads-chart",
-                    ) -> SafeString:
+def reads_chart_svg(
+    series: list[DayTotals],
+    *,
+    title: str,
+    description: str = "",
+    chart_id: str = "reads-chart",
+) -> SafeString:
     if not series:
         raise ValueError("a chart needs at least one day")
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -53,16 +58,22 @@ def reads_chart_svg(series: list[DayTotals], *, title: str, description: str = "
     for fraction in (0, 0.5, 1):
         y = TOP + plot_height * (1 - fraction)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID_COLOUR}"/>')
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT_COLOUR}">'
-                     f'{top_value * fraction:g}</text>')  # 2.5, not a "2" drawn at 2.5
-        parts.append(f'<text x="{WIDTH - RIGHT + 4}" y="{y + 4:.1f}" fill="{LINE_COLOUR}">{round(100 * fraction)}%</text>')
+        parts.append(
+            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT_COLOUR}">'
+            f"{top_value * fraction:g}</text>"
+        )  # 2.5, not a "2" drawn at 2.5
+        parts.append(
+            f'<text x="{WIDTH - RIGHT + 4}" y="{y + 4:.1f}" fill="{LINE_COLOUR}">{round(100 * fraction)}%</text>'
+        )
     for index, day in enumerate(series):
         if not day.views:
             continue
         x = LEFT + index * slot + (slot - bar_width) / 2
         y = y_for_views(day.views)
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{TOP + plot_height - y:.1f}" '
-                     f'fill="{BAR_COLOUR}"><title>{day.day.isoformat()}: {day.views}</title></rect>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{TOP + plot_height - y:.1f}" '
+            f'fill="{BAR_COLOUR}"><title>{day.day.isoformat()}: {day.views}</title></rect>'
+        )
     segment: list[str] = []
     segments: list[list[str]] = []
     for index, day in enumerate(series):
@@ -83,7 +94,9 @@ def reads_chart_svg(series: list[DayTotals], *, title: str, description: str = "
             parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2"/>')
     for index in sorted({0, len(series) // 2, len(series) - 1}):
         x = LEFT + index * slot + slot / 2
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" fill="{TEXT_COLOUR}">'
-                     f'{series[index].day.strftime("%m-%d")}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" fill="{TEXT_COLOUR}">'
+            f"{series[index].day.strftime('%m-%d')}</text>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text went through escape() or is a number/date

@@ -44,7 +44,9 @@ def is_token_shaped(value: str) -> bool:
 class ShareLinkQuerySet(models.QuerySet):
     def usable(self):
         now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
 
 
 class LinkState(models.TextChoices):
@@ -57,12 +59,19 @@ class ShareLink(models.Model):
     token = models.CharField(max_length=43, unique=True, default=new_token, editable=False)
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="share_links")
     audience_key = models.CharField(
-        _("audience"), max_length=80, blank=True, db_index=True,
-        help_text=_("What this link was made for, e.g. 'campaign:12' or 'group:3'; empty for the article's public link."),
+        _("audience"),
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "What this link was made for, e.g. 'campaign:12' or 'group:3'; empty for the article's public link."
+        ),
     )
     label = models.CharField(_("label"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -71,8 +80,11 @@ class ShareLink(models.Model):
     class Meta:
         verbose_name = _("shared link")
         constraints = [
-            models.UniqueConstraint(fields=["article", "audience_key"], condition=models.Q(revoked_at__isnull=True),
-                                    name="one_active_link_per_article_audience"),
+            models.UniqueConstraint(
+                fields=["article", "audience_key"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_link_per_article_audience",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,13 +129,21 @@ class ActiveLinkExistsError(ValueError):
 
 def _retire_expired(article, audience_key: str) -> None:
     """Expired links still hold the one-active-link slot; revoking them frees it and changes nothing for readers."""
-    for link in ShareLink.objects.filter(article=article, audience_key=audience_key, revoked_at__isnull=True,
-                                         expires_at__lte=timezone.now()):
+    for link in ShareLink.objects.filter(
+        article=article, audience_key=audience_key, revoked_at__isnull=True, expires_at__lte=timezone.now()
+    ):
         link.revoke()
 
 
-def create_share_link(article, audience_key: str = "", *, label: str = "", expires_at: datetime.datetime | None = None,
-                      created_by=None, replace: bool = False) -> ShareLink:
+def create_share_link(
+    article,
+    audience_key: str = "",
+    *,
+    label: str = "",
+    expires_at: datetime.datetime | None = None,
+    created_by=None,
+    replace: bool = False,
+) -> ShareLink:
     """A new link for ``article`` and ``audience_key``.
 
     Refuses when an active link for the same audience exists, unless ``replace``:
@@ -140,10 +160,16 @@ def create_share_link(article, audience_key: str = "", *, label: str = "", expir
         if current is not None:
             if not replace:
                 raise ActiveLinkExistsError(
-                    f"article {article.pk} already has an active link for {audience_key or 'the public'}")
+                    f"article {article.pk} already has an active link for {audience_key or 'the public'}"
+                )
             current.revoke()
-        return ShareLink.objects.create(article=article, audience_key=audience_key, label=label.strip(),
-                                        expires_at=expires_at, created_by=created_by)
+        return ShareLink.objects.create(
+            article=article,
+            audience_key=audience_key,
+            label=label.strip(),
+            expires_at=expires_at,
+            created_by=created_by,
+        )
 
 
 def share_link_for(article, audience_key: str = "", *, created_by=None) -> ShareLink:
@@ -204,8 +230,11 @@ class ReadStat(models.Model):
         indexes = [models.Index(fields=["article", "day"])]
 
     def __str__(self) -> str:
-        return _("link %(link)s on %(day)s: %(views)s views") % {"link": self.link_id, "day": self.day,
-                                                                  "views": self.views}
+        return _("link %(link)s on %(day)s: %(views)s views") % {
+            "link": self.link_id,
+            "day": self.day,
+            "views": self.views,
+        }
 
 
 class FlushedReadBatch(models.Model):

@@ -97,7 +97,7 @@ def load(token: str, language: str, print_view: bool) -> tuple[StoredPage | None
     status, content, content_type, expires_ts, etag, language, stored_generation = stored
     if stored_generation != generation or (expires_ts is not None and expires_ts <= time.time()):
         return None, generation
-    expires_at = datetime.datetime.fromtimestamp(expires_ts, tz=datetime.timezone.utc) if expires_ts else None
+    expires_at = datetime.datetime.fromtimestamp(expires_ts, tz=datetime.UTC) if expires_ts else None
     return StoredPage(status, content, content_type, expires_at, etag, language), generation
 
 
@@ -107,8 +107,11 @@ def store(token: str, language: str, print_view: bool, page: StoredPage, generat
     expires_ts = page.expires_at.timestamp() if page.expires_at is not None else None
     if expires_ts is not None:
         timeout = min(timeout, max(1, int(expires_ts - time.time())))
-    cache.set(page_key(token, language, print_view),
-              (page.status, page.content, page.content_type, expires_ts, page.etag, page.language, generation), timeout)
+    cache.set(
+        page_key(token, language, print_view),
+        (page.status, page.content, page.content_type, expires_ts, page.etag, page.language, generation),
+        timeout,
+    )
 
 
 def shared_max_age_for(expires_at: datetime.datetime | None) -> int:
@@ -125,8 +128,14 @@ def forget_link_pages(tokens: Iterable[str]) -> None:
     # A new, never-reused value (not a counter an evicted key could count back to).
     generation = time.time_ns()
     cache.set_many({generation_key(token): generation for token in tokens}, GENERATION_TTL)
-    cache.delete_many([page_key(token, language, print_view)
-                       for token in tokens for language in LANGUAGE_VARIANTS for print_view in PRINT_VARIANTS])
+    cache.delete_many(
+        [
+            page_key(token, language, print_view)
+            for token in tokens
+            for language in LANGUAGE_VARIANTS
+            for print_view in PRINT_VARIANTS
+        ]
+    )
 
 
 def forget_article_pages(article_id: int) -> None:

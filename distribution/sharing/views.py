@@ -23,10 +23,9 @@ from django.views.decorators.csrf import csrf_exempt
 from cms.articles.models import Article
 from cms.core.languages import CHINESE, HTML_LANG, site_language
 from cms.core.publication import approved_pages, approved_revision
-from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr
-
 from distribution.channels import ChannelError, RetryableChannelError
 from distribution.channels.wechat_jsapi import jsapi_config
+from media_pipeline.render.qr import MIN_QUIET_ZONE, make_qr
 
 from . import analytics, page_cache, wechat_share
 from .models import LinkState, ShareLink, is_token_shaped
@@ -58,7 +57,8 @@ def _page_response(page: page_cache.StoredPage, request: HttpRequest | None = No
     if page.language:  # /s/ is outside i18n_patterns: without this, every page would claim the default language
         response["Content-Language"] = page.language
     response["Cache-Control"] = (
-        f"public, max-age=0, must-revalidate, s-maxage={page_cache.shared_max_age_for(page.expires_at)}")
+        f"public, max-age=0, must-revalidate, s-maxage={page_cache.shared_max_age_for(page.expires_at)}"
+    )
     # Share pages duplicate public articles and may be made for one campaign: keep them out of search engines.
     response["X-Robots-Tag"] = "noindex"
     # The token is the only key to the page: never hand it to another site in a Referer header.
@@ -72,29 +72,46 @@ def _browser_language(request: HttpRequest) -> str:
     return site_language(translation.get_language_from_request(request))
 
 
-def _unavailable(request: HttpRequest, status: int, reason: str, *, language: str = "", link: ShareLink | None = None,
-                 ) -> HttpResponse:
+def _unavailable(
+    request: HttpRequest,
+    status: int,
+    reason: str,
+    *,
+    language: str = "",
+    link: ShareLink | None = None,
+) -> HttpResponse:
     doctor = link.article.doctor if link is not None else None
-    html = render_to_string("sharing/unavailable.html", {
-        "reason": reason, "language": language or _browser_language(request) or CHINESE,
-        "doctor": doctor, "status": status,
-    }, request=request)
+    html = render_to_string(
+        "sharing/unavailable.html",
+        {
+            "reason": reason,
+            "language": language or _browser_language(request) or CHINESE,
+            "doctor": doctor,
+            "status": status,
+        },
+        request=request,
+    )
     shown = language or _browser_language(request) or CHINESE
-    return _page_response(page_cache.StoredPage(status, html.encode(), "text/html; charset=utf-8", None,
-                                                language=HTML_LANG.get(shown, shown)))
+    return _page_response(
+        page_cache.StoredPage(
+            status, html.encode(), "text/html; charset=utf-8", None, language=HTML_LANG.get(shown, shown)
+        )
+    )
 
 
 def _article_to_show(article: Article, language: str) -> Article:
     """The link's article, or its live translation when the reader asked for another language and one exists."""
     if not language or site_language(article.locale.language_code, None) == language:
         return article
-    for translation in approved_pages(article.get_translations()).select_related("locale").specific():
-        if site_language(translation.locale.language_code, None) == language:
-            return translation
+    for translated in approved_pages(article.get_translations()).select_related("locale").specific():
+        if site_language(translated.locale.language_code, None) == language:
+            return translated
     return article
 
 
-def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, print_view: bool) -> page_cache.StoredPage:
+def _render_reading_page(
+    request: HttpRequest, link: ShareLink, language: str, print_view: bool
+) -> page_cache.StoredPage:
     article = link.article.specific
     if approved_revision(article) is None:
         # Never published, or withdrawn: nothing approved to show (and a draft is never shown).
@@ -112,8 +129,9 @@ def _render_reading_page(request: HttpRequest, link: ShareLink, language: str, p
     }
     html = render_to_string(shown.get_template(request), context, request=request)
     shown_language = site_language(shown.locale.language_code)
-    return page_cache.StoredPage(200, html.encode(), "text/html; charset=utf-8", link.expires_at,
-                                 language=HTML_LANG[shown_language])
+    return page_cache.StoredPage(
+        200, html.encode(), "text/html; charset=utf-8", link.expires_at, language=HTML_LANG[shown_language]
+    )
 
 
 class _NotPublished(Exception):
@@ -166,7 +184,9 @@ def qr_code(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     except ValueError:
         return HttpResponse("scale must be a whole number", status=400, content_type="text/plain")
     if scale not in QR_SCALES:
-        return HttpResponse(f"scale must be {QR_SCALES.start}–{QR_SCALES.stop - 1}", status=400, content_type="text/plain")
+        return HttpResponse(
+            f"scale must be {QR_SCALES.start}–{QR_SCALES.stop - 1}", status=400, content_type="text/plain"
+        )
     buffer = io.BytesIO()
     options = {"xmldecl": False, "svgclass": None, "lineclass": None} if fmt == "svg" else {}
     make_qr(link.public_url).save(buffer, kind=fmt, scale=scale, border=MIN_QUIET_ZONE, **options)
@@ -206,15 +226,17 @@ def record_event(request: HttpRequest, token: str) -> HttpResponse:
         reported = analytics.parse_event(body)
     except analytics.BadEvent:
         return _empty(413 if len(body) > analytics.MAX_BODY_BYTES else 400)
-    link = ShareLink.objects.filter(token=token).only("pk", "token", "article_id", "audience_key", "revoked_at",
-                                                       "expires_at").first()
+    link = (
+        ShareLink.objects.filter(token=token)
+        .only("pk", "token", "article_id", "audience_key", "revoked_at", "expires_at")
+        .first()
+    )
     if link is None:
         return _empty(404)
     if not link.is_usable:
         return _empty(410)
     outcome = analytics.record(request, link, reported)
     return _empty(429 if outcome is analytics.Outcome.RATE_LIMITED else 204)
-
 
 
 def _json_error(status: int, error: str, **headers: str) -> JsonResponse:
@@ -254,7 +276,9 @@ def wechat_share_config(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ticket = channel.jsapi_ticket()
     except RetryableChannelError as exc:
-        return _json_error(503, "WeChat is not answering now", **{"Retry-After": str(max(1, math.ceil(exc.retry_after or 5)))})
+        return _json_error(
+            503, "WeChat is not answering now", **{"Retry-After": str(max(1, math.ceil(exc.retry_after or 5)))}
+        )
     except ChannelError as exc:
         logger.warning("wechat share card: no jsapi ticket (%s)", exc)
         return _json_error(503, "the WeChat account cannot sign pages now")

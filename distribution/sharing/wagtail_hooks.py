@@ -31,8 +31,9 @@ def sharing_admin_urls():
     ]
 
 
-register_page_header_button(Article, gettext_lazy("Shared links & QR codes"), url_name="sharing_article_links",
-                            icon_name="link", priority=25)
+register_page_header_button(
+    Article, gettext_lazy("Shared links & QR codes"), url_name="sharing_article_links", icon_name="link", priority=25
+)
 
 
 class ReadsPanel(Component):
@@ -51,12 +52,17 @@ class ReadsPanel(Component):
         totals = {name: sum(getattr(day, name) for day in series) for name in COUNTER_FIELDS}
         since = timezone.localdate() - datetime.timedelta(days=DASHBOARD_DAYS - 1)
         return {
-            "heading": _("Reads through shared links"), "days": DASHBOARD_DAYS, "totals": totals,
+            "heading": _("Reads through shared links"),
+            "days": DASHBOARD_DAYS,
+            "totals": totals,
             "articles": article_totals(stats, since),
-            "chart": reads_chart_svg(series, title=_("Reads per day, last %(days)s days") % {"days": DASHBOARD_DAYS},
-                                     description=_("%(views)s views, %(ends)s read to the end") % {
-                                         "views": totals["views"], "ends": totals["reads_to_end"]},
-                                     chart_id="dashboard-reads"),
+            "chart": reads_chart_svg(
+                series,
+                title=_("Reads per day, last %(days)s days") % {"days": DASHBOARD_DAYS},
+                description=_("%(views)s views, %(ends)s read to the end")
+                % {"views": totals["views"], "ends": totals["reads_to_end"]},
+                chart_id="dashboard-reads",
+            ),
         }
 
 

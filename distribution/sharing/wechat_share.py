@@ -58,8 +58,12 @@ def checked_page_url(url: str, link: ShareLink) -> str:
         port = parts.port
     except ValueError:  # a malformed port or host
         raise NotASharePage("not a URL") from None
-    if (parts.scheme.lower(), (parts.hostname or ""), port) != (expected.scheme.lower(), expected.hostname,
-                                                                 expected.port) or parts.username or parts.password:
+    if (
+        (parts.scheme.lower(), (parts.hostname or ""), port)
+        != (expected.scheme.lower(), expected.hostname, expected.port)
+        or parts.username
+        or parts.password
+    ):
         raise NotASharePage("not the studio's public address")
     if parts.path != expected.path:
         raise NotASharePage("not this link's reading page")

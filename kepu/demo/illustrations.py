@@ -25,7 +25,9 @@ def blood_pressure_gauge(label: str) -> bytes:
         x, y = cx + (r - 60) * math.cos(angle), cy - (r - 60) * math.sin(angle)
         draw.text((x, y), str(value), fill="#1b3a4b", font=_font(34), anchor="mm")
     threshold = math.pi * (1 - (140 - 60) / 140)
-    draw.line((cx, cy, cx + (r - 20) * math.cos(threshold), cy - (r - 20) * math.sin(threshold)), fill="#c0392b", width=10)
+    draw.line(
+        (cx, cy, cx + (r - 20) * math.cos(threshold), cy - (r - 20) * math.sin(threshold)), fill="#c0392b", width=10
+    )
     draw.ellipse((cx - 20, cy - 20, cx + 20, cy + 20), fill="#c0392b")
     draw.text((cx, 700), label, fill="#1b3a4b", font=_font(44), anchor="mm")
     return _png(image)

@@ -63,9 +63,14 @@ def _illustration(title: str, drawing: bytes, alt_text: str, user) -> Illustrati
     existing = Illustration.objects.filter(title=title).first()
     if existing:
         return existing
-    image = Illustration(title=title, alt_text=alt_text, source="Kepu Studio demo", licence="CC BY 4.0",
-                         uploaded_by_user=user,
-                         file=ImageFile(io.BytesIO(drawing), name=f"{slugify(title) or 'illustration'}.png"))
+    image = Illustration(
+        title=title,
+        alt_text=alt_text,
+        source="Kepu Studio demo",
+        licence="CC BY 4.0",
+        uploaded_by_user=user,
+        file=ImageFile(io.BytesIO(drawing), name=f"{slugify(title) or 'illustration'}.png"),
+    )
     image.save()
     image.tags.add("demo")
     return image
@@ -110,13 +115,24 @@ def _demo_patients(doctor: DoctorProfile) -> None:
             patient.tags.add(*tags)
             patient.save()
         for channel, address in (("email", email), ("webhook", hospital_id)):
-            ContactPoint.objects.get_or_create(patient=patient, channel=channel,
-                                               defaults={"address": address, "consent_at": timezone.now()})
-    PatientGroup.objects.get_or_create(doctor=doctor, name="高血压患者 Hypertension",
-                                       defaults={"kind": PatientGroup.RULE, "any_tags": "高血压, hypertension"})
+            ContactPoint.objects.get_or_create(
+                patient=patient, channel=channel, defaults={"address": address, "consent_at": timezone.now()}
+            )
+    PatientGroup.objects.get_or_create(
+        doctor=doctor,
+        name="高血压患者 Hypertension",
+        defaults={"kind": PatientGroup.RULE, "any_tags": "高血压, hypertension"},
+    )
     # A general join code (扫码报到): its QR code shows on the doctor's homepage, its poster in the admin.
-    Invitation.objects.get_or_create(doctor=doctor, name="门诊扫码报到", defaults={
-        "keywords": "高血压, 糖尿病, 高血脂", "frequency_zh": "每周约1–2条", "frequency_en": "One or two a week"})
+    Invitation.objects.get_or_create(
+        doctor=doctor,
+        name="门诊扫码报到",
+        defaults={
+            "keywords": "高血压, 糖尿病, 高血脂",
+            "frequency_zh": "每周约1–2条",
+            "frequency_en": "One or two a week",
+        },
+    )
 
 
 def _demo_channels() -> None:
@@ -151,25 +167,56 @@ def load_demo() -> list[DemoAccount]:
     _user("distributor", password, group=DISTRIBUTORS, first_name="孙", last_name="运营")
     doctor = _user("doctor", password, group=DOCTORS, first_name="李", last_name="医生")
     doctor2 = _user("doctor.wang", password, group=DOCTORS, first_name="王", last_name="医生")
-    profile, _ = DoctorProfile.objects.get_or_create(user=doctor, defaults=dict(
-        name="李明", slug="li-ming", title="主任医师", hospital="示范人民医院", department="心血管内科",
-        bio="从事高血压和冠心病诊治二十年，擅长慢病管理和患者教育。"))
-    profile2, _ = DoctorProfile.objects.get_or_create(user=doctor2, defaults=dict(
-        name="王芳", slug="wang-fang", title="副主任医师", hospital="示范人民医院", department="内分泌科",
-        bio="关注糖尿病和痛风的长期管理。"))
+    profile, _ = DoctorProfile.objects.get_or_create(
+        user=doctor,
+        defaults=dict(
+            name="李明",
+            slug="li-ming",
+            title="主任医师",
+            hospital="示范人民医院",
+            department="心血管内科",
+            bio="从事高血压和冠心病诊治二十年，擅长慢病管理和患者教育。",
+        ),
+    )
+    profile2, _ = DoctorProfile.objects.get_or_create(
+        user=doctor2,
+        defaults=dict(
+            name="王芳",
+            slug="wang-fang",
+            title="副主任医师",
+            hospital="示范人民医院",
+            department="内分泌科",
+            bio="关注糖尿病和痛风的长期管理。",
+        ),
+    )
     hospital_en = "Demonstration People's Hospital"
-    for person, english in ((profile, ("Dr Li Ming", "Chief Physician")), (profile2, ("Dr Wang Fang", "Associate Chief Physician"))):
+    for person, english in (
+        (profile, ("Dr Li Ming", "Chief Physician")),
+        (profile2, ("Dr Wang Fang", "Associate Chief Physician")),
+    ):
         if not person.name_en:  # English credit for English pages, covers and videos; an edited one is kept
             person.name_en, person.title_en, person.hospital_en = *english, person.hospital_en or hospital_en
             person.save(update_fields=["name_en", "title_en", "hospital_en"])
     drawings = {
-        "gauge": _illustration("血压计读数示意 Blood pressure dial", illustrations.blood_pressure_gauge("140/90 mmHg"),
-                               "一个血压表盘，指针指向140毫米汞柱的界值 / A dial with the needle at 140 mmHg", doctor),
-        "joint": _illustration("痛风关节示意 Gout joint", illustrations.joint_diagram("痛风 · Gout"),
-                               "大脚趾关节红肿，内有白色尿酸盐结晶 / A swollen big-toe joint with white urate crystals", doctor),
-        "plate": _illustration("餐盘法示意 Plate method", illustrations.plate_diagram("餐盘法 · Plate method"),
-                               "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / "
-                               "A plate: half vegetables, a quarter protein, a quarter starch", doctor),
+        "gauge": _illustration(
+            "血压计读数示意 Blood pressure dial",
+            illustrations.blood_pressure_gauge("140/90 mmHg"),
+            "一个血压表盘，指针指向140毫米汞柱的界值 / A dial with the needle at 140 mmHg",
+            doctor,
+        ),
+        "joint": _illustration(
+            "痛风关节示意 Gout joint",
+            illustrations.joint_diagram("痛风 · Gout"),
+            "大脚趾关节红肿，内有白色尿酸盐结晶 / A swollen big-toe joint with white urate crystals",
+            doctor,
+        ),
+        "plate": _illustration(
+            "餐盘法示意 Plate method",
+            illustrations.plate_diagram("餐盘法 · Plate method"),
+            "餐盘一半是蔬菜，四分之一蛋白质，四分之一主食 / "
+            "A plate: half vegetables, a quarter protein, a quarter starch",
+            doctor,
+        ),
     }
     for spec in ARTICLES:
         language = spec["language"]
@@ -181,13 +228,19 @@ def load_demo() -> list[DemoAccount]:
                 Page.objects.filter(pk=existing.pk).update(translation_key=original.translation_key)
             continue
         author = doctor if spec["illustration"] != "plate" else doctor2
-        entry_filter = ({"icd10_codes": spec["entry_code"]} if "entry_code" in spec
-                        else {"source_id": spec.get("entry_source_id")})
+        entry_filter = (
+            {"icd10_codes": spec["entry_code"]} if "entry_code" in spec else {"source_id": spec.get("entry_source_id")}
+        )
         entry = EncyclopediaEntry.objects.child_of(tree[language]["encyclopedia"]).filter(**entry_filter).first()
         article = Article(
-            title=spec["title"], slug=slugify(spec["title"]) or f"article-{Article.objects.count() + 1}",
-            summary=spec["summary"], body=_body_blocks(spec["body"], drawings[spec["illustration"]]),
-            owner=author, doctor=author.doctor_profile, locale=index.locale, last_reviewed=datetime.date(2026, 11, 1),
+            title=spec["title"],
+            slug=slugify(spec["title"]) or f"article-{Article.objects.count() + 1}",
+            summary=spec["summary"],
+            body=_body_blocks(spec["body"], drawings[spec["illustration"]]),
+            owner=author,
+            doctor=author.doctor_profile,
+            locale=index.locale,
+            last_reviewed=datetime.date(2026, 11, 1),
             live=False,
         )
         if original is not None:  # one topic in two languages: Wagtail translations of each other
@@ -205,6 +258,7 @@ def load_demo() -> list[DemoAccount]:
         DemoAccount("editor", "editor (reviews and approves)", password),
         DemoAccount("doctor", "doctor 李明 (writes articles)", password),
         DemoAccount("doctor.wang", "doctor 王芳 (writes articles)", password),
-        DemoAccount("distributor", "distributor (patients, follow-up plans, campaigns, channels; no article editing)",
-                    password),
+        DemoAccount(
+            "distributor", "distributor (patients, follow-up plans, campaigns, channels; no article editing)", password
+        ),
     ]

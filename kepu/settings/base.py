@@ -110,7 +110,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 # Behind the proxy the address comes from X-Forwarded-For (set AXES_IPWARE_PROXY_COUNT to the number of proxies).
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Two-step verification (TOTP, django-otp): every admin user may turn it on in their account; members of
 # these groups ("superusers" for superusers) must, and are sent to the set-up page until they have.
@@ -124,9 +126,12 @@ WAGTAILADMIN_USER_LOGIN_FORM = "cms.core.two_factor.StudioLoginForm"
 _MEDIA_HOSTS = []
 if env_str("AWS_STORAGE_BUCKET_NAME"):
     _MEDIA_HOSTS = public_media_origins(
-        bucket=env_str("AWS_STORAGE_BUCKET_NAME"), endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
-        region=env_str("AWS_S3_REGION_NAME"), custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
-        addressing_style=env_str("AWS_S3_ADDRESSING_STYLE"))
+        bucket=env_str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+        region=env_str("AWS_S3_REGION_NAME"),
+        custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
+        addressing_style=env_str("AWS_S3_ADDRESSING_STYLE"),
+    )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -156,8 +161,16 @@ KEPU_ADMIN_CONTENT_SECURITY_POLICY = {
 # Permissions-Policy (django-permissions-policy): the studio uses none of these browser features but the
 # microphone, on its own pages only (a doctor records their narration in the admin).
 PERMISSIONS_POLICY = {
-    "accelerometer": [], "camera": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
-    "microphone": ["self"], "payment": [], "usb": [], "browsing-topics": [], "fullscreen": ["self"],
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": ["self"],
+    "payment": [],
+    "usb": [],
+    "browsing-topics": [],
+    "fullscreen": ["self"],
 }
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -196,11 +209,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # write lock up front, so two writers wait for each other (busy timeout) instead of deadlocking
     # on a lock upgrade ("database is locked").
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-    })
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -321,17 +336,18 @@ if ELASTICSEARCH_URL:
         }
     }
 else:
-    WAGTAILSEARCH_BACKENDS = {
-        "default": {"BACKEND": "cms.search.backends.database", "AUTO_UPDATE": True}
-    }
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search.backends.database", "AUTO_UPDATE": True}}
 
 # Cache, shared by every process (the per-link beacon caps, the reading-page cache, renditions): Redis when
 # REDIS_URL is set (atomic counters; production), else files in var/cache, shared by the processes of one machine.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
-    if env_str("REDIS_URL") else
-    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache"),
-     "OPTIONS": {"MAX_ENTRIES": 20_000}},
+    if env_str("REDIS_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
 }
 
 # Celery: a SQLite-file broker needs no server; Redis or RabbitMQ in production.
@@ -356,7 +372,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # and longer than any one task runs (fan-out tasks stop after a third of it and hand over).
 KEPU_BROKER_VISIBILITY_TIMEOUT_S = env_int("KEPU_BROKER_VISIBILITY_TIMEOUT_S", 300)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
     "visibility_timeout": KEPU_BROKER_VISIBILITY_TIMEOUT_S,
     # kombu looks for such messages every 10 s but scans only every 10th look (about every 100 s), and a
     # worker killed while scanning holds the scan lock for 5 minutes: scan on every look, at most every

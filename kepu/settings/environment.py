@@ -27,8 +27,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def public_media_origins(*, bucket: str, endpoint_url: str = "", region: str = "", custom_domain: str = "",
-                         addressing_style: str = "") -> list[str]:
+def public_media_origins(
+    *, bucket: str, endpoint_url: str = "", region: str = "", custom_domain: str = "", addressing_style: str = ""
+) -> list[str]:
     """The origins public media URLs use, for the Content-Security-Policy (virtual-host and path style)."""
     if custom_domain:
         return [f"https://{custom_domain}"]

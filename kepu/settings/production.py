@@ -8,8 +8,10 @@ DEBUG = False
 if SECRET_KEY.startswith("dev-insecure"):  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY for production.")
 if not KEPU_FIELD_ENCRYPTION_KEYS:  # noqa: F405
-    raise ImproperlyConfigured("Set KEPU_FIELD_ENCRYPTION_KEY (a Fernet key) for production: patient addresses are "
-                               "encrypted with it. Keep it safe: without it they cannot be read.")
+    raise ImproperlyConfigured(
+        "Set KEPU_FIELD_ENCRYPTION_KEY (a Fernet key) for production: patient addresses are "
+        "encrypted with it. Keep it safe: without it they cannot be read."
+    )
 # Workers share the WeChat access token and the per-account rate limits through the cache: it must be Redis
 # (REDIS_URL). Checked by `manage.py check` and by every Celery worker when it starts (campaigns.E002).
 KEPU_REQUIRE_SHARED_CACHE = True

@@ -7,82 +7,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ("articles", "0003_initial"),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MediaRender',
+            name="MediaRender",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('voice', 'Narration (MP3 + captions)'), ('video_portrait', 'Video, portrait 1080×1920'), ('video_landscape', 'Video, landscape 1920×1080'), ('images', 'Share images (cover + poster)')], max_length=20, verbose_name='kind')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=12, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
-                ('stage', models.CharField(blank=True, max_length=200, verbose_name='stage')),
-                ('engine', models.CharField(blank=True, max_length=40, verbose_name='TTS engine used')),
-                ('voice', models.CharField(blank=True, max_length=80, verbose_name='voice used')),
-                ('error_kind', models.CharField(blank=True, choices=[('', '—'), ('voice', 'Voice or language not available'), ('engine', 'Text-to-speech engine down'), ('ffmpeg', 'ffmpeg failed'), ('font', 'Font missing'), ('input', 'Article cannot be rendered'), ('dependency', 'Narration render failed'), ('worker', 'Worker lost'), ('internal', 'Internal error')], max_length=12, verbose_name='failure kind')),
-                ('error', models.TextField(blank=True, verbose_name='failure reason')),
-                ('warnings', models.JSONField(blank=True, default=list, verbose_name='warnings')),
-                ('attempt_log', models.JSONField(blank=True, default=list, verbose_name='attempt history')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('forced', models.BooleanField(default=False, verbose_name='forced re-render')),
-                ('trigger', models.CharField(blank=True, help_text='publish, admin or command', max_length=20, verbose_name='trigger')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('celery_task_id', models.CharField(blank=True, max_length=64, verbose_name='Celery task id')),
-                ('cancel_requested', models.BooleanField(default=False, verbose_name='cancel requested')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media_renders', to='articles.article', verbose_name='article')),
-                ('narration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='dependents', to='media_pipeline.mediarender', verbose_name='narration')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media_renders', to='wagtailcore.revision', verbose_name='revision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("voice", "Narration (MP3 + captions)"),
+                            ("video_portrait", "Video, portrait 1080×1920"),
+                            ("video_landscape", "Video, landscape 1920×1080"),
+                            ("images", "Share images (cover + poster)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="progress (%)")),
+                ("stage", models.CharField(blank=True, max_length=200, verbose_name="stage")),
+                ("engine", models.CharField(blank=True, max_length=40, verbose_name="TTS engine used")),
+                ("voice", models.CharField(blank=True, max_length=80, verbose_name="voice used")),
+                (
+                    "error_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("voice", "Voice or language not available"),
+                            ("engine", "Text-to-speech engine down"),
+                            ("ffmpeg", "ffmpeg failed"),
+                            ("font", "Font missing"),
+                            ("input", "Article cannot be rendered"),
+                            ("dependency", "Narration render failed"),
+                            ("worker", "Worker lost"),
+                            ("internal", "Internal error"),
+                        ],
+                        max_length=12,
+                        verbose_name="failure kind",
+                    ),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="failure reason")),
+                ("warnings", models.JSONField(blank=True, default=list, verbose_name="warnings")),
+                ("attempt_log", models.JSONField(blank=True, default=list, verbose_name="attempt history")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("forced", models.BooleanField(default=False, verbose_name="forced re-render")),
+                (
+                    "trigger",
+                    models.CharField(
+                        blank=True, help_text="publish, admin or command", max_length=20, verbose_name="trigger"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                ("celery_task_id", models.CharField(blank=True, max_length=64, verbose_name="Celery task id")),
+                ("cancel_requested", models.BooleanField(default=False, verbose_name="cancel requested")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="media_renders",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "narration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="dependents",
+                        to="media_pipeline.mediarender",
+                        verbose_name="narration",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="media_renders",
+                        to="wagtailcore.revision",
+                        verbose_name="revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'media render',
-                'verbose_name_plural': 'media renders',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "media render",
+                "verbose_name_plural": "media renders",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MediaOutput',
+            name="MediaOutput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('mp3', 'Narration MP3'), ('vtt', 'Captions (WebVTT)'), ('srt', 'Captions (SRT)'), ('mp4', 'Video MP4'), ('poster', 'Video poster frame'), ('cover', 'Share cover 1200×630'), ('poster_image', 'Share poster 1080×1920')], max_length=20, verbose_name='role')),
-                ('file', models.FileField(max_length=300, upload_to=media_pipeline.models.output_upload_to, verbose_name='file')),
-                ('mime_type', models.CharField(max_length=60, verbose_name='MIME type')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
-                ('duration', models.FloatField(blank=True, null=True, verbose_name='duration (s)')),
-                ('width', models.PositiveIntegerField(blank=True, null=True, verbose_name='width')),
-                ('height', models.PositiveIntegerField(blank=True, null=True, verbose_name='height')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('render', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to='media_pipeline.mediarender')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("mp3", "Narration MP3"),
+                            ("vtt", "Captions (WebVTT)"),
+                            ("srt", "Captions (SRT)"),
+                            ("mp4", "Video MP4"),
+                            ("poster", "Video poster frame"),
+                            ("cover", "Share cover 1200×630"),
+                            ("poster_image", "Share poster 1080×1920"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300, upload_to=media_pipeline.models.output_upload_to, verbose_name="file"
+                    ),
+                ),
+                ("mime_type", models.CharField(max_length=60, verbose_name="MIME type")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size (bytes)")),
+                ("duration", models.FloatField(blank=True, null=True, verbose_name="duration (s)")),
+                ("width", models.PositiveIntegerField(blank=True, null=True, verbose_name="width")),
+                ("height", models.PositiveIntegerField(blank=True, null=True, verbose_name="height")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "render",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outputs",
+                        to="media_pipeline.mediarender",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'media output',
-                'verbose_name_plural': 'media outputs',
+                "verbose_name": "media output",
+                "verbose_name_plural": "media outputs",
             },
         ),
         migrations.AddIndex(
-            model_name='mediarender',
-            index=models.Index(fields=['article', 'kind', 'status'], name='media_pipel_article_4189a7_idx'),
+            model_name="mediarender",
+            index=models.Index(fields=["article", "kind", "status"], name="media_pipel_article_4189a7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mediarender',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('revision', 'kind'), name='one_active_render_per_revision_kind'),
+            model_name="mediarender",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("revision", "kind"),
+                name="one_active_render_per_revision_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mediarender',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='render_progress_at_most_100'),
+            model_name="mediarender",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="render_progress_at_most_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mediaoutput',
-            constraint=models.UniqueConstraint(fields=('render', 'role'), name='one_output_per_render_role'),
+            model_name="mediaoutput",
+            constraint=models.UniqueConstraint(fields=("render", "role"), name="one_output_per_render_role"),
         ),
     ]

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media_pipeline', '0001_initial'),
+        ("media_pipeline", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='mediaoutput',
-            name='role',
-            field=models.CharField(choices=[('mp3', 'Narration MP3'), ('vtt', 'Captions (WebVTT)'), ('srt', 'Captions (SRT)'), ('mp4', 'Video MP4 (clean, captions as a separate track)'), ('mp4_captioned', 'Video MP4 with burned-in captions (download, social)'), ('poster', 'Video poster frame'), ('cover', 'Share cover 1200×630'), ('poster_image', 'Share poster 1080×1920')], max_length=20, verbose_name='role'),
+            model_name="mediaoutput",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("mp3", "Narration MP3"),
+                    ("vtt", "Captions (WebVTT)"),
+                    ("srt", "Captions (SRT)"),
+                    ("mp4", "Video MP4 (clean, captions as a separate track)"),
+                    ("mp4_captioned", "Video MP4 with burned-in captions (download, social)"),
+                    ("poster", "Video poster frame"),
+                    ("cover", "Share cover 1200×630"),
+                    ("poster_image", "Share poster 1080×1920"),
+                ],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

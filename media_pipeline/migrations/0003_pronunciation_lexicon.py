@@ -4,25 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media_pipeline', '0002_captioned_video_role'),
+        ("media_pipeline", "0002_captioned_video_role"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PronunciationEntry',
+            name="PronunciationEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(help_text='A word as it appears in articles, e.g. 重复, or a character in its context word, e.g. 咯血.', max_length=20, unique=True, verbose_name='term')),
-                ('pinyin', models.CharField(help_text='One syllable per character with a tone number, separated by spaces, e.g. chong2 fu4 (5 for the neutral tone, v or ü for ü).', max_length=140, verbose_name='reading (pinyin)')),
-                ('note', models.CharField(blank=True, help_text='Why, or where it applies.', max_length=200, verbose_name='note')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "term",
+                    models.CharField(
+                        help_text="A word as it appears in articles, e.g. 重复, or a character in its context word, e.g. 咯血.",
+                        max_length=20,
+                        unique=True,
+                        verbose_name="term",
+                    ),
+                ),
+                (
+                    "pinyin",
+                    models.CharField(
+                        help_text="One syllable per character with a tone number, separated by spaces, e.g. chong2 fu4 (5 for the neutral tone, v or ü for ü).",
+                        max_length=140,
+                        verbose_name="reading (pinyin)",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="Why, or where it applies.", max_length=200, verbose_name="note"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'pronunciation',
-                'verbose_name_plural': 'pronunciations',
-                'ordering': ['term'],
+                "verbose_name": "pronunciation",
+                "verbose_name_plural": "pronunciations",
+                "ordering": ["term"],
             },
         ),
     ]

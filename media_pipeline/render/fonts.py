@@ -125,9 +125,7 @@ def _fontconfig_files() -> list[Path]:
     if not fc_list:
         return []
     try:
-        proc = subprocess.run(
-            [fc_list, ":lang=zh-cn", "file"], capture_output=True, text=True, timeout=20, check=False
-        )
+        proc = subprocess.run([fc_list, ":lang=zh-cn", "file"], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return []
     files = {line.split(":")[0].strip() for line in proc.stdout.splitlines() if line.strip()}

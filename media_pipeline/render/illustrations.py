@@ -78,11 +78,12 @@ class Painter:
         return Image.open(io.BytesIO(icon.png(pixels=pixels, ink=ink, paper=None))).convert("RGBA")
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     """Lines that fit ``width``: Chinese breaks between characters, English between words."""
     words = text.split(" ") if text.isascii() else list(text)
     joiner = " " if text.isascii() else ""
-    lines, line = [], ""
+    lines: list[str] = []
+    line = ""
     for word in words:
         candidate = f"{line}{joiner}{word}" if line else word
         if draw.textlength(candidate, font=font) <= width:
@@ -101,9 +102,20 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
     return [line for line in lines if line]
 
 
-def _text_block(draw, xy, text, font, width, fill, *, line_gap=1.25, max_lines=3, anchor_centre=True) -> int:
+def _text_block(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[int, int],
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    width: int,
+    fill: str | tuple[int, int, int],
+    *,
+    line_gap: float = 1.25,
+    max_lines: int = 3,
+    anchor_centre: bool = True,
+) -> int:
     x, y = xy
-    size = font.size
+    size = int(font.size)
     for line in _wrap(draw, text, font, width)[:max_lines]:
         if anchor_centre:
             draw.text((x, y), line, font=font, fill=fill, anchor="ma")
@@ -125,7 +137,9 @@ def _frame(painter: Painter, spec: ComposedSpec) -> tuple[Image.Image, ImageDraw
     return image, draw
 
 
-def _paste_icon(image: Image.Image, painter: Painter, name: str, centre: tuple[int, int], pixels: int, ink: str = TEAL) -> None:
+def _paste_icon(
+    image: Image.Image, painter: Painter, name: str, centre: tuple[int, int], pixels: int, ink: str = TEAL
+) -> None:
     icon = painter.icon(name, pixels, ink)
     if icon is not None:
         image.paste(icon, (centre[0] - pixels // 2, centre[1] - pixels // 2), icon)
@@ -137,7 +151,11 @@ def draw_steps(painter: Painter, spec: ComposedSpec) -> Image.Image:
     count = len(spec.steps)
     margin, gap, top, bottom = 60, 28, 180, SIZE[1] - 80
     width = (SIZE[0] - 2 * margin - gap * (count - 1)) // count
-    zh_font, en_font, number_font = painter.font(32 if count <= 3 else 29, bold=True), painter.font(21), painter.font(30, bold=True)
+    zh_font, en_font, number_font = (
+        painter.font(32 if count <= 3 else 29, bold=True),
+        painter.font(21),
+        painter.font(30, bold=True),
+    )
     for index, step in enumerate(spec.steps):
         left = margin + index * (width + gap)
         draw.rounded_rectangle((left, top, left + width, bottom), radius=26, fill=CARD, outline="#d5e3ea", width=3)
@@ -156,14 +174,23 @@ def draw_plate(painter: Painter, spec: ComposedSpec) -> Image.Image:
     image, draw = _frame(painter, spec)
     cx, cy, radius = 370, 455, 250
     box = (cx - radius, cy - radius, cx + radius, cy + radius)
-    draw.ellipse((cx - radius - 26, cy - radius - 26, cx + radius + 26, cy + radius + 26), fill="#ffffff", outline="#c9d6dd", width=4)
+    draw.ellipse(
+        (cx - radius - 26, cy - radius - 26, cx + radius + 26, cy + radius + 26),
+        fill="#ffffff",
+        outline="#c9d6dd",
+        width=4,
+    )
     colours = ["#8bc34a", "#ef9a9a", "#ffd54f"]
     draw.pieslice(box, 90, 270, fill=colours[0])
     draw.pieslice(box, 270, 360, fill=colours[1])
     draw.pieslice(box, 0, 90, fill=colours[2])
     draw.line((cx, cy - radius, cx, cy + radius), fill="white", width=8)
     draw.line((cx, cy, cx + radius, cy), fill="white", width=8)
-    centres = [(cx - radius // 2, cy), (cx + radius // 2, cy - radius // 2 + 10), (cx + radius // 2, cy + radius // 2 - 10)]
+    centres = [
+        (cx - radius // 2, cy),
+        (cx + radius // 2, cy - radius // 2 + 10),
+        (cx + radius // 2, cy + radius // 2 - 10),
+    ]
     for step, centre in zip(spec.steps, centres, strict=False):
         _paste_icon(image, painter, step.icon, centre, 120, ink="#ffffff")
     zh_font, en_font = painter.font(34, bold=True), painter.font(22)
@@ -193,9 +220,13 @@ def draw_injection_sites(painter: Painter, spec: ComposedSpec) -> Image.Image:
         draw.rounded_rectangle((cx - 70, v(92), cx + 70, v(330)), radius=36, fill=skin, outline=outline, width=3)
         for side in (-1, 1):  # arms and legs
             arm_left, arm_right = sorted((cx + side * 76, cx + side * 110))
-            draw.rounded_rectangle((arm_left, v(100), arm_right, v(330)), radius=16, fill=skin, outline=outline, width=3)
+            draw.rounded_rectangle(
+                (arm_left, v(100), arm_right, v(330)), radius=16, fill=skin, outline=outline, width=3
+            )
             leg_left, leg_right = sorted((cx + side * 8, cx + side * 64))
-            draw.rounded_rectangle((leg_left, v(320), leg_right, v(540)), radius=20, fill=skin, outline=outline, width=3)
+            draw.rounded_rectangle(
+                (leg_left, v(320), leg_right, v(540)), radius=20, fill=skin, outline=outline, width=3
+            )
         draw.text((cx - 6, v(552)), label_zh, font=painter.font(24, bold=True), fill=INK, anchor="ra")
         draw.text((cx + 6, v(552) + 4), label_en, font=painter.font(18), fill=MUTED, anchor="la")
 
@@ -217,7 +248,9 @@ def draw_injection_sites(painter: Painter, spec: ComposedSpec) -> Image.Image:
     y = 250
     for step in spec.steps:
         draw.rounded_rectangle((780, y + 6, 808, y + 34), radius=6, fill="#{:02x}{:02x}{:02x}".format(*zone))
-        y = _text_block(draw, (824, y), step.zh, painter.font(29, bold=True), 330, INK, max_lines=2, anchor_centre=False)
+        y = _text_block(
+            draw, (824, y), step.zh, painter.font(29, bold=True), 330, INK, max_lines=2, anchor_centre=False
+        )
         y = _text_block(draw, (824, y), step.en, painter.font(20), 330, MUTED, max_lines=3, anchor_centre=False) + 18
     return image
 

@@ -96,8 +96,9 @@ def pieces(text: str) -> list[str]:
     return result
 
 
-def balance(lines: list[str], measure: Callable[[str], float], limit: float, *,
-            orphan_share: float = 0.34) -> list[str]:
+def balance(
+    lines: list[str], measure: Callable[[str], float], limit: float, *, orphan_share: float = 0.34
+) -> list[str]:
     """Re-split the last two lines evenly when the last one is an orphan (shorter than ``orphan_share``
     of ``limit``); every line still measures at most ``limit``."""
     if len(lines) < 2 or measure(lines[-1]) >= orphan_share * limit:

@@ -76,9 +76,9 @@ def ducking_envelope(voice: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarr
     size = max(1, int(rate * _WINDOW_S))
     count = len(mono) // size
     windows = mono[: count * size].reshape(count, size) if count else np.zeros((1, size))
-    speech = np.sqrt((windows ** 2).mean(axis=1)) > _SPEECH_LEVEL
+    speech = np.sqrt((windows**2).mean(axis=1)) > _SPEECH_LEVEL
     lead = round(_ATTACK_S / _WINDOW_S)
-    ahead = np.convolve(speech, np.ones(lead + 1), mode="full")[lead:lead + len(speech)] > 0  # speech soon
+    ahead = np.convolve(speech, np.ones(lead + 1), mode="full")[lead : lead + len(speech)] > 0  # speech soon
     low, down, up = 10 ** (DUCK_DB / 20), _WINDOW_S / _ATTACK_S, _WINDOW_S / _RELEASE_S
     gains = np.empty(len(speech))
     gain = 1.0
@@ -94,11 +94,31 @@ def _decode_mono(path: Path) -> np.ndarray:
     Decoded here rather than with ``AudioFileClip``, whose reader always asks ffmpeg for stereo:
     ffmpeg spreads a mono voice over two channels at -3 dB each, and the voice would come out quieter.
     """
-    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-ac", "1", "-ar", str(SAMPLE_RATE),
-                          "-f", "s16le", "-"], capture_output=True, check=False)
+    pcm = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
     if pcm.returncode != 0:
-        raise FFmpegError(f"could not decode {Path(path).name}", returncode=pcm.returncode,
-                          stderr_tail=pcm.stderr.decode("utf-8", "replace")[-2000:])
+        raise FFmpegError(
+            f"could not decode {Path(path).name}",
+            returncode=pcm.returncode,
+            stderr_tail=pcm.stderr.decode("utf-8", "replace")[-2000:],
+        )
     return np.frombuffer(pcm.stdout, dtype="<i2").astype(np.float64) / 32768
 
 
@@ -116,7 +136,8 @@ def mix_bed(voice_path: Path, seconds: float, path: Path) -> Path:
     voice = AudioArrayClip(np.repeat(samples[:, None], 2, axis=1), fps=SAMPLE_RATE)
     bed = AudioArrayClip(np.repeat(pad(seconds + 1.0)[:, None], 2, axis=1), fps=SAMPLE_RATE)
     ducked = bed.transform(
-        lambda get_frame, t: get_frame(t) * np.reshape(np.interp(t, times, gains, right=1.0), (-1, 1)))
+        lambda get_frame, t: get_frame(t) * np.reshape(np.interp(t, times, gains, right=1.0), (-1, 1))
+    )
     mix = CompositeAudioClip([ducked, voice]).with_duration(seconds)
     mix.write_audiofile(str(path), fps=SAMPLE_RATE, nbytes=2, codec="pcm_s16le", logger=None)
     return Path(path)

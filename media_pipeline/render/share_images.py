@@ -66,8 +66,13 @@ class TextCanvas:
     Also draws the clinic posters of invitation codes (distribution.joining.posters).
     """
 
-    def __init__(self, size: tuple[int, int], regular: FontFace, bold: FontFace,
-                 background: tuple[int, int, int] = palette.BACKGROUND):
+    def __init__(
+        self,
+        size: tuple[int, int],
+        regular: FontFace,
+        bold: FontFace,
+        background: tuple[int, int, int] = palette.BACKGROUND,
+    ):
         self.image = Image.new("RGB", size, background)
         self.draw = ImageDraw.Draw(self.image)
         self.regular, self.bold = regular, bold
@@ -100,7 +105,9 @@ class TextCanvas:
             spacing=spacing,
         )
         self.boxes.append(
-            draw_text_block(self.draw, fitted, left=box.left, top=box.top, width=box.right - box.left, fill=fill, align=align)
+            draw_text_block(
+                self.draw, fitted, left=box.left, top=box.top, width=box.right - box.left, fill=fill, align=align
+            )
         )
         return box.top + fitted.height
 
@@ -122,10 +129,13 @@ def _qr(document: ArticleDocument, size: int, warnings: list[str]) -> Image.Imag
         return None
 
 
-def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None,
-                  wording: SlideWording) -> TextCanvas:
+def _render_cover(
+    document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None, wording: SlideWording
+) -> TextCanvas:
     width, height = COVER_SIZE
-    canvas = TextCanvas(COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    canvas = TextCanvas(
+        COVER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language)
+    )
     safe = safe_area(width, height)
     side_w = 440
     if picture is not None:
@@ -144,15 +154,32 @@ def _render_cover(document: ArticleDocument, picture: Image.Image | None, qr: Im
     y = canvas.text(document.title, title_box, bold=True, max_size=60, min_size=36, max_lines=4, fill=palette.INK)
     canvas.draw.rectangle((column.left, y + 22, column.left + 90, y + 28), fill=palette.ACCENT)
     y += 52
-    y = canvas.text(byline(document), TextBox(column.left, y, column.right, column.bottom), max_size=32, min_size=24, max_lines=1, fill=palette.INK)
-    canvas.text(document.hospital, TextBox(column.left, y + 8, column.right, column.bottom), max_size=28, min_size=22, max_lines=2, fill=palette.MUTED)
+    y = canvas.text(
+        byline(document),
+        TextBox(column.left, y, column.right, column.bottom),
+        max_size=32,
+        min_size=24,
+        max_lines=1,
+        fill=palette.INK,
+    )
+    canvas.text(
+        document.hospital,
+        TextBox(column.left, y + 8, column.right, column.bottom),
+        max_size=28,
+        min_size=22,
+        max_lines=2,
+        fill=palette.MUTED,
+    )
     return canvas
 
 
-def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None,
-                   wording: SlideWording) -> TextCanvas:
+def _render_poster(
+    document: ArticleDocument, picture: Image.Image | None, qr: Image.Image | None, wording: SlideWording
+) -> TextCanvas:
     width, height = POSTER_SIZE
-    canvas = TextCanvas(POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language))
+    canvas = TextCanvas(
+        POSTER_SIZE, find_cjk_font("regular", document.language), find_cjk_font("bold", document.language)
+    )
     safe = safe_area(width, height)
     y = safe.top
     if picture is not None:
@@ -161,24 +188,45 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
     else:
         canvas.draw.rectangle((0, 0, width, 24), fill=palette.ACCENT)
         y += 80
-    y = canvas.text(wording.title, TextBox(safe.left, y, safe.right, safe.bottom), bold=True, max_size=40, min_size=30, max_lines=1, fill=palette.ACCENT)
+    y = canvas.text(
+        wording.title,
+        TextBox(safe.left, y, safe.right, safe.bottom),
+        bold=True,
+        max_size=40,
+        min_size=30,
+        max_lines=1,
+        fill=palette.ACCENT,
+    )
     y += 32
     qr_size = qr.width if qr is not None else 0
     footer_h = qr_size + 210
     byline_reserve = 190
     y = canvas.text(
-        document.title, TextBox(safe.left, y, safe.right, safe.bottom - footer_h - byline_reserve),
-        bold=True, max_size=88, min_size=52, max_lines=5, fill=palette.INK,
+        document.title,
+        TextBox(safe.left, y, safe.right, safe.bottom - footer_h - byline_reserve),
+        bold=True,
+        max_size=88,
+        min_size=52,
+        max_lines=5,
+        fill=palette.INK,
     )
     canvas.draw.rectangle((safe.left, y + 30, safe.left + 120, y + 38), fill=palette.ACCENT)
     y += 76
     y = canvas.text(
-        byline(document), TextBox(safe.left, y, safe.right, safe.bottom - footer_h - 24),
-        max_size=46, min_size=34, max_lines=1, fill=palette.INK,
+        byline(document),
+        TextBox(safe.left, y, safe.right, safe.bottom - footer_h - 24),
+        max_size=46,
+        min_size=34,
+        max_lines=1,
+        fill=palette.INK,
     )
     canvas.text(
-        document.hospital, TextBox(safe.left, y + 12, safe.right, safe.bottom - footer_h - 24),
-        max_size=40, min_size=30, max_lines=1, fill=palette.MUTED,
+        document.hospital,
+        TextBox(safe.left, y + 12, safe.right, safe.bottom - footer_h - 24),
+        max_size=40,
+        min_size=30,
+        max_lines=1,
+        fill=palette.MUTED,
     )
 
     footer_top = safe.bottom - footer_h
@@ -189,15 +237,26 @@ def _render_poster(document: ArticleDocument, picture: Image.Image | None, qr: I
         canvas.image.paste(qr, (qx, inner.top))
         caption_top = inner.top + qr_size + 16
         caption_top = canvas.text(
-            wording.scan, TextBox(inner.left, caption_top, inner.right, inner.bottom),
-            max_size=36, min_size=28, max_lines=1, fill=palette.MUTED, align="center",
+            wording.scan,
+            TextBox(inner.left, caption_top, inner.right, inner.bottom),
+            max_size=36,
+            min_size=28,
+            max_lines=1,
+            fill=palette.MUTED,
+            align="center",
         )
         ask_top = caption_top + 20
     else:
         ask_top = inner.top + (inner.bottom - inner.top) // 2 - 40
     canvas.text(
-        wording.ask_your_doctor, TextBox(inner.left, ask_top, inner.right, inner.bottom),
-        bold=True, max_size=44, min_size=32, max_lines=2, fill=palette.INK, align="center",
+        wording.ask_your_doctor,
+        TextBox(inner.left, ask_top, inner.right, inner.bottom),
+        bold=True,
+        max_size=44,
+        min_size=32,
+        max_lines=2,
+        fill=palette.INK,
+        align="center",
     )
     return canvas
 
@@ -215,8 +274,9 @@ def _save_atomically(image: Image.Image, path: Path, **params: Any) -> Path:
     return path
 
 
-def render_share_images(document: ArticleDocument, out_dir: str | Path, *, basename: str = "share",
-                        wording: SlideWording | None = None) -> ShareImages:
+def render_share_images(
+    document: ArticleDocument, out_dir: str | Path, *, basename: str = "share", wording: SlideWording | None = None
+) -> ShareImages:
     """Write ``{basename}-cover.png`` (1200×630) and ``{basename}-poster.png`` (1080×1920).
 
     The first decodable illustration is used as the picture; unreadable ones

@@ -47,6 +47,7 @@ SlideKind = Literal["title", "section", "key_point", "warning", "end"]
 
 _FRAME_SIZES: dict[str, tuple[int, int]] = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
 
+
 @dataclass(frozen=True)
 class SlideWording:
     """The fixed words on slides and share images, in the article's language.
@@ -78,7 +79,7 @@ def frame_size(orientation: Orientation) -> tuple[int, int]:
 
 
 def byline(document: ArticleDocument) -> str:
-    """"Dr name, title" as readers expect it in the article's language."""
+    """ "Dr name, title" as readers expect it in the article's language."""
     parts = [document.doctor_name.strip(), document.doctor_title.strip()]
     return ("  " if document.is_chinese else ", ").join(p for p in parts if p)
 
@@ -139,8 +140,14 @@ def _section_slides(heading: str, blocks: list[DocumentBlock], wording: SlideWor
     if heading:
         steps[0][3].insert(0, heading)
     return [
-        SlideSpec(kind="section", heading=step_heading, text=text, images=images, label=label,
-                  narration=tuple(t for t in narration if t.strip()))
+        SlideSpec(
+            kind="section",
+            heading=step_heading,
+            text=text,
+            images=images,
+            label=label,
+            narration=tuple(t for t in narration if t.strip()),
+        )
         for step_heading, label, text, narration in steps
     ]
 
@@ -402,9 +409,7 @@ class SlideRenderer:
         top = box.top
         if valign == "middle":
             top = box.top + (box.bottom - box.top - fitted.height) // 2
-        return draw_text_block(
-            draw, fitted, left=box.left, top=top, width=box.right - box.left, fill=fill, align=align
-        )
+        return draw_text_block(draw, fitted, left=box.left, top=top, width=box.right - box.left, fill=fill, align=align)
 
     def _measure(self, text: str, width: int, *, face: FontFace, max_size: int, min_size: int, max_lines: int) -> int:
         """Height a text block will take (to stack blocks before drawing)."""
@@ -420,9 +425,7 @@ class SlideRenderer:
             max_lines=max_lines,
         ).height
 
-    def _illustration(
-        self, spec: SlideSpec, size: tuple[int, int], warnings: list[str]
-    ) -> Image.Image | None:
+    def _illustration(self, spec: SlideSpec, size: tuple[int, int], warnings: list[str]) -> Image.Image | None:
         for candidate in spec.images:
             key = (candidate, size)
             if key not in self._pictures:
@@ -505,18 +508,43 @@ class SlideRenderer:
             if height:
                 y += height + after
 
-    def _labelled_text(self, draw: ImageDraw.ImageDraw, spec: SlideSpec, box: TextBox, boxes: list[TextBox], *,
-                       max_size: int, min_size: int, valign: Literal["top", "middle"] = "top") -> TextBox | None:
+    def _labelled_text(
+        self,
+        draw: ImageDraw.ImageDraw,
+        spec: SlideSpec,
+        box: TextBox,
+        boxes: list[TextBox],
+        *,
+        max_size: int,
+        min_size: int,
+        valign: Literal["top", "middle"] = "top",
+    ) -> TextBox | None:
         """The slide's sentence, under its small accent label ("答", "2/4") when it has one."""
         if spec.label:
             label_h = self.px(64)
-            label_box = self._text(draw, spec.label, TextBox(box.left, box.top, box.right, box.top + label_h),
-                                   face=self.bold, max_size=44, min_size=30, max_lines=1, fill=palette.ACCENT)
+            label_box = self._text(
+                draw,
+                spec.label,
+                TextBox(box.left, box.top, box.right, box.top + label_h),
+                face=self.bold,
+                max_size=44,
+                min_size=30,
+                max_lines=1,
+                fill=palette.ACCENT,
+            )
             if label_box:
                 boxes.append(label_box)
             box = TextBox(box.left, box.top + label_h + self.px(12), box.right, box.bottom)
-        return self._text(draw, spec.text, box, face=self.regular, max_size=max_size, min_size=min_size, fill=palette.INK,
-                          valign=valign)
+        return self._text(
+            draw,
+            spec.text,
+            box,
+            face=self.regular,
+            max_size=max_size,
+            min_size=min_size,
+            fill=palette.INK,
+            valign=valign,
+        )
 
     def _draw_section(
         self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]
@@ -528,8 +556,14 @@ class SlideRenderer:
             heading_h = self._measure(spec.heading, width, face=self.bold, max_size=68, min_size=46, max_lines=2)
             if heading_h:
                 box = self._text(
-                    draw, spec.heading, TextBox(c.left, top, c.right, top + heading_h),
-                    face=self.bold, max_size=68, min_size=46, max_lines=2, fill=palette.INK,
+                    draw,
+                    spec.heading,
+                    TextBox(c.left, top, c.right, top + heading_h),
+                    face=self.bold,
+                    max_size=68,
+                    min_size=46,
+                    max_lines=2,
+                    fill=palette.INK,
                 )
                 if box:
                     boxes.append(box)
@@ -546,7 +580,9 @@ class SlideRenderer:
                 box = self._labelled_text(draw, spec, text_box, boxes, max_size=64, min_size=40)
             else:
                 card = TextBox(c.left, top, c.right, c.bottom)
-                draw.rounded_rectangle((card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=palette.CARD)
+                draw.rounded_rectangle(
+                    (card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=palette.CARD
+                )
                 pad = self.px(56)
                 inner = TextBox(card.left + pad, card.top + pad, card.right - pad, card.bottom - pad)
                 box = self._labelled_text(draw, spec, inner, boxes, max_size=96, min_size=44, valign="middle")
@@ -572,16 +608,28 @@ class SlideRenderer:
         y = top
         if heading_h:
             box = self._text(
-                draw, spec.heading, TextBox(column[0], y, column[1], y + heading_h),
-                face=self.bold, max_size=64, min_size=44, max_lines=2, fill=palette.INK,
+                draw,
+                spec.heading,
+                TextBox(column[0], y, column[1], y + heading_h),
+                face=self.bold,
+                max_size=64,
+                min_size=44,
+                max_lines=2,
+                fill=palette.INK,
             )
             if box:
                 boxes.append(box)
             y += heading_h + self.px(20)
             draw.rectangle((column[0], y, column[0] + self.px(110), y + self.px(8)), fill=palette.ACCENT)
             y += self.px(40)
-        box = self._labelled_text(draw, spec, TextBox(column[0], y, column[1], c.bottom), boxes,
-                                  max_size=58 if picture is not None else 84, min_size=38)
+        box = self._labelled_text(
+            draw,
+            spec,
+            TextBox(column[0], y, column[1], c.bottom),
+            boxes,
+            max_size=58 if picture is not None else 84,
+            min_size=38,
+        )
         if box:
             boxes.append(box)
         return illustration_box
@@ -593,27 +641,45 @@ class SlideRenderer:
         warning = spec.kind == "warning"
         card = TextBox(c.left, top, c.right, c.bottom)
         draw.rounded_rectangle(
-            (card.left, card.top, card.right, card.bottom), radius=self.px(28), fill=palette.WARNING_CARD if warning else palette.CARD
+            (card.left, card.top, card.right, card.bottom),
+            radius=self.px(28),
+            fill=palette.WARNING_CARD if warning else palette.CARD,
         )
         accent = palette.WARNING_INK if warning else palette.ACCENT
-        draw.rectangle((card.left, card.top + self.px(28), card.left + self.px(12), card.bottom - self.px(28)), fill=accent)
+        draw.rectangle(
+            (card.left, card.top + self.px(28), card.left + self.px(12), card.bottom - self.px(28)), fill=accent
+        )
         pad = self.px(64)
         label_h = self.px(72)
         box = self._text(
-            draw, spec.label, TextBox(card.left + pad, card.top + pad, card.right - pad, card.top + pad + label_h),
-            face=self.bold, max_size=44, min_size=30, max_lines=1, fill=accent,
+            draw,
+            spec.label,
+            TextBox(card.left + pad, card.top + pad, card.right - pad, card.top + pad + label_h),
+            face=self.bold,
+            max_size=44,
+            min_size=30,
+            max_lines=1,
+            fill=accent,
         )
         if box:
             boxes.append(box)
         inner = TextBox(card.left + pad, card.top + pad + label_h + self.px(24), card.right - pad, card.bottom - pad)
         box = self._text(
-            draw, spec.text, inner, face=self.bold if warning else self.regular,
-            max_size=76, min_size=44, fill=palette.WARNING_INK if warning else palette.INK, valign="middle",
+            draw,
+            spec.text,
+            inner,
+            face=self.bold if warning else self.regular,
+            max_size=76,
+            min_size=44,
+            fill=palette.WARNING_INK if warning else palette.INK,
+            valign="middle",
         )
         if box:
             boxes.append(box)
 
-    def _draw_end(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]) -> None:
+    def _draw_end(
+        self, canvas: Image.Image, draw: ImageDraw.ImageDraw, spec: SlideSpec, boxes: list[TextBox], warnings: list[str]
+    ) -> None:
         c = self.layout.content
         width, height = c.right - c.left, c.bottom - c.top
         qr_size = min(self.px(560 if self.portrait else 520), height * 45 // 100 if self.portrait else height * 8 // 10)
@@ -634,7 +700,9 @@ class SlideRenderer:
             column = TextBox(c.left + (qr_size + self.px(80) if qr else 0), c.top, c.right, c.bottom)
         col_w = column.right - column.left
         gap = self.px(28)
-        heights = [self._measure(t, col_w, face=f, max_size=mx, min_size=mn, max_lines=ml) for t, f, mx, mn, ml, _ in lines]
+        heights = [
+            self._measure(t, col_w, face=f, max_size=mx, min_size=mn, max_lines=ml) for t, f, mx, mn, ml, _ in lines
+        ]
         text_total = sum(heights) + gap * sum(1 for h in heights if h)
         if self.portrait:
             total = (qr_size + self.px(56) if qr else 0) + text_total
@@ -654,8 +722,14 @@ class SlideRenderer:
             if not h:
                 continue
             box = self._text(
-                draw, text, TextBox(column.left, y, column.right, min(c.bottom, y + h)),
-                face=face, max_size=mx, min_size=mn, max_lines=ml, fill=fill,
+                draw,
+                text,
+                TextBox(column.left, y, column.right, min(c.bottom, y + h)),
+                face=face,
+                max_size=mx,
+                min_size=mn,
+                max_lines=ml,
+                fill=fill,
                 align="center" if self.portrait else "left",
             )
             if box:

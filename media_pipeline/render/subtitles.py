@@ -55,8 +55,6 @@ def _is_cjk_text(text: str) -> bool:
     return bool(visible) and sum(1 for ch in visible if _CJK.match(ch)) * 2 >= len(visible)
 
 
-
-
 def _display_width(token: str) -> float:
     """Full-width characters count 1, Latin letters and digits half a character."""
     return sum(1.0 if _CJK.match(ch) else 0.5 for ch in token)
@@ -121,13 +119,16 @@ def _cue_lines(cue: Cue, max_line_chars: int | None, language: str | None) -> li
     return lines
 
 
-def _screen_cues(cues: Sequence[Cue], max_line_chars: int | None, language: str | None,
-                 ) -> list[tuple[float, float, list[str]]]:
+def _screen_cues(
+    cues: Sequence[Cue],
+    max_line_chars: int | None,
+    language: str | None,
+) -> list[tuple[float, float, list[str]]]:
     """Each cue's wrapped lines, split into cues of at most MAX_CUE_LINES lines (time shared by text length)."""
     shown: list[tuple[float, float, list[str]]] = []
     for cue in cues:
         lines = _cue_lines(cue, max_line_chars, language)
-        groups = [lines[i:i + MAX_CUE_LINES] for i in range(0, len(lines), MAX_CUE_LINES)]
+        groups = [lines[i : i + MAX_CUE_LINES] for i in range(0, len(lines), MAX_CUE_LINES)]
         weights = [sum(_display_width(line) for line in group) or 1 for group in groups]
         start, total = cue.start, sum(weights)
         for number, (group, weight) in enumerate(zip(groups, weights, strict=True)):
@@ -160,11 +161,15 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def write_vtt(cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None) -> Path:
+def write_vtt(
+    cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None
+) -> Path:
     return _write(Path(path), format_vtt(cues, max_line_chars=max_line_chars, language=language))
 
 
-def write_srt(cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None) -> Path:
+def write_srt(
+    cues: Sequence[Cue], path: str | Path, *, max_line_chars: int | None = None, language: str | None = None
+) -> Path:
     return _write(Path(path), format_srt(cues, max_line_chars=max_line_chars, language=language))
 
 

@@ -270,7 +270,9 @@ def _drop_flashes(entries: list[TimelineEntry]) -> list[TimelineEntry]:
     return _merge_runs(kept)
 
 
-def _reserve_card(entries: list[TimelineEntry], slide_index: int, duration: float, *, at_end: bool) -> list[TimelineEntry]:
+def _reserve_card(
+    entries: list[TimelineEntry], slide_index: int, duration: float, *, at_end: bool
+) -> list[TimelineEntry]:
     """Make sure the title/end card is shown, borrowing time from its neighbour."""
     if any(e.slide_index == slide_index for e in entries):
         return entries
@@ -390,9 +392,7 @@ def _ass_time(seconds: float) -> str:
 _ASS_UNSAFE = str.maketrans({"\\": "＼", "{": "｛", "}": "｝", "\n": " "})
 
 
-def write_ass(
-    events: Sequence[CaptionEvent], path: Path, layout: SlideLayout, face: FontFace, *, fps: int
-) -> Path:
+def write_ass(events: Sequence[CaptionEvent], path: Path, layout: SlideLayout, face: FontFace, *, fps: int) -> Path:
     """Write an ASS script that libass renders at exactly the pixel sizes we measured.
 
     PlayRes equals the frame, so units are pixels; the ASS font size is the
@@ -408,12 +408,28 @@ def write_ass(
     style = ",".join(
         str(v)
         for v in (
-            "Caption", face.family, f"{_ass_font_size(face, layout.caption_font_px):.2f}",
-            "&H00FFFFFF", "&H00FFFFFF", "&H00000000", "&H50000000",  # text, karaoke, outline, box (~70 % opaque)
-            0, 0, 0, 0, 100, 100, 0, 0,
-            4, pad, 0,  # BorderStyle 4 (box per event), box padding, no shadow
+            "Caption",
+            face.family,
+            f"{_ass_font_size(face, layout.caption_font_px):.2f}",
+            "&H00FFFFFF",
+            "&H00FFFFFF",
+            "&H00000000",
+            "&H50000000",  # text, karaoke, outline, box (~70 % opaque)
+            0,
+            0,
+            0,
+            0,
+            100,
+            100,
+            0,
+            0,
+            4,
+            pad,
+            0,  # BorderStyle 4 (box per event), box padding, no shadow
             2,  # bottom centre
-            band.left + pad, layout.width - band.right + pad, layout.height - band.bottom + pad,
+            band.left + pad,
+            layout.width - band.right + pad,
+            layout.height - band.bottom + pad,
             1,
         )
     )
@@ -496,7 +512,6 @@ def _font_dir(face: FontFace, work_dir: Path) -> Path:
     return fonts
 
 
-
 # --- composition (moviepy) -------------------------------------------------------------
 
 
@@ -532,8 +547,12 @@ class _Drift:
         h, w = self.backdrop.shape[:2]
         (l0, t0, w0, h0), (l1, t1, w1, h1) = self.crop(a), self.crop(b)
         # a source point shown at output x at time a is shown at (l0 + x*w0/w - l1) * w/w1 at time b
-        return float(max(max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
-                         max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h))))
+        return float(
+            max(
+                max(abs((l0 + x * w0 / w - l1) * w / w1 - x) for x in (0, w)),
+                max(abs((t0 + y * h0 / h - t1) * h / h1 - y) for y in (0, h)),
+            )
+        )
 
     def frames(self, begin: float, end: float, fps: int) -> list[int]:
         """The frames of the ``fps`` grid in [begin, end) that the move needs: one each DRIFT_STEP_PX of movement."""
@@ -548,8 +567,9 @@ class _Drift:
         """Draw the picture at time ``t`` into ``out`` (the box's pixels of a frame)."""
         h, w = self.backdrop.shape[:2]
         left, top, crop_w, crop_h = self.crop(t)
-        out[:] = np.asarray(self.source.resize((w, h), Image.Resampling.BILINEAR,
-                                               box=(left, top, left + crop_w, top + crop_h)))
+        out[:] = np.asarray(
+            self.source.resize((w, h), Image.Resampling.BILINEAR, box=(left, top, left + crop_w, top + crop_h))
+        )
         r = self.radius
         for rows in (slice(0, r), slice(h - r, h)):
             for cols in (slice(0, r), slice(w - r, w)):
@@ -557,8 +577,11 @@ class _Drift:
                 out[rows, cols] = (out[rows, cols] * alpha + self.backdrop[rows, cols] * (255 - alpha)) // 255
 
 
-def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry],
-            ) -> dict[int, tuple[_Drift, TextBox]]:
+def _drifts(
+    renderer: SlideRenderer,
+    rendered: Sequence[RenderedSlide],
+    timeline: Sequence[TimelineEntry],
+) -> dict[int, tuple[_Drift, TextBox]]:
     """One move per run of consecutive appearances showing the same picture in the same place.
 
     A section shows its illustration on every sentence's slide: the move carries on across
@@ -570,14 +593,18 @@ def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline
         first = rendered[timeline[run_start].slide_index]
         if n < len(timeline):
             slide = rendered[timeline[n].slide_index]
-            if (slide.illustration_box is not None and slide.illustration_box == first.illustration_box
-                    and slide.spec.images == first.spec.images):
+            if (
+                slide.illustration_box is not None
+                and slide.illustration_box == first.illustration_box
+                and slide.spec.images == first.spec.images
+            ):
                 continue
         box = first.illustration_box
         if box is not None:
             size = (box.right - box.left, box.bottom - box.top)
-            source = renderer.picture(first.spec, (math.ceil(size[0] * KEN_BURNS_ZOOM),
-                                                   math.ceil(size[1] * KEN_BURNS_ZOOM)))
+            source = renderer.picture(
+                first.spec, (math.ceil(size[0] * KEN_BURNS_ZOOM), math.ceil(size[1] * KEN_BURNS_ZOOM))
+            )
             if source is not None:
                 radius = renderer.px(28)  # as the slide rounds the picture
                 corners = Image.new("L", size, 0)
@@ -585,8 +612,9 @@ def _drifts(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline
                 begin, end = timeline[run_start].start, timeline[n - 1].end
                 backdrop = np.asarray(first.image.crop((box.left, box.top, box.right, box.bottom)))
                 zoom = 1 + min(KEN_BURNS_ZOOM - 1, KEN_BURNS_ZOOM_PER_S * (end - begin))
-                drift = _Drift(source, backdrop, np.asarray(corners), radius, begin, end - begin, zoom,
-                               rightwards=runs % 2 == 0)  # alternate directions from section to section
+                drift = _Drift(
+                    source, backdrop, np.asarray(corners), radius, begin, end - begin, zoom, rightwards=runs % 2 == 0
+                )  # alternate directions from section to section
                 runs += 1
                 drifts.update({index: (drift, box) for index in range(run_start, n)})
         run_start = n
@@ -602,8 +630,9 @@ class _Composition:
     poster_t: float
 
 
-def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry],
-             fps: int) -> _Composition:
+def _compose(
+    renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timeline: Sequence[TimelineEntry], fps: int
+) -> _Composition:
     """Slides chained in time, illustrations drifting, each change a short crossfade, all in moviepy.
 
     Each appearance is a clip: an ``ImageClip`` of the slide, or where the illustration moves a
@@ -627,17 +656,23 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
         picture = buffers.setdefault(slide_index, still.copy())
 
         def frame(t: float) -> np.ndarray:
-            drift.paint(at + t, picture[box.top:box.bottom, box.left:box.right])
+            drift.paint(at + t, picture[box.top : box.bottom, box.left : box.right])
             return picture
 
         return VideoClip(frame_function=frame, duration=duration)
 
     # Crossfade n (into entry n) runs over [fade_in[n], fade_in[n] + fades[n]): centred on the change, so
     # the new slide is half there when its sentence starts; the end card's starts after the last sentence.
-    fades = [0.0] + [min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
-                     for a, b in zip(timeline, timeline[1:], strict=False)]
-    fade_in = [0.0] + [e.start - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end"
-                                  else _snap(fades[n] / 2, fps)) for n, e in enumerate(timeline) if n]
+    fades = [0.0] + [
+        min(CROSSFADE_S, _snap(min(a.duration, b.duration) / 2, fps))
+        for a, b in zip(timeline, timeline[1:], strict=False)
+    ]
+    fade_in = [0.0] + [
+        e.start
+        - (0.0 if n == len(timeline) - 1 and rendered[e.slide_index].spec.kind == "end" else _snap(fades[n] / 2, fps))
+        for n, e in enumerate(timeline)
+        if n
+    ]
     # One opaque mask for all crossfades to fade (CrossFadeIn would give each its own full-frame float array).
     opaque = ColorClip(rendered[0].image.size, 1.0, is_mask=True)
     pieces: list[VideoClip] = []
@@ -646,9 +681,11 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
         if fades[n] > 0:
             at, head = fade_in[n], fades[n]
             incoming = appearance(n, at, head).with_mask(opaque.with_duration(head))
-            pieces.append(CompositeVideoClip(
-                [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])],
-                use_bgclip=True).with_duration(head))
+            pieces.append(
+                CompositeVideoClip(
+                    [appearance(n - 1, at, head), incoming.with_effects([vfx.CrossFadeIn(head)])], use_bgclip=True
+                ).with_duration(head)
+            )
             moving.update(range(round(at * fps), round((at + head) * fps) + 1))
         begin = fade_in[n] + fades[n]
         end = fade_in[n + 1] if n + 1 < len(timeline) else timeline[-1].end
@@ -664,8 +701,12 @@ def _compose(renderer: SlideRenderer, rendered: Sequence[RenderedSlide], timelin
     return _Composition(concatenate_videoclips(pieces, method="chain"), frozenset(moving), poster_t)
 
 
-def _frame_plan(composition: _Composition, cut_points: Sequence[float], total: float, settings: EncodeSettings,
-                ) -> list[int]:
+def _frame_plan(
+    composition: _Composition,
+    cut_points: Sequence[float],
+    total: float,
+    settings: EncodeSettings,
+) -> list[int]:
     """Which frames of the ``fps`` grid the video carries (variable frame rate).
 
     Every frame of a crossfade and of a drift one per DRIFT_STEP_PX of movement, elsewhere only where the picture
@@ -732,16 +773,45 @@ def _encode(
     width, height = composition.clip.size
     keyint = max(1, round(settings.fps * settings.keyframe_interval_s))
     video_options = [
-        "-fps_mode", "passthrough", "-video_track_timescale", str(settings.fps * 100),
-        "-c:v", "libx264", "-preset", settings.preset, "-tune", "stillimage",
-        "-crf", str(settings.crf),
-        "-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k",
+        "-fps_mode",
+        "passthrough",
+        "-video_track_timescale",
+        str(settings.fps * 100),
+        "-c:v",
+        "libx264",
+        "-preset",
+        settings.preset,
+        "-tune",
+        "stillimage",
+        "-crf",
+        str(settings.crf),
+        "-maxrate",
+        f"{settings.max_bitrate_kbps}k",
+        "-bufsize",
+        f"{2 * settings.max_bitrate_kbps}k",
         # key frames by time, since frames are not evenly spaced
-        "-force_key_frames", f"expr:gte(t,n_forced*{settings.keyframe_interval_s})", "-g", str(keyint),
-        "-bf", "0",  # no reordering: with uneven frames B-frames save little and shorten the track
-        "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k",
-        "-t", f"{total_s:.3f}", "-movflags", "+faststart", "-metadata", f"title={title}", "-f", "mp4",
+        "-force_key_frames",
+        f"expr:gte(t,n_forced*{settings.keyframe_interval_s})",
+        "-g",
+        str(keyint),
+        "-bf",
+        "0",  # no reordering: with uneven frames B-frames save little and shorten the track
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{settings.audio_bitrate_kbps}k",
+        "-t",
+        f"{total_s:.3f}",
+        "-movflags",
+        "+faststart",
+        "-metadata",
+        f"title={title}",
+        "-f",
+        "mp4",
     ]
     # The voice is padded with silence through the end-card hold (-t ends both streams together).
     video = f"[0:v:0]setpts='{_setpts(frames)}',format=yuv420p"
@@ -750,18 +820,48 @@ def _encode(
         burn = f"ass=filename={_filter_value(str(ass))}:fontsdir={_filter_value(str(fonts))}"
         graph = f"{video},split=2[clean][b];[b]{burn}[burned];{audio_graph};[kp_audio]asplit=2[a1][a2]"
         outputs = [
-            "-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out),
-            "-map", "[burned]", "-map", "[a2]", *video_options, str(captioned_out),
+            "-map",
+            "[clean]",
+            "-map",
+            "[a1]",
+            *video_options,
+            str(clean_out),
+            "-map",
+            "[burned]",
+            "-map",
+            "[a2]",
+            *video_options,
+            str(captioned_out),
         ]
     else:
         graph = f"{video}[clean];{audio_graph};[kp_audio]anull[a1]"
         outputs = ["-map", "[clean]", "-map", "[a1]", *video_options, str(clean_out)]
     script = work / "filtergraph.txt"
     script.write_text(graph, encoding="utf-8")
-    args = ["-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(settings.fps),
-            "-i", "pipe:0", "-i", str(audio), "-/filter_complex", str(script), *outputs]
-    _pipe_frames(args, (composition.clip.get_frame(frame / settings.fps) for frame in frames),
-                 timeout=settings.timeout_s, log=work / "ffmpeg.log")
+    args = [
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-framerate",
+        str(settings.fps),
+        "-i",
+        "pipe:0",
+        "-i",
+        str(audio),
+        "-/filter_complex",
+        str(script),
+        *outputs,
+    ]
+    _pipe_frames(
+        args,
+        (composition.clip.get_frame(frame / settings.fps) for frame in frames),
+        timeout=settings.timeout_s,
+        log=work / "ffmpeg.log",
+    )
 
 
 def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: float, log: Path) -> None:
@@ -770,9 +870,13 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
     with log.open("wb") as stderr:
         try:
             # a 1 MiB pipe (Linux's default limit) rather than 64 KiB: a frame is megabytes, so fewer wake-ups
-            proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args],
-                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-                                    pipesize=1 << 20)
+            proc = subprocess.Popen(
+                [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                pipesize=1 << 20,
+            )
         except OSError as exc:
             raise FFmpegError(f"could not start ffmpeg: {exc}") from exc
         assert proc.stdin is not None  # noqa: S101 - for the type checker: stdin=PIPE always sets it
@@ -788,16 +892,19 @@ def _pipe_frames(args: list[str], frames: Iterable[np.ndarray], *, timeout: floa
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            raise FFmpegError(f"ffmpeg timed out after {timeout:g}s",
-                              stderr_tail=log.read_text("utf-8", "replace")[-2000:]) from None
+            raise FFmpegError(
+                f"ffmpeg timed out after {timeout:g}s", stderr_tail=log.read_text("utf-8", "replace")[-2000:]
+            ) from None
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
     if returncode != 0:
-        raise FFmpegError(f"ffmpeg failed with exit code {returncode}",
-                          stderr_tail=log.read_text("utf-8", "replace")[-2000:], returncode=returncode)
-
+        raise FFmpegError(
+            f"ffmpeg failed with exit code {returncode}",
+            stderr_tail=log.read_text("utf-8", "replace")[-2000:],
+            returncode=returncode,
+        )
 
 
 def _clean_cues(cues: Sequence[CueLike], duration: float) -> list[Cue]:
@@ -815,7 +922,10 @@ def _single_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     joined = lines[0] if lines else ""
     for line in lines[1:]:
-        wide = unicodedata.east_asian_width(joined[-1]) in ("W", "F") and unicodedata.east_asian_width(line[0]) in ("W", "F")
+        wide = unicodedata.east_asian_width(joined[-1]) in ("W", "F") and unicodedata.east_asian_width(line[0]) in (
+            "W",
+            "F",
+        )
         joined += ("" if wide else " ") + line
     return " ".join(joined.split(" "))
 
@@ -880,22 +990,34 @@ def render_video(
         )
         composition = _compose(renderer, rendered, timeline, settings.fps)
         ass = write_ass(events, work / "captions.ass", renderer.layout, face, fps=settings.fps) if events else None
-        frames = _frame_plan(composition, [t for event in events for t in (event.start, event.end)], total,
-                             settings)
+        frames = _frame_plan(composition, [t for event in events for t in (event.start, event.end)], total, settings)
         partial = out_dir / f".{basename}.mp4.part"
         mp4 = out_dir / f"{basename}.mp4"
         captioned_partial = out_dir / f".{basename}-captioned.mp4.part" if ass is not None else None
         captioned = out_dir / f"{basename}-captioned.mp4" if ass is not None else None
         sound = mix_bed(audio, total, work / "voice-and-bed.wav") if settings.music_bed else audio
-        _encode(composition, frames, sound, settings.music_bed, ass, _font_dir(face, work), partial,
-                captioned_partial, settings, document.title, total, work)
+        _encode(
+            composition,
+            frames,
+            sound,
+            settings.music_bed,
+            ass,
+            _font_dir(face, work),
+            partial,
+            captioned_partial,
+            settings,
+            document.title,
+            total,
+            work,
+        )
         os.replace(partial, mp4)
         if captioned_partial is not None and captioned is not None:
             os.replace(captioned_partial, captioned)
 
         poster = out_dir / f"{basename}.jpg"
         Image.fromarray(composition.clip.get_frame(composition.poster_t)).save(
-            poster, "JPEG", quality=86, optimize=True, progressive=True)
+            poster, "JPEG", quality=86, optimize=True, progressive=True
+        )
         composition.clip.close()
 
     vtt = write_vtt(cues, out_dir / f"{basename}.vtt", language=document.language)

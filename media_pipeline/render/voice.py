@@ -58,8 +58,16 @@ from media_pipeline.tts import (
 )
 
 __all__ = [
-    "VoiceRenderSettings", "VoiceResult", "ParagraphTiming", "EmptyScriptError", "RecordedNarration", "render_voice",
-    "Cue", "VOICE_SAMPLE_RATE", "measure_loudness", "loudness_filter",
+    "VoiceRenderSettings",
+    "VoiceResult",
+    "ParagraphTiming",
+    "EmptyScriptError",
+    "RecordedNarration",
+    "render_voice",
+    "Cue",
+    "VOICE_SAMPLE_RATE",
+    "measure_loudness",
+    "loudness_filter",
 ]
 
 logger = logging.getLogger(__name__)
@@ -294,9 +302,18 @@ def measure_loudness(
     ``pre_filters`` run before resampling (trimming, denoising), ``extra_analysis``
     after it (e.g. silencedetect). Returns the integrated loudness and ffmpeg's log.
     """
-    chain = ",".join(filter(None, [
-        pre_filters, f"aresample={_SAMPLE_RATE}", "aformat=channel_layouts=mono", extra_analysis, "ebur128=framelog=quiet",
-    ]))
+    chain = ",".join(
+        filter(
+            None,
+            [
+                pre_filters,
+                f"aresample={_SAMPLE_RATE}",
+                "aformat=channel_layouts=mono",
+                extra_analysis,
+                "ebur128=framelog=quiet",
+            ],
+        )
+    )
     log = run_ffmpeg_for_log(
         [
             "-y", "-i", str(raw), "-map", "0:a:0", "-af", chain,
@@ -383,10 +400,15 @@ def _silences(log: str, duration: float) -> list[tuple[float, float]]:
     """(start, end) of the pauses silencedetect logged; one still open at the end closes with the clip."""
     starts = [float(m.group(1)) for m in _SILENCE_START_RE.finditer(log)]
     ends = [float(m.group(1)) for m in _SILENCE_END_RE.finditer(log)]
-    return [(max(0.0, start), min(duration, end)) for start, end in zip(starts, [*ends, duration][: len(starts)], strict=False)]
+    return [
+        (max(0.0, start), min(duration, end))
+        for start, end in zip(starts, [*ends, duration][: len(starts)], strict=False)
+    ]
 
 
-def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, float]], duration: float) -> tuple[Boundary, ...]:
+def _sentence_boundaries(
+    paragraph: SpeechParagraph, pauses: list[tuple[float, float]], duration: float
+) -> tuple[Boundary, ...]:
     """Sentence times in a recorded paragraph: each sentence break goes to the doctor's pause nearest the
     break's share of the paragraph (by speech characters); with no pause near enough, the share itself is used.
     """
@@ -409,7 +431,10 @@ def _sentence_boundaries(paragraph: SpeechParagraph, pauses: list[tuple[float, f
             ends.append(expected)
             starts.append(expected)
     ends.append(duration)
-    return tuple(Boundary("sentence", text[s0:s1], start, end) for (s0, s1, _d), start, end in zip(spans, starts, ends, strict=True))
+    return tuple(
+        Boundary("sentence", text[s0:s1], start, end)
+        for (s0, s1, _d), start, end in zip(spans, starts, ends, strict=True)
+    )
 
 
 def _recorded_clip(
@@ -423,8 +448,9 @@ def _recorded_clip(
     if cached is not None:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         pauses = [tuple(pause) for pause in meta.get("pauses", [])]
-        return _Clip(paragraph, cached.segment, cached.speech_samples,
-                     _sentence_boundaries(paragraph, pauses, cached.duration_s)), False
+        return _Clip(
+            paragraph, cached.segment, cached.speech_samples, _sentence_boundaries(paragraph, pauses, cached.duration_s)
+        ), False
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".clip-") as tmp:
         encoded = Path(tmp) / "clip.mp3"
@@ -437,8 +463,13 @@ def _recorded_clip(
     duration = speech_samples / _SAMPLE_RATE
     pauses = _silences(log, duration)
     meta = {
-        "paragraph_id": paragraph.id, "recording": recording.sha256, "boundaries": [], "pauses": pauses,
-        "speech_samples": speech_samples, "segment_samples": segment_samples, "mp3_bytes": mp3_bytes,
+        "paragraph_id": paragraph.id,
+        "recording": recording.sha256,
+        "boundaries": [],
+        "pauses": pauses,
+        "speech_samples": speech_samples,
+        "segment_samples": segment_samples,
+        "mp3_bytes": mp3_bytes,
     }
     _atomic_write_bytes(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
     boundaries = _sentence_boundaries(paragraph, pauses, duration)
@@ -614,7 +645,22 @@ def _join_segments(
     listing = work_dir / "segments.ffconcat"
     listing.write_text("ffconcat version 1.0\n" + "".join(entries), encoding="utf-8")
     run_ffmpeg(
-        ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:a", "-c", "copy", "-f", "mp3", str(out_mp3)],
+        [
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-map",
+            "0:a",
+            "-c",
+            "copy",
+            "-f",
+            "mp3",
+            str(out_mp3),
+        ],
         timeout=settings.ffmpeg_timeout_s,
     )
     return starts

@@ -90,7 +90,10 @@ def normalize_pinyin(term: str, reading: str) -> tuple[str, ...]:
     if len(syllables) != len(term):
         raise LexiconError(
             f"{term!r} has {len(term)} characters but the reading {reading!r} has {len(syllables)} syllables",
-            "count", term=term, characters=len(term), syllables=len(syllables),
+            "count",
+            term=term,
+            characters=len(term),
+            syllables=len(syllables),
         )
     for syllable in syllables:
         match = _SYLLABLE.match(syllable)
@@ -200,8 +203,13 @@ def _particle_readings(words: list[ReadingPiece]) -> None:
             word.syllables = ["liang2"]
         elif word.text == "不" and len(before) == 1 and before not in _ADVERBS and after[:1] in _COMPLEMENTS:
             word.syllables = ["bu5"]  # 抬不起来, 吃不下: the light bu of a potential complement
-        elif (len(word.text) == 2 and word.text[1] == "得" and word.text not in PHRASES_DICT and after
-              and word.text[0] not in _DE2_BEFORE):
+        elif (
+            len(word.text) == 2
+            and word.text[1] == "得"
+            and word.text not in PHRASES_DICT
+            and after
+            and word.text[0] not in _DE2_BEFORE
+        ):
             word.syllables[1] = "de5"  # jieba's 长得, 睡得 (长得快): the complement marker, not dé
         for i, char in enumerate(word.text):
             if char == "着" and i and word.text[i - 1] in "不得":  # 睡不着, 睡得着: zháo

@@ -17,7 +17,14 @@ from media_pipeline.speech.glossary import Glossary
 from media_pipeline.speech.languages import SpeechLanguage, speech_language
 from media_pipeline.speech.spoken_text import split_sentences, to_spoken_text
 
-__all__ = ["SpeechSettings", "SpeechSentence", "SpeechParagraph", "SpeechScript", "SpeechWording", "build_speech_script"]
+__all__ = [
+    "SpeechSettings",
+    "SpeechSentence",
+    "SpeechParagraph",
+    "SpeechScript",
+    "SpeechWording",
+    "build_speech_script",
+]
 
 
 @dataclass(frozen=True)
@@ -145,12 +152,15 @@ class _ParagraphBuilder:
 
 def _lead_ins(wording: SpeechWording, language: SpeechLanguage) -> dict[str, str]:
     end = _LEAD_IN_END[language]
-    return {name: f"{getattr(wording, name).strip().rstrip(':：')}{end}"
-            for name in ("key_points", "warning", "question", "answer", "references", "image")}
+    return {
+        name: f"{getattr(wording, name).strip().rstrip(':：')}{end}"
+        for name in ("key_points", "warning", "question", "answer", "references", "image")
+    }
 
 
-def _speak_block(block: DocumentBlock, builder: _ParagraphBuilder, settings: SpeechSettings,
-                 phrases: dict[str, str]) -> None:
+def _speak_block(
+    block: DocumentBlock, builder: _ParagraphBuilder, settings: SpeechSettings, phrases: dict[str, str]
+) -> None:
     if block.kind in ("heading", "paragraph"):
         builder.add(block.text)
     elif block.kind == "list":

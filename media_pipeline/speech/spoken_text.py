@@ -139,7 +139,7 @@ _ZH_MEASURE_WORDS = "个|次|片|粒|种|位|名|杯|袋|支|颗|小时|周|天|
 
 def _unit_pattern(units: dict[str, str], *, after_number: bool) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
-    prefix = rf"(?<=\d)\s*" if after_number else r"(?<![A-Za-z])\s*"
+    prefix = r"(?<=\d)\s*" if after_number else r"(?<![A-Za-z])\s*"
     return re.compile(rf"{prefix}(?:{alternatives})(?![A-Za-z])")
 
 
@@ -187,7 +187,10 @@ _ZH_RULES: list[Rule] = [
     # "2" before a measure word is 两: 每日2次 -> 每日两次.
     (re.compile(rf"(?<![\d.])2(?=\s*(?:{_ZH_MEASURE_WORDS}))"), "两"),
     (re.compile(r"(?<![\d.])[-−]?" + _NUM), _zh_number),
-    (re.compile("|".join(re.escape(s) for s in sorted(_ZH_SYMBOLS, key=len, reverse=True))), lambda m: _ZH_SYMBOLS[m.group(0)]),
+    (
+        re.compile("|".join(re.escape(s) for s in sorted(_ZH_SYMBOLS, key=len, reverse=True))),
+        lambda m: _ZH_SYMBOLS[m.group(0)],
+    ),
     # Unknown capitalised acronyms are spelled letter by letter.
     (re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])"), lambda m: " ".join(m.group(0))),
 ]
@@ -276,7 +279,10 @@ _EN_RULES: list[Rule] = [
     (re.compile(rf"({_NUM})\s*({_EN_UNIT_ALT})(?![A-Za-z])"), _en_unit),
     # Per-rates after the unit rule: "3 to 5 times/day" -> "3 to 5 times a day".
     (re.compile(rf"\s*/\s*({_EN_PER_ALT})\b"), lambda m: " " + _EN_PER[m.group(1)]),
-    (re.compile("|".join(re.escape(s) for s in sorted(_EN_SYMBOLS, key=len, reverse=True))), lambda m: f" {_EN_SYMBOLS[m.group(0)]} "),
+    (
+        re.compile("|".join(re.escape(s) for s in sorted(_EN_SYMBOLS, key=len, reverse=True))),
+        lambda m: f" {_EN_SYMBOLS[m.group(0)]} ",
+    ),
 ]
 
 

@@ -140,8 +140,13 @@ class ClipBuilder:
                 wav.setframerate(self.sample_rate)
                 wav.writeframes(audio)
             audio = out.getvalue()
-        return SynthesisResult(audio=audio, audio_format=self.audio_format, engine=self.engine, voice=self.voice,
-                               boundaries=tuple(self.boundaries))
+        return SynthesisResult(
+            audio=audio,
+            audio_format=self.audio_format,
+            engine=self.engine,
+            voice=self.voice,
+            boundaries=tuple(self.boundaries),
+        )
 
 
 class SpeechEngine(ABC):

@@ -137,12 +137,7 @@ class EdgeTTSEngine(SpeechEngine):
             self._run(communicate, clip)
         except edge_tts.exceptions.NoAudioReceived as exc:
             raise SynthesisError(f"edge-tts returned no audio for voice {voice!r}: {exc}") from exc
-        except (
-            aiohttp.ClientError,
-            OSError,
-            asyncio.TimeoutError,
-            edge_tts.exceptions.EdgeTTSException,
-        ) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, edge_tts.exceptions.EdgeTTSException) as exc:
             raise EngineUnavailableError(
                 f"edge-tts service unreachable or misbehaving at {self.endpoint}: {_describe(exc)}"
             ) from exc

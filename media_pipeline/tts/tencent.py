@@ -71,16 +71,37 @@ _SPEED_POINTS = ((-2.0, 0.6), (-1.0, 0.8), (0.0, 1.0), (1.0, 1.2), (2.0, 1.5), (
 _CHUNK_END = re.compile(r"(?<=[。！？!?；;…])|(?<=[，,、：:])|(?<=\.\s)")
 
 _CONFIGURATION_CODES = (
-    "AuthFailure", "UnauthorizedOperation", "UnsupportedOperation", "UnsupportedRegion", "InvalidAction",
-    "NoSuchVersion", "MissingParameter", "UnknownParameter", "IpInBlacklist", "IpNotInWhitelist", "LimitExceeded",
-    "InvalidParameterValue.AppId", "InvalidParameterValue.VoiceType", "InvalidParameterValue.Codec",
-    "InvalidParameterValue.SampleRate", "InvalidParameterValue.Speed", "InvalidParameterValue.Volume",
-    "InvalidParameterValue.PrimaryLanguage", "InvalidParameterValue.ModelType", "InvalidParameterValue.ProjectId",
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "UnsupportedOperation",
+    "UnsupportedRegion",
+    "InvalidAction",
+    "NoSuchVersion",
+    "MissingParameter",
+    "UnknownParameter",
+    "IpInBlacklist",
+    "IpNotInWhitelist",
+    "LimitExceeded",
+    "InvalidParameterValue.AppId",
+    "InvalidParameterValue.VoiceType",
+    "InvalidParameterValue.Codec",
+    "InvalidParameterValue.SampleRate",
+    "InvalidParameterValue.Speed",
+    "InvalidParameterValue.Volume",
+    "InvalidParameterValue.PrimaryLanguage",
+    "InvalidParameterValue.ModelType",
+    "InvalidParameterValue.ProjectId",
 )
 _TEXT_CODES = ("InvalidParameter.InvalidText", "InvalidParameterValue")  # after the configuration codes
 _RETRYABLE_CODES = (
-    "RequestLimitExceeded", "InternalError", "ServiceUnavailable", "ResourceUnavailable", "ResourceInsufficient",
-    "FailedOperation", "ClientNetworkError", "ServerNetworkError",
+    "RequestLimitExceeded",
+    "InternalError",
+    "ServiceUnavailable",
+    "ResourceUnavailable",
+    "ResourceInsufficient",
+    "FailedOperation",
+    "ClientNetworkError",
+    "ServerNetworkError",
 )
 
 
@@ -204,8 +225,9 @@ class TencentTTSEngine(SpeechEngine):
             credential.Credential(self.secret_id, self.secret_key), self.region, ClientProfile(httpProfile=http)
         )
 
-    def _request(self, client: tts_client.TtsClient, text: str, voice: str, language: SpeechLanguage,
-                 settings: SynthesisSettings) -> bytes:
+    def _request(
+        self, client: tts_client.TtsClient, text: str, voice: str, language: SpeechLanguage, settings: SynthesisSettings
+    ) -> bytes:
         request = models.TextToVoiceRequest()
         request.Text = text
         request.SessionId = str(uuid.uuid4())

@@ -56,15 +56,21 @@ def sink(studio) -> Iterator:
     """A local signed-webhook sink, set up as the default site's webhook channel on the Channels screen's model."""
     from wagtail.models import Site
 
-    from tests.channel_pool import close_configured_channels
     from distribution.campaigns.models import ChannelSettings
     from tests.builders import WEBHOOK_SECRET
+    from tests.channel_pool import close_configured_channels
     from tests.fakes.webhook_sink import WebhookSink
 
     with WebhookSink(WEBHOOK_SECRET) as receiver:
-        ChannelSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults=dict(
-            webhook_enabled=True, webhook_endpoint=receiver.url(), webhook_secret=WEBHOOK_SECRET,
-            webhook_allow_plain_http=True))
+        ChannelSettings.objects.update_or_create(
+            site=Site.objects.get(is_default_site=True),
+            defaults=dict(
+                webhook_enabled=True,
+                webhook_endpoint=receiver.url(),
+                webhook_secret=WEBHOOK_SECRET,
+                webhook_allow_plain_http=True,
+            ),
+        )
         close_configured_channels()
         yield receiver
         close_configured_channels()

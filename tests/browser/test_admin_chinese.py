@@ -32,12 +32,71 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 # Latin words a Chinese admin legitimately shows: names of products, standards and formats, units, and the
 # codes a person types into a field (language codes, audience keys, time zones).
 ALLOWED = {
-    "Wagtail", "WeChat", "openid", "ICD", "CSV", "UTF", "GBK", "GB", "Excel", "MB", "KB", "MP", "MP3", "MP4",
-    "WebVTT", "SRT", "PNG", "SVG", "JPEG", "MIME", "TTS", "HTTP", "https", "HMAC", "SHA", "IANA", "Asia",
-    "Shanghai", "zh", "hans", "en", "campaign", "group", "px", "mmHg", "QR", "Flesch", "Kincaid", "edge", "tts",
-    "espeak", "ffmpeg", "Celery", "id", "webhook", "wechat", "sms", "email", "Neural", "XiaoxiaoNeural", "CN",
-    "YYYY", "MM", "DD", "Kepu", "Studio", "English", "CC", "BY",
-    "mp", "wav", "ogg", "opus", "webm", "amr",  # sound-file types a phone exports (m4a, mp3, …), named as files are
+    "Wagtail",
+    "WeChat",
+    "openid",
+    "ICD",
+    "CSV",
+    "UTF",
+    "GBK",
+    "GB",
+    "Excel",
+    "MB",
+    "KB",
+    "MP",
+    "MP3",
+    "MP4",
+    "WebVTT",
+    "SRT",
+    "PNG",
+    "SVG",
+    "JPEG",
+    "MIME",
+    "TTS",
+    "HTTP",
+    "https",
+    "HMAC",
+    "SHA",
+    "IANA",
+    "Asia",
+    "Shanghai",
+    "zh",
+    "hans",
+    "en",
+    "campaign",
+    "group",
+    "px",
+    "mmHg",
+    "QR",
+    "Flesch",
+    "Kincaid",
+    "edge",
+    "tts",
+    "espeak",
+    "ffmpeg",
+    "Celery",
+    "id",
+    "webhook",
+    "wechat",
+    "sms",
+    "email",
+    "Neural",
+    "XiaoxiaoNeural",
+    "CN",
+    "YYYY",
+    "MM",
+    "DD",
+    "Kepu",
+    "Studio",
+    "English",
+    "CC",
+    "BY",
+    "mp",
+    "wav",
+    "ogg",
+    "opus",
+    "webm",
+    "amr",  # sound-file types a phone exports (m4a, mp3, …), named as files are
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 RULE_ID = re.compile(r"\b(?:zh|en)(?:\.[a-z_]+)+\b")  # claim-rule ids such as zh.efficacy.cure are codes
@@ -97,8 +156,9 @@ def distribution_records(studio: AdminStudio, article: Article) -> dict[str, obj
     patient.save()
     patient.tags.add("高血压")
     patient.save()
-    ContactPoint.objects.create(patient=patient, channel="email", address="zhang.test@example.org",
-                                consent_at=timezone.now())
+    ContactPoint.objects.create(
+        patient=patient, channel="email", address="zhang.test@example.org", consent_at=timezone.now()
+    )
     group = PatientGroup.objects.create(doctor=profile, name="高血压患者", kind=PatientGroup.RULE, any_tags="高血压")
     load_followup_templates()
     plan = FollowUpPlan.objects.get(slug="hypertension")
@@ -113,8 +173,13 @@ def studio(transactional_db) -> dict[str, object]:
     admin_studio = build_admin_studio()
     in_review = submitted_article(admin_studio, title="每天少吃一点盐", paragraph_html=f"<p>{FORBIDDEN_CLAIM}。</p>")
     published = published_article_with_media_jobs(admin_studio, title="少盐饮食的五个要点")
-    return {"admin": admin_studio, "in_review": in_review, "published": published,
-            **distribution_records(admin_studio, published), "allowed": ALLOWED | content_titles()}
+    return {
+        "admin": admin_studio,
+        "in_review": in_review,
+        "published": published,
+        **distribution_records(admin_studio, published),
+        "allowed": ALLOWED | content_titles(),
+    }
 
 
 def walk(page, live_server, screenshots, who: str, paths: dict[str, str], allowed: set[str]) -> dict[str, dict]:
@@ -140,28 +205,35 @@ def test_the_doctors_admin_speaks_chinese(browser, live_server, studio, screensh
     admin = studio["admin"]
     published, campaign = studio["published"], studio["campaign"]
     doctor = log_in(browser, live_server, admin.doctor)
-    english = walk(doctor, live_server, screenshots, "doctor", {
-        "dashboard": "/admin/",
-        "explorer": f"/admin/pages/{admin.tree['zh-hans']['articles'].pk}/",
-        "start-from-encyclopedia": "/admin/articles/start-from-entry/?q=血压",
-        "start-from-entry": f"/admin/articles/start-from-entry/{admin.entry.pk}/",
-        "article-editor": f"/admin/pages/{published.pk}/edit/",
-        "media-jobs": "/admin/media-jobs/",
-        "article-media": f"/admin/media-jobs/article/{published.pk}/",
-        "narration": f"/admin/narration/{published.pk}/",
-        "share-links": f"/admin/shared-links/article/{published.pk}/",
-        "patients": "/admin/patients/",
-        "patient-new": "/admin/patients/new/",
-        "patient-import": "/admin/patients/import-csv/",
-        "groups": "/admin/patient_groups/",
-        "group-edit": f"/admin/patient_groups/edit/{studio['group'].pk}/",
-        "followup-plans": "/admin/followup_plans/",
-        "followup-plan": f"/admin/followup_plans/edit/{studio['plan'].pk}/",
-        "enrolments": "/admin/followup_enrolments/",
-        "campaigns": "/admin/distribution_campaigns/",
-        "campaign-new": "/admin/distribution_campaigns/new/",
-        "campaign-report": f"/admin/distribution/campaigns/{campaign.pk}/report/",
-    }, studio["allowed"])
+    english = walk(
+        doctor,
+        live_server,
+        screenshots,
+        "doctor",
+        {
+            "dashboard": "/admin/",
+            "explorer": f"/admin/pages/{admin.tree['zh-hans']['articles'].pk}/",
+            "start-from-encyclopedia": "/admin/articles/start-from-entry/?q=血压",
+            "start-from-entry": f"/admin/articles/start-from-entry/{admin.entry.pk}/",
+            "article-editor": f"/admin/pages/{published.pk}/edit/",
+            "media-jobs": "/admin/media-jobs/",
+            "article-media": f"/admin/media-jobs/article/{published.pk}/",
+            "narration": f"/admin/narration/{published.pk}/",
+            "share-links": f"/admin/shared-links/article/{published.pk}/",
+            "patients": "/admin/patients/",
+            "patient-new": "/admin/patients/new/",
+            "patient-import": "/admin/patients/import-csv/",
+            "groups": "/admin/patient_groups/",
+            "group-edit": f"/admin/patient_groups/edit/{studio['group'].pk}/",
+            "followup-plans": "/admin/followup_plans/",
+            "followup-plan": f"/admin/followup_plans/edit/{studio['plan'].pk}/",
+            "enrolments": "/admin/followup_enrolments/",
+            "campaigns": "/admin/distribution_campaigns/",
+            "campaign-new": "/admin/distribution_campaigns/new/",
+            "campaign-report": f"/admin/distribution/campaigns/{campaign.pk}/report/",
+        },
+        studio["allowed"],
+    )
     assert not english, "English in the Chinese admin:\n" + pformat(english, width=150)
 
 
@@ -169,18 +241,25 @@ def test_the_editors_admin_speaks_chinese_and_names_the_review_in_chinese(browse
     admin, in_review = studio["admin"], studio["in_review"]
     task_state = in_review.current_workflow_task_state
     editor = log_in(browser, live_server, admin.editor)
-    english = walk(editor, live_server, screenshots, "editor", {
-        "dashboard": "/admin/",
-        "review-queue": "/admin/moderation/queue/",
-        "article-editor": f"/admin/pages/{in_review.pk}/edit/",
-        "approve-with-reason": f"/admin/moderation/approve/{task_state.pk}/",
-        "workflow-history": f"/admin/pages/{in_review.pk}/workflow_history/",
-        "try-claim-rules": "/admin/moderation/rules/try/",
-        "claim-rules": "/admin/snippets/moderation/claimrule/",
-        "media-jobs": "/admin/media-jobs/",
-        "patients": "/admin/patients/",
-        "campaigns": "/admin/distribution_campaigns/",
-    }, studio["allowed"])
+    english = walk(
+        editor,
+        live_server,
+        screenshots,
+        "editor",
+        {
+            "dashboard": "/admin/",
+            "review-queue": "/admin/moderation/queue/",
+            "article-editor": f"/admin/pages/{in_review.pk}/edit/",
+            "approve-with-reason": f"/admin/moderation/approve/{task_state.pk}/",
+            "workflow-history": f"/admin/pages/{in_review.pk}/workflow_history/",
+            "try-claim-rules": "/admin/moderation/rules/try/",
+            "claim-rules": "/admin/snippets/moderation/claimrule/",
+            "media-jobs": "/admin/media-jobs/",
+            "patients": "/admin/patients/",
+            "campaigns": "/admin/distribution_campaigns/",
+        },
+        studio["allowed"],
+    )
     assert not english, "English in the Chinese admin:\n" + pformat(english, width=150)
 
     # The review workflow and its task carry Chinese names where Wagtail shows them.

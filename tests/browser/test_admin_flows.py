@@ -59,9 +59,11 @@ def snap(page, path, *, full_page: bool = False) -> None:
     Admin pages scroll inside their own panes, so only public pages gain from ``full_page``."""
     # One-shot ones only: the help menu's badge pings for half a minute. Awaited through evaluate, which the
     # admin's Content-Security-Policy allows (wait_for_function compiles its predicate with eval, which it refuses).
-    page.evaluate("() => Promise.all(document.getAnimations()"
-                  ".filter(animation => animation.effect && animation.effect.getTiming().iterations === 1)"
-                  ".map(animation => animation.finished.catch(() => null)))")
+    page.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter(animation => animation.effect && animation.effect.getTiming().iterations === 1)"
+        ".map(animation => animation.finished.catch(() => null)))"
+    )
     page.screenshot(path=str(path), full_page=full_page)
 
 
@@ -115,8 +117,12 @@ def type_into_first_paragraph(page, text: str) -> None:
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
     # Draftail writes the block's content to its hidden input a moment after the last keystroke.
-    wait_for_js(page, "text => [...document.querySelectorAll('[data-contentpath=body] input[type=hidden]')]"
-        ".some(input => input.value.includes(text))", text)
+    wait_for_js(
+        page,
+        "text => [...document.querySelectorAll('[data-contentpath=body] input[type=hidden]')]"
+        ".some(input => input.value.includes(text))",
+        text,
+    )
 
 
 def test_doctor_finds_write_from_entry_through_the_admin_menu(browser, live_server, admin_studio, screenshots):
@@ -137,7 +143,8 @@ def test_doctor_finds_write_from_entry_through_the_admin_menu(browser, live_serv
 
 
 def test_doctor_writes_from_an_entry_and_an_editor_approves_it_with_a_reason(
-        browser, live_server, admin_studio, screenshots):
+    browser, live_server, admin_studio, screenshots
+):
     entry = admin_studio.entry
 
     # 1. The doctor starts a draft from the encyclopedia entry (its start page: the test above shows how they reach

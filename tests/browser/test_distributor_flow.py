@@ -7,6 +7,7 @@ in the web process (test settings), so "Send now" has sent everything by the tim
 
 from __future__ import annotations
 
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -36,20 +37,29 @@ def studio(transactional_db):
         patient = Patient.objects.create(doctor=profile, display_name=f"患者{i}")
         patient.tags.add("高血压")
         patient.save()
-        ContactPoint.objects.create(patient=patient, channel="webhook", address=f"HIS-{i:04d}",
-                                    consent_at=timezone.now())
+        ContactPoint.objects.create(
+            patient=patient, channel="webhook", address=f"HIS-{i:04d}", consent_at=timezone.now()
+        )
         patients.append(patient)
     group = PatientGroup.objects.create(doctor=profile, name="高血压门诊", kind=PatientGroup.RULE, any_tags="高血压")
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
-    campaign = Campaign.objects.create(name="少盐饮食", doctor=profile, article=article, channels=[],
-                                       quiet_start=None, quiet_end=None)
+    call_command("load_followup_templates", stdout=StringIO())
+    campaign = Campaign.objects.create(
+        name="少盐饮食", doctor=profile, article=article, channels=[], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(group)
-    return {"studio": studio, "distributor": distributor, "article": article, "group": group,
-            "campaign": campaign, "patients": patients}
+    return {
+        "studio": studio,
+        "distributor": distributor,
+        "article": article,
+        "group": group,
+        "campaign": campaign,
+        "patients": patients,
+    }
 
 
 def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_reads(
-        browser, live_server, studio, sink, screenshots):
+    browser, live_server, studio, sink, screenshots
+):
     campaign = studio["campaign"]
     group = studio["group"]
     page = log_in(browser, live_server, studio["distributor"])
@@ -101,7 +111,8 @@ def test_distributor_enrols_a_group_sends_a_campaign_and_sees_deliveries_and_rea
     assert page.locator('[data-stat="delivered"]').inner_text() == str(PATIENTS)
     assert page.locator('[data-stat="failed"]').inner_text() == "0"
     assert sorted(hook.json()["extra"]["patient_ref"] for hook in sink.received) == [
-        f"HIS-{i:04d}" for i in range(PATIENTS)]
+        f"HIS-{i:04d}" for i in range(PATIENTS)
+    ]
     snap(page, screenshots / "admin-distributor-campaign-sent.png")
 
     # 4. A patient opens the campaign's link on a phone; the report's reads figure and chart count the view.

@@ -55,11 +55,15 @@ def test_scan_to_join_on_a_phone(phone, live_server, sample_site, screenshots, s
     settings.KEPU_DISTRIBUTION = join_config(sms=sms_server, wechat=wechat_server)
     doctor = sample_site.doctor
     group = PatientGroup.objects.create(doctor=doctor, name="门诊高血压", kind=PatientGroup.STATIC)
-    plan = FollowUpPlan.objects.create(name="高血压随访", slug="htn-browser", doctor=doctor, channels=["sms"],
-                                       quiet_start=None, quiet_end=None)
-    FollowUpStep.objects.create(plan=plan, kind=FollowUpStep.REMINDER, day_offset=7, title_zh="量血压", title_en="Check")
-    invitation = Invitation.objects.create(doctor=doctor, name="高血压随访", group=group, plan=plan,
-                                           keywords="高血压, 糖尿病", frequency_zh="每周约1条")
+    plan = FollowUpPlan.objects.create(
+        name="高血压随访", slug="htn-browser", doctor=doctor, channels=["sms"], quiet_start=None, quiet_end=None
+    )
+    FollowUpStep.objects.create(
+        plan=plan, kind=FollowUpStep.REMINDER, day_offset=7, title_zh="量血压", title_en="Check"
+    )
+    invitation = Invitation.objects.create(
+        doctor=doctor, name="高血压随访", group=group, plan=plan, keywords="高血压, 糖尿病", frequency_zh="每周约1条"
+    )
 
     fill_and_join(phone, live_server, invitation, sms_server, screenshots, "first")
     patient = Patient.objects.get()
@@ -72,8 +76,9 @@ def test_scan_to_join_on_a_phone(phone, live_server, sample_site, screenshots, s
     welcome.refresh_from_db()
     assert welcome.state == DeliveryState.DELIVERED and welcome.receipt_at is not None
     assert welcome.article.title == "高血压患者怎样吃得更健康"
-    assert any(message.template_id == "1760001" and "高血压患者怎样吃得更健康" in message.text
-               for message in sms_server.sent)
+    assert any(
+        message.template_id == "1760001" and "高血压患者怎样吃得更健康" in message.text for message in sms_server.sent
+    )
 
     # The same patient scans again on another visit (a fresh browser session): nothing is duplicated.
     phone.context.clear_cookies()

@@ -37,8 +37,23 @@ def speech_wav(folder: Path) -> Path:
     spoken = folder / "spoken.wav"
     subprocess.run(["espeak-ng", "-v", "cmn", "-s", "130", "-p", "30", "-w", str(spoken), SPOKEN], check=True)
     wav = folder / "microphone.wav"
-    run_ffmpeg(["-y", "-i", str(spoken), "-af", "adelay=400,apad=pad_dur=3,volume=-10dB", "-ar", "48000", "-ac", "1",
-                "-c:a", "pcm_s16le", str(wav)], timeout=60)
+    run_ffmpeg(
+        [
+            "-y",
+            "-i",
+            str(spoken),
+            "-af",
+            "adelay=400,apad=pad_dur=3,volume=-10dB",
+            "-ar",
+            "48000",
+            "-ac",
+            "1",
+            "-c:a",
+            "pcm_s16le",
+            str(wav),
+        ],
+        timeout=60,
+    )
     return wav
 
 
@@ -55,7 +70,8 @@ def studio(transactional_db, settings, tmp_path, monkeypatch) -> AdminStudio:
 def browser(studio, tmp_path):
     """Chromium with a fake microphone that speaks the recorded paragraph."""
     fake_microphone = [
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={speech_wav(tmp_path)}",
     ]
     with launched_chromium(*fake_microphone) as browser:
@@ -64,8 +80,9 @@ def browser(studio, tmp_path):
 
 def draft(studio: AdminStudio) -> Article:
     body = stream(("paragraph", f"<p>{SPOKEN}</p>"), ("paragraph", f"<p>{SYNTHESISED}</p>"))
-    article = draft_article(studio.tree["zh-hans"]["articles"], studio.doctor, "按时吃药", slug="take-on-time", summary="",
-                            body=body)
+    article = draft_article(
+        studio.tree["zh-hans"]["articles"], studio.doctor, "按时吃药", slug="take-on-time", summary="", body=body
+    )
     return Article.objects.get(pk=article.pk)
 
 
@@ -104,10 +121,14 @@ def test_a_recorded_paragraph_reaches_the_published_voice_and_video(browser, liv
     assert article.title in doctor.locator("main").inner_text() and admin_message(doctor).strip()
     row = doctor.locator(f"[data-narration-row][data-paragraph='{spoken_block}']")
     assert row.get_attribute("data-state") == "recorded"
-    wait_for_js(doctor, "audio => { audio.load(); return true; }", row.locator("[data-saved-recording]").element_handle())
+    wait_for_js(
+        doctor, "audio => { audio.load(); return true; }", row.locator("[data-saved-recording]").element_handle()
+    )
     snap(doctor, screenshots / "admin-narration-recorded.png")
     article = Article.objects.get(pk=article.pk)
-    recording = {r.paragraph: r for r in article.get_latest_revision_as_object().narration_recordings.all()}[spoken_block]
+    recording = {r.paragraph: r for r in article.get_latest_revision_as_object().narration_recordings.all()}[
+        spoken_block
+    ]
     assert not article.live
 
     # 2. ... and submits the article for review.

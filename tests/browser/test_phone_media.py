@@ -28,8 +28,10 @@ def deadline_ms(seconds: float) -> float:
 
 def watch_media_responses(page) -> list[tuple[str, int, str]]:
     seen: list[tuple[str, int, str]] = []
-    page.on("response", lambda r: seen.append((r.url, r.status, r.headers.get("content-range", "")))
-            if "/media/" in r.url else None)
+    page.on(
+        "response",
+        lambda r: seen.append((r.url, r.status, r.headers.get("content-range", ""))) if "/media/" in r.url else None,
+    )
     return seen
 
 
@@ -40,14 +42,17 @@ def play_muted(page) -> None:
 
 def seek_and_time_playback(page, seconds: float) -> float:
     """Seek, then milliseconds until the video plays past the target (measured in the page)."""
-    return page.evaluate("""(target) => new Promise((resolve) => {
+    return page.evaluate(
+        """(target) => new Promise((resolve) => {
         const v = document.getElementById('article-video');
         const started = performance.now();
         const check = () => v.currentTime > target + 0.2 && !v.paused && !v.seeking
             ? resolve(performance.now() - started) : requestAnimationFrame(check);
         v.currentTime = target;
         requestAnimationFrame(check);
-    })""", seconds)
+    })""",
+        seconds,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +72,17 @@ def media_link(sample_site, settings, live_server):
     return share_link_for(sample_site.article_zh, "campaign:7"), urls
 
 
-def test_phone_plays_the_portrait_file_with_one_caption_track_and_seeks_fast(phone, live_server, media_link,
-                                                                             screenshots):
+def test_phone_plays_the_portrait_file_with_one_caption_track_and_seeks_fast(
+    phone, live_server, media_link, screenshots
+):
     link, urls = media_link
     responses = watch_media_responses(phone)
     phone.goto(live_server.url + link.get_absolute_url(), wait_until="load")
 
     # The portrait source is the only one left in the element, and its poster is shown.
     assert phone.eval_on_selector_all("#article-video source", "s => s.map(x => x.getAttribute('src'))") == [
-        urls["portrait:mp4"]]
+        urls["portrait:mp4"]
+    ]
     assert phone.get_attribute("#article-video", "poster") == urls["portrait:poster"]
     play_muted(phone)
     assert phone.eval_on_selector("#article-video", "v => v.currentSrc").endswith(urls["portrait:mp4"])
@@ -168,13 +175,18 @@ def test_a_late_poster_moves_nothing_on_the_phone(phone, live_server, media_link
         phone.wait_for_timeout(100)
         deadline -= 1
     assert held, "the page never asked for the poster"
-    boxes = "() => ['#article-video', '.player__downloads', '.prose'].map(s => { const r = document.querySelector(s)" \
-            ".getBoundingClientRect(); return [Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })"
+    boxes = (
+        "() => ['#article-video', '.player__downloads', '.prose'].map(s => { const r = document.querySelector(s)"
+        ".getBoundingClientRect(); return [Math.round(r.top), Math.round(r.width), Math.round(r.height)]; })"
+    )
     before = phone.evaluate(boxes)
     assert before[0][1] > 300  # the video already takes the column's width
     held[0].continue_()
-    wait_for_js(phone, "(url) => performance.getEntriesByType('resource').some(e => e.name.endsWith(url) && e.responseEnd > 0)",
-                urls["portrait:poster"])
+    wait_for_js(
+        phone,
+        "(url) => performance.getEntriesByType('resource').some(e => e.name.endsWith(url) && e.responseEnd > 0)",
+        urls["portrait:poster"],
+    )
     phone.wait_for_timeout(200)  # a frame or two for the poster to be laid out
     assert phone.evaluate(boxes) == before
     assert phone.evaluate("window.kepuShifts") < 0.01

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.browser.waiting import wait_for_js
 
 # serialized_rollback: flushing between tests would also drop the page-tree root that migrations create.

@@ -6,7 +6,6 @@ import pytest
 from django.core.cache import cache
 
 from distribution.sharing.models import ReadStat, share_link_for
-from tests.builders import attach_sample_media
 from tests.browser.test_phone_pages import (
     CJK_FONT_FAMILIES,
     font_size,
@@ -14,6 +13,7 @@ from tests.browser.test_phone_pages import (
     platform_fonts,
 )
 from tests.browser.waiting import wait_for_js
+from tests.builders import attach_sample_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -44,7 +44,9 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     assert phone.get_attribute("html", "lang") == "zh-Hans"
     assert horizontal_overflow(phone) <= 0
     fonts = platform_fonts(phone, "h1")
-    assert sum(n for family, n in fonts.items() if family.startswith(CJK_FONT_FAMILIES)) == len("高血压患者怎样吃得更健康")
+    assert sum(n for family, n in fonts.items() if family.startswith(CJK_FONT_FAMILIES)) == len(
+        "高血压患者怎样吃得更健康"
+    )
     assert wait_for_count(phone, link, "views") == 1
 
     # Speed buttons: keyboard reachable, one pressed at a time, and they set the player's rate.
@@ -52,7 +54,9 @@ def test_patient_reads_and_listens_in_chinese(phone, live_server, sample_site, s
     assert speeds.count() == 4 and phone.is_visible("[data-speed-for]")
     speeds.nth(3).focus()
     phone.keyboard.press("Enter")
-    assert speeds.nth(3).get_attribute("aria-pressed") == "true" and speeds.nth(1).get_attribute("aria-pressed") == "false"
+    assert (
+        speeds.nth(3).get_attribute("aria-pressed") == "true" and speeds.nth(1).get_attribute("aria-pressed") == "false"
+    )
     assert phone.eval_on_selector("#article-audio", "a => a.playbackRate") == 1.5
     phone.keyboard.press("Shift+Tab")
     phone.keyboard.press("Space")

@@ -21,18 +21,23 @@ LONG_PARAGRAPHS = "".join(f"<p>第 {n} 段：坚持每天按时服药，不要�
 
 @pytest.fixture
 def rejected_article(admin_studio):
-    article = submitted_article(admin_studio, title="降压药怎么吃", paragraph_html=LONG_PARAGRAPHS + f"<p>{FORBIDDEN_CLAIM}。</p>")
+    article = submitted_article(
+        admin_studio, title="降压药怎么吃", paragraph_html=LONG_PARAGRAPHS + f"<p>{FORBIDDEN_CLAIM}。</p>"
+    )
     check_revision(article.get_latest_revision())
     request_changes(article.current_workflow_task_state, admin_studio.editor, comment=COMMENT)
     return article
 
 
 def in_viewport(locator) -> bool:
-    return locator.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0; }")
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.height > 0; }"
+    )
 
 
 def test_doctor_sees_the_change_request_and_the_findings_beside_the_text(
-        browser, live_server, admin_studio, rejected_article, screenshots):
+    browser, live_server, admin_studio, rejected_article, screenshots
+):
     doctor = log_in(browser, live_server, admin_studio.doctor)
     open_admin(doctor, live_server, f"/admin/pages/{rejected_article.pk}/edit/")
     doctor.wait_for_load_state("load")

@@ -20,9 +20,11 @@ from tests.fakes.wechat_server import FakeWeChatServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2219A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160083 MMWEBSDK/20231202 MMWEBID/2247 "
-             "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2219A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160083 MMWEBSDK/20231202 MMWEBID/2247 "
+    "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
 STAND_IN_SDK = """
 window.wxCalls = [];
 window.wx = window.jWeixin = {
@@ -66,8 +68,10 @@ def test_inside_wechat_the_page_configures_the_share_card(sample_site, live_serv
             assert not [url for url in asked if "wechat-config" in url or "jweixin" in url]
 
             page = browser.new_context(**PHONE, user_agent=WECHAT_UA).new_page()
-            page.route("**/static/js/vendor/jweixin-1.6.0.js",
-                       lambda route: route.fulfill(status=200, content_type="text/javascript", body=STAND_IN_SDK))
+            page.route(
+                "**/static/js/vendor/jweixin-1.6.0.js",
+                lambda route: route.fulfill(status=200, content_type="text/javascript", body=STAND_IN_SDK),
+            )
             signing: list = []
             page.on("request", lambda r: signing.append(r) if "wechat-config" in r.url else None)
             page.goto(live_server.url + link.get_absolute_url() + "#share-heading", wait_until="load")
@@ -84,8 +88,13 @@ def test_inside_wechat_the_page_configures_the_share_card(sample_site, live_serv
     config = calls[0][1]
     assert config["appId"] == wechat.app_id and config["debug"] is False
     assert set(config["jsApiList"]) == {"updateAppMessageShareData", "updateTimelineShareData"}
-    assert wechat.jsapi_signature_ok(app_id=config["appId"], url=page_url, nonce_str=config["nonceStr"],
-                                     timestamp=config["timestamp"], signature=config["signature"])
+    assert wechat.jsapi_signature_ok(
+        app_id=config["appId"],
+        url=page_url,
+        nonce_str=config["nonceStr"],
+        timestamp=config["timestamp"],
+        signature=config["signature"],
+    )
     card = calls[2][1]
     assert card["title"] == article.title and card["desc"] == article.summary[:200]
     assert card["link"] == link.public_url

@@ -10,6 +10,7 @@ Each step's screen is saved under screenshots/whole-path-*.png.
 
 from __future__ import annotations
 
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -52,11 +53,13 @@ def studio(transactional_db) -> AdminStudio:
         patient = Patient.objects.create(doctor=profile, display_name=f"患者{i}")
         patient.tags.add("高血压")
         patient.save()
-        ContactPoint.objects.create(patient=patient, channel="webhook", address=f"HIS-{i:04d}",
-                                    consent_at=timezone.now())
-    studio.group = PatientGroup.objects.create(doctor=profile, name="高血压门诊", kind=PatientGroup.RULE,
-                                               any_tags="高血压")
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+        ContactPoint.objects.create(
+            patient=patient, channel="webhook", address=f"HIS-{i:04d}", consent_at=timezone.now()
+        )
+    studio.group = PatientGroup.objects.create(
+        doctor=profile, name="高血压门诊", kind=PatientGroup.RULE, any_tags="高血压"
+    )
+    call_command("load_followup_templates", stdout=StringIO())
     return studio
 
 
@@ -68,10 +71,13 @@ def replace_first_paragraph(page, text: str, removed: str) -> None:
     editor.press("Delete")
     page.keyboard.type(text)
     # Draftail writes the block to its hidden input a moment after the last keystroke.
-    wait_for_js(page, "([text, removed]) => { const values = [...document.querySelectorAll("
-                "'[data-contentpath=body] input[type=hidden]')].map(input => input.value); "
-                "return values.some(v => v.includes(text)) && !values.some(v => v.includes(removed)); }",
-                [text, removed])
+    wait_for_js(
+        page,
+        "([text, removed]) => { const values = [...document.querySelectorAll("
+        "'[data-contentpath=body] input[type=hidden]')].map(input => input.value); "
+        "return values.some(v => v.includes(text)) && !values.some(v => v.includes(removed)); }",
+        [text, removed],
+    )
 
 
 def submit_for_review(page, *, expect_warning: bool) -> list[str]:
@@ -96,7 +102,8 @@ def open_from_queue(page, live_server, article: Article) -> TaskState:
 
 
 def test_doctor_editor_and_distributor_take_an_article_from_entry_to_patients(
-        browser, live_server, studio, sink, screenshots):
+    browser, live_server, studio, sink, screenshots
+):
     # 1. The doctor starts from the encyclopedia entry, adds a forbidden claim, saves: the findings sit beside it.
     doctor = log_in(browser, live_server, studio.doctor)
     assert doctor.locator("html").get_attribute("lang") == "zh-hans"
@@ -155,8 +162,11 @@ def test_doctor_editor_and_distributor_take_an_article_from_entry_to_patients(
 
     # 4. The editor approves; the article is published with the fixed text.
     open_from_queue(editor, live_server, article)
-    approve = [label for label in footer_actions(editor)
-               if label.startswith(admin_text("Approve")) and not label.startswith(admin_text("Approve with comment"))]
+    approve = [
+        label
+        for label in footer_actions(editor)
+        if label.startswith(admin_text("Approve")) and not label.startswith(admin_text("Approve with comment"))
+    ]
     assert len(approve) == 1, approve  # no errors left: a plain approval, no reason asked
     with editor.expect_navigation():
         editor.locator("footer button").filter(has_text=approve[0]).first.click()
@@ -176,8 +186,14 @@ def test_doctor_editor_and_distributor_take_an_article_from_entry_to_patients(
     snap(ops, screenshots / "whole-path-5-distributor-enrolled.png")
 
     # 6. ...makes a campaign about the new article for the group, ticks the webhook channel and sends it.
-    campaign = Campaign.objects.create(name="控制血压", doctor=studio.doctor.doctor_profile, article=article,
-                                       channels=[], quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="控制血压",
+        doctor=studio.doctor.doctor_profile,
+        article=article,
+        channels=[],
+        quiet_start=None,
+        quiet_end=None,
+    )
     campaign.groups.add(studio.group)
     open_admin(ops, live_server, f"/admin/distribution_campaigns/edit/{campaign.pk}/")
     ops.locator('input[name="channels"][value="webhook"]').check()

@@ -4,6 +4,8 @@ Channels screen and no article editing, outsiders nothing."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,8 +21,14 @@ from tests.builders import add_patient, publish_article, static_group
 
 pytestmark = pytest.mark.django_db
 
-VIEWSETS = ["patients", "patient_groups", "distribution_campaigns", "followup_plans", "followup_enrolments",
-            "deliveries"]
+VIEWSETS = [
+    "patients",
+    "patient_groups",
+    "distribution_campaigns",
+    "followup_plans",
+    "followup_enrolments",
+    "deliveries",
+]
 
 
 @pytest.fixture
@@ -35,25 +43,43 @@ def distribution_people(people):
 @pytest.fixture
 def rows(studio, distribution_people, doctor):
     article = publish_article(studio, distribution_people["doctor_a"], "在家测血压")
-    patient = add_patient(doctor, "王女士", channels={"webhook": "HIS-0001", "email": "wang@example.cn"},
-                          tags=["高血压"])
+    patient = add_patient(
+        doctor, "王女士", channels={"webhook": "HIS-0001", "email": "wang@example.cn"}, tags=["高血压"]
+    )
     group = static_group(doctor, "高血压", [patient])
     campaign = Campaign.objects.create(name="测血压", doctor=doctor, article=article, channels=["webhook"])
     campaign.groups.add(group)
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
     plan = FollowUpPlan.objects.get(slug="hypertension")
     enrolment = FollowUpEnrolment.objects.create(plan=plan, patient=patient, starts_on=timezone.localdate())
-    delivery = Delivery.objects.create(step_key=campaign.step_key, campaign=campaign, patient=patient,
-                                       contact=patient.contacts.get(channel="webhook"), channel="webhook",
-                                       article=article)
-    return {"article": article, "patient": patient, "group": group, "campaign": campaign, "plan": plan,
-            "enrolment": enrolment, "delivery": delivery}
+    delivery = Delivery.objects.create(
+        step_key=campaign.step_key,
+        campaign=campaign,
+        patient=patient,
+        contact=patient.contacts.get(channel="webhook"),
+        channel="webhook",
+        article=article,
+    )
+    return {
+        "article": article,
+        "patient": patient,
+        "group": group,
+        "campaign": campaign,
+        "plan": plan,
+        "enrolment": enrolment,
+        "delivery": delivery,
+    }
 
 
 def admin_urls(rows) -> list[str]:
-    objects = {"patients": rows["patient"], "patient_groups": rows["group"],
-               "distribution_campaigns": rows["campaign"], "followup_plans": rows["plan"],
-               "followup_enrolments": rows["enrolment"], "deliveries": rows["delivery"]}
+    objects = {
+        "patients": rows["patient"],
+        "patient_groups": rows["group"],
+        "distribution_campaigns": rows["campaign"],
+        "followup_plans": rows["plan"],
+        "followup_enrolments": rows["enrolment"],
+        "deliveries": rows["delivery"],
+    }
     urls = []
     for name in VIEWSETS:
         urls.append(reverse(f"{name}:index"))
@@ -103,11 +129,11 @@ def test_access_matrix(client, distribution_people, rows):
     ledger = reverse("deliveries:index")
     expected = {
         #               channels report patient links article-edit ledger
-        "superuser":   (200, 200, 200, 200, 200, 200),
+        "superuser": (200, 200, 200, 200, 200, 200),
         "distributor": (200, 200, 200, 200, 302, 200),
-        "editor":      (302, 200, 200, 200, 200, 200),
-        "doctor_a":    (302, 200, 200, 200, 200, 200),  # the campaign and patient are dr.a's, so is the article
-        "doctor_b":    (302, 404, 404, 302, 302, 200),  # Wagtail turns "permission denied" into a redirect
+        "editor": (302, 200, 200, 200, 200, 200),
+        "doctor_a": (302, 200, 200, 200, 200, 200),  # the campaign and patient are dr.a's, so is the article
+        "doctor_b": (302, 404, 404, 302, 302, 200),  # Wagtail turns "permission denied" into a redirect
     }
     for role, codes in expected.items():
         client.force_login(distribution_people[role])
@@ -128,12 +154,16 @@ def test_doctor_b_sees_none_of_doctor_a_rows_in_the_ledger(client, distribution_
 def test_distributor_may_not_edit_or_approve_articles(client, distribution_people, rows):
     client.force_login(distribution_people["distributor"])
     article = rows["article"]
-    response = client.post(reverse("wagtailadmin_pages:edit", args=[article.pk]),
-                           {"title": "改掉", "slug": article.slug, "action-publish": "publish"})
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[article.pk]),
+        {"title": "改掉", "slug": article.slug, "action-publish": "publish"},
+    )
     assert response.status_code in (302, 403)
     assert Article.objects.get(pk=article.pk).title == "在家测血压"
     assert client.get(reverse("wagtailadmin_pages:add_subpage", args=[article.get_parent().pk])).status_code in (
-        302, 403)
+        302,
+        403,
+    )
 
 
 def test_ledger_is_read_only_and_lists_masked_addresses(client, distribution_people, rows):
@@ -145,8 +175,8 @@ def test_ledger_is_read_only_and_lists_masked_addresses(client, distribution_peo
 
 
 def test_setup_studio_creates_the_distributors_group_once(studio):
-    call_command("setup_studio", stdout=open("/dev/null", "w"))
-    call_command("setup_studio", stdout=open("/dev/null", "w"))
+    call_command("setup_studio", stdout=StringIO())
+    call_command("setup_studio", stdout=StringIO())
     group = Group.objects.get(name=DISTRIBUTORS)
     assert set(group.permissions.values_list("codename", flat=True)) == {"access_admin", "change_channelsettings"}
     assert not group.page_permissions.exists()
@@ -173,8 +203,9 @@ def test_report_warns_about_channels_not_set_up(client, settings, distribution_p
     client.force_login(distribution_people["distributor"])
     url = reverse("campaign_report", args=[rows["campaign"].pk])
     assert "data-channels-not-set-up" in client.get(url).content.decode()
-    settings.KEPU_DISTRIBUTION = {"channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(),
-                                                           "allow_plain_http": True}}}
+    settings.KEPU_DISTRIBUTION = {
+        "channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(), "allow_plain_http": True}}
+    }
     assert "data-channels-not-set-up" not in client.get(url).content.decode()
 
 
@@ -197,16 +228,18 @@ def test_a_start_that_crashes_is_recorded_on_the_campaign_and_shown(client, dist
     listing = client.get(reverse("distribution_campaigns:index")).content.decode()
     assert "disk I/O error" in listing
     # Fixed: "Send now" starts it again from the failed state.
-    assert 'action="%s"' % reverse("campaign_start", args=[campaign.pk]) in page
+    assert 'action="{}"'.format(reverse("campaign_start", args=[campaign.pk])) in page
 
 
-def test_a_fanout_that_crashes_says_so_on_the_report(client, settings, distribution_people, rows, webhook_sink,
-                                                     monkeypatch):
+def test_a_fanout_that_crashes_says_so_on_the_report(
+    client, settings, distribution_people, rows, webhook_sink, monkeypatch
+):
     from distribution.campaigns import delivery_ledger
     from distribution.campaigns.tasks import deliver_campaign
 
-    settings.KEPU_DISTRIBUTION = {"channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(),
-                                                           "allow_plain_http": True}}}
+    settings.KEPU_DISTRIBUTION = {
+        "channels": {"webhook": {"secret": "s" * 20, "endpoint": webhook_sink.url(), "allow_plain_http": True}}
+    }
     from distribution.campaigns.fanout import start_campaign
 
     campaign = rows["campaign"]
@@ -224,5 +257,7 @@ def test_a_fanout_that_crashes_says_so_on_the_report(client, settings, distribut
     campaign.refresh_from_db()
     assert campaign.state == Campaign.SENDING and "worker lost its database connection" in campaign.state_reason
     client.force_login(distribution_people["distributor"])
-    assert "worker lost its database connection" in client.get(
-        reverse("campaign_report", args=[campaign.pk])).content.decode()
+    assert (
+        "worker lost its database connection"
+        in client.get(reverse("campaign_report", args=[campaign.pk])).content.decode()
+    )

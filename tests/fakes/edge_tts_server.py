@@ -55,7 +55,9 @@ DEFAULT_VOICES = frozenset(
         "en-GB-RyanNeural",
     }
 )
-_LONG_VOICE_NAME = re.compile(r"^Microsoft Server Speech Text to Speech Voice \((?P<locale>[a-z]{2,}-[A-Za-z-]+), (?P<name>.+)\)$")
+_LONG_VOICE_NAME = re.compile(
+    r"^Microsoft Server Speech Text to Speech Voice \((?P<locale>[a-z]{2,}-[A-Za-z-]+), (?P<name>.+)\)$"
+)
 _SENTENCE = re.compile(r"[^。！？!?.]+[。！？!?.]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -98,7 +100,7 @@ def _audio_frame(request_id: str, audio: bytes, *, with_content_type: bool = Tru
     headers = f"X-RequestId:{request_id}\r\n"
     if with_content_type:
         headers += "Content-Type:audio/mpeg\r\n"
-    headers += "X-StreamId:{0}\r\nPath:audio\r\n".format(uuid.uuid4().hex.upper())
+    headers += f"X-StreamId:{uuid.uuid4().hex.upper()}\r\nPath:audio\r\n"
     encoded = headers.encode("utf-8")
     return len(encoded).to_bytes(2, "big") + encoded + audio
 
@@ -275,7 +277,9 @@ class FakeEdgeTTSServer:
         # The client closes after turn.end; wait for it so the turn completes cleanly.
         await ws.receive(timeout=10)
 
-    async def _send_speech(self, ws: web.WebSocketResponse, request_id: str, text: str, boundary: str, voice: str) -> None:
+    async def _send_speech(
+        self, ws: web.WebSocketResponse, request_id: str, text: str, boundary: str, voice: str
+    ) -> None:
         units = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
         if boundary == "WordBoundary":
             units = [w for unit in units for w in (list(unit) if _CJK.search(unit) else unit.split())]
@@ -285,7 +289,7 @@ class FakeEdgeTTSServer:
         frequency = 220 if voice.startswith("zh") else 330
         audio = await asyncio.get_running_loop().run_in_executor(None, _make_mp3, total, frequency)
         offset = 0.0
-        for unit, duration in zip(units, durations):
+        for unit, duration in zip(units, durations, strict=False):
             metadata = {
                 "Metadata": [
                     {

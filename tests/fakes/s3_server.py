@@ -20,8 +20,15 @@ KEYS = {"access_key": "AKIAKEPUTEST0000", "secret_key": "kepu-test-secret-key-00
 # The bucket policy the README gives: anyone may read the public prefixes, nothing else.
 POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Sid": "PublicMedia", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                   "Resource": [f"arn:aws:s3:::{BUCKET}/images/*", f"arn:aws:s3:::{BUCKET}/media-renders/*"]}],
+    "Statement": [
+        {
+            "Sid": "PublicMedia",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": [f"arn:aws:s3:::{BUCKET}/images/*", f"arn:aws:s3:::{BUCKET}/media-renders/*"],
+        }
+    ],
 }
 
 
@@ -31,8 +38,11 @@ def moto_s3_server() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
@@ -56,9 +66,18 @@ def moto_s3_server() -> Iterator[str]:
 
 
 def options(endpoint: str, **overrides) -> dict:
-    return {"bucket_name": BUCKET, "endpoint_url": endpoint, "region_name": "us-east-1", "default_acl": None,
-            "file_overwrite": False, "addressing_style": "path", "request_checksum_calculation": "when_required",
-            "response_checksum_validation": "when_required", **KEYS, **overrides}
+    return {
+        "bucket_name": BUCKET,
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "default_acl": None,
+        "file_overwrite": False,
+        "addressing_style": "path",
+        "request_checksum_calculation": "when_required",
+        "response_checksum_validation": "when_required",
+        **KEYS,
+        **overrides,
+    }
 
 
 def storage(endpoint: str, **overrides) -> PublicMediaStorage:
@@ -66,5 +85,7 @@ def storage(endpoint: str, **overrides) -> PublicMediaStorage:
 
 
 def s3_settings(endpoint: str, **overrides) -> dict:
-    return {"default": {"BACKEND": "kepu.media_storage.PublicMediaStorage", "OPTIONS": options(endpoint, **overrides)},
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    return {
+        "default": {"BACKEND": "kepu.media_storage.PublicMediaStorage", "OPTIONS": options(endpoint, **overrides)},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -165,7 +165,8 @@ class FakeSmsServer(LocalHttpFake):
                 re.fullmatch(r"\d{1,6}", p) for p in params
             ):  # Tencent: a verification template's variable is 0-6 digits, nothing else
                 return _error(
-                    "InvalidParameterValue.TemplateParameterFormatError", "verification code must be digits",
+                    "InvalidParameterValue.TemplateParameterFormatError",
+                    "verification code must be digits",
                     request_id,
                 )
             if any(re.search(r"https?://|www\.", p, re.I) for p in params):
@@ -225,25 +226,53 @@ class FakeSmsServer(LocalHttpFake):
 
     def _signature_error(self, method: str, path: str, headers: Any, raw: bytes) -> str | None:
         return tc3_request_error(
-            method, path, headers, raw, secret_id=self.secret_id, secret_key=self.secret_key, service="sms",
+            method,
+            path,
+            headers,
+            raw,
+            secret_id=self.secret_id,
+            secret_key=self.secret_key,
+            service="sms",
             max_clock_skew_s=self.max_clock_skew_s,
         )
 
     # --- status reports (回执) ---------------------------------------------------------------
 
-    def report(self, serial: str, *, delivered: bool = True, code: str = "DELIVRD",
-               description: str = "用户短信送达成功", at: str = "2026-12-02 10:00:00") -> dict[str, Any]:
+    def report(
+        self,
+        serial: str,
+        *,
+        delivered: bool = True,
+        code: str = "DELIVRD",
+        description: str = "用户短信送达成功",
+        at: str = "2026-12-02 10:00:00",
+    ) -> dict[str, Any]:
         """The handset's report on a sent message: queued for ``PullSmsSendStatus`` and returned in the
         callback's shape (what Tencent would POST to the status report address)."""
         sms = next(message for message in self.sent if message.serial_no == serial)
         status = "SUCCESS" if delivered else "FAIL"
         with self._lock:
-            self._reports.append({"UserReceiveTime": at, "CountryCode": "86", "SubscriberNumber": sms.phone[3:],
-                                  "PhoneNumber": sms.phone, "SerialNo": serial, "ReportStatus": status,
-                                  "Description": code if not delivered else description,
-                                  "SessionContext": sms.session_context})
-        return {"user_receive_time": at, "nationcode": "86", "mobile": sms.phone[3:], "report_status": status,
-                "errmsg": code, "description": description, "sid": serial}
+            self._reports.append(
+                {
+                    "UserReceiveTime": at,
+                    "CountryCode": "86",
+                    "SubscriberNumber": sms.phone[3:],
+                    "PhoneNumber": sms.phone,
+                    "SerialNo": serial,
+                    "ReportStatus": status,
+                    "Description": code if not delivered else description,
+                    "SessionContext": sms.session_context,
+                }
+            )
+        return {
+            "user_receive_time": at,
+            "nationcode": "86",
+            "mobile": sms.phone[3:],
+            "report_status": status,
+            "errmsg": code,
+            "description": description,
+            "sid": serial,
+        }
 
     def _pull_status(self, body: Any, request_id: str) -> dict[str, Any]:
         """Each report once, at most ``Limit`` (1–100) a call, as Tencent hands them out."""
@@ -269,7 +298,8 @@ def _mobile_region(phone: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         return None
     return phonenumbers.region_code_for_number(number)

@@ -94,8 +94,15 @@ class FakeTencentTTSServer(LocalHttpFake):
     def _handle(self, method: str, path: str, headers: Any, raw: bytes) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
         auth_error = tc3_request_error(
-            method, path, headers, raw, secret_id=self.secret_id, secret_key=self.secret_key, service="tts",
-            max_clock_skew_s=self.max_clock_skew_s, now=time.time() + self.clock_offset_s,
+            method,
+            path,
+            headers,
+            raw,
+            secret_id=self.secret_id,
+            secret_key=self.secret_key,
+            service="tts",
+            max_clock_skew_s=self.max_clock_skew_s,
+            now=time.time() + self.clock_offset_s,
         )
         try:
             body = json.loads(raw)
@@ -131,8 +138,11 @@ class FakeTencentTTSServer(LocalHttpFake):
             (codec in ("wav", "mp3", "pcm"), "InvalidParameterValue.Codec", "Codec is wav, mp3 or pcm"),
             (rate in _SAMPLE_RATES, "InvalidParameterValue.SampleRate", "SampleRate is 8000, 16000 or 24000"),
             (isinstance(speed, (int, float)) and -2 <= speed <= 6, "InvalidParameterValue.Speed", "Speed in [-2, 6]"),
-            (isinstance(volume, (int, float)) and -10 <= volume <= 10, "InvalidParameterValue.Volume",
-             "Volume in [-10, 10]"),
+            (
+                isinstance(volume, (int, float)) and -10 <= volume <= 10,
+                "InvalidParameterValue.Volume",
+                "Volume in [-10, 10]",
+            ),
         )
         for ok, code, message in checks:
             if not ok:
@@ -147,14 +157,22 @@ class FakeTencentTTSServer(LocalHttpFake):
         if not plain.strip():
             return tencent_error("InvalidParameterValue.TextEmpty", "nothing to speak", request_id)
         if len(plain) > _TEXT_LIMITS[language]:
-            return tencent_error("InvalidParameterValue.TextTooLong",
-                                 f"{len(plain)} characters, at most {_TEXT_LIMITS[language]}", request_id)
+            return tencent_error(
+                "InvalidParameterValue.TextTooLong",
+                f"{len(plain)} characters, at most {_TEXT_LIMITS[language]}",
+                request_id,
+            )
         audio = self._speech(plain, rate, codec)
         with self._lock:
-            self.served.append(TtsRequest(text, plain, voice_type, float(speed), float(volume), rate, codec,
-                                          tuple(phonemes)))
-        return {"Audio": base64.b64encode(audio).decode(), "SessionId": body["SessionId"], "Subtitles": [],
-                "RequestId": request_id}
+            self.served.append(
+                TtsRequest(text, plain, voice_type, float(speed), float(volume), rate, codec, tuple(phonemes))
+            )
+        return {
+            "Audio": base64.b64encode(audio).decode(),
+            "SessionId": body["SessionId"],
+            "Subtitles": [],
+            "RequestId": request_id,
+        }
 
     def _speech(self, text: str, rate: int, codec: str) -> bytes:
         """A 180-260 Hz tone per spoken character and a short gap after each; silence for punctuation."""

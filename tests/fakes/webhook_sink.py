@@ -160,7 +160,6 @@ class WebhookSink(LocalHttpFake):
         digest = hashlib.sha256(f"{self.seed}:{key}:{attempt}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64 < self.failure_rate
 
-
     def _failure_status(self, key: str, attempt: int) -> int:
         if not self.failure_statuses:
             return self.failure_status

@@ -79,8 +79,10 @@ _KEYWORD_RULES = {
     "car_number": re.compile(rf"^[{_HAN}A-Za-z0-9][A-Za-z0-9]{{0,6}}[{_HAN}A-Za-z0-9]?$"),
     "amount": re.compile(r"^(?:[¥￥$€£]\d{1,10}(\.\d{1,2})?元?|\d{1,10}(\.\d{1,2})?元)$"),
     "phrase": re.compile(rf"^[{_HAN}]{{1,5}}$"),
-    "time": re.compile(r"^(\d{4}(年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2})\s*)?([01]?\d|2[0-3])[:：][0-5]\d"
-                       r"([:：][0-5]\d)?(\s*~\s*.+)?$"),
+    "time": re.compile(
+        r"^(\d{4}(年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2})\s*)?([01]?\d|2[0-3])[:：][0-5]\d"
+        r"([:：][0-5]\d)?(\s*~\s*.+)?$"
+    ),
     "date": re.compile(r"^\d{4}(年\d{1,2}月\d{1,2}日|[-/.]\d{1,2}[-/.]\d{1,2}).*$"),
 }
 
@@ -97,8 +99,11 @@ def keyword_value_ok(keyword: str, value: str) -> bool:
     return rule is None or bool(rule.match(value))
 
 
-_SEND_PATHS = ("/cgi-bin/message/template/send", "/cgi-bin/message/subscribe/bizsend",
-               "/cgi-bin/message/subscribe/send")
+_SEND_PATHS = (
+    "/cgi-bin/message/template/send",
+    "/cgi-bin/message/subscribe/bizsend",
+    "/cgi-bin/message/subscribe/send",
+)
 
 
 def _beijing_day() -> str:
@@ -159,7 +164,9 @@ class FakeWeChatServer(LocalHttpFake):
     port: int = 0
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
     sent: list[dict[str, Any]] = field(default_factory=list, init=False)  # accepted, de-duplicated messages
-    send_times: list[tuple[float, int]] = field(default_factory=list, init=False)  # (time.time(), msgid) per accepted send
+    send_times: list[tuple[float, int]] = field(
+        default_factory=list, init=False
+    )  # (time.time(), msgid) per accepted send
     mass_jobs: list[dict[str, Any]] = field(default_factory=list, init=False)
     # openid -> {template_id: "long" | "once"}: what a patient subscribed to (subscribe messages)
     subscribed: dict[str, dict[str, str]] = field(default_factory=dict, init=False)
@@ -226,7 +233,9 @@ class FakeWeChatServer(LocalHttpFake):
         now = time.monotonic()
         return [ticket for ticket, expiry in self._tickets.items() if expiry > now]
 
-    def jsapi_signature_ok(self, *, app_id: str, url: str, nonce_str: str, timestamp: int | str, signature: str) -> bool:
+    def jsapi_signature_ok(
+        self, *, app_id: str, url: str, nonce_str: str, timestamp: int | str, signature: str
+    ) -> bool:
         """The check behind ``wx.config``, spelled as the JS-SDK documentation's example string."""
         if app_id != self.app_id or "#" in url:
             return False
@@ -242,8 +251,9 @@ class FakeWeChatServer(LocalHttpFake):
 
     # --- protocol ---------------------------------------------------------------------
 
-    def _handle(self, method: str, path: str, query: dict[str, str], body: Any,
-                raw: bytes = b"") -> tuple[int, dict[str, Any]]:
+    def _handle(
+        self, method: str, path: str, query: dict[str, str], body: Any, raw: bytes = b""
+    ) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests.append(RecordedRequest(method, path, query, body, raw))
             if path == "/cgi-bin/token" and method == "GET":
@@ -274,7 +284,10 @@ class FakeWeChatServer(LocalHttpFake):
             if query.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
                 return 200, "", "errcode=10005 invalid scope"
             redirect_uri = query.get("redirect_uri", "")
-            if not redirect_uri.startswith(("http://", "https://")) or urlsplit(redirect_uri).hostname != self.oauth_domain:
+            if (
+                not redirect_uri.startswith(("http://", "https://"))
+                or urlsplit(redirect_uri).hostname != self.oauth_domain
+            ):
                 return 200, "", "errcode=10003 redirect_uri domain mismatch"
             code = secrets.token_hex(16)
             self._oauth_codes[code] = (self.oauth_openid, time.monotonic() + self.oauth_code_lifetime_s)
@@ -298,8 +311,13 @@ class FakeWeChatServer(LocalHttpFake):
         openid, expiry = entry
         if expiry <= time.monotonic():
             return {"errcode": 40029, "errmsg": "invalid code (expired)"}
-        return {"access_token": "OAUTH_" + secrets.token_hex(16), "expires_in": 7200,
-                "refresh_token": "REFRESH_" + secrets.token_hex(16), "openid": openid, "scope": "snsapi_base"}
+        return {
+            "access_token": "OAUTH_" + secrets.token_hex(16),
+            "expires_in": 7200,
+            "refresh_token": "REFRESH_" + secrets.token_hex(16),
+            "openid": openid,
+            "scope": "snsapi_base",
+        }
 
     def _credentials_error(self, appid: str | None, secret: str | None) -> dict[str, Any] | None:
         if appid != self.app_id:
@@ -369,7 +387,10 @@ class FakeWeChatServer(LocalHttpFake):
     def _body_error(self, raw: bytes, body: Any) -> dict[str, Any] | None:
         if _ESCAPED_NON_ASCII.search(raw):
             # WeChat would accept this and show "\u9ad8\u8840\u538b" to the patient: fail the test instead.
-            return {"errcode": 47001, "errmsg": "data format error: \\u escapes would be shown to the reader as they are"}
+            return {
+                "errcode": 47001,
+                "errmsg": "data format error: \\u escapes would be shown to the reader as they are",
+            }
         if not isinstance(body, dict):
             return {"errcode": 47001, "errmsg": "data format error (not UTF-8 JSON)"}
         return None
@@ -442,11 +463,21 @@ class FakeWeChatServer(LocalHttpFake):
         month = time.strftime("%Y-%m")
         if sum(1 for job in self.mass_jobs if job["month"] == month) >= MASS_SENDS_PER_MONTH:
             return {"errcode": 45028, "errmsg": "has no masssend quota"}
-        job = {"msg_id": next(self._msgids), "msg_data_id": next(self._msgids), "month": month,
-               "tag_id": filter_["tag_id"], "text": body["text"].get("content", ""), "clientmsgid": clientmsgid,
-               "recipients": sorted(self.tags[filter_["tag_id"]])}
+        job = {
+            "msg_id": next(self._msgids),
+            "msg_data_id": next(self._msgids),
+            "month": month,
+            "tag_id": filter_["tag_id"],
+            "text": body["text"].get("content", ""),
+            "clientmsgid": clientmsgid,
+            "recipients": sorted(self.tags[filter_["tag_id"]]),
+        }
         self.mass_jobs.append(job)
         if clientmsgid:
             self._mass_clientmsgids[clientmsgid] = job
-        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": job["msg_id"],
-                "msg_data_id": job["msg_data_id"]}
+        return {
+            "errcode": 0,
+            "errmsg": "send job submission success",
+            "msg_id": job["msg_id"],
+            "msg_data_id": job["msg_data_id"],
+        }

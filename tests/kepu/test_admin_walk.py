@@ -219,8 +219,17 @@ def test_every_admin_page_loads_for_every_role(client, demo):
     opened = defaultdict(list)
     for path, status in walks["superuser"].statuses.items():
         opened[_kind(path)].append(status)
-    for kind in ("wagtailadmin_pages:edit[article]", "wagtailadmin_pages:edit[encyclopediaentry]",
-                 "wagtailadmin_pages:add[articleindexpage]", "wagtailadmin_pages:view_draft[article]",
-                 "wagtailimages:edit", "wagtailsnippets_moderation_claimrule:edit"):
-        assert 200 in opened.get(kind, []), (kind, len(walks["superuser"].statuses), "|".join(sorted(k for k in opened if k)))
+    for kind in (
+        "wagtailadmin_pages:edit[article]",
+        "wagtailadmin_pages:edit[encyclopediaentry]",
+        "wagtailadmin_pages:add[articleindexpage]",
+        "wagtailadmin_pages:view_draft[article]",
+        "wagtailimages:edit",
+        "wagtailsnippets_moderation_claimrule:edit",
+    ):
+        assert 200 in opened.get(kind, []), (
+            kind,
+            len(walks["superuser"].statuses),
+            "|".join(sorted(k for k in opened if k)),
+        )
     assert not failures, "\n".join(failures)

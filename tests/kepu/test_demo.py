@@ -4,8 +4,8 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate
-from django.test import RequestFactory  # django-axes needs the request to count attempts
 from django.core.management import call_command
+from django.test import RequestFactory  # django-axes needs the request to count attempts
 
 from cms.articles.models import Article
 from cms.illustrations.models import Illustration
@@ -20,7 +20,10 @@ def test_load_demo_twice(client, encyclopedia):
     text = out.getvalue()
     for username in ("admin", "editor", "doctor"):
         assert username in text
-        assert authenticate(RequestFactory().post("/admin/login/"), username=username, password="kepu-demo-2026") is not None
+        assert (
+            authenticate(RequestFactory().post("/admin/login/"), username=username, password="kepu-demo-2026")
+            is not None
+        )
     assert Article.objects.live().count() == 4
     assert set(Article.objects.values_list("locale__language_code", flat=True)) == {"zh-hans", "en"}
     assert Illustration.objects.count() == 3
@@ -72,8 +75,11 @@ def test_demo_has_a_distributor_and_working_channels(client, settings, encyclope
     settings.KEPU_WEBHOOK_INBOX = True
     body = json.dumps({"title": "测试"}).encode()
     stamp = str(int(time.time()))
-    headers = {"HTTP_X_KEPU_TIMESTAMP": stamp, "HTTP_X_KEPU_IDEMPOTENCY_KEY": "k1",
-               "HTTP_X_KEPU_SIGNATURE": sign_webhook(channels.webhook_secret, stamp, body)}
+    headers = {
+        "HTTP_X_KEPU_TIMESTAMP": stamp,
+        "HTTP_X_KEPU_IDEMPOTENCY_KEY": "k1",
+        "HTTP_X_KEPU_SIGNATURE": sign_webhook(channels.webhook_secret, stamp, body),
+    }
     url = reverse("campaigns:webhook_inbox")
     assert client.post(url, body, content_type="application/json", **headers).status_code == 200
     headers["HTTP_X_KEPU_SIGNATURE"] = sign_webhook("some-other-secret-0123456789", stamp, body)

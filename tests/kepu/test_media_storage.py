@@ -22,6 +22,7 @@ from kepu.media_storage import PublicMediaStorage
 from kepu.settings.environment import public_media_origins
 from tests.fakes.s3_server import BUCKET, KEYS, s3_settings, storage
 
+
 def test_public_files_have_permanent_urls_and_private_ones_need_a_signature(s3_endpoint):
     media = storage(s3_endpoint)
     public = media.save("media-renders/7/3/voice/r1-narration.mp3", ContentFile(b"ID3 narration"))
@@ -56,8 +57,9 @@ def test_virtual_host_addressing_for_aliyun_oss(s3_endpoint):
     # The host name is not in DNS here: ask the server at its address, with the URL's Host, as a resolver would.
     answer = requests.get(f"{s3_endpoint}/images/c.png", headers={"Host": urlsplit(url).netloc}, timeout=5)
     assert answer.status_code == 200 and answer.content == b"rendition"
-    assert public_media_origins(bucket=BUCKET, endpoint_url="https://oss-cn-hangzhou.aliyuncs.com",
-                                addressing_style="virtual") == [f"https://{BUCKET}.oss-cn-hangzhou.aliyuncs.com"]
+    assert public_media_origins(
+        bucket=BUCKET, endpoint_url="https://oss-cn-hangzhou.aliyuncs.com", addressing_style="virtual"
+    ) == [f"https://{BUCKET}.oss-cn-hangzhou.aliyuncs.com"]
 
 
 @pytest.mark.parametrize(("mode", "checksum_sent"), [("when_required", False), ("when_supported", True)])
@@ -65,7 +67,8 @@ def test_checksum_headers_follow_the_setting(s3_endpoint, mode, checksum_sent):
     media = storage(s3_endpoint, request_checksum_calculation=mode)
     sent = []
     media.connection.meta.client.meta.events.register(
-        "before-send.s3.PutObject", lambda request, **kwargs: sent.append(dict(request.headers)))
+        "before-send.s3.PutObject", lambda request, **kwargs: sent.append(dict(request.headers))
+    )
     media.save(f"media-renders/checksum-{mode}.txt", ContentFile(b"x"))
     [headers] = sent
     assert any(name.lower().startswith("x-amz-checksum-") for name in headers) is checksum_sent
@@ -116,8 +119,9 @@ def test_feed_enclosures_are_permanent_and_the_feed_is_the_same_on_every_request
     with override_settings(STORAGES=s3_settings(s3_endpoint)):
         site = publish_sample_site()
         article = site.article_zh
-        render = MediaRender.objects.create(article=article, revision_id=article.live_revision_id,
-                                            kind=RenderKind.VOICE, status=RenderStatus.SUCCEEDED)
+        render = MediaRender.objects.create(
+            article=article, revision_id=article.live_revision_id, kind=RenderKind.VOICE, status=RenderStatus.SUCCEEDED
+        )
         output = MediaOutput(render=render, role=OutputRole.MP3, mime_type="audio/mpeg", size=13, duration=1.0)
         output.file.save("narration.mp3", ContentFile(b"ID3 narration"), save=True)
 
@@ -135,11 +139,18 @@ def test_feed_enclosures_are_permanent_and_the_feed_is_the_same_on_every_request
 def test_the_settings_take_the_storage_options_from_the_environment():
     import os
 
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.dev", "AWS_STORAGE_BUCKET_NAME": BUCKET,
-                   "AWS_ACCESS_KEY_ID": KEYS["access_key"], "AWS_SECRET_ACCESS_KEY": KEYS["secret_key"],
-                   "AWS_S3_ENDPOINT_URL": "https://oss-cn-hangzhou.aliyuncs.com", "AWS_S3_ADDRESSING_STYLE": "virtual",
-                   "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
-                   "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required", "AWS_QUERYSTRING_EXPIRE": "600"}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_ACCESS_KEY_ID": KEYS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": KEYS["secret_key"],
+        "AWS_S3_ENDPOINT_URL": "https://oss-cn-hangzhou.aliyuncs.com",
+        "AWS_S3_ADDRESSING_STYLE": "virtual",
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        "AWS_QUERYSTRING_EXPIRE": "600",
+    }
     script = (
         "import json, django; django.setup()\n"
         "from django.conf import settings\n"

@@ -22,8 +22,17 @@ BASE_DIR = Path(settings.BASE_DIR)
 CATALOGUE = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 SUPPLEMENT = BASE_DIR / "locale" / "wagtail_supplement" / "zh_Hans" / "LC_MESSAGES"
 NOT_PROJECT_SOURCE = shutil.ignore_patterns(
-    ".git", ".venv", "var", "screenshots", "static_collected", "node_modules", "__pycache__", ".pytest_cache",
-    "*.pyc", "*.mo", "*.sqlite3",
+    ".git",
+    ".venv",
+    "var",
+    "screenshots",
+    "static_collected",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    "*.pyc",
+    "*.mo",
+    "*.sqlite3",
 )
 
 pytestmark = pytest.mark.skipif(
@@ -34,8 +43,9 @@ pytestmark = pytest.mark.skipif(
 
 def statistics(po: Path) -> dict[str, int]:
     """msgfmt's own count of translated, fuzzy and untranslated entries."""
-    result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)], capture_output=True, text=True, check=True
+    )
     counts = {"translated": 0, "fuzzy": 0, "untranslated": 0}
     for number, kind in re.findall(r"(\d+) (translated|fuzzy|untranslated)", result.stderr):
         counts[kind] = int(number)
@@ -57,8 +67,14 @@ def msgids(po: Path) -> set[str]:
 
 def make_messages(project: Path, domain: str) -> None:
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.test"}
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "-v", "0"],
-                   cwd=project, env=environment, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "-v", "0"],
+        cwd=project,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +90,9 @@ def scratch_project(tmp_path_factory) -> Path:
 def test_every_project_string_has_a_chinese_translation(scratch_project):
     rebuilt = scratch_project / CATALOGUE.relative_to(BASE_DIR)
     counts = statistics(rebuilt)
-    untranslated = subprocess.run(["msgattrib", "--untranslated", "--no-obsolete", str(rebuilt)],
-                                  capture_output=True, text=True, check=True).stdout
+    untranslated = subprocess.run(
+        ["msgattrib", "--untranslated", "--no-obsolete", str(rebuilt)], capture_output=True, text=True, check=True
+    ).stdout
     assert counts["translated"] > 500
     assert counts["untranslated"] == 0, "strings without a zh-Hans translation:\n" + untranslated
     assert counts["fuzzy"] == 0, "fuzzy entries: translate them and remove the fuzzy flag"
@@ -97,8 +114,11 @@ def test_javascript_strings_if_any_are_translated(scratch_project):
         assert counts["untranslated"] == counts["fuzzy"] == 0
 
 
-@pytest.mark.parametrize("po", [CATALOGUE, SUPPLEMENT / "django.po", SUPPLEMENT / "djangojs.po"],
-                         ids=lambda path: str(path.relative_to(BASE_DIR)))
+@pytest.mark.parametrize(
+    "po",
+    [CATALOGUE, SUPPLEMENT / "django.po", SUPPLEMENT / "djangojs.po"],
+    ids=lambda path: str(path.relative_to(BASE_DIR)),
+)
 def test_compiled_catalogue_is_up_to_date_with_its_po(po, tmp_path):
     assert statistics(po)["untranslated"] == statistics(po)["fuzzy"] == 0
     fresh = tmp_path / "fresh.mo"
@@ -129,8 +149,10 @@ def source_pattern(msgid: str) -> re.Pattern:
 def test_supplement_only_holds_texts_wagtail_really_uses():
     """Each entry must be a string in Wagtail's source, or it translates nothing (e.g. after an upgrade)."""
     source = "\n".join(
-        path.read_text(encoding="utf-8", errors="ignore") for path in Path(wagtail.__file__).parent.rglob("*")
-        if path.suffix in {".py", ".html", ".js"} and "/locale/" not in str(path) and "/tests/" not in str(path))
+        path.read_text(encoding="utf-8", errors="ignore")
+        for path in Path(wagtail.__file__).parent.rglob("*")
+        if path.suffix in {".py", ".html", ".js"} and "/locale/" not in str(path) and "/tests/" not in str(path)
+    )
     project = msgids(CATALOGUE)
     for po in (SUPPLEMENT / "django.po", SUPPLEMENT / "djangojs.po"):
         for msgid in msgids(po):

@@ -14,8 +14,8 @@ import subprocess
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.utils import translation
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from wagtail.rich_text import RichText
 
@@ -29,7 +29,9 @@ from tests.builders import draft_article
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"),
+    pytest.mark.skipif(
+        not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"
+    ),
 ]
 
 
@@ -44,8 +46,15 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def make_article(studio, owner, title="控制血压", *, text="每天测量血压。少吃盐。", language="zh-hans", **fields):
-    article = draft_article(studio[language]["articles"], owner, title, slug=f"a-{Article.objects.count() + 1}",
-                            summary="", body=[("paragraph", RichText(f"<p>{text}</p>"))], **fields)
+    article = draft_article(
+        studio[language]["articles"],
+        owner,
+        title,
+        slug=f"a-{Article.objects.count() + 1}",
+        summary="",
+        body=[("paragraph", RichText(f"<p>{text}</p>"))],
+        **fields,
+    )
     article.refresh_from_db()
     return article
 
@@ -60,8 +69,12 @@ def publish(article, user, capture):
 
 def ffprobe(path_or_name) -> dict:
     path = default_storage.path(path_or_name)
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", path],
-                         capture_output=True, check=True, text=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", path],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -118,7 +131,11 @@ def test_publishing_renders_voice_videos_and_images_of_the_live_revision(
     assert images["cover"].file.name.startswith(f"media-renders/{article.pk}/{article.live_revision_id}/images/")
 
     media = published_media(article)
-    assert [(m.kind, m.role) for m in media][:3] == [("voice", "mp3"), ("video_portrait", "mp4"), ("video_landscape", "mp4")]
+    assert [(m.kind, m.role) for m in media][:3] == [
+        ("voice", "mp3"),
+        ("video_portrait", "mp4"),
+        ("video_landscape", "mp4"),
+    ]
     mp3_item = media[0]
     assert mp3_item.mime_type == "audio/mpeg" and mp3_item.length == voice["mp3"].size
     assert mp3_item.url.startswith("http") and mp3_item.url.endswith(".mp3")
@@ -205,7 +222,10 @@ def test_undecodable_illustration_is_a_warning_and_the_images_still_render(studi
     with open(picture.file.path, "wb") as broken:  # the file on disk got corrupted after upload
         broken.write(b"this is not an image")
     article = make_article(studio, people["doctor_a"])
-    article.body = [("image", {"image": picture, "caption": "家用血压计"}), ("paragraph", RichText("<p>每天测量。</p>"))]
+    article.body = [
+        ("image", {"image": picture, "caption": "家用血压计"}),
+        ("paragraph", RichText("<p>每天测量。</p>")),
+    ]
     article.save_revision(user=people["doctor_a"]).publish(user=people["editor"])
     article.refresh_from_db()
     render = jobs.request_renders(article, [RenderKind.IMAGES])[0].render
@@ -275,8 +295,9 @@ def test_a_render_whose_worker_died_is_resumed_by_its_own_redelivered_task_or_fa
     article.get_latest_revision().publish(user=people["editor"])
     article.refresh_from_db()
     render = jobs.request_renders(article, [RenderKind.IMAGES])[0].render
-    MediaRender.objects.filter(pk=render.pk).update(status="running", celery_task_id="task-1",
-                                                    started_at=timezone.now() - timedelta(hours=3))
+    MediaRender.objects.filter(pk=render.pk).update(
+        status="running", celery_task_id="task-1", started_at=timezone.now() - timedelta(hours=3)
+    )
     assert jobs.run_render(render.pk, task_id="someone-else") is None  # never run twice
     assert jobs.fail_stale_renders(stale_after_s=3600) == 1
     render.refresh_from_db()
@@ -297,7 +318,9 @@ def _closed_port() -> int:
 
 
 def test_an_engine_that_is_down_falls_back_or_fails_with_the_reason(studio, people, settings):
-    settings.KEPU_TTS_ENGINE_OPTIONS = {"edge": {"endpoint": f"ws://127.0.0.1:{_closed_port()}/tts", "connect_timeout": 2}}
+    settings.KEPU_TTS_ENGINE_OPTIONS = {
+        "edge": {"endpoint": f"ws://127.0.0.1:{_closed_port()}/tts", "connect_timeout": 2}
+    }
     article = make_article(studio, people["doctor_a"])
     article.get_latest_revision().publish(user=people["editor"])
     article.refresh_from_db()
@@ -315,8 +338,9 @@ def test_an_engine_that_is_down_falls_back_or_fails_with_the_reason(studio, peop
     assert any("edge" in warning for warning in retried.warnings)
 
 
-def test_renders_started_by_an_approval_are_attributed_to_the_approver(client, studio, people, settings,
-                                                                       django_capture_on_commit_callbacks):
+def test_renders_started_by_an_approval_are_attributed_to_the_approver(
+    client, studio, people, settings, django_capture_on_commit_callbacks
+):
     from media_pipeline.signal_handlers import publisher_of
 
     settings.KEPU_MEDIA_RENDER_ON_PUBLISH = False  # the attribution, not the rendering, is under test
@@ -327,8 +351,9 @@ def test_renders_started_by_an_approval_are_attributed_to_the_approver(client, s
     assert publisher_of(article.pk, revision.pk) == people["editor"]
 
     with django_capture_on_commit_callbacks(execute=False):
-        jobs.request_renders(article, [RenderKind.IMAGES], requested_by=publisher_of(article.pk, revision.pk),
-                             trigger="publish")
+        jobs.request_renders(
+            article, [RenderKind.IMAGES], requested_by=publisher_of(article.pk, revision.pk), trigger="publish"
+        )
     client.force_login(people["editor"])
     page = client.get(reverse("media_pipeline_jobs")).content.decode()
     by = page.split('class="help-text media-render__by">')[1].split("</span>")[0]

@@ -27,8 +27,13 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def published_article(studio, people, owner="doctor_a", title="少吃盐"):
-    article = draft_article(studio["zh-hans"]["articles"], people[owner], title, slug=f"salt-{Article.objects.count()}",
-                            body=[("paragraph", RichText("<p>每天少于五克盐。</p>"))])
+    article = draft_article(
+        studio["zh-hans"]["articles"],
+        people[owner],
+        title,
+        slug=f"salt-{Article.objects.count()}",
+        body=[("paragraph", RichText("<p>每天少于五克盐。</p>"))],
+    )
     article.latest_revision.publish(user=people["editor"])
     article.refresh_from_db()
     return article
@@ -81,7 +86,11 @@ def test_render_now_button_and_article_header_button(client, studio, people):
     assert response.status_code == 302
     render = MediaRender.objects.get(article=article)
     assert (render.kind, render.status, render.trigger, render.requested_by) == (
-        "images", RenderStatus.SUCCEEDED, "admin", people["doctor_a"])
+        "images",
+        RenderStatus.SUCCEEDED,
+        "admin",
+        people["doctor_a"],
+    )
     page = client.get(reverse("media_pipeline_article", args=[article.pk])).content.decode()
     assert render.outputs.get(role="cover").file.url in page
 

@@ -22,13 +22,16 @@ def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-@pytest.mark.parametrize("header, first, last", [
-    ("bytes=1000-1999", 1000, 1999),
-    ("bytes=10000-", 10000, 10239),
-    ("bytes=-240", 10000, 10239),
-    ("bytes=0-0", 0, 0),
-    ("bytes=10200-99999", 10200, 10239),  # the end is clipped to the file
-])
+@pytest.mark.parametrize(
+    "header, first, last",
+    [
+        ("bytes=1000-1999", 1000, 1999),
+        ("bytes=10000-", 10000, 10239),
+        ("bytes=-240", 10000, 10239),
+        ("bytes=0-0", 0, 0),
+        ("bytes=10200-99999", 10200, 10239),  # the end is clipped to the file
+    ],
+)
 def test_a_range_gets_206_with_exactly_those_bytes(client, media_file, header, first, last):
     url, data = media_file
     response = client.get(url, HTTP_RANGE=header)
@@ -36,7 +39,7 @@ def test_a_range_gets_206_with_exactly_those_bytes(client, media_file, header, f
     assert response["Content-Range"] == f"bytes {first}-{last}/{len(data)}"
     assert response["Content-Length"] == str(last - first + 1)
     assert response["Accept-Ranges"] == "bytes" and response["Content-Type"] == "video/mp4"
-    assert body(response) == data[first:last + 1]
+    assert body(response) == data[first : last + 1]
 
 
 def test_whole_file_advertises_ranges_and_validators(client, media_file):

@@ -15,8 +15,8 @@ from wagtail.blocks import StreamValue
 from wagtail.models import Revision
 from wagtail.rich_text import RichText
 
-from cms.core.documents import ArticleDocument, DocumentBlock
 from cms.articles.models import Article
+from cms.core.documents import ArticleDocument, DocumentBlock
 from media_pipeline.recordings import clean_recording
 from media_pipeline.render.voice import RecordedNarration, render_voice
 from media_pipeline.speech import build_speech_script
@@ -36,7 +36,9 @@ from tests.narration_audio import (
 )
 
 pytestmark = [
-    pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"),
+    pytest.mark.skipif(
+        not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"
+    ),
 ]
 
 
@@ -63,8 +65,13 @@ def media_settings(settings, tmp_path_factory, client, request, monkeypatch):
 
 def draft_article(studio, owner) -> Article:
     article = builders.draft_article(
-        studio["zh-hans"]["articles"], owner, "每天测血压", slug=f"bp-{Article.objects.count()}", summary="早晚各测一次。",
-        body=[("paragraph", RichText(f"<p>{''.join(SENTENCES)}</p>")), ("paragraph", RichText("<p>少吃盐。</p>"))])
+        studio["zh-hans"]["articles"],
+        owner,
+        "每天测血压",
+        slug=f"bp-{Article.objects.count()}",
+        summary="早晚各测一次。",
+        body=[("paragraph", RichText(f"<p>{''.join(SENTENCES)}</p>")), ("paragraph", RichText("<p>少吃盐。</p>"))],
+    )
     article.refresh_from_db()
     return article
 
@@ -80,8 +87,10 @@ def first_paragraph(article: Article) -> tuple[str, str]:
 
 def upload(client, article, paragraph, fingerprint, path: Path, name: str | None = None):
     audio = SimpleUploadedFile(name or path.name, path.read_bytes())
-    return client.post(reverse("media_pipeline_narration_save", args=[article.pk, paragraph]),
-                       {"audio": audio, "fingerprint": fingerprint})
+    return client.post(
+        reverse("media_pipeline_narration_save", args=[article.pk, paragraph]),
+        {"audio": audio, "fingerprint": fingerprint},
+    )
 
 
 def latest(article: Article) -> Article:
@@ -173,7 +182,9 @@ def test_bad_files_get_a_clear_message_and_nothing_is_lost(client, studio, peopl
     del settings.KEPU_RECORDING_MAX_MB, settings.KEPU_RECORDING_MAX_SECONDS
     response = upload(client, article, paragraph, "0" * 64, export(memo, "wav"))
     assert any("was changed since you opened this page" in m for m in messages_of(response)), messages_of(response)
-    response = client.post(reverse("media_pipeline_narration_save", args=[article.pk, paragraph]), {"fingerprint": fingerprint})
+    response = client.post(
+        reverse("media_pipeline_narration_save", args=[article.pk, paragraph]), {"fingerprint": fingerprint}
+    )
     assert any("choose a sound file" in m for m in messages_of(response))
 
     assert Revision.page_revisions.filter(object_id=str(article.pk)).count() == revisions
@@ -193,11 +204,18 @@ def test_a_doctor_records_only_on_their_own_articles(client, studio, people, mem
         client.force_login(people[person])
         assert client.get(reverse("media_pipeline_narration", args=[article.pk])).status_code in (302, 403)
         assert upload(client, article, paragraph, fingerprint, memo).status_code in (302, 403)
-        assert client.post(reverse("media_pipeline_narration_delete", args=[article.pk, paragraph])).status_code in (302, 403)
+        assert client.post(reverse("media_pipeline_narration_delete", args=[article.pk, paragraph])).status_code in (
+            302,
+            403,
+        )
     assert recordings_of_latest(article) == {}
     client.force_login(people["doctor_a"])
     page = client.get(reverse("media_pipeline_narration", args=[article.pk])).content.decode()
-    assert 'data-recorder' in page and 'narration-recorder.js' in page and "<script>" not in page.split("narration-recorder.js")[0][-500:]
+    assert (
+        "data-recorder" in page
+        and "narration-recorder.js" in page
+        and "<script>" not in page.split("narration-recorder.js")[0][-500:]
+    )
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[article.pk])).content.decode()
     assert reverse("media_pipeline_narration", args=[article.pk]) in edit  # the page menu's "Record in my own voice"
 
@@ -211,9 +229,13 @@ def test_an_edited_paragraph_shows_recording_out_of_date_and_falls_back_to_tts(c
     assert set(latest(article).as_document().current_recordings()) == {paragraph}
 
     draft = latest(article)
-    draft.body = StreamValue(draft.body.stream_block, [
-        (child.block_type, RichText(child.value.source.replace("一百四十", "一百三十")), child.id) for child in draft.body
-    ])
+    draft.body = StreamValue(
+        draft.body.stream_block,
+        [
+            (child.block_type, RichText(child.value.source.replace("一百四十", "一百三十")), child.id)
+            for child in draft.body
+        ],
+    )
     draft.save_revision(user=people["doctor_a"])
 
     document = latest(article).as_document()
@@ -233,15 +255,26 @@ def test_an_edited_paragraph_shows_recording_out_of_date_and_falls_back_to_tts(c
 
 def test_a_mixed_render_sounds_even_and_times_captions_by_the_doctors_pauses(memo, tmp_path):
     """Voice render level: TTS – recording – TTS, measured in the final MP3."""
-    document = ArticleDocument(title="每天测血压", language="zh-hans", blocks=(
-        DocumentBlock("paragraph", text="高血压常常没有症状，所以要定期测量。", block_id="p0"),
-        DocumentBlock("paragraph", text="".join(SENTENCES), block_id="p1"),
-        DocumentBlock("paragraph", text="复诊时请带上您的血压记录。", block_id="p2"),
-    ))
+    document = ArticleDocument(
+        title="每天测血压",
+        language="zh-hans",
+        blocks=(
+            DocumentBlock("paragraph", text="高血压常常没有症状，所以要定期测量。", block_id="p0"),
+            DocumentBlock("paragraph", text="".join(SENTENCES), block_id="p1"),
+            DocumentBlock("paragraph", text="复诊时请带上您的血压记录。", block_id="p2"),
+        ),
+    )
     script = build_speech_script(document)
     cleaned = clean_recording(export(memo, "m4a"), tmp_path / "clean.flac")
-    result = render_voice(script, EngineChain.from_names(["espeak"]), None, None, tmp_path / "cache", tmp_path / "out",
-                          recordings={"p1": RecordedNarration(cleaned.path, cleaned.sha256)})
+    result = render_voice(
+        script,
+        EngineChain.from_names(["espeak"]),
+        None,
+        None,
+        tmp_path / "cache",
+        tmp_path / "out",
+        recordings={"p1": RecordedNarration(cleaned.path, cleaned.sha256)},
+    )
     assert result.recorded == 1
     assert ffprobe_audio(result.mp3_path)["sample_rate"] == 24000
     timing = {p.paragraph_id: p for p in result.paragraphs}
@@ -250,7 +283,7 @@ def test_a_mixed_render_sounds_even_and_times_captions_by_the_doctors_pauses(mem
     for tts in ("title", "p0", "p2"):
         assert abs(loudness["p1"] - loudness[tts]) <= 1.0, loudness
     # The same pause before and after the recorded paragraph as between synthesised ones (within a frame).
-    gaps = [b.start - a.end for a, b in zip(result.paragraphs, result.paragraphs[1:])]
+    gaps = [b.start - a.end for a, b in zip(result.paragraphs, result.paragraphs[1:], strict=False)]
     assert max(gaps) - min(gaps) < 0.05, gaps
     # Two cues in the recorded paragraph; the second starts where the doctor starts the second sentence:
     # after the 0.9 s pause in the memo, not at its share of the characters.
@@ -263,10 +296,24 @@ def test_a_mixed_render_sounds_even_and_times_captions_by_the_doctors_pauses(mem
     assert abs(pause_end - (0.15 + sentence_one + PAUSE_S)) < 0.35, (pause_end, sentence_one)
 
     # Re-rendering reuses the recorded clip; a changed recording re-encodes only that paragraph.
-    again = render_voice(script, EngineChain.from_names(["espeak"]), None, None, tmp_path / "cache", tmp_path / "out2",
-                         recordings={"p1": RecordedNarration(cleaned.path, cleaned.sha256)})
+    again = render_voice(
+        script,
+        EngineChain.from_names(["espeak"]),
+        None,
+        None,
+        tmp_path / "cache",
+        tmp_path / "out2",
+        recordings={"p1": RecordedNarration(cleaned.path, cleaned.sha256)},
+    )
     assert again.synthesized == 0
     louder = clean_recording(export(memo, "ogg"), tmp_path / "clean2.flac")
-    third = render_voice(script, EngineChain.from_names(["espeak"]), None, None, tmp_path / "cache", tmp_path / "out3",
-                         recordings={"p1": RecordedNarration(louder.path, louder.sha256)})
+    third = render_voice(
+        script,
+        EngineChain.from_names(["espeak"]),
+        None,
+        None,
+        tmp_path / "cache",
+        tmp_path / "out3",
+        recordings={"p1": RecordedNarration(louder.path, louder.sha256)},
+    )
     assert third.synthesized == 1

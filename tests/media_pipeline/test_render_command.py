@@ -19,7 +19,9 @@ from tests.builders import draft_article
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"),
+    pytest.mark.skipif(
+        not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"
+    ),
 ]
 
 
@@ -31,8 +33,13 @@ def media_settings(settings, tmp_path_factory, monkeypatch):
 
 
 def published_article(studio, people, *, language="en", text="Check your blood pressure every day."):
-    article = draft_article(studio[language]["articles"], people["doctor_b"], "Blood pressure", slug="blood-pressure",
-                            body=[("paragraph", RichText(f"<p>{text}</p>"))])
+    article = draft_article(
+        studio[language]["articles"],
+        people["doctor_b"],
+        "Blood pressure",
+        slug="blood-pressure",
+        body=[("paragraph", RichText(f"<p>{text}</p>"))],
+    )
     article.latest_revision.publish(user=people["editor"])
     article.refresh_from_db()
     return article
@@ -56,10 +63,18 @@ def test_render_article_renders_voice_then_video_and_reuses_them(studio, people)
     voice = MediaRender.objects.get(article=article, kind="voice")
     assert voice.revision_id == article.live_revision_id and voice.voice == "en-us"
     mp3 = voice.outputs.get(role="mp3")
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", mp3.file.path],
-                                      capture_output=True, check=True, text=True).stdout)
+    probe = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_streams", "-of", "json", mp3.file.path],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+    )
     assert probe["streams"][0]["codec_name"] == "mp3"
-    with Image.open(MediaRender.objects.get(article=article, kind="images").outputs.get(role="cover").file.path) as cover:
+    with Image.open(
+        MediaRender.objects.get(article=article, kind="images").outputs.get(role="cover").file.path
+    ) as cover:
         assert cover.size == (1200, 630)
 
     out, _ = run(article.pk, "--video", "--no-progress")  # the narration is reused, not voiced again
@@ -125,8 +140,9 @@ def test_render_article_says_what_it_waits_for_when_a_worker_is_rendering(studio
 
     article = published_article(studio, people)
     voice = jobs.request_renders(article, ["voice"], trigger="publish")[0].render
-    MediaRender.objects.filter(pk=voice.pk).update(status=RenderStatus.RUNNING, progress=40, stage="synthesising",
-                                                   celery_task_id="worker-task")
+    MediaRender.objects.filter(pk=voice.pk).update(
+        status=RenderStatus.RUNNING, progress=40, stage="synthesising", celery_task_id="worker-task"
+    )
     out, _ = run(article.pk, "--voice", "--force", "--no-progress")
     assert f"render #{voice.pk} (voice) is running on a worker" in out and "40%, synthesising" in out
     out, _ = run(article.pk, "--video", "--no-progress")

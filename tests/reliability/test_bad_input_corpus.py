@@ -26,10 +26,50 @@ MIN_REQUESTS = 1000
 MIN_CSV_ROWS = 1000
 
 NASTY_STRINGS = [
-    "", " ", "\x00", "%00", "../../etc/passwd", "..%2f..%2f", "<script>alert(1)</script>", "' OR 1=1 --", "\";--",
-    "9" * 30, "-1", "0", "1e309", "NaN", "null", "[]", "{}", "\u202e\u202d", "\ufeff", "\ud7ff", "😷" * 40,
-    "高血压" * 200, "a" * 3000, "%", "%zz", "\\", "/", "//", "?", "#", "&", "=", "+", "~", "\r\n", "\t",
-    "javascript:alert(1)", "data:text/html,<b>x</b>", "Ω≈ç√∫", "ＡＢＣ", "０１２", "1;DROP TABLE", "${7*7}", "{{7*7}}",
+    "",
+    " ",
+    "\x00",
+    "%00",
+    "../../etc/passwd",
+    "..%2f..%2f",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    '";--',
+    "9" * 30,
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "null",
+    "[]",
+    "{}",
+    "\u202e\u202d",
+    "\ufeff",
+    "\ud7ff",
+    "😷" * 40,
+    "高血压" * 200,
+    "a" * 3000,
+    "%",
+    "%zz",
+    "\\",
+    "/",
+    "//",
+    "?",
+    "#",
+    "&",
+    "=",
+    "+",
+    "~",
+    "\r\n",
+    "\t",
+    "javascript:alert(1)",
+    "data:text/html,<b>x</b>",
+    "Ω≈ç√∫",
+    "ＡＢＣ",
+    "０１２",
+    "1;DROP TABLE",
+    "${7*7}",
+    "{{7*7}}",
 ]
 FEED_FORMATS = ["rss.xml", "atom.xml", "feed.json", "rss.json", "feed.xml", ""]
 
@@ -39,9 +79,11 @@ def _junk(rng: random.Random) -> str:
     if choice < 0.6:
         return rng.choice(NASTY_STRINGS)
     if choice < 0.8:
-        return "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0x4E00, 0x9FFF)]))
-                       for _ in range(rng.randrange(1, 40)))
-    return str(rng.choice([rng.randrange(-10**6, 10**6), 2**63, 2**64 + 1, 10**25]))
+        return "".join(
+            chr(rng.choice([rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0x4E00, 0x9FFF)]))
+            for _ in range(rng.randrange(1, 40))
+        )
+    return str(rng.choice([rng.randrange(-(10**6), 10**6), 2**63, 2**64 + 1, 10**25]))
 
 
 def _segment(rng: random.Random) -> str:
@@ -61,11 +103,23 @@ def public_requests(rng: random.Random, token: str, doctor_slug: str, count: int
         lambda: ("get", f"/s/{token}/?lang={quote(_junk(rng))}&print={quote(_junk(rng))}", {}),
         lambda: ("get", f"/s/{token}/qr.{_segment(rng)}", {}),
         lambda: ("get", f"/s/{token}/qr.png?download={quote(_junk(rng))}&size={quote(_junk(rng))}", {}),
-        lambda: ("post", f"/s/{rng.choice([token, _segment(rng)])}/events/",
-                 {"data": rng.choice([_junk(rng).encode("utf-8", "surrogatepass"), json.dumps({"event": _junk(rng)}).encode(),
-                                      json.dumps({"event": "read", "nonce": _junk(rng)}).encode(), b"\xff\xfe" * 50,
-                                      b"{" * 5000, json.dumps([1, 2, 3]).encode()]),
-                  "content_type": rng.choice(["application/json", "text/plain", "multipart/form-data", _junk(rng)])}),
+        lambda: (
+            "post",
+            f"/s/{rng.choice([token, _segment(rng)])}/events/",
+            {
+                "data": rng.choice(
+                    [
+                        _junk(rng).encode("utf-8", "surrogatepass"),
+                        json.dumps({"event": _junk(rng)}).encode(),
+                        json.dumps({"event": "read", "nonce": _junk(rng)}).encode(),
+                        b"\xff\xfe" * 50,
+                        b"{" * 5000,
+                        json.dumps([1, 2, 3]).encode(),
+                    ]
+                ),
+                "content_type": rng.choice(["application/json", "text/plain", "multipart/form-data", _junk(rng)]),
+            },
+        ),
         lambda: ("get", f"/s/{token}/events/", {}),
         lambda: ("get", f"/feeds/{rng.choice(FEED_FORMATS)}?page={quote(_junk(rng))}", {}),
         lambda: ("get", f"/feeds/tags/{_segment(rng)}/{rng.choice(FEED_FORMATS)}", {}),
@@ -75,17 +129,35 @@ def public_requests(rng: random.Random, token: str, doctor_slug: str, count: int
         lambda: ("get", f"/messages/unsubscribe/{_segment(rng)}/", {}),
         lambda: ("post", f"/messages/unsubscribe/{_segment(rng)}/", {"data": {"confirm": _junk(rng)}}),
         lambda: ("get", f"/messages/reminders/{_segment(rng)}/", {}),
-        lambda: ("get", f"/api/v2/pages/?{rng.choice(['offset', 'limit', 'search', 'search_operator', 'type', 'fields', 'order', 'child_of', 'descendant_of', 'id', 'locale', 'translation_of', 'tags', _segment(rng)])}={quote(_junk(rng))}", {}),
+        lambda: (
+            "get",
+            f"/api/v2/pages/?{rng.choice(['offset', 'limit', 'search', 'search_operator', 'type', 'fields', 'order', 'child_of', 'descendant_of', 'id', 'locale', 'translation_of', 'tags', _segment(rng)])}={quote(_junk(rng))}",
+            {},
+        ),
         lambda: ("get", f"/api/v2/pages/{_segment(rng)}/", {}),
-        lambda: ("get", f"/api/v2/images/?{rng.choice(['offset', 'limit', 'search', 'order', 'fields', 'tags', 'title'])}={quote(_junk(rng))}", {}),
+        lambda: (
+            "get",
+            f"/api/v2/images/?{rng.choice(['offset', 'limit', 'search', 'order', 'fields', 'tags', 'title'])}={quote(_junk(rng))}",
+            {},
+        ),
         lambda: ("get", f"/api/v2/pages/find/?html_path={quote(_junk(rng))}", {}),
         lambda: ("get", f"/documents/{_segment(rng)}/{_segment(rng)}", {}),
         lambda: ("get", f"/media/{_segment(rng)}", {}),
         lambda: ("post", "/", {"data": {_junk(rng): _junk(rng)}}),
-        lambda: ("get", "/", {"HTTP_ACCEPT_LANGUAGE": _junk(rng), "HTTP_HOST": rng.choice(["testserver", "testserver:99999"])}),
+        lambda: (
+            "get",
+            "/",
+            {"HTTP_ACCEPT_LANGUAGE": _junk(rng), "HTTP_HOST": rng.choice(["testserver", "testserver:99999"])},
+        ),
         lambda: ("get", "/admin/login/", {"QUERY_STRING": f"next={quote(_junk(rng))}"}),
-        lambda: ("post", "/admin/login/", {"data": {"username": _junk(rng), "password": _junk(rng),
-                                                     "otp_token": _junk(rng)}, "REMOTE_ADDR": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"}),
+        lambda: (
+            "post",
+            "/admin/login/",
+            {
+                "data": {"username": _junk(rng), "password": _junk(rng), "otp_token": _junk(rng)},
+                "REMOTE_ADDR": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            },
+        ),
     ]
     for _ in range(count):
         yield rng.choice(makers)()
@@ -93,23 +165,37 @@ def public_requests(rng: random.Random, token: str, doctor_slug: str, count: int
 
 def malformed_csv(rng: random.Random, rows: int) -> tuple[bytes, int]:
     """A patient CSV whose rows are mostly malformed (bad phones, dates, encodings, cell counts, quotes)."""
-    header = rng.choice([
-        "姓名,手机号,微信openid,邮箱,住院号,标签,语言,时区,入组日期,同意短信",
-        "name,mobile,openid,email,hospital_id,tags,language,time_zone,enrolled_on,consent_sms",
-        "name,mobile,mobile", "姓名;手机号;邮箱", "\ufeff姓名\t手机号\t邮箱", _junk(rng).replace("\x00", ""),
-    ])
+    header = rng.choice(
+        [
+            "姓名,手机号,微信openid,邮箱,住院号,标签,语言,时区,入组日期,同意短信",
+            "name,mobile,openid,email,hospital_id,tags,language,time_zone,enrolled_on,consent_sms",
+            "name,mobile,mobile",
+            "姓名;手机号;邮箱",
+            "\ufeff姓名\t手机号\t邮箱",
+            _junk(rng).replace("\x00", ""),
+        ]
+    )
     lines = [header]
     for _ in range(rows):
-        cells = [_junk(rng) if rng.random() < 0.5 else rng.choice(["张三", "+86 138 0013 8000", "13800138000", "x@y",
-                                                                      "2025-13-45", "同意", "zh", "Mars/Olympus", ""])
-                 for _ in range(rng.randrange(0, 14))]
+        cells = [
+            _junk(rng)
+            if rng.random() < 0.5
+            else rng.choice(
+                ["张三", "+86 138 0013 8000", "13800138000", "x@y", "2025-13-45", "同意", "zh", "Mars/Olympus", ""]
+            )
+            for _ in range(rng.randrange(0, 14))
+        ]
         line = ",".join(cells)
         if rng.random() < 0.1:
             line = '"' + line  # an unterminated quote
         lines.append(line)
     text = "\n".join(lines)
     encoding = rng.choice(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"])
-    data = text.encode(encoding, errors="replace") if encoding != "latin-1" else text.encode("utf-8")[: rng.randrange(1, 4000)]
+    data = (
+        text.encode(encoding, errors="replace")
+        if encoding != "latin-1"
+        else text.encode("utf-8")[: rng.randrange(1, 4000)]
+    )
     return data, rows
 
 
@@ -118,7 +204,9 @@ def malformed_image(rng: random.Random) -> tuple[str, bytes]:
 
     kind = rng.randrange(6)
     if kind == 0:
-        return rng.choice(["a.png", "b.jpg", "c.gif", "d.svg", "e.exe", "f"]), bytes(rng.randrange(256) for _ in range(rng.randrange(0, 2000)))
+        return rng.choice(["a.png", "b.jpg", "c.gif", "d.svg", "e.exe", "f"]), bytes(
+            rng.randrange(256) for _ in range(rng.randrange(0, 2000))
+        )
     buffer = io.BytesIO()
     Image.new("RGB", (rng.randrange(1, 60), rng.randrange(1, 60)), "teal").save(buffer, format="PNG")
     data = buffer.getvalue()
@@ -129,30 +217,67 @@ def malformed_image(rng: random.Random) -> tuple[str, bytes]:
     if kind == 3:
         return "../../../" + _junk(rng)[:50] + ".png", data
     if kind == 4:
-        return "bomb.png", b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x01\x00\x00\x00\x01\x00\x00\x08\x02\x00\x00\x00" + data[33:]
+        return (
+            "bomb.png",
+            b"\x89PNG\r\n\x1a\n"
+            + b"\x00\x00\x00\rIHDR\x00\x01\x00\x00\x00\x01\x00\x00\x08\x02\x00\x00\x00"
+            + data[33:],
+        )
     return "fine.png", data
 
 
 def admin_requests(rng: random.Random, count: int):
     makers = [
         lambda: ("get", f"/admin/pages/search/?q={quote(_junk(rng))}&p={quote(_junk(rng))}", {}),
-        lambda: ("get", f"/admin/patients/?q={quote(_junk(rng))}&p={quote(_junk(rng))}&ordering={quote(_junk(rng))}", {}),
+        lambda: (
+            "get",
+            f"/admin/patients/?q={quote(_junk(rng))}&p={quote(_junk(rng))}&ordering={quote(_junk(rng))}",
+            {},
+        ),
         lambda: ("get", f"/admin/patient_groups/?q={quote(_junk(rng))}", {}),
         lambda: ("get", f"/admin/distribution_campaigns/?state={quote(_junk(rng))}&p={quote(_junk(rng))}", {}),
         lambda: ("get", f"/admin/deliveries/?state={quote(_junk(rng))}&channel={quote(_junk(rng))}", {}),
-        lambda: ("get", f"/admin/images/?q={quote(_junk(rng))}&collection_id={quote(_junk(rng))}&p={quote(_junk(rng))}", {}),
+        lambda: (
+            "get",
+            f"/admin/images/?q={quote(_junk(rng))}&collection_id={quote(_junk(rng))}&p={quote(_junk(rng))}",
+            {},
+        ),
         lambda: ("get", f"/admin/{_segment(rng)}/", {}),
         lambda: ("get", f"/admin/pages/{rng.choice([_segment(rng), str(2**63)])}/edit/", {}),
         lambda: ("get", f"/admin/distribution/campaigns/{rng.choice(['0', '99999999', str(2**40)])}/report/", {}),
-        lambda: ("post", "/admin/patients/add/", {"data": {"display_name": _junk(rng), "time_zone": _junk(rng),
-                                                             "preferred_language": _junk(rng), "enrolled_on": _junk(rng),
-                                                             "contacts-TOTAL_FORMS": _junk(rng)}}),
-        lambda: ("post", "/admin/patient_groups/add/", {"data": {"name": _junk(rng), "kind": _junk(rng),
-                                                                   "languages": _junk(rng), "enrolled_from": _junk(rng)}}),
-        lambda: ("post", "/admin/distribution_campaigns/add/", {"data": {"name": _junk(rng), "article": _junk(rng),
-                                                                           "channels": _junk(rng), "scheduled_at": _junk(rng)}}),
-        lambda: ("post", reverse("patients_import_csv"), {"data": {"file": SimpleUploadedFile(
-            "patients.csv", malformed_csv(rng, 3)[0], content_type="text/csv"), "skip_invalid": rng.choice(["on", ""])}}),
+        lambda: (
+            "post",
+            "/admin/patients/add/",
+            {
+                "data": {
+                    "display_name": _junk(rng),
+                    "time_zone": _junk(rng),
+                    "preferred_language": _junk(rng),
+                    "enrolled_on": _junk(rng),
+                    "contacts-TOTAL_FORMS": _junk(rng),
+                }
+            },
+        ),
+        lambda: (
+            "post",
+            "/admin/patient_groups/add/",
+            {"data": {"name": _junk(rng), "kind": _junk(rng), "languages": _junk(rng), "enrolled_from": _junk(rng)}},
+        ),
+        lambda: (
+            "post",
+            "/admin/distribution_campaigns/add/",
+            {"data": {"name": _junk(rng), "article": _junk(rng), "channels": _junk(rng), "scheduled_at": _junk(rng)}},
+        ),
+        lambda: (
+            "post",
+            reverse("patients_import_csv"),
+            {
+                "data": {
+                    "file": SimpleUploadedFile("patients.csv", malformed_csv(rng, 3)[0], content_type="text/csv"),
+                    "skip_invalid": rng.choice(["on", ""]),
+                }
+            },
+        ),
     ]
     for _ in range(count):
         yield rng.choice(makers)()
@@ -211,18 +336,36 @@ def test_malformed_requests_uploads_and_csv_rows_never_get_a_server_error(settin
     editor.force_login(editor_user)
     for _ in range(40):  # hostile illustration uploads
         name, content = malformed_image(rng)
-        run(editor, "post", reverse("wagtailimages:add"), {"data": {
-            "title": _junk(rng)[:200], "alt_text": _junk(rng)[:200], "source": _junk(rng)[:200], "licence": "CC BY 4.0",
-            "collection": rng.choice(["1", _junk(rng)]), "file": SimpleUploadedFile(name[:200] or "x", content)}})
+        run(
+            editor,
+            "post",
+            reverse("wagtailimages:add"),
+            {
+                "data": {
+                    "title": _junk(rng)[:200],
+                    "alt_text": _junk(rng)[:200],
+                    "source": _junk(rng)[:200],
+                    "licence": "CC BY 4.0",
+                    "collection": rng.choice(["1", _junk(rng)]),
+                    "file": SimpleUploadedFile(name[:200] or "x", content),
+                }
+            },
+        )
     for _ in range(25):  # whole files of malformed patient rows, imported through the admin
         data, rows = malformed_csv(rng, rng.randrange(30, 60))
         csv_rows += rows
-        run(doctor, "post", reverse("patients_import_csv"), {"data": {
-            "file": SimpleUploadedFile("patients.csv", data, content_type="text/csv"), "skip_invalid": "on"}})
+        run(
+            doctor,
+            "post",
+            reverse("patients_import_csv"),
+            {"data": {"file": SimpleUploadedFile("patients.csv", data, content_type="text/csv"), "skip_invalid": "on"}},
+        )
 
     total = sum(statuses.values())
-    print(f"\nbad-input corpus (seed {SEED}): {total} requests, {csv_rows} malformed CSV rows; "
-          f"status codes {dict(sorted(statuses.items()))}; server errors: {len(failures)}")
+    print(
+        f"\nbad-input corpus (seed {SEED}): {total} requests, {csv_rows} malformed CSV rows; "
+        f"status codes {dict(sorted(statuses.items()))}; server errors: {len(failures)}"
+    )
     assert total >= MIN_REQUESTS and csv_rows >= MIN_CSV_ROWS
     assert not failures, "\n".join(failures[:40])
     assert statuses[200] and sum(n for code, n in statuses.items() if 400 <= code < 500)  # both kinds were exercised

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _beacon(client, token, **headers):
-    body = '{"event": "view", "nonce": "%s"}' % uuid.uuid4().hex
+    body = f'{{"event": "view", "nonce": "{uuid.uuid4().hex}"}}'
     return client.post(f"/s/{token}/events/", body, content_type="text/plain", **headers)
 
 
@@ -29,8 +29,13 @@ def link(settings):
 def test_beacons_from_another_site_are_refused_and_ours_counted(client, link):
     assert _beacon(client, link.token, HTTP_ORIGIN="https://evil.example.com").status_code == 403
     assert _beacon(client, link.token, HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
-    assert _beacon(client, link.token, HTTP_ORIGIN="https://kp.example.cn", HTTP_SEC_FETCH_SITE="same-origin").status_code == 204
-    assert _beacon(client, link.token, HTTP_ORIGIN="http://testserver").status_code == 204  # the host it was served from
+    assert (
+        _beacon(client, link.token, HTTP_ORIGIN="https://kp.example.cn", HTTP_SEC_FETCH_SITE="same-origin").status_code
+        == 204
+    )
+    assert (
+        _beacon(client, link.token, HTTP_ORIGIN="http://testserver").status_code == 204
+    )  # the host it was served from
     assert _beacon(client, link.token).status_code == 204  # an old browser that sends neither header
     assert sum(ReadStat.objects.filter(link=link).values_list("views", flat=True)) == 3
 
@@ -42,8 +47,12 @@ def test_the_per_link_cap_is_counted_in_the_shared_cache(client, link, monkeypat
 
     from distribution.sharing import analytics
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                                   "LOCATION": str(tmp_path / "cache")}}  # as the embedded set-up has it
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }  # as the embedded set-up has it
     monkeypatch.setattr(analytics, "EVENTS_PER_MINUTE", 3)
     minute = int(time.time() // 60)
     statuses = [_beacon(client, link.token).status_code for _ in range(5)]
@@ -56,8 +65,10 @@ def test_the_per_link_cap_is_counted_in_the_shared_cache(client, link, monkeypat
 def test_the_default_cache_is_shared_between_processes():
     from kepu.settings import base
 
-    assert base.CACHES["default"]["BACKEND"] in {"django.core.cache.backends.redis.RedisCache",
-                                                 "django.core.cache.backends.filebased.FileBasedCache"}
+    assert base.CACHES["default"]["BACKEND"] in {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.filebased.FileBasedCache",
+    }
 
 
 def test_partner_secrets_are_write_only_in_the_admin(client):
@@ -66,16 +77,31 @@ def test_partner_secrets_are_write_only_in_the_admin(client):
     from distribution.feeds.models import Partner
 
     client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "pw"))
-    add = client.post(reverse("partners:add"), {
-        "name": "医院App", "endpoint_url": "https://app.example.cn/hook", "secret": "", "languages": "", "tags": "",
-        "active": "on"}, follow=True)
+    add = client.post(
+        reverse("partners:add"),
+        {
+            "name": "医院App",
+            "endpoint_url": "https://app.example.cn/hook",
+            "secret": "",
+            "languages": "",
+            "tags": "",
+            "active": "on",
+        },
+        follow=True,
+    )
     partner = Partner.objects.get()
     assert len(partner.secret) >= 16
     assert partner.secret in add.content.decode()  # shown once, right after it was generated
     change_url = reverse("partners:edit", args=[partner.pk])
     assert partner.secret not in client.get(change_url).content.decode()  # never again
-    form = {"name": "医院App", "endpoint_url": "https://app.example.cn/hook", "secret": "", "languages": "",
-            "tags": "", "active": "on"}
+    form = {
+        "name": "医院App",
+        "endpoint_url": "https://app.example.cn/hook",
+        "secret": "",
+        "languages": "",
+        "tags": "",
+        "active": "on",
+    }
     client.post(change_url, form)
     kept = partner.secret
     partner.refresh_from_db()

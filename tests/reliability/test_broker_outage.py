@@ -5,6 +5,8 @@ The broker is a real Redis URL on a port that refuses connections; nothing is mo
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
@@ -45,8 +47,10 @@ def test_saving_a_draft_with_the_broker_down_saves_it_tells_the_doctor_and_check
 ):
     index = studio["zh-hans"]["articles"]
     client.force_login(people["doctor_a"])
-    response = admin_post(reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]),
-                          article_form("高血压饮食", "少吃盐，多吃蔬菜。"))
+    response = admin_post(
+        reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]),
+        article_form("高血压饮食", "少吃盐，多吃蔬菜。"),
+    )
     assert response.status_code == 302
     article = Article.objects.get(title="高血压饮食")
     assert str(_in_admin_language(BROKER_DOWN_MESSAGE)) in _messages(response)
@@ -62,7 +66,7 @@ def test_saving_a_draft_with_the_broker_down_saves_it_tells_the_doctor_and_check
 
     broker_back()
     PendingTask.objects.update(next_attempt_at=waiting.created_at)  # its backoff has passed
-    call_command("flush_outbox", stdout=open("/dev/null", "w"))
+    call_command("flush_outbox", stdout=StringIO())
     assert not PendingTask.objects.exists()
     assert RevisionCheckReport.objects.filter(revision_id=article.latest_revision_id).exists()
 
@@ -70,8 +74,9 @@ def test_saving_a_draft_with_the_broker_down_saves_it_tells_the_doctor_and_check
 def test_submitting_for_review_with_the_broker_down_submits(client, admin_post, studio, people, broker_down):
     index = studio["zh-hans"]["articles"]
     client.force_login(people["doctor_a"])
-    admin_post(reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]),
-               article_form("痛风", "多喝水。"))
+    admin_post(
+        reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]), article_form("痛风", "多喝水。")
+    )
     article = Article.objects.get(title="痛风")
     data = article_form("痛风", "多喝水，少吃海鲜。", slug=article.slug)
     data["action-submit"] = "action-submit"
@@ -91,8 +96,14 @@ def test_publishing_with_the_broker_down_publishes_and_keeps_the_renders_queued(
     index = studio["zh-hans"]["articles"]
     from wagtail.rich_text import RichText
 
-    article = Article(title="洗手", slug="wash-hands", owner=people["doctor_a"], live=False, summary="s",
-                      body=[("paragraph", RichText("<p>饭前便后洗手。</p>"))])
+    article = Article(
+        title="洗手",
+        slug="wash-hands",
+        owner=people["doctor_a"],
+        live=False,
+        summary="s",
+        body=[("paragraph", RichText("<p>饭前便后洗手。</p>"))],
+    )
     index.add_child(instance=article)
     with django_capture_on_commit_callbacks(execute=True):
         article.save_revision(user=people["editor"]).publish()
@@ -109,10 +120,10 @@ def test_publishing_with_the_broker_down_publishes_and_keeps_the_renders_queued(
 def test_starting_a_campaign_with_the_broker_down_tells_the_doctor_and_sends_once_it_is_back(
     client, settings, studio, people, broker_down, broker_back, webhook_sink
 ):
+    from cms.doctors.models import DoctorProfile
     from distribution.campaigns.models import Campaign, Delivery
     from distribution.delivery.states import DeliveryState
     from tests.builders import add_patient, distribution_config, publish_article, static_group
-    from cms.doctors.models import DoctorProfile
 
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
     settings.KEPU_PUBLIC_BASE_URL = "https://kp.example.cn"
@@ -123,15 +134,18 @@ def test_starting_a_campaign_with_the_broker_down_tells_the_doctor_and_sends_onc
 
     app.conf.task_always_eager = False
     patients = [add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i:03d}"}) for i in range(5)]
-    campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="术后", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "术后", patients))
     client.force_login(people["doctor_a"])
 
     response = client.post(reverse("campaign_start", args=[campaign.pk]))
     assert response.status_code == 302
-    assert admin_text("The background service is not reachable right now. The campaign will start by itself as "
-                      "soon as it is back; nothing needs to be done again.") in _messages(response)
+    assert admin_text(
+        "The background service is not reachable right now. The campaign will start by itself as "
+        "soon as it is back; nothing needs to be done again."
+    ) in _messages(response)
     assert PendingTask.objects.get().task_name == "distribution.campaigns.tasks.send_campaign"
     assert not Delivery.objects.exists()
 

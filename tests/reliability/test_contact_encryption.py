@@ -56,8 +56,10 @@ def test_the_data_migration_encrypts_rows_stored_in_clear(people):
     patient = add_patient(people["doctor_a"].doctor_profile, "李阿姨", channels={"email": "li@example.cn"})
     contact = patient.contacts.get()
     with connection.cursor() as cursor:  # as the row was before encryption
-        cursor.execute("UPDATE patients_contactpoint SET address = %s, address_index = '' WHERE id = %s",
-                       ["li@example.cn", contact.pk])
+        cursor.execute(
+            "UPDATE patients_contactpoint SET address = %s, address_index = '' WHERE id = %s",
+            ["li@example.cn", contact.pk],
+        )
     assert ContactPoint.objects.get(pk=contact.pk).address == "li@example.cn"  # legacy rows stay readable
     migration = importlib.import_module("distribution.patients.migrations.0003_encrypt_contact_addresses")
     migration.encrypt_existing_addresses(django_apps, None)

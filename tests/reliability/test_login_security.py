@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cms.core.studio_setup import EDITORS
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[2]
@@ -78,8 +78,12 @@ def test_turning_on_totp_then_logging_in_with_and_without_the_code(client, peopl
     setup = client.get(reverse("kepu_two_factor_setup"))
     assert setup.status_code == 200 and b"data:image/svg+xml;base64," in setup.content
     device = TOTPDevice.objects.get(user=editor, confirmed=False)
-    assert client.post(reverse("kepu_two_factor_setup"), {"otp_token": "000000" if _current_code(device) != "000000"
-                                                          else "111111"}).status_code == 200
+    assert (
+        client.post(
+            reverse("kepu_two_factor_setup"), {"otp_token": "000000" if _current_code(device) != "000000" else "111111"}
+        ).status_code
+        == 200
+    )
     _forget_failures(device)
     assert client.post(reverse("kepu_two_factor_setup"), {"otp_token": _current_code(device)}).status_code == 302
     device.refresh_from_db()
@@ -102,8 +106,9 @@ def test_wrong_codes_count_towards_the_lock_out(client, people):
     device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
     for _ in range(5):
         _login(client, "editor1", "pw-editor1", address="10.1.1.1", otp_token="000001")
-    assert _login(client, "editor1", "pw-editor1", address="10.1.1.2",
-                  otp_token=_current_code(device)).status_code == 429
+    assert (
+        _login(client, "editor1", "pw-editor1", address="10.1.1.2", otp_token=_current_code(device)).status_code == 429
+    )
 
 
 def test_a_role_that_requires_totp_is_sent_to_the_set_up_page(client, people, settings):
@@ -130,24 +135,43 @@ def test_public_pages_get_a_strict_policy_and_the_admin_a_compatible_one(client,
 
 def test_check_deploy_is_clean_with_the_production_settings():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "kepu.settings.production", "SECRET_KEY": "x" * 20 + "-prod-key-" + "y" * 30,
-                "ALLOWED_HOSTS": "kp.example.cn", "KEPU_FIELD_ENCRYPTION_KEY": "yRbmJq9d1m1GH7Nkq3Vb1HtM2gA2tTGyBq8gS7iYxJ0=", "LOG_LEVEL": "WARNING",
-                "REDIS_URL": "redis://127.0.0.1:6379/15"})  # workers share tokens and rate limits (campaigns.E002)
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=REPO,
-                            env=env, capture_output=True, text=True, timeout=300)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kepu.settings.production",
+            "SECRET_KEY": "x" * 20 + "-prod-key-" + "y" * 30,
+            "ALLOWED_HOSTS": "kp.example.cn",
+            "KEPU_FIELD_ENCRYPTION_KEY": "yRbmJq9d1m1GH7Nkq3Vb1HtM2gA2tTGyBq8gS7iYxJ0=",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+        }
+    )  # workers share tokens and rate limits (campaigns.E002)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_no_public_template_has_inline_script_or_style():
     """The public pages' CSP allows neither (templates/500.html alone gets inline styles, and runs no script)."""
-    public = [REPO / "templates", *sorted((REPO / "distribution").glob("*/templates")), *sorted((REPO / "cms").glob("*/templates"))]
+    public = [
+        REPO / "templates",
+        *sorted((REPO / "distribution").glob("*/templates")),
+        *sorted((REPO / "cms").glob("*/templates")),
+    ]
     offenders = []
     for folder in public:
         for template in folder.rglob("*.html"):
             if "admin" in template.parts or template.name in {"500.html"} or "wagtailadmin" in template.read_text():
                 continue
             text = template.read_text(encoding="utf-8")
-            if re.search(r"<style\b", text) or re.search(r"<script(?![^>]*\b(src|type=\"application/(ld\+)?json)\b)[^>]*>", text):
+            if re.search(r"<style\b", text) or re.search(
+                r"<script(?![^>]*\b(src|type=\"application/(ld\+)?json)\b)[^>]*>", text
+            ):
                 offenders.append(str(template.relative_to(REPO)))
     assert offenders == []

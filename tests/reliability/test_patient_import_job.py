@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms.core.models import PendingTask
-from tests.admin_language import admin_text
 from distribution.patients.csv_import import import_patients_csv
 from distribution.patients.imports import run_import
 from distribution.patients.models import ContactPoint, Patient, PatientImport
+from tests.admin_language import admin_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,14 @@ def test_an_upload_becomes_a_job_with_a_result_page_and_a_downloadable_error_rep
     assert Patient.objects.filter(doctor=people["doctor_a"].doctor_profile).count() == 57
 
     page = client.get(response["Location"]).content.decode()
-    summary = admin_text("Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
-                         "%(merged)d duplicate row(s) merged.", rows=57, created=57, updated=0, merged=0)
+    summary = admin_text(
+        "Imported %(rows)d row(s): %(created)d new patient(s), %(updated)d updated, "
+        "%(merged)d duplicate row(s) merged.",
+        rows=57,
+        created=57,
+        updated=0,
+        merged=0,
+    )
     assert summary in page
     assert admin_text("not a mainland China mobile number (11 digits starting with 13–19, optional +86)") in page
     assert "12345" not in page  # never a patient's value
@@ -60,7 +66,9 @@ def test_writes_are_committed_in_chunks_with_progress(people):
     doctor = people["doctor_a"].doctor_profile
     seen: list[tuple[int, int]] = []
     with CaptureQueriesContext(connection) as queries:
-        report = import_patients_csv(doctor, _csv(120), chunk_size=50, progress=lambda done, total: seen.append((done, total)))
+        report = import_patients_csv(
+            doctor, _csv(120), chunk_size=50, progress=lambda done, total: seen.append((done, total))
+        )
     assert report.imported and report.created == 120
     assert seen == [(50, 120), (100, 120), (120, 120)]
     savepoints = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith(("SAVEPOINT", "BEGIN"))]

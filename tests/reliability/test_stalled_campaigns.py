@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -30,8 +31,9 @@ def interrupted_campaign(settings, studio, people, doctor, public_base, webhook_
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink, batch_size=10, send_threads=1)
     article = publish_article(studio, people["doctor_a"], "出院后用药")
     patients = [add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i:03d}"}) for i in range(30)]
-    campaign = Campaign.objects.create(name="出院", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="出院", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "出院", patients))
     start_campaign(campaign)
     answered = 0
@@ -79,7 +81,7 @@ def test_a_campaign_that_stopped_moving_is_shown_stalled_and_resumed_by_the_swee
     assert reverse("campaign_resume", args=[campaign.pk]) in report
 
     # The sweep (beat, or the command) queues the fan-out again; rows still claimed wait for the lease.
-    call_command("resume_stalled_campaigns", stdout=open("/dev/null", "w"))
+    call_command("resume_stalled_campaigns", stdout=StringIO())
     assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 24
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == 6
     assert stalled_campaign_ids() == []  # it moved

@@ -7,48 +7,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(blank=True, help_text='Two or three sentences for lists and shares.', verbose_name='summary')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 4), ('key_points', 8), ('warning', 11), ('qa', 14), ('references', 19)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'icon': 'title', 'label': 'heading', 'template': 'blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'ol', 'ul', 'link', 'superscript', 'subscript'], 'label': 'paragraph'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'illustration'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'caption', 'required': False}), 4: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3)]], {}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'e.g. 要点 / Key points', 'label': 'title', 'required': False}), 6: ('wagtail.blocks.CharBlock', (), {'label': 'point'}), 7: ('wagtail.blocks.ListBlock', (6,), {'label': 'points'}), 8: ('wagtail.blocks.StructBlock', [[('title', 5), ('points', 7)]], {}), 9: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('info', 'Good to know'), ('warning', 'Warning'), ('urgent', 'Seek care now')], 'label': 'level'}), 10: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'ol', 'ul', 'link', 'superscript', 'subscript'], 'label': 'text'}), 11: ('wagtail.blocks.StructBlock', [[('level', 9), ('text', 10)]], {}), 12: ('wagtail.blocks.CharBlock', (), {'label': 'question'}), 13: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'ol', 'ul', 'link', 'superscript', 'subscript'], 'label': 'answer'}), 14: ('wagtail.blocks.StructBlock', [[('question', 12), ('answer', 13)]], {}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Authors, title, journal or guideline, year.', 'label': 'citation'}), 16: ('wagtail.blocks.URLBlock', (), {'label': 'URL', 'required': False}), 17: ('wagtail.blocks.StructBlock', [[('citation', 15), ('url', 16)]], {}), 18: ('wagtail.blocks.ListBlock', (17,), {'label': 'references'}), 19: ('wagtail.blocks.StructBlock', [[('references', 18)]], {})}, verbose_name='body')),
-                ('audience', models.CharField(choices=[('patients', 'Patients'), ('caregivers', 'Family and caregivers'), ('public', 'General public'), ('children', 'Children and parents'), ('elderly', 'Older adults')], default='patients', max_length=20, verbose_name='audience')),
-                ('last_reviewed', models.DateField(blank=True, null=True, verbose_name='last reviewed')),
-                ('narration_voice', models.CharField(blank=True, help_text="Overrides the doctor's preferred TTS voice for this article.", max_length=80, verbose_name='narration voice')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="Two or three sentences for lists and shares.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 0),
+                            ("paragraph", 1),
+                            ("image", 4),
+                            ("key_points", 8),
+                            ("warning", 11),
+                            ("qa", 14),
+                            ("references", 19),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"icon": "title", "label": "heading", "template": "blocks/heading.html"},
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": ["bold", "italic", "ol", "ul", "link", "superscript", "subscript"],
+                                    "label": "paragraph",
+                                },
+                            ),
+                            2: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "illustration"}),
+                            3: ("wagtail.blocks.CharBlock", (), {"label": "caption", "required": False}),
+                            4: ("wagtail.blocks.StructBlock", [[("image", 2), ("caption", 3)]], {}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "e.g. 要点 / Key points", "label": "title", "required": False},
+                            ),
+                            6: ("wagtail.blocks.CharBlock", (), {"label": "point"}),
+                            7: ("wagtail.blocks.ListBlock", (6,), {"label": "points"}),
+                            8: ("wagtail.blocks.StructBlock", [[("title", 5), ("points", 7)]], {}),
+                            9: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("info", "Good to know"),
+                                        ("warning", "Warning"),
+                                        ("urgent", "Seek care now"),
+                                    ],
+                                    "label": "level",
+                                },
+                            ),
+                            10: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": ["bold", "italic", "ol", "ul", "link", "superscript", "subscript"],
+                                    "label": "text",
+                                },
+                            ),
+                            11: ("wagtail.blocks.StructBlock", [[("level", 9), ("text", 10)]], {}),
+                            12: ("wagtail.blocks.CharBlock", (), {"label": "question"}),
+                            13: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": ["bold", "italic", "ol", "ul", "link", "superscript", "subscript"],
+                                    "label": "answer",
+                                },
+                            ),
+                            14: ("wagtail.blocks.StructBlock", [[("question", 12), ("answer", 13)]], {}),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Authors, title, journal or guideline, year.", "label": "citation"},
+                            ),
+                            16: ("wagtail.blocks.URLBlock", (), {"label": "URL", "required": False}),
+                            17: ("wagtail.blocks.StructBlock", [[("citation", 15), ("url", 16)]], {}),
+                            18: ("wagtail.blocks.ListBlock", (17,), {"label": "references"}),
+                            19: ("wagtail.blocks.StructBlock", [[("references", 18)]], {}),
+                        },
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("patients", "Patients"),
+                            ("caregivers", "Family and caregivers"),
+                            ("public", "General public"),
+                            ("children", "Children and parents"),
+                            ("elderly", "Older adults"),
+                        ],
+                        default="patients",
+                        max_length=20,
+                        verbose_name="audience",
+                    ),
+                ),
+                ("last_reviewed", models.DateField(blank=True, null=True, verbose_name="last reviewed")),
+                (
+                    "narration_voice",
+                    models.CharField(
+                        blank=True,
+                        help_text="Overrides the doctor's preferred TTS voice for this article.",
+                        max_length=80,
+                        verbose_name="narration voice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ArticleIndexPage',
+            name="ArticleIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
             ],
             options={
-                'verbose_name': 'article index',
+                "verbose_name": "article index",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ArticleTag',
+            name="ArticleTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

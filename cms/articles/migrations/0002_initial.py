@@ -5,18 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0001_initial'),
-        ('doctors', '0001_initial'),
+        ("articles", "0001_initial"),
+        ("doctors", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='doctor',
-            field=models.ForeignKey(blank=True, help_text="Filled in from the author's doctor profile when left empty.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='doctors.doctorprofile', verbose_name='doctor'),
+            model_name="article",
+            name="doctor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Filled in from the author's doctor profile when left empty.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="articles",
+                to="doctors.doctorprofile",
+                verbose_name="doctor",
+            ),
         ),
     ]

@@ -7,39 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0002_initial'),
-        ('encyclopedia', '0001_initial'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("articles", "0002_initial"),
+        ("encyclopedia", "0001_initial"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='related_entries',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='related_articles', to='encyclopedia.encyclopediaentry', verbose_name='related encyclopedia entries'),
+            model_name="article",
+            name="related_entries",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True,
+                related_name="related_articles",
+                to="encyclopedia.encyclopediaentry",
+                verbose_name="related encyclopedia entries",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='source_entry',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='derived_articles', to='encyclopedia.encyclopediaentry', verbose_name='started from'),
+            model_name="article",
+            name="source_entry",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="derived_articles",
+                to="encyclopedia.encyclopediaentry",
+                verbose_name="started from",
+            ),
         ),
         migrations.AddField(
-            model_name='articletag',
-            name='content_object',
-            field=modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='articles.article'),
+            model_name="articletag",
+            name="content_object",
+            field=modelcluster.fields.ParentalKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="tagged_items", to="articles.article"
+            ),
         ),
         migrations.AddField(
-            model_name='articletag',
-            name='tag',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag'),
+            model_name="articletag",
+            name="tag",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="%(app_label)s_%(class)s_items",
+                to="taggit.tag",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='tags',
-            field=modelcluster.contrib.taggit.ClusterTaggableManager(blank=True, help_text='A comma-separated list of tags.', through='articles.ArticleTag', to='taggit.Tag', verbose_name='Tags'),
+            model_name="article",
+            name="tags",
+            field=modelcluster.contrib.taggit.ClusterTaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="articles.ArticleTag",
+                to="taggit.Tag",
+                verbose_name="Tags",
+            ),
         ),
     ]

@@ -9,30 +9,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_initial'),
+        ("articles", "0003_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NarrationRecording',
+            name="NarrationRecording",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paragraph', models.CharField(help_text='"title", "summary" or the block id', max_length=64, verbose_name='paragraph')),
-                ('text_fingerprint', models.CharField(help_text='fingerprint of the text that was read', max_length=64)),
-                ('audio', models.FileField(max_length=255, upload_to=cms.articles.models._recording_path, verbose_name='recording')),
-                ('audio_sha256', models.CharField(max_length=64)),
-                ('duration', models.FloatField(verbose_name='duration (seconds)')),
-                ('original_name', models.CharField(blank=True, max_length=255, verbose_name='uploaded file')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('article', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='narration_recordings', to='articles.article')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "paragraph",
+                    models.CharField(
+                        help_text='"title", "summary" or the block id', max_length=64, verbose_name="paragraph"
+                    ),
+                ),
+                (
+                    "text_fingerprint",
+                    models.CharField(help_text="fingerprint of the text that was read", max_length=64),
+                ),
+                (
+                    "audio",
+                    models.FileField(
+                        max_length=255, upload_to=cms.articles.models._recording_path, verbose_name="recording"
+                    ),
+                ),
+                ("audio_sha256", models.CharField(max_length=64)),
+                ("duration", models.FloatField(verbose_name="duration (seconds)")),
+                ("original_name", models.CharField(blank=True, max_length=255, verbose_name="uploaded file")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="recorded at")),
+                (
+                    "article",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="narration_recordings",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'narration recording',
-                'verbose_name_plural': 'narration recordings',
+                "verbose_name": "narration recording",
+                "verbose_name_plural": "narration recordings",
             },
         ),
     ]

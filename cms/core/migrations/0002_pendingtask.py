@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingTask',
+            name="PendingTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_name', models.CharField(max_length=200, verbose_name='task')),
-                ('args', models.JSONField(default=list)),
-                ('kwargs', models.JSONField(default=dict)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='first tried')),
-                ('next_attempt_at', models.DateTimeField(auto_now_add=True, verbose_name='next attempt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task_name", models.CharField(max_length=200, verbose_name="task")),
+                ("args", models.JSONField(default=list)),
+                ("kwargs", models.JSONField(default=dict)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="first tried")),
+                ("next_attempt_at", models.DateTimeField(auto_now_add=True, verbose_name="next attempt")),
             ],
             options={
-                'verbose_name': 'task waiting for the broker',
-                'verbose_name_plural': 'tasks waiting for the broker',
-                'ordering': ['pk'],
-                'indexes': [models.Index(fields=['next_attempt_at'], name='pendingtask_due_idx')],
+                "verbose_name": "task waiting for the broker",
+                "verbose_name_plural": "tasks waiting for the broker",
+                "ordering": ["pk"],
+                "indexes": [models.Index(fields=["next_attempt_at"], name="pendingtask_due_idx")],
             },
         ),
     ]

@@ -19,8 +19,18 @@ from cms.core.public_site import content_language, site_pages
 register = template.Library()
 
 ENGLISH_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 # WHO ICD-10 chapter titles, keyed by the chapter's first code; the database only
@@ -171,8 +181,11 @@ def language_links(context: template.Context) -> list[LanguageLink]:
                 # A shared link (/s/<token>/) offers the translation on the same link (?lang=), so the reader
                 # stays on what was shared (its read counts, its expiry); rel=alternate keeps the public page.
                 url = f"{request.path}?lang={language}"
-            links.append(LanguageLink(
-                language, LANGUAGE_LABELS[language], url, absolute_url, HTML_LANG[language], is_translation))
+            links.append(
+                LanguageLink(
+                    language, LANGUAGE_LABELS[language], url, absolute_url, HTML_LANG[language], is_translation
+                )
+            )
     return links
 
 

@@ -5,29 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DoctorProfile',
+            name="DoctorProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Used in the homepage URL.', max_length=80, unique=True, verbose_name='slug')),
-                ('title', models.CharField(blank=True, help_text='e.g. 主任医师', max_length=100, verbose_name='professional title')),
-                ('hospital', models.CharField(blank=True, max_length=200, verbose_name='hospital')),
-                ('department', models.CharField(blank=True, max_length=100, verbose_name='department')),
-                ('bio', models.TextField(blank=True, verbose_name='biography')),
-                ('preferred_voice', models.CharField(blank=True, help_text="TTS voice for this doctor's articles, e.g. zh-CN-XiaoxiaoNeural; empty for the default.", max_length=80, verbose_name='preferred narration voice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Used in the homepage URL.", max_length=80, unique=True, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="e.g. 主任医师", max_length=100, verbose_name="professional title"
+                    ),
+                ),
+                ("hospital", models.CharField(blank=True, max_length=200, verbose_name="hospital")),
+                ("department", models.CharField(blank=True, max_length=100, verbose_name="department")),
+                ("bio", models.TextField(blank=True, verbose_name="biography")),
+                (
+                    "preferred_voice",
+                    models.CharField(
+                        blank=True,
+                        help_text="TTS voice for this doctor's articles, e.g. zh-CN-XiaoxiaoNeural; empty for the default.",
+                        max_length=80,
+                        verbose_name="preferred narration voice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'doctor',
-                'verbose_name_plural': 'doctors',
-                'ordering': ['name'],
+                "verbose_name": "doctor",
+                "verbose_name_plural": "doctors",
+                "ordering": ["name"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),

@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('doctors', '0002_initial'),
+        ("doctors", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='doctorprofile',
-            name='hospital_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='hospital in English'),
+            model_name="doctorprofile",
+            name="hospital_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="hospital in English"),
         ),
         migrations.AddField(
-            model_name='doctorprofile',
-            name='name_en',
-            field=models.CharField(blank=True, help_text='As English readers should see it, e.g. Dr Li Ming.', max_length=100, verbose_name='name in English'),
+            model_name="doctorprofile",
+            name="name_en",
+            field=models.CharField(
+                blank=True,
+                help_text="As English readers should see it, e.g. Dr Li Ming.",
+                max_length=100,
+                verbose_name="name in English",
+            ),
         ),
         migrations.AddField(
-            model_name='doctorprofile',
-            name='title_en',
-            field=models.CharField(blank=True, help_text='e.g. Chief Physician', max_length=100, verbose_name='professional title in English'),
+            model_name="doctorprofile",
+            name="title_en",
+            field=models.CharField(
+                blank=True,
+                help_text="e.g. Chief Physician",
+                max_length=100,
+                verbose_name="professional title in English",
+            ),
         ),
     ]

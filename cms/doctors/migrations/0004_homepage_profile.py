@@ -4,30 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('doctors', '0003_english_credit'),
+        ("doctors", "0003_english_credit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='doctorprofile',
-            name='bio_en',
-            field=models.TextField(blank=True, verbose_name='biography in English'),
+            model_name="doctorprofile",
+            name="bio_en",
+            field=models.TextField(blank=True, verbose_name="biography in English"),
         ),
         migrations.AddField(
-            model_name='doctorprofile',
-            name='department_en',
-            field=models.CharField(blank=True, max_length=100, verbose_name='department in English'),
+            model_name="doctorprofile",
+            name="department_en",
+            field=models.CharField(blank=True, max_length=100, verbose_name="department in English"),
         ),
         migrations.AddField(
-            model_name='doctorprofile',
-            name='specialties',
-            field=models.CharField(blank=True, help_text='What patients come to you for, comma-separated, e.g. 高血压, 心力衰竭.', max_length=300, verbose_name='specialties'),
+            model_name="doctorprofile",
+            name="specialties",
+            field=models.CharField(
+                blank=True,
+                help_text="What patients come to you for, comma-separated, e.g. 高血压, 心力衰竭.",
+                max_length=300,
+                verbose_name="specialties",
+            ),
         ),
         migrations.AddField(
-            model_name='doctorprofile',
-            name='specialties_en',
-            field=models.CharField(blank=True, max_length=300, verbose_name='specialties in English'),
+            model_name="doctorprofile",
+            name="specialties_en",
+            field=models.CharField(blank=True, max_length=300, verbose_name="specialties in English"),
         ),
     ]

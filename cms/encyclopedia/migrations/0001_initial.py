@@ -7,76 +7,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EncyclopediaIndexPage',
+            name="EncyclopediaIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
             ],
             options={
-                'verbose_name': 'encyclopedia',
+                "verbose_name": "encyclopedia",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ICD10Chapter',
+            name="ICD10Chapter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_from', models.CharField(max_length=3)),
-                ('code_to', models.CharField(max_length=3)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('name_zh', models.CharField(max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code_from", models.CharField(max_length=3)),
+                ("code_to", models.CharField(max_length=3)),
+                ("level", models.PositiveSmallIntegerField()),
+                ("name_zh", models.CharField(max_length=200)),
             ],
             options={
-                'verbose_name': 'ICD-10 chapter or block',
-                'ordering': ['level', 'code_from'],
-                'unique_together': {('code_from', 'code_to', 'level')},
-            },
-        ),
-        migrations.CreateModel(
-            name='ICD10Category',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=3, unique=True)),
-                ('name_zh', models.CharField(max_length=200)),
-                ('block', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='block_categories', to='encyclopedia.icd10chapter')),
-                ('chapter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chapter_categories', to='encyclopedia.icd10chapter')),
-            ],
-            options={
-                'verbose_name': 'ICD-10 category',
-                'verbose_name_plural': 'ICD-10 categories',
-                'ordering': ['code'],
+                "verbose_name": "ICD-10 chapter or block",
+                "ordering": ["level", "code_from"],
+                "unique_together": {("code_from", "code_to", "level")},
             },
         ),
         migrations.CreateModel(
-            name='EncyclopediaEntry',
+            name="ICD10Category",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('source_id', models.CharField(blank=True, db_index=True, help_text='Identifier in the source dataset; the importer updates entries by it.', max_length=120, verbose_name='source id')),
-                ('icd10_codes', models.CharField(blank=True, help_text='Comma-separated, e.g. I10, I11', max_length=200, verbose_name='ICD-10 codes')),
-                ('synonyms', models.TextField(blank=True, help_text='One per line.', verbose_name='synonyms')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('sections', wagtail.fields.StreamField([('overview', 2), ('symptoms', 3), ('causes', 4), ('risk_factors', 5), ('inheritance', 6), ('genetics', 7), ('frequency', 8), ('diagnosis', 9), ('treatment', 10), ('prevention', 11), ('outlook', 12), ('complications', 13), ('stages', 14), ('living_with', 15), ('research', 16), ('support', 17), ('when_to_see_doctor', 18)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': "Leave empty to use the section's standard heading.", 'label': 'heading', 'required': False}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'ol', 'ul', 'link', 'superscript', 'subscript'], 'label': 'text'}), 2: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Overview'}), 3: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Symptoms'}), 4: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Causes'}), 5: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Who is at risk'}), 6: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Inheritance'}), 7: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Genetic changes'}), 8: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'How common is it'}), 9: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Diagnosis and tests'}), 10: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Treatment'}), 11: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Prevention'}), 12: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Outlook'}), 13: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Complications'}), 14: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Stages'}), 15: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Living with the condition'}), 16: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Research'}), 17: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'Support'}), 18: ('wagtail.blocks.StructBlock', [[('heading', 0), ('body', 1)]], {'label': 'When to see a doctor'})}, verbose_name='sections')),
-                ('illustrations', wagtail.fields.StreamField([('illustration', 2)], blank=True, block_lookup={0: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'illustration'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'caption', 'required': False}), 2: ('wagtail.blocks.StructBlock', [[('image', 0), ('caption', 1)]], {})})),
-                ('references', wagtail.fields.StreamField([('reference', 2)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'Authors, title, journal or guideline, year.', 'label': 'citation'}), 1: ('wagtail.blocks.URLBlock', (), {'label': 'URL', 'required': False}), 2: ('wagtail.blocks.StructBlock', [[('citation', 0), ('url', 1)]], {})}, verbose_name='references')),
-                ('source_name', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source URL')),
-                ('licence', models.CharField(blank=True, max_length=300, verbose_name='licence line')),
-                ('last_reviewed', models.DateField(blank=True, null=True, verbose_name='last reviewed')),
-                ('chapter', models.ForeignKey(blank=True, limit_choices_to={'level': 1}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entries', to='encyclopedia.icd10chapter', verbose_name='chapter / department')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=3, unique=True)),
+                ("name_zh", models.CharField(max_length=200)),
+                (
+                    "block",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="block_categories",
+                        to="encyclopedia.icd10chapter",
+                    ),
+                ),
+                (
+                    "chapter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chapter_categories",
+                        to="encyclopedia.icd10chapter",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'encyclopedia entry',
-                'verbose_name_plural': 'encyclopedia entries',
+                "verbose_name": "ICD-10 category",
+                "verbose_name_plural": "ICD-10 categories",
+                "ordering": ["code"],
             },
-            bases=('wagtailcore.page',),
+        ),
+        migrations.CreateModel(
+            name="EncyclopediaEntry",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "source_id",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Identifier in the source dataset; the importer updates entries by it.",
+                        max_length=120,
+                        verbose_name="source id",
+                    ),
+                ),
+                (
+                    "icd10_codes",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated, e.g. I10, I11",
+                        max_length=200,
+                        verbose_name="ICD-10 codes",
+                    ),
+                ),
+                ("synonyms", models.TextField(blank=True, help_text="One per line.", verbose_name="synonyms")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "sections",
+                    wagtail.fields.StreamField(
+                        [
+                            ("overview", 2),
+                            ("symptoms", 3),
+                            ("causes", 4),
+                            ("risk_factors", 5),
+                            ("inheritance", 6),
+                            ("genetics", 7),
+                            ("frequency", 8),
+                            ("diagnosis", 9),
+                            ("treatment", 10),
+                            ("prevention", 11),
+                            ("outlook", 12),
+                            ("complications", 13),
+                            ("stages", 14),
+                            ("living_with", 15),
+                            ("research", 16),
+                            ("support", 17),
+                            ("when_to_see_doctor", 18),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Leave empty to use the section's standard heading.",
+                                    "label": "heading",
+                                    "required": False,
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": ["bold", "italic", "ol", "ul", "link", "superscript", "subscript"],
+                                    "label": "text",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Overview"}),
+                            3: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Symptoms"}),
+                            4: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Causes"}),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Who is at risk"},
+                            ),
+                            6: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Inheritance"},
+                            ),
+                            7: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Genetic changes"},
+                            ),
+                            8: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "How common is it"},
+                            ),
+                            9: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Diagnosis and tests"},
+                            ),
+                            10: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Treatment"}),
+                            11: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Prevention"},
+                            ),
+                            12: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Outlook"}),
+                            13: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Complications"},
+                            ),
+                            14: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Stages"}),
+                            15: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "Living with the condition"},
+                            ),
+                            16: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Research"}),
+                            17: ("wagtail.blocks.StructBlock", [[("heading", 0), ("body", 1)]], {"label": "Support"}),
+                            18: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("body", 1)]],
+                                {"label": "When to see a doctor"},
+                            ),
+                        },
+                        verbose_name="sections",
+                    ),
+                ),
+                (
+                    "illustrations",
+                    wagtail.fields.StreamField(
+                        [("illustration", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "illustration"}),
+                            1: ("wagtail.blocks.CharBlock", (), {"label": "caption", "required": False}),
+                            2: ("wagtail.blocks.StructBlock", [[("image", 0), ("caption", 1)]], {}),
+                        },
+                    ),
+                ),
+                (
+                    "references",
+                    wagtail.fields.StreamField(
+                        [("reference", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "Authors, title, journal or guideline, year.", "label": "citation"},
+                            ),
+                            1: ("wagtail.blocks.URLBlock", (), {"label": "URL", "required": False}),
+                            2: ("wagtail.blocks.StructBlock", [[("citation", 0), ("url", 1)]], {}),
+                        },
+                        verbose_name="references",
+                    ),
+                ),
+                ("source_name", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("source_url", models.URLField(blank=True, max_length=500, verbose_name="source URL")),
+                ("licence", models.CharField(blank=True, max_length=300, verbose_name="licence line")),
+                ("last_reviewed", models.DateField(blank=True, null=True, verbose_name="last reviewed")),
+                (
+                    "chapter",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"level": 1},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entries",
+                        to="encyclopedia.icd10chapter",
+                        verbose_name="chapter / department",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "encyclopedia entry",
+                "verbose_name_plural": "encyclopedia entries",
+            },
+            bases=("wagtailcore.page",),
         ),
     ]

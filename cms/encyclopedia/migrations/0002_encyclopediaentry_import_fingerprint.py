@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('encyclopedia', '0001_initial'),
+        ("encyclopedia", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='encyclopediaentry',
-            name='import_fingerprint',
+            model_name="encyclopediaentry",
+            name="import_fingerprint",
             field=models.CharField(blank=True, editable=False, max_length=32),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('encyclopedia', '0002_encyclopediaentry_import_fingerprint'),
+        ("encyclopedia", "0002_encyclopediaentry_import_fingerprint"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='icd10category',
-            name='code',
+            model_name="icd10category",
+            name="code",
             field=models.CharField(max_length=5, unique=True),
         ),
     ]

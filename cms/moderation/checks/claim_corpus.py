@@ -109,5 +109,7 @@ def medquad_background(path: Path, *, limit: int = 1500) -> list[LabelledSentenc
                 for sentence in split_sentences(" ".join((section.get("answer") or "").split())):
                     text = sentence.text.strip()
                     if len(text.split()) >= 4 and len(sentences) < limit:
-                        sentences.append(LabelledSentence(text=text, language="en", violation=False, source=f"medquad:{number}"))
+                        sentences.append(
+                            LabelledSentence(text=text, language="en", violation=False, source=f"medquad:{number}")
+                        )
     return sentences

@@ -20,10 +20,11 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("rules") / "claim_model.json"
 MODEL_FORMAT = "kepu-claim-model/1"

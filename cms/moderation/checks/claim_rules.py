@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Mapping
+from typing import Any, Literal
 
 from .findings import Severity, validate_severity
 
@@ -210,7 +211,9 @@ class NegationCues:
             window=window,
             _before=_compile("|".join(f"(?:{cue})" for cue in before), flags, context, "before") if before else None,
             _after=_compile("|".join(f"(?:{cue})" for cue in after), flags, context, "after") if after else None,
-            _breaks=_compile("|".join(f"(?:{cue})" for cue in breaks), flags, context, "clause_breaks") if breaks else None,
+            _breaks=_compile("|".join(f"(?:{cue})" for cue in breaks), flags, context, "clause_breaks")
+            if breaks
+            else None,
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -276,7 +279,10 @@ class ClaimRuleSet:
             seen.add(rule.id)
         if negation is None:
             negation = _default_rules_file()["negation"]
-        cues: dict[str, NegationCues] = {language: NegationCues.from_record(language, negation.get(language) or {"window": 1}) for language in RULE_LANGUAGES}
+        cues: dict[str, NegationCues] = {
+            language: NegationCues.from_record(language, negation.get(language) or {"window": 1})
+            for language in RULE_LANGUAGES
+        }
         return cls(rules=rules, negation=cues, version=version)
 
     @classmethod

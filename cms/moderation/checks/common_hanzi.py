@@ -57,7 +57,10 @@ def render_list(characters: list[str], source: Path) -> str:
         "# weighted by the summed frequency of the words containing them (see common_hanzi.py).",
         f"# Source: jieba {source.name}; regenerate: python -m cms.moderation.checks.common_hanzi",
     ]
-    rows = ["".join(characters[start : start + _CHARACTERS_PER_LINE]) for start in range(0, len(characters), _CHARACTERS_PER_LINE)]
+    rows = [
+        "".join(characters[start : start + _CHARACTERS_PER_LINE])
+        for start in range(0, len(characters), _CHARACTERS_PER_LINE)
+    ]
     return "\n".join(header + rows) + "\n"
 
 

@@ -7,8 +7,9 @@ Defaults suit patient-education articles; the admin can override any of them
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .claim_model import ClaimModel, default_claim_model
 from .claim_rules import ClaimRuleSet, default_claim_rules

@@ -8,8 +8,9 @@ highlight.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from cms.core.documents import ArticleDocument
 
@@ -81,7 +82,9 @@ class Sentence:
 # followed by whitespace (so "2.5 mg" and "www.who.int" stay whole), and at line breaks.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』)）\"']*|\.(?=\s|$)[”’\"')）]*|\n+")
 # Abbreviations after which a full stop does not end an English sentence.
-_ABBREVIATION_BEFORE_DOT = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|etc|approx|No|Fig|e\.g|i\.e|cf|al))$", re.IGNORECASE)
+_ABBREVIATION_BEFORE_DOT = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|etc|approx|No|Fig|e\.g|i\.e|cf|al))$", re.IGNORECASE
+)
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -104,4 +107,3 @@ def _append_sentence(sentences: list[Sentence], text: str, start: int, end: int)
         return
     leading = len(piece) - len(piece.lstrip())
     sentences.append(Sentence(stripped, start + leading, start + leading + len(stripped)))
-

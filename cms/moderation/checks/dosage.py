@@ -56,7 +56,10 @@ class DosageMatch:
 def find_dosage_statements(text: str) -> list[DosageMatch]:
     """Amounts, frequencies and prescription abbreviations in ``text``; overlapping hits merged."""
     spans = sorted(
-        (match.start(), match.end()) for pattern in _DOSAGE_PATTERNS for match in pattern.finditer(text) if match.end() > match.start()
+        (match.start(), match.end())
+        for pattern in _DOSAGE_PATTERNS
+        for match in pattern.finditer(text)
+        if match.end() > match.start()
     )
     merged: list[list[int]] = []
     for start, end in spans:

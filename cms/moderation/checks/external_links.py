@@ -68,7 +68,13 @@ class ExternalLinkCheck:
         self, document: ArticleDocument, index: int, field: str, url: str, allowed: tuple[str, ...], severity: Severity
     ) -> Finding | None:
         scheme = urlsplit(url.strip()).scheme.lower()
-        common: dict[str, Any] = {"check": self.name, "document": document, "block_index": index, "field": field, "excerpt": url}
+        common: dict[str, Any] = {
+            "check": self.name,
+            "document": document,
+            "block_index": index,
+            "field": field,
+            "excerpt": url,
+        }
         if scheme in _SAFE_SCHEMES:
             return None
         if scheme in _DANGEROUS_SCHEMES:

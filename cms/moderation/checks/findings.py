@@ -9,8 +9,9 @@ rules produced it).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from cms.core.languages import language_family
 

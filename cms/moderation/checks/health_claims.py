@@ -51,7 +51,9 @@ class HealthClaimCheck:
                         findings.append(
                             finding_in_segment(
                                 check=self.name,
-                                severity=config.severity_for(match.rule.severity, match.rule.id, match.rule.category, self.name),
+                                severity=config.severity_for(
+                                    match.rule.severity, match.rule.id, match.rule.category, self.name
+                                ),
                                 segment=segment,
                                 start=start,
                                 end=start + len(match.text),
@@ -116,8 +118,10 @@ def rule_for_category(rules: ClaimRuleSet, category: str, language: RuleLanguage
 
 
 def _model_message_zh(verdict: ModelVerdict, rule: ClaimRule) -> str:
-    message = (f"这句话的写法与违规健康广告语相似（统计模型判断，把握 {verdict.probability:.0%}）："
-               f"{rule.explanation_zh}（依据：{rule.legal_basis}）")
+    message = (
+        f"这句话的写法与违规健康广告语相似（统计模型判断，把握 {verdict.probability:.0%}）："
+        f"{rule.explanation_zh}（依据：{rule.legal_basis}）"
+    )
     return f"{message}建议：{rule.suggestion_zh}" if rule.suggestion_zh else message
 
 

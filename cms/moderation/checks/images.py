@@ -32,7 +32,9 @@ _CAMERA_NAME = re.compile(
 _MEANINGFUL_CHAR = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 
 
-def alt_text_problem(image: DocumentImage, *, chinese: bool, min_chars_zh: int, min_chars_en: int) -> tuple[str, str] | None:
+def alt_text_problem(
+    image: DocumentImage, *, chinese: bool, min_chars_zh: int, min_chars_en: int
+) -> tuple[str, str] | None:
     """Why this image's alt text is useless, as (zh, en) explanations, or None when it is fine."""
     alt = image.alt_text.strip()
     if not alt:

@@ -60,7 +60,9 @@ def count_syllables(word: str) -> int:
         count -= 1  # "takes", but "boxes", "pages"
     elif word.endswith("ed") and not _SYLLABIC_ED.search(word):
         count -= 1  # "walked", but "needed", "wanted"
-    count += len(re.findall(r"(?<![ct])ia|(?<![st])io(?!us)|[^aeiou]eo|ua|uo", body))  # vowel pairs read as two syllables
+    count += len(
+        re.findall(r"(?<![ct])ia|(?<![st])io(?!us)|[^aeiou]eo|ua|uo", body)
+    )  # vowel pairs read as two syllables
     return max(1, count)
 
 
@@ -122,7 +124,9 @@ def measure_english(texts: list[str]) -> EnglishReadingLevel:
                 words += len(sentence_words)
                 syllables += sum(count_syllables(word) for word in sentence_words)
     grade = 0.39 * words / sentences + 11.8 * syllables / words - 15.59 if words else 0.0
-    return EnglishReadingLevel(sentences=sentences, words=words, syllables=syllables, flesch_kincaid_grade=round(grade, 2))
+    return EnglishReadingLevel(
+        sentences=sentences, words=words, syllables=syllables, flesch_kincaid_grade=round(grade, 2)
+    )
 
 
 class ReadingLevelCheck:

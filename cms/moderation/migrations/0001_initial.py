@@ -6,96 +6,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('wagtailcore', '0098_apitoken'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClaimRule',
+            name="ClaimRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(help_text='e.g. zh.efficacy.cure', max_length=100, unique=True, verbose_name='rule id')),
-                ('category', models.CharField(choices=[('absolute_terms', 'absolute terms'), ('efficacy_guarantee', 'efficacy guarantee'), ('cure_rate', 'cure rate'), ('comparison', 'comparison'), ('endorsement', 'endorsement'), ('non_medical_disease_claim', 'non medical disease claim'), ('disguised_advertising', 'disguised advertising'), ('reported_safety_result', 'reported safety result')], max_length=40, verbose_name='category')),
-                ('language', models.CharField(choices=[('zh', 'Chinese'), ('en', 'English')], max_length=2, verbose_name='language')),
-                ('severity', models.CharField(choices=[('info', 'info'), ('warning', 'warning'), ('error', 'error')], default='warning', max_length=10, verbose_name='severity')),
-                ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('negatable', models.BooleanField(default=True, help_text='Ignore the claim when the sentence denies it (没有任何药物能根治, there is no miracle cure).', verbose_name='negatable')),
-                ('patterns', models.TextField(blank=True, help_text='Regular expressions, one per line.', verbose_name='patterns')),
-                ('terms', models.TextField(blank=True, help_text='Literal words or phrases, one per line.', verbose_name='terms')),
-                ('exceptions', models.TextField(blank=True, help_text='Regular expressions, one per line; a claim inside one of their matches is not flagged (第一次服药).', verbose_name='exceptions')),
-                ('legal_basis', models.CharField(max_length=300, verbose_name='legal basis')),
-                ('legal_basis_en', models.CharField(blank=True, max_length=300, verbose_name='legal basis (English)')),
-                ('explanation_zh', models.TextField(verbose_name='explanation (Chinese)')),
-                ('explanation_en', models.TextField(verbose_name='explanation (English)')),
-                ('suggestion_zh', models.TextField(blank=True, verbose_name='suggestion (Chinese)')),
-                ('suggestion_en', models.TextField(blank=True, verbose_name='suggestion (English)')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rule_id",
+                    models.CharField(
+                        help_text="e.g. zh.efficacy.cure", max_length=100, unique=True, verbose_name="rule id"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("absolute_terms", "absolute terms"),
+                            ("efficacy_guarantee", "efficacy guarantee"),
+                            ("cure_rate", "cure rate"),
+                            ("comparison", "comparison"),
+                            ("endorsement", "endorsement"),
+                            ("non_medical_disease_claim", "non medical disease claim"),
+                            ("disguised_advertising", "disguised advertising"),
+                            ("reported_safety_result", "reported safety result"),
+                        ],
+                        max_length=40,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh", "Chinese"), ("en", "English")], max_length=2, verbose_name="language"
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("info", "info"), ("warning", "warning"), ("error", "error")],
+                        default="warning",
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                (
+                    "negatable",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Ignore the claim when the sentence denies it (没有任何药物能根治, there is no miracle cure).",
+                        verbose_name="negatable",
+                    ),
+                ),
+                (
+                    "patterns",
+                    models.TextField(
+                        blank=True, help_text="Regular expressions, one per line.", verbose_name="patterns"
+                    ),
+                ),
+                (
+                    "terms",
+                    models.TextField(
+                        blank=True, help_text="Literal words or phrases, one per line.", verbose_name="terms"
+                    ),
+                ),
+                (
+                    "exceptions",
+                    models.TextField(
+                        blank=True,
+                        help_text="Regular expressions, one per line; a claim inside one of their matches is not flagged (第一次服药).",
+                        verbose_name="exceptions",
+                    ),
+                ),
+                ("legal_basis", models.CharField(max_length=300, verbose_name="legal basis")),
+                ("legal_basis_en", models.CharField(blank=True, max_length=300, verbose_name="legal basis (English)")),
+                ("explanation_zh", models.TextField(verbose_name="explanation (Chinese)")),
+                ("explanation_en", models.TextField(verbose_name="explanation (English)")),
+                ("suggestion_zh", models.TextField(blank=True, verbose_name="suggestion (Chinese)")),
+                ("suggestion_en", models.TextField(blank=True, verbose_name="suggestion (English)")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'claim rule',
-                'verbose_name_plural': 'claim rules',
-                'ordering': ['language', 'category', 'rule_id'],
+                "verbose_name": "claim rule",
+                "verbose_name_plural": "claim rules",
+                "ordering": ["language", "category", "rule_id"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovalOverride',
+            name="ApprovalOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('page_title', models.CharField(max_length=255, verbose_name='page title')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('error_findings', models.JSONField(verbose_name='overridden error findings')),
-                ('ruleset_fingerprint', models.CharField(blank=True, max_length=32, verbose_name='claim rules fingerprint')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('page', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='page')),
-                ('revision', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='revision')),
-                ('task_state', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.taskstate', verbose_name='task state')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("page_title", models.CharField(max_length=255, verbose_name="page title")),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("error_findings", models.JSONField(verbose_name="overridden error findings")),
+                (
+                    "ruleset_fingerprint",
+                    models.CharField(blank=True, max_length=32, verbose_name="claim rules fingerprint"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "page",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="page",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                        verbose_name="revision",
+                    ),
+                ),
+                (
+                    "task_state",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.taskstate",
+                        verbose_name="task state",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'approval override',
-                'verbose_name_plural': 'approval overrides',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "approval override",
+                "verbose_name_plural": "approval overrides",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HealthCheckedApprovalTask',
+            name="HealthCheckedApprovalTask",
             fields=[
-                ('task_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.task')),
-                ('groups', models.ManyToManyField(help_text='Pages/snippets at this step in a workflow will be moderated or approved by these groups of users', to='auth.group', verbose_name='groups')),
+                (
+                    "task_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to="wagtailcore.task",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        help_text="Pages/snippets at this step in a workflow will be moderated or approved by these groups of users",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Health-checked group approval task',
-                'verbose_name_plural': 'Health-checked group approval tasks',
+                "verbose_name": "Health-checked group approval task",
+                "verbose_name_plural": "Health-checked group approval tasks",
             },
-            bases=('wagtailcore.task',),
+            bases=("wagtailcore.task",),
         ),
         migrations.CreateModel(
-            name='RevisionCheckReport',
+            name="RevisionCheckReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('pass', 'Pass'), ('warnings', 'Warnings'), ('errors', 'Errors')], max_length=10, verbose_name='verdict')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
-                ('warning_count', models.PositiveIntegerField(default=0, verbose_name='warnings')),
-                ('info_count', models.PositiveIntegerField(default=0, verbose_name='notes')),
-                ('report', models.JSONField(verbose_name='report')),
-                ('ruleset_fingerprint', models.CharField(blank=True, max_length=32, verbose_name='claim rules fingerprint')),
-                ('fingerprint', models.CharField(max_length=64, verbose_name='rules and settings fingerprint')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_reports', to='wagtailcore.revision', verbose_name='revision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("pass", "Pass"), ("warnings", "Warnings"), ("errors", "Errors")],
+                        max_length=10,
+                        verbose_name="verdict",
+                    ),
+                ),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="errors")),
+                ("warning_count", models.PositiveIntegerField(default=0, verbose_name="warnings")),
+                ("info_count", models.PositiveIntegerField(default=0, verbose_name="notes")),
+                ("report", models.JSONField(verbose_name="report")),
+                (
+                    "ruleset_fingerprint",
+                    models.CharField(blank=True, max_length=32, verbose_name="claim rules fingerprint"),
+                ),
+                ("fingerprint", models.CharField(max_length=64, verbose_name="rules and settings fingerprint")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_reports",
+                        to="wagtailcore.revision",
+                        verbose_name="revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check report',
-                'verbose_name_plural': 'check reports',
-                'ordering': ['-created_at', '-id'],
-                'get_latest_by': 'created_at',
-                'constraints': [models.UniqueConstraint(fields=('revision', 'fingerprint'), name='moderation_one_report_per_revision_and_rules')],
+                "verbose_name": "check report",
+                "verbose_name_plural": "check reports",
+                "ordering": ["-created_at", "-id"],
+                "get_latest_by": "created_at",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("revision", "fingerprint"), name="moderation_one_report_per_revision_and_rules"
+                    )
+                ],
             },
         ),
     ]

@@ -19,20 +19,22 @@ def seed_rules(apps, schema_editor):
     ClaimRule = apps.get_model("moderation", "ClaimRule")
     records = json.loads(RULES_FILE.read_text(encoding="utf-8"))["rules"]
     existing = set(ClaimRule.objects.values_list("rule_id", flat=True))
-    ClaimRule.objects.bulk_create([
-        ClaimRule(
-            rule_id=record["id"],
-            category=record["category"],
-            language=record["language"],
-            severity=record["severity"],
-            enabled=record.get("enabled", True),
-            negatable=record.get("negatable", True),
-            **{name: "\n".join(record.get(name) or ()) for name in TEXT_LIST_FIELDS},
-            **{name: record.get(name) or "" for name in TEXT_FIELDS},
-        )
-        for record in records
-        if record["id"] not in existing
-    ])
+    ClaimRule.objects.bulk_create(
+        [
+            ClaimRule(
+                rule_id=record["id"],
+                category=record["category"],
+                language=record["language"],
+                severity=record["severity"],
+                enabled=record.get("enabled", True),
+                negatable=record.get("negatable", True),
+                **{name: "\n".join(record.get(name) or ()) for name in TEXT_LIST_FIELDS},
+                **{name: record.get(name) or "" for name in TEXT_FIELDS},
+            )
+            for record in records
+            if record["id"] not in existing
+        ]
+    )
 
 
 class Migration(migrations.Migration):

@@ -42,8 +42,13 @@ def seed_2026_1(apps, schema_editor):
         values = {name: "\n".join(record.get(name) or ()) for name in TEXT_LIST_FIELDS}
         if rule_id not in existing:
             ClaimRule.objects.create(
-                rule_id=rule_id, category=record["category"], language=record["language"], severity=record["severity"],
-                enabled=record.get("enabled", True), negatable=record.get("negatable", True), **values,
+                rule_id=rule_id,
+                category=record["category"],
+                language=record["language"],
+                severity=record["severity"],
+                enabled=record.get("enabled", True),
+                negatable=record.get("negatable", True),
+                **values,
                 **{name: record.get(name) or "" for name in TEXT_FIELDS},
             )
         elif rule_id in SHIPPED_2025_1:
@@ -54,36 +59,81 @@ def seed_2026_1(apps, schema_editor):
                 row.save(update_fields=list(values))
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('moderation', '0002_seed_claim_rules'),
+        ("moderation", "0002_seed_claim_rules"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claimrule',
-            name='category',
-            field=models.CharField(choices=[('absolute_terms', 'absolute terms'), ('efficacy_guarantee', 'efficacy guarantee'), ('cure_rate', 'cure rate'), ('comparison', 'comparison'), ('endorsement', 'endorsement'), ('non_medical_disease_claim', 'non medical disease claim'), ('disguised_advertising', 'disguised advertising'), ('reported_safety_result', 'reported safety result'), ('testimonial', 'patient testimonial'), ('crowd_proof', 'crowd proof'), ('before_after', 'before and after'), ('refund_guarantee', 'refund guarantee'), ('natural_safety', 'natural and safe claim'), ('miracle_claim', 'miracle claim'), ('fear_selling', 'fear selling'), ('urgency_selling', 'urgency selling')], max_length=40, verbose_name='category'),
+            model_name="claimrule",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("absolute_terms", "absolute terms"),
+                    ("efficacy_guarantee", "efficacy guarantee"),
+                    ("cure_rate", "cure rate"),
+                    ("comparison", "comparison"),
+                    ("endorsement", "endorsement"),
+                    ("non_medical_disease_claim", "non medical disease claim"),
+                    ("disguised_advertising", "disguised advertising"),
+                    ("reported_safety_result", "reported safety result"),
+                    ("testimonial", "patient testimonial"),
+                    ("crowd_proof", "crowd proof"),
+                    ("before_after", "before and after"),
+                    ("refund_guarantee", "refund guarantee"),
+                    ("natural_safety", "natural and safe claim"),
+                    ("miracle_claim", "miracle claim"),
+                    ("fear_selling", "fear selling"),
+                    ("urgency_selling", "urgency selling"),
+                ],
+                max_length=40,
+                verbose_name="category",
+            ),
         ),
         migrations.CreateModel(
-            name='ClaimExample',
+            name="ClaimExample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='sentence')),
-                ('language', models.CharField(choices=[('zh', 'Chinese'), ('en', 'English')], max_length=2, verbose_name='language')),
-                ('label', models.CharField(choices=[('violation', 'violation'), ('legitimate', 'legitimate')], max_length=10, verbose_name='label')),
-                ('category', models.CharField(blank=True, max_length=40, verbose_name='category flagged')),
-                ('rule_id', models.CharField(blank=True, max_length=100, verbose_name='rule or model that flagged it')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('override', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claim_examples', to='moderation.approvaloverride', verbose_name='approval override')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(verbose_name="sentence")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh", "Chinese"), ("en", "English")], max_length=2, verbose_name="language"
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        choices=[("violation", "violation"), ("legitimate", "legitimate")],
+                        max_length=10,
+                        verbose_name="label",
+                    ),
+                ),
+                ("category", models.CharField(blank=True, max_length=40, verbose_name="category flagged")),
+                ("rule_id", models.CharField(blank=True, max_length=100, verbose_name="rule or model that flagged it")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "override",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="claim_examples",
+                        to="moderation.approvaloverride",
+                        verbose_name="approval override",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'claim training example',
-                'verbose_name_plural': 'claim training examples',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('override', 'text'), name='moderation_one_example_per_override_sentence')],
+                "verbose_name": "claim training example",
+                "verbose_name_plural": "claim training examples",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("override", "text"), name="moderation_one_example_per_override_sentence"
+                    )
+                ],
             },
         ),
         migrations.RunPython(seed_2026_1, migrations.RunPython.noop),

@@ -19,12 +19,21 @@ from ..checks.findings import SEVERITIES
 
 SEVERITY_LABELS = {"info": _("info"), "warning": _("warning"), "error": _("error")}
 CATEGORY_LABELS = {
-    "absolute_terms": _("absolute terms"), "efficacy_guarantee": _("efficacy guarantee"), "cure_rate": _("cure rate"),
-    "comparison": _("comparison"), "endorsement": _("endorsement"),
-    "non_medical_disease_claim": _("non medical disease claim"), "disguised_advertising": _("disguised advertising"),
-    "reported_safety_result": _("reported safety result"), "testimonial": _("patient testimonial"),
-    "crowd_proof": _("crowd proof"), "before_after": _("before and after"), "refund_guarantee": _("refund guarantee"),
-    "natural_safety": _("natural and safe claim"), "miracle_claim": _("miracle claim"), "fear_selling": _("fear selling"),
+    "absolute_terms": _("absolute terms"),
+    "efficacy_guarantee": _("efficacy guarantee"),
+    "cure_rate": _("cure rate"),
+    "comparison": _("comparison"),
+    "endorsement": _("endorsement"),
+    "non_medical_disease_claim": _("non medical disease claim"),
+    "disguised_advertising": _("disguised advertising"),
+    "reported_safety_result": _("reported safety result"),
+    "testimonial": _("patient testimonial"),
+    "crowd_proof": _("crowd proof"),
+    "before_after": _("before and after"),
+    "refund_guarantee": _("refund guarantee"),
+    "natural_safety": _("natural and safe claim"),
+    "miracle_claim": _("miracle claim"),
+    "fear_selling": _("fear selling"),
     "urgency_selling": _("urgency selling"),
 }
 SEVERITY_CHOICES = [(severity, SEVERITY_LABELS[severity]) for severity in SEVERITIES]
@@ -51,14 +60,18 @@ class ClaimRule(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=SEVERITY_CHOICES, default="warning")
     enabled = models.BooleanField(_("enabled"), default=True)
     negatable = models.BooleanField(
-        _("negatable"), default=True,
+        _("negatable"),
+        default=True,
         help_text=_("Ignore the claim when the sentence denies it (没有任何药物能根治, there is no miracle cure)."),
     )
     patterns = models.TextField(_("patterns"), blank=True, help_text=_("Regular expressions, one per line."))
     terms = models.TextField(_("terms"), blank=True, help_text=_("Literal words or phrases, one per line."))
     exceptions = models.TextField(
-        _("exceptions"), blank=True,
-        help_text=_("Regular expressions, one per line; a claim inside one of their matches is not flagged (第一次服药)."),
+        _("exceptions"),
+        blank=True,
+        help_text=_(
+            "Regular expressions, one per line; a claim inside one of their matches is not flagged (第一次服药)."
+        ),
     )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     legal_basis_en = models.CharField(_("legal basis (English)"), max_length=300, blank=True)
@@ -149,14 +162,18 @@ class RevisionCheckReport(models.Model):
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
         constraints = [
-            models.UniqueConstraint(fields=["revision", "fingerprint"], name="moderation_one_report_per_revision_and_rules"),
+            models.UniqueConstraint(
+                fields=["revision", "fingerprint"], name="moderation_one_report_per_revision_and_rules"
+            ),
         ]
         verbose_name = _("check report")
         verbose_name_plural = _("check reports")
 
     def __str__(self) -> str:
-        return _("revision %(revision)s: %(verdict)s") % {"revision": self.revision_id,
-                                                          "verdict": self.get_verdict_display()}
+        return _("revision %(revision)s: %(verdict)s") % {
+            "revision": self.revision_id,
+            "verdict": self.get_verdict_display(),
+        }
 
     def as_report(self) -> CheckReport:
         return CheckReport.from_dict(self.report)
@@ -211,14 +228,20 @@ class ClaimExample(models.Model):
     category = models.CharField(_("category flagged"), max_length=40, blank=True)
     rule_id = models.CharField(_("rule or model that flagged it"), max_length=100, blank=True)
     override = models.ForeignKey(
-        ApprovalOverride, verbose_name=_("approval override"), null=True, blank=True, on_delete=models.SET_NULL,
+        ApprovalOverride,
+        verbose_name=_("approval override"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="claim_examples",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["override", "text"], name="moderation_one_example_per_override_sentence")]
+        constraints = [
+            models.UniqueConstraint(fields=["override", "text"], name="moderation_one_example_per_override_sentence")
+        ]
         verbose_name = _("claim training example")
         verbose_name_plural = _("claim training examples")
 

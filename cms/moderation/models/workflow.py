@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import AbstractGroupApprovalTask, Page, TaskState
 
 from ..approval import approve, is_author, request_changes, review_revision
@@ -60,8 +61,9 @@ class HealthCheckedApprovalTask(AbstractGroupApprovalTask):
     def on_action(self, task_state: TaskState, user, action_name: str, **kwargs):
         """Approve or reject; returns a URL when approval needs an override reason first (see ``approval``)."""
         if action_name == "approve":
-            return approve(task_state, user, comment=kwargs.get("comment", ""),
-                           override_reason=kwargs.get("override_reason", ""))
+            return approve(
+                task_state, user, comment=kwargs.get("comment", ""), override_reason=kwargs.get("override_reason", "")
+            )
         if action_name == "reject":
             return request_changes(task_state, user, comment=kwargs.get("comment", ""))
         raise PermissionDenied(f"unknown workflow action {action_name!r}")
@@ -95,7 +97,9 @@ def direct_publish_refusal(page: Page, user: AbstractBaseUser) -> str | None:
     if not is_health_reviewed(page):
         return None
     if is_author(page, user):
-        return gettext("You cannot publish your own writing directly; submit it for review so another editor approves it.")
+        return gettext(
+            "You cannot publish your own writing directly; submit it for review so another editor approves it."
+        )
     report = review_revision(page)
     if report is not None and report.error_count:
         return gettext(

@@ -1,6 +1,7 @@
 from django import template
 
 from cms.core.documents import has_document
+
 from ..panels import check_results_context
 
 register = template.Library()

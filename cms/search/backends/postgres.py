@@ -47,10 +47,18 @@ class RankedPostgresCompiler(RankedHitsCompiler, PostgresSearchQueryCompiler):
 
     def ranked_hits(self, config):
         entries = IndexEntry.objects.filter(
-            content_type_id__in=get_descendants_content_types_pks(self.queryset.model)).alias(vector=self.stored_vector())
+            content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+        ).alias(vector=self.stored_vector())
         tsquery = self.build_tsquery(self.query, config=config)
-        hits = entries.filter(vector=tsquery).annotate(score=SearchRank(
-            self.stored_vector(), tsquery, weights=self.sql_weights, cover_density=True, normalization=RANK_NORMALIZATION))
+        hits = entries.filter(vector=tsquery).annotate(
+            score=SearchRank(
+                self.stored_vector(),
+                tsquery,
+                weights=self.sql_weights,
+                cover_density=True,
+                normalization=RANK_NORMALIZATION,
+            )
+        )
         order = ["-score", "object_id"]
         # Entries whose title or synonym is the query (their name key) first: a separate lookup in the
         # GIN index, cheaper than matching every hit's vector a second time in the ORDER BY.

@@ -53,7 +53,9 @@ class RankedHitsCompiler:
         if cached is None:
             pk_field = self.queryset.model._meta.pk
             ranked = [(pk_field.to_python(object_id), score) for object_id, score in self.ranked_hits(config)]
-            allowed = set(self.queryset.filter(pk__in=[pk for pk, _score in ranked]).order_by().values_list("pk", flat=True))
+            allowed = set(
+                self.queryset.filter(pk__in=[pk for pk, _score in ranked]).order_by().values_list("pk", flat=True)
+            )
             cached = self._allowed_hits = [(pk, score) for pk, score in ranked if pk in allowed]
         return cached
 
@@ -64,14 +66,27 @@ class RankedHitsCompiler:
         pks = [pk for pk, _score in window]
         if not pks:
             return self.queryset.none()
-        results = self.queryset.filter(pk__in=pks).annotate(
-            _rank=Case(*[When(pk=pk, then=Value(position)) for position, pk in enumerate(pks)],
-                       default=Value(len(pks)), output_field=IntegerField())
-        ).order_by("_rank")
+        results = (
+            self.queryset.filter(pk__in=pks)
+            .annotate(
+                _rank=Case(
+                    *[When(pk=pk, then=Value(position)) for position, pk in enumerate(pks)],
+                    default=Value(len(pks)),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("_rank")
+        )
         if score_field:
-            results = results.annotate(**{score_field: Case(
-                *[When(pk=pk, then=Value(score)) for pk, score in window], default=Value(0.0),
-                output_field=FloatField())})
+            results = results.annotate(
+                **{
+                    score_field: Case(
+                        *[When(pk=pk, then=Value(score)) for pk, score in window],
+                        default=Value(0.0),
+                        output_field=FloatField(),
+                    )
+                }
+            )
         return results
 
 
@@ -87,7 +102,7 @@ class RankedHitsResults:
         compiler = self.query_compiler
         if not compiler.ranks_itself() or compiler.queryset._fields is not None:  # values(): as the compiler does
             return super()._do_search()
-        window = compiler.allowed_hits(compiler.get_config(self.backend))[self.start:self.stop]
+        window = compiler.allowed_hits(compiler.get_config(self.backend))[self.start : self.stop]
         if not window:
             return []
         loaded = {result.pk: result for result in compiler.queryset.filter(pk__in=[pk for pk, _ in window]).order_by()}
@@ -102,5 +117,5 @@ class RankedHitsResults:
     def _do_count(self):
         compiler = self.query_compiler
         if compiler.ranks_itself():
-            return len(compiler.allowed_hits(compiler.get_config(self.backend))[self.start:self.stop])
+            return len(compiler.allowed_hits(compiler.get_config(self.backend))[self.start : self.stop])
         return super()._do_count()

@@ -43,8 +43,11 @@ class RankedSQLiteCompiler(RankedHitsCompiler, SQLiteSearchQueryCompiler):
 
     def ranked_hits(self, config):
         entries = SQLiteFTSIndexEntry.objects.filter(
-            index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model))
-        match = MatchExpression(self.fields or self.FTS_TABLE_FIELDS, self.build_search_query(self.query, config=config))
+            index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model)
+        )
+        match = MatchExpression(
+            self.fields or self.FTS_TABLE_FIELDS, self.build_search_query(self.query, config=config)
+        )
         hits = entries.filter(match).annotate(score=WeightedBM25(self.COLUMN_WEIGHTS))
         # bm25 alone can let a title that merely contains the query's word (破伤风 for 伤风) outrank the
         # synonym that is the query: entries matching the query's name key come first (bm25: lower is better).

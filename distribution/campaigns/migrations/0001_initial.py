@@ -10,115 +10,278 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
-        ('doctors', '0002_initial'),
+        ("articles", "0003_initial"),
+        ("doctors", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('step_key', models.CharField(max_length=100)),
-                ('channel', models.CharField(choices=[('wechat', 'WeChat (openid)'), ('sms', 'SMS (mobile number)'), ('email', 'E-mail'), ('webhook', 'Hospital system (patient id)')], max_length=16)),
-                ('language', models.CharField(default='zh-hans', max_length=10)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent (accepted by the provider)'), ('delivered', 'Delivered'), ('retrying', 'Failed, will retry'), ('dead', 'Failed permanently'), ('skipped', 'Skipped')], default='pending', max_length=10)),
-                ('reason', models.CharField(blank=True, help_text='Why it was skipped, failed or died.', max_length=300)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claim_token', models.CharField(blank=True, max_length=40)),
-                ('provider_message_id', models.CharField(blank=True, max_length=200)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("step_key", models.CharField(max_length=100)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("wechat", "WeChat (openid)"),
+                            ("sms", "SMS (mobile number)"),
+                            ("email", "E-mail"),
+                            ("webhook", "Hospital system (patient id)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("language", models.CharField(default="zh-hans", max_length=10)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent (accepted by the provider)"),
+                            ("delivered", "Delivered"),
+                            ("retrying", "Failed, will retry"),
+                            ("dead", "Failed permanently"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="Why it was skipped, failed or died.", max_length=300),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("claim_token", models.CharField(blank=True, max_length=40)),
+                ("provider_message_id", models.CharField(blank=True, max_length=200)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
             },
         ),
         migrations.CreateModel(
-            name='FollowUpEnrolment',
+            name="FollowUpEnrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(help_text='Usually the enrolment or surgery date.', verbose_name='day 0')),
-                ('attached_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "starts_on",
+                    models.DateField(help_text="Usually the enrolment or surgery date.", verbose_name="day 0"),
+                ),
+                ("attached_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'follow-up enrolment',
-                'verbose_name_plural': 'follow-up enrolments',
+                "verbose_name": "follow-up enrolment",
+                "verbose_name_plural": "follow-up enrolments",
             },
         ),
         migrations.CreateModel(
-            name='FollowUpPlan',
+            name="FollowUpPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quiet_start', models.TimeField(blank=True, default=datetime.time(21, 0), help_text='Local time of the patient; empty start or end disables quiet hours.', null=True, verbose_name='quiet hours start')),
-                ('quiet_end', models.TimeField(blank=True, default=datetime.time(8, 0), null=True, verbose_name='quiet hours end')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('channels', models.JSONField(default=list, help_text="Channels the steps are sent over (each patient's consented ones among them).", validators=[distribution.campaigns.models.validate_channel_list], verbose_name='channels')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quiet_start",
+                    models.TimeField(
+                        blank=True,
+                        default=datetime.time(21, 0),
+                        help_text="Local time of the patient; empty start or end disables quiet hours.",
+                        null=True,
+                        verbose_name="quiet hours start",
+                    ),
+                ),
+                (
+                    "quiet_end",
+                    models.TimeField(
+                        blank=True, default=datetime.time(8, 0), null=True, verbose_name="quiet hours end"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "channels",
+                    models.JSONField(
+                        default=list,
+                        help_text="Channels the steps are sent over (each patient's consented ones among them).",
+                        validators=[distribution.campaigns.models.validate_channel_list],
+                        verbose_name="channels",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'follow-up plan',
-                'verbose_name_plural': 'follow-up plans',
-                'ordering': ['name'],
+                "verbose_name": "follow-up plan",
+                "verbose_name_plural": "follow-up plans",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpStep',
+            name="FollowUpStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('article', 'Article'), ('reminder', 'Reminder'), ('medication', 'Medication reminder')], default='reminder', max_length=12, verbose_name='kind')),
-                ('day_offset', models.PositiveIntegerField(help_text='Days after the start of the follow-up (0 = the first day).', verbose_name='day')),
-                ('repeat_until_day', models.PositiveIntegerField(blank=True, help_text='For daily reminders: the last day (inclusive).', null=True, verbose_name='repeat daily until day')),
-                ('send_time', models.TimeField(default=datetime.time(9, 0), verbose_name='local send time')),
-                ('article_tag', models.CharField(blank=True, help_text='Used when no article is chosen: the newest published article with this tag.', max_length=100, verbose_name='or newest article tagged')),
-                ('title_zh', models.CharField(blank=True, max_length=120, verbose_name='title (Chinese)')),
-                ('title_en', models.CharField(blank=True, max_length=120, verbose_name='title (English)')),
-                ('text_zh', models.TextField(blank=True, verbose_name='text (Chinese)')),
-                ('text_en', models.TextField(blank=True, verbose_name='text (English)')),
-                ('respect_quiet_hours', models.BooleanField(default=True, help_text='Off for medication reminders set at a time agreed with the patient.', verbose_name='respect quiet hours')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("article", "Article"),
+                            ("reminder", "Reminder"),
+                            ("medication", "Medication reminder"),
+                        ],
+                        default="reminder",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "day_offset",
+                    models.PositiveIntegerField(
+                        help_text="Days after the start of the follow-up (0 = the first day).", verbose_name="day"
+                    ),
+                ),
+                (
+                    "repeat_until_day",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="For daily reminders: the last day (inclusive).",
+                        null=True,
+                        verbose_name="repeat daily until day",
+                    ),
+                ),
+                ("send_time", models.TimeField(default=datetime.time(9, 0), verbose_name="local send time")),
+                (
+                    "article_tag",
+                    models.CharField(
+                        blank=True,
+                        help_text="Used when no article is chosen: the newest published article with this tag.",
+                        max_length=100,
+                        verbose_name="or newest article tagged",
+                    ),
+                ),
+                ("title_zh", models.CharField(blank=True, max_length=120, verbose_name="title (Chinese)")),
+                ("title_en", models.CharField(blank=True, max_length=120, verbose_name="title (English)")),
+                ("text_zh", models.TextField(blank=True, verbose_name="text (Chinese)")),
+                ("text_en", models.TextField(blank=True, verbose_name="text (English)")),
+                (
+                    "respect_quiet_hours",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off for medication reminders set at a time agreed with the patient.",
+                        verbose_name="respect quiet hours",
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
             ],
             options={
-                'verbose_name': 'follow-up step',
-                'verbose_name_plural': 'follow-up steps',
-                'ordering': ['plan', 'day_offset', 'send_time', 'pk'],
+                "verbose_name": "follow-up step",
+                "verbose_name_plural": "follow-up steps",
+                "ordering": ["plan", "day_offset", "send_time", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quiet_start', models.TimeField(blank=True, default=datetime.time(21, 0), help_text='Local time of the patient; empty start or end disables quiet hours.', null=True, verbose_name='quiet hours start')),
-                ('quiet_end', models.TimeField(blank=True, default=datetime.time(8, 0), null=True, verbose_name='quiet hours end')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('channels', models.JSONField(default=list, help_text='Any of: wechat, sms, email, webhook.', validators=[distribution.campaigns.models.validate_channel_list], verbose_name='channels')),
-                ('scheduled_at', models.DateTimeField(blank=True, help_text='Empty: as soon as it is started.', null=True, verbose_name='send at')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('sending', 'Sending'), ('completed', 'Completed'), ('paused', 'Paused'), ('cancelled', 'Cancelled')], default='draft', max_length=12, verbose_name='state')),
-                ('state_reason', models.CharField(blank=True, max_length=300, verbose_name='state reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('article', models.ForeignKey(help_text='A published article; each patient gets its translation in their language when there is one.', on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='articles.article', verbose_name='article')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('doctor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='doctors.doctorprofile', verbose_name='doctor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quiet_start",
+                    models.TimeField(
+                        blank=True,
+                        default=datetime.time(21, 0),
+                        help_text="Local time of the patient; empty start or end disables quiet hours.",
+                        null=True,
+                        verbose_name="quiet hours start",
+                    ),
+                ),
+                (
+                    "quiet_end",
+                    models.TimeField(
+                        blank=True, default=datetime.time(8, 0), null=True, verbose_name="quiet hours end"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                (
+                    "channels",
+                    models.JSONField(
+                        default=list,
+                        help_text="Any of: wechat, sms, email, webhook.",
+                        validators=[distribution.campaigns.models.validate_channel_list],
+                        verbose_name="channels",
+                    ),
+                ),
+                (
+                    "scheduled_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Empty: as soon as it is started.", null=True, verbose_name="send at"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("scheduled", "Scheduled"),
+                            ("sending", "Sending"),
+                            ("completed", "Completed"),
+                            ("paused", "Paused"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("state_reason", models.CharField(blank=True, max_length=300, verbose_name="state reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        help_text="A published article; each patient gets its translation in their language when there is one.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="campaigns",
+                        to="doctors.doctorprofile",
+                        verbose_name="doctor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign',
-                'verbose_name_plural': 'campaigns',
-                'ordering': ['-created_at'],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+                "ordering": ["-created_at"],
             },
         ),
     ]

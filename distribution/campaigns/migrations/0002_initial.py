@@ -7,101 +7,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
-        ('campaigns', '0001_initial'),
-        ('doctors', '0002_initial'),
-        ('patients', '0001_initial'),
+        ("articles", "0003_initial"),
+        ("campaigns", "0001_initial"),
+        ("doctors", "0002_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='groups',
-            field=models.ManyToManyField(related_name='campaigns', to='patients.patientgroup', verbose_name='patient groups'),
+            model_name="campaign",
+            name="groups",
+            field=models.ManyToManyField(
+                related_name="campaigns", to="patients.patientgroup", verbose_name="patient groups"
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='article',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article'),
+            model_name="delivery",
+            name="article",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="articles.article",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='campaign',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.campaign'),
+            model_name="delivery",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='patients.contactpoint'),
+            model_name="delivery",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="deliveries",
+                to="patients.contactpoint",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='patients.patient'),
+            model_name="delivery",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="patients.patient"
+            ),
         ),
         migrations.AddField(
-            model_name='followupenrolment',
-            name='attached_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="followupenrolment",
+            name="attached_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='followupenrolment',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='patients.patient', verbose_name='patient'),
+            model_name="followupenrolment",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="followups",
+                to="patients.patient",
+                verbose_name="patient",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='enrolment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.followupenrolment'),
+            model_name="delivery",
+            name="enrolment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="campaigns.followupenrolment",
+            ),
         ),
         migrations.AddField(
-            model_name='followupplan',
-            name='doctor',
-            field=models.ForeignKey(blank=True, help_text='Empty: a studio template every doctor may use.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='followup_plans', to='doctors.doctorprofile', verbose_name='doctor'),
+            model_name="followupplan",
+            name="doctor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: a studio template every doctor may use.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="followup_plans",
+                to="doctors.doctorprofile",
+                verbose_name="doctor",
+            ),
         ),
         migrations.AddField(
-            model_name='followupenrolment',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='campaigns.followupplan', verbose_name='plan'),
+            model_name="followupenrolment",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="enrolments",
+                to="campaigns.followupplan",
+                verbose_name="plan",
+            ),
         ),
         migrations.AddField(
-            model_name='followupstep',
-            name='article',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article', verbose_name='article'),
+            model_name="followupstep",
+            name="article",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="articles.article",
+                verbose_name="article",
+            ),
         ),
         migrations.AddField(
-            model_name='followupstep',
-            name='plan',
-            field=modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='campaigns.followupplan'),
+            model_name="followupstep",
+            name="plan",
+            field=modelcluster.fields.ParentalKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="campaigns.followupplan"
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='step',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='campaigns.followupstep'),
+            model_name="delivery",
+            name="step",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="deliveries",
+                to="campaigns.followupstep",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupenrolment',
-            constraint=models.UniqueConstraint(fields=('plan', 'patient'), name='one_enrolment_per_plan_patient'),
+            model_name="followupenrolment",
+            constraint=models.UniqueConstraint(fields=("plan", "patient"), name="one_enrolment_per_plan_patient"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='delivery_due_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="delivery_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['claim_token'], name='delivery_claim_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["claim_token"], name="delivery_claim_idx"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['campaign', 'state'], name='delivery_campaign_state_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["campaign", "state"], name="delivery_campaign_state_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('step_key', 'patient', 'channel'), name='one_delivery_per_step_patient_channel'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("step_key", "patient", "channel"), name="one_delivery_per_step_patient_channel"
+            ),
         ),
     ]

@@ -12,81 +12,185 @@ def inactive_to_ended(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ("campaigns", "0002_initial"),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followupenrolment',
-            name='resumed_at',
+            model_name="followupenrolment",
+            name="resumed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='followupenrolment',
-            name='status',
-            field=models.CharField(choices=[('active', 'Active'), ('paused', 'Paused'), ('ended', 'Ended')], default='active', max_length=8, verbose_name='status'),
+            model_name="followupenrolment",
+            name="status",
+            field=models.CharField(
+                choices=[("active", "Active"), ("paused", "Paused"), ("ended", "Ended")],
+                default="active",
+                max_length=8,
+                verbose_name="status",
+            ),
         ),
         migrations.AddField(
-            model_name='followupenrolment',
-            name='status_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='status changed'),
+            model_name="followupenrolment",
+            name="status_changed_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="status changed"),
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='channels',
-            field=models.JSONField(default=list, help_text='Each patient gets the message on the channels they agreed to among these.', validators=[distribution.campaigns.models.validate_channel_list], verbose_name='channels'),
+            model_name="campaign",
+            name="channels",
+            field=models.JSONField(
+                default=list,
+                help_text="Each patient gets the message on the channels they agreed to among these.",
+                validators=[distribution.campaigns.models.validate_channel_list],
+                verbose_name="channels",
+            ),
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('sending', 'Sending'), ('completed', 'Completed'), ('paused', 'Paused'), ('cancelled', 'Cancelled'), ('failed', 'Could not be sent')], default='draft', max_length=12, verbose_name='state'),
+            model_name="campaign",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("scheduled", "Scheduled"),
+                    ("sending", "Sending"),
+                    ("completed", "Completed"),
+                    ("paused", "Paused"),
+                    ("cancelled", "Cancelled"),
+                    ("failed", "Could not be sent"),
+                ],
+                default="draft",
+                max_length=12,
+                verbose_name="state",
+            ),
         ),
         migrations.CreateModel(
-            name='ChannelSettings',
+            name="ChannelSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_enabled', models.BooleanField(default=False, verbose_name='send e-mail')),
-                ('email_transport', models.CharField(choices=[('smtp', 'Through an SMTP relay'), ('console', "Printed on the worker's console (trying out)")], default='smtp', max_length=10, verbose_name='how e-mail leaves the studio')),
-                ('email_from_address', models.CharField(blank=True, help_text='For example: 科普工作室 <kepu@hospital.example.cn>', max_length=200, verbose_name='sender')),
-                ('email_host', models.CharField(blank=True, max_length=200, verbose_name='SMTP host')),
-                ('email_port', models.PositiveIntegerField(default=587, verbose_name='SMTP port')),
-                ('email_security', models.CharField(choices=[('starttls', 'STARTTLS'), ('ssl', 'SSL/TLS'), ('none', 'None')], default='starttls', max_length=10, verbose_name='connection security')),
-                ('email_username', models.CharField(blank=True, max_length=200, verbose_name='SMTP user name')),
-                ('email_password', models.CharField(blank=True, max_length=500, verbose_name='SMTP password')),
-                ('email_reply_to', models.CharField(blank=True, max_length=200, verbose_name='reply-to address')),
-                ('webhook_enabled', models.BooleanField(default=False, verbose_name='send webhooks')),
-                ('webhook_endpoint', models.URLField(blank=True, help_text='Where the hospital system receives notices (https://…).', max_length=500, verbose_name='endpoint')),
-                ('webhook_secret', models.CharField(blank=True, help_text='Shared with the receiving system; at least 16 characters.', max_length=500, verbose_name='signing secret')),
-                ('webhook_allow_plain_http', models.BooleanField(default=False, help_text='Only for an endpoint inside the hospital network.', verbose_name='allow plain http')),
-                ('wechat_enabled', models.BooleanField(default=False, verbose_name='send WeChat template messages')),
-                ('wechat_app_id', models.CharField(blank=True, max_length=100, verbose_name='AppID')),
-                ('wechat_app_secret', models.CharField(blank=True, max_length=500, verbose_name='AppSecret')),
-                ('wechat_template_id', models.CharField(blank=True, max_length=200, verbose_name='template ID')),
-                ('wechat_api_base', models.URLField(default='https://api.weixin.qq.com', max_length=300, verbose_name='API address')),
-                ('sms_enabled', models.BooleanField(default=False, verbose_name='send text messages')),
-                ('sms_secret_id', models.CharField(blank=True, max_length=200, verbose_name='SecretId')),
-                ('sms_secret_key', models.CharField(blank=True, max_length=500, verbose_name='SecretKey')),
-                ('sms_sdk_app_id', models.CharField(blank=True, max_length=100, verbose_name='SMS SdkAppId')),
-                ('sms_sign_name', models.CharField(blank=True, help_text='The approved signature shown as 【…】.', max_length=40, verbose_name='signature')),
-                ('sms_template_id_zh', models.CharField(blank=True, max_length=40, verbose_name='Chinese template ID')),
-                ('sms_template_text_zh', models.CharField(blank=True, help_text='Exactly as approved, with {1} for the title and {2} for the link.', max_length=300, verbose_name='Chinese template text')),
-                ('sms_template_id_en', models.CharField(blank=True, max_length=40, verbose_name='English template ID')),
-                ('sms_template_text_en', models.CharField(blank=True, max_length=300, verbose_name='English template text')),
-                ('sms_api_base', models.URLField(default='https://sms.tencentcloudapi.com', max_length=300, verbose_name='API address')),
-                ('test_results', models.JSONField(blank=True, default=dict, editable=False)),
-                ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email_enabled", models.BooleanField(default=False, verbose_name="send e-mail")),
+                (
+                    "email_transport",
+                    models.CharField(
+                        choices=[
+                            ("smtp", "Through an SMTP relay"),
+                            ("console", "Printed on the worker's console (trying out)"),
+                        ],
+                        default="smtp",
+                        max_length=10,
+                        verbose_name="how e-mail leaves the studio",
+                    ),
+                ),
+                (
+                    "email_from_address",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example: 科普工作室 <kepu@hospital.example.cn>",
+                        max_length=200,
+                        verbose_name="sender",
+                    ),
+                ),
+                ("email_host", models.CharField(blank=True, max_length=200, verbose_name="SMTP host")),
+                ("email_port", models.PositiveIntegerField(default=587, verbose_name="SMTP port")),
+                (
+                    "email_security",
+                    models.CharField(
+                        choices=[("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")],
+                        default="starttls",
+                        max_length=10,
+                        verbose_name="connection security",
+                    ),
+                ),
+                ("email_username", models.CharField(blank=True, max_length=200, verbose_name="SMTP user name")),
+                ("email_password", models.CharField(blank=True, max_length=500, verbose_name="SMTP password")),
+                ("email_reply_to", models.CharField(blank=True, max_length=200, verbose_name="reply-to address")),
+                ("webhook_enabled", models.BooleanField(default=False, verbose_name="send webhooks")),
+                (
+                    "webhook_endpoint",
+                    models.URLField(
+                        blank=True,
+                        help_text="Where the hospital system receives notices (https://…).",
+                        max_length=500,
+                        verbose_name="endpoint",
+                    ),
+                ),
+                (
+                    "webhook_secret",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shared with the receiving system; at least 16 characters.",
+                        max_length=500,
+                        verbose_name="signing secret",
+                    ),
+                ),
+                (
+                    "webhook_allow_plain_http",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only for an endpoint inside the hospital network.",
+                        verbose_name="allow plain http",
+                    ),
+                ),
+                ("wechat_enabled", models.BooleanField(default=False, verbose_name="send WeChat template messages")),
+                ("wechat_app_id", models.CharField(blank=True, max_length=100, verbose_name="AppID")),
+                ("wechat_app_secret", models.CharField(blank=True, max_length=500, verbose_name="AppSecret")),
+                ("wechat_template_id", models.CharField(blank=True, max_length=200, verbose_name="template ID")),
+                (
+                    "wechat_api_base",
+                    models.URLField(default="https://api.weixin.qq.com", max_length=300, verbose_name="API address"),
+                ),
+                ("sms_enabled", models.BooleanField(default=False, verbose_name="send text messages")),
+                ("sms_secret_id", models.CharField(blank=True, max_length=200, verbose_name="SecretId")),
+                ("sms_secret_key", models.CharField(blank=True, max_length=500, verbose_name="SecretKey")),
+                ("sms_sdk_app_id", models.CharField(blank=True, max_length=100, verbose_name="SMS SdkAppId")),
+                (
+                    "sms_sign_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The approved signature shown as 【…】.",
+                        max_length=40,
+                        verbose_name="signature",
+                    ),
+                ),
+                ("sms_template_id_zh", models.CharField(blank=True, max_length=40, verbose_name="Chinese template ID")),
+                (
+                    "sms_template_text_zh",
+                    models.CharField(
+                        blank=True,
+                        help_text="Exactly as approved, with {1} for the title and {2} for the link.",
+                        max_length=300,
+                        verbose_name="Chinese template text",
+                    ),
+                ),
+                ("sms_template_id_en", models.CharField(blank=True, max_length=40, verbose_name="English template ID")),
+                (
+                    "sms_template_text_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="English template text"),
+                ),
+                (
+                    "sms_api_base",
+                    models.URLField(
+                        default="https://sms.tencentcloudapi.com", max_length=300, verbose_name="API address"
+                    ),
+                ),
+                ("test_results", models.JSONField(blank=True, default=dict, editable=False)),
+                (
+                    "site",
+                    models.OneToOneField(
+                        editable=False, on_delete=django.db.models.deletion.CASCADE, to="wagtailcore.site"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channels',
-                'verbose_name_plural': 'channels',
+                "verbose_name": "channels",
+                "verbose_name_plural": "channels",
             },
         ),
         migrations.RunPython(inactive_to_ended, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='followupenrolment',
-            name='active',
+            model_name="followupenrolment",
+            name="active",
         ),
     ]

@@ -4,25 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0003_channel_settings_enrolment_status'),
+        ("campaigns", "0003_channel_settings_enrolment_status"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followupplan',
-            name='guideline',
-            field=models.CharField(blank=True, help_text='The Chinese guideline or consensus the steps follow.', max_length=300, verbose_name='guideline followed'),
+            model_name="followupplan",
+            name="guideline",
+            field=models.CharField(
+                blank=True,
+                help_text="The Chinese guideline or consensus the steps follow.",
+                max_length=300,
+                verbose_name="guideline followed",
+            ),
         ),
         migrations.AddField(
-            model_name='followupplan',
-            name='icd10_codes',
-            field=models.CharField(blank=True, help_text='Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes.', max_length=100, verbose_name='ICD-10 codes'),
+            model_name="followupplan",
+            name="icd10_codes",
+            field=models.CharField(
+                blank=True,
+                help_text="Comma-separated, e.g. I10: the reminder pages link to the encyclopedia entries of these codes.",
+                max_length=100,
+                verbose_name="ICD-10 codes",
+            ),
         ),
         migrations.AlterField(
-            model_name='followupstep',
-            name='kind',
-            field=models.CharField(choices=[('article', 'Article'), ('education', 'Health education'), ('reminder', 'Reminder'), ('medication', 'Medication reminder')], default='reminder', max_length=12, verbose_name='kind'),
+            model_name="followupstep",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("article", "Article"),
+                    ("education", "Health education"),
+                    ("reminder", "Reminder"),
+                    ("medication", "Medication reminder"),
+                ],
+                default="reminder",
+                max_length=12,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_followup_plan_guideline_and_education'),
+        ("campaigns", "0004_followup_plan_guideline_and_education"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='claimed_by',
+            model_name="delivery",
+            name="claimed_by",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0005_delivery_claimed_by'),
+        ("campaigns", "0005_delivery_claimed_by"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channelsettings',
-            name='sms_token',
-            field=models.CharField(blank=True, help_text='Only for a temporary SecretId and SecretKey from STS: the token issued with them. Typing another SecretId without a token clears it.', max_length=4000, verbose_name='session token (temporary credentials)'),
+            model_name="channelsettings",
+            name="sms_token",
+            field=models.CharField(
+                blank=True,
+                help_text="Only for a temporary SecretId and SecretKey from STS: the token issued with them. Typing another SecretId without a token clears it.",
+                max_length=4000,
+                verbose_name="session token (temporary credentials)",
+            ),
         ),
         migrations.AlterField(
-            model_name='channelsettings',
-            name='sms_template_text_zh',
-            field=models.CharField(blank=True, help_text="Exactly as approved, with {1} for the title and {2} for the link. Tencent forbids links in variables: write the link's fixed part before {2}, e.g. https://kp.example.cn/s/{2}.", max_length=300, verbose_name='Chinese template text'),
+            model_name="channelsettings",
+            name="sms_template_text_zh",
+            field=models.CharField(
+                blank=True,
+                help_text="Exactly as approved, with {1} for the title and {2} for the link. Tencent forbids links in variables: write the link's fixed part before {2}, e.g. https://kp.example.cn/s/{2}.",
+                max_length=300,
+                verbose_name="Chinese template text",
+            ),
         ),
     ]

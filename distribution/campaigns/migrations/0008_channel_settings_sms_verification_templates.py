@@ -4,30 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0007_delivery_receipts_subscribe_messages_mass_sends'),
+        ("campaigns", "0007_delivery_receipts_subscribe_messages_mass_sends"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='channelsettings',
-            name='sms_verification_template_id_en',
-            field=models.CharField(blank=True, max_length=40, verbose_name='English verification-code template ID'),
+            model_name="channelsettings",
+            name="sms_verification_template_id_en",
+            field=models.CharField(blank=True, max_length=40, verbose_name="English verification-code template ID"),
         ),
         migrations.AddField(
-            model_name='channelsettings',
-            name='sms_verification_template_id_zh',
-            field=models.CharField(blank=True, max_length=40, verbose_name='Chinese verification-code template ID'),
+            model_name="channelsettings",
+            name="sms_verification_template_id_zh",
+            field=models.CharField(blank=True, max_length=40, verbose_name="Chinese verification-code template ID"),
         ),
         migrations.AddField(
-            model_name='channelsettings',
-            name='sms_verification_template_text_en',
-            field=models.CharField(blank=True, max_length=300, verbose_name='English verification-code template text'),
+            model_name="channelsettings",
+            name="sms_verification_template_text_en",
+            field=models.CharField(blank=True, max_length=300, verbose_name="English verification-code template text"),
         ),
         migrations.AddField(
-            model_name='channelsettings',
-            name='sms_verification_template_text_zh',
-            field=models.CharField(blank=True, help_text='Exactly as approved, with {1} for the code, e.g. 您的验证码为{1}，5分钟内有效。如非本人操作，请忽略。', max_length=300, verbose_name='Chinese verification-code template text'),
+            model_name="channelsettings",
+            name="sms_verification_template_text_zh",
+            field=models.CharField(
+                blank=True,
+                help_text="Exactly as approved, with {1} for the code, e.g. 您的验证码为{1}，5分钟内有效。如非本人操作，请忽略。",
+                max_length=300,
+                verbose_name="Chinese verification-code template text",
+            ),
         ),
     ]

@@ -6,58 +6,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
+        ("articles", "0003_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='name')),
-                ('endpoint_url', models.URLField(max_length=500, verbose_name='endpoint URL')),
-                ('secret', models.CharField(default=distribution.feeds.models.new_partner_secret, help_text='Used to sign every request (HMAC-SHA256); give it to the partner over a secure channel.', max_length=200, verbose_name='shared secret')),
-                ('languages', models.CharField(blank=True, help_text="Comma-separated language codes, e.g. 'zh-hans, en'; empty for all languages.", max_length=100, verbose_name='languages')),
-                ('tags', models.CharField(blank=True, help_text='Comma-separated tags; the partner receives only articles with at least one. Empty for all.', max_length=500, verbose_name='tags')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('allow_plain_http', models.BooleanField(default=False, help_text='Only for endpoints inside the hospital network.', verbose_name='allow plain HTTP')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="name")),
+                ("endpoint_url", models.URLField(max_length=500, verbose_name="endpoint URL")),
+                (
+                    "secret",
+                    models.CharField(
+                        default=distribution.feeds.models.new_partner_secret,
+                        help_text="Used to sign every request (HMAC-SHA256); give it to the partner over a secure channel.",
+                        max_length=200,
+                        verbose_name="shared secret",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated language codes, e.g. 'zh-hans, en'; empty for all languages.",
+                        max_length=100,
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated tags; the partner receives only articles with at least one. Empty for all.",
+                        max_length=500,
+                        verbose_name="tags",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "allow_plain_http",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only for endpoints inside the hospital network.",
+                        verbose_name="allow plain HTTP",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'partner',
-                'verbose_name_plural': 'partners',
-                'ordering': ['name'],
+                "verbose_name": "partner",
+                "verbose_name_plural": "partners",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PartnerDelivery',
+            name="PartnerDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('article_key', models.PositiveIntegerField(db_index=True, help_text='Kept when the article is deleted.', verbose_name='article id')),
-                ('event', models.CharField(choices=[('publish', 'published'), ('update', 'updated'), ('retract', 'retracted')], max_length=10, verbose_name='event')),
-                ('revision_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='revision')),
-                ('idempotency_key', models.CharField(editable=False, max_length=128, unique=True, verbose_name='idempotency key')),
-                ('payload', models.JSONField(help_text='What is sent, fixed when the event happens so retries are identical.', verbose_name='payload')),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('sending', 'sending'), ('retrying', 'failing, will retry'), ('delivered', 'delivered'), ('failed', 'failed'), ('superseded', 'superseded by a newer event')], default='pending', max_length=10, verbose_name='state')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.CharField(blank=True, max_length=500, verbose_name='last error')),
-                ('last_status', models.CharField(blank=True, max_length=10, verbose_name='last answer')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt')),
-                ('next_attempt_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='next attempt')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='partner_deliveries', to='articles.article', verbose_name='article')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='feeds.partner', verbose_name='partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "article_key",
+                    models.PositiveIntegerField(
+                        db_index=True, help_text="Kept when the article is deleted.", verbose_name="article id"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[("publish", "published"), ("update", "updated"), ("retract", "retracted")],
+                        max_length=10,
+                        verbose_name="event",
+                    ),
+                ),
+                ("revision_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="revision")),
+                (
+                    "idempotency_key",
+                    models.CharField(editable=False, max_length=128, unique=True, verbose_name="idempotency key"),
+                ),
+                (
+                    "payload",
+                    models.JSONField(
+                        help_text="What is sent, fixed when the event happens so retries are identical.",
+                        verbose_name="payload",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("sending", "sending"),
+                            ("retrying", "failing, will retry"),
+                            ("delivered", "delivered"),
+                            ("failed", "failed"),
+                            ("superseded", "superseded by a newer event"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.CharField(blank=True, max_length=500, verbose_name="last error")),
+                ("last_status", models.CharField(blank=True, max_length=10, verbose_name="last answer")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="last attempt")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="next attempt"),
+                ),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="delivered")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="partner_deliveries",
+                        to="articles.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="feeds.partner",
+                        verbose_name="partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner delivery',
-                'verbose_name_plural': 'partner deliveries',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['partner', 'article_key', '-created_at'], name='feeds_delivery_partner_article')],
+                "verbose_name": "partner delivery",
+                "verbose_name_plural": "partner deliveries",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["partner", "article_key", "-created_at"], name="feeds_delivery_partner_article"
+                    )
+                ],
             },
         ),
     ]

@@ -8,77 +8,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
-        ('campaigns', '0002_initial'),
-        ('doctors', '0002_initial'),
-        ('patients', '0001_initial'),
+        ("articles", "0003_initial"),
+        ("campaigns", "0002_initial"),
+        ("doctors", "0002_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Erasure',
+            name="Erasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('wechat', 'WeChat (openid)'), ('sms', 'SMS (mobile number)'), ('email', 'E-mail'), ('webhook', 'Hospital system (patient id)')], max_length=16)),
-                ('patient_removed', models.BooleanField(default=False, help_text='The patient had no other contact and was removed.')),
-                ('erased_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('doctor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='doctors.doctorprofile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("wechat", "WeChat (openid)"),
+                            ("sms", "SMS (mobile number)"),
+                            ("email", "E-mail"),
+                            ("webhook", "Hospital system (patient id)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "patient_removed",
+                    models.BooleanField(default=False, help_text="The patient had no other contact and was removed."),
+                ),
+                ("erased_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="doctors.doctorprofile",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'erasure',
-                'verbose_name_plural': 'erasures',
-                'ordering': ['-erased_at'],
+                "verbose_name": "erasure",
+                "verbose_name_plural": "erasures",
+                "ordering": ["-erased_at"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For you and the poster, e.g. “高血压随访” or “术后第1周”.', max_length=120, verbose_name='name')),
-                ('token', models.CharField(default=distribution.joining.models.new_invitation_token, editable=False, max_length=32, unique=True)),
-                ('keywords', models.CharField(blank=True, help_text="Comma-separated conditions or keywords the patient may tick, e.g. 高血压, 糖尿病. They become the patient's tags, so rule-based groups pick them up.", max_length=300, verbose_name='conditions offered')),
-                ('promise_zh', models.TextField(blank=True, help_text='Empty: described from the plan, or a general sentence.', verbose_name='what the patient receives (Chinese)')),
-                ('promise_en', models.TextField(blank=True, verbose_name='what the patient receives (English)')),
-                ('frequency_zh', models.CharField(blank=True, help_text='e.g. 每周约1–2条', max_length=120, verbose_name='how often (Chinese)')),
-                ('frequency_en', models.CharField(blank=True, max_length=120, verbose_name='how often (English)')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('scans', models.PositiveIntegerField(default=0, editable=False, verbose_name='scans')),
-                ('joins', models.PositiveIntegerField(default=0, editable=False, verbose_name='joins')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('doctor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='doctors.doctorprofile', verbose_name='doctor')),
-                ('group', models.ForeignKey(blank=True, help_text='A static list; everyone who joins with this code is added to it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations', to='patients.patientgroup', verbose_name='patient group')),
-                ('plan', models.ForeignKey(blank=True, help_text='Patients who join are enrolled in it, with day 0 the day they join.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations', to='campaigns.followupplan', verbose_name='follow-up plan')),
-                ('welcome_article', models.ForeignKey(blank=True, help_text="Sent right after joining. Empty: the doctor's first published article.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article', verbose_name='welcome article')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="For you and the poster, e.g. “高血压随访” or “术后第1周”.",
+                        max_length=120,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=distribution.joining.models.new_invitation_token,
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "keywords",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated conditions or keywords the patient may tick, e.g. 高血压, 糖尿病. They become the patient's tags, so rule-based groups pick them up.",
+                        max_length=300,
+                        verbose_name="conditions offered",
+                    ),
+                ),
+                (
+                    "promise_zh",
+                    models.TextField(
+                        blank=True,
+                        help_text="Empty: described from the plan, or a general sentence.",
+                        verbose_name="what the patient receives (Chinese)",
+                    ),
+                ),
+                ("promise_en", models.TextField(blank=True, verbose_name="what the patient receives (English)")),
+                (
+                    "frequency_zh",
+                    models.CharField(
+                        blank=True, help_text="e.g. 每周约1–2条", max_length=120, verbose_name="how often (Chinese)"
+                    ),
+                ),
+                ("frequency_en", models.CharField(blank=True, max_length=120, verbose_name="how often (English)")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("scans", models.PositiveIntegerField(default=0, editable=False, verbose_name="scans")),
+                ("joins", models.PositiveIntegerField(default=0, editable=False, verbose_name="joins")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="doctors.doctorprofile",
+                        verbose_name="doctor",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A static list; everyone who joins with this code is added to it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations",
+                        to="patients.patientgroup",
+                        verbose_name="patient group",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Patients who join are enrolled in it, with day 0 the day they join.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations",
+                        to="campaigns.followupplan",
+                        verbose_name="follow-up plan",
+                    ),
+                ),
+                (
+                    "welcome_article",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Sent right after joining. Empty: the doctor's first published article.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="articles.article",
+                        verbose_name="welcome article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation code',
-                'verbose_name_plural': 'invitation codes',
-                'ordering': ['-created_at'],
+                "verbose_name": "invitation code",
+                "verbose_name_plural": "invitation codes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='JoinConsent',
+            name="JoinConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('wechat', 'WeChat (openid)'), ('sms', 'SMS (mobile number)'), ('email', 'E-mail'), ('webhook', 'Hospital system (patient id)')], max_length=16)),
-                ('text_version', models.CharField(max_length=20, verbose_name='consent text version')),
-                ('language', models.CharField(max_length=10)),
-                ('health_data_consent', models.BooleanField(default=False, verbose_name='separate consent to health information')),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='given at')),
-                ('invitation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consents', to='joining.invitation')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='join_consents', to='patients.patient')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("wechat", "WeChat (openid)"),
+                            ("sms", "SMS (mobile number)"),
+                            ("email", "E-mail"),
+                            ("webhook", "Hospital system (patient id)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("text_version", models.CharField(max_length=20, verbose_name="consent text version")),
+                ("language", models.CharField(max_length=10)),
+                (
+                    "health_data_consent",
+                    models.BooleanField(default=False, verbose_name="separate consent to health information"),
+                ),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="given at")),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consents",
+                        to="joining.invitation",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="join_consents", to="patients.patient"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'join consent',
-                'verbose_name_plural': 'join consents',
-                'ordering': ['-given_at'],
+                "verbose_name": "join consent",
+                "verbose_name_plural": "join consents",
+                "ordering": ["-given_at"],
             },
         ),
     ]

@@ -9,103 +9,225 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('doctors', '0002_initial'),
+        ("doctors", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientTag',
+            name="PatientTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(allow_unicode=True, max_length=100, unique=True, verbose_name='slug')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(allow_unicode=True, max_length=100, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'patient tag',
-                'verbose_name_plural': 'patient tags',
+                "verbose_name": "patient tag",
+                "verbose_name_plural": "patient tags",
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=100, verbose_name='display name')),
-                ('preferred_language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], default='zh-hans', max_length=10, verbose_name='preferred language')),
-                ('time_zone', models.CharField(default='Asia/Shanghai', help_text='IANA name, e.g. Asia/Shanghai; quiet hours and reminder times use it.', max_length=64, validators=[distribution.patients.models.validate_time_zone], verbose_name='time zone')),
-                ('enrolled_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='enrolment date')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('doctor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='doctors.doctorprofile', verbose_name='doctor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("display_name", models.CharField(max_length=100, verbose_name="display name")),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("zh-hans", "简体中文"), ("en", "English")],
+                        default="zh-hans",
+                        max_length=10,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Asia/Shanghai",
+                        help_text="IANA name, e.g. Asia/Shanghai; quiet hours and reminder times use it.",
+                        max_length=64,
+                        validators=[distribution.patients.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "enrolled_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="enrolment date"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="doctors.doctorprofile",
+                        verbose_name="doctor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patient',
-                'verbose_name_plural': 'patients',
-                'ordering': ['display_name', 'pk'],
+                "verbose_name": "patient",
+                "verbose_name_plural": "patients",
+                "ordering": ["display_name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PatientGroup',
+            name="PatientGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('static', 'Static list'), ('rule', 'Rule-based segment')], default='rule', max_length=10, verbose_name='kind')),
-                ('required_tags', models.CharField(blank=True, max_length=300, verbose_name='has all of these tags')),
-                ('any_tags', models.CharField(blank=True, max_length=300, verbose_name='has at least one of these tags')),
-                ('excluded_tags', models.CharField(blank=True, max_length=300, verbose_name='has none of these tags')),
-                ('languages', models.CharField(blank=True, help_text='Comma-separated language codes (zh-hans, en); empty for all.', max_length=60, verbose_name='languages')),
-                ('enrolled_from', models.DateField(blank=True, null=True, verbose_name='enrolled on or after')),
-                ('enrolled_until', models.DateField(blank=True, null=True, verbose_name='enrolled on or before')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('doctor', models.ForeignKey(blank=True, help_text='Empty: a studio-wide group (editors only).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='patient_groups', to='doctors.doctorprofile', verbose_name='doctor')),
-                ('members', models.ManyToManyField(blank=True, related_name='static_groups', to='patients.patient', verbose_name='members')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("static", "Static list"), ("rule", "Rule-based segment")],
+                        default="rule",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("required_tags", models.CharField(blank=True, max_length=300, verbose_name="has all of these tags")),
+                (
+                    "any_tags",
+                    models.CharField(blank=True, max_length=300, verbose_name="has at least one of these tags"),
+                ),
+                ("excluded_tags", models.CharField(blank=True, max_length=300, verbose_name="has none of these tags")),
+                (
+                    "languages",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated language codes (zh-hans, en); empty for all.",
+                        max_length=60,
+                        verbose_name="languages",
+                    ),
+                ),
+                ("enrolled_from", models.DateField(blank=True, null=True, verbose_name="enrolled on or after")),
+                ("enrolled_until", models.DateField(blank=True, null=True, verbose_name="enrolled on or before")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: a studio-wide group (editors only).",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="patient_groups",
+                        to="doctors.doctorprofile",
+                        verbose_name="doctor",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="static_groups", to="patients.patient", verbose_name="members"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patient group',
-                'verbose_name_plural': 'patient groups',
-                'ordering': ['name'],
+                "verbose_name": "patient group",
+                "verbose_name_plural": "patient groups",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TaggedPatient',
+            name="TaggedPatient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='patients.patient')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_patients', to='patients.patienttag')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tagged_items", to="patients.patient"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tagged_patients",
+                        to="patients.patienttag",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='patient',
-            name='tags',
-            field=modelcluster.contrib.taggit.ClusterTaggableManager(blank=True, help_text='Diagnoses and keywords, e.g. 术后, 高血压, 孕晚期.', through='patients.TaggedPatient', to='patients.PatientTag', verbose_name='tags'),
+            model_name="patient",
+            name="tags",
+            field=modelcluster.contrib.taggit.ClusterTaggableManager(
+                blank=True,
+                help_text="Diagnoses and keywords, e.g. 术后, 高血压, 孕晚期.",
+                through="patients.TaggedPatient",
+                to="patients.PatientTag",
+                verbose_name="tags",
+            ),
         ),
         migrations.CreateModel(
-            name='ContactPoint',
+            name="ContactPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('wechat', 'WeChat (openid)'), ('sms', 'SMS (mobile number)'), ('email', 'E-mail'), ('webhook', 'Hospital system (patient id)')], max_length=16, verbose_name='channel')),
-                ('address', models.CharField(help_text="WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id.", max_length=254, verbose_name='address')),
-                ('consent_at', models.DateTimeField(blank=True, help_text='Empty: no consent, nothing is sent on this channel.', null=True, verbose_name='consent given')),
-                ('unsubscribed_at', models.DateTimeField(blank=True, null=True, verbose_name='unsubscribed')),
-                ('inactive_at', models.DateTimeField(blank=True, null=True, verbose_name='inactive since')),
-                ('inactive_reason', models.CharField(blank=True, max_length=200, verbose_name='why inactive')),
-                ('unsubscribe_token', models.CharField(default=distribution.patients.models.new_unsubscribe_token, editable=False, max_length=32, unique=True)),
-                ('patient', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='patients.patient')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("wechat", "WeChat (openid)"),
+                            ("sms", "SMS (mobile number)"),
+                            ("email", "E-mail"),
+                            ("webhook", "Hospital system (patient id)"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(
+                        help_text="WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id.",
+                        max_length=254,
+                        verbose_name="address",
+                    ),
+                ),
+                (
+                    "consent_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Empty: no consent, nothing is sent on this channel.",
+                        null=True,
+                        verbose_name="consent given",
+                    ),
+                ),
+                ("unsubscribed_at", models.DateTimeField(blank=True, null=True, verbose_name="unsubscribed")),
+                ("inactive_at", models.DateTimeField(blank=True, null=True, verbose_name="inactive since")),
+                ("inactive_reason", models.CharField(blank=True, max_length=200, verbose_name="why inactive")),
+                (
+                    "unsubscribe_token",
+                    models.CharField(
+                        default=distribution.patients.models.new_unsubscribe_token,
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "patient",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="patients.patient"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact point',
-                'verbose_name_plural': 'contact points',
-                'constraints': [models.UniqueConstraint(fields=('patient', 'channel'), name='one_contact_per_patient_channel')],
+                "verbose_name": "contact point",
+                "verbose_name_plural": "contact points",
+                "constraints": [
+                    models.UniqueConstraint(fields=("patient", "channel"), name="one_contact_per_patient_channel")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['doctor', 'enrolled_on'], name='patients_pa_doctor__f7bf2d_idx'),
+            model_name="patient",
+            index=models.Index(fields=["doctor", "enrolled_on"], name="patients_pa_doctor__f7bf2d_idx"),
         ),
     ]

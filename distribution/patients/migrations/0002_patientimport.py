@@ -6,40 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('doctors', '0002_initial'),
-        ('patients', '0001_initial'),
+        ("doctors", "0002_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientImport',
+            name="PatientImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file')),
-                ('data', models.BinaryField()),
-                ('skip_invalid', models.BooleanField(default=False)),
-                ('state', models.CharField(choices=[('queued', 'Waiting for a worker'), ('running', 'Importing'), ('done', 'Finished'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='state')),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('patients_total', models.PositiveIntegerField(default=0)),
-                ('patients_written', models.PositiveIntegerField(default=0)),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='result')),
-                ('encoding', models.CharField(blank=True, max_length=20)),
-                ('imported', models.BooleanField(default=False)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('failure', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('doctor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='patient_imports', to='doctors.doctorprofile', verbose_name='doctor')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file_name", models.CharField(max_length=255, verbose_name="file")),
+                ("data", models.BinaryField()),
+                ("skip_invalid", models.BooleanField(default=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting for a worker"),
+                            ("running", "Importing"),
+                            ("done", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("patients_total", models.PositiveIntegerField(default=0)),
+                ("patients_written", models.PositiveIntegerField(default=0)),
+                ("summary", models.CharField(blank=True, max_length=300, verbose_name="result")),
+                ("encoding", models.CharField(blank=True, max_length=20)),
+                ("imported", models.BooleanField(default=False)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("failure", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "doctor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="patient_imports",
+                        to="doctors.doctorprofile",
+                        verbose_name="doctor",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patient import',
-                'verbose_name_plural': 'patient imports',
-                'ordering': ['-created_at'],
+                "verbose_name": "patient import",
+                "verbose_name_plural": "patient imports",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -15,21 +15,23 @@ def encrypt_existing_addresses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_patientimport'),
+        ("patients", "0002_patientimport"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contactpoint',
-            name='address_index',
-            field=models.CharField(db_index=True, default='', editable=False, max_length=64),
+            model_name="contactpoint",
+            name="address_index",
+            field=models.CharField(db_index=True, default="", editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='contactpoint',
-            name='address',
-            field=distribution.patients.encryption.EncryptedAddressField(help_text="WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id.", verbose_name='address'),
+            model_name="contactpoint",
+            name="address",
+            field=distribution.patients.encryption.EncryptedAddressField(
+                help_text="WeChat openid, mobile number (+86…), e-mail address or the hospital system's patient id.",
+                verbose_name="address",
+            ),
         ),
         migrations.RunPython(encrypt_existing_addresses, migrations.RunPython.noop, elidable=False),
     ]

@@ -7,31 +7,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0003_initial'),
+        ("articles", "0003_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShareLink',
+            name="ShareLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=distribution.sharing.models.new_token, editable=False, max_length=43, unique=True)),
-                ('audience_key', models.CharField(blank=True, db_index=True, help_text="What this link was made for, e.g. 'campaign:12' or 'group:3'; empty for the article's public link.", max_length=80, verbose_name='audience')),
-                ('label', models.CharField(blank=True, max_length=120, verbose_name='label')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='articles.article')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "token",
+                    models.CharField(
+                        default=distribution.sharing.models.new_token, editable=False, max_length=43, unique=True
+                    ),
+                ),
+                (
+                    "audience_key",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="What this link was made for, e.g. 'campaign:12' or 'group:3'; empty for the article's public link.",
+                        max_length=80,
+                        verbose_name="audience",
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=120, verbose_name="label")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="share_links", to="articles.article"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shared link',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('article', 'audience_key'), name='one_active_link_per_article_audience')],
+                "verbose_name": "shared link",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=("article", "audience_key"),
+                        name="one_active_link_per_article_audience",
+                    )
+                ],
             },
         ),
     ]

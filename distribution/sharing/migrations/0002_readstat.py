@@ -5,32 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_initial'),
-        ('sharing', '0001_initial'),
+        ("articles", "0003_initial"),
+        ("sharing", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadStat',
+            name="ReadStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audience_key', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('day', models.DateField(db_index=True, verbose_name='day')),
-                ('views', models.PositiveIntegerField(default=0, verbose_name='views')),
-                ('reads_to_end', models.PositiveIntegerField(default=0, verbose_name='read to the end')),
-                ('audio_plays', models.PositiveIntegerField(default=0, verbose_name='audio plays')),
-                ('audio_completions', models.PositiveIntegerField(default=0, verbose_name='audio completions')),
-                ('video_plays', models.PositiveIntegerField(default=0, verbose_name='video plays')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='read_stats', to='articles.article')),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='read_stats', to='sharing.sharelink')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("audience_key", models.CharField(blank=True, db_index=True, max_length=80)),
+                ("day", models.DateField(db_index=True, verbose_name="day")),
+                ("views", models.PositiveIntegerField(default=0, verbose_name="views")),
+                ("reads_to_end", models.PositiveIntegerField(default=0, verbose_name="read to the end")),
+                ("audio_plays", models.PositiveIntegerField(default=0, verbose_name="audio plays")),
+                ("audio_completions", models.PositiveIntegerField(default=0, verbose_name="audio completions")),
+                ("video_plays", models.PositiveIntegerField(default=0, verbose_name="video plays")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="read_stats", to="articles.article"
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="read_stats", to="sharing.sharelink"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily read counts',
-                'verbose_name_plural': 'daily read counts',
-                'indexes': [models.Index(fields=['article', 'day'], name='sharing_rea_article_e240b2_idx')],
-                'constraints': [models.UniqueConstraint(fields=('link', 'day'), name='one_read_stat_per_link_day')],
+                "verbose_name": "daily read counts",
+                "verbose_name_plural": "daily read counts",
+                "indexes": [models.Index(fields=["article", "day"], name="sharing_rea_article_e240b2_idx")],
+                "constraints": [models.UniqueConstraint(fields=("link", "day"), name="one_read_stat_per_link_day")],
             },
         ),
     ]

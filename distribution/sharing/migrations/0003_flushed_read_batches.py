@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0002_readstat'),
+        ("sharing", "0002_readstat"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FlushedReadBatch',
+            name="FlushedReadBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('flushed_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("flushed_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'flushed batch of read counts',
-                'verbose_name_plural': 'flushed batches of read counts',
+                "verbose_name": "flushed batch of read counts",
+                "verbose_name_plural": "flushed batches of read counts",
             },
         ),
     ]

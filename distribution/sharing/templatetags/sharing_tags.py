@@ -62,9 +62,15 @@ def reading_media(page) -> ReadingMedia:
         if (kind, OutputRole.MP4) not in items:
             continue
         poster = items.get((kind, OutputRole.POSTER))
-        videos.append(VideoVariant(orientation, items[(kind, OutputRole.MP4)], poster,
-                                   items.get((kind, OutputRole.MP4_CAPTIONED)),
-                                   screen_poster(poster, orientation) if poster is not None else ""))
+        videos.append(
+            VideoVariant(
+                orientation,
+                items[(kind, OutputRole.MP4)],
+                poster,
+                items.get((kind, OutputRole.MP4_CAPTIONED)),
+                screen_poster(poster, orientation) if poster is not None else "",
+            )
+        )
     return ReadingMedia(
         audio=items.get((RenderKind.VOICE, OutputRole.MP3)),
         captions=items.get((RenderKind.VOICE, OutputRole.VTT)),

@@ -23,8 +23,10 @@ LICENCE = "CC BY 4.0"
 
 
 class Command(BaseCommand):
-    help = ("Draw the studio's composed illustrations (blood pressure, inhaler, insulin sites…) "
-            "into the library (idempotent).")
+    help = (
+        "Draw the studio's composed illustrations (blood pressure, inhaler, insulin sites…) "
+        "into the library (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--icons", default=str(Path(settings.KEPU_DATA_DIR) / "healthicons"))

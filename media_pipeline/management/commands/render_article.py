@@ -46,11 +46,16 @@ class Command(BaseCommand):
         if options["queue"]:
             for request in requests:
                 if not request.created:
-                    self.stdout.write(_("reusing render #%(id)s (%(kind)s, %(status)s)") % {
-                        "id": request.render.pk, "kind": request.render.kind, "status": request.render.status})
+                    self.stdout.write(
+                        _("reusing render #%(id)s (%(kind)s, %(status)s)")
+                        % {"id": request.render.pk, "kind": request.render.kind, "status": request.render.status}
+                    )
             jobs.dispatch_renders(created)
-            self.stdout.write(self.style.SUCCESS(_("queued %(count)d render(s): %(ids)s") % {
-                "count": len(created), "ids": [r.pk for r in created]}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("queued %(count)d render(s): %(ids)s") % {"count": len(created), "ids": [r.pk for r in created]}
+                )
+            )
             return
 
         # A render queued earlier (by publishing, load_demo or an admin button) that no worker has
@@ -60,14 +65,18 @@ class Command(BaseCommand):
             render = request.render
             if request.created or render.status == RenderStatus.QUEUED:
                 if not request.created:
-                    self.stdout.write(_("render #%(id)s (%(kind)s) was queued and no worker has started it: "
-                                        "rendering it here") % {"id": render.pk, "kind": render.kind})
+                    self.stdout.write(
+                        _("render #%(id)s (%(kind)s) was queued and no worker has started it: rendering it here")
+                        % {"id": render.pk, "kind": render.kind}
+                    )
                 to_run.append(render)
             elif render.status == RenderStatus.RUNNING:
                 self.stdout.write(self.style.WARNING(self._running_elsewhere(render)))
             else:
-                self.stdout.write(_("reusing render #%(id)s (%(kind)s, %(status)s)") % {
-                    "id": render.pk, "kind": render.kind, "status": render.status})
+                self.stdout.write(
+                    _("reusing render #%(id)s (%(kind)s, %(status)s)")
+                    % {"id": render.pk, "kind": render.kind, "status": render.status}
+                )
         # The narration first: videos are cut to it.
         to_run.sort(key=lambda render: render.kind != RenderKind.VOICE)
         results = [self._run(render, show_progress=not options["no_progress"]) for render in to_run]
@@ -87,30 +96,51 @@ class Command(BaseCommand):
     @staticmethod
     def _running_elsewhere(render: MediaRender) -> str:
         since = timezone.localtime(render.started_at).strftime("%H:%M:%S") if render.started_at else "?"
-        return _("render #%(id)s (%(kind)s) is running on a worker since %(since)s (%(progress)s%%, %(stage)s); "
-                 "not starting it twice: wait for it, or cancel it in the admin and run this again") % {
-            "id": render.pk, "kind": render.kind, "since": since, "progress": render.progress,
-            "stage": render.stage or "-"}
+        return _(
+            "render #%(id)s (%(kind)s) is running on a worker since %(since)s (%(progress)s%%, %(stage)s); "
+            "not starting it twice: wait for it, or cancel it in the admin and run this again"
+        ) % {
+            "id": render.pk,
+            "kind": render.kind,
+            "since": since,
+            "progress": render.progress,
+            "stage": render.stage or "-",
+        }
 
     def _run(self, render: MediaRender, *, show_progress: bool) -> MediaRender:
         narration = render.narration
         if narration is not None:
             narration.refresh_from_db()
             if narration.status == RenderStatus.QUEUED:  # queued, nobody started it: voice it here first
-                self.stdout.write(_("render #%(id)s (%(kind)s) needs narration #%(narration)s, queued and not "
-                                    "started: rendering the narration here first") % {
-                    "id": render.pk, "kind": render.kind, "narration": narration.pk})
+                self.stdout.write(
+                    _(
+                        "render #%(id)s (%(kind)s) needs narration #%(narration)s, queued and not "
+                        "started: rendering the narration here first"
+                    )
+                    % {"id": render.pk, "kind": render.kind, "narration": narration.pk}
+                )
                 self._run(narration, show_progress=show_progress)
                 narration.refresh_from_db()
             if narration.status == RenderStatus.RUNNING:  # on a worker: its completion dispatches this video there
-                self.stdout.write(self.style.WARNING(
-                    _("render #%(id)s (%(kind)s) waits for narration #%(narration)s, "
-                      "which a worker is rendering; "
-                      "the worker will render the video when the narration is done") % {
-                        "id": render.pk, "kind": render.kind, "narration": narration.pk}))
+                self.stdout.write(
+                    self.style.WARNING(
+                        _(
+                            "render #%(id)s (%(kind)s) waits for narration #%(narration)s, "
+                            "which a worker is rendering; "
+                            "the worker will render the video when the narration is done"
+                        )
+                        % {"id": render.pk, "kind": render.kind, "narration": narration.pk}
+                    )
+                )
                 return render
-        bar = tqdm(total=100, desc=f"#{render.pk} {render.kind}", unit="%", disable=not show_progress,
-                   file=self.stderr._out, leave=True)
+        bar = tqdm(
+            total=100,
+            desc=f"#{render.pk} {render.kind}",
+            unit="%",
+            disable=not show_progress,
+            file=self.stderr._out,
+            leave=True,
+        )
 
         def on_progress(_render: MediaRender, percent: int, stage: str) -> None:
             bar.update(max(0, percent - bar.n))
@@ -121,7 +151,9 @@ class Command(BaseCommand):
         if finished is None:  # a worker took it first, or it was cancelled
             finished = MediaRender.objects.get(pk=render.pk)
         elif finished.kind == RenderKind.VOICE and finished.status != RenderStatus.SUCCEEDED:
-            jobs.dispatch_renders(list(finished.dependents.filter(status=RenderStatus.QUEUED)))  # fails them with the reason
+            jobs.dispatch_renders(
+                list(finished.dependents.filter(status=RenderStatus.QUEUED))
+            )  # fails them with the reason
         bar.update(100 - bar.n if finished.status == RenderStatus.SUCCEEDED else 0)
         bar.close()
         finished.refresh_from_db()

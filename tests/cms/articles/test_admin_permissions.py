@@ -11,8 +11,14 @@ from tests.builders import draft_article
 
 
 def create_article(index, owner, title, *, publish_by=None):
-    article = draft_article(index, owner, title, slug=title.lower().replace(" ", "-"), summary="s",
-                            body=[("paragraph", RichText("<p>Drink water.</p>"))])
+    article = draft_article(
+        index,
+        owner,
+        title,
+        slug=title.lower().replace(" ", "-"),
+        summary="s",
+        body=[("paragraph", RichText("<p>Drink water.</p>"))],
+    )
     if publish_by:
         article.latest_revision.publish(user=publish_by)
     article.refresh_from_db()

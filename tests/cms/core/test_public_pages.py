@@ -87,16 +87,23 @@ def test_chinese_article_renders_every_body_block(client, site):
     assert "控制血压，从一日三餐做起" in html
     # Key points, warnings by level (icon and words), Q&A, references.
     assert re.search(r'class="key-points">\s*<h2>要点</h2>\s*<ul><li>每天盐不超过 5 克</li>', html)
-    assert re.search(r'callout--urgent">\s*<p class="callout__label"><svg aria-hidden="true"[^>]*>.*?</svg>请立即就医', html)
+    assert re.search(
+        r'callout--urgent">\s*<p class="callout__label"><svg aria-hidden="true"[^>]*>.*?</svg>请立即就医', html
+    )
     assert "拨打 120" in html and "callout--info" in html and "小贴士" in html
     assert re.search(r"<details class=\"qa\">\s*<summary>吃了降压药还需要少吃盐吗？</summary>", html)
-    assert '<li>中国居民膳食指南（2022） <a href="https://example.org/dietary-guidelines" rel="noopener external">' in html
+    assert (
+        '<li>中国居民膳食指南（2022） <a href="https://example.org/dietary-guidelines" rel="noopener external">' in html
+    )
     # Tags link to the filtered index; the related encyclopedia entry is linked.
     assert '<a href="/articles/?tag=%E9%AB%98%E8%A1%80%E5%8E%8B">#高血压</a>' in html
     assert '<a href="/encyclopedia/hypertension/">高血压</a>' in html
     # Language switch goes to the English translation; the disclaimer is in the footer.
     assert 'class="lang-switch" href="/en/articles/eating-well-with-high-blood-pressure/" hreflang="en"' in html
-    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/articles/eating-well-with-high-blood-pressure/">' in html
+    assert (
+        '<link rel="alternate" hreflang="en" href="http://testserver/en/articles/eating-well-with-high-blood-pressure/">'
+        in html
+    )
     assert "本站内容仅供科普，不能替代医生的诊断和治疗" in html
 
 
@@ -110,8 +117,10 @@ def test_article_template_leaves_media_and_share_blocks_for_later_issues(rf, sit
     )
     request = rf.get(site.article_zh.url)
     html = template.render(site.article_zh.get_context(request), request)
-    summary, media, body, share = (html.index(marker) for marker in (
-        "控制血压，从一日三餐做起", '<audio id="narration">', 'class="prose"', '<div id="share-links">'))
+    summary, media, body, share = (
+        html.index(marker)
+        for marker in ("控制血压，从一日三餐做起", '<audio id="narration">', 'class="prose"', '<div id="share-links">')
+    )
     assert summary < media < body < share
 
 
@@ -142,7 +151,7 @@ def test_english_article_shows_english_interface(client, site):
     assert response.status_code == 200
     assert outline(response).html_lang == "en"
     assert "<h1>Eating well with high blood pressure</h1>" in html
-    assert "Last reviewed: <time datetime=\"2025-03-01\">1 March 2025</time>" in html
+    assert 'Last reviewed: <time datetime="2025-03-01">1 March 2025</time>' in html
     assert "1 min read" in html and "Skip to main content" in html
     assert re.search(r'callout--warning">\s*<p class="callout__label"><svg[^>]*>.*?</svg>Warning', html)
     assert "For education only; it does not replace your doctor's advice" in html
@@ -164,7 +173,9 @@ def test_chinese_entry_shows_codes_synonyms_sections_and_source(client, site):
     assert "2025年3月1日" in html
     assert '<a href="/articles/eating-well-with-high-blood-pressure/">高血压患者怎样吃得更健康</a>' in html
     assert '<a href="/encyclopedia/?chapter=I00">循环系统疾病</a>' in html
-    assert re.search(r'class="source-line">\s*科普工作室原创，CC BY 4.0\s*· <a href="https://example.org/hypertension"', html)
+    assert re.search(
+        r'class="source-line">\s*科普工作室原创，CC BY 4.0\s*· <a href="https://example.org/hypertension"', html
+    )
 
 
 @pytest.mark.django_db
@@ -192,21 +203,36 @@ def test_imported_medquad_entry_renders_its_sections(client, encyclopedia):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page_name", [
-    "home_zh", "home_en", "encyclopedia_zh", "encyclopedia_en", "articles_zh",
-    "article_zh", "article_en", "entry_zh", "entry_en",
-])
+@pytest.mark.parametrize(
+    "page_name",
+    [
+        "home_zh",
+        "home_en",
+        "encyclopedia_zh",
+        "encyclopedia_en",
+        "articles_zh",
+        "article_zh",
+        "article_en",
+        "entry_zh",
+        "entry_en",
+    ],
+)
 def test_headings_start_at_h1_and_never_skip_a_level(client, site, page_name):
     pages = {
-        "home_zh": site.tree["zh-hans"]["home"], "home_en": site.tree["en"]["home"],
-        "encyclopedia_zh": site.tree["zh-hans"]["encyclopedia"], "encyclopedia_en": site.tree["en"]["encyclopedia"],
-        "articles_zh": site.tree["zh-hans"]["articles"], "article_zh": site.article_zh, "article_en": site.article_en,
-        "entry_zh": site.hypertension_zh, "entry_en": site.gout_en,
+        "home_zh": site.tree["zh-hans"]["home"],
+        "home_en": site.tree["en"]["home"],
+        "encyclopedia_zh": site.tree["zh-hans"]["encyclopedia"],
+        "encyclopedia_en": site.tree["en"]["encyclopedia"],
+        "articles_zh": site.tree["zh-hans"]["articles"],
+        "article_zh": site.article_zh,
+        "article_en": site.article_en,
+        "entry_zh": site.hypertension_zh,
+        "entry_en": site.gout_en,
     }
     response = client.get(pages[page_name].url)
     levels = [level for level, _text in outline(response).headings]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:], strict=False)), levels
 
 
 @pytest.mark.django_db
@@ -267,7 +293,9 @@ def test_search_finds_a_chinese_word_inside_a_longer_word(client, site):
     response = client.get("/search/", {"q": "血压"})
     html = text(response)
     assert response.status_code == 200
-    assert re.search(r'<a href="/encyclopedia/hypertension/">高血压</a>\s*<span class="badge badge--entry"[^>]*>百科</span>', html)
+    assert re.search(
+        r'<a href="/encyclopedia/hypertension/">高血压</a>\s*<span class="badge badge--entry"[^>]*>百科</span>', html
+    )
     assert re.search(r'高血压患者怎样吃得更健康</a>\s*<span class="badge badge--article"[^>]*>文章</span>', html)
 
 
@@ -276,7 +304,9 @@ def test_search_finds_an_english_synonym_in_english(client, site):
     response = client.get("/search/", {"q": "Gouty arthritis", "lang": "en"})
     html = text(response)
     assert outline(response).html_lang == "en"
-    assert re.search(r'<a href="/en/encyclopedia/gout/">Gout</a>\s*<span class="badge badge--entry"[^>]*>Entry</span>', html)
+    assert re.search(
+        r'<a href="/en/encyclopedia/gout/">Gout</a>\s*<span class="badge badge--entry"[^>]*>Entry</span>', html
+    )
     assert "1 result for “Gouty arthritis”" in html
 
 
@@ -327,7 +357,7 @@ def test_server_error_page_needs_no_request_or_database():
 
 
 def _relative_luminance(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -340,13 +370,21 @@ def contrast_ratio(foreground: str, background: str) -> float:
 def test_text_colours_of_the_stylesheet_meet_wcag_aa():
     """Every text/background pair the stylesheet uses reaches 4.5:1 (WCAG 2.1 AA, normal text)."""
     css = Path(finders.find("css/site.css")).read_text()
-    root = css[css.index(":root"):css.index("}", css.index(":root"))]
+    root = css[css.index(":root") : css.index("}", css.index(":root"))]
     colours = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", root))
     colours["white"] = "#ffffff"
     pairs = [
-        ("ink", "paper"), ("muted", "paper"), ("muted", "tint"), ("link", "paper"), ("link", "tint"),
-        ("brand", "paper"), ("white", "brand"), ("info", "info-bg"), ("warn", "warn-bg"),
-        ("urgent", "urgent-bg"), ("ink", "focus"),
+        ("ink", "paper"),
+        ("muted", "paper"),
+        ("muted", "tint"),
+        ("link", "paper"),
+        ("link", "tint"),
+        ("brand", "paper"),
+        ("white", "brand"),
+        ("info", "info-bg"),
+        ("warn", "warn-bg"),
+        ("urgent", "urgent-bg"),
+        ("ink", "focus"),
     ]
     too_faint = {pair: round(contrast_ratio(colours[pair[0]], colours[pair[1]]), 2) for pair in pairs}
     assert {pair: ratio for pair, ratio in too_faint.items() if ratio < 4.5} == {}
@@ -359,7 +397,8 @@ def test_no_template_comment_spans_lines():
     root = Path(__file__).resolve().parents[3]
     offenders = [
         f"{path.relative_to(root)}:{number}"
-        for path in root.glob("**/templates/**/*.html") if ".venv" not in path.parts
+        for path in root.glob("**/templates/**/*.html")
+        if ".venv" not in path.parts
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if "{#" in line and "#}" not in line.split("{#", 1)[1]
     ]

@@ -57,7 +57,8 @@ def test_import_builds_the_chinese_side_from_icd10(studio, encyclopedia_data):
     assert "特发性(原发性)高血压" in hypertension_zh.synonym_list
     # The English MedQuAD entry mapped to I10 is its translation.
     english = hypertension_zh.get_translation_or_none(
-        EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000471").locale)
+        EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000471").locale
+    )
     assert english is not None and english.title == "High Blood Pressure"
 
 
@@ -117,7 +118,8 @@ def test_missing_source_is_a_clear_error(studio, tmp_path):
 
 @pytest.mark.django_db
 def test_bulk_imported_entries_sit_in_a_sound_tree_and_edit_and_publish_in_the_admin(
-        studio, encyclopedia_data, client, django_user_model):
+    studio, encyclopedia_data, client, django_user_model
+):
     from django.urls import reverse
     from wagtail.models import Page, PageLogEntry
 
@@ -125,8 +127,11 @@ def test_bulk_imported_entries_sit_in_a_sound_tree_and_edit_and_publish_in_the_a
     # Page.find_problems(): bad alphabet, orphans, wrong depth, wrong child count; all empty.
     assert all(not problems for problems in Page.find_problems()), Page.find_problems()
 
-    entry = next(entry for entry in EncyclopediaEntry.objects.filter(locale__language_code="en").order_by("pk")
-                 if len(entry.sections))
+    entry = next(
+        entry
+        for entry in EncyclopediaEntry.objects.filter(locale__language_code="en").order_by("pk")
+        if len(entry.sections)
+    )
     assert entry.revisions.count() == 0  # written in bulk: no revision yet
     editor = django_user_model.objects.create_superuser("chief.editor", "chief@example.org", "pw")
     client.force_login(editor)

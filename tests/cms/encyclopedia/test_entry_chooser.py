@@ -18,8 +18,13 @@ EDITOR_SIZE_LIMIT = 400 * 1024
 
 def _many_entries(parent, count: int, prefix: str) -> list[EncyclopediaEntry]:
     entries = [
-        EncyclopediaEntry(title=f"{prefix} 病种 {number:04d}", slug=f"{prefix.lower()}-{number}", locale=parent.locale,
-                          summary=f"{prefix} 第 {number} 个条目。", icd10_codes=f"Z{number % 100:02d}")
+        EncyclopediaEntry(
+            title=f"{prefix} 病种 {number:04d}",
+            slug=f"{prefix.lower()}-{number}",
+            locale=parent.locale,
+            summary=f"{prefix} 第 {number} 个条目。",
+            icd10_codes=f"Z{number % 100:02d}",
+        )
         for number in range(count)
     ]
     insert_child_pages(parent, entries)
@@ -29,8 +34,12 @@ def _many_entries(parent, count: int, prefix: str) -> list[EncyclopediaEntry]:
 @pytest.fixture
 def article(encyclopedia, people):
     index = encyclopedia["zh-hans"]["articles"]
-    article = Article(title="高血压的日常管理", slug="bp-daily", owner=people["doctor_a"],
-                      body=[("paragraph", RichText("<p>每天量血压。</p>"))])
+    article = Article(
+        title="高血压的日常管理",
+        slug="bp-daily",
+        owner=people["doctor_a"],
+        body=[("paragraph", RichText("<p>每天量血压。</p>"))],
+    )
     article.related_entries = [EncyclopediaEntry.objects.get(source_id="icd10-cn:I10")]
     index.add_child(instance=article)
     article.save_revision(user=people["doctor_a"])
@@ -68,8 +77,10 @@ def _search(client, query: str) -> list[dict]:
 def test_search_finds_chinese_and_english_titles_codes_and_word_starts(client, encyclopedia, people):
     client.force_login(people["doctor_a"])
     hypertension = EncyclopediaEntry.objects.get(source_id="icd10-cn:I10")
-    gout = EncyclopediaEntry.objects.filter(title="Gout").first() or EncyclopediaEntry.objects.filter(
-        locale__language_code="en").first()
+    gout = (
+        EncyclopediaEntry.objects.filter(title="Gout").first()
+        or EncyclopediaEntry.objects.filter(locale__language_code="en").first()
+    )
     # A whole Chinese title, the start of one, a part of one, an ICD-10 code, an English title and its start.
     assert _search(client, hypertension.title)[0]["id"] == hypertension.pk
     assert hypertension.pk in [row["id"] for row in _search(client, "高血")]
@@ -95,7 +106,9 @@ def test_search_needs_an_admin_login(client, encyclopedia):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_choosing_entries_through_the_editor_form(client, encyclopedia, people, article, django_capture_on_commit_callbacks):
+def test_choosing_entries_through_the_editor_form(
+    client, encyclopedia, people, article, django_capture_on_commit_callbacks
+):
     """The form posts the chosen ids as the search widget leaves them; removing all clears the relation."""
     diabetes = EncyclopediaEntry.objects.get(source_id="icd10-cn:E11")
     gout = EncyclopediaEntry.objects.filter(locale__language_code="en").first()

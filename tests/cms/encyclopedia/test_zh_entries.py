@@ -18,8 +18,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cms.articles.models import Article
+from cms.encyclopedia.importer import ICD_MAP_PATH
 from cms.encyclopedia.medquad import read_icd_map
 from cms.encyclopedia.models import EncyclopediaEntry
+from cms.encyclopedia.sections import section_heading
 from cms.encyclopedia.written import (
     STUDIO_ATTRIBUTION,
     WRITTEN_SECTION_KINDS,
@@ -29,8 +31,6 @@ from cms.encyclopedia.written import (
     read_written_entries,
     section_text,
 )
-from cms.encyclopedia.importer import ICD_MAP_PATH
-from cms.encyclopedia.sections import section_heading
 
 SHARED = Path(settings.KEPU_DATA_DIR)
 CATEGORIES = SHARED / "icd10-cn" / "categories.tsv"
@@ -40,16 +40,21 @@ needs_shared_data = pytest.mark.skipif(
     reason=f"the ICD-10 and MedQuAD data are not in {SHARED} (set KEPU_DATA_DIR)",
 )
 SAMPLE_MEDQUAD_IDS = {  # the MedQuAD records in tests/data/medquad_sample.jsonl
-    json.loads(line)["id"] for line in (Path(__file__).resolve().parents[2] / "data" / "medquad_sample.jsonl").read_text().splitlines()
+    json.loads(line)["id"]
+    for line in (Path(__file__).resolve().parents[2] / "data" / "medquad_sample.jsonl").read_text().splitlines()
 }
 # Promotional wording the format forbids outright; the health-claim check below judges the rest in context.
-BANNED = re.compile(r"根治|治愈率|100%|保证治愈|保证有效|无副作用|(?<!没有)(?<!无)特效|神药|包治|彻底治好|最好的|最佳疗效")
+BANNED = re.compile(
+    r"根治|治愈率|100%|保证治愈|保证有效|无副作用|(?<!没有)(?<!无)特效|神药|包治|彻底治好|最好的|最佳疗效"
+)
 
 
 def shipped_entries() -> list[WrittenEntry]:
     codes = {line.split("\t")[0] for line in CATEGORIES.read_text(encoding="utf-8").splitlines()[1:]}
     results = list(read_written_entries(ZH_ENTRIES_DIR, codes))
-    problems = [f"{file_name} {entry_id}: {item}" for file_name, entry_id, item in results if isinstance(item, MalformedEntry)]
+    problems = [
+        f"{file_name} {entry_id}: {item}" for file_name, entry_id, item in results if isinstance(item, MalformedEntry)
+    ]
     assert not problems, "\n".join(problems)
     return [item for _file, _id, item in results]
 
@@ -72,6 +77,7 @@ def zh_page(source_id: str) -> EncyclopediaEntry:
 
 # The shipped data ----------------------------------------------------------------------------------
 
+
 def test_entry_files_are_the_ones_the_loader_reads():
     files = sorted(path.name for path in ZH_ENTRIES_DIR.glob("*.json"))
     assert any(name.startswith("cardio_metabolic_") for name in files)
@@ -82,7 +88,8 @@ def test_entry_files_are_the_ones_the_loader_reads():
 def test_every_shipped_entry_follows_the_format():
     """Schema, real ICD-10 codes, ids unique across all files, section kinds, references, length, wording."""
     entries = shipped_entries()
-    medquad_ids = {json.loads(line)["id"] for line in gzip.open(MEDQUAD, "rt", encoding="utf-8")}
+    with gzip.open(MEDQUAD, "rt", encoding="utf-8") as lines:
+        medquad_ids = {json.loads(line)["id"] for line in lines}
     problems = []
     for entry in entries:
         where = f"{entry.file_name} {entry.id}"
@@ -112,9 +119,11 @@ def test_every_shipped_entry_follows_the_format():
 def test_curated_medquad_map_covers_every_written_entry():
     """The English entry of each written entry carries the written entry's ICD-10 code (and so its chapter)."""
     icd_map = read_icd_map(ICD_MAP_PATH)
-    missing = [f"{entry.medquad_id}\t{','.join(entry.codes)}  ({entry.file_name} {entry.id})"
-               for entry in shipped_entries()
-               if entry.medquad_id and entry.primary_code not in icd_map.get(entry.medquad_id, [])]
+    missing = [
+        f"{entry.medquad_id}\t{','.join(entry.codes)}  ({entry.file_name} {entry.id})"
+        for entry in shipped_entries()
+        if entry.medquad_id and entry.primary_code not in icd_map.get(entry.medquad_id, [])
+    ]
     assert not missing, "add these rows to cms/encyclopedia/data/medquad_icd10.tsv:\n" + "\n".join(missing)
 
 
@@ -127,8 +136,11 @@ def test_every_shipped_entry_passes_the_studio_health_checks(studio, encyclopedi
     run_import(encyclopedia_data, "--as-drafts")
     entries = shipped_entries()
     assert not EncyclopediaEntry.objects.filter(live=True, source_name="科普工作室").exists()  # nothing went live
-    drafts = [page for page in EncyclopediaEntry.objects.filter(locale__language_code="zh-hans").select_related(
-        "latest_revision") if page.has_unpublished_changes]
+    drafts = [
+        page
+        for page in EncyclopediaEntry.objects.filter(locale__language_code="zh-hans").select_related("latest_revision")
+        if page.has_unpublished_changes
+    ]
     assert len(drafts) == len(entries)
     problems = []
     for page in drafts:
@@ -136,12 +148,15 @@ def test_every_shipped_entry_passes_the_studio_health_checks(studio, encyclopedi
         assert stored.revision.as_object().source_name == "科普工作室"
         for finding in stored.report["findings"]:
             if finding["severity"] == "error":
-                problems.append(f"{page.latest_revision.as_object().title} ({page.source_id}): "
-                                f"{finding['rule_id']} {finding['message_zh']}")
+                problems.append(
+                    f"{page.latest_revision.as_object().title} ({page.source_id}): "
+                    f"{finding['rule_id']} {finding['message_zh']}"
+                )
     assert not problems, "\n".join(problems)
 
 
 # Import ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def entries_folder(tmp_path) -> Path:
@@ -152,8 +167,11 @@ def entries_folder(tmp_path) -> Path:
 
 
 def hypertension_file(folder: Path) -> Path:
-    return next(path for path in folder.glob("*.json")
-                if any(item["id"] == "I10" for item in json.loads(path.read_text(encoding="utf-8"))))
+    return next(
+        path
+        for path in folder.glob("*.json")
+        if any(item["id"] == "I10" for item in json.loads(path.read_text(encoding="utf-8")))
+    )
 
 
 @pytest.mark.django_db
@@ -161,7 +179,9 @@ def test_written_entry_becomes_the_content_of_its_icd_category_page(studio, ency
     out, err = run_import(encyclopedia_data)
     assert "skipped" not in err, err
     chinese = EncyclopediaEntry.objects.filter(locale__language_code="zh-hans")
-    assert chinese.filter(source_id="icd10-cn:I10").count() == 1 and not chinese.filter(source_id="kepu-zh:I10").exists()
+    assert (
+        chinese.filter(source_id="icd10-cn:I10").count() == 1 and not chinese.filter(source_id="kepu-zh:I10").exists()
+    )
     page = zh_page("icd10-cn:I10")
     assert page.live and page.title == "高血压" and page.icd10_codes == "I10"
     assert page.synonym_list[:3] == ["原发性高血压", "高血压病", "血压高"]
@@ -184,7 +204,9 @@ def test_reimport_changes_nothing_and_an_edited_entry_updates_only_its_page(stud
     before = {page.pk: (page.import_fingerprint, page.latest_revision_id) for page in EncyclopediaEntry.objects.all()}
     out, _ = run_import(encyclopedia_data, "--zh-entries", entries_folder)
     assert "0 created, 0 updated" in out and f"{len(before)} unchanged" in out
-    assert {page.pk: (page.import_fingerprint, page.latest_revision_id) for page in EncyclopediaEntry.objects.all()} == before
+    assert {
+        page.pk: (page.import_fingerprint, page.latest_revision_id) for page in EncyclopediaEntry.objects.all()
+    } == before
 
     path = hypertension_file(entries_folder)
     items = json.loads(path.read_text(encoding="utf-8"))
@@ -196,13 +218,18 @@ def test_reimport_changes_nothing_and_an_edited_entry_updates_only_its_page(stud
     assert "0 created, 1 updated" in out
     page = zh_page("icd10-cn:I10")
     assert page.summary == "高血压是最常见的慢性病之一。" and "血压病" in page.synonym_list
-    changed = [pk for pk, fingerprint in EncyclopediaEntry.objects.values_list("pk", "import_fingerprint")
-               if fingerprint != before[pk][0]]
+    changed = [
+        pk
+        for pk, fingerprint in EncyclopediaEntry.objects.values_list("pk", "import_fingerprint")
+        if fingerprint != before[pk][0]
+    ]
     assert changed == [page.pk]
 
 
 @pytest.mark.django_db
-def test_malformed_files_and_entries_are_reported_with_file_and_id_and_skipped(studio, encyclopedia_data, entries_folder):
+def test_malformed_files_and_entries_are_reported_with_file_and_id_and_skipped(
+    studio, encyclopedia_data, entries_folder
+):
     good = json.loads(hypertension_file(entries_folder).read_text(encoding="utf-8"))[0]
     (entries_folder / "zz_broken.json").write_text('[{"id": "I11", ', encoding="utf-8")
     (entries_folder / "zz_not_a_list.json").write_text('{"id": "I11"}', encoding="utf-8")
@@ -221,7 +248,11 @@ def test_malformed_files_and_entries_are_reported_with_file_and_id_and_skipped(s
         variant(a, sections=[{"kind": "overview", "html": "<p>只有概述</p>"}]),
         variant(b, references=[]),
         variant(c, sections=good["sections"] + [{"kind": "history", "html": "<p>历史</p>"}]),
-        variant(d, sections=[{"kind": "overview", "html": '<p><a href="https://x.example">链接</a></p>'}] + good["sections"][1:]),
+        variant(
+            d,
+            sections=[{"kind": "overview", "html": '<p><a href="https://x.example">链接</a></p>'}]
+            + good["sections"][1:],
+        ),
         variant("I10"),  # an id another file already has
         variant(f"{a}-extra", icd10=[a, "Q999"]),
         variant(e, last_reviewed="30/11/2026"),
@@ -262,8 +293,11 @@ def test_a_second_entry_on_a_taken_code_gets_its_own_page(studio, encyclopedia_d
 
 # The pages ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
-def test_entry_page_shows_sections_references_review_date_attribution_and_the_english_link(client, studio, encyclopedia_data):
+def test_entry_page_shows_sections_references_review_date_attribution_and_the_english_link(
+    client, studio, encyclopedia_data
+):
     run_import(encyclopedia_data)
     page = zh_page("icd10-cn:I10")
     english = EncyclopediaEntry.objects.get(source_id="4_MPlus_Health_Topics_QA/0000471")
@@ -293,7 +327,9 @@ def test_every_written_entry_with_a_medquad_id_is_a_translation_of_it(studio, en
         if entry.medquad_id not in SAMPLE_MEDQUAD_IDS:
             continue
         english = EncyclopediaEntry.objects.get(source_id=entry.medquad_id)
-        chinese = EncyclopediaEntry.objects.get(translation_key=english.translation_key, locale__language_code="zh-hans")
+        chinese = EncyclopediaEntry.objects.get(
+            translation_key=english.translation_key, locale__language_code="zh-hans"
+        )
         assert chinese.title == entry.title and chinese.source_name == "科普工作室", entry.id
         assert entry.primary_code in english.code_list
         linked += 1
@@ -306,8 +342,11 @@ def _loaded_entries() -> list[WrittenEntry]:
 
 # Drafts for a hospital's own review ---------------------------------------------------------------
 
+
 @pytest.mark.django_db
-def test_as_drafts_keeps_live_pages_and_leaves_a_draft_for_review(client, studio, encyclopedia_data, entries_folder, people):
+def test_as_drafts_keeps_live_pages_and_leaves_a_draft_for_review(
+    client, studio, encyclopedia_data, entries_folder, people
+):
     good = json.loads(hypertension_file(entries_folder).read_text(encoding="utf-8"))[0]
     second = {**good, "id": "I10-nighttime", "title": "夜间高血压", "synonyms": ["夜间血压高"], "medquad_id": None}
     (entries_folder / "zz_more.json").write_text(json.dumps([second], ensure_ascii=False), encoding="utf-8")
@@ -365,6 +404,7 @@ def test_as_drafts_after_a_published_import_does_not_revert_live_text(studio, en
 
 
 # Starting an article -------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_chinese_doctor_starts_from_a_written_entry_and_gets_its_sections_and_references(client, encyclopedia, people):

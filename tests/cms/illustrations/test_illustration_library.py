@@ -103,9 +103,13 @@ def test_the_image_chooser_filters_by_body_system_and_kind_in_both_languages(cli
     assert "医疗器械 · devices" in everything
     cardiovascular = _chooser_html(client, body_system="cardiovascular")
     assert "blood pressure · 图标" in cardiovascular and "foot · 图标" not in cardiovascular
-    results = client.get(reverse("wagtailimages_chooser:choose_results"), {"body_system": "respiratory"}).content.decode()
+    results = client.get(
+        reverse("wagtailimages_chooser:choose_results"), {"body_system": "respiratory"}
+    ).content.decode()
     assert "asthma inhaler" in results and "blood pressure" not in results
-    by_tag = client.get(reverse("wagtailimages_chooser:choose_results"), {"tag": "cardiovascular system"}).content.decode()
+    by_tag = client.get(
+        reverse("wagtailimages_chooser:choose_results"), {"tag": "cardiovascular system"}
+    ).content.decode()
     assert "blood pressure" in by_tag and "asthma inhaler" not in by_tag
     unknown = client.get(reverse("wagtailimages_chooser:choose_results"), {"body_system": "no-such-system"})
     assert unknown.status_code == 200 and "foot" in unknown.content.decode()

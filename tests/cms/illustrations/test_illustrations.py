@@ -19,8 +19,15 @@ def png_bytes(size=(64, 48), color="teal") -> bytes:
 
 
 def upload(client, content: bytes, name="diagram.png", **fields):
-    data = {"title": "Heart diagram", "alt_text": "A heart with four chambers", "source": "Own work",
-            "licence": "CC BY 4.0", "source_url": "", "tags": "cardiology", "collection": "1"}
+    data = {
+        "title": "Heart diagram",
+        "alt_text": "A heart with four chambers",
+        "source": "Own work",
+        "licence": "CC BY 4.0",
+        "source_url": "",
+        "tags": "cardiology",
+        "collection": "1",
+    }
     data.update(fields)
     data["file"] = SimpleUploadedFile(name, content, content_type="image/png")
     return client.post(reverse("wagtailimages:add"), data)
@@ -60,8 +67,11 @@ def test_truncated_file_is_refused_with_a_clear_message(editor_client):
     response = upload(editor_client, data[: len(data) // 2])
     assert response.status_code == 200
     assert Illustration.objects.count() == 0
-    message = admin_text("This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
-                         "Please export it again and re-upload.", reason="Truncated File Read")
+    message = admin_text(
+        "This file could not be read as an image: it may be truncated or damaged (%(reason)s). "
+        "Please export it again and re-upload.",
+        reason="Truncated File Read",
+    )
     assert response.context["form"].errors["file"] == [message]
 
 
@@ -87,9 +97,14 @@ def test_too_many_pixels_are_refused_before_decoding(editor_client):
     response = upload(editor_client, png_bytes((200, 200)))
     assert response.status_code == 200
     assert Illustration.objects.count() == 0
-    assert response.context["form"].errors["file"] == [admin_text(
-        "This image is %(w)s×%(h)s pixels; the limit is %(max)s pixels in all. Please scale it down before uploading.",
-        w=200, h=200, max="10,000")]
+    assert response.context["form"].errors["file"] == [
+        admin_text(
+            "This image is %(w)s×%(h)s pixels; the limit is %(max)s pixels in all. Please scale it down before uploading.",
+            w=200,
+            h=200,
+            max="10,000",
+        )
+    ]
 
 
 @pytest.mark.django_db

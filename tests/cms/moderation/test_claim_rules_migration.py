@@ -73,8 +73,12 @@ def test_an_already_migrated_database_gets_the_four_exceptions_and_keeps_an_edit
         for rule_id in ("zh.testimonial.story", "zh.miracle_claim", "zh.endorsement.authority"):
             assert now[rule_id] == shipped[rule_id]
         assert list(untouched.values_list("rule_id", "patterns", "terms", "exceptions")) == others_before
-        assert flagged_by("不要说“想开点就好了”。") == set() and flagged_by("通过减重和运动可以逆转早期脂肪肝。") == set()
-        assert "zh.outcome_guarantee" in flagged_by("即使两三天后不疼了也不能停药，要吃完整个疗程。")  # the editor's rule
+        assert (
+            flagged_by("不要说“想开点就好了”。") == set() and flagged_by("通过减重和运动可以逆转早期脂肪肝。") == set()
+        )
+        assert "zh.outcome_guarantee" in flagged_by(
+            "即使两三天后不疼了也不能停药，要吃完整个疗程。"
+        )  # the editor's rule
     finally:
         migrate(AFTER)
 

@@ -108,7 +108,9 @@ def test_references_block_with_items_satisfies_the_check() -> None:
 
 
 def test_empty_references_block_is_pointed_at() -> None:
-    document = zh_article(paragraph("需要长期服用降压药。"), DocumentBlock("references", items=("  ",), block_id="refs"))
+    document = zh_article(
+        paragraph("需要长期服用降压药。"), DocumentBlock("references", items=("  ",), block_id="refs")
+    )
     [finding] = MissingReferencesCheck()(document, CONFIG)
     assert finding.position is not None and finding.position.block_id == "refs"
     assert "参考文献模块是空的" in finding.message_zh
@@ -122,8 +124,12 @@ def test_article_without_treatment_advice_needs_no_references() -> None:
 # ---------- image alt text ----------
 
 
-def image_block(alt: str, *, path: str = "/media/images/IMG_1234.jpg", source_url: str = "", block_id: str = "img") -> DocumentBlock:
-    return DocumentBlock("image", image=DocumentImage(path=Path(path), alt_text=alt, source_url=source_url), block_id=block_id)
+def image_block(
+    alt: str, *, path: str = "/media/images/IMG_1234.jpg", source_url: str = "", block_id: str = "img"
+) -> DocumentBlock:
+    return DocumentBlock(
+        "image", image=DocumentImage(path=Path(path), alt_text=alt, source_url=source_url), block_id=block_id
+    )
 
 
 @pytest.mark.parametrize(
@@ -151,7 +157,9 @@ def test_meaningless_alt_text_is_flagged(alt: str, reason: str) -> None:
 
 
 def test_alt_text_equal_to_the_source_url_file_name_is_flagged() -> None:
-    block = image_block("knee-xray-2024", path="/tmp/upload.bin", source_url="https://cdn.example.org/a/knee-xray-2024.webp")
+    block = image_block(
+        "knee-xray-2024", path="/tmp/upload.bin", source_url="https://cdn.example.org/a/knee-xray-2024.webp"
+    )
     [finding] = ImageAltTextCheck()(en_article(block), CONFIG)
     assert "file name" in finding.message_en
 
@@ -175,7 +183,13 @@ def test_links_outside_the_allow_list_are_flagged_and_subdomains_allowed() -> No
     document = zh_article(
         paragraph(
             "参见世界卫生组织资料。",
-            links=("https://www.who.int/zh/news", "https://shop.example.com/buy?id=1", "/articles/42/", "#top", "mailto:a@b.cn"),
+            links=(
+                "https://www.who.int/zh/news",
+                "https://shop.example.com/buy?id=1",
+                "/articles/42/",
+                "#top",
+                "mailto:a@b.cn",
+            ),
             block_id="p",
         ),
         paragraph("更多信息请访问 www.health-pills.cn/deal。"),
@@ -191,7 +205,8 @@ def test_links_outside_the_allow_list_are_flagged_and_subdomains_allowed() -> No
 
 def test_own_site_and_configured_domains_pass() -> None:
     document = zh_article(
-        paragraph("x", links=("https://kepu.hospital.cn/a/8/", "https://partner.org/page")), share_url="https://kepu.hospital.cn/a/7/"
+        paragraph("x", links=("https://kepu.hospital.cn/a/8/", "https://partner.org/page")),
+        share_url="https://kepu.hospital.cn/a/7/",
     )
     assert len(ExternalLinkCheck()(document, CONFIG)) == 1
     assert ExternalLinkCheck()(document, CheckConfig(allowed_link_domains=("partner.org",))) == []
@@ -255,7 +270,10 @@ HARD_ZH = (
     "原发性高血压患者在长期规律服用血管紧张素转换酶抑制剂或血管紧张素受体拮抗剂的过程中，应定期监测血钾、血肌酐及估算的肾小球滤过率，"
     "以便及时发现可能出现的高钾血症和急性肾功能损害并调整治疗方案。"
 ) * 2
-EASY_EN = "Walk every day. Eat less salt. Take your pills on time. Check your blood pressure. Call your doctor if you feel dizzy. " * 4
+EASY_EN = (
+    "Walk every day. Eat less salt. Take your pills on time. Check your blood pressure. Call your doctor if you feel dizzy. "
+    * 4
+)
 HARD_EN = (
     "Antihypertensive pharmacotherapy necessitates individualised consideration of comorbidities, concomitant medications, "
     "and physiological characteristics, particularly regarding renal function and electrolyte homeostasis. "
@@ -279,7 +297,11 @@ def test_long_chinese_sentences_and_rare_characters_are_flagged() -> None:
     [length] = [finding for finding in findings if finding.rule_id == "reading_level.zh.sentence_length"]
     assert length.data["average_sentence_chars"] > 35
     stricter = CheckConfig(max_uncommon_char_share_zh=0.001)
-    rare = [f for f in ReadingLevelCheck()(zh_article(paragraph(HARD_ZH)), stricter) if f.rule_id == "reading_level.zh.uncommon_characters"]
+    rare = [
+        f
+        for f in ReadingLevelCheck()(zh_article(paragraph(HARD_ZH)), stricter)
+        if f.rule_id == "reading_level.zh.uncommon_characters"
+    ]
     assert rare and rare[0].data["uncommon_examples"]
 
 

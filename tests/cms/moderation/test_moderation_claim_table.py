@@ -80,7 +80,10 @@ def test_findings_carry_legal_basis_and_both_languages() -> None:
 
 
 def test_reported_study_result_is_info_only() -> None:
-    report = run_checks(article("No side effects were reported in this small study.", "en"), CheckConfig(enabled_checks=frozenset({"health_claims"})))
+    report = run_checks(
+        article("No side effects were reported in this small study.", "en"),
+        CheckConfig(enabled_checks=frozenset({"health_claims"})),
+    )
     assert report.verdict == "pass"
     assert [finding.rule_id for finding in report.findings] == ["en.safety.reported_result"]
 
@@ -140,7 +143,9 @@ def minimal_record(**changes: object) -> dict:
 
 def test_rules_load_from_records_and_round_trip() -> None:
     default = default_claim_rules()
-    rebuilt = ClaimRuleSet.from_records(default.to_records(), default.to_json_data()["negation"], version=default.version)
+    rebuilt = ClaimRuleSet.from_records(
+        default.to_records(), default.to_json_data()["negation"], version=default.version
+    )
     assert rebuilt.fingerprint == default.fingerprint
     assert {rule.category for rule in default.rules} <= set(CLAIM_CATEGORIES)
     assert all(rule.legal_basis and rule.explanation_zh and rule.explanation_en for rule in default.rules)
@@ -149,12 +154,16 @@ def test_rules_load_from_records_and_round_trip() -> None:
 def test_custom_rule_set_replaces_defaults() -> None:
     rules = ClaimRuleSet.from_records([minimal_record()])
     config = CheckConfig(claim_rules=rules)
-    assert [f.excerpt for f in HealthClaimCheck()(article("Drink Miracle Water daily.", "en"), config)] == ["Miracle Water"]
+    assert [f.excerpt for f in HealthClaimCheck()(article("Drink Miracle Water daily.", "en"), config)] == [
+        "Miracle Water"
+    ]
     assert HealthClaimCheck()(article("The miracle water myth persists.", "en"), config) == []
     assert HealthClaimCheck()(article("There is no miracle water.", "en"), config) == []
     assert HealthClaimCheck()(article("This is the best treatment.", "en"), config) == []
     no_negation = ClaimRuleSet.from_records([minimal_record(negatable=False)])
-    assert len(HealthClaimCheck()(article("There is no miracle water.", "en"), CheckConfig(claim_rules=no_negation))) == 1
+    assert (
+        len(HealthClaimCheck()(article("There is no miracle water.", "en"), CheckConfig(claim_rules=no_negation))) == 1
+    )
     disabled = ClaimRuleSet.from_records([minimal_record(enabled=False)])
     assert HealthClaimCheck()(article("Drink miracle water.", "en"), CheckConfig(claim_rules=disabled)) == []
 

@@ -54,7 +54,9 @@ def clean_article() -> ArticleDocument:
             DocumentBlock("paragraph", text="春天花粉多。有的人吸入花粉后会打喷嚏、流鼻涕、眼睛痒。这叫花粉过敏。"),
             DocumentBlock("heading", text="怎么预防"),
             DocumentBlock("list", items=("外出戴口罩。", "回家后洗脸、换衣服。", "花粉多的日子少开窗。")),
-            DocumentBlock("image", image=DocumentImage(path=Path("/tmp/a.png"), alt_text="一位女士戴着口罩走在开花的树下")),
+            DocumentBlock(
+                "image", image=DocumentImage(path=Path("/tmp/a.png"), alt_text="一位女士戴着口罩走在开花的树下")
+            ),
         ),
     )
 
@@ -107,7 +109,14 @@ def test_report_round_trips_through_json() -> None:
         (json.dumps({"format_version": 99}), "unsupported report format_version 99"),
         (json.dumps({"format_version": 1, "findings": []}), "invalid check report"),
         (
-            json.dumps({"format_version": 1, "checks_run": [], "language": "en", "findings": [{"check": "x", "severity": "fatal"}]}),
+            json.dumps(
+                {
+                    "format_version": 1,
+                    "checks_run": [],
+                    "language": "en",
+                    "findings": [{"check": "x", "severity": "fatal"}],
+                }
+            ),
             "invalid finding",
         ),
     ],
@@ -139,7 +148,9 @@ def test_enabled_checks_limit_what_runs() -> None:
 
 
 def test_check_name_override_changes_severity() -> None:
-    report = run_checks(problem_article(), CheckConfig(severity_overrides={"empty_sections": "error", "dosage": "warning"}))
+    report = run_checks(
+        problem_article(), CheckConfig(severity_overrides={"empty_sections": "error", "dosage": "warning"})
+    )
     assert {finding.severity for finding in report.by_check("empty_sections")} == {"error"}
     assert {finding.severity for finding in report.by_check("dosage")} == {"warning"}
 

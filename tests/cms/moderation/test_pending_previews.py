@@ -28,7 +28,10 @@ def _every_article_block(illustration) -> str:
         ("key_points", {"title": "要点", "points": ["早晚各量一次", "记下结果"]}),
         ("warning", {"level": "urgent", "text": "<p>胸痛时请立即拨打 120。</p>"}),
         ("qa", {"question": "在家量的血压准吗？", "answer": "<p>用上臂式电子血压计就准。</p>"}),
-        ("references", {"references": [{"citation": "中国高血压防治指南（2024年修订版）", "url": "https://example.org/g"}]}),
+        (
+            "references",
+            {"references": [{"citation": "中国高血压防治指南（2024年修订版）", "url": "https://example.org/g"}]},
+        ),
     )
 
 
@@ -42,9 +45,14 @@ def entries(studio):
     parent = studio["zh-hans"]["encyclopedia"]
     made = []
     for slug, title in (("i10", "高血压"), ("e11", "糖尿病")):
-        entry = EncyclopediaEntry(title=title, slug=slug, summary=f"{title}的概述。", sections=stream(
-            ("overview", {"heading": "", "body": f"<p>{title}是常见的慢性病。</p>"}),
-        ))
+        entry = EncyclopediaEntry(
+            title=title,
+            slug=slug,
+            summary=f"{title}的概述。",
+            sections=stream(
+                ("overview", {"heading": "", "body": f"<p>{title}是常见的慢性病。</p>"}),
+            ),
+        )
         parent.add_child(instance=entry)
         entry.save_revision().publish()
         made.append(entry)
@@ -74,8 +82,14 @@ def _assert_renders_pending(client, page, task_state, expected: str):
 def test_editor_previews_a_published_article_with_changes_waiting_for_review(client, studio, people, entries):
     doctor, editor = people["doctor_a"], people["editor"]
     illustration = make_illustration()
-    article = Article(title="在家测血压", slug="home-bp", owner=doctor, summary="早晚各量一次。",
-                      body=_every_article_block(illustration), source_entry=entries[0])
+    article = Article(
+        title="在家测血压",
+        slug="home-bp",
+        owner=doctor,
+        summary="早晚各量一次。",
+        body=_every_article_block(illustration),
+        source_entry=entries[0],
+    )
     article.related_entries = entries
     studio["zh-hans"]["articles"].add_child(instance=article)
     article.save_revision(user=doctor).publish(user=editor)
@@ -91,7 +105,14 @@ def test_editor_previews_a_published_article_with_changes_waiting_for_review(cli
     _assert_renders_pending(client, article, task_state, "第二版段落")
     body = client.get(reverse("wagtailadmin_pages:view_draft", args=[article.pk])).content.decode()
     assert "糖尿病" in body  # the pending revision's related entry, not the live one's
-    for block_marker in ("为什么要量血压", "上臂式血压计", "早晚各量一次", "胸痛时请立即拨打", "在家量的血压准吗", "中国高血压防治指南"):
+    for block_marker in (
+        "为什么要量血压",
+        "上臂式血压计",
+        "早晚各量一次",
+        "胸痛时请立即拨打",
+        "在家量的血压准吗",
+        "中国高血压防治指南",
+    ):
         assert block_marker in body, block_marker
 
     # The author previews it too; the public site still shows the live revision.
@@ -104,8 +125,13 @@ def test_editor_previews_a_published_article_with_changes_waiting_for_review(cli
 
 def test_editor_previews_a_new_article_waiting_for_review(client, studio, people, entries):
     doctor, editor = people["doctor_a"], people["editor"]
-    article = Article(title="糖尿病饮食", slug="diabetes-diet", owner=doctor, live=False,
-                      body=_every_article_block(make_illustration()))
+    article = Article(
+        title="糖尿病饮食",
+        slug="diabetes-diet",
+        owner=doctor,
+        live=False,
+        body=_every_article_block(make_illustration()),
+    )
     article.related_entries = entries
     studio["zh-hans"]["articles"].add_child(instance=article)
     article.save_revision(user=doctor)
@@ -118,7 +144,9 @@ def test_editor_previews_an_entry_with_changes_waiting_for_review(client, studio
     editor = people["editor"]
     entry = EncyclopediaEntry.objects.get(pk=entries[0].pk)
     illustration = make_illustration()
-    article = Article(title="量血压", slug="bp", owner=people["doctor_a"], body=stream(("paragraph", "<p>量血压。</p>")))
+    article = Article(
+        title="量血压", slug="bp", owner=people["doctor_a"], body=stream(("paragraph", "<p>量血压。</p>"))
+    )
     article.related_entries = [entry]
     studio["zh-hans"]["articles"].add_child(instance=article)
     article.save_revision().publish()

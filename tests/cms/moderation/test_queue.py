@@ -24,8 +24,14 @@ def submit(django_capture_on_commit_callbacks):
     """Save a revision and submit it for review as the author, running the queued checks."""
 
     def submit(index, author, title, text, *, waited: timedelta = timedelta()):
-        article = Article(title=title, slug=f"queue-{Article.objects.count()}", owner=author, live=False,
-                          summary="s", body=[("paragraph", RichText(f"<p>{text}</p>"))])
+        article = Article(
+            title=title,
+            slug=f"queue-{Article.objects.count()}",
+            owner=author,
+            live=False,
+            summary="s",
+            body=[("paragraph", RichText(f"<p>{text}</p>"))],
+        )
         index.add_child(instance=article)
         with django_capture_on_commit_callbacks(execute=True):
             article.save_revision(user=author)
@@ -40,10 +46,20 @@ def submit(django_capture_on_commit_callbacks):
 @pytest.fixture
 def queue_articles(studio, people, submit):
     return {
-        "claim": submit(studio["zh-hans"]["articles"], people["doctor_a"], "神药", "本药可根治高血压，无效退款。",
-                        waited=timedelta(days=3)),
-        "plain": submit(studio["en"]["articles"], people["doctor_b"], "Sleep well", "Go to bed at the same time.",
-                        waited=timedelta(hours=5)),
+        "claim": submit(
+            studio["zh-hans"]["articles"],
+            people["doctor_a"],
+            "神药",
+            "本药可根治高血压，无效退款。",
+            waited=timedelta(days=3),
+        ),
+        "plain": submit(
+            studio["en"]["articles"],
+            people["doctor_b"],
+            "Sleep well",
+            "Go to bed at the same time.",
+            waited=timedelta(hours=5),
+        ),
     }
 
 
@@ -75,8 +91,13 @@ def test_queue_lists_waiting_submissions_oldest_first_with_verdicts(client, peop
 
 @pytest.mark.parametrize(
     "query, expected",
-    [({"verdict": "errors"}, ["claim"]), ({"verdict": "pass"}, ["plain"]), ({"language": "en"}, ["plain"]),
-     ({"language": "zh-hans"}, ["claim"]), ({"verdict": "warnings"}, [])],
+    [
+        ({"verdict": "errors"}, ["claim"]),
+        ({"verdict": "pass"}, ["plain"]),
+        ({"language": "en"}, ["plain"]),
+        ({"language": "zh-hans"}, ["claim"]),
+        ({"verdict": "warnings"}, []),
+    ],
 )
 def test_queue_filters(client, people, queue_articles, query, expected):
     client.force_login(people["editor"])

@@ -15,11 +15,19 @@ CLAIM = "本药可根治高血压"
 
 def rule_form(rule: ClaimRule, **changes) -> dict:
     data = {
-        "rule_id": rule.rule_id, "language": rule.language, "category": rule.category, "severity": rule.severity,
-        "patterns": rule.patterns, "terms": rule.terms, "exceptions": rule.exceptions,
-        "legal_basis": rule.legal_basis, "legal_basis_en": rule.legal_basis_en,
-        "explanation_zh": rule.explanation_zh, "explanation_en": rule.explanation_en,
-        "suggestion_zh": rule.suggestion_zh, "suggestion_en": rule.suggestion_en,
+        "rule_id": rule.rule_id,
+        "language": rule.language,
+        "category": rule.category,
+        "severity": rule.severity,
+        "patterns": rule.patterns,
+        "terms": rule.terms,
+        "exceptions": rule.exceptions,
+        "legal_basis": rule.legal_basis,
+        "legal_basis_en": rule.legal_basis_en,
+        "explanation_zh": rule.explanation_zh,
+        "explanation_en": rule.explanation_en,
+        "suggestion_zh": rule.suggestion_zh,
+        "suggestion_en": rule.suggestion_en,
     }
     if rule.enabled:
         data["enabled"] = "on"
@@ -53,7 +61,9 @@ def test_editor_disables_a_rule_and_the_checks_follow(client, studio, people):
     assert "zh.efficacy.guarantee" in tried(client, CLAIM)
 
     rule = ClaimRule.objects.get(rule_id="zh.efficacy.guarantee")
-    response = client.post(reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]), rule_form(rule, enabled=False))
+    response = client.post(
+        reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]), rule_form(rule, enabled=False)
+    )
     assert response.status_code == 302
     assert not ClaimRule.objects.get(pk=rule.pk).enabled
     assert "zh.efficacy.guarantee" not in tried(client, CLAIM)
@@ -62,8 +72,14 @@ def test_editor_disables_a_rule_and_the_checks_follow(client, studio, people):
 def test_editor_adds_a_rule(client, studio, people):
     client.force_login(people["editor"])
     template = ClaimRule.objects.get(rule_id="zh.efficacy.guarantee")
-    data = rule_form(template, rule_id="zh.efficacy.miracle_herb", patterns="", terms="神奇草药\n祖传秘方",
-                     exceptions="", severity="warning")
+    data = rule_form(
+        template,
+        rule_id="zh.efficacy.miracle_herb",
+        patterns="",
+        terms="神奇草药\n祖传秘方",
+        exceptions="",
+        severity="warning",
+    )
     response = client.post(reverse(claim_rule_viewset.get_url_name("add")), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert "zh.efficacy.miracle_herb" in tried(client, "这是祖传秘方，包您满意。")
@@ -73,8 +89,9 @@ def test_a_broken_regex_is_refused_with_a_message(client, studio, people):
     client.force_login(people["editor"])
     rule = ClaimRule.objects.get(rule_id="zh.efficacy.guarantee")
     before = rule.patterns
-    response = client.post(reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]),
-                           rule_form(rule, patterns="根治(?:高血压"))
+    response = client.post(
+        reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]), rule_form(rule, patterns="根治(?:高血压")
+    )
     assert response.status_code == 200
     assert "invalid regex" in response.content.decode()
     assert ClaimRule.objects.get(pk=rule.pk).patterns == before
@@ -83,8 +100,9 @@ def test_a_broken_regex_is_refused_with_a_message(client, studio, people):
 def test_a_rule_without_patterns_or_terms_is_refused(client, studio, people):
     client.force_login(people["editor"])
     rule = ClaimRule.objects.get(rule_id="en.cure_rate")
-    response = client.post(reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]),
-                           rule_form(rule, patterns="", terms=""))
+    response = client.post(
+        reverse(claim_rule_viewset.get_url_name("edit"), args=[rule.pk]), rule_form(rule, patterns="", terms="")
+    )
     assert response.status_code == 200
     assert ClaimRule.objects.get(pk=rule.pk).patterns == rule.patterns
 

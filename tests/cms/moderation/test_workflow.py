@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -10,9 +9,9 @@ from django.urls import reverse
 from wagtail.models import PageLogEntry, TaskState, WorkflowState
 
 from cms.articles.models import Article
-from cms.moderation.approval import OVERRIDE_LOG_ACTION
 from cms.core.publication import approved_document, approved_revision
 from cms.core.studio_setup import EDITORS
+from cms.moderation.approval import OVERRIDE_LOG_ACTION
 from cms.moderation.models import (
     ApprovalOverride,
     ClaimExample,
@@ -49,8 +48,9 @@ def admin_post(client, django_capture_on_commit_callbacks):
 
 def write_article(client, admin_post, index, author, title, text, *, submit=True) -> Article:
     client.force_login(author)
-    response = admin_post(reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]),
-                          article_form(title, text))
+    response = admin_post(
+        reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk]), article_form(title, text)
+    )
     assert response.status_code == 302, response.content[:2000]
     article = Article.objects.get(title=title)
     if submit:
@@ -133,7 +133,9 @@ def test_rejection_needs_a_comment(client, admin_post, studio, people):
     url = workflow_action_url(article, "reject")
     response = admin_post(url, {"comment": "   "}, headers={"x-requested-with": "XMLHttpRequest"})
     assert response.status_code == 200
-    assert response.json()["step"] == "action" and "error-message" in response.json()["html"]  # the form again, with the error
+    assert (
+        response.json()["step"] == "action" and "error-message" in response.json()["html"]
+    )  # the form again, with the error
     assert Article.objects.get(pk=article.pk).current_workflow_task_state.status == TaskState.STATUS_IN_PROGRESS
 
 
@@ -150,7 +152,9 @@ def test_a_doctor_cannot_approve(client, admin_post, studio, people):
 def test_an_editor_never_approves_their_own_submission(client, admin_post, studio, people):
     both = people["doctor_b"]
     both.groups.add(Group.objects.get(name=EDITORS))
-    article = write_article(client, admin_post, studio["en"]["articles"], both, "Walk daily", "Walk for thirty minutes a day.")
+    article = write_article(
+        client, admin_post, studio["en"]["articles"], both, "Walk daily", "Walk for thirty minutes a day."
+    )
     task_state = article.current_workflow_task_state
     names = [name for name, _label, _modal in task_state.task.specific.get_actions(article, both)]
     assert names == ["reject"]
@@ -164,7 +168,9 @@ def test_an_editor_never_approves_their_own_submission(client, admin_post, studi
 
 
 def test_an_article_with_an_error_finding_needs_an_override_reason(client, admin_post, studio, people):
-    article = write_article(client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "降压药", FORBIDDEN_CLAIM)
+    article = write_article(
+        client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "降压药", FORBIDDEN_CLAIM
+    )
     report = RevisionCheckReport.objects.get(revision=article.current_workflow_task_state.revision)
     assert report.verdict == "errors" and report.error_count >= 2
     error_rules = {finding["rule_id"] for finding in report.error_findings()}
@@ -211,10 +217,14 @@ def test_an_article_with_an_error_finding_needs_an_override_reason(client, admin
 
 
 def test_override_reason_in_the_workflow_action_form_approves_directly(client, admin_post, studio, people):
-    article = write_article(client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "特效药", FORBIDDEN_CLAIM)
+    article = write_article(
+        client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "特效药", FORBIDDEN_CLAIM
+    )
     client.force_login(people["editor"])
-    admin_post(workflow_action_url(article, "approve"),
-               {"comment": "", "override_reason": "Example of an illegal advert, discussed in the text."})
+    admin_post(
+        workflow_action_url(article, "approve"),
+        {"comment": "", "override_reason": "Example of an illegal advert, discussed in the text."},
+    )
     assert Article.objects.get(pk=article.pk).live
     assert ApprovalOverride.objects.count() == 1
     # The editor let the flagged sentence through: it is kept as a legitimate example for the next training.
@@ -235,8 +245,10 @@ def test_editing_a_published_article_needs_review_again_and_patients_keep_the_ap
     assert approved is not None
 
     client.force_login(people["doctor_a"])
-    response = admin_post(reverse("wagtailadmin_pages:edit", args=[article.pk]),
-                          article_form("睡眠", "新版本：每晚睡足七小时。", slug=article.slug))
+    response = admin_post(
+        reverse("wagtailadmin_pages:edit", args=[article.pk]),
+        article_form("睡眠", "新版本：每晚睡足七小时。", slug=article.slug),
+    )
     assert response.status_code == 302
     article = Article.objects.get(pk=article.pk)
     assert article.latest_revision_id != approved.pk
@@ -251,11 +263,18 @@ def test_editing_a_published_article_needs_review_again_and_patients_keep_the_ap
 
 
 def test_approving_from_the_editor_menu_also_needs_the_override(client, admin_post, studio, people):
-    article = write_article(client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "偏方", FORBIDDEN_CLAIM)
+    article = write_article(
+        client, admin_post, studio["zh-hans"]["articles"], people["doctor_a"], "偏方", FORBIDDEN_CLAIM
+    )
     client.force_login(people["editor"])
     data = article_form("偏方", FORBIDDEN_CLAIM, slug=article.slug)
-    data.update({"action-workflow-action": "true", "workflow-action-name": "approve",
-                 "workflow-action-extra-data": '{"comment": ""}'})
+    data.update(
+        {
+            "action-workflow-action": "true",
+            "workflow-action-name": "approve",
+            "workflow-action-extra-data": '{"comment": ""}',
+        }
+    )
     response = admin_post(reverse("wagtailadmin_pages:edit", args=[article.pk]), data)
     task_state = Article.objects.get(pk=article.pk).current_workflow_task_state
     assert response.status_code == 302
@@ -300,8 +319,9 @@ def test_the_publish_button_is_no_way_around_the_review(client, admin_post, stud
 
 
 def test_bulk_publishing_is_no_way_around_the_review_either(client, admin_post, studio, people):
-    own = write_article(client, admin_post, studio["zh-hans"]["articles"], people["editor"], "批量", SAFE_TEXT,
-                        submit=False)
+    own = write_article(
+        client, admin_post, studio["zh-hans"]["articles"], people["editor"], "批量", SAFE_TEXT, submit=False
+    )
     client.force_login(people["editor"])
     url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"]) + f"?id={own.pk}"
     response = admin_post(url, {"include_descendants": ""})

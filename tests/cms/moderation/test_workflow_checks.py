@@ -37,14 +37,26 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
     client.force_login(people["doctor_a"])
     add_url = reverse("wagtailadmin_pages:add", args=["articles", "article", index.pk])
     assert admin_text("The health-content checks run when you save a draft.") in client.get(add_url).content.decode()
-    form = nested_form_data({
-        "title": "降压", "slug": "jiangya", "summary": "s",
-        "body": streamfield([("paragraph", rich_text("<p>本药可根治高血压，无效退款。</p>"))]),
-        "tags": "", "audience": "patients", "last_reviewed": "", "narration_voice": "", "seo_title": "",
-        "search_description": "", "go_live_at": "", "expire_at": "",
-        "comments-TOTAL_FORMS": 0, "comments-INITIAL_FORMS": 0, "comments-MIN_NUM_FORMS": 0,
-        "comments-MAX_NUM_FORMS": 1000,
-    })
+    form = nested_form_data(
+        {
+            "title": "降压",
+            "slug": "jiangya",
+            "summary": "s",
+            "body": streamfield([("paragraph", rich_text("<p>本药可根治高血压，无效退款。</p>"))]),
+            "tags": "",
+            "audience": "patients",
+            "last_reviewed": "",
+            "narration_voice": "",
+            "seo_title": "",
+            "search_description": "",
+            "go_live_at": "",
+            "expire_at": "",
+            "comments-TOTAL_FORMS": 0,
+            "comments-INITIAL_FORMS": 0,
+            "comments-MIN_NUM_FORMS": 0,
+            "comments-MAX_NUM_FORMS": 1000,
+        }
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(add_url, form).status_code == 302  # a plain save, no submission
     article = Article.objects.get(slug="jiangya")
@@ -67,8 +79,14 @@ def test_saving_in_the_editor_checks_the_draft_and_the_panel_shows_findings(
 
 def test_reading_level_is_shown_against_the_configured_target(client, studio, people, settings):
     settings.KEPU_READING_LEVEL_TARGETS = {"en": {"max_grade": 6}}
-    article = Article(title="Blood pressure", slug="bp", owner=people["doctor_b"], live=False, summary="s",
-                      body=[("paragraph", RichText(f"<p>{LONG_ENGLISH}</p>"))])
+    article = Article(
+        title="Blood pressure",
+        slug="bp",
+        owner=people["doctor_b"],
+        live=False,
+        summary="s",
+        body=[("paragraph", RichText(f"<p>{LONG_ENGLISH}</p>"))],
+    )
     studio["en"]["articles"].add_child(instance=article)
     stored = check_revision(article.save_revision(user=people["doctor_b"]))
     metrics = stored.report["metrics"]["reading_level"]
@@ -99,16 +117,23 @@ def test_unknown_reading_level_target_is_a_configuration_error(settings, db):
 
 
 def test_encyclopedia_entries_are_checked_too(client, studio, people):
-    entry = EncyclopediaEntry(title="高血压", slug="gaoxueya", summary="常见慢性病。", sections=[
-        ("overview", {"heading": "", "body": RichText("<p>高血压是常见病。</p>")}),
-        ("treatment", {"heading": "", "body": RichText("<p>本药可根治高血压，无效退款。</p>")}),
-    ])
+    entry = EncyclopediaEntry(
+        title="高血压",
+        slug="gaoxueya",
+        summary="常见慢性病。",
+        sections=[
+            ("overview", {"heading": "", "body": RichText("<p>高血压是常见病。</p>")}),
+            ("treatment", {"heading": "", "body": RichText("<p>本药可根治高血压，无效退款。</p>")}),
+        ],
+    )
     studio["zh-hans"]["encyclopedia"].add_child(instance=entry)
     revision = entry.save_revision(user=people["editor"])
     stored = check_revision(revision)
     assert stored.verdict == "errors"
     located = [finding["position"] for finding in stored.report["findings"] if finding["severity"] == "error"]
-    assert located and all(position["block_kind"] == "paragraph" and position["block_index"] == 3 for position in located)
+    assert located and all(
+        position["block_kind"] == "paragraph" and position["block_index"] == 3 for position in located
+    )
     client.force_login(people["editor"])
     html = client.get(reverse("wagtailadmin_pages:edit", args=[entry.pk])).content.decode()
     assert 'data-verdict="errors"' in html

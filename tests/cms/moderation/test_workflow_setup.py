@@ -25,8 +25,14 @@ def no_media_renders(settings):
 
 
 def draft(index, owner, title: str) -> Article:
-    article = draft_article(index, owner, title, slug=title.lower().replace(" ", "-"), summary="s",
-                            body=[("paragraph", RichText("<p>Drink water.</p>"))])
+    article = draft_article(
+        index,
+        owner,
+        title,
+        slug=title.lower().replace(" ", "-"),
+        summary="s",
+        body=[("paragraph", RichText("<p>Drink water.</p>"))],
+    )
     return Article.objects.get(pk=article.pk)
 
 
@@ -51,7 +57,12 @@ def test_setup_gives_an_earlier_install_chinese_names_and_keeps_its_members(stud
 
     setup_studio()
 
-    assert set(Group.objects.values_list("name", flat=True)) == {DOCTORS, EDITORS, DISTRIBUTORS, "审核员"}  # + Wagtail's
+    assert set(Group.objects.values_list("name", flat=True)) == {
+        DOCTORS,
+        EDITORS,
+        DISTRIBUTORS,
+        "审核员",
+    }  # + Wagtail's
     assert people["editor"].groups.get().name == EDITORS
     assert people["doctor_a"].groups.get().name == DOCTORS
     assert Workflow.objects.get(pk=workflow.pk).name == MEDICAL_REVIEW

@@ -47,15 +47,16 @@ def test_title_matches_rank_first(client, encyclopedia):
 
 @pytest.mark.django_db
 def test_nonsense_gives_a_no_results_page_not_an_error(client, encyclopedia):
-    for query in ["zzqxv", "（）", "\"", "AND OR NOT", "*", "高血压 OR (", "a" * 500]:
+    for query in ["zzqxv", "（）", '"', "AND OR NOT", "*", "高血压 OR (", "a" * 500]:
         response = client.get("/search/", {"q": query})
         assert response.status_code == 200
 
 
 @pytest.mark.django_db
 def test_api_v2_pages_search_in_chinese_and_english(client, encyclopedia):
-    response = client.get("/api/v2/pages/", {"search": "血压", "type": "encyclopedia.EncyclopediaEntry",
-                                             "fields": "icd10_codes,summary"})
+    response = client.get(
+        "/api/v2/pages/", {"search": "血压", "type": "encyclopedia.EncyclopediaEntry", "fields": "icd10_codes,summary"}
+    )
     assert response.status_code == 200
     items = response.json()["items"]
     assert "高血压" in [item["title"] for item in items]
@@ -97,18 +98,26 @@ def test_elasticsearch_backend_configures_a_cjk_analyzer():
 def test_elasticsearch_query_is_segmented_like_the_database_backend():
     from cms.search.segmentation import segment_for_index, segment_query
 
-    assert segment_query("高血压病人") .split() == ["高血压", "病人"]
+    assert segment_query("高血压病人").split() == ["高血压", "病人"]
     assert "血压" in segment_for_index("特发性(原发性)高血压").split()
     assert segment_query("Gouty arthritis") == "Gouty arthritis"
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here")
+@pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here"
+)
 def test_elasticsearch_integration(client, studio, encyclopedia_data):
     from django.core.management import call_command
 
-    backends = {"default": {"BACKEND": "cms.search.backends.elasticsearch", "URLS": [os.environ["ELASTICSEARCH_URL"]],
-                            "INDEX_PREFIX": "kepu-test_", "AUTO_UPDATE": True}}
+    backends = {
+        "default": {
+            "BACKEND": "cms.search.backends.elasticsearch",
+            "URLS": [os.environ["ELASTICSEARCH_URL"]],
+            "INDEX_PREFIX": "kepu-test_",
+            "AUTO_UPDATE": True,
+        }
+    }
     with override_settings(WAGTAILSEARCH_BACKENDS=backends):
         call_command("import_encyclopedia", str(encyclopedia_data), "--no-progress")
         call_command("update_index")

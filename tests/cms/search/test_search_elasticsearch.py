@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 
 import pytest
 from cryptography import x509
@@ -31,17 +32,26 @@ from cryptography.x509.oid import NameOID
 from django.test import override_settings
 
 API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
-ES_ROOT = {"name": "node-1", "cluster_name": "kepu", "version": {"number": "8.19.0", "build_flavor": "default",
-                                                                  "lucene_version": "9.12.0"},
-           "tagline": "You Know, for Search"}
+ES_ROOT = {
+    "name": "node-1",
+    "cluster_name": "kepu",
+    "version": {"number": "8.19.0", "build_flavor": "default", "lucene_version": "9.12.0"},
+    "tagline": "You Know, for Search",
+}
 
 
 def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
-    builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-               .issuer_name(issuer_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if not ca:
         address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
         builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
@@ -57,8 +67,12 @@ def tls_cluster(tmp_path_factory):
     ca = _certificate("Elasticsearch security auto-configuration HTTP CA", ca_key, ca_name, ca_key, ca=True)
     server = _certificate("node-1", server_key, ca_name, ca_key, ca=False)
     (folder / "http_ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (folder / "node.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM) + server_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "node.pem").write_bytes(
+        server.public_bytes(serialization.Encoding.PEM)
+        + server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -77,20 +91,34 @@ def tls_cluster(tmp_path_factory):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {name.lower(): value for name, value in self.headers.items()}
-            received.append({"method": self.command, "path": self.path, "headers": headers,
-                             "body": json.loads(body) if body else None})
+            received.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": headers,
+                    "body": json.loads(body) if body else None,
+                }
+            )
             if self.headers.get("Authorization") != f"ApiKey {API_KEY}":
-                self._answer(401, {"error": {"type": "security_exception", "reason": "missing authentication"},
-                                   "status": 401})
+                self._answer(
+                    401, {"error": {"type": "security_exception", "reason": "missing authentication"}, "status": 401}
+                )
             elif self.command == "GET" and self.path == "/":
                 self._answer(200, ES_ROOT)
             elif self.command == "POST" and self.path.split("?")[0].endswith("/_search"):
-                self._answer(200, {"took": 1, "timed_out": False, "_shards": {"total": 1, "successful": 1,
-                                   "skipped": 0, "failed": 0},
-                                   "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": None, "hits": []}})
+                self._answer(
+                    200,
+                    {
+                        "took": 1,
+                        "timed_out": False,
+                        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+                        "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": None, "hits": []},
+                    },
+                )
             else:
-                self._answer(404, {"error": {"type": "index_not_found_exception", "reason": "no such index"},
-                                   "status": 404})
+                self._answer(
+                    404, {"error": {"type": "index_not_found_exception", "reason": "no such index"}, "status": 404}
+                )
 
         do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _handle  # noqa: N815
 
@@ -102,18 +130,28 @@ def tls_cluster(tmp_path_factory):
     context.load_cert_chain(folder / "node.pem")
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield {"url": f"https://127.0.0.1:{httpd.server_address[1]}", "ca": str(folder / "http_ca.crt"),
-           "received": received}
+    yield {
+        "url": f"https://127.0.0.1:{httpd.server_address[1]}",
+        "ca": str(folder / "http_ca.crt"),
+        "received": received,
+    }
     httpd.shutdown()
     httpd.server_close()
 
 
 def backends_from_environment(**environment: str) -> dict:
     """WAGTAILSEARCH_BACKENDS as the settings module builds it from these environment variables."""
-    script = ("import json, django; django.setup(); from django.conf import settings; "
-              "print(json.dumps(settings.WAGTAILSEARCH_BACKENDS))")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.dev", **environment})
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.WAGTAILSEARCH_BACKENDS))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.dev", **environment},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -127,8 +165,12 @@ def backend_for(backends: dict):
 
 @pytest.fixture(scope="module")
 def configured(tls_cluster):
-    return backends_from_environment(ELASTICSEARCH_URL=tls_cluster["url"], ELASTICSEARCH_INDEX="kepu-staging",
-                                     ELASTICSEARCH_CA_CERTS=tls_cluster["ca"], ELASTICSEARCH_API_KEY=API_KEY)
+    return backends_from_environment(
+        ELASTICSEARCH_URL=tls_cluster["url"],
+        ELASTICSEARCH_INDEX="kepu-staging",
+        ELASTICSEARCH_CA_CERTS=tls_cluster["ca"],
+        ELASTICSEARCH_API_KEY=API_KEY,
+    )
 
 
 def test_the_index_prefix_comes_from_elasticsearch_index(configured):
@@ -148,9 +190,18 @@ def test_the_index_prefix_comes_from_elasticsearch_index(configured):
 
 def test_an_index_name_elasticsearch_would_refuse_stops_the_settings():
     script = "import django; django.setup()"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",
-                               "ELASTICSEARCH_URL": "http://127.0.0.1:9", "ELASTICSEARCH_INDEX": "Kepu Prod"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",
+            "ELASTICSEARCH_URL": "http://127.0.0.1:9",
+            "ELASTICSEARCH_INDEX": "Kepu Prod",
+        },
+    )
     assert done.returncode != 0 and "ELASTICSEARCH_INDEX must be lower-case" in done.stderr
 
 
@@ -211,8 +262,9 @@ def test_every_bigram_of_a_chinese_word_is_required(configured):
 
     # English keeps Wagtail's query: any word may match ("Gouty arthritis" finds Gout).
     english = _match_clauses(backend.search("Gouty arthritis", EncyclopediaEntry).query_compiler.get_query())
-    assert ("Gouty arthritis" in {text for _field, text, _operator in english}
-            and all(operator == "or" for _field, text, operator in english if text == "Gouty arthritis"))
+    assert "Gouty arthritis" in {text for _field, text, _operator in english} and all(
+        operator == "or" for _field, text, operator in english if text == "Gouty arthritis"
+    )
 
 
 def test_the_index_analyses_bigrams_and_unigrams_and_queries_bigrams_only(configured):
@@ -236,8 +288,9 @@ def test_the_index_analyses_bigrams_and_unigrams_and_queries_bigrams_only(config
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"),
-                    reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here")
+@pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set: no Elasticsearch server here"
+)
 def test_a_real_cluster_keeps_deployments_apart_and_needs_every_bigram(tmp_path):
     """Against a real Elasticsearch 8 (see README): the prefixed index, and 血压 not matching a text with only 血."""
     from django.core.files.images import ImageFile
@@ -248,9 +301,19 @@ def test_a_real_cluster_keeps_deployments_apart_and_needs_every_bigram(tmp_path)
 
     prefix = f"kepu-test-{os.getpid()}_"
     environment = {"ELASTICSEARCH_URL": os.environ["ELASTICSEARCH_URL"], "ELASTICSEARCH_INDEX": prefix}
-    environment.update({name: os.environ[name] for name in ("ELASTICSEARCH_CA_CERTS", "ELASTICSEARCH_API_KEY",
-                                                            "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD",
-                                                            "ELASTICSEARCH_VERIFY_CERTS") if name in os.environ})
+    environment.update(
+        {
+            name: os.environ[name]
+            for name in (
+                "ELASTICSEARCH_CA_CERTS",
+                "ELASTICSEARCH_API_KEY",
+                "ELASTICSEARCH_USERNAME",
+                "ELASTICSEARCH_PASSWORD",
+                "ELASTICSEARCH_VERIFY_CERTS",
+            )
+            if name in os.environ
+        }
+    )
     backends = backends_from_environment(**environment)
     with override_settings(WAGTAILSEARCH_BACKENDS=backends):
         backend = backend_for(backends)
@@ -258,7 +321,7 @@ def test_a_real_cluster_keeps_deployments_apart_and_needs_every_bigram(tmp_path)
             (tmp_path / "p.png").write_bytes(png_bytes())
             with open(tmp_path / "p.png", "rb") as handle:
                 Illustration.objects.create(title=title, licence="own work", file=ImageFile(handle, name="p.png"))
-        call_command("update_index", stdout=open(os.devnull, "w"))
+        call_command("update_index", stdout=StringIO())
         try:
             index = backend.get_index_for_model(Illustration)
             assert index.name == f"{prefix}illustrations_illustration"

@@ -29,8 +29,11 @@ def ranking_queries(captured) -> list[str]:
 @pytest.mark.django_db
 def test_the_page_and_its_count_come_from_one_ranking_query(client, encyclopedia):
     """The API counts and slices, the search page paginates: the engine ranks once for both."""
-    for path, params in [("/api/v2/pages/", {"search": "血压", "type": ENTRY_TYPE}), ("/search/", {"q": "血压"}),
-                         ("/search/", {"q": "diabetes", "type": "entries"})]:
+    for path, params in [
+        ("/api/v2/pages/", {"search": "血压", "type": ENTRY_TYPE}),
+        ("/search/", {"q": "血压"}),
+        ("/search/", {"q": "diabetes", "type": "entries"}),
+    ]:
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path, params).status_code == 200
         assert len(ranking_queries(captured)) == 1, (path, params, ranking_queries(captured))
@@ -99,8 +102,9 @@ def test_postgres_matches_the_stored_vector_through_its_gin_index(client, encycl
         # planner shows the match *can* be answered from the GIN index (on the full encyclopedia it is,
         # unasked: EXPLAIN ANALYZE shows a Bitmap Index Scan on it).
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN SELECT id FROM wagtailsearch_indexentry WHERE kepu_vector @@ to_tsquery(%s)",
-                       ["'高血压'"])
+        cursor.execute(
+            "EXPLAIN SELECT id FROM wagtailsearch_indexentry WHERE kepu_vector @@ to_tsquery(%s)", ["'高血压'"]
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "kepu_search_vector_gin" in plan, plan
 
@@ -145,8 +149,10 @@ def test_api_listing_gives_asked_fields_in_full(client, encyclopedia):
 @pytest.mark.django_db
 def test_the_site_header_and_footer_pages_come_from_one_query(client, studio):
     """Home and index links in the reader's language, on every public page: one query for all of them."""
-    for params, home, encyclopedia, articles in [({}, "/", "/encyclopedia/", "/articles/"),
-                                                 ({"lang": "en"}, "/en/", "/en/encyclopedia/", "/en/articles/")]:
+    for params, home, encyclopedia, articles in [
+        ({}, "/", "/encyclopedia/", "/articles/"),
+        ({"lang": "en"}, "/en/", "/en/encyclopedia/", "/en/articles/"),
+    ]:
         client.get("/search/", params)  # the sites' root paths are cached (Wagtail's own cache) by the first
         with CaptureQueriesContext(connection) as captured:
             html = client.get("/search/", params).content.decode()

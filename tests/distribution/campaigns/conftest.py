@@ -21,6 +21,11 @@ def migrated_sqlite_template(migrated_database_snapshot, tmp_path_factory) -> Pa
         return migrated_database_snapshot
     folder = tmp_path_factory.mktemp("worker-db")
     database = folder / "template.sqlite3"
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True,
-                   env=worker_env(database, folder), timeout=300)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=REPO,
+        check=True,
+        env=worker_env(database, folder),
+        timeout=300,
+    )
     return database

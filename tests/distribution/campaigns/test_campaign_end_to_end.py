@@ -17,15 +17,31 @@ pytestmark = pytest.mark.django_db
 def test_campaign_reaches_every_channel_once_in_each_patients_language(
     settings, studio, people, doctor, public_base, wechat_server, sms_server, smtp_server, webhook_sink
 ):
-    settings.KEPU_DISTRIBUTION = distribution_config(wechat=wechat_server, sms=sms_server, smtp=smtp_server,
-                                                     webhook=webhook_sink)
-    article = publish_article(studio, people["doctor_a"], "高血压患者的日常饮食", english_title="Eating well with high blood pressure")
-    zh = add_patient(doctor, "王女士", channels={"wechat": openid(1), "sms": "138 1234 5678",
-                                               "email": "wang@example.cn", "webhook": "HIS-0001"})
-    en = add_patient(doctor, "Mr. Smith", language="en", channels={"wechat": openid(2), "sms": "+86 139 0000 1111",
-                                                                  "email": "smith@example.org", "webhook": "HIS-0002"})
-    campaign = Campaign.objects.create(name="饮食", doctor=doctor, article=article,
-                                       channels=["wechat", "sms", "email", "webhook"], quiet_start=None, quiet_end=None)
+    settings.KEPU_DISTRIBUTION = distribution_config(
+        wechat=wechat_server, sms=sms_server, smtp=smtp_server, webhook=webhook_sink
+    )
+    article = publish_article(
+        studio, people["doctor_a"], "高血压患者的日常饮食", english_title="Eating well with high blood pressure"
+    )
+    zh = add_patient(
+        doctor,
+        "王女士",
+        channels={"wechat": openid(1), "sms": "138 1234 5678", "email": "wang@example.cn", "webhook": "HIS-0001"},
+    )
+    en = add_patient(
+        doctor,
+        "Mr. Smith",
+        language="en",
+        channels={"wechat": openid(2), "sms": "+86 139 0000 1111", "email": "smith@example.org", "webhook": "HIS-0002"},
+    )
+    campaign = Campaign.objects.create(
+        name="饮食",
+        doctor=doctor,
+        article=article,
+        channels=["wechat", "sms", "email", "webhook"],
+        quiet_start=None,
+        quiet_end=None,
+    )
     campaign.groups.add(static_group(doctor, "高血压", [zh, en]))
 
     send_campaign.delay(campaign.pk)
@@ -34,7 +50,8 @@ def test_campaign_reaches_every_channel_once_in_each_patients_language(
     campaign.refresh_from_db()
     assert campaign.state == Campaign.COMPLETED
     assert sorted(wechat_server.sent[i]["data"]["thing1"]["value"] for i in range(2)) == sorted(
-        ["高血压患者的日常饮食", "Eating well with high blood pressure"[:19] + "…"])
+        ["高血压患者的日常饮食", "Eating well with high blood pressure"[:19] + "…"]
+    )
     assert len(wechat_server.send_requests) == 2
     assert sorted(sms.phone for sms in sms_server.sent) == ["+8613812345678", "+8613900001111"]
     assert any(sms.text.startswith("【科普工作室】新科普《高血压患者的日常饮食》") for sms in sms_server.sent)
@@ -60,8 +77,10 @@ def test_unpublished_article_cannot_be_sent(settings, studio, people, doctor):
     article.unpublish()
     campaign = Campaign.objects.create(name="x", doctor=doctor, article=article, channels=["sms"])
     campaign.groups.add(static_group(doctor, "g", []))
-    with pytest.raises(CampaignError, match=admin_text("The article is not published yet: it can be sent once an "
-                                                        "editor has approved it.")):
+    with pytest.raises(
+        CampaignError,
+        match=admin_text("The article is not published yet: it can be sent once an editor has approved it."),
+    ):
         start_campaign(campaign)
 
 
@@ -70,8 +89,9 @@ def test_send_campaign_command_prints_statistics(settings, studio, people, docto
     article = publish_article(studio, people["doctor_a"], "术后康复")
     patients = [add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i}"}) for i in range(3)]
     refused = add_patient(doctor, "未同意", channels={"webhook": "HIS-X"}, consent=False)
-    campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="术后", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "术后", [*patients, refused]))
 
     from io import StringIO

@@ -45,9 +45,15 @@ def settings_url(site) -> str:
 
 
 def form_data(**values) -> dict:
-    data = {"email_transport": "smtp", "email_port": "587", "email_security": "starttls",
-            "wechat_api_base": "https://api.weixin.qq.com", "sms_api_base": "https://sms.tencentcloudapi.com",
-            "wechat_account_type": "service", "wechat_message_kind": "template"}
+    data = {
+        "email_transport": "smtp",
+        "email_port": "587",
+        "email_security": "starttls",
+        "wechat_api_base": "https://api.weixin.qq.com",
+        "sms_api_base": "https://sms.tencentcloudapi.com",
+        "wechat_account_type": "service",
+        "wechat_message_kind": "template",
+    }
     data.update({key: value for key, value in values.items() if value is not None})
     return data
 
@@ -55,9 +61,15 @@ def form_data(**values) -> dict:
 def test_credentials_are_write_only(client, operator, site, webhook_sink):
     client.force_login(operator)
     assert client.get(settings_url(site)).status_code == 200
-    response = client.post(settings_url(site), form_data(
-        webhook_enabled="on", webhook_endpoint=webhook_sink.url(), webhook_secret=SECRET,
-        webhook_allow_plain_http="on"))
+    response = client.post(
+        settings_url(site),
+        form_data(
+            webhook_enabled="on",
+            webhook_endpoint=webhook_sink.url(),
+            webhook_secret=SECRET,
+            webhook_allow_plain_http="on",
+        ),
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert ChannelSettings.objects.get(site=site).webhook_secret == SECRET
 
@@ -66,18 +78,29 @@ def test_credentials_are_write_only(client, operator, site, webhook_sink):
     assert "Type a new value to replace it" in page or "输入新值" in page or "已设置" in page
 
     # Saving again with the box left empty keeps the stored secret; typing one replaces it.
-    client.post(settings_url(site), form_data(webhook_enabled="on", webhook_endpoint=webhook_sink.url(),
-                                              webhook_allow_plain_http="on"))
+    client.post(
+        settings_url(site),
+        form_data(webhook_enabled="on", webhook_endpoint=webhook_sink.url(), webhook_allow_plain_http="on"),
+    )
     assert ChannelSettings.objects.get(site=site).webhook_secret == SECRET
-    client.post(settings_url(site), form_data(webhook_enabled="on", webhook_endpoint=webhook_sink.url(),
-                                              webhook_secret=SECRET + "-new", webhook_allow_plain_http="on"))
+    client.post(
+        settings_url(site),
+        form_data(
+            webhook_enabled="on",
+            webhook_endpoint=webhook_sink.url(),
+            webhook_secret=SECRET + "-new",
+            webhook_allow_plain_http="on",
+        ),
+    )
     assert ChannelSettings.objects.get(site=site).webhook_secret == SECRET + "-new"
 
 
 def test_a_channel_that_cannot_work_is_refused_with_the_reason(client, operator, site):
     client.force_login(operator)
-    response = client.post(settings_url(site), form_data(webhook_enabled="on", webhook_endpoint="https://his.example.cn/n",
-                                                         webhook_secret="short"))
+    response = client.post(
+        settings_url(site),
+        form_data(webhook_enabled="on", webhook_endpoint="https://his.example.cn/n", webhook_secret="short"),
+    )
     assert response.status_code == 200  # the form again, with the error
     assert not ChannelSettings.objects.filter(site=site, webhook_enabled=True).exists()
     response = client.post(settings_url(site), form_data(email_enabled="on", email_from_address="not an address"))
@@ -85,12 +108,21 @@ def test_a_channel_that_cannot_work_is_refused_with_the_reason(client, operator,
     assert not ChannelSettings.objects.filter(site=site, email_enabled=True).exists()
 
 
-def test_test_message_goes_through_the_real_channel_and_is_recorded(client, operator, site, webhook_sink,
-                                                                    smtp_server, public_base):
-    ChannelSettings.objects.create(site=site, webhook_enabled=True, webhook_endpoint=webhook_sink.url(),
-                                   webhook_secret=WEBHOOK_SECRET, webhook_allow_plain_http=True,
-                                   email_enabled=True, email_from_address="科普工作室 <kepu@hospital.example.cn>",
-                                   email_host="127.0.0.1", email_port=smtp_server.port, email_security="none")
+def test_test_message_goes_through_the_real_channel_and_is_recorded(
+    client, operator, site, webhook_sink, smtp_server, public_base
+):
+    ChannelSettings.objects.create(
+        site=site,
+        webhook_enabled=True,
+        webhook_endpoint=webhook_sink.url(),
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_allow_plain_http=True,
+        email_enabled=True,
+        email_from_address="科普工作室 <kepu@hospital.example.cn>",
+        email_host="127.0.0.1",
+        email_port=smtp_server.port,
+        email_security="none",
+    )
     client.force_login(operator)
     url = reverse("channel_test_message", args=[site.pk])
     response = client.post(url, {"test_channel": "webhook"})
@@ -114,17 +146,26 @@ def test_doctors_and_editors_cannot_see_or_test_channels(client, people, site):
     for role in ("doctor_a", "editor"):
         client.force_login(people[role])
         assert client.get(settings_url(site)).status_code == 302
-        assert client.post(reverse("channel_test_message", args=[site.pk]), {"test_channel": "webhook"}).status_code == 302
+        assert (
+            client.post(reverse("channel_test_message", args=[site.pk]), {"test_channel": "webhook"}).status_code == 302
+        )
 
 
-def test_health_comes_from_the_last_sends(client, operator, site, studio, people, doctor, public_base, webhook_sink,
-                                          closed_port):
-    settings_row = ChannelSettings.objects.create(site=site, webhook_enabled=True, webhook_endpoint=webhook_sink.url(),
-                                                  webhook_secret=WEBHOOK_SECRET, webhook_allow_plain_http=True)
+def test_health_comes_from_the_last_sends(
+    client, operator, site, studio, people, doctor, public_base, webhook_sink, closed_port
+):
+    settings_row = ChannelSettings.objects.create(
+        site=site,
+        webhook_enabled=True,
+        webhook_endpoint=webhook_sink.url(),
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_allow_plain_http=True,
+    )
     article = publish_article(studio, people["doctor_a"], "测血压")
     patient = add_patient(doctor, "王女士", channels={"webhook": "HIS-1"})
-    campaign = Campaign.objects.create(name="c", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="c", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "g", [patient]))
     start_campaign(campaign)
     deliver_due()
@@ -137,8 +178,9 @@ def test_health_comes_from_the_last_sends(client, operator, site, studio, people
     # The endpoint goes away: the next sends fail and the panel says so.
     settings_row.webhook_endpoint = f"http://127.0.0.1:{closed_port}/hook"
     settings_row.save()
-    second = Campaign.objects.create(name="c2", doctor=doctor, article=article, channels=["webhook"],
-                                     quiet_start=None, quiet_end=None)
+    second = Campaign.objects.create(
+        name="c2", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     second.groups.add(static_group(doctor, "g2", [patient]))
     start_campaign(second)
     deliver_due()
@@ -147,15 +189,23 @@ def test_health_comes_from_the_last_sends(client, operator, site, studio, people
     assert 'data-health="failing"' in webhook_panel and "connection refused" in webhook_panel
 
 
-def test_environment_overrides_the_admin_for_its_kinds(settings, site, webhook_sink, public_base, studio, people, doctor):
-    ChannelSettings.objects.create(site=site, webhook_enabled=True, webhook_endpoint="https://unused.example.cn/x",
-                                   webhook_secret="admin-secret-that-is-long-enough")
-    settings.KEPU_DISTRIBUTION = {"channels": {"webhook": {"secret": WEBHOOK_SECRET, "endpoint": webhook_sink.url(),
-                                                           "allow_plain_http": True}}}
+def test_environment_overrides_the_admin_for_its_kinds(
+    settings, site, webhook_sink, public_base, studio, people, doctor
+):
+    ChannelSettings.objects.create(
+        site=site,
+        webhook_enabled=True,
+        webhook_endpoint="https://unused.example.cn/x",
+        webhook_secret="admin-secret-that-is-long-enough",
+    )
+    settings.KEPU_DISTRIBUTION = {
+        "channels": {"webhook": {"secret": WEBHOOK_SECRET, "endpoint": webhook_sink.url(), "allow_plain_http": True}}
+    }
     article = publish_article(studio, people["doctor_a"], "测血压")
     patient = add_patient(doctor, "王女士", channels={"webhook": "HIS-1"})
-    campaign = Campaign.objects.create(name="c", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="c", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "g", [patient]))
     start_campaign(campaign)
     deliver_due()
@@ -163,16 +213,27 @@ def test_environment_overrides_the_admin_for_its_kinds(settings, site, webhook_s
 
 
 def campaign_form(article, group, channels, doctor) -> dict:
-    data = {"name": "测血压", "doctor": str(doctor.pk), "article": str(article.pk), "groups": [str(group.pk)],
-            "scheduled_at": "", "quiet_start": "21:00", "quiet_end": "08:00"}
+    data = {
+        "name": "测血压",
+        "doctor": str(doctor.pk),
+        "article": str(article.pk),
+        "groups": [str(group.pk)],
+        "scheduled_at": "",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+    }
     if channels:
         data["channels"] = channels
     return data
 
 
 def test_campaign_channels_are_checkboxes_of_the_configured_channels(client, site, studio, people, doctor, operator):
-    ChannelSettings.objects.create(site=site, email_enabled=True, email_transport="console",
-                                   email_from_address="科普工作室 <kepu@hospital.example.cn>")
+    ChannelSettings.objects.create(
+        site=site,
+        email_enabled=True,
+        email_transport="console",
+        email_from_address="科普工作室 <kepu@hospital.example.cn>",
+    )
     article = publish_article(studio, people["doctor_a"], "测血压")
     group = static_group(doctor, "g", [])
     client.force_login(operator)
@@ -193,9 +254,16 @@ def test_campaign_channels_are_checkboxes_of_the_configured_channels(client, sit
 
 def test_wechat_subscribe_messages_and_receipts_are_set_up_on_the_channels_screen(client, operator, site):
     client.force_login(operator)
-    wechat = dict(wechat_enabled="on", wechat_app_id="wx0123456789abcdef", wechat_app_secret="app-secret-0123456789",
-                  wechat_template_id="tmpl-sub", wechat_account_type="miniprogram", wechat_message_kind="subscribe",
-                  wechat_push_token="push-token-2026", wechat_encoding_aes_key="A" * 43)
+    wechat = dict(
+        wechat_enabled="on",
+        wechat_app_id="wx0123456789abcdef",
+        wechat_app_secret="app-secret-0123456789",
+        wechat_template_id="tmpl-sub",
+        wechat_account_type="miniprogram",
+        wechat_message_kind="subscribe",
+        wechat_push_token="push-token-2026",
+        wechat_encoding_aes_key="A" * 43,
+    )
     refused = client.post(settings_url(site), form_data(**wechat))  # a mini program needs the page showing articles
     assert refused.status_code == 200 and "miniprogram_page" in refused.content.decode()
     saved = client.post(settings_url(site), form_data(**wechat, wechat_miniprogram_page="pages/article/index"))
@@ -214,21 +282,36 @@ def test_the_join_pages_verification_code_template_is_set_up_on_the_channels_scr
 
     client.force_login(operator)
     with FakeSmsServer() as server:
-        sms = dict(sms_enabled="on", sms_secret_id=server.secret_id, sms_secret_key=server.secret_key,
-                   sms_sdk_app_id=server.sdk_app_id, sms_sign_name="科普工作室", sms_api_base=server.base_url,
-                   sms_template_id_zh="1760001", sms_template_text_zh=EXAMPLE_TEMPLATES["1760001"],
-                   sms_verification_template_id_zh="1760003")
+        sms = dict(
+            sms_enabled="on",
+            sms_secret_id=server.secret_id,
+            sms_secret_key=server.secret_key,
+            sms_sdk_app_id=server.sdk_app_id,
+            sms_sign_name="科普工作室",
+            sms_api_base=server.base_url,
+            sms_template_id_zh="1760001",
+            sms_template_text_zh=EXAMPLE_TEMPLATES["1760001"],
+            sms_verification_template_id_zh="1760003",
+        )
         refused = client.post(settings_url(site), form_data(**sms, sms_verification_template_text_zh="验证码已发送"))
         assert refused.status_code == 200  # a verification text without {1} for the code cannot work
         assert ChannelSettings.objects.filter(site=site, sms_enabled=True).count() == 0
-        saved = client.post(settings_url(site), form_data(
-            **sms, sms_verification_template_text_zh=EXAMPLE_TEMPLATES["1760003"]))
+        saved = client.post(
+            settings_url(site), form_data(**sms, sms_verification_template_text_zh=EXAMPLE_TEMPLATES["1760003"])
+        )
         assert saved.status_code == 302
         config = ChannelSettings.objects.get(site=site).channel_config("sms")
         assert config["verification_templates"]["zh-hans"]["template_id"] == "1760003"
         channel = get_channel("sms", config)
-        result = channel.send(OutgoingMessage(idempotency_key="join-otp-1", address="+8613800138000", title="验证码",
-                                              url="https://kp.example.cn/join/", extra={VERIFICATION_CODE: "428613"}))
+        result = channel.send(
+            OutgoingMessage(
+                idempotency_key="join-otp-1",
+                address="+8613800138000",
+                title="验证码",
+                url="https://kp.example.cn/join/",
+                extra={VERIFICATION_CODE: "428613"},
+            )
+        )
         channel.close()
     assert result.provider_message_id
     [sent] = server.sent

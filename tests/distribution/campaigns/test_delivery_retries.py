@@ -51,8 +51,9 @@ def test_channel_failing_30_percent_of_the_time_still_reaches_everyone(settings,
 def test_backoff_grows_and_the_last_failure_becomes_a_dead_letter_with_its_reason(
     settings, studio, people, doctor, public_base, webhook_sink
 ):
-    settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink, max_attempts=3, backoff_base_s=60,
-                                                     backoff_max_s=3600)
+    settings.KEPU_DISTRIBUTION = distribution_config(
+        webhook=webhook_sink, max_attempts=3, backoff_base_s=60, backoff_max_s=3600
+    )
     patient = add_patient(doctor, "患者", channels={"webhook": "HIS-1"})
     campaign = make_campaign(studio, people, doctor, [patient], ["webhook"])
     start_campaign(campaign)
@@ -97,8 +98,9 @@ def test_permanent_errors_and_inactive_contacts_are_not_retried(
     assert openid(1) not in dead.reason
 
 
-def test_misconfigured_channel_pauses_its_rows_without_burning_attempts(settings, studio, people, doctor, public_base,
-                                                                          wechat_server):
+def test_misconfigured_channel_pauses_its_rows_without_burning_attempts(
+    settings, studio, people, doctor, public_base, wechat_server
+):
     cache.clear()  # no access token left over from another test
     config = distribution_config(wechat=wechat_server)
     config["channels"]["wechat"]["app_secret"] = "wrong-secret-0123456789"
@@ -111,18 +113,22 @@ def test_misconfigured_channel_pauses_its_rows_without_burning_attempts(settings
     rows = list(Delivery.objects.all())
     assert {row.state for row in rows} == {DeliveryState.RETRYING}
     assert {row.attempts for row in rows} == {0}
-    assert all(row.reason.startswith("channel configuration: WeChat token request failed with errcode 40125") for row in rows)
+    assert all(
+        row.reason.startswith("channel configuration: WeChat token request failed with errcode 40125") for row in rows
+    )
     assert min(row.next_attempt_at for row in rows) > timezone.now() + timedelta(minutes=9)
     assert len(wechat_server.send_requests) == 0
 
 
-def test_quiet_hours_hold_messages_until_morning_in_each_patients_time_zone(settings, studio, people, doctor,
-                                                                           public_base, webhook_sink):
+def test_quiet_hours_hold_messages_until_morning_in_each_patients_time_zone(
+    settings, studio, people, doctor, public_base, webhook_sink
+):
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
     shanghai = add_patient(doctor, "上海", channels={"webhook": "HIS-SH"}, time_zone="Asia/Shanghai")
     london = add_patient(doctor, "London", channels={"webhook": "HIS-LDN"}, time_zone="Europe/London")
-    campaign = make_campaign(studio, people, doctor, [shanghai, london], ["webhook"],
-                             quiet_start=time(21, 0), quiet_end=time(8, 0))
+    campaign = make_campaign(
+        studio, people, doctor, [shanghai, london], ["webhook"], quiet_start=time(21, 0), quiet_end=time(8, 0)
+    )
     # 22:30 in Shanghai is 14:30 in London (winter): one waits for 08:00 local, the other goes now.
     evening = datetime(2026, 1, 15, 22, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     start_campaign(campaign, now=evening)
@@ -132,12 +138,15 @@ def test_quiet_hours_hold_messages_until_morning_in_each_patients_time_zone(sett
     assert Delivery.objects.get(patient=london).next_attempt_at == evening
 
 
-@pytest.mark.parametrize(("local", "expected"), [
-    ("2026-03-01 20:59", "2026-03-01 20:59"),
-    ("2026-03-01 21:00", "2026-03-02 08:00"),
-    ("2026-03-02 03:00", "2026-03-02 08:00"),
-    ("2026-03-02 08:00", "2026-03-02 08:00"),
-])
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        ("2026-03-01 20:59", "2026-03-01 20:59"),
+        ("2026-03-01 21:00", "2026-03-02 08:00"),
+        ("2026-03-02 03:00", "2026-03-02 08:00"),
+        ("2026-03-02 08:00", "2026-03-02 08:00"),
+    ],
+)
 def test_next_allowed_moment_across_midnight(local, expected):
     zone = ZoneInfo("Asia/Shanghai")
     moment = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=zone)

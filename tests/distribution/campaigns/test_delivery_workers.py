@@ -90,8 +90,12 @@ def test_killed_worker_restarted_sends_every_message_exactly_once(worker_databas
     with FakeWeChatServer() as wechat, WebhookSink(WEBHOOK_SECRET) as sink:
         config = {
             "channels": {
-                "wechat": {"app_id": wechat.app_id, "app_secret": wechat.app_secret, "template_id": "tmpl-1",
-                           "api_base": wechat.base_url},
+                "wechat": {
+                    "app_id": wechat.app_id,
+                    "app_secret": wechat.app_secret,
+                    "template_id": "tmpl-1",
+                    "api_base": wechat.base_url,
+                },
                 "webhook": {"secret": WEBHOOK_SECRET, "endpoint": sink.url(), "allow_plain_http": True},
             },
             # Slow enough that the kill lands in the middle of the run.
@@ -100,22 +104,39 @@ def test_killed_worker_restarted_sends_every_message_exactly_once(worker_databas
             "send_threads": 2,
         }
         env = worker_env(database, tmp_path, config)
-        worker = subprocess.Popen([PYTHON, "manage.py", "send_campaign", str(campaign_id)], cwd=REPO, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        worker = subprocess.Popen(
+            [PYTHON, "manage.py", "send_campaign", str(campaign_id)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
         def worker_alive() -> None:
             assert worker.poll() is None, worker.stderr.read().decode()
 
-        wait_until(lambda: len(wechat.send_requests) + sink.stats["requests"] >= 25,  # in the third batch
-                   progress=lambda: len(wechat.send_requests) + sink.stats["requests"], alive=worker_alive,
-                   idle_s=60, what="the worker's first batches", poll_s=0.01)
+        wait_until(
+            lambda: len(wechat.send_requests) + sink.stats["requests"] >= 25,  # in the third batch
+            progress=lambda: len(wechat.send_requests) + sink.stats["requests"],
+            alive=worker_alive,
+            idle_s=60,
+            what="the worker's first batches",
+            poll_s=0.01,
+        )
         worker.kill()  # SIGKILL: no cleanup, no chance to record anything
         worker.wait(timeout=10)
 
         interrupted = ledger_states(database)
         assert interrupted[DeliveryState.PENDING] > 0  # killed mid-run (usually with a claimed batch in 'sending')
 
-        restart = subprocess.run([PYTHON, "manage.py", "send_campaign", str(campaign_id), "--stale-after", "0"],
-                                 cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        restart = subprocess.run(
+            [PYTHON, "manage.py", "send_campaign", str(campaign_id), "--stale-after", "0"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert restart.returncode == 0, restart.stderr
 
         assert ledger_states(database) == {DeliveryState.SENT: 40, DeliveryState.DELIVERED: 40}
@@ -152,28 +173,61 @@ def test_celery_worker_fed_through_redis_sends_the_campaign(worker_database, tmp
         pytest.skip("Redis is not answering on 127.0.0.1:6379: the real-broker worker test needs redis-server running")
     database, campaign_id = worker_database
     with FakeWeChatServer() as wechat, WebhookSink(WEBHOOK_SECRET) as sink:
-        config = {"channels": {
-            "wechat": {"app_id": wechat.app_id, "app_secret": wechat.app_secret, "template_id": "tmpl-1",
-                       "api_base": wechat.base_url},
-            "webhook": {"secret": WEBHOOK_SECRET, "endpoint": sink.url(), "allow_plain_http": True},
-        }}
+        config = {
+            "channels": {
+                "wechat": {
+                    "app_id": wechat.app_id,
+                    "app_secret": wechat.app_secret,
+                    "template_id": "tmpl-1",
+                    "api_base": wechat.base_url,
+                },
+                "webhook": {"secret": WEBHOOK_SECRET, "endpoint": sink.url(), "allow_plain_http": True},
+            }
+        }
         env = worker_env(database, tmp_path, config) | {"CELERY_BROKER_URL": REDIS_URL}
         worker = subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "kepu", "worker", "--pool=solo", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"kepu-test-{os.getpid()}@%h"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "kepu",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"kepu-test-{os.getpid()}@%h",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         try:
-            queued = subprocess.run([PYTHON, "manage.py", "send_campaign", str(campaign_id), "--queue"], cwd=REPO,
-                                    env=env, capture_output=True, text=True, timeout=60)
+            queued = subprocess.run(
+                [PYTHON, "manage.py", "send_campaign", str(campaign_id), "--queue"],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert queued.returncode == 0, queued.stderr
+
             def worker_alive() -> None:
                 assert worker.poll() is None, worker.stdout.read().decode()[-3000:]
 
             # No fixed deadline: fail only if the ledger stops moving (scaled to the machine's load).
-            wait_until(lambda: campaign_state(database, campaign_id) == "completed",
-                       progress=lambda: ledger_states(database), alive=worker_alive, idle_s=60,
-                       what="the Celery worker's fan-out")
+            wait_until(
+                lambda: campaign_state(database, campaign_id) == "completed",
+                progress=lambda: ledger_states(database),
+                alive=worker_alive,
+                idle_s=60,
+                what="the Celery worker's fan-out",
+            )
         finally:
             worker.terminate()
             worker.wait(timeout=20)

@@ -32,8 +32,9 @@ def test_exception_after_provider_accepted_is_recovered_without_duplicates_or_lo
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink, batch_size=20, send_threads=1)
     article = publish_article(studio, people["doctor_a"], "孕晚期注意事项")
     patients = [add_patient(doctor, f"孕妇{i}", channels={"webhook": f"HIS-{i:03d}"}) for i in range(60)]
-    campaign = Campaign.objects.create(name="孕晚期", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="孕晚期", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "孕晚期", patients))
     start_campaign(campaign)
     scope = Q(campaign=campaign)
@@ -73,13 +74,17 @@ def test_crash_with_several_threads_leaves_at_most_send_threads_messages_to_rese
 ):
     """Answers that arrive together share a commit (webhook) or get one each (SMS); either way a crash
     exposes only the messages in flight, and SMS — whose receiver does not de-duplicate — no more than that."""
-    settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink, sms=sms_server, batch_size=30,
-                                                     send_threads=4)
+    settings.KEPU_DISTRIBUTION = distribution_config(
+        webhook=webhook_sink, sms=sms_server, batch_size=30, send_threads=4
+    )
     article = publish_article(studio, people["doctor_a"], "冬季流感预防")
-    patients = [add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i:03d}", "sms": f"+86138{i:08d}"})
-                for i in range(45)]
-    campaign = Campaign.objects.create(name="流感", doctor=doctor, article=article, channels=["webhook", "sms"],
-                                       quiet_start=None, quiet_end=None)
+    patients = [
+        add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i:03d}", "sms": f"+86138{i:08d}"})
+        for i in range(45)
+    ]
+    campaign = Campaign.objects.create(
+        name="流感", doctor=doctor, article=article, channels=["webhook", "sms"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "流感", patients))
     start_campaign(campaign)
     scope = Q(campaign=campaign)
@@ -103,7 +108,9 @@ def test_crash_with_several_threads_leaves_at_most_send_threads_messages_to_rese
     assert set(webhook_sink.accepted_keys) == {d.key.hex for d in Delivery.objects.filter(channel="webhook")}
     phones = Counter(sms.phone for sms in sms_server.sent)
     assert set(phones) == {f"+86138{i:08d}" for i in range(45)}  # nobody skipped
-    resent = sum(times - 1 for times in webhook_sink.accepted_keys.values()) + sum(times - 1 for times in phones.values())
+    resent = sum(times - 1 for times in webhook_sink.accepted_keys.values()) + sum(
+        times - 1 for times in phones.values()
+    )
     assert resent <= 4  # at most send_threads messages were accepted but not yet recorded
 
 
@@ -115,8 +122,9 @@ def test_outcome_of_a_row_another_worker_took_over_is_not_written(
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink, batch_size=10, send_threads=2)
     article = publish_article(studio, people["doctor_a"], "术后饮食")
     patients = [add_patient(doctor, f"患者{i}", channels={"webhook": f"HIS-{i:03d}"}) for i in range(10)]
-    campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="术后", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "术后", patients))
     start_campaign(campaign)
     taken_over: list[int] = []

@@ -4,6 +4,7 @@ and ending enrolments, and each patient's upcoming steps."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def plan(studio):
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
     return FollowUpPlan.objects.get(slug="post-operative")
 
 
@@ -59,14 +60,21 @@ def test_a_doctor_cannot_enrol_another_doctors_group(client, people, doctor, pla
 
 def test_csv_selection_enrols_the_named_patients_and_reports_lines_it_could_not_match(client, people, doctor, plan):
     first = add_patient(doctor, "甲", channels={"webhook": "HIS-0001"})
-    second = add_patient(doctor, "乙", channels={"sms": "+8613812345678"})  # stored normalised, as the admin and import do
+    second = add_patient(
+        doctor, "乙", channels={"sms": "+8613812345678"}
+    )  # stored normalised, as the admin and import do
     third = add_patient(doctor, "丙", channels={"email": "c@example.cn"})
     add_patient(doctor, "丁", channels={"webhook": "HIS-0004"})  # not in the file
-    csv_text = ("his_id,手机号,patient\nHIS-0001,,\n,13812345678,\n,,%d\nHIS-9999,,\n" % third.pk).encode("gb18030")
+    csv_text = f"his_id,手机号,patient\nHIS-0001,,\n,13812345678,\n,,{third.pk}\nHIS-9999,,\n".encode("gb18030")
     client.force_login(people["editor"])
-    response = client.post(enrol_url(plan), {
-        "selection": SimpleUploadedFile("selection.csv", csv_text, content_type="text/csv"),
-        "starts_on": timezone.localdate().isoformat()}, follow=True)
+    response = client.post(
+        enrol_url(plan),
+        {
+            "selection": SimpleUploadedFile("selection.csv", csv_text, content_type="text/csv"),
+            "starts_on": timezone.localdate().isoformat(),
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     enrolled = set(FollowUpEnrolment.objects.filter(plan=plan).values_list("patient_id", flat=True))
     assert enrolled == {first.pk, second.pk, third.pk}
@@ -76,9 +84,13 @@ def test_csv_selection_enrols_the_named_patients_and_reports_lines_it_could_not_
 
 def test_csv_without_an_identifying_column_is_refused(client, people, plan):
     client.force_login(people["editor"])
-    response = client.post(enrol_url(plan), {
-        "selection": SimpleUploadedFile("x.csv", b"name\nWang\n", content_type="text/csv"),
-        "starts_on": timezone.localdate().isoformat()})
+    response = client.post(
+        enrol_url(plan),
+        {
+            "selection": SimpleUploadedFile("x.csv", b"name\nWang\n", content_type="text/csv"),
+            "starts_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 200 and not FollowUpEnrolment.objects.exists()
 
 
@@ -86,8 +98,7 @@ def test_pause_resume_and_end(settings, client, people, doctor, plan, public_bas
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
     patient = add_patient(doctor, "赵先生", channels={"webhook": "HIS-77"})
     start = timezone.localdate() - timedelta(days=10)
-    enrolment = FollowUpEnrolment.objects.create(plan=plan, patient=patient, starts_on=start,
-                                                 attached_at=at(start, 0))
+    enrolment = FollowUpEnrolment.objects.create(plan=plan, patient=patient, starts_on=start, attached_at=at(start, 0))
     page_url = reverse("patient_followups", args=[patient.pk])
     client.force_login(people["doctor_a"])
 

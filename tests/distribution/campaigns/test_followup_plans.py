@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,8 +14,8 @@ from distribution.campaigns.delivery_ledger import deliver_due
 from distribution.campaigns.fanout import dispatch_followups
 from distribution.campaigns.followup_templates import FOLLOWUP_TEMPLATES
 from distribution.campaigns.models import Delivery, FollowUpEnrolment, FollowUpPlan, FollowUpStep
-from distribution.delivery.states import DeliveryState
 from distribution.campaigns.tasks import dispatch_due_followups
+from distribution.delivery.states import DeliveryState
 from tests.builders import add_patient, distribution_config, publish_article
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +27,29 @@ def at(day: date, hour: int, minute: int = 0, zone=SHANGHAI) -> datetime:
 
 
 def enrol(plan: FollowUpPlan, patient, starts_on: date) -> FollowUpEnrolment:
-    return FollowUpEnrolment.objects.create(plan=plan, patient=patient, starts_on=starts_on,
-                                            attached_at=at(starts_on, 0))
+    return FollowUpEnrolment.objects.create(
+        plan=plan, patient=patient, starts_on=starts_on, attached_at=at(starts_on, 0)
+    )
 
 
 def test_templates_are_installed_idempotently():
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
+    call_command("load_followup_templates", stdout=StringIO())
     plans = {plan.slug: plan for plan in FollowUpPlan.objects.all()}
     assert set(plans) == {
-        "hypertension", "type-2-diabetes", "coronary-heart-disease", "heart-failure", "copd",
-        "stroke-rehabilitation", "chronic-kidney-disease", "post-operative", "pregnancy-check-ups", "newborn-care",
-        "gout", "osteoporosis"}
+        "hypertension",
+        "type-2-diabetes",
+        "coronary-heart-disease",
+        "heart-failure",
+        "copd",
+        "stroke-rehabilitation",
+        "chronic-kidney-disease",
+        "post-operative",
+        "pregnancy-check-ups",
+        "newborn-care",
+        "gout",
+        "osteoporosis",
+    }
     assert [step.day_offset for step in plans["post-operative"].steps.all()] == [1, 2, 3, 5, 7, 10, 14, 30]
     assert FollowUpStep.objects.count() == sum(len(template["steps"]) for template in FOLLOWUP_TEMPLATES)
     medication = FollowUpStep.objects.filter(kind="medication")
@@ -52,7 +64,7 @@ def test_templates_are_installed_idempotently():
 
 
 def test_template_reminder_pages_link_the_plans_encyclopedia_entries(client, encyclopedia, public_base):
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
     plan = FollowUpPlan.objects.get(slug="hypertension")
     entries = plan.encyclopedia_entries("zh-hans")
     # The I10 category page, and the studio's own pages filed under I10 (e.g. hypertension in older people).
@@ -69,7 +81,7 @@ def test_post_operative_plan_sends_each_step_once_and_unsubscribe_stops_the_next
     settings, client, studio, people, doctor, public_base, webhook_sink
 ):
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
     publish_article(studio, people["doctor_a"], "术后如何活动", tags=["术后"])
     plan = FollowUpPlan.objects.get(slug="post-operative")
     surgery = timezone.localdate() - timedelta(days=20)
@@ -103,13 +115,21 @@ def test_article_step_sends_the_tagged_article_in_the_patients_language(
     settings, studio, people, doctor, public_base, webhook_sink
 ):
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
-    publish_article(studio, people["doctor_a"], "控制血压的饮食", english_title="Eating to control blood pressure",
-                    tags=["高血压"])
+    publish_article(
+        studio, people["doctor_a"], "控制血压的饮食", english_title="Eating to control blood pressure", tags=["高血压"]
+    )
     plan = FollowUpPlan.objects.create(name="高血压", slug="bp-test", channels=["webhook"])
     FollowUpStep.objects.create(plan=plan, kind="article", day_offset=1, send_time=time(10, 0), article_tag="高血压")
-    FollowUpStep.objects.create(plan=plan, kind="medication", day_offset=0, repeat_until_day=29,
-                                send_time=time(8, 0), title_zh="早晨降压药提醒",
-                                title_en="Morning blood pressure medicine", respect_quiet_hours=False)
+    FollowUpStep.objects.create(
+        plan=plan,
+        kind="medication",
+        day_offset=0,
+        repeat_until_day=29,
+        send_time=time(8, 0),
+        title_zh="早晨降压药提醒",
+        title_en="Morning blood pressure medicine",
+        respect_quiet_hours=False,
+    )
     start = timezone.localdate() - timedelta(days=5)
     patient = add_patient(doctor, "Ms. Lee", language="en", channels={"webhook": "HIS-8"}, time_zone="Europe/London")
     enrol(plan, patient, start)
@@ -121,13 +141,16 @@ def test_article_step_sends_the_tagged_article_in_the_patients_language(
     assert dispatch_followups(now=at(start + timedelta(days=1), 10, 1, zone=london)) == 2
     deliver_due()
     titles = sorted(hook.json()["title"] for hook in webhook_sink.received)
-    assert titles == ["Eating to control blood pressure", "Morning blood pressure medicine",
-                      "Morning blood pressure medicine"]
+    assert titles == [
+        "Eating to control blood pressure",
+        "Morning blood pressure medicine",
+        "Morning blood pressure medicine",
+    ]
 
 
 def test_missed_occurrences_are_skipped_not_sent_late(settings, studio, people, doctor, public_base, webhook_sink):
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
-    call_command("load_followup_templates", stdout=open("/dev/null", "w"))
+    call_command("load_followup_templates", stdout=StringIO())
     plan = FollowUpPlan.objects.get(slug="post-operative")
     start = timezone.localdate() - timedelta(days=30)
     enrol(plan, add_patient(doctor, "钱女士", channels={"webhook": "HIS-9"}), start)
@@ -136,5 +159,6 @@ def test_missed_occurrences_are_skipped_not_sent_late(settings, studio, people, 
 
     rows = {row.step.day_offset: row for row in Delivery.objects.select_related("step")}
     assert {day: row.state for day, row in rows.items() if day < 30} == {
-        day: DeliveryState.SKIPPED for day in (1, 2, 3, 5, 7, 10, 14)}
+        day: DeliveryState.SKIPPED for day in (1, 2, 3, 5, 7, 10, 14)
+    }
     assert rows[1].reason == "too late: the scheduler missed this step"

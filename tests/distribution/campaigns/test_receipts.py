@@ -13,22 +13,22 @@ import time
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from wagtail.models import Site
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
+from wagtail.models import Site
 from wechatpy.crypto import PrpCrypto, WeChatCrypto, _get_signature
 
 from distribution.campaigns.models import Campaign, Delivery, DeliveryReceipt, WeChatMassSend
-from distribution.delivery.states import DeliveryState
 from distribution.campaigns.receipts import apply_pending_receipts
 from distribution.campaigns.tasks import poll_delivery_receipts, send_campaign
 from distribution.channels import SmsConfig
 from distribution.channels.base import build_http_session
 from distribution.channels.sms_receipts import pull_request_body, pull_sms_send_status
 from distribution.channels.wechat_push import PushRejected, decrypt_push, push_signature
+from distribution.delivery.states import DeliveryState
 from tests.builders import add_patient, distribution_config, openid, publish_article, static_group
 from tests.fakes.wechat_push import mass_finished, signed_push, subscribe_sent, template_finished
 
@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 
 def default_site_id() -> int:
     return Site.objects.get(is_default_site=True).pk
+
 
 PUSH_TOKEN = "kepuPushToken2026"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters, as the console shows
@@ -50,10 +51,12 @@ def sent_campaign(settings, studio, people, doctor, public_base, wechat_server, 
     config["channels"]["wechat"].update(push_token=PUSH_TOKEN, encoding_aes_key=AES_KEY)
     settings.KEPU_DISTRIBUTION = config
     article = publish_article(studio, people["doctor_a"], "高血压患者的日常饮食")
-    patients = [add_patient(doctor, f"患者{n}", channels={"wechat": openid(n), "sms": f"138 0013 800{n}"})
-                for n in (1, 2)]
-    campaign = Campaign.objects.create(name="饮食", doctor=doctor, article=article, channels=["wechat", "sms"],
-                                       quiet_start=None, quiet_end=None)
+    patients = [
+        add_patient(doctor, f"患者{n}", channels={"wechat": openid(n), "sms": f"138 0013 800{n}"}) for n in (1, 2)
+    ]
+    campaign = Campaign.objects.create(
+        name="饮食", doctor=doctor, article=article, channels=["wechat", "sms"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "高血压", patients))
     send_campaign.delay(campaign.pk)
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 4
@@ -66,7 +69,9 @@ def wechat_row(n: int) -> Delivery:
 
 def push(client, xml: str, *, app_id: str = "", aes: bool = False, token: str = PUSH_TOKEN, timestamp=None):
     query, body = signed_push(xml, token, app_id=app_id, encoding_aes_key=AES_KEY if aes else "", timestamp=timestamp)
-    return client.post(f"{reverse('campaigns:wechat_push', args=[default_site_id()])}?{query}", body, content_type="text/xml")
+    return client.post(
+        f"{reverse('campaigns:wechat_push', args=[default_site_id()])}?{query}", body, content_type="text/xml"
+    )
 
 
 def test_template_receipts_move_rows_idempotently_and_show_in_the_report(client, sent_campaign, people):
@@ -82,7 +87,9 @@ def test_template_receipts_move_rows_idempotently_and_show_in_the_report(client,
 
     first.refresh_from_db(), second.refresh_from_db()
     assert first.state == DeliveryState.DELIVERED and first.reason == ""
-    assert second.state == DeliveryState.UNDELIVERED and second.reason == "the patient blocked messages from the account"
+    assert (
+        second.state == DeliveryState.UNDELIVERED and second.reason == "the patient blocked messages from the account"
+    )
     assert DeliveryReceipt.objects.filter(provider_message_id="999999", applied_at__isnull=True).exists()
 
     client.force_login(people["doctor_a"])
@@ -99,15 +106,24 @@ def test_safe_mode_push_encrypted_by_wechatpy_is_decrypted(client, sent_campaign
     row.refresh_from_db()
     assert row.state == DeliveryState.DELIVERED
 
-    other_account = push(client, template_finished(openid(2), wechat_row(2).provider_message_id),
-                         app_id="wx-someone-else", aes=True)
+    other_account = push(
+        client, template_finished(openid(2), wechat_row(2).provider_message_id), app_id="wx-someone-else", aes=True
+    )
     assert other_account.status_code == 403
     assert wechat_row(2).state == DeliveryState.SENT
 
 
-@pytest.mark.parametrize(("change", "status"), [
-    ("signature", 403), ("stale", 403), ("token", 403), ("xml", 400), ("doctype", 400), ("msg_signature", 403),
-])
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ("signature", 403),
+        ("stale", 403),
+        ("token", 403),
+        ("xml", 400),
+        ("doctype", 400),
+        ("msg_signature", 403),
+    ],
+)
 def test_forged_or_broken_pushes_are_refused_without_a_500(client, sent_campaign, wechat_server, change, status):
     xml = template_finished(openid(1), wechat_row(1).provider_message_id)
     url = reverse("campaigns:wechat_push", args=[default_site_id()])
@@ -149,7 +165,8 @@ def test_our_decryption_matches_wechatpy_field_by_field(wechat_server):
     assert ours.app_id == wechat_server.app_id and len(ours.random) == 16
     assert push_signature(PUSH_TOKEN, "1700000000", "nonce1", encrypted) == signature
     assert push_signature(PUSH_TOKEN, "1700000000", "nonce1", encrypted) == _get_signature(
-        PUSH_TOKEN, "1700000000", "nonce1", encrypted)
+        PUSH_TOKEN, "1700000000", "nonce1", encrypted
+    )
     tampered = base64.b64encode(bytes(byte ^ 1 for byte in base64.b64decode(encrypted))).decode()
     with pytest.raises(PushRejected):
         decrypt_push(AES_KEY, tampered)
@@ -157,8 +174,13 @@ def test_our_decryption_matches_wechatpy_field_by_field(wechat_server):
 
 def test_subscribe_message_receipts_in_one_push(client, settings, sent_campaign):
     first, second = wechat_row(1), wechat_row(2)
-    xml = subscribe_sent(openid(1), [("tmpl-1", first.provider_message_id, 0, "success"),
-                                     ("tmpl-1", second.provider_message_id, 20001, "Failed: system failed")])
+    xml = subscribe_sent(
+        openid(1),
+        [
+            ("tmpl-1", first.provider_message_id, 0, "success"),
+            ("tmpl-1", second.provider_message_id, 20001, "Failed: system failed"),
+        ],
+    )
     assert push(client, xml).status_code == 200
     first.refresh_from_db(), second.refresh_from_db()
     assert first.state == DeliveryState.DELIVERED
@@ -182,8 +204,10 @@ def test_a_receipt_before_its_send_was_recorded_is_applied_by_beat(client, sent_
 def test_sms_status_callback(client, settings, sent_campaign, sms_server):
     settings.KEPU_DISTRIBUTION["channels"]["sms"]["callback_token"] = SMS_KEY
     ok, failed = sms_server.sent[0], sms_server.sent[1]
-    reports = [sms_server.report(ok.serial_no), sms_server.report(failed.serial_no, delivered=False, code="MK:0005",
-                                                                  description="用户手机关机")]
+    reports = [
+        sms_server.report(ok.serial_no),
+        sms_server.report(failed.serial_no, delivered=False, code="MK:0005", description="用户手机关机"),
+    ]
     url = reverse("campaigns:sms_status_callback", args=[default_site_id(), SMS_KEY])
     answer = client.post(url, reports, content_type="application/json")
     assert answer.json() == {"result": 0, "errmsg": "OK"}
@@ -221,9 +245,15 @@ def test_pull_request_matches_the_tencent_cloud_sdk(sms_server):
     request = sms_models.PullSmsSendStatusRequest()
     request.Limit, request.SmsSdkAppId = 100, sms_server.sdk_app_id
     client.PullSmsSendStatus(request)
-    config = SmsConfig(secret_id=sms_server.secret_id, secret_key=sms_server.secret_key, sdk_app_id=sms_server.sdk_app_id,
-                       templates={"zh-hans": {"template_id": "1760001", "text": sms_server.templates["1760001"],
-                                              "params": ["title", "url"]}}, api_base=sms_server.base_url)
+    config = SmsConfig(
+        secret_id=sms_server.secret_id,
+        secret_key=sms_server.secret_key,
+        sdk_app_id=sms_server.sdk_app_id,
+        templates={
+            "zh-hans": {"template_id": "1760001", "text": sms_server.templates["1760001"], "params": ["title", "url"]}
+        },
+        api_base=sms_server.base_url,
+    )
     pull_sms_send_status(config, build_http_session(config.http), clock=time.time)
     sdk, ours = sms_server.requests[-2], sms_server.requests[-1]
     assert sdk["signature_ok"] and ours["signature_ok"]
@@ -251,13 +281,29 @@ def test_mass_send_command_and_its_report(client, settings, people, sent_campaig
 def test_junk_at_the_receipt_addresses_never_gets_a_server_error(client, settings, sent_campaign):
     settings.KEPU_DISTRIBUTION["channels"]["sms"]["callback_token"] = SMS_KEY
     rng = random.Random(12)
-    bodies = [b"", b"\xff\xfe" * 20, b"<xml>", b"{", b"[]", b"[1, 2]", b'[{"sid": 5}]', b'{"sid": null}', b"null",
-              b"<a>" * 20000, b"[" * 20000, b'[{"sid": "' + b"9" * 500 + b'", "report_status": "FAIL", "errmsg": "'
-              + b"x" * 900 + b'", "user_receive_time": "not a time"}]',
-              b"<xml><Event>TEMPLATESENDJOBFINISH</Event><MsgID></MsgID><CreateTime>1e99</CreateTime></xml>",
-              b"<xml><Event>subscribe_msg_sent_event</Event><SubscribeMsgSentEvent>x</SubscribeMsgSentEvent></xml>",
-              b"<xml><Event>MASSSENDJOBFINISH</Event><MsgID>1</MsgID><TotalCount>-3</TotalCount></xml>",
-              b"<xml><Encrypt>!!!</Encrypt></xml>", b"<xml><Encrypt>" + base64.b64encode(b"x" * 48) + b"</Encrypt></xml>"]
+    bodies = [
+        b"",
+        b"\xff\xfe" * 20,
+        b"<xml>",
+        b"{",
+        b"[]",
+        b"[1, 2]",
+        b'[{"sid": 5}]',
+        b'{"sid": null}',
+        b"null",
+        b"<a>" * 20000,
+        b"[" * 20000,
+        b'[{"sid": "'
+        + b"9" * 500
+        + b'", "report_status": "FAIL", "errmsg": "'
+        + b"x" * 900
+        + b'", "user_receive_time": "not a time"}]',
+        b"<xml><Event>TEMPLATESENDJOBFINISH</Event><MsgID></MsgID><CreateTime>1e99</CreateTime></xml>",
+        b"<xml><Event>subscribe_msg_sent_event</Event><SubscribeMsgSentEvent>x</SubscribeMsgSentEvent></xml>",
+        b"<xml><Event>MASSSENDJOBFINISH</Event><MsgID>1</MsgID><TotalCount>-3</TotalCount></xml>",
+        b"<xml><Encrypt>!!!</Encrypt></xml>",
+        b"<xml><Encrypt>" + base64.b64encode(b"x" * 48) + b"</Encrypt></xml>",
+    ]
     bodies += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) for _ in range(10)]
     wechat = reverse("campaigns:wechat_push", args=[default_site_id()])
     sms = reverse("campaigns:sms_status_callback", args=[default_site_id(), SMS_KEY])

@@ -81,17 +81,22 @@ def free_port() -> int:
 
 
 def subprocess_env(database_url: str, var_dir: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_", "KEPU_DISTRIBUTION"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",  # what manage.py and `make run` use
-        "DATABASE_URL": database_url,
-        "KEPU_VAR_DIR": str(var_dir),  # the default broker, sqla+sqlite in var/, lives here too
-        "KEPU_PUBLIC_BASE_URL": "https://kp.example.cn",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(REPO),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_", "KEPU_DISTRIBUTION"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kepu.settings.dev",  # what manage.py and `make run` use
+            "DATABASE_URL": database_url,
+            "KEPU_VAR_DIR": str(var_dir),  # the default broker, sqla+sqlite in var/, lives here too
+            "KEPU_PUBLIC_BASE_URL": "https://kp.example.cn",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("DEBUG", None)  # the dev default: on
     return env
 
@@ -109,7 +114,9 @@ def shared_database(request, tmp_path) -> str:
     settings = connection.settings_dict
     user = settings["USER"] or "postgres"
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    return (
+        f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
 
 
 class Process:
@@ -150,9 +157,16 @@ def admin_session(base: str, username: str, password: str) -> requests.Session:
     session.trust_env = False
     login = session.get(f"{base}/admin/login/")
     assert login.status_code == 200, login.text[:2000]
-    response = session.post(f"{base}/admin/login/", data={
-        "username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        "next": "/admin/"}, headers={"Referer": f"{base}/admin/login/"})
+    response = session.post(
+        f"{base}/admin/login/",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "next": "/admin/",
+        },
+        headers={"Referer": f"{base}/admin/login/"},
+    )
     assert response.status_code == 200 and "sessionid" in session.cookies, response.text[:2000]
     return session
 
@@ -170,18 +184,44 @@ def stat(page: str, name: str) -> int:
 def test_send_now_in_the_admin_under_dev_settings_reaches_the_receivers(shared_database, tmp_path):
     with WebhookSink(WEBHOOK_SECRET) as sink, FakeSmtpServer() as smtp:
         env = subprocess_env(shared_database, tmp_path)
-        seeded = subprocess.run([PYTHON, "-c", SEED], cwd=REPO, capture_output=True, text=True, timeout=300,
-                                env=env | {"SEED_PATIENTS": str(PATIENTS), "SINK_URL": sink.url(),
-                                           "SINK_SECRET": WEBHOOK_SECRET, "SMTP_PORT": str(smtp.port)})
+        seeded = subprocess.run(
+            [PYTHON, "-c", SEED],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env
+            | {
+                "SEED_PATIENTS": str(PATIENTS),
+                "SINK_URL": sink.url(),
+                "SINK_SECRET": WEBHOOK_SECRET,
+                "SMTP_PORT": str(smtp.port),
+            },
+        )
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         campaign_id = json.loads(seeded.stdout.strip().splitlines()[-1])["campaign"]
 
         port = free_port()
         deadline = time.monotonic() + DEADLINE_S
         web = Process([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, tmp_path / "web.log")
-        worker = Process([PYTHON, "-m", "celery", "-A", "kepu", "worker", "--concurrency=1", "--loglevel=INFO",
-                          "--without-gossip", "--without-mingle", "-n", f"kepu-e2e-{os.getpid()}@%h"],
-                         env, tmp_path / "worker.log")
+        worker = Process(
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "kepu",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"kepu-e2e-{os.getpid()}@%h",
+            ],
+            env,
+            tmp_path / "worker.log",
+        )
         try:
             wait_for_port(port, web, deadline)
             base = f"http://127.0.0.1:{port}"
@@ -190,9 +230,11 @@ def test_send_now_in_the_admin_under_dev_settings_reaches_the_receivers(shared_d
             report = session.get(report_url)
             assert report.status_code == 200, report.text[:3000]
             assert f'action="/admin/distribution/campaigns/{campaign_id}/start/"' in report.text, report.text[:3000]
-            started = session.post(f"{base}/admin/distribution/campaigns/{campaign_id}/start/",
-                                   data={"csrfmiddlewaretoken": session.cookies["csrftoken"]},
-                                   headers={"Referer": report_url})
+            started = session.post(
+                f"{base}/admin/distribution/campaigns/{campaign_id}/start/",
+                data={"csrfmiddlewaretoken": session.cookies["csrftoken"]},
+                headers={"Referer": report_url},
+            )
             assert started.status_code == 200, started.text[:3000]
 
             while True:
@@ -214,7 +256,9 @@ def test_send_now_in_the_admin_under_dev_settings_reaches_the_receivers(shared_d
         assert stat(page, "delivered") == PATIENTS  # webhooks confirm receipt
         assert stat(page, "failed") == 0
         assert sorted(hook.json()["extra"]["patient_ref"] for hook in sink.received) == [
-            f"HIS-{i:04d}" for i in range(PATIENTS)]
+            f"HIS-{i:04d}" for i in range(PATIENTS)
+        ]
         assert sorted(str(mail.message["To"]) for mail in smtp.messages) == sorted(
-            f"p{i}@example.cn" for i in range(PATIENTS))
+            f"p{i}@example.cn" for i in range(PATIENTS)
+        )
         assert all("在家测血压的五个要点" in str(mail.message["Subject"]) for mail in smtp.messages)

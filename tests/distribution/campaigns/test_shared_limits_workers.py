@@ -31,8 +31,11 @@ RATE = 20.0  # messages per second for the account, both workers together
 def rows_by_task(database: Path) -> dict[str, str]:
     """provider message id → the Celery task (one per worker here) that sent it."""
     with sqlite3.connect(database) as connection:
-        return dict(connection.execute(
-            "SELECT provider_message_id, claimed_by FROM campaigns_delivery WHERE channel = 'wechat'"))
+        return dict(
+            connection.execute(
+                "SELECT provider_message_id, claimed_by FROM campaigns_delivery WHERE channel = 'wechat'"
+            )
+        )
 
 
 def test_two_workers_fetch_one_token_and_share_the_rate_limit(migrated_sqlite_template, tmp_path):  # noqa: F811
@@ -47,31 +50,82 @@ def test_two_workers_fetch_one_token_and_share_the_rate_limit(migrated_sqlite_te
 
     # A fresh AppID keys the token and the rate budget in Redis: nothing left over from another run.
     with FakeWeChatServer(app_id="wx" + secrets.token_hex(8)) as wechat:
-        config = {"channels": {"wechat": {"app_id": wechat.app_id, "app_secret": wechat.app_secret,
-                                          "template_id": "tmpl-1", "api_base": wechat.base_url}},
-                  "rate_limits": {"wechat": RATE}, "parallel_tasks": 2, "send_threads": 4, "batch_size": 10}
+        config = {
+            "channels": {
+                "wechat": {
+                    "app_id": wechat.app_id,
+                    "app_secret": wechat.app_secret,
+                    "template_id": "tmpl-1",
+                    "api_base": wechat.base_url,
+                }
+            },
+            "rate_limits": {"wechat": RATE},
+            "parallel_tasks": 2,
+            "send_threads": 4,
+            "batch_size": 10,
+        }
         queue = f"kepu-limits-{os.getpid()}-{secrets.token_hex(4)}"
         env = worker_env(database, tmp_path, config) | {
-            "CELERY_BROKER_URL": REDIS, "REDIS_URL": REDIS, "CELERY_TASK_DEFAULT_QUEUE": queue}
+            "CELERY_BROKER_URL": REDIS,
+            "REDIS_URL": REDIS,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        }
         logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-        workers = [subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "kepu", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"limits-{n}-{os.getpid()}@%h"],
-            cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT) for n, log in zip((1, 2), logs)]
+        workers = [
+            subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "kepu",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "-Q",
+                    queue,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"limits-{n}-{os.getpid()}@%h",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+            for n, log in zip((1, 2), logs, strict=False)
+        ]
 
         def alive() -> None:
-            for worker, log in zip(workers, logs):
+            for worker, log in zip(workers, logs, strict=False):
                 assert worker.poll() is None, log.read_text()[-3000:]
 
         try:
-            wait_until(lambda: all(" ready." in log.read_text() for log in logs),
-                       progress=lambda: [log.stat().st_size for log in logs], alive=alive, idle_s=60,
-                       what="the two workers starting")
-            queued = subprocess.run([PYTHON, "manage.py", "send_campaign", str(campaign_id), "--queue"], cwd=REPO,
-                                    env=env, capture_output=True, text=True, timeout=120)
+            wait_until(
+                lambda: all(" ready." in log.read_text() for log in logs),
+                progress=lambda: [log.stat().st_size for log in logs],
+                alive=alive,
+                idle_s=60,
+                what="the two workers starting",
+            )
+            queued = subprocess.run(
+                [PYTHON, "manage.py", "send_campaign", str(campaign_id), "--queue"],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert queued.returncode == 0, queued.stderr
-            wait_until(lambda: campaign_state(database, campaign_id) == "completed",
-                       progress=lambda: len(wechat.sent), alive=alive, idle_s=60, what="the two workers' fan-out")
+            wait_until(
+                lambda: campaign_state(database, campaign_id) == "completed",
+                progress=lambda: len(wechat.sent),
+                alive=alive,
+                idle_s=60,
+                what="the two workers' fan-out",
+            )
         finally:
             for worker in workers:
                 worker.terminate()

@@ -50,8 +50,9 @@ def test_unsubscribing_between_fan_out_and_send_skips_that_contact_only(
     stays = add_patient(doctor, "留下", channels={"webhook": "HIS-1", "email": "stay@example.cn"})
     leaves = add_patient(doctor, "退订", channels={"webhook": "HIS-2", "email": "leave@example.cn"})
     article = publish_article(studio, people["doctor_a"], "春季过敏")
-    campaign = Campaign.objects.create(name="过敏", doctor=doctor, article=article, channels=["webhook"],
-                                       quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="过敏", doctor=doctor, article=article, channels=["webhook"], quiet_start=None, quiet_end=None
+    )
     campaign.groups.add(static_group(doctor, "all", [stays, leaves]))
     start_campaign(campaign)
     webhook_contact = leaves.contacts.get(channel="webhook")

@@ -72,7 +72,8 @@ def test_email_arrives_with_text_and_html_parts_and_unsubscribe_headers(smtp_ser
 
 def test_english_message_uses_english_wording(smtp_server):
     EmailChannel(make_config(smtp_server), wording=notice_wording).send(
-        message(language="en", title="Eating well with high blood pressure"))
+        message(language="en", title="Eating well with high blood pressure")
+    )
     text = smtp_server.messages[0].message.get_body(preferencelist=("plain",)).get_content()
     assert "Read the article: https://kp.example.cn/a/hypertension-diet/" in text
     assert "Unsubscribe" in text

@@ -36,15 +36,20 @@ def test_bodies_are_raw_utf8_like_wechatpy_and_escaped_bodies_are_refused(wechat
     token = wechat_server.valid_tokens()[0]
     client = WeChatClient(wechat_server.app_id, wechat_server.app_secret, access_token=token)
     client.API_BASE_URL = wechat_server.base_url + "/cgi-bin/"
-    answer = client.message.send_template(OPENID, "tmpl-new-article", {"thing1": {"value": CHINESE_TITLE}},
-                                          url="https://kp.example.cn/a/1/")
+    answer = client.message.send_template(
+        OPENID, "tmpl-new-article", {"thing1": {"value": CHINESE_TITLE}}, url="https://kp.example.cn/a/1/"
+    )
     assert answer["errcode"] == 0  # the fake takes what the SDK sends
     theirs = wechat_server.send_requests[-1].raw
     assert CHINESE_TITLE.encode("utf-8") in theirs and b"\\u" not in theirs
 
     # requests(json=...) escapes every Chinese character: WeChat would show "\u9ad8\u8840\u538b" to the patient.
-    escaped = requests.post(f"{wechat_server.base_url}/cgi-bin/message/template/send", params={"access_token": token},
-                            json={"touser": OPENID, "template_id": "t", "data": {"thing1": {"value": CHINESE_TITLE}}})
+    escaped = requests.post(
+        f"{wechat_server.base_url}/cgi-bin/message/template/send",
+        timeout=10,
+        params={"access_token": token},
+        json={"touser": OPENID, "template_id": "t", "data": {"thing1": {"value": CHINESE_TITLE}}},
+    )
     assert escaped.json()["errcode"] == 47001
     assert len(wechat_server.sent) == 2
 
@@ -137,21 +142,36 @@ def test_every_keyword_type_round_trips_through_the_strict_fake(wechat_server, k
     assert wechat_server.sent[0]["data"][keyword]["value"] == VALID[keyword]
 
 
-@pytest.mark.parametrize(("keyword", "value", "expected"), [
-    ("thing1", "一二三四五六七八九十一二三四五六七八九十一", "一二三四五六七八九十一二三四五六七八九…"),
-    ("name1", "欧阳娜娜娜娜娜娜娜娜娜", "欧阳娜娜娜娜娜娜娜…"),  # Chinese: 10 characters
-    ("name1", "Alexandra Konstantinopolous", "Alexandra Konstanti…"),  # letters: 20
-])
+@pytest.mark.parametrize(
+    ("keyword", "value", "expected"),
+    [
+        ("thing1", "一二三四五六七八九十一二三四五六七八九十一", "一二三四五六七八九十一二三四五六七八九…"),
+        ("name1", "欧阳娜娜娜娜娜娜娜娜娜", "欧阳娜娜娜娜娜娜娜…"),  # Chinese: 10 characters
+        ("name1", "Alexandra Konstantinopolous", "Alexandra Konstanti…"),  # letters: 20
+    ],
+)
 def test_free_text_keywords_are_shortened_to_their_limit(keyword, value, expected):
     assert fit_keyword_value(keyword, value) == expected
 
 
-@pytest.mark.parametrize(("keyword", "value"), [
-    ("phone_number1", "call 0766-66888866"), ("phone_number1", "+86-0766-668888661234"),
-    ("car_number1", "粤A8Z888挂X"), ("amount1", "108元5角"), ("amount1", "¥12345678901"),
-    ("number1", "十二"), ("letter1", "ABC1"), ("symbol1", "%%%%%%"), ("character_string1", "编号42"),
-    ("time1", "下午三点"), ("date1", "明天"), ("phrase1", "正在配送中了"), ("phrase1", "ok"),
-])
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [
+        ("phone_number1", "call 0766-66888866"),
+        ("phone_number1", "+86-0766-668888661234"),
+        ("car_number1", "粤A8Z888挂X"),
+        ("amount1", "108元5角"),
+        ("amount1", "¥12345678901"),
+        ("number1", "十二"),
+        ("letter1", "ABC1"),
+        ("symbol1", "%%%%%%"),
+        ("character_string1", "编号42"),
+        ("time1", "下午三点"),
+        ("date1", "明天"),
+        ("phrase1", "正在配送中了"),
+        ("phrase1", "ok"),
+    ],
+)
 def test_values_that_cannot_fit_are_refused_before_sending(wechat_server, keyword, value):
     with pytest.raises(KeywordValueError):
         fit_keyword_value(keyword, value)
@@ -161,14 +181,21 @@ def test_values_that_cannot_fit_are_refused_before_sending(wechat_server, keywor
     assert wechat_server.send_requests == []
 
 
-@pytest.mark.parametrize(("keyword", "value"), [("phone_number1", "call me"), ("phrase1", "正在配送中了"),
-                                                ("name1", "欧阳娜娜娜娜娜娜娜娜娜")])
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [("phone_number1", "call me"), ("phrase1", "正在配送中了"), ("name1", "欧阳娜娜娜娜娜娜娜娜娜")],
+)
 def test_the_fake_refuses_values_outside_the_rules(wechat_server, keyword, value):
     channel = WeChatChannel(make_config(wechat_server))
     token = channel._access_token()
     body = json.dumps({"touser": OPENID, "template_id": "t", "data": {keyword: {"value": value}}}, ensure_ascii=False)
-    answer = requests.post(f"{wechat_server.base_url}/cgi-bin/message/template/send", params={"access_token": token},
-                           data=body.encode(), headers={"Content-Type": "application/json"}).json()
+    answer = requests.post(
+        f"{wechat_server.base_url}/cgi-bin/message/template/send",
+        timeout=10,
+        params={"access_token": token},
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+    ).json()
     assert answer["errcode"] == 47003 and keyword in answer["errmsg"]
 
 
@@ -187,8 +214,14 @@ def test_service_account_subscribe_message_uses_bizsend(wechat_server):
 
 def test_mini_program_subscribe_message_opens_the_article_page_and_is_used_up(wechat_server):
     wechat_server.subscribed[OPENID] = {"tmpl-sub": "once"}
-    config = make_config(wechat_server, message_kind="subscribe", account_type="miniprogram", template_id="tmpl-sub",
-                         miniprogram_page="pages/article/index", miniprogram_state="trial")
+    config = make_config(
+        wechat_server,
+        message_kind="subscribe",
+        account_type="miniprogram",
+        template_id="tmpl-sub",
+        miniprogram_page="pages/article/index",
+        miniprogram_state="trial",
+    )
     channel = WeChatChannel(config)
     assert channel.send(message(key="k-1")).outcome is DeliveryOutcome.ACCEPTED
     sent = wechat_server.sent[0]
@@ -220,8 +253,12 @@ def make_config_offline(**overrides):
 def test_mass_send_to_a_tag_is_idempotent_on_clientmsgid_and_limited_to_four_a_month(wechat_server):
     wechat_server.tags[101] = {OPENID}
     channel = WeChatChannel(make_config(wechat_server))
-    first = channel.mass_send_to_tag(101, f"{CHINESE_TITLE}\nhttps://kp.example.cn/a/1/", clientmsgid="campaign-7-tag-101")
-    again = channel.mass_send_to_tag(101, f"{CHINESE_TITLE}\nhttps://kp.example.cn/a/1/", clientmsgid="campaign-7-tag-101")
+    first = channel.mass_send_to_tag(
+        101, f"{CHINESE_TITLE}\nhttps://kp.example.cn/a/1/", clientmsgid="campaign-7-tag-101"
+    )
+    again = channel.mass_send_to_tag(
+        101, f"{CHINESE_TITLE}\nhttps://kp.example.cn/a/1/", clientmsgid="campaign-7-tag-101"
+    )
     assert again.repeated and again.msg_id == first.msg_id and not first.repeated
     assert len(wechat_server.mass_jobs) == 1
     body = [r for r in wechat_server.requests if r.path == "/cgi-bin/message/mass/sendall"][0]

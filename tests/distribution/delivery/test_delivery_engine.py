@@ -43,11 +43,18 @@ def test_one_retry_policy_for_every_kind_of_delivery(settings):
 
 
 def _partner_delivery(**fields) -> PartnerDelivery:
-    partner = Partner.objects.create(name="Portal", endpoint_url="https://portal.example.org/hook", secret=WEBHOOK_SECRET)
+    partner = Partner.objects.create(
+        name="Portal", endpoint_url="https://portal.example.org/hook", secret=WEBHOOK_SECRET
+    )
     return PartnerDelivery.objects.create(
-        partner=partner, article_key=1, event=PartnerEvent.PUBLISH, idempotency_key="kepu-p1-a1-r1-publish",
+        partner=partner,
+        article_key=1,
+        event=PartnerEvent.PUBLISH,
+        idempotency_key="kepu-p1-a1-r1-publish",
         payload={"title": "t", "url": "https://kepu.example.org/", "language": "zh-hans", "extra": {}},
-        next_attempt_at=timezone.now(), **fields)
+        next_attempt_at=timezone.now(),
+        **fields,
+    )
 
 
 def test_a_row_is_claimed_once_until_its_lease_ends_and_only_its_claim_records_the_outcome(db):
@@ -72,11 +79,18 @@ def test_a_retry_puts_only_failed_rows_back_under_their_key(db):
     assert ledger.reset_for_retry(PartnerDelivery.objects.all(), now=timezone.now()) == 1
     delivery.refresh_from_db()
     assert (delivery.state, delivery.claim_token, delivery.idempotency_key) == (
-        DeliveryState.PENDING, "", "kepu-p1-a1-r1-publish")
+        DeliveryState.PENDING,
+        "",
+        "kepu-p1-a1-r1-publish",
+    )
     PartnerDelivery.objects.update(state=DeliveryState.SUPERSEDED)
     assert ledger.reset_for_retry(PartnerDelivery.objects.all(), now=timezone.now()) == 0
-    assert ledger.claim(PartnerDelivery, ledger.queued(timezone.now()), scope=Q(pk=delivery.pk), limit=1,
-                        now=timezone.now())[1] == 0  # superseded: never sent
+    assert (
+        ledger.claim(
+            PartnerDelivery, ledger.queued(timezone.now()), scope=Q(pk=delivery.pk), limit=1, now=timezone.now()
+        )[1]
+        == 0
+    )  # superseded: never sent
 
 
 def test_websub_pings_give_up_after_the_policy_s_last_attempt(settings, closed_port):
@@ -90,8 +104,9 @@ def test_websub_pings_give_up_after_the_policy_s_last_attempt(settings, closed_p
 def partner_admin(db, client):
     """A studio administrator who manages partners by Django permissions, not a superuser."""
     user = get_user_model().objects.create_user("integrations", password="pw-integrations")
-    user.user_permissions.add(*Permission.objects.filter(
-        Q(content_type__app_label="feeds") | Q(codename="access_admin")))
+    user.user_permissions.add(
+        *Permission.objects.filter(Q(content_type__app_label="feeds") | Q(codename="access_admin"))
+    )
     client.force_login(user)
     return client
 
@@ -99,14 +114,22 @@ def partner_admin(db, client):
 def test_partner_screens_list_create_edit_and_delete(partner_admin):
     assert partner_admin.get(reverse("partners:index")).status_code == 200
     assert partner_admin.get(reverse("partners:add")).status_code == 200
-    form = {"name": "医院App", "endpoint_url": "https://app.example.cn/hook", "secret": "", "languages": "zh-hans",
-            "tags": "", "active": "on"}
+    form = {
+        "name": "医院App",
+        "endpoint_url": "https://app.example.cn/hook",
+        "secret": "",
+        "languages": "zh-hans",
+        "tags": "",
+        "active": "on",
+    }
     created = partner_admin.post(reverse("partners:add"), form, follow=True)
     assert created.status_code == 200
     partner = Partner.objects.get()
     assert partner.secret in created.content.decode()  # generated, shown once
     assert partner_admin.get(reverse("partners:edit", args=[partner.pk])).status_code == 200
-    refused = partner_admin.post(reverse("partners:edit", args=[partner.pk]), form | {"endpoint_url": "http://app.example.cn/"})
+    refused = partner_admin.post(
+        reverse("partners:edit", args=[partner.pk]), form | {"endpoint_url": "http://app.example.cn/"}
+    )
     assert refused.status_code == 200 and Partner.objects.get().endpoint_url.startswith("https://")
     listing = partner_admin.get("/admin/partners/?q=医院").content.decode()
     assert "医院App" in listing
@@ -115,13 +138,27 @@ def test_partner_screens_list_create_edit_and_delete(partner_admin):
     assert not Partner.objects.exists()
 
 
-def test_the_partner_ledger_shows_state_attempts_and_error_and_retries(partner_admin, django_capture_on_commit_callbacks):
+def test_the_partner_ledger_shows_state_attempts_and_error_and_retries(
+    partner_admin, django_capture_on_commit_callbacks
+):
     delivery = _partner_delivery(state=DeliveryState.DEAD, attempts=8, last_error="HTTP 503 from the portal")
     PartnerDelivery.objects.create(
-        partner=delivery.partner, article_key=2, event=PartnerEvent.PUBLISH, idempotency_key="kepu-p1-a2-r1-publish",
-        payload=delivery.payload, state=DeliveryState.DELIVERED, attempts=1)
-    for query in ("", "?state=dead", "?q=portal", "?event=publish", f"?partner={delivery.partner_id}",
-                  "?ordering=-attempts"):
+        partner=delivery.partner,
+        article_key=2,
+        event=PartnerEvent.PUBLISH,
+        idempotency_key="kepu-p1-a2-r1-publish",
+        payload=delivery.payload,
+        state=DeliveryState.DELIVERED,
+        attempts=1,
+    )
+    for query in (
+        "",
+        "?state=dead",
+        "?q=portal",
+        "?event=publish",
+        f"?partner={delivery.partner_id}",
+        "?ordering=-attempts",
+    ):
         assert partner_admin.get(f"/admin/partner_deliveries/{query}").status_code == 200, query
     page = partner_admin.get("/admin/partner_deliveries/?state=dead").content.decode()
     assert "HTTP 503 from the portal" in page and ">8<" in re.sub(r"\s+", "", page)

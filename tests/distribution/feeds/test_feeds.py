@@ -196,8 +196,14 @@ def test_feeds_never_leak_share_link_tokens(client, site, django_capture_on_comm
 
 
 def test_unknown_scopes_are_404(client, site):
-    for path in ("doctors/nobody/rss.xml", "tags/no-such-tag/atom.xml", "encyclopedia/Z99/feed.json", "fr/rss.xml",
-                 "rss.html", "en/doctors/nobody/feed.json"):
+    for path in (
+        "doctors/nobody/rss.xml",
+        "tags/no-such-tag/atom.xml",
+        "encyclopedia/Z99/feed.json",
+        "fr/rss.xml",
+        "rss.html",
+        "en/doctors/nobody/feed.json",
+    ):
         assert client.get(f"/feeds/{path}").status_code == 404, path
 
 
@@ -238,7 +244,9 @@ def test_unpublishing_moves_last_modified_forward_so_no_false_304(client, site):
     assert client.get("/feeds/rss.xml", HTTP_IF_NONE_MATCH=before.headers["ETag"]).status_code == 200
     from email.utils import parsedate_to_datetime
 
-    assert parsedate_to_datetime(after.headers["Last-Modified"]) >= parsedate_to_datetime(before.headers["Last-Modified"])
+    assert parsedate_to_datetime(after.headers["Last-Modified"]) >= parsedate_to_datetime(
+        before.headers["Last-Modified"]
+    )
 
 
 # --- enclosures -----------------------------------------------------------------------------------
@@ -251,8 +259,12 @@ def _render(path: Path, *args: str) -> Path:
 
 
 def _probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -261,16 +273,38 @@ def narrated_article(site, monkeypatch):
     """Real MP3 and MP4 files for the Chinese article, offered through media_pipeline's provider contract."""
     folder = Path(settings.MEDIA_ROOT) / "media-renders" / f"article-{site.article_zh.pk}"  # where renders live, public
     mp3 = _render(folder / "narration.mp3", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "libmp3lame")
-    mp4 = _render(folder / "video.mp4", "-f", "lavfi", "-i", "color=c=white:s=160x120:d=1", "-f", "lavfi",
-                  "-i", "sine=frequency=330:duration=1", "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                  "-c:a", "aac")
+    mp4 = _render(
+        folder / "video.mp4",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=white:s=160x120:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=330:duration=1",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+    )
     vtt = folder / "narration.vtt"
     vtt.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\n少盐\n", encoding="utf-8")
     prefix = f"{settings.MEDIA_URL}media-renders/article-{site.article_zh.pk}/"
 
     def item(name: str, role: str, mime_type: str, path: Path) -> PublishedMedia:
-        return PublishedMedia(kind=name, role=role, url=prefix + path.name, storage_url=prefix + path.name,
-                              mime_type=mime_type, length=path.stat().st_size, duration=1.0)
+        return PublishedMedia(
+            kind=name,
+            role=role,
+            url=prefix + path.name,
+            storage_url=prefix + path.name,
+            mime_type=mime_type,
+            length=path.stat().st_size,
+            duration=1.0,
+        )
 
     media = {
         site.article_zh.pk: [  # video first on purpose: feeds must still put the audio first
@@ -297,7 +331,8 @@ def test_enclosures_offer_the_rendered_mp3_and_mp4(client, site, narrated_articl
 
     atom = parse(get_feed(client, "atom.xml")).entries[0]
     assert [(e.href, e.type, int(e.length)) for e in atom.enclosures] == [
-        (mp3_url, "audio/mpeg", mp3.stat().st_size), (mp4_url, "video/mp4", mp4.stat().st_size),
+        (mp3_url, "audio/mpeg", mp3.stat().st_size),
+        (mp4_url, "video/mp4", mp4.stat().st_size),
     ]
 
     document = json.loads(get_feed(client, "feed.json").content)
@@ -314,8 +349,9 @@ def test_enclosures_offer_the_rendered_mp3_and_mp4(client, site, narrated_articl
 
 
 def test_a_provider_breaking_the_contract_is_reported(site, monkeypatch):
-    broken = PublishedMedia(kind="voice", role="mp3", url="/media/x.mp3", storage_url="/media/x.mp3",
-                            mime_type="audio/mpeg", length=0)
+    broken = PublishedMedia(
+        kind="voice", role="mp3", url="/media/x.mp3", storage_url="/media/x.mp3", mime_type="audio/mpeg", length=0
+    )
     monkeypatch.setattr(outputs, "published_media", lambda article: [broken])
     with pytest.raises(ValueError, match="positive byte length"):
         enclosures_for(site.article_zh)

@@ -91,8 +91,11 @@ def test_publishing_pings_every_feed_the_article_appears_in(site, hub, django_ca
     article.title = "高血压患者怎样吃得更健康（更新）"
     with django_capture_on_commit_callbacks(execute=True):
         article.save_revision().publish()
-    expected = {feed_url(scope + fmt) for scope in ("", "doctors/dr-zhang/", "tags/高血压/", "tags/饮食/")
-                for fmt in ("rss.xml", "atom.xml", "feed.json")}
+    expected = {
+        feed_url(scope + fmt)
+        for scope in ("", "doctors/dr-zhang/", "tags/高血压/", "tags/饮食/")
+        for fmt in ("rss.xml", "atom.xml", "feed.json")
+    }
     assert hub.topics() == expected
     assert len(hub.pings) == len(expected)  # each topic once
 
@@ -109,8 +112,11 @@ def test_a_new_narration_pings_every_feed_the_article_appears_in(site, hub, djan
     """The article's enclosures changed: subscribers hear of it as of a publish."""
     with django_capture_on_commit_callbacks(execute=True):
         attach_sample_media(site.article_zh)  # announced by media_pipeline's outputs_published
-    expected = {feed_url(scope + fmt) for scope in ("", "doctors/dr-zhang/", "tags/高血压/", "tags/饮食/")
-                for fmt in ("rss.xml", "atom.xml", "feed.json")}
+    expected = {
+        feed_url(scope + fmt)
+        for scope in ("", "doctors/dr-zhang/", "tags/高血压/", "tags/饮食/")
+        for fmt in ("rss.xml", "atom.xml", "feed.json")
+    }
     assert hub.topics() == expected
     assert len(hub.pings) == len(expected)
 
@@ -139,8 +145,11 @@ def test_a_rolled_back_change_pings_nothing_and_the_next_commit_pings_it(site, h
 def test_encyclopedia_changes_ping_the_chapter_feeds(site, hub, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         site.gout_en.save_revision().publish()
-    assert hub.topics() == {feed_url(f"en/encyclopedia/{scope}{fmt}") for scope in ("", "M00/")
-                            for fmt in ("rss.xml", "atom.xml", "feed.json")}
+    assert hub.topics() == {
+        feed_url(f"en/encyclopedia/{scope}{fmt}")
+        for scope in ("", "M00/")
+        for fmt in ("rss.xml", "atom.xml", "feed.json")
+    }
 
 
 def test_a_busy_hub_makes_the_ping_task_ask_celery_for_a_retry(hub):
@@ -166,7 +175,8 @@ def test_a_hub_refusing_the_topic_is_a_permanent_error(hub):
 
 
 def test_an_encyclopedia_import_pings_each_feed_it_touched_once(
-        studio, encyclopedia_data, settings, hub, django_capture_on_commit_callbacks):
+    studio, encyclopedia_data, settings, hub, django_capture_on_commit_callbacks
+):
     """The bulk import sends no page_published per page; its one batched signal still reaches the feeds."""
     import io
 
@@ -182,7 +192,9 @@ def test_an_encyclopedia_import_pings_each_feed_it_touched_once(
     prefix = {"zh-hans": "", "en": "en/"}
     scopes = {f"{prefix[language]}encyclopedia/" for language in prefix} | {
         f"{prefix[entry.locale.language_code]}encyclopedia/{entry.chapter.code_from}/"
-        for entry in EncyclopediaEntry.objects.live().select_related("locale", "chapter") if entry.chapter_id}
+        for entry in EncyclopediaEntry.objects.live().select_related("locale", "chapter")
+        if entry.chapter_id
+    }
     expected = {feed_url(scope + fmt) for scope in scopes for fmt in FORMATS}
     assert len(scopes) > 3 and hub.topics() == expected
     assert len(hub.pings) == len(expected)  # each topic once for the whole import

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,9 +15,9 @@ from django.utils import timezone
 
 from cms.articles.models import Article
 from distribution.channels.webhook import verify_signature
-from distribution.feeds.models import Partner, PartnerDelivery
-from distribution.delivery.states import DeliveryState
 from distribution.delivery.policy import retry_policy
+from distribution.delivery.states import DeliveryState
+from distribution.feeds.models import Partner, PartnerDelivery
 from distribution.feeds.tasks import send_due_partner_deliveries
 from distribution.sharing.models import share_link_for
 from tests.admin_language import admin_ntext, admin_text
@@ -87,7 +88,9 @@ def test_publish_update_and_unpublish_reach_the_partner_signed(site, webhook_sin
     assert retract["extra"]["article_id"] == article.pk and retract["url"] == ARTICLE_URL
     assert "content_html" not in retract["extra"]
     assert list(PartnerDelivery.objects.order_by("pk").values_list("event", "state")) == [
-        ("publish", "delivered"), ("update", "delivered"), ("retract", "delivered"),
+        ("publish", "delivered"),
+        ("update", "delivered"),
+        ("retract", "delivered"),
     ]
 
 
@@ -125,7 +128,11 @@ def test_partner_pushes_link_the_public_page_never_a_share_link(site, webhook_si
 
 
 def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
-    site, webhook_sink, closed_port, django_capture_on_commit_callbacks, admin_client,
+    site,
+    webhook_sink,
+    closed_port,
+    django_capture_on_commit_callbacks,
+    admin_client,
 ):
     down = make_partner("Down hospital", f"http://127.0.0.1:{closed_port}/hook")
     make_partner("Up hospital", webhook_sink.url())
@@ -147,7 +154,11 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
     send_due_partner_deliveries.delay()
     failing.refresh_from_db()
     assert failing.state == DeliveryState.RETRYING and failing.attempts == 2
-    assert failing.next_attempt_at - failing.last_attempt_at == timedelta(seconds=retry_policy().backoff_s(2)) == timedelta(seconds=60)
+    assert (
+        failing.next_attempt_at - failing.last_attempt_at
+        == timedelta(seconds=retry_policy().backoff_s(2))
+        == timedelta(seconds=60)
+    )
     assert len(webhook_sink.received) == 1  # the healthy partner got its event exactly once
 
     # The admin list shows the failure.
@@ -163,7 +174,8 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
         response = admin_client.post("/admin/partner_deliveries/retry/", {"id": [failing.pk]}, follow=True)
     assert response.status_code == 200
     assert admin_ntext("%(n)d delivery queued for retry.", "%(n)d deliveries queued for retry.", 1, n=1) in (
-        response.content.decode())
+        response.content.decode()
+    )
     (event,) = events(recovered)
     assert event["idempotency_key"] == failing.idempotency_key
     assert event["extra"]["revision_id"] == article.live_revision_id
@@ -171,8 +183,9 @@ def test_a_partner_that_is_down_is_retried_without_holding_up_the_others(
     assert failing.state == DeliveryState.DELIVERED and failing.attempts == 3 and failing.last_error == ""
 
 
-def test_retries_stop_after_the_limit_and_a_rejected_secret_is_not_retried(site, settings, closed_port,
-                                                                           django_capture_on_commit_callbacks):
+def test_retries_stop_after_the_limit_and_a_rejected_secret_is_not_retried(
+    site, settings, closed_port, django_capture_on_commit_callbacks
+):
     settings.KEPU_DISTRIBUTION = {"max_attempts": 2}
     make_partner("Down", f"http://127.0.0.1:{closed_port}/hook")
     with WebhookSink("another-secret-entirely-0000") as wrong_secret:
@@ -183,7 +196,7 @@ def test_retries_stop_after_the_limit_and_a_rejected_secret_is_not_retried(site,
         assert "signature rejected" in rejected.last_error
 
     PartnerDelivery.objects.filter(partner__name="Down").update(next_attempt_at=timezone.now())
-    call_command("send_due_partner_deliveries", stdout=open("/dev/null", "w"))
+    call_command("send_due_partner_deliveries", stdout=StringIO())
     down = PartnerDelivery.objects.get(partner__name="Down")
     assert down.state == DeliveryState.DEAD and down.attempts == 2 and down.next_attempt_at is None
 
@@ -205,15 +218,17 @@ def test_partner_configuration_is_validated(db):
     assert set(error.value.message_dict) == {"endpoint_url", "secret", "languages"}
 
 
-def test_only_users_allowed_to_change_deliveries_may_retry(site, closed_port, client,
-                                                           django_capture_on_commit_callbacks):
+def test_only_users_allowed_to_change_deliveries_may_retry(
+    site, closed_port, client, django_capture_on_commit_callbacks
+):
     make_partner("Down", f"http://127.0.0.1:{closed_port}/hook")
     republish(site.article_zh, django_capture_on_commit_callbacks)
     viewer = get_user_model().objects.create_user("viewer", password="pw-viewer", is_staff=True)
     from django.contrib.auth.models import Permission
 
-    viewer.user_permissions.add(Permission.objects.get(codename="view_partnerdelivery"),
-                                Permission.objects.get(codename="access_admin"))
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_partnerdelivery"), Permission.objects.get(codename="access_admin")
+    )
     client.force_login(viewer)
     page = client.get("/admin/partner_deliveries/").content.decode()
     assert "connection refused" in page and "/admin/partner_deliveries/retry/" not in page

@@ -33,15 +33,36 @@ def test_doctor_sees_and_prints_only_their_own_codes(client, joining, people):
 
 def test_doctor_creates_a_code_for_own_group_only(client, joining, people):
     client.force_login(people["doctor_a"])
-    foreign = PatientGroup.objects.create(doctor=people["doctor_b"].doctor_profile, name="别人的组",
-                                          kind=PatientGroup.STATIC)
-    response = client.post("/admin/invitations/new/", {
-        "doctor": joining["doctor"].pk, "name": "别人的组", "group": foreign.pk, "keywords": "",
-        "promise_zh": "", "promise_en": "", "frequency_zh": "", "frequency_en": ""})
+    foreign = PatientGroup.objects.create(
+        doctor=people["doctor_b"].doctor_profile, name="别人的组", kind=PatientGroup.STATIC
+    )
+    response = client.post(
+        "/admin/invitations/new/",
+        {
+            "doctor": joining["doctor"].pk,
+            "name": "别人的组",
+            "group": foreign.pk,
+            "keywords": "",
+            "promise_zh": "",
+            "promise_en": "",
+            "frequency_zh": "",
+            "frequency_en": "",
+        },
+    )
     assert response.status_code == 200 and not Invitation.objects.filter(group=foreign).exists()
-    response = client.post("/admin/invitations/new/", {
-        "doctor": joining["doctor"].pk, "name": "术后第1周", "group": joining["group"].pk, "keywords": "术后",
-        "promise_zh": "", "promise_en": "", "frequency_zh": "", "frequency_en": ""})
+    response = client.post(
+        "/admin/invitations/new/",
+        {
+            "doctor": joining["doctor"].pk,
+            "name": "术后第1周",
+            "group": joining["group"].pk,
+            "keywords": "术后",
+            "promise_zh": "",
+            "promise_en": "",
+            "frequency_zh": "",
+            "frequency_en": "",
+        },
+    )
     assert response.status_code == 302
     created = Invitation.objects.get(name="术后第1周")
     assert created.doctor == joining["doctor"] and re.fullmatch(r"[A-Za-z0-9_-]{16}", created.token)
@@ -67,11 +88,25 @@ def test_doctor_edits_only_own_profile(client, joining, people):
     assert client.get(f"/admin/doctor_profiles/edit/{other.pk}/").status_code in (302, 403, 404)
     page = client.get(f"/admin/doctor_profiles/edit/{own.pk}/")
     assert page.status_code == 200 and 'name="user"' not in page.content.decode()
-    response = client.post(f"/admin/doctor_profiles/edit/{own.pk}/", {
-        "name": "张医生", "title": "主任医师", "hospital": "第一医院", "department": "心内科", "name_en": "Dr Zhang",
-        "title_en": "Chief Physician", "hospital_en": "First Hospital", "department_en": "Cardiology",
-        "specialties": "高血压、心力衰竭", "specialties_en": "Hypertension, heart failure", "bio": "从事高血压防治。",
-        "bio_en": "Treats high blood pressure.", "photo": "", "preferred_voice": ""})
+    response = client.post(
+        f"/admin/doctor_profiles/edit/{own.pk}/",
+        {
+            "name": "张医生",
+            "title": "主任医师",
+            "hospital": "第一医院",
+            "department": "心内科",
+            "name_en": "Dr Zhang",
+            "title_en": "Chief Physician",
+            "hospital_en": "First Hospital",
+            "department_en": "Cardiology",
+            "specialties": "高血压、心力衰竭",
+            "specialties_en": "Hypertension, heart failure",
+            "bio": "从事高血压防治。",
+            "bio_en": "Treats high blood pressure.",
+            "photo": "",
+            "preferred_voice": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     own.refresh_from_db()
     assert own.specialties == "高血压、心力衰竭" and own.user == people["doctor_a"] and own.slug == "dr-zhang"
@@ -80,15 +115,19 @@ def test_doctor_edits_only_own_profile(client, joining, people):
 def test_homepage_shows_profile_join_code_counts_and_open_graph(client, joining):
     doctor = joining["doctor"]
     DoctorProfile.objects.filter(pk=doctor.pk).update(
-        specialties="高血压、心力衰竭", specialties_en="Hypertension, heart failure", department="心内科",
-        department_en="Cardiology", name_en="Dr Zhang")
+        specialties="高血压、心力衰竭",
+        specialties_en="Hypertension, heart failure",
+        department="心内科",
+        department_en="Cardiology",
+        name_en="Dr Zhang",
+    )
     article = joining["article"]
     link = share_link_for(article, "campaign:1")
     share_link_for(article, "welcome:1")
     ReadStat.objects.create(link=link, article=article, audience_key="campaign:1", day="2026-12-01", views=7)
     zh = client.get(f"/doctors/{doctor.slug}/").content.decode()
     assert "心力衰竭" in zh and "心内科" in zh
-    assert re.search(r'data-article-stats>[^<]*7[^<]*2', zh)
+    assert re.search(r"data-article-stats>[^<]*7[^<]*2", zh)
     assert joining["invitation"].join_path() not in zh  # a code tied to a group and plan is not public
     general = Invitation.objects.create(doctor=doctor, name="门诊")
     zh = client.get(f"/doctors/{doctor.slug}/").content.decode()

@@ -19,13 +19,23 @@ pytestmark = pytest.mark.django_db
 
 NUMBER = "138 0013 8000"
 E164 = "+8613800138000"
-WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+)
 
 
 def form(**overrides):
-    data = {"action": "send", "display_name": "王阿姨", "mobile": NUMBER, "language": "zh-hans", "consent": "on",
-            "keywords": ["高血压"], "health_data_consent": "on", "website": ""}
+    data = {
+        "action": "send",
+        "display_name": "王阿姨",
+        "mobile": NUMBER,
+        "language": "zh-hans",
+        "consent": "on",
+        "keywords": ["高血压"],
+        "health_data_consent": "on",
+        "website": "",
+    }
     data.update(overrides)
     return data
 
@@ -45,8 +55,9 @@ def join_by_sms(client, invitation, sms_server, capture=None, **overrides):
         return client.post(url, {"action": "verify", "code": last_code(sms_server)})
 
 
-def test_join_by_sms_makes_one_patient_in_group_plan_and_ledger(client, joining, caplog,
-                                                                 django_capture_on_commit_callbacks):
+def test_join_by_sms_makes_one_patient_in_group_plan_and_ledger(
+    client, joining, caplog, django_capture_on_commit_callbacks
+):
     invitation, sms = joining["invitation"], joining["sms"]
     page = client.get(invitation.join_path())
     assert page.status_code == 200
@@ -75,7 +86,12 @@ def test_join_by_sms_makes_one_patient_in_group_plan_and_ledger(client, joining,
     invitation.refresh_from_db()
     assert (invitation.scans, invitation.joins) == (1, 1)
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert E164 not in logged and "13800138000" not in logged and "王阿姨" not in logged and code_sms.params[0] not in logged
+    assert (
+        E164 not in logged
+        and "13800138000" not in logged
+        and "王阿姨" not in logged
+        and code_sms.params[0] not in logged
+    )
 
     done = client.get(response["Location"])
     assert done.status_code == 200
@@ -98,19 +114,23 @@ def test_english_and_international_number(client, joining):
     invitation, sms = joining["invitation"], joining["sms"]
     page = client.get(invitation.join_path() + "?lang=en")
     assert "What you will receive" in page.content.decode() and "About one a week" in page.content.decode()
-    response = join_by_sms(client, invitation, sms, language="en", mobile="+44 7911 123456", keywords=[],
-                           health_data_consent="")
+    response = join_by_sms(
+        client, invitation, sms, language="en", mobile="+44 7911 123456", keywords=[], health_data_consent=""
+    )
     assert response.status_code == 302
     assert sms.sent[0].phone == "+447911123456" and sms.sent[0].template_id == "1760004"
     patient = Patient.objects.get()
     assert patient.preferred_language == "en" and not patient.tags.exists()
 
 
-@pytest.mark.parametrize("token,status,words", [
-    ("no", 404, "This code is not valid"),
-    ("%3Cscript%3Ealert(1)%3C", 404, "This code is not valid"),
-    ("AAAAAAAAAAAAAAAA", 404, "This code is not valid"),
-])
+@pytest.mark.parametrize(
+    "token,status,words",
+    [
+        ("no", 404, "This code is not valid"),
+        ("%3Cscript%3Ealert(1)%3C", 404, "This code is not valid"),
+        ("AAAAAAAAAAAAAAAA", 404, "This code is not valid"),
+    ],
+)
 def test_malformed_and_unknown_codes(client, joining, token, status, words, settings):
     settings.LANGUAGE_CODE = "en"
     response = client.get(f"/join/{token}/?lang=en")
@@ -123,7 +143,9 @@ def test_revoked_and_expired_codes(client, joining):
     response = client.get(invitation.join_path() + "?lang=en")
     assert response.status_code == 410 and "withdrawn" in response.content.decode()
     assert client.post(invitation.join_path() + "?lang=en", form()).status_code == 410
-    other = Invitation.objects.create(doctor=joining["doctor"], name="旧码", expires_at=timezone.now() - timedelta(days=1))
+    other = Invitation.objects.create(
+        doctor=joining["doctor"], name="旧码", expires_at=timezone.now() - timedelta(days=1)
+    )
     response = client.get(other.join_path() + "?lang=en")
     assert response.status_code == 410 and "expired" in response.content.decode()
     assert not joining["sms"].sent
@@ -227,16 +249,35 @@ def test_wechat_oauth_path(client, joining, django_capture_on_commit_callbacks):
 
 def test_wechat_fake_is_strict(joining):
     wechat = joining["wechat"]
-    bad = requests.get(f"{wechat.base_url}/connect/oauth2/authorize", params={
-        "appid": "wx-wrong", "redirect_uri": "https://kp.example.cn/join/x/", "response_type": "code",
-        "scope": "snsapi_base"}, allow_redirects=False, timeout=10)
+    bad = requests.get(
+        f"{wechat.base_url}/connect/oauth2/authorize",
+        params={
+            "appid": "wx-wrong",
+            "redirect_uri": "https://kp.example.cn/join/x/",
+            "response_type": "code",
+            "scope": "snsapi_base",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert bad.status_code == 200 and "10003" in bad.text
-    elsewhere = requests.get(f"{wechat.base_url}/connect/oauth2/authorize", params={
-        "appid": wechat.app_id, "redirect_uri": "https://evil.example/join/x/", "response_type": "code",
-        "scope": "snsapi_base"}, allow_redirects=False, timeout=10)
+    elsewhere = requests.get(
+        f"{wechat.base_url}/connect/oauth2/authorize",
+        params={
+            "appid": wechat.app_id,
+            "redirect_uri": "https://evil.example/join/x/",
+            "response_type": "code",
+            "scope": "snsapi_base",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert elsewhere.status_code == 200 and "domain mismatch" in elsewhere.text
-    answer = requests.get(f"{wechat.base_url}/sns/oauth2/access_token", params={
-        "appid": wechat.app_id, "secret": "wrong", "code": "x", "grant_type": "authorization_code"}, timeout=10).json()
+    answer = requests.get(
+        f"{wechat.base_url}/sns/oauth2/access_token",
+        params={"appid": wechat.app_id, "secret": "wrong", "code": "x", "grant_type": "authorization_code"},
+        timeout=10,
+    ).json()
     assert answer["errcode"] == 40125
 
 

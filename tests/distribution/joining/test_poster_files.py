@@ -56,12 +56,15 @@ def speaks_english(user) -> None:
 
 
 def red_pixels(image: Image.Image) -> int:
-    top = image.convert("RGB").crop((0, 0, image.width, image.height // 3)).resize((image.width // 4, image.height // 12))
+    top = (
+        image.convert("RGB").crop((0, 0, image.width, image.height // 3)).resize((image.width // 4, image.height // 12))
+    )
     return sum(1 for r, g, b in top.getdata() if r > 200 and g < 60 and b < 60)
 
 
-@pytest.mark.parametrize(("paper", "points", "pixels"), [("a4", (595, 842), (2480, 3508)),
-                                                         ("a5", (420, 595), (1748, 2480))])
+@pytest.mark.parametrize(
+    ("paper", "points", "pixels"), [("a4", (595, 842), (2480, 3508)), ("a5", (420, 595), (1748, 2480))]
+)
 def test_doctor_downloads_a_print_ready_poster_of_own_code(client, joining, people, paper, points, pixels):
     invitation = joining["invitation"]
     client.force_login(people["doctor_a"])
@@ -105,11 +108,16 @@ def test_distributor_prints_any_doctors_code_in_english_with_the_photo(client, j
 
     from cms.illustrations.models import Illustration
 
-    photo = Illustration.objects.create(title="张医生", file=get_test_image_file(colour="red", size=(400, 500)),
-                                        alt_text="张医生")
+    photo = Illustration.objects.create(
+        title="张医生", file=get_test_image_file(colour="red", size=(400, 500)), alt_text="张医生"
+    )
     DoctorProfile.objects.filter(pk=joining["doctor"].pk).update(
-        photo=photo, name_en="Dr Zhang", title_en="Chief Physician", department_en="Cardiology",
-        hospital_en="First Hospital")
+        photo=photo,
+        name_en="Dr Zhang",
+        title_en="Chief Physician",
+        department_en="Cardiology",
+        hospital_en="First Hospital",
+    )
     operator = django_user_model.objects.create_user("distributor1", password="x", is_staff=True)
     operator.groups.add(Group.objects.get(name=DISTRIBUTORS))
     client.force_login(operator)
@@ -134,8 +142,12 @@ def test_revoked_and_expired_codes_have_no_poster(client, joining, people, state
         Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     speaks_english(people["doctor_a"])
     client.force_login(people["doctor_a"])
-    for url in (f"/admin/invitations/{invitation.pk}/poster/", poster_url(invitation, "a4", "pdf"),
-                poster_url(invitation, "a5", "png"), f"/admin/invitations/{invitation.pk}/qr.svg"):
+    for url in (
+        f"/admin/invitations/{invitation.pk}/poster/",
+        poster_url(invitation, "a4", "pdf"),
+        poster_url(invitation, "a5", "png"),
+        f"/admin/invitations/{invitation.pk}/qr.svg",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == f"/admin/invitations/edit/{invitation.pk}/"
     page = client.get(f"/admin/invitations/edit/{invitation.pk}/").content.decode()
@@ -161,8 +173,9 @@ def test_a_photo_in_object_storage_is_on_the_poster(client, joining, people, s3_
     from tests.fakes.s3_server import s3_settings
 
     with override_settings(STORAGES=s3_settings(s3_endpoint)):
-        photo = Illustration.objects.create(title="张医生", file=get_test_image_file(colour="red", size=(300, 300)),
-                                            alt_text="张医生")
+        photo = Illustration.objects.create(
+            title="张医生", file=get_test_image_file(colour="red", size=(300, 300)), alt_text="张医生"
+        )
         with pytest.raises(NotImplementedError):
             photo.file.path  # noqa: B018 - object storage has no local files
         DoctorProfile.objects.filter(pk=joining["doctor"].pk).update(photo=photo)

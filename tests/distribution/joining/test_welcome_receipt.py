@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 KEY = "welcome-report-key-0123456789"
 
 
-def test_welcome_message_is_delivered_when_the_status_report_arrives(client, settings, joining,
-                                                                     django_capture_on_commit_callbacks):
+def test_welcome_message_is_delivered_when_the_status_report_arrives(
+    client, settings, joining, django_capture_on_commit_callbacks
+):
     settings.KEPU_DISTRIBUTION["channels"]["sms"]["callback_token"] = KEY
     sms = joining["sms"]
     assert join_by_sms(client, joining["invitation"], sms, django_capture_on_commit_callbacks).status_code == 302
@@ -24,8 +25,11 @@ def test_welcome_message_is_delivered_when_the_status_report_arrives(client, set
     assert welcome.state == DeliveryState.SENT and welcome.step_key.startswith("welcome:")
 
     report = sms.report(welcome.provider_message_id)
-    answer = client.post(reverse("campaigns:sms_status_callback", args=[default_site_id(), KEY]), [report],
-                         content_type="application/json")
+    answer = client.post(
+        reverse("campaigns:sms_status_callback", args=[default_site_id(), KEY]),
+        [report],
+        content_type="application/json",
+    )
     assert answer.json()["result"] == 0
     welcome.refresh_from_db()
     assert welcome.state == DeliveryState.DELIVERED and welcome.receipt_at is not None

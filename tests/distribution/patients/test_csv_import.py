@@ -21,6 +21,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 HEADER = "姓名,手机号,微信openid,邮箱,标签,语言,入组日期,同意短信,同意微信\r\n"
 GOOD_ROWS = [
     "王建国,138 1234 5678,oAbcdefghijklmnopqrstu01,,高血压、糖尿病,中文,2026-03-01,是,2026-02-28\r\n",
@@ -101,13 +102,15 @@ def test_conflicting_duplicate_rows_are_errors(people):
     report = import_patients_csv(people["doctor_a"].doctor_profile, rows.encode("utf-8"))
     assert not report.imported
     assert [str(error) for error in report.errors] == [
-        "line 3, column language: differs from line 2, which has the same contact address"]
+        "line 3, column language: differs from line 2, which has the same contact address"
+    ]
 
 
 def test_unknown_columns_reject_the_file_even_with_skip_invalid(people):
     with pytest.raises(CsvFileError, match="unknown column “身份证号” \\(column 3\\)"):
-        import_patients_csv(people["doctor_a"].doctor_profile, "姓名,手机号,身份证号\n张三,13800000000,x\n".encode(),
-                            skip_invalid=True)
+        import_patients_csv(
+            people["doctor_a"].doctor_profile, "姓名,手机号,身份证号\n张三,13800000000,x\n".encode(), skip_invalid=True
+        )
 
 
 def test_undecodable_file_gets_a_clear_error(people):

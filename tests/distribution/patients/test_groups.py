@@ -17,14 +17,18 @@ pytestmark = pytest.mark.django_db
 def cohort(people):
     doctor = people["doctor_a"].doctor_profile
     return {
-        "htn_dm": add_patient(doctor, "甲", channels={"sms": "13800000001"}, tags=["高血压", "糖尿病"],
-                              enrolled_on=date(2026, 1, 10)),
-        "htn": add_patient(doctor, "乙", channels={"sms": "13800000002"}, tags=["高血压"], language="en",
-                           enrolled_on=date(2026, 2, 10)),
-        "post_op": add_patient(doctor, "丙", channels={"sms": "13800000003"}, tags=["术后"],
-                               enrolled_on=date(2026, 3, 10)),
-        "other_doctor": add_patient(people["doctor_b"].doctor_profile, "丁", channels={"sms": "13800000004"},
-                                    tags=["高血压"]),
+        "htn_dm": add_patient(
+            doctor, "甲", channels={"sms": "13800000001"}, tags=["高血压", "糖尿病"], enrolled_on=date(2026, 1, 10)
+        ),
+        "htn": add_patient(
+            doctor, "乙", channels={"sms": "13800000002"}, tags=["高血压"], language="en", enrolled_on=date(2026, 2, 10)
+        ),
+        "post_op": add_patient(
+            doctor, "丙", channels={"sms": "13800000003"}, tags=["术后"], enrolled_on=date(2026, 3, 10)
+        ),
+        "other_doctor": add_patient(
+            people["doctor_b"].doctor_profile, "丁", channels={"sms": "13800000004"}, tags=["高血压"]
+        ),
         "doctor": doctor,
     }
 
@@ -66,8 +70,13 @@ def test_union_of_groups_counts_each_patient_once(cohort):
 
 
 def test_invalid_rules_are_rejected(cohort):
-    group = PatientGroup(doctor=cohort["doctor"], name="bad", languages="fr",
-                         enrolled_from=date(2026, 5, 1), enrolled_until=date(2026, 4, 1))
+    group = PatientGroup(
+        doctor=cohort["doctor"],
+        name="bad",
+        languages="fr",
+        enrolled_from=date(2026, 5, 1),
+        enrolled_until=date(2026, 4, 1),
+    )
     with pytest.raises(ValidationError) as error:
         group.full_clean()
     assert set(error.value.message_dict) == {"languages", "enrolled_until"}

@@ -7,15 +7,17 @@ from django.urls import reverse
 
 from distribution.campaigns.models import Campaign, Delivery
 from distribution.delivery.states import DeliveryState
-from tests.builders import add_patient, openid, publish_article, static_group
 from tests.admin_language import admin_text
+from tests.builders import add_patient, openid, publish_article, static_group
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_doctors_patients(people):
-    mine = add_patient(people["doctor_a"].doctor_profile, "王女士", channels={"sms": "13812345678", "wechat": openid(7)})
+    mine = add_patient(
+        people["doctor_a"].doctor_profile, "王女士", channels={"sms": "13812345678", "wechat": openid(7)}
+    )
     theirs = add_patient(people["doctor_b"].doctor_profile, "Mrs. Brown", channels={"email": "brown@example.org"})
     return mine, theirs
 
@@ -68,8 +70,14 @@ def test_admin_retry_action_requeues_dead_messages(client, settings, studio, peo
     settings.KEPU_DISTRIBUTION = distribution_config(webhook=webhook_sink)
     doctor = people["doctor_a"].doctor_profile
     patient = add_patient(doctor, "患者", channels={"webhook": "HIS-1"})
-    campaign = Campaign.objects.create(name="c", doctor=doctor, article=publish_article(studio, people["doctor_a"], "t"),
-                                       channels=["webhook"], quiet_start=None, quiet_end=None)
+    campaign = Campaign.objects.create(
+        name="c",
+        doctor=doctor,
+        article=publish_article(studio, people["doctor_a"], "t"),
+        channels=["webhook"],
+        quiet_start=None,
+        quiet_end=None,
+    )
     campaign.groups.add(static_group(doctor, "g", [patient]))
     client.force_login(people["doctor_a"])
     client.post(reverse("campaign_start", args=[campaign.pk]))

@@ -9,10 +9,10 @@ import secrets
 import pytest
 from django.test import Client
 
+from distribution.campaigns.fanout import read_count_for as campaign_read_count_for
 from distribution.sharing import analytics
 from distribution.sharing.analytics import read_count_for
 from distribution.sharing.models import ReadEvent, ReadStat, create_share_link, share_link_for
-from distribution.campaigns.fanout import read_count_for as campaign_read_count_for
 
 pytestmark = pytest.mark.django_db
 

@@ -35,8 +35,15 @@ def redis_cache():
     except redis.RedisError:
         pytest.skip("no Redis server at 127.0.0.1:6379")
     prefix = f"kepu-test-{uuid.uuid4().hex[:10]}"
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                               "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}):
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    ):
         yield caches["default"]._cache.get_client(write=True), prefix
         client = caches["default"]._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{prefix}:*"))
@@ -107,7 +114,9 @@ def test_a_failed_flush_loses_nothing_and_a_repeated_one_adds_nothing_twice(site
     import redis
 
     real_delete = type(client).delete
-    monkeypatch.setattr(type(client), "delete", lambda self, *names: (_ for _ in ()).throw(redis.ConnectionError("gone")))
+    monkeypatch.setattr(
+        type(client), "delete", lambda self, *names: (_ for _ in ()).throw(redis.ConnectionError("gone"))
+    )
     with pytest.raises(redis.ConnectionError):
         analytics.flush_pending_counts()
     assert counters(link) == {"views": 4, "video_plays": 1}

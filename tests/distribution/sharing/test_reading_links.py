@@ -222,7 +222,8 @@ def test_reading_page_with_players_stays_within_the_weight_budget(client, site):
         urls = [stylesheet or script for stylesheet, script in assets]
         assert any(url.endswith("reading.js") for url in urls) and any(url.endswith(".css") for url in urls)
         total = len(response.content) + sum(
-            Path(finders.find(url.removeprefix(settings.STATIC_URL))).stat().st_size for url in urls)
+            Path(finders.find(url.removeprefix(settings.STATIC_URL))).stat().st_size for url in urls
+        )
         assert total <= PAGE_WEIGHT_BUDGET, f"{article.title}: {total} bytes"
 
 
@@ -270,8 +271,9 @@ def shared_cache(request, settings):
             pytest.skip("Redis is not answering on 127.0.0.1:6379")
         prefix = f"kepu-test-{uuid.uuid4().hex[:8]}"
         url = "redis://127.0.0.1:6379/14"
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
-                                       "KEY_PREFIX": prefix}}
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+        }
         yield request.param
         client = redis.Redis.from_url(url)
         keys = list(client.scan_iter(match=f"{prefix}:*"))
@@ -292,8 +294,9 @@ def test_a_page_rendered_just_before_a_revoke_and_stored_just_after_is_not_serve
     assert page.status_code == 200
     _stored, generation = page_cache.load(link.token, "", False)  # the late worker, before reading the link
     link.revoke()
-    page_cache.store(link.token, "", False, page_cache.StoredPage(200, page.content, page["Content-Type"], None),
-                     generation)
+    page_cache.store(
+        link.token, "", False, page_cache.StoredPage(200, page.content, page["Content-Type"], None), generation
+    )
     assert page_cache.load(link.token, "", False)[0] is None
     assert client.get(url).status_code == 410
 

@@ -26,7 +26,9 @@ def full_size_posters(article) -> dict[str, int]:
         picture = Image.new("RGB", size, (11, 92, 85))
         draw = ImageDraw.Draw(picture)
         for row in range(0, size[1], 48):
-            draw.text((60, row), "在家测血压：五个步骤测得准 · Measuring your blood pressure at home", fill=(255, 255, 255))
+            draw.text(
+                (60, row), "在家测血压：五个步骤测得准 · Measuring your blood pressure at home", fill=(255, 255, 255)
+            )
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=86, optimize=True, progressive=True)  # as the video stage saves it
         output.file.save("poster.jpg", ContentFile(buffer.getvalue()), save=False)
@@ -49,8 +51,10 @@ def test_the_page_shows_posters_fitted_to_the_screen(client, site):
     shown = re.search(r'<video[^>]* poster="([^"]+)"', html).group(1)
     per_source = dict(re.findall(r'data-orientation="(\w+)" data-poster="([^"]+)"', html))
     assert shown == per_source["portrait"]  # without script a phone shows the portrait poster
-    for orientation, kind, box in (("portrait", RenderKind.VIDEO_PORTRAIT, (540, 960)),
-                                   ("landscape", RenderKind.VIDEO_LANDSCAPE, (960, 540))):
+    for orientation, kind, box in (
+        ("portrait", RenderKind.VIDEO_PORTRAIT, (540, 960)),
+        ("landscape", RenderKind.VIDEO_LANDSCAPE, (960, 540)),
+    ):
         url = per_source[orientation]
         assert url.startswith("/media/media-renders/") and url.endswith(f"-fit{box[0]}x{box[1]}.jpg")
         served = client.get(url)
@@ -75,8 +79,9 @@ def test_a_small_or_unreadable_poster_is_shown_as_it_is(client, site):
     assert f'poster="{urls["portrait:poster"]}"' in html
 
     full_size_posters(site.article_zh)
-    portrait = MediaOutput.objects.get(render__article=site.article_zh, role=OutputRole.POSTER,
-                                       render__kind=RenderKind.VIDEO_PORTRAIT)
+    portrait = MediaOutput.objects.get(
+        render__article=site.article_zh, role=OutputRole.POSTER, render__kind=RenderKind.VIDEO_PORTRAIT
+    )
     default_storage.delete(portrait.file.name)  # lost from the storage
     cache.clear()
     response = client.get(link.get_absolute_url())

@@ -39,7 +39,9 @@ def test_doctor_makes_copies_and_revokes_a_link(doctor_client, site):
     url = f"/admin/shared-links/article/{site.article_zh.pk}/"
     response = doctor_client.get(url)
     assert response.status_code == 200
-    response = doctor_client.post(url, {"label": "候诊室海报", "audience_key": "group:7", "expires_at": "2099-01-01T08:00"})
+    response = doctor_client.post(
+        url, {"label": "候诊室海报", "audience_key": "group:7", "expires_at": "2099-01-01T08:00"}
+    )
     assert response.status_code == 302
     link = ShareLink.objects.get(article=site.article_zh, audience_key="group:7")
     assert link.label == "候诊室海报" and link.expires_at.year == 2099 and link.created_by == site.doctor.user
@@ -50,9 +52,14 @@ def test_doctor_makes_copies_and_revokes_a_link(doctor_client, site):
 
     # A second active link for the same audience is refused with a clear reason, no 500.
     response = doctor_client.post(url, {"audience_key": "group:7"})
-    assert response.status_code == 200 and admin_text(
-        "This audience already has an active link. Tick 'replace' to revoke it and make a new one, "
-        "or use the existing link.") in response.content.decode()
+    assert (
+        response.status_code == 200
+        and admin_text(
+            "This audience already has an active link. Tick 'replace' to revoke it and make a new one, "
+            "or use the existing link."
+        )
+        in response.content.decode()
+    )
     response = doctor_client.post(url, {"audience_key": "13800138000"})
     assert "campaign:12" in response.content.decode()
     response = doctor_client.post(url, {"audience_key": "group:8", "expires_at": "2001-01-01T00:00"})
@@ -89,7 +96,9 @@ def test_qr_png_has_a_quiet_zone_and_medium_error_correction(client, site):
 def check_qr_png(client, link, scale: int) -> None:
     response = client.get(f"/s/{link.token}/qr.png", {"scale": scale, "download": "1"})
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert response["Content-Disposition"].startswith('attachment; filename="eating-well-with-high-blood-pressure-public-qr')
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="eating-well-with-high-blood-pressure-public-qr'
+    )
     expected = segno.make(link.public_url, error="m", boost_error=True, micro=False)
     assert expected.error in ("M", "Q", "H")
     image = Image.open(io.BytesIO(response.content)).convert("L")
@@ -134,10 +143,16 @@ def test_dashboard_panel_shows_a_doctor_their_own_reads(doctor_client, site):
     _reads(site)
     html = doctor_client.get("/admin/").content.decode()
     assert admin_text("Reads through shared links") in html
-    panel = html[html.index('id="shared-link-reads'):]
+    panel = html[html.index('id="shared-link-reads') :]
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in panel and "<rect" in panel and "<circle" in panel
-    totals = admin_text("Last %(days)s days: %(views)s views, %(ends)s read to the end, %(plays)s audio plays. "
-                        "Bars: views per day; line: share read to the end.", days=30, views=3, ends=1, plays=1)
+    totals = admin_text(
+        "Last %(days)s days: %(views)s views, %(ends)s read to the end, %(plays)s audio plays. "
+        "Bars: views per day; line: share read to the end.",
+        days=30,
+        views=3,
+        ends=1,
+        plays=1,
+    )
     assert site.article_zh.title in panel and totals in panel
     assert "(33%)" in panel
 
@@ -154,7 +169,7 @@ def test_dashboard_panel_hides_other_doctors_articles_and_editors_see_all(client
 
 def test_csv_export_per_article_link_and_day(doctor_client, site):
     link = _reads(site)
-    site.article_zh.title = "=HYPERLINK(\"x\")"  # a formula in a title must not run in Excel
+    site.article_zh.title = '=HYPERLINK("x")'  # a formula in a title must not run in Excel
     site.article_zh.save_revision().publish()
     response = doctor_client.get("/admin/shared-links/reads.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -173,8 +188,9 @@ def test_command_makes_lists_and_revokes_links(site):
     from django.core.management import CommandError, call_command
 
     out = io.StringIO()
-    call_command("share_links", "create", str(site.article_zh.pk), "--audience", "group:2", "--expires-in-days", "7",
-                 stdout=out)
+    call_command(
+        "share_links", "create", str(site.article_zh.pk), "--audience", "group:2", "--expires-in-days", "7", stdout=out
+    )
     url = out.getvalue().strip()
     link = ShareLink.objects.get(audience_key="group:2")
     assert url == link.public_url and link.expires_at > link.created_at

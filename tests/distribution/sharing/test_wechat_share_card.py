@@ -40,9 +40,17 @@ def wechat(settings):
 
 def set_up_account(server: FakeWeChatServer, **fields) -> None:
     """The WeChat tab of the Channels screen, switched on for the default site."""
-    ChannelSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults={
-        "wechat_enabled": True, "wechat_app_id": server.app_id, "wechat_app_secret": server.app_secret,
-        "wechat_template_id": "tmpl-share", "wechat_api_base": server.base_url, **fields})
+    ChannelSettings.objects.update_or_create(
+        site=Site.objects.get(is_default_site=True),
+        defaults={
+            "wechat_enabled": True,
+            "wechat_app_id": server.app_id,
+            "wechat_app_secret": server.app_secret,
+            "wechat_template_id": "tmpl-share",
+            "wechat_api_base": server.base_url,
+            **fields,
+        },
+    )
 
 
 def sign(client, link, url, **headers):
@@ -63,11 +71,19 @@ def test_the_page_signs_its_own_url_with_wechats_ticket(client, site, wechat):
     signed = answer.json()
     assert set(signed) == {"appId", "timestamp", "nonceStr", "signature"}
     assert signed["appId"] == wechat.app_id and abs(signed["timestamp"] - time.time()) < 600
-    assert wechat.jsapi_signature_ok(app_id=signed["appId"], url=url, nonce_str=signed["nonceStr"],
-                                     timestamp=signed["timestamp"], signature=signed["signature"])
+    assert wechat.jsapi_signature_ok(
+        app_id=signed["appId"],
+        url=url,
+        nonce_str=signed["nonceStr"],
+        timestamp=signed["timestamp"],
+        signature=signed["signature"],
+    )
     (ticket,) = wechat.valid_tickets()
     # wechatpy, the Python SDK: same ticket, noncestr, timestamp and url give the same signature.
-    assert WeChatJSAPI(None).get_jsapi_signature(signed["nonceStr"], ticket, signed["timestamp"], url) == signed["signature"]
+    assert (
+        WeChatJSAPI(None).get_jsapi_signature(signed["nonceStr"], ticket, signed["timestamp"], url)
+        == signed["signature"]
+    )
 
     (fetch,) = wechat.ticket_requests
     assert fetch.method == "GET" and fetch.query["type"] == "jsapi"
@@ -78,15 +94,23 @@ def test_the_page_signs_its_own_url_with_wechats_ticket(client, site, wechat):
     again = sign(client, link, link.public_url).json()
     assert len(wechat.ticket_requests) == 1 and wechat.token_requests == 1
     assert again["nonceStr"] != signed["nonceStr"]
-    assert wechat.jsapi_signature_ok(app_id=again["appId"], url=link.public_url, nonce_str=again["nonceStr"],
-                                     timestamp=again["timestamp"], signature=again["signature"])
+    assert wechat.jsapi_signature_ok(
+        app_id=again["appId"],
+        url=link.public_url,
+        nonce_str=again["nonceStr"],
+        timestamp=again["timestamp"],
+        signature=again["signature"],
+    )
 
 
 def test_wechatpy_gets_the_same_ticket_from_the_fake(wechat):
     """The fake speaks getticket as the platform does for its own SDK (wechatpy's client; wechatpy fetches
     tokens from a fixed address, so it is handed one from the fake's classic token endpoint)."""
-    token = requests.get(wechat.base_url + "/cgi-bin/token", params={
-        "grant_type": "client_credential", "appid": wechat.app_id, "secret": wechat.app_secret}, timeout=5).json()
+    token = requests.get(
+        wechat.base_url + "/cgi-bin/token",
+        params={"grant_type": "client_credential", "appid": wechat.app_id, "secret": wechat.app_secret},
+        timeout=5,
+    ).json()
     sdk = WeChatClient(wechat.app_id, wechat.app_secret, access_token=token["access_token"])
     sdk.API_BASE_URL = wechat.base_url + "/cgi-bin/"
     ticket = sdk.jsapi.get_jsapi_ticket()
@@ -96,9 +120,15 @@ def test_wechatpy_gets_the_same_ticket_from_the_fake(wechat):
 
 def test_signature_matches_wechatpy_and_the_documented_example():
     # The example of the JS-SDK documentation (附录1).
-    assert jsapi_signature("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
-                           "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value") == \
-        "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
+    assert (
+        jsapi_signature(
+            "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+            "Wm3WZYTPz0wzccnW",
+            1414587457,
+            "http://mp.weixin.qq.com?params=value",
+        )
+        == "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
+    )
     sdk = WeChatJSAPI(None)
     for n in range(200):
         ticket, nonce = secrets.token_urlsafe(60), secrets.token_hex(8)
@@ -113,13 +143,20 @@ def test_the_fake_refuses_getticket_as_wechat_does(wechat):
     base = wechat.base_url + "/cgi-bin/ticket/getticket"
     assert requests.get(base, params={"type": "jsapi"}, timeout=5).json()["errcode"] == 41001
     assert requests.get(base, params={"type": "jsapi", "access_token": "made-up"}, timeout=5).json()["errcode"] == 40001
-    token = requests.get(wechat.base_url + "/cgi-bin/token", params={
-        "grant_type": "client_credential", "appid": wechat.app_id, "secret": wechat.app_secret}, timeout=5).json()
-    assert requests.get(base, params={"type": "card", "access_token": token["access_token"]},
-                        timeout=5).json()["errcode"] == 40097
+    token = requests.get(
+        wechat.base_url + "/cgi-bin/token",
+        params={"grant_type": "client_credential", "appid": wechat.app_id, "secret": wechat.app_secret},
+        timeout=5,
+    ).json()
+    assert (
+        requests.get(base, params={"type": "card", "access_token": token["access_token"]}, timeout=5).json()["errcode"]
+        == 40097
+    )
     wechat.expire_tokens()
-    assert requests.get(base, params={"type": "jsapi", "access_token": token["access_token"]},
-                        timeout=5).json()["errcode"] == 42001
+    assert (
+        requests.get(base, params={"type": "jsapi", "access_token": token["access_token"]}, timeout=5).json()["errcode"]
+        == 42001
+    )
 
 
 def test_an_expired_token_is_replaced_and_an_expired_ticket_fetched_again(client, site, settings):
@@ -140,9 +177,13 @@ def test_an_expired_token_is_replaced_and_an_expired_ticket_fetched_again(client
             codes = [r.query["access_token"] for r in wechat.ticket_requests]
             assert len(codes) == 3 and codes[1] == first_token and codes[2] != first_token
             assert wechat.token_requests == 2
-            assert wechat.jsapi_signature_ok(app_id=second["appId"], url=link.public_url,
-                                             nonce_str=second["nonceStr"], timestamp=second["timestamp"],
-                                             signature=second["signature"])
+            assert wechat.jsapi_signature_ok(
+                app_id=second["appId"],
+                url=link.public_url,
+                nonce_str=second["nonceStr"],
+                timestamp=second["timestamp"],
+                signature=second["signature"],
+            )
         finally:
             close_configured_channels()
 
@@ -185,8 +226,12 @@ def test_no_share_card_without_a_service_account(client, site, wechat):
     assert "data-wechat-share" not in client.get(link.get_absolute_url()).content.decode()
     assert sign(client, link, link.public_url).status_code == 404
     # A mini program has no JS-SDK for web pages.
-    set_up_account(wechat, wechat_account_type="miniprogram", wechat_message_kind="subscribe",
-                   wechat_miniprogram_page="pages/article/index")
+    set_up_account(
+        wechat,
+        wechat_account_type="miniprogram",
+        wechat_message_kind="subscribe",
+        wechat_miniprogram_page="pages/article/index",
+    )
     cache.clear()
     assert "data-wechat-share" not in client.get(link.get_absolute_url()).content.decode()
     assert sign(client, link, link.public_url).status_code == 404
@@ -217,9 +262,14 @@ def test_malformed_requests_get_a_clear_refusal_never_a_server_error(client, sit
             statuses.append(answer.status_code)
             if answer.status_code == 200:  # only the link's own page, with some query
                 assert url.startswith(link.public_url + "?") or url == link.public_url, url
-    posted = [client.post(f"/s/{link.token}/wechat-config/", data=raw, content_type=kind).status_code
-              for raw, kind in ((b"\xff\xfe" * 50, "application/x-www-form-urlencoded"), (b"{" * 3000, "application/json"),
-                                (b"url=" + b"%" * 900, "application/x-www-form-urlencoded"))]
+    posted = [
+        client.post(f"/s/{link.token}/wechat-config/", data=raw, content_type=kind).status_code
+        for raw, kind in (
+            (b"\xff\xfe" * 50, "application/x-www-form-urlencoded"),
+            (b"{" * 3000, "application/json"),
+            (b"url=" + b"%" * 900, "application/x-www-form-urlencoded"),
+        )
+    ]
     assert all(status < 500 for status in statuses + posted), sorted(set(statuses + posted))
     assert set(statuses) <= {200, 400, 413} and set(posted) <= {400, 413}
 
@@ -238,8 +288,12 @@ def test_processes_sharing_redis_fetch_one_ticket(wechat):
         pytest.skip("Redis is not answering on 127.0.0.1:6379")
     prefix = f"kepu-test-{uuid.uuid4().hex[:8]}"
     shared = RedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": prefix})
-    config = {"app_id": wechat.app_id, "app_secret": wechat.app_secret, "template_id": "tmpl-share",
-              "api_base": wechat.base_url}
+    config = {
+        "app_id": wechat.app_id,
+        "app_secret": wechat.app_secret,
+        "template_id": "tmpl-share",
+        "api_base": wechat.base_url,
+    }
     clients = [get_channel("wechat", config, token_cache=shared) for _ in range(2)]
     try:
         with ThreadPoolExecutor(8) as pool:

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cms.core.documents import ArticleDocument, DocumentBlock, DocumentImage
+from media_pipeline.article_renders import slide_wording
 from media_pipeline.render.fonts import MissingFontError, find_cjk_font, fit_text, wrap_text
 from media_pipeline.render.qr import MIN_QUIET_ZONE, InvalidShareURLError, make_qr, qr_image
-from media_pipeline.article_renders import slide_wording
 from media_pipeline.render.slides import SlideRenderer, crop_to_focal_point, frame_size, load_illustration, plan_slides
 from media_pipeline.render.subtitles import Cue
 from media_pipeline.render.video import slide_timeline
@@ -204,9 +204,16 @@ def test_slide_timing_follows_the_cues_sentence_by_sentence_and_the_end_card_hol
     entries, warnings = slide_timeline(specs, cues, 14.5)
     assert warnings == []
     assert [(e.slide_index, e.start) for e in entries] == [
-        (0, 0.0), (1, 2.0), (2, 5.5), (3, 6.5), (4, 8.0), (5, 9.5), (6, 12.5)]
+        (0, 0.0),
+        (1, 2.0),
+        (2, 5.5),
+        (3, 6.5),
+        (4, 8.0),
+        (5, 9.5),
+        (6, 12.5),
+    ]
     assert entries[-1].end == 14.5
-    assert all(a.end == b.start for a, b in zip(entries, entries[1:]))
+    assert all(a.end == b.start for a, b in zip(entries, entries[1:], strict=False))
 
     # With a hold, the end card waits for the narration to finish, then stays up in quiet.
     held, _ = slide_timeline(specs, cues, 14.5, end_hold=3.5)
@@ -215,12 +222,14 @@ def test_slide_timing_follows_the_cues_sentence_by_sentence_and_the_end_card_hol
 
 
 def test_qa_answers_and_list_items_get_slides_of_their_own():
-    document = _document(blocks=(
-        DocumentBlock("heading", text="怎样记录"),
-        DocumentBlock("paragraph", text="每次测两遍，取平均值。家庭血压≥135/85 mmHg 就算偏高。"),
-        DocumentBlock("list", items=("早上起床后一小时内", "晚上睡觉前")),
-        DocumentBlock("qa", text="测出来偏高，可以自己加药吗？", answer="不可以。请把记录带给医生，由医生决定。"),
-    ))
+    document = _document(
+        blocks=(
+            DocumentBlock("heading", text="怎样记录"),
+            DocumentBlock("paragraph", text="每次测两遍，取平均值。家庭血压≥135/85 mmHg 就算偏高。"),
+            DocumentBlock("list", items=("早上起床后一小时内", "晚上睡觉前")),
+            DocumentBlock("qa", text="测出来偏高，可以自己加药吗？", answer="不可以。请把记录带给医生，由医生决定。"),
+        )
+    )
     specs = [spec for spec in plan_slides(document, slide_wording(document.language)) if spec.kind == "section"]
     texts = [spec.text for spec in specs]
     assert "家庭血压≥135/85 mmHg 就算偏高。" in texts  # the figure the voice speaks is on screen

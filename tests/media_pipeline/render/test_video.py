@@ -28,7 +28,9 @@ from tests.subrip import parse_srt
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"),
+    pytest.mark.skipif(
+        not (shutil.which("espeak-ng") and shutil.which("ffprobe")), reason="needs espeak-ng and ffprobe"
+    ),
 ]
 
 TITLE = "家庭血压管理"
@@ -118,7 +120,22 @@ def _top_level_atoms(path: Path) -> list[str]:
 
 def _audio_rms(path: Path) -> float:
     pcm = subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-f",
+            "s16le",
+            "-",
+        ],
         check=True,
         capture_output=True,
     ).stdout
@@ -130,8 +147,22 @@ def _frame(path: Path, seconds: float) -> Image.Image:
     png = subprocess.run(
         # The frame a player shows at `seconds` (the last one at or before it: the video is variable frame
         # rate, so `-ss` alone would give the next frame instead).
-        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-vf", f"fps=100,trim=start={seconds:.2f}",
-         "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-vf",
+            f"fps=100,trim=start={seconds:.2f}",
+            "-frames:v",
+            "1",
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "png",
+            "-",
+        ],
         check=True,
         capture_output=True,
     ).stdout
@@ -156,12 +187,27 @@ def _assert_playable_mp4(result, narration: Narration, width: int, height: int, 
         assert abs(float(stream["duration"]) - total) <= 0.25, stream["codec_type"]
     # Variable frame rate, but never more than a second between frames, and a key frame at least every
     # 5 s: players seek and resume at once.
-    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags",
-                              "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True).stdout.split()
+    packets = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "packet=pts_time,flags",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     times = sorted(float(p.split(",")[0]) for p in packets)
     keys = sorted(float(p.split(",")[0]) for p in packets if "K" in p.split(",")[1])
-    assert times[0] == 0.0 and max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
-    assert max(b - a for a, b in zip(keys, [*keys[1:], total])) <= 5.0 + 0.2, keys
+    assert times[0] == 0.0 and max(b - a for a, b in zip(times, times[1:], strict=False)) <= 1.0 + 1e-6
+    assert max(b - a for a, b in zip(keys, [*keys[1:], total], strict=False)) <= 5.0 + 0.2, keys
     atoms = _top_level_atoms(path)
     assert atoms.index("moov") < atoms.index("mdat"), atoms  # +faststart
     assert _audio_rms(path) > 300  # speech, not silence
@@ -188,7 +234,10 @@ def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tm
         """Which slide PNG the frame's content area matches best."""
         area = (0, 0, 1080, layout.content.bottom)
         frame_px = np.asarray(frame.crop(area), dtype=np.int16)
-        diffs = [np.abs(frame_px - np.asarray(Image.open(s).convert("RGB").crop(area), dtype=np.int16)).mean() for s in slides]
+        diffs = [
+            np.abs(frame_px - np.asarray(Image.open(s).convert("RGB").crop(area), dtype=np.int16)).mean()
+            for s in slides
+        ]
         return int(np.argmin(diffs))
 
     def caption_pixels(frame: Image.Image) -> int:
@@ -207,7 +256,13 @@ def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tm
     end_frame = _frame(captioned, narration.duration_s + 0.3)  # after the last sentence: the end card...
     held = _frame(captioned, narration.duration_s + END_HOLD_S - 0.3)  # ...held to the end
     assert [shown_slide(f) for f in (section_frame, gap_frame, point_frame, last_words, end_frame, held)] == [
-        1, 1, 2, 2, 3, 3]
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+    ]
     assert caption_pixels(held) == 0
     assert caption_pixels(section_frame) > 2000
     # The page's file is clean (its captions are the <track>): the same moment, same slide, no caption box.
@@ -230,7 +285,9 @@ def test_portrait_video_is_h264_aac_faststart_with_synced_slides_and_captions(tm
 def test_landscape_video_without_images_in_an_awkward_directory(tmp_path, narration):
     awkward = tmp_path / "it's: a, [strange] dir"  # exercises ffmpeg filter-path escaping
     document = _document(blocks=(DocumentBlock("paragraph", text=SENTENCES[1][0]),), share_url="")
-    result = render_video(document, narration, awkward, orientation="landscape", basename="clip", work_dir=awkward / "work")
+    result = render_video(
+        document, narration, awkward, orientation="landscape", basename="clip", work_dir=awkward / "work"
+    )
     _assert_playable_mp4(result, narration, 1920, 1080)
     assert result.mp4_path == awkward / "clip.mp4"
     assert any("QR" in w for w in result.warnings)
@@ -293,12 +350,14 @@ def illustrated(tmp_path_factory, narration):
     from media_pipeline.render.video import EncodeSettings
 
     tmp = tmp_path_factory.mktemp("illustrated")
-    document = _document(blocks=(
-        DocumentBlock("heading", text="什么是高血压"),
-        DocumentBlock("paragraph", text=SENTENCES[1][0]),
-        DocumentBlock("image", image=_pattern(tmp / "pattern.png")),
-        DocumentBlock("key_points", items=("每天测量血压",)),
-    ))
+    document = _document(
+        blocks=(
+            DocumentBlock("heading", text="什么是高血压"),
+            DocumentBlock("paragraph", text=SENTENCES[1][0]),
+            DocumentBlock("image", image=_pattern(tmp / "pattern.png")),
+            DocumentBlock("key_points", items=("每天测量血压",)),
+        )
+    )
     result = render_video(document, narration, tmp / "out", work_dir=tmp / "work", settings=EncodeSettings())
     return document, result, _rendered_slides(document, tmp)
 
@@ -320,8 +379,10 @@ def test_the_illustration_drifts_while_the_words_stay_still(illustrated, narrati
         assert (np.abs(_pixels(frame, text) - drawn).max(axis=2) > 64).mean() < 0.005
     # the drift starts from the slide's own framing, so the slide fades in without a jump
     start = _frame(result.mp4_path, cue.start + 0.3)  # just after the crossfade (centred on the change)
-    assert np.abs(_pixels(start, picture) - _pixels(section.image, picture)).mean() < np.abs(
-        _pixels(late, picture) - _pixels(section.image, picture)).mean()
+    assert (
+        np.abs(_pixels(start, picture) - _pixels(section.image, picture)).mean()
+        < np.abs(_pixels(late, picture) - _pixels(section.image, picture)).mean()
+    )
 
 
 def test_a_slide_change_is_a_crossfade(illustrated, narration):
@@ -370,16 +431,20 @@ def test_the_music_bed_is_quieter_under_the_voice_than_in_the_end_card_hold(tmp_
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-b:a", "96k", str(mp3)], check=True)
     text = "每天测量血压。"
     narration = Narration(mp3, 5.0, (Cue(0.0, 5.0, text),))
-    document = ArticleDocument(title="测血压", language="zh-hans", blocks=(DocumentBlock("paragraph", text=text),),
-                               share_url="")
+    document = ArticleDocument(
+        title="测血压", language="zh-hans", blocks=(DocumentBlock("paragraph", text=text),), share_url=""
+    )
     result = render_video(document, narration, tmp_path / "out", settings=EncodeSettings(music_bed=True))
-    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(result.mp4_path), "-ac", "1", "-ar", "16000",
-                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    pcm = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(result.mp4_path), "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768
 
     def bed_level(start: float, end: float) -> float:
         """RMS of what lies below 400 Hz in [start, end) s: the bed, not the voice."""
-        window = samples[int(start * 16000): int(end * 16000)]
+        window = samples[int(start * 16000) : int(end * 16000)]
         spectrum = np.fft.rfft(window)
         spectrum[np.fft.rfftfreq(len(window), 1 / 16000) > 400] = 0
         return float(np.sqrt((np.fft.irfft(spectrum, len(window)) ** 2).mean()))
@@ -406,11 +471,26 @@ def test_a_long_narration_keeps_every_frame_on_its_slot(tmp_path):
     result = render_video(document, Narration(mp3, seconds, cues), tmp_path / "out")
     info = _ffprobe(result.mp4_path)
     assert abs(float(info["format"]["duration"]) - (seconds + END_HOLD_S)) <= 0.25
-    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time",
-                              "-of", "csv=p=0", str(result.mp4_path)], capture_output=True, text=True, check=True)
+    packets = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+            str(result.mp4_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     times = sorted(float(line) for line in packets.stdout.split())
     assert len(times) > 130 and times[0] == 0.0
-    assert max(b - a for a, b in zip(times, times[1:])) <= 1.0 + 1e-6
+    assert max(b - a for a, b in zip(times, times[1:], strict=False)) <= 1.0 + 1e-6
     assert times[-1] >= seconds + END_HOLD_S - 0.2  # the end card is there to the end
 
 
@@ -423,12 +503,28 @@ def test_a_drift_gets_a_frame_each_time_the_picture_moves_half_a_pixel(illustrat
     begin, end = narration.cues[1].start + CROSSFADE_S, narration.cues[2].start - CROSSFADE_S  # the section, still text
     w, h = picture.right - picture.left, picture.bottom - picture.top
     raw = subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-i", str(result.mp4_path), "-vf",
-         f"trim=start={begin:.2f}:end={end:.2f},crop={w}:{h}:{picture.left}:{picture.top}", "-fps_mode", "passthrough",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(result.mp4_path),
+            "-vf",
+            f"trim=start={begin:.2f}:end={end:.2f},crop={w}:{h}:{picture.left}:{picture.top}",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, h, w, 3).astype(np.float64)
     grid = EncodeSettings().fps
     assert (end - begin) * 1.5 < len(frames) < (end - begin) * grid  # more than the still 1/s, not every grid frame
-    steps = [np.abs(b - a).mean() for a, b in zip(frames, frames[1:])]
+    steps = [np.abs(b - a).mean() for a, b in zip(frames, frames[1:], strict=False)]
     whole = np.abs(frames[-1] - frames[0]).mean()
     assert whole > 3 * max(steps)  # no jump: each frame moves the picture a small part of the way

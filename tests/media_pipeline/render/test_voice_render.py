@@ -12,7 +12,13 @@ from media_pipeline.render.ffmpeg import ffmpeg_exe
 from media_pipeline.render.subtitles import parse_vtt
 from media_pipeline.render.voice import EmptyScriptError, VoiceRenderSettings, render_voice
 from media_pipeline.speech import SpeechScript, build_speech_script, default_glossary
-from media_pipeline.tts import EngineChain, NoEngineAvailableError, UnsupportedLanguageError, VoiceChoice, VoiceNotAvailableError
+from media_pipeline.tts import (
+    EngineChain,
+    NoEngineAvailableError,
+    UnsupportedLanguageError,
+    VoiceChoice,
+    VoiceNotAvailableError,
+)
 from tests.fakes.edge_tts_server import FakeEdgeTTSServer
 from tests.subrip import parse_srt
 
@@ -31,7 +37,9 @@ EN_DOC = ArticleDocument(
     title="Living with high blood pressure",
     language="en",
     blocks=(
-        DocumentBlock("paragraph", text="Keep your blood pressure below 140/90 mmHg. Take 5 mg once a day.", block_id="p1"),
+        DocumentBlock(
+            "paragraph", text="Keep your blood pressure below 140/90 mmHg. Take 5 mg once a day.", block_id="p1"
+        ),
         DocumentBlock("warning", text="Call your doctor if you feel dizzy.", block_id="w1"),
     ),
 )
@@ -46,12 +54,20 @@ def ffprobe(path) -> dict:
 
 
 def mean_volume_db(path) -> float:
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path), "-af", "volumedetect", "-f", "null", "-"], capture_output=True, text=True)
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-af", "volumedetect", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     return float(re.search(r"mean_volume:\s*(-?[\d.]+) dB", out.stderr).group(1))
 
 
 def integrated_loudness(path) -> float:
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path), "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True)
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     return float(re.findall(r"I:\s*(-?[\d.]+) LUFS", out.stderr)[-1])
 
 
@@ -69,7 +85,7 @@ def assert_real_voice_files(result, script: SpeechScript):
     assert ["".join(c.text.split()) for c in vtt_cues] == ["".join(text.split()) for text in expected]
     assert [(c.start, c.end) for c in vtt_cues] == [(c.start, c.end) for c in srt_cues]
     assert [(c.start, c.end) for c in vtt_cues] == [(c.start, c.end) for c in result.cues]
-    assert all(a.end <= b.start + 1e-6 for a, b in zip(vtt_cues, vtt_cues[1:]))  # ordered, no overlap
+    assert all(a.end <= b.start + 1e-6 for a, b in zip(vtt_cues, vtt_cues[1:], strict=False))  # ordered, no overlap
     assert vtt_cues[-1].end <= result.duration_s + 0.1
     assert vtt_cues[-1].end > result.duration_s - 1.0  # captions run to the end of the speech
 
@@ -87,7 +103,9 @@ def test_espeak_render_produces_mp3_and_captions(doc, voice, tmp_path):
 def test_chinese_captions_are_wrapped(tmp_path):
     script = build_speech_script(ZH_DOC)
     settings = VoiceRenderSettings(max_caption_line_chars=8)
-    result = render_voice(script, EngineChain.from_names(["espeak"]), None, settings, tmp_path / "cache", tmp_path / "out")
+    result = render_voice(
+        script, EngineChain.from_names(["espeak"]), None, settings, tmp_path / "cache", tmp_path / "out"
+    )
     lines = [line for cue in parse_vtt(result.vtt_path.read_text(encoding="utf-8")) for line in cue.text.split("\n")]
     assert all("\n" not in cue.text for cue in result.cues)  # wrapping happens in the files only
     assert len(lines) > len(result.cues)
@@ -105,7 +123,9 @@ def test_rerender_synthesises_only_the_changed_paragraph(tmp_path):
     assert (again.synthesized, again.reused) == (0, 4)
     assert again.duration_s == pytest.approx(first.duration_s, abs=0.05)
 
-    edited_blocks = (replace(ZH_DOC.blocks[0], text="血压持续高于140/90 mmHg即为高血压。大多数患者早期没有任何症状，需要定期测量。"),) + ZH_DOC.blocks[1:]
+    edited_blocks = (
+        replace(ZH_DOC.blocks[0], text="血压持续高于140/90 mmHg即为高血压。大多数患者早期没有任何症状，需要定期测量。"),
+    ) + ZH_DOC.blocks[1:]
     edited = build_speech_script(replace(ZH_DOC, blocks=edited_blocks))
     third = render_voice(edited, chain, None, None, tmp_path / "cache", tmp_path / "v3")
     assert (third.synthesized, third.reused) == (1, 3)
@@ -123,7 +143,9 @@ def test_edge_render_uses_service_boundaries(tmp_path):
     with FakeEdgeTTSServer() as server:
         chain = EngineChain.from_names(["edge", "espeak"], {"edge": {"endpoint": server.endpoint}})
         script = build_speech_script(EN_DOC)
-        result = render_voice(script, chain, VoiceChoice({"edge": "en-US-GuyNeural"}), None, tmp_path / "cache", tmp_path / "out")
+        result = render_voice(
+            script, chain, VoiceChoice({"edge": "en-US-GuyNeural"}), None, tmp_path / "cache", tmp_path / "out"
+        )
         assert server.errors == []
     assert (result.engine_used, result.voice_used, result.fallback_attempts) == ("edge", "en-US-GuyNeural", ())
     assert_real_voice_files(result, script)
@@ -154,7 +176,9 @@ def test_render_errors_are_specific(tmp_path):
     with pytest.raises(EmptyScriptError):
         render_voice(SpeechScript(language="en", paragraphs=()), chain, None, None, tmp_path / "c", tmp_path / "o")
     with pytest.raises(UnsupportedLanguageError):
-        render_voice(SpeechScript(language="fr", paragraphs=script.paragraphs), chain, None, None, tmp_path / "c", tmp_path / "o")
+        render_voice(
+            SpeechScript(language="fr", paragraphs=script.paragraphs), chain, None, None, tmp_path / "c", tmp_path / "o"
+        )
     broken = EngineChain.from_names(["espeak"], {"espeak": {"executable": "no-such-espeak"}})
     with pytest.raises(NoEngineAvailableError):
         render_voice(script, broken, None, None, tmp_path / "c", tmp_path / "o")

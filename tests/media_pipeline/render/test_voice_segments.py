@@ -60,7 +60,9 @@ def first_loud_sample_s(samples: array.array, from_s: float, threshold: int) -> 
 def test_stream_copied_mp3_is_valid_and_timings_match_the_audio(pause_s, tmp_path):
     script = build_speech_script(DOC)
     settings = VoiceRenderSettings(paragraph_pause_s=pause_s)
-    result = render_voice(script, EngineChain.from_names(["espeak"]), None, settings, tmp_path / "cache", tmp_path / "out")
+    result = render_voice(
+        script, EngineChain.from_names(["espeak"]), None, settings, tmp_path / "cache", tmp_path / "out"
+    )
 
     probe = ffprobe(result.mp3_path)
     stream = probe["streams"][0]
@@ -79,7 +81,7 @@ def test_stream_copied_mp3_is_valid_and_timings_match_the_audio(pause_s, tmp_pat
         # Speech starts where the timing says (espeak leaves a few ms of lead-in), not in the pause before.
         onset = first_loud_sample_s(samples, max(0.0, timing.start - 0.1), loud)
         assert timing.start - 0.03 <= onset <= timing.start + 0.2, (timing, onset)
-    for before, after in zip(timings, timings[1:]):
+    for before, after in zip(timings, timings[1:], strict=False):
         gap = after.start - before.end
         if pause_s:
             assert gap == pytest.approx(pause_s, abs=0.05)
@@ -117,14 +119,22 @@ def test_bitrate_is_part_of_the_clip_format(tmp_path):
     chain = EngineChain.from_names(["espeak"])
     script = build_speech_script(DOC)
     render_voice(script, chain, None, None, tmp_path / "cache", tmp_path / "v1")
-    lower = render_voice(script, chain, None, VoiceRenderSettings(mp3_bitrate="32k"), tmp_path / "cache", tmp_path / "v2")
+    lower = render_voice(
+        script, chain, None, VoiceRenderSettings(mp3_bitrate="32k"), tmp_path / "cache", tmp_path / "v2"
+    )
     assert lower.synthesized == len(script.paragraphs)  # segments of another bitrate cannot be stream-copied together
     assert int(ffprobe(lower.mp3_path)["streams"][0]["bit_rate"]) == 32000
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("mp3_bitrate", "65k"), ("mp3_bitrate", "64000"), ("mp3_bitrate", "192k"), ("true_peak_db", 1.0), ("true_peak_db", -12.0)],
+    [
+        ("mp3_bitrate", "65k"),
+        ("mp3_bitrate", "64000"),
+        ("mp3_bitrate", "192k"),
+        ("true_peak_db", 1.0),
+        ("true_peak_db", -12.0),
+    ],
 )
 def test_settings_the_segments_cannot_honour_are_rejected(field, value):
     with pytest.raises(ValueError, match=field):

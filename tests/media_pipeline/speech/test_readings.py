@@ -43,8 +43,12 @@ def corpus(name: str) -> list[tuple[str, str, list[str]]]:
 
 
 def ffprobe(path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                         capture_output=True, check=True, text=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -64,19 +68,22 @@ def test_the_issue_examples_are_heard_right_after_and_wrong_before(espeak):
     assert after == ["mei3", "tian1", "ce4", "liang2", "yi4", "liang3", "ci4", "xue4", "ya1"]
 
 
-@pytest.mark.parametrize(("text", "pinyin"), [
-    ("一定要按时吃药，不能随便停药。", "yi2 ding4 yao4 an4 shi2 chi1 yao4，bu4 neng2 sui2 bian4 ting2 yao4。"),
-    ("第一次复查", "di4 yi1 ci4 fu4 cha2"),  # ordinal 一 keeps the first tone
-    ("看一看", "kan4 yi5 kan4"),
-    ("一口一口慢慢吃", "yi4 kou3 yi4 kou3 man4 man4 chi1"),
-    ("是不是不舒服", "shi4 bu5 shi4 bu4 shu1 fu2"),
-    ("睡不着", "shui4 bu5 zhao2"),
-    ("我很好", "wo3 hen2 hao3"),  # 我 | 很好
-    ("洗澡水", "xi2 zao2 shui3"),
-    ("你得坚持", "ni2 dei3 jian1 chi2"),
-    ("孩子长得快", "hai2 zi5 zhang3 de5 kuai4"),
-    ("银行卡", "yin2 hang2 ka3"),
-])
+@pytest.mark.parametrize(
+    ("text", "pinyin"),
+    [
+        ("一定要按时吃药，不能随便停药。", "yi2 ding4 yao4 an4 shi2 chi1 yao4，bu4 neng2 sui2 bian4 ting2 yao4。"),
+        ("第一次复查", "di4 yi1 ci4 fu4 cha2"),  # ordinal 一 keeps the first tone
+        ("看一看", "kan4 yi5 kan4"),
+        ("一口一口慢慢吃", "yi4 kou3 yi4 kou3 man4 man4 chi1"),
+        ("是不是不舒服", "shi4 bu5 shi4 bu4 shu1 fu2"),
+        ("睡不着", "shui4 bu5 zhao2"),
+        ("我很好", "wo3 hen2 hao3"),  # 我 | 很好
+        ("洗澡水", "xi2 zao2 shui3"),
+        ("你得坚持", "ni2 dei3 jian1 chi2"),
+        ("孩子长得快", "hai2 zi5 zhang3 de5 kuai4"),
+        ("银行卡", "yin2 hang2 ka3"),
+    ],
+)
 def test_tone_sandhi_and_particles(text, pinyin):
     assert to_tone_pinyin(text) == pinyin
 
@@ -87,25 +94,30 @@ def test_numbers_and_units_are_read_by_the_speech_text_stage(espeak):
     assert to_tone_pinyin(spoken) == "mei3 ri4 liang3 ci4，mei3 ci4 yi2 pian4。"
 
 
-@pytest.mark.parametrize(("name", "size", "at_least"), [
-    ("zh_readings.tsv", 100, 0.98),
-    ("zh_readings_heldout.tsv", 25, 0.96),  # written after the rules were settled, never used to tune them
-])
+@pytest.mark.parametrize(
+    ("name", "size", "at_least"),
+    [
+        ("zh_readings.tsv", 100, 0.98),
+        ("zh_readings_heldout.tsv", 25, 0.96),  # written after the rules were settled, never used to tune them
+    ],
+)
 def test_the_corpus_is_read_as_expected_far_more_often_than_before(espeak, db, name, size, at_least):
     cases = corpus(name)
     assert len(cases) >= size
     lexicon = PronunciationEntry.lexicon()  # the starter set the data migration installed
     assert len(lexicon.entries) >= 30
     spoken = [to_spoken_text(text, "zh") for _, text, _ in cases]
-    for (case_id, _, expected), line in zip(cases, spoken):
+    for (case_id, _, expected), line in zip(cases, spoken, strict=False):
         assert len(expected) == len(HANZI.findall(line)), case_id  # one expected syllable per spoken character
     expected = [syllable for _, _, syllables in cases for syllable in syllables]
     # One espeak-ng run per way, the whole corpus one sentence per line.
     before = espeak.heard_syllables("\n".join(spoken))
     plain = espeak.heard_syllables("\n".join(to_tone_pinyin(line) for line in spoken))
     with_lexicon = espeak.heard_syllables("\n".join(to_tone_pinyin(line, lexicon) for line in spoken))
-    share = {name: matching_syllables(expected, heard) / len(expected)
-             for name, heard in (("before", before), ("plain", plain), ("lexicon", with_lexicon))}
+    share = {
+        name: matching_syllables(expected, heard) / len(expected)
+        for name, heard in (("before", before), ("plain", plain), ("lexicon", with_lexicon))
+    }
     print(f"\n{name}: syllables heard as expected: {share}")
     assert share["before"] < 0.93
     assert share["plain"] >= 0.95
@@ -164,12 +176,14 @@ def test_a_lexicon_change_re_voices_only_the_paragraphs_that_use_the_term(db, tm
     )
     script = build_speech_script(document)
     chain = EngineChain.from_names(["espeak"])
-    first = render_voice(script, chain, None, None, tmp_path / "cache", tmp_path / "a",
-                         lexicon=PronunciationEntry.lexicon())
+    first = render_voice(
+        script, chain, None, None, tmp_path / "cache", tmp_path / "a", lexicon=PronunciationEntry.lexicon()
+    )
     assert (first.synthesized, first.reused) == (3, 0)
     PronunciationEntry.objects.create(term="扭伤", pinyin="niu3 shang1")
-    again = render_voice(script, chain, None, None, tmp_path / "cache", tmp_path / "b",
-                         lexicon=PronunciationEntry.lexicon())
+    again = render_voice(
+        script, chain, None, None, tmp_path / "cache", tmp_path / "b", lexicon=PronunciationEntry.lexicon()
+    )
     assert (again.synthesized, again.reused) == (1, 2)  # only p2 says 扭伤
     probe = ffprobe(again.mp3_path)
     assert probe["streams"][0]["codec_name"] == "mp3"
@@ -177,8 +191,12 @@ def test_a_lexicon_change_re_voices_only_the_paragraphs_that_use_the_term(db, tm
 
 
 def test_espeak_speaks_the_pinyin_as_a_real_wav(espeak, tmp_path):
-    result = espeak.synthesize("量血压前请先休息五分钟。", "cmn-latn-pinyin", SynthesisSettings(),
-                               PronunciationLexicon.from_pairs([("休息", "xiu1 xi5")]))
+    result = espeak.synthesize(
+        "量血压前请先休息五分钟。",
+        "cmn-latn-pinyin",
+        SynthesisSettings(),
+        PronunciationLexicon.from_pairs([("休息", "xiu1 xi5")]),
+    )
     path = tmp_path / "clip.wav"
     path.write_bytes(result.audio)
     stream = ffprobe(path)["streams"][0]

@@ -19,7 +19,9 @@ def _zh_document() -> ArticleDocument:
             DocumentBlock("key_points", items=("定期测量血压", "每周运动3–5 次"), block_id="k1"),
             DocumentBlock("warning", text="出现剧烈头痛时请立即拨打120。", block_id="w1"),
             DocumentBlock("qa", text="可以自行停药吗？", answer="不可以。", block_id="q1"),
-            DocumentBlock("image", image=DocumentImage(path=None, alt_text="血压计", caption="电子血压计"), block_id="i1"),
+            DocumentBlock(
+                "image", image=DocumentImage(path=None, alt_text="血压计", caption="电子血压计"), block_id="i1"
+            ),
             DocumentBlock("references", items=("中国高血压防治指南 2024",), block_id="r1"),
         ),
     )
@@ -82,12 +84,18 @@ def test_references_captions_and_summary_follow_settings():
 
 
 def test_warning_that_already_warns_is_not_announced_twice():
-    doc = ArticleDocument(title="", language="en", blocks=(DocumentBlock("warning", text="Warning: do not drive.", block_id="w"),))
+    doc = ArticleDocument(
+        title="", language="en", blocks=(DocumentBlock("warning", text="Warning: do not drive.", block_id="w"),)
+    )
     assert build_speech_script(doc).paragraphs[0].text_for_speech == "Warning: do not drive."
 
 
 def test_blocks_without_ids_get_stable_positional_ids():
-    doc = ArticleDocument(title="", language="en", blocks=(DocumentBlock("paragraph", text="One."), DocumentBlock("paragraph", text="Two.")))
+    doc = ArticleDocument(
+        title="",
+        language="en",
+        blocks=(DocumentBlock("paragraph", text="One."), DocumentBlock("paragraph", text="Two.")),
+    )
     assert [p.id for p in build_speech_script(doc).paragraphs] == ["block-0", "block-1"]
 
 

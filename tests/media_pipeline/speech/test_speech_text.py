@@ -104,7 +104,9 @@ def test_decimals_and_digit_strings():
 
 
 def test_editable_glossary_overrides_the_default():
-    glossary = Glossary.from_mapping({"ABPM": {"zh": "动态血压监测", "en": "ambulatory blood pressure monitoring"}, "BP": "blood pressure"})
+    glossary = Glossary.from_mapping(
+        {"ABPM": {"zh": "动态血压监测", "en": "ambulatory blood pressure monitoring"}, "BP": "blood pressure"}
+    )
     assert to_spoken_text("建议做ABPM", "zh", glossary) == "建议做动态血压监测"
     assert to_spoken_text("Book an ABPM.", "en", glossary) == "Book an ambulatory blood pressure monitoring."
     assert to_spoken_text("Check your BP daily.", "en", glossary) == "Check your blood pressure daily."
@@ -140,7 +142,11 @@ def test_unknown_language_is_a_clear_error():
         ("zh", "高血压很常见。你知道吗？要按时吃药！", ["高血压很常见。", "你知道吗？", "要按时吃药！"]),
         ("zh", "“要按时吃药！”他说。", ["“要按时吃药！”", "他说。"]),
         ("zh", "没有句号的标题", ["没有句号的标题"]),
-        ("en", "Take 3.5 mg, e.g. with food. Dr. Li agrees! Really? Yes.", ["Take 3.5 mg, e.g. with food.", "Dr. Li agrees!", "Really?", "Yes."]),
+        (
+            "en",
+            "Take 3.5 mg, e.g. with food. Dr. Li agrees! Really? Yes.",
+            ["Take 3.5 mg, e.g. with food.", "Dr. Li agrees!", "Really?", "Yes."],
+        ),
     ],
 )
 def test_split_sentences(language, text, sentences):

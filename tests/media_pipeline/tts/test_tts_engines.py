@@ -50,7 +50,9 @@ def _ffprobe(data: bytes, tmp_path, suffix: str) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.parametrize(("language", "text"), [("zh-hans", "高血压患者每日服药两次。"), ("en", "Take your tablets twice a day.")])
+@pytest.mark.parametrize(
+    ("language", "text"), [("zh-hans", "高血压患者每日服药两次。"), ("en", "Take your tablets twice a day.")]
+)
 def test_espeak_speaks_both_languages(language, text):
     engine = EspeakEngine()
     result = engine.synthesize(text, engine.resolve_voice(language), SynthesisSettings())
@@ -92,7 +94,9 @@ def test_espeak_missing_binary_is_engine_unavailable():
 
 def test_edge_client_talks_to_the_service_protocol(edge_server, tmp_path):
     engine = EdgeTTSEngine(endpoint=edge_server.endpoint)
-    result = engine.synthesize("高血压很常见。请按时服药！", "zh-CN-XiaoxiaoNeural", SynthesisSettings(rate_percent=10, pitch_hz=-5))
+    result = engine.synthesize(
+        "高血压很常见。请按时服药！", "zh-CN-XiaoxiaoNeural", SynthesisSettings(rate_percent=10, pitch_hz=-5)
+    )
     assert edge_server.errors == []
     request = edge_server.requests[-1]
     assert (request.voice, request.text, request.rate, request.pitch, request.boundary) == (
@@ -103,7 +107,9 @@ def test_edge_client_talks_to_the_service_protocol(edge_server, tmp_path):
     assert probe["streams"][0]["codec_name"] == "mp3"
     assert probe["streams"][0]["sample_rate"] == "24000"
     assert [b.text for b in result.boundaries] == ["高血压很常见。", "请按时服药！"]
-    assert result.boundaries[0].start_s == 0 and result.boundaries[1].start_s == pytest.approx(result.boundaries[0].end_s)
+    assert result.boundaries[0].start_s == 0 and result.boundaries[1].start_s == pytest.approx(
+        result.boundaries[0].end_s
+    )
     assert float(probe["format"]["duration"]) == pytest.approx(result.boundaries[-1].end_s, abs=0.2)
 
 
@@ -121,10 +127,11 @@ def test_edge_unknown_voice_on_the_service_is_a_synthesis_error(edge_server):
 
 def test_edge_service_down_is_engine_unavailable(closed_port_endpoint):
     with pytest.raises(EngineUnavailableError, match="unreachable"):
-        EdgeTTSEngine(endpoint=closed_port_endpoint, connect_timeout=2).synthesize("Hello.", "en-US-JennyNeural", SynthesisSettings())
-    with FakeEdgeTTSServer(fail_with_status=503) as outage:
-        with pytest.raises(EngineUnavailableError, match="503"):
-            EdgeTTSEngine(endpoint=outage.endpoint).synthesize("Hello.", "en-US-JennyNeural", SynthesisSettings())
+        EdgeTTSEngine(endpoint=closed_port_endpoint, connect_timeout=2).synthesize(
+            "Hello.", "en-US-JennyNeural", SynthesisSettings()
+        )
+    with FakeEdgeTTSServer(fail_with_status=503) as outage, pytest.raises(EngineUnavailableError, match="503"):
+        EdgeTTSEngine(endpoint=outage.endpoint).synthesize("Hello.", "en-US-JennyNeural", SynthesisSettings())
 
 
 def test_edge_endpoint_must_be_a_websocket_url():
@@ -139,14 +146,19 @@ def test_chain_uses_first_working_engine(edge_server):
 
 
 def test_chain_falls_back_to_espeak_and_records_why(closed_port_endpoint):
-    chain = EngineChain.from_names(["edge", "espeak"], {"edge": {"endpoint": closed_port_endpoint, "connect_timeout": 2}})
+    chain = EngineChain.from_names(
+        ["edge", "espeak"], {"edge": {"endpoint": closed_port_endpoint, "connect_timeout": 2}}
+    )
     result, attempts = chain.synthesize("你好。", "zh-hans", VoiceChoice({"edge": "zh-CN-YunxiNeural"}))
     assert (result.engine, result.voice) == ("espeak", "cmn-latn-pinyin")
     assert [a.engine for a in attempts] == ["edge"] and "unreachable" in attempts[0].error
 
 
 def test_chain_reports_every_failure_when_nothing_works(closed_port_endpoint):
-    chain = EngineChain.from_names(["edge", "espeak"], {"edge": {"endpoint": closed_port_endpoint, "connect_timeout": 2}, "espeak": {"executable": "no-such-espeak"}})
+    chain = EngineChain.from_names(
+        ["edge", "espeak"],
+        {"edge": {"endpoint": closed_port_endpoint, "connect_timeout": 2}, "espeak": {"executable": "no-such-espeak"}},
+    )
     with pytest.raises(NoEngineAvailableError) as excinfo:
         chain.synthesize("Hello.", "en")
     assert [a.engine for a in excinfo.value.attempts] == ["edge", "espeak"]

@@ -43,26 +43,38 @@ def tts_server():
 
 
 def engine_for(server: FakeTencentTTSServer, **options) -> TencentTTSEngine:
-    settings = {"secret_id": server.secret_id, "secret_key": server.secret_key, "endpoint": server.endpoint,
-                "retry_delays_s": (0.01, 0.01)}
+    settings = {
+        "secret_id": server.secret_id,
+        "secret_key": server.secret_key,
+        "endpoint": server.endpoint,
+        "retry_delays_s": (0.01, 0.01),
+    }
     return TencentTTSEngine(**{**settings, **options})
 
 
 def ffprobe(path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                         capture_output=True, check=True, text=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
 def sdk_client(server: FakeTencentTTSServer, secret_key: str | None = None) -> tts_client.TtsClient:
     http = HttpProfile(protocol="http", endpoint=f"{server.host}:{server.port}")
-    return tts_client.TtsClient(credential.Credential(server.secret_id, secret_key or server.secret_key),
-                                "ap-guangzhou", ClientProfile(httpProfile=http))
+    return tts_client.TtsClient(
+        credential.Credential(server.secret_id, secret_key or server.secret_key),
+        "ap-guangzhou",
+        ClientProfile(httpProfile=http),
+    )
 
 
 def test_speaks_a_paragraph_through_the_sdk_with_a_checked_signature(tts_server, tmp_path):
-    result = engine_for(tts_server).synthesize("请按时服药。血压平稳后也不要自行停药。", "101001",
-                                               SynthesisSettings(rate_percent=20, volume_percent=10))
+    result = engine_for(tts_server).synthesize(
+        "请按时服药。血压平稳后也不要自行停药。", "101001", SynthesisSettings(rate_percent=20, volume_percent=10)
+    )
     request = tts_server.requests[0]
     assert request["auth_error"] is None
     assert request["headers"]["X-TC-Action"] == "TextToVoice" and request["headers"]["X-TC-Region"] == "ap-guangzhou"
@@ -96,14 +108,18 @@ def test_the_lexicon_goes_as_ssml_phonemes(tts_server):
     assert served.text.startswith("<speak>") and served.plain_text == "不要重复服药。咯血时请就医。"
     assert served.phonemes == (("重复", "chong2 fu4"), ("咯血", "ka3 xie3"))
     assert engine.pronunciation_key("不要重复服药。", "101001", lexicon) != engine.pronunciation_key(
-        "不要重复服药。", "101001", PronunciationLexicon.from_pairs([("重复", "zhong4 fu4")]))
+        "不要重复服药。", "101001", PronunciationLexicon.from_pairs([("重复", "zhong4 fu4")])
+    )
 
 
-@pytest.mark.parametrize(("options", "code"), [
-    ({"secret_key": "not-the-right-key"}, "AuthFailure.SignatureFailure"),
-    ({"secret_id": "AKIDsomeoneelse"}, "AuthFailure.SecretIdNotFound"),
-    ({"voice_type": "999999"}, "InvalidParameterValue.VoiceType"),
-])
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ({"secret_key": "not-the-right-key"}, "AuthFailure.SignatureFailure"),
+        ({"secret_id": "AKIDsomeoneelse"}, "AuthFailure.SecretIdNotFound"),
+        ({"voice_type": "999999"}, "InvalidParameterValue.VoiceType"),
+    ],
+)
 def test_auth_and_configuration_errors_are_not_retried(tts_server, options, code):
     engine = engine_for(tts_server, **options)
     with pytest.raises(EngineConfigurationError, match=code) as caught:
@@ -124,16 +140,27 @@ def test_the_fake_refuses_requests_without_the_signature_headers(tts_server):
     body = json.dumps({"Text": "你好", "SessionId": "s"}).encode()
 
     def post(headers):
-        request = urllib.request.Request(tts_server.endpoint + "/", data=body, method="POST",
-                                         headers={"Content-Type": "application/json", **headers})
+        request = urllib.request.Request(
+            tts_server.endpoint + "/", data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+        )
         with urllib.request.urlopen(request, timeout=5) as answer:
             return json.loads(answer.read())["Response"]["Error"]["Code"]
 
-    assert post({"X-TC-Action": "TextToVoice", "X-TC-Version": "2019-08-23", "X-TC-Timestamp": "1"}) == \
-        "AuthFailure.InvalidAuthorization"
-    assert post({"Authorization": "TC3-HMAC-SHA256 Credential=x/2026-01-01/tts/tc3_request, "
-                                  "SignedHeaders=content-type;host, Signature=" + "0" * 64,
-                 "X-TC-Action": "TextToVoice", "X-TC-Version": "2019-08-23"}) == "MissingParameter"
+    assert (
+        post({"X-TC-Action": "TextToVoice", "X-TC-Version": "2019-08-23", "X-TC-Timestamp": "1"})
+        == "AuthFailure.InvalidAuthorization"
+    )
+    assert (
+        post(
+            {
+                "Authorization": "TC3-HMAC-SHA256 Credential=x/2026-01-01/tts/tc3_request, "
+                "SignedHeaders=content-type;host, Signature=" + "0" * 64,
+                "X-TC-Action": "TextToVoice",
+                "X-TC-Version": "2019-08-23",
+            }
+        )
+        == "MissingParameter"
+    )
 
 
 def test_text_over_the_limit_is_refused_by_the_service_and_classed_as_a_text_error(tts_server):
@@ -143,7 +170,7 @@ def test_text_over_the_limit_is_refused_by_the_service_and_classed_as_a_text_err
         sdk_client(tts_server).TextToVoice(request)
     assert caught.value.get_code() == "InvalidParameterValue.TextTooLong"
     assert classify_error(caught.value.get_code()) is SynthesisError
-    request.Text = "<speak>不要<phoneme alphabet=\"py\" ph=\"chong2\">重复</phoneme></speak>"
+    request.Text = '<speak>不要<phoneme alphabet="py" ph="chong2">重复</phoneme></speak>'
     with pytest.raises(TencentCloudSDKException, match="InvalidText|one syllable"):
         sdk_client(tts_server).TextToVoice(request)
 
@@ -165,8 +192,11 @@ def test_unconfigured_engine_says_which_variables_to_set():
 
 
 def test_in_the_chain_a_refused_key_falls_back_to_espeak_and_says_why(tts_server, tmp_path):
-    document = ArticleDocument(title="按时服药", language="zh-hans",
-                               blocks=(DocumentBlock("paragraph", text="每日两次，饭后服用。", block_id="p1"),))
+    document = ArticleDocument(
+        title="按时服药",
+        language="zh-hans",
+        blocks=(DocumentBlock("paragraph", text="每日两次，饭后服用。", block_id="p1"),),
+    )
     chain = EngineChain((engine_for(tts_server, secret_key="wrong"), *EngineChain.from_names(["espeak"]).engines))
     result = render_voice(build_speech_script(document), chain, None, None, tmp_path / "cache", tmp_path / "out")
     assert result.engine_used == "espeak"
@@ -175,9 +205,14 @@ def test_in_the_chain_a_refused_key_falls_back_to_espeak_and_says_why(tts_server
 
 
 def test_configured_from_the_environment_and_renders_the_narration(tts_server, tmp_path, settings, monkeypatch):
-    for name, value in {"KEPU_TTS_ENGINES": "tencent,espeak", "KEPU_TENCENT_TTS_SECRET_ID": tts_server.secret_id,
-                        "KEPU_TENCENT_TTS_SECRET_KEY": tts_server.secret_key, "KEPU_TENCENT_TTS_REGION": "ap-shanghai",
-                        "KEPU_TENCENT_TTS_VOICE_TYPE": "301000", "KEPU_TENCENT_TTS_ENDPOINT": tts_server.endpoint}.items():
+    for name, value in {
+        "KEPU_TTS_ENGINES": "tencent,espeak",
+        "KEPU_TENCENT_TTS_SECRET_ID": tts_server.secret_id,
+        "KEPU_TENCENT_TTS_SECRET_KEY": tts_server.secret_key,
+        "KEPU_TENCENT_TTS_REGION": "ap-shanghai",
+        "KEPU_TENCENT_TTS_VOICE_TYPE": "301000",
+        "KEPU_TENCENT_TTS_ENDPOINT": tts_server.endpoint,
+    }.items():
         monkeypatch.setenv(name, value)
     # A fresh read of the settings module with these variables (not registered, so nothing else sees it).
     spec = importlib.util.spec_from_file_location("kepu.settings.environment_probe", kepu.settings.base.__file__)
@@ -185,15 +220,24 @@ def test_configured_from_the_environment_and_renders_the_narration(tts_server, t
     spec.loader.exec_module(base)
     engines, options = base.KEPU_TTS_ENGINES, base.KEPU_TTS_ENGINE_OPTIONS["tencent"]
     assert engines == ["tencent", "espeak"]
-    assert options == {"secret_id": tts_server.secret_id, "secret_key": tts_server.secret_key,
-                       "region": "ap-shanghai", "voice_type": "301000", "endpoint": tts_server.endpoint}
+    assert options == {
+        "secret_id": tts_server.secret_id,
+        "secret_key": tts_server.secret_key,
+        "region": "ap-shanghai",
+        "voice_type": "301000",
+        "endpoint": tts_server.endpoint,
+    }
     settings.KEPU_TTS_ENGINES, settings.KEPU_TTS_ENGINE_OPTIONS = engines, {"tencent": options}
     chain = engine_chain_from_settings()
     assert chain.plan("zh-hans", VoiceChoice())[0][1] == "301000"  # the configured voice is the default
-    document = ArticleDocument(title="按时服药", language="zh-hans", blocks=(
-        DocumentBlock("paragraph", text="每日两次，饭后服用。", block_id="p1"),
-        DocumentBlock("paragraph", text=LONG_PARAGRAPH, block_id="p2"),
-    ))
+    document = ArticleDocument(
+        title="按时服药",
+        language="zh-hans",
+        blocks=(
+            DocumentBlock("paragraph", text="每日两次，饭后服用。", block_id="p1"),
+            DocumentBlock("paragraph", text=LONG_PARAGRAPH, block_id="p2"),
+        ),
+    )
     result = render_voice(build_speech_script(document), chain, None, None, tmp_path / "cache", tmp_path / "out")
     assert (result.engine_used, result.voice_used) == ("tencent", "301000")
     assert tts_server.requests[0]["headers"]["X-TC-Region"] == "ap-shanghai"
@@ -208,8 +252,9 @@ def test_an_unreachable_service_is_an_outage_not_a_configuration_error():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there any more
-    engine = TencentTTSEngine(secret_id="AKIDx", secret_key="k", endpoint=f"http://127.0.0.1:{port}",
-                              timeout=2, retry_delays_s=(0.01,))
+    engine = TencentTTSEngine(
+        secret_id="AKIDx", secret_key="k", endpoint=f"http://127.0.0.1:{port}", timeout=2, retry_delays_s=(0.01,)
+    )
     with pytest.raises(EngineUnavailableError, match="ClientNetworkError") as caught:
         engine.synthesize("你好。", "101001", SynthesisSettings())
     assert not isinstance(caught.value, EngineConfigurationError)

@@ -8,8 +8,10 @@ from cms.core.outbox import flush_outbox
 
 
 class Command(BaseCommand):
-    help = ("Send the tasks that could not be queued while the broker was unreachable (Celery beat also does "
-            "this every minute, and every worker when it starts).")
+    help = (
+        "Send the tasks that could not be queued while the broker was unreachable (Celery beat also does "
+        "this every minute, and every worker when it starts)."
+    )
 
     def handle(self, *args, **options):
         sent, waiting = flush_outbox()

@@ -3,13 +3,20 @@
 Run ``manage.py makemessages -l zh_Hans`` (and ``-d djangojs``): it skips the test suite, the
 benchmarks and local data, writes file names without line numbers (so a catalogue update does
 not conflict with every unrelated edit) and drops strings the code no longer uses. The catalogue
-test (``tests/test_translations.py``) runs this same command on a scratch copy of the project.
+test (``tests/kepu/test_translations.py``) runs this same command on a scratch copy of the project.
 """
 
 from django.core.management.commands import makemessages
 
-STUDIO_IGNORE_PATTERNS = ["tests/*", "benchmarks/*", "var/*", "screenshots/*", "static_collected/*",
-                          "node_modules/*", "locale/*"]
+STUDIO_IGNORE_PATTERNS = [
+    "tests/*",
+    "benchmarks/*",
+    "var/*",
+    "screenshots/*",
+    "static_collected/*",
+    "node_modules/*",
+    "locale/*",
+]
 
 
 class Command(makemessages.Command):

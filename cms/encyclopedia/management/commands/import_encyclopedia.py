@@ -17,17 +17,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", nargs="?", default=str(settings.KEPU_DATA_DIR),
+            "path",
+            nargs="?",
+            default=str(settings.KEPU_DATA_DIR),
             help="A data folder (with medquad/ and icd10-cn/), or a single MedQuAD file. Default: KEPU_DATA_DIR.",
         )
         parser.add_argument(
-            "--zh-entries", default=str(ZH_ENTRIES_DIR), metavar="FOLDER",
+            "--zh-entries",
+            default=str(ZH_ENTRIES_DIR),
+            metavar="FOLDER",
             help="Folder of written Chinese entries (*.json). Default: the entries shipped with the studio.",
         )
         parser.add_argument(
-            "--as-drafts", action="store_true",
+            "--as-drafts",
+            action="store_true",
             help="Save the written Chinese entries as unpublished drafts for your own review: "
-                 "live pages keep what they show, new pages stay unpublished.",
+            "live pages keep what they show, new pages stay unpublished.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
 

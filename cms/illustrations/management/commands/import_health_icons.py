@@ -9,7 +9,9 @@ from cms.illustrations.healthicons import IconSetError, import_icons
 
 
 class Command(BaseCommand):
-    help = "Import the Health Icons set (MIT) into the illustration library, tagged in Chinese and English (idempotent)."
+    help = (
+        "Import the Health Icons set (MIT) into the illustration library, tagged in Chinese and English (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("folder", nargs="?", default=str(Path(settings.KEPU_DATA_DIR) / "healthicons"))
@@ -23,6 +25,9 @@ class Command(BaseCommand):
             result = import_icons(path, names=only, progress=lambda n: self.stdout.write(f"  … {n} icons"))
         except IconSetError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(self.style.SUCCESS(
-            f"Health Icons: {result.created} added, {result.updated} updated, "
-            f"{result.unchanged} already up to date."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Health Icons: {result.created} added, {result.updated} updated, "
+                f"{result.unchanged} already up to date."
+            )
+        )

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--corpus", type=Path, action="append", help=f"labelled TSV file(s); default {DEFAULT_CORPUS}")
+        parser.add_argument(
+            "--corpus", type=Path, action="append", help=f"labelled TSV file(s); default {DEFAULT_CORPUS}"
+        )
         parser.add_argument("--medquad", type=Path, help="MedQuAD JSONL(.gz): every 25th record as legitimate English")
         parser.add_argument("--no-editor-examples", action="store_true", help="leave out the ClaimExample rows")
         parser.add_argument("--output", type=Path, default=DEFAULT_MODEL_PATH)
@@ -49,8 +51,11 @@ class Command(BaseCommand):
             for example in ClaimExample.objects.order_by("id"):
                 sentences.append(
                     LabelledSentence(
-                        text=example.text, language=example.language, violation=example.label == "violation",
-                        category=example.category if example.label == "violation" else "", source=f"example:{example.pk}",
+                        text=example.text,
+                        language=example.language,
+                        violation=example.label == "violation",
+                        category=example.category if example.label == "violation" else "",
+                        source=f"example:{example.pk}",
                     )
                 )
                 editor_examples += 1
@@ -58,13 +63,18 @@ class Command(BaseCommand):
         version = options["model_version"] or rules.fingerprint[:8]
         try:
             data = train_claim_model(
-                sentences, rules, version=version, max_false_alarm_rate=options["max_false_alarm_rate"],
+                sentences,
+                rules,
+                version=version,
+                max_false_alarm_rate=options["max_false_alarm_rate"],
                 min_threshold=options["min_threshold"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
         ClaimModel.from_json_data(data)  # what the check will read must load
-        options["output"].write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        options["output"].write_text(
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+        )
         self.stdout.write(
             f"Trained on {len(sentences)} sentences ({data['trained_on']['violations']} violations, "
             f"{editor_examples} from editors' decisions); thresholds {data['thresholds']}; wrote {options['output']}"

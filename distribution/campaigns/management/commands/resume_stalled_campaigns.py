@@ -10,8 +10,10 @@ from distribution.campaigns.tasks import deliver_campaign
 
 
 class Command(BaseCommand):
-    help = ("List sending campaigns whose delivery rows have not moved for KEPU_DISTRIBUTION['stalled_after_s'] "
-            "and queue their fan-out again (Celery beat does this every two minutes).")
+    help = (
+        "List sending campaigns whose delivery rows have not moved for KEPU_DISTRIBUTION['stalled_after_s'] "
+        "and queue their fan-out again (Celery beat does this every two minutes)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="only list the stalled campaigns")

@@ -23,12 +23,16 @@ class Command(BaseCommand):
         parser.add_argument("--channel", choices=["wechat", "sms", "email", "webhook"])
         parser.add_argument("--no-send", action="store_true", help="only reset the rows; the workers send them")
         parser.add_argument(
-            "--stale-after", type=float, default=None, metavar="SECONDS",
+            "--stale-after",
+            type=float,
+            default=None,
+            metavar="SECONDS",
             help="also re-send 'sending' rows older than this (0 after a crash when no worker is running)",
         )
 
-    def handle(self, *args, campaign: int | None, channel: str | None, no_send: bool, stale_after: float | None,
-               **options):
+    def handle(
+        self, *args, campaign: int | None, channel: str | None, no_send: bool, stale_after: float | None, **options
+    ):
         scope = Q()
         if campaign is not None:
             scope &= Q(campaign_id=campaign)

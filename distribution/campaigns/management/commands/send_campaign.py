@@ -25,9 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("campaign_id", type=int)
         parser.add_argument("--queue", action="store_true", help="hand the fan-out to the Celery workers instead")
         parser.add_argument(
-            "--stale-after", type=float, default=None, metavar="SECONDS",
+            "--stale-after",
+            type=float,
+            default=None,
+            metavar="SECONDS",
             help="re-send 'sending' rows older than this (default: the configured lease); "
-                 "0 after a crash when no other worker is running",
+            "0 after a crash when no other worker is running",
         )
 
     def handle(self, *args, campaign_id: int, queue: bool, stale_after: float | None, **options):
@@ -38,8 +41,10 @@ class Command(BaseCommand):
             if enqueue(send_campaign, campaign.pk):
                 self.stdout.write(f"campaign {campaign.pk} queued")
             else:
-                self.stdout.write(f"campaign {campaign.pk}: the broker is unreachable; the request waits in the "
-                                  "outbox and goes out when it is back (manage.py flush_outbox)")
+                self.stdout.write(
+                    f"campaign {campaign.pk}: the broker is unreachable; the request waits in the "
+                    "outbox and goes out when it is back (manage.py flush_outbox)"
+                )
             return
         if campaign.state != Campaign.SENDING:
             try:

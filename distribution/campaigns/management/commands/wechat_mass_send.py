@@ -9,15 +9,20 @@ from distribution.campaigns.models import Campaign, WeChatMassSend
 
 
 class Command(BaseCommand):
-    help = ("Send the campaign's article to every follower carrying a tag of the WeChat service account. "
-            "A service account has four mass sends a month; running it again for the same campaign and tag "
-            "does not send twice.")
+    help = (
+        "Send the campaign's article to every follower carrying a tag of the WeChat service account. "
+        "A service account has four mass sends a month; running it again for the same campaign and tag "
+        "does not send twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("campaign", type=int)
         parser.add_argument("--tag", type=int, required=True, help="the tag's id in the service account")
-        parser.add_argument("--ignore-reprint", action="store_true",
-                            help="go on when WeChat judges the article a reprint (send_ignore_reprint=1)")
+        parser.add_argument(
+            "--ignore-reprint",
+            action="store_true",
+            help="go on when WeChat judges the article a reprint (send_ignore_reprint=1)",
+        )
 
     def handle(self, *args, campaign: int, tag: int, ignore_reprint: bool, **options):
         found = Campaign.objects.filter(pk=campaign).first()

@@ -17,5 +17,9 @@ class Command(BaseCommand):
             state = delivery.state if delivery else "skipped"
             outcomes[state] = outcomes.get(state, 0) + 1
         summary = ", ".join(f"{state}: {count}" for state, count in sorted(outcomes.items())) or "nothing due"
-        style = self.style.WARNING if outcomes.get(DeliveryState.DEAD) or outcomes.get(DeliveryState.RETRYING) else self.style.SUCCESS
+        style = (
+            self.style.WARNING
+            if outcomes.get(DeliveryState.DEAD) or outcomes.get(DeliveryState.RETRYING)
+            else self.style.SUCCESS
+        )
         self.stdout.write(style(f"{len(ids)} due deliveries — {summary}"))

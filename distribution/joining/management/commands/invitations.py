@@ -38,8 +38,10 @@ class Command(BaseCommand):
         if options.get("doctor"):
             invitations = invitations.filter(doctor__slug=options["doctor"])
         for item in invitations:
-            self.stdout.write(f"{item.pk}\t{item.doctor.slug}\t{item.name}\t{item.state}\tscans {item.scans}\t"
-                              f"joins {item.joins}\t{item.join_url}")
+            self.stdout.write(
+                f"{item.pk}\t{item.doctor.slug}\t{item.name}\t{item.state}\tscans {item.scans}\t"
+                f"joins {item.joins}\t{item.join_url}"
+            )
 
     def _create(self, options):
         doctor = DoctorProfile.objects.filter(slug=options["doctor"]).first()
@@ -55,8 +57,14 @@ class Command(BaseCommand):
             if plan is None or plan.doctor_id not in (None, doctor.pk):
                 raise CommandError("no follow-up plan with that slug that this doctor may use")
         expires_at = timezone.now() + timedelta(days=options["days"]) if options.get("days") else None
-        invitation = Invitation.objects.create(doctor=doctor, name=options["name"], group=group, plan=plan,
-                                               keywords=options["keywords"], expires_at=expires_at)
+        invitation = Invitation.objects.create(
+            doctor=doctor,
+            name=options["name"],
+            group=group,
+            plan=plan,
+            keywords=options["keywords"],
+            expires_at=expires_at,
+        )
         self.stdout.write(f"{invitation.pk}\t{invitation.join_url}")
 
     def _revoke(self, options):

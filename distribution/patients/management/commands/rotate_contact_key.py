@@ -17,8 +17,10 @@ from distribution.patients.models import ContactPoint
 
 
 class Command(BaseCommand):
-    help = _("Re-encrypt and re-index every patient contact address under the first key of "
-             "KEPU_FIELD_ENCRYPTION_KEY, so the older keys can be removed.")
+    help = _(
+        "Re-encrypt and re-index every patient contact address under the first key of "
+        "KEPU_FIELD_ENCRYPTION_KEY, so the older keys can be removed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
@@ -28,9 +30,13 @@ class Command(BaseCommand):
         last_pk = 0
         while True:
             with transaction.atomic():
-                batch = list(ContactPoint.objects.filter(pk__gt=last_pk).exclude(address_index="").order_by("pk")
-                             .select_for_update().values_list("pk", "channel", "address", "address_index")
-                             [:batch_size])
+                batch = list(
+                    ContactPoint.objects.filter(pk__gt=last_pk)
+                    .exclude(address_index="")
+                    .order_by("pk")
+                    .select_for_update()
+                    .values_list("pk", "channel", "address", "address_index")[:batch_size]
+                )
                 if not batch:
                     break
                 last_pk = batch[-1][0]
@@ -43,6 +49,10 @@ class Command(BaseCommand):
                 # the newest key.
                 ContactPoint.objects.bulk_update(updates, ["address", "address_index"])
                 rotated += len(updates)
-        self.stdout.write(_("%(rotated)d contact address(es) encrypted under the first key, %(reindexed)d "
-                            "re-indexed. The older keys can now be removed from KEPU_FIELD_ENCRYPTION_KEY.")
-                          % {"rotated": rotated, "reindexed": reindexed})
+        self.stdout.write(
+            _(
+                "%(rotated)d contact address(es) encrypted under the first key, %(reindexed)d "
+                "re-indexed. The older keys can now be removed from KEPU_FIELD_ENCRYPTION_KEY."
+            )
+            % {"rotated": rotated, "reindexed": reindexed}
+        )

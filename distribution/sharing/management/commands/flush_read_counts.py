@@ -1,6 +1,6 @@
 """Move the read counts gathered in Redis into the daily counters now (beat does it every few seconds).
 
-    manage.py flush_read_counts
+manage.py flush_read_counts
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Shared links from the command line: list an article's links, make one, revoke one at once.
 
-    manage.py share_links list <article id>
-    manage.py share_links create <article id> [--audience campaign:12] [--label …] [--expires-in-days 30] [--replace]
-    manage.py share_links revoke <token>      (a token made before 2026-12 may start with "-": revoke -- <token>)
+manage.py share_links list <article id>
+manage.py share_links create <article id> [--audience campaign:12] [--label …] [--expires-in-days 30] [--replace]
+manage.py share_links revoke <token>      (a token made before 2026-12 may start with "-": revoke -- <token>)
 """
 
 from __future__ import annotations
@@ -44,15 +44,20 @@ class Command(BaseCommand):
 
     def _list(self, article_id: int, **options) -> None:
         article = self._article(article_id)
-        links = ShareLink.objects.filter(article=article).annotate(views=Sum("read_stats__views")).order_by("created_at")
+        links = (
+            ShareLink.objects.filter(article=article).annotate(views=Sum("read_stats__views")).order_by("created_at")
+        )
         for link in links:
-            self.stdout.write(f"{link.state:8} {link.audience_key or 'public':14} views={link.views or 0:<6} "
-                              f"{link.public_url}  {link.label}")
+            self.stdout.write(
+                f"{link.state:8} {link.audience_key or 'public':14} views={link.views or 0:<6} "
+                f"{link.public_url}  {link.label}"
+            )
         if not links:
             self.stdout.write("no links")
 
-    def _create(self, article_id: int, audience: str, label: str, expires_in_days: int | None, replace: bool,
-                **options) -> None:
+    def _create(
+        self, article_id: int, audience: str, label: str, expires_in_days: int | None, replace: bool, **options
+    ) -> None:
         article = self._article(article_id)
         if expires_in_days is not None and expires_in_days < 1:
             raise CommandError("--expires-in-days must be at least 1")
