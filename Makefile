@@ -72,6 +72,7 @@ endif
 TEMPLATES = $(shell find templates cms media_pipeline distribution -name '*.html' -path '*templates/*')
 
 lint: venv
+	$(PY) .ci/import_layers.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check $(TEMPLATES)
