@@ -44,6 +44,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.articles.models import Article
 from cms.core.documents import ArticleDocument
 from cms.core.outbox import enqueue
 from cms.core.publication import approved_revision, approved_revision_id
@@ -572,8 +573,6 @@ def supersede_older_renders(article: Any, revision_id: int) -> int:
 
 def start_renders_for_published(article_id: int, revision_id: int, *, requested_by: Any = None) -> list[RenderRequest]:
     """What publishing does: render every kind for the just-approved revision, if it is still the live one."""
-    from cms.articles.models import Article
-
     article = Article.objects.filter(pk=article_id).first()
     if article is None or approved_revision_id(article) != revision_id:
         logger.info("article %s revision %s is no longer live; not rendering it", article_id, revision_id)

@@ -22,6 +22,7 @@ __all__ = [
     "ScopedDeleteView",
     "ScopedInspectView",
     "ScopedModelViewSet",
+    "ListOnlyViewSetMixin",
 ]
 
 
@@ -101,3 +102,35 @@ class ScopedModelViewSet(ModelViewSet):
     delete_view_class = ScopedDeleteView
     inspect_view_class = ScopedInspectView
     copy_view_enabled = False
+
+
+class ListOnlyViewSetMixin:
+    """A ledger screen: the listing (with its filters) and nothing to add, edit or delete.
+
+    Rows are written by the workers; people look at them and act through ``extra_urlpatterns``
+    (a retry button), never through forms.
+    """
+
+    form_fields: list[str] = []
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        # No add, edit, delete, history or usage views exist, so no view may link to them.
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
+
+    def extra_urlpatterns(self) -> list:
+        return []
+
+    def get_urlpatterns(self):
+        listing = [pattern for pattern in super().get_urlpatterns() if pattern.name in ("index", "index_results")]
+        return listing + self.extra_urlpatterns()

@@ -38,6 +38,7 @@ from cms.articles.models import Article
 from cms.core.publication import approved_pages, approved_revision_id
 from distribution.delivery.states import DeliveryState
 from distribution.patients.models import ContactPoint, patients_of_groups
+from distribution.sharing import analytics
 
 from .configuration import distribution_settings
 from .message_content import article_for_language, newest_article_tagged
@@ -341,17 +342,8 @@ def _followup_article(step: FollowUpStep, patient) -> Article | None:
 
 
 def read_count_for(audience_key: str) -> int:
-    """Reads of the links sent to ``audience_key``; 0 until the sharing app records reads.
-
-    The sharing app may provide ``distribution.sharing.analytics.read_count_for``;
-    when it does, its figure is used.
-    """
-    try:
-        from distribution.sharing import analytics  # type: ignore[attr-defined]
-    except ImportError:
-        return 0
-    counter = getattr(analytics, "read_count_for", None)
-    return int(counter(audience_key)) if counter else 0
+    """Reads of the links sent to ``audience_key`` (the sharing app counts them)."""
+    return analytics.read_count_for(audience_key)
 
 
 def campaign_statistics(campaign: Campaign) -> dict[str, int]:

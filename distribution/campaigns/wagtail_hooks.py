@@ -23,7 +23,7 @@ from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 
 from cms.core.admin_columns import YesNoColumn
-from cms.core.admin_scoping import ScopedIndexView, ScopedModelViewSet
+from cms.core.admin_scoping import ListOnlyViewSetMixin, ScopedIndexView, ScopedModelViewSet
 from cms.core.outbox import enqueue
 from distribution.delivery.states import DeliveryState
 from distribution.patients.models import (
@@ -196,7 +196,7 @@ class EnrolmentViewSet(ScopedModelViewSet):
     inspect_view_enabled = False
 
 
-class DeliveryViewSet(ScopedModelViewSet):
+class DeliveryViewSet(ListOnlyViewSetMixin, ScopedModelViewSet):
     """The ledger as a listing only: rows are never added, edited or deleted by hand."""
 
     model = Delivery
@@ -213,24 +213,6 @@ class DeliveryViewSet(ScopedModelViewSet):
         DateColumn("updated_at", label=_("updated"), sort_key="updated_at"),
     ]
     list_filter = ["state", "channel"]
-    form_fields = []
-    inspect_view_enabled = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        # No add, edit, delete, history or usage views exist, so no view may link to them.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        return [pattern for pattern in super().get_urlpatterns() if pattern.name in ("index", "index_results")]
 
 
 class DistributionMenuGroup(ModelViewSetGroup):

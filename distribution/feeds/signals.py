@@ -21,7 +21,7 @@ from media_pipeline.signals import outputs_published
 from . import partners, websub
 from .models import PartnerDelivery
 from .scopes import EncyclopediaEntries, FeedScope, scopes_for_article, scopes_for_encyclopedia_entry
-from .tasks import queue_partner_deliveries
+from .tasks import ping_websub_hub, queue_partner_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,6 @@ class _PingBatch:
         self.committed = False
 
     def committed_with(self, topics: list[str]) -> None:
-        from .tasks import ping_websub_hub
-
         self.committed = True
         for topic in topics:
             if topic not in self.pinged:

@@ -24,6 +24,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from cms.core.admin_columns import YesNoColumn
+from cms.core.admin_scoping import ListOnlyViewSetMixin
 from distribution.delivery.states import RETRYABLE_STATES, DeliveryState
 
 from . import partners
@@ -104,7 +105,7 @@ class PartnerDeliveryIndexView(generic.IndexView):
         return super().get_base_queryset().select_related("partner")
 
 
-class PartnerDeliveryViewSet(ModelViewSet):
+class PartnerDeliveryViewSet(ListOnlyViewSetMixin, ModelViewSet):
     """The ledger as a listing: rows come from publishing and are written by the workers, never by hand."""
 
     model = PartnerDelivery
@@ -127,27 +128,9 @@ class PartnerDeliveryViewSet(ModelViewSet):
     ]
     list_filter = ["state", "event", "partner"]
     search_fields = ["idempotency_key", "partner__name", "last_error"]
-    form_fields = []
-    inspect_view_enabled = False
-    copy_view_enabled = False
 
-    def get_common_view_kwargs(self, **kwargs):
-        # No add, edit, delete, history or usage views exist, so no view may link to them.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        return [pattern for pattern in super().get_urlpatterns() if pattern.name in ("index", "index_results")] + [
-            path("retry/", retry_deliveries, name="retry"),
-        ]
+    def extra_urlpatterns(self):
+        return [path("retry/", retry_deliveries, name="retry")]
 
 
 @require_POST

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from distribution.campaigns.channel_pool import configured_channel
+from distribution.campaigns.configuration import distribution_settings
 from distribution.channels import ChannelConfigurationError, WeChatChannel
 
 from .models import ShareLink
@@ -26,9 +28,6 @@ MAX_URL_LENGTH = 1024
 
 def share_card_channel() -> WeChatChannel | None:
     """The configured WeChat service account, or None (not set up, or a mini program: no JS-SDK for web pages)."""
-    from distribution.campaigns.channel_pool import configured_channel
-    from distribution.campaigns.configuration import distribution_settings
-
     try:
         channel = configured_channel("wechat", distribution_settings()).channel
     except ChannelConfigurationError:
