@@ -434,6 +434,9 @@ def send_batch(
     most ``send_threads`` accepted messages are ever unrecorded.
     """
     context = _BatchContext(config, run)
+    if config.send_threads == 1:
+        _send_one_at_a_time(batch, context, after_send)
+        return
     answers: queue.SimpleQueue[tuple[ClaimedDelivery, Future]] = queue.SimpleQueue()
     in_flight = 0
     executor = ThreadPoolExecutor(max_workers=config.send_threads, thread_name_prefix="kepu-send")
@@ -458,6 +461,27 @@ def send_batch(
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _send_one_at_a_time(batch: Iterable[ClaimedDelivery], context: _BatchContext, after_send: AfterSend | None) -> None:
+    """One message in flight: each answer is awaited and committed before the next send, as with threads,
+    but in this thread (handing every message to a pool thread and back only adds two thread switches)."""
+    try:
+        for delivery in batch:
+            prepared = _prepare(delivery, context)
+            if prepared is None:
+                continue
+            answer: Future = Future()
+            try:
+                answer.set_result(_send_one(*prepared))
+            except Exception as exc:  # noqa: BLE001 - a provider's answer (or a bug) is judged by _take_answer
+                answer.set_exception(exc)
+            _take_answer(delivery, answer, context, after_send)
+            context.writer.commit()
+        context.writer.commit()
+    except BaseException:
+        _commit_after_failure(context.writer)
+        raise
 
 
 def _commit_after_failure(writer: OutcomeWriter) -> None:
