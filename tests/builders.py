@@ -14,6 +14,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.utils import timezone, translation
 from PIL import Image, ImageDraw
-from wagtail.models import Locale, Workflow
+from wagtail.models import Locale, Site, Workflow
 from wagtail.rich_text import RichText
 
 from cms.articles.models import Article
@@ -30,8 +31,12 @@ from cms.core.studio_setup import DOCTORS, EDITORS, MEDICAL_REVIEW, setup_studio
 from cms.doctors.models import DoctorProfile
 from cms.encyclopedia.models import EncyclopediaEntry, ICD10Chapter
 from cms.illustrations.models import Illustration
+from distribution.campaigns.channel_settings import ChannelSettings
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
 from media_pipeline.models import FailureKind, MediaRender, RenderKind, RenderStatus
+
+if TYPE_CHECKING:
+    from tests.fakes.wechat_server import FakeWeChatServer
 
 REVIEWED = datetime.date(2025, 3, 1)
 MEDQUAD_GOUT_LICENCE = (
@@ -758,3 +763,22 @@ def join_config(sms=None, wechat=None) -> dict:
     if wechat is not None:
         config["channels"]["wechat"]["oauth_base"] = wechat.base_url
     return config
+
+
+def set_up_account(server: FakeWeChatServer, **fields) -> None:
+    """The WeChat tab of the Channels screen, switched on for the default site."""
+    ChannelSettings.objects.update_or_create(
+        site=Site.objects.get(is_default_site=True),
+        defaults={
+            "wechat_enabled": True,
+            "wechat_app_id": server.app_id,
+            "wechat_app_secret": server.app_secret,
+            "wechat_template_id": "tmpl-share",
+            "wechat_api_base": server.base_url,
+            **fields,
+        },
+    )
+
+
+def default_site_id() -> int:
+    return Site.objects.get(is_default_site=True).pk

@@ -13,9 +13,8 @@ from django.core.cache import cache
 from distribution.sharing.models import share_link_for
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, PHONE, orm_usable_beside_playwright
 from tests.browser.waiting import wait_for_js
-from tests.builders import attach_sample_media
+from tests.builders import attach_sample_media, set_up_account
 from tests.channel_pool import close_configured_channels
-from tests.distribution.sharing.test_wechat_share_card import set_up_account
 from tests.fakes.wechat_server import FakeWeChatServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

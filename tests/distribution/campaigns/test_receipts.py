@@ -18,7 +18,6 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
-from wagtail.models import Site
 from wechatpy.crypto import PrpCrypto, WeChatCrypto, _get_signature
 
 from distribution.campaigns.models import Campaign, Delivery, DeliveryReceipt, WeChatMassSend
@@ -29,14 +28,10 @@ from distribution.channels.base import build_http_session
 from distribution.channels.sms_receipts import pull_request_body, pull_sms_send_status
 from distribution.channels.wechat_push import PushRejected, decrypt_push, push_signature
 from distribution.delivery.states import DeliveryState
-from tests.builders import add_patient, distribution_config, openid, publish_article, static_group
+from tests.builders import add_patient, default_site_id, distribution_config, openid, publish_article, static_group
 from tests.fakes.wechat_push import mass_finished, signed_push, subscribe_sent, template_finished
 
 pytestmark = pytest.mark.django_db
-
-
-def default_site_id() -> int:
-    return Site.objects.get(is_default_site=True).pk
 
 
 PUSH_TOKEN = "kepuPushToken2026"

@@ -14,45 +14,15 @@ from distribution.campaigns.models import Delivery, FollowUpEnrolment
 from distribution.delivery.states import DeliveryState
 from distribution.joining.models import Erasure, Invitation, JoinConsent
 from distribution.patients.models import ContactPoint, Patient
+from tests.distribution.joining.join_form import form, join_by_sms, last_code
 
 pytestmark = pytest.mark.django_db
 
-NUMBER = "138 0013 8000"
 E164 = "+8613800138000"
 WECHAT_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 )
-
-
-def form(**overrides):
-    data = {
-        "action": "send",
-        "display_name": "王阿姨",
-        "mobile": NUMBER,
-        "language": "zh-hans",
-        "consent": "on",
-        "keywords": ["高血压"],
-        "health_data_consent": "on",
-        "website": "",
-    }
-    data.update(overrides)
-    return data
-
-
-def last_code(sms_server) -> str:
-    return sms_server.sent[-1].params[0]
-
-
-def join_by_sms(client, invitation, sms_server, capture=None, **overrides):
-    """Fill in the form, then the code from the SMS; the welcome task runs when the request's transaction commits."""
-    url = invitation.join_path()
-    response = client.post(url, form(**overrides))
-    assert response.status_code == 200, response.content.decode()[:2000]
-    if capture is None:
-        return client.post(url, {"action": "verify", "code": last_code(sms_server)})
-    with capture(execute=True):
-        return client.post(url, {"action": "verify", "code": last_code(sms_server)})
 
 
 def test_join_by_sms_makes_one_patient_in_group_plan_and_ledger(

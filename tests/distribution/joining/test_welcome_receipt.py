@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from distribution.campaigns.models import Delivery
 from distribution.delivery.states import DeliveryState
-from tests.distribution.campaigns.test_receipts import default_site_id
-from tests.distribution.joining.test_join_page import join_by_sms
+from tests.builders import default_site_id
+from tests.distribution.joining.join_form import join_by_sms
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,12 @@ import time
 import pytest
 import requests
 from django.core.cache import cache
-from wagtail.models import Site
 from wechatpy import WeChatClient
 from wechatpy.client.api.jsapi import WeChatJSAPI
 
-from distribution.campaigns.channel_settings import ChannelSettings
 from distribution.channels.wechat_jsapi import jsapi_signature
 from distribution.sharing.models import share_link_for
+from tests.builders import set_up_account
 from tests.channel_pool import close_configured_channels
 from tests.fakes.wechat_server import FakeWeChatServer
 
@@ -36,21 +35,6 @@ def wechat(settings):
     with FakeWeChatServer() as server:
         yield server
     close_configured_channels()
-
-
-def set_up_account(server: FakeWeChatServer, **fields) -> None:
-    """The WeChat tab of the Channels screen, switched on for the default site."""
-    ChannelSettings.objects.update_or_create(
-        site=Site.objects.get(is_default_site=True),
-        defaults={
-            "wechat_enabled": True,
-            "wechat_app_id": server.app_id,
-            "wechat_app_secret": server.app_secret,
-            "wechat_template_id": "tmpl-share",
-            "wechat_api_base": server.base_url,
-            **fields,
-        },
-    )
 
 
 def sign(client, link, url, **headers):
