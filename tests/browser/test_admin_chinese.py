@@ -18,7 +18,7 @@ from cms.articles.models import Article
 from distribution.campaigns.followup_templates import load_followup_templates
 from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import ContactPoint, Patient, PatientGroup
-from tests.browser.test_admin_flows import log_in, snap
+from tests.browser.admin_pages import log_in, snap
 from tests.builders import (
     FORBIDDEN_CLAIM,
     AdminStudio,

@@ -17,8 +17,9 @@ from wagtail.models import Site
 from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
+from tests.admin_language import admin_text
+from tests.browser.admin_pages import admin_message, log_in, open_admin, snap
 from tests.browser.chromium import PHONE
-from tests.browser.test_admin_flows import admin_message, admin_text, log_in, open_admin, snap
 from tests.builders import WEBHOOK_SECRET, admin_person, build_admin_studio, published_article_with_media_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -17,8 +17,9 @@ from cms.articles.models import Article
 from media_pipeline.models import OutputRole, RenderKind, RenderStatus
 from media_pipeline.render.ffmpeg import run_ffmpeg
 from media_pipeline.render.subtitles import parse_vtt
+from tests.admin_language import admin_text
+from tests.browser.admin_pages import DESKTOP, admin_message, log_in, open_admin, snap
 from tests.browser.chromium import launched_chromium
-from tests.browser.test_admin_flows import DESKTOP, admin_message, admin_text, log_in, open_admin, snap
 from tests.browser.waiting import wait_for_js
 from tests.builders import AdminStudio, build_admin_studio, draft_article, stream
 from tests.deadlines import slowness

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from distribution.sharing.models import ReadStat, share_link_for
-from tests.browser.test_phone_pages import (
+from tests.browser.phone import (
     CJK_FONT_FAMILIES,
     font_size,
     horizontal_overflow,

@@ -10,7 +10,7 @@ from wagtail.models import TaskState
 
 from cms.moderation.approval import request_changes
 from cms.moderation.reports import check_revision
-from tests.browser.test_admin_flows import log_in, open_admin, snap
+from tests.browser.admin_pages import log_in, open_admin, snap
 from tests.builders import FORBIDDEN_CLAIM, submitted_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -21,10 +21,9 @@ from cms.articles.models import Article
 from distribution.campaigns.models import Campaign, FollowUpEnrolment, FollowUpPlan
 from distribution.patients.models import DISTRIBUTORS, ContactPoint, Patient, PatientGroup
 from distribution.sharing.models import ReadStat, ShareLink
-from tests.browser.chromium import PHONE
-from tests.browser.test_admin_flows import (
+from tests.admin_language import admin_text
+from tests.browser.admin_pages import (
     admin_message,
-    admin_text,
     footer_actions,
     log_in,
     open_admin,
@@ -32,6 +31,7 @@ from tests.browser.test_admin_flows import (
     snap,
     type_into_first_paragraph,
 )
+from tests.browser.chromium import PHONE
 from tests.browser.waiting import wait_for_js
 from tests.builders import FORBIDDEN_CLAIM, AdminStudio, admin_person, build_admin_studio
 
