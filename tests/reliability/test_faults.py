@@ -27,7 +27,7 @@ from distribution.campaigns.models import Campaign, Delivery
 from distribution.delivery.states import DeliveryState
 from tests.builders import WEBHOOK_SECRET, add_patient, distribution_config, openid, publish_article, static_group
 from tests.deadlines import wait_until
-from tests.distribution.campaigns.test_delivery_workers import redis_answers
+from tests.distribution.campaigns.worker_processes import redis_answers
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
 

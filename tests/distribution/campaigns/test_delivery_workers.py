@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,15 @@ import pytest
 from distribution.delivery.states import DeliveryState
 from tests.builders import WEBHOOK_SECRET
 from tests.deadlines import wait_until
-from tests.distribution.campaigns.worker_processes import PYTHON, REPO, worker_env
+from tests.distribution.campaigns.worker_processes import (
+    PYTHON,
+    REPO,
+    SEED,
+    campaign_state,
+    ledger_states,
+    redis_answers,
+    worker_env,
+)
 from tests.fakes.webhook_sink import WebhookSink
 from tests.fakes.wechat_server import FakeWeChatServer
 
@@ -27,39 +33,6 @@ from tests.fakes.wechat_server import FakeWeChatServer
 pytestmark = pytest.mark.django_db
 
 # --- a real worker process, killed and restarted -----------------------------------------
-
-SEED = r"""
-import json, os, django
-django.setup()
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-from wagtail.rich_text import RichText
-from cms.core.studio_setup import setup_studio
-from cms.doctors.models import DoctorProfile
-from cms.articles.models import Article
-from distribution.patients.models import Patient, ContactPoint, PatientGroup
-from distribution.campaigns.models import Campaign
-
-tree = setup_studio()
-user = get_user_model().objects.create_user("dr.kill", password="x")
-doctor = DoctorProfile.objects.create(user=user, name="李医生", slug="dr-li")
-article = Article(title="术后第一周", slug="post-op-week-1", owner=user, live=False, summary="要点",
-                  body=[("paragraph", RichText("<p>保持伤口干燥。</p>"))])
-tree["zh-hans"]["articles"].add_child(instance=article)
-article.save_revision(user=user).publish()
-group = PatientGroup.objects.create(doctor=doctor, name="术后", kind="rule", required_tags="术后")
-for i in range(int(os.environ["SEED_PATIENTS"])):
-    patient = Patient.objects.create(doctor=doctor, display_name=f"患者{i}")
-    patient.tags.add("术后")
-    patient.save()
-    ContactPoint.objects.create(patient=patient, channel="wechat", address=f"oPatient{i:018d}", consent_at=timezone.now())
-    ContactPoint.objects.create(patient=patient, channel="webhook", address=f"HIS-{i:04d}", consent_at=timezone.now())
-campaign = Campaign.objects.create(name="术后", doctor=doctor, article=article,
-                                   channels=os.environ.get("SEED_CHANNELS", "wechat,webhook").split(","),
-                                   quiet_start=None, quiet_end=None)
-campaign.groups.add(group)
-print(json.dumps({"campaign": campaign.pk}))
-"""
 
 
 @pytest.fixture
@@ -71,11 +44,6 @@ def worker_database(migrated_sqlite_template, tmp_path) -> tuple[Path, int]:
     seeded = subprocess.run([PYTHON, "-c", SEED], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert seeded.returncode == 0, seeded.stderr[-3000:]
     return database, json.loads(seeded.stdout.strip().splitlines()[-1])["campaign"]
-
-
-def ledger_states(database: Path) -> Counter:
-    with sqlite3.connect(database) as connection:
-        return Counter(dict(connection.execute("SELECT state, COUNT(*) FROM campaigns_delivery GROUP BY state")))
 
 
 def ledger_keys(database: Path, channel: str) -> set[str]:
@@ -150,20 +118,6 @@ def test_killed_worker_restarted_sends_every_message_exactly_once(worker_databas
 
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5) as probe:
-            probe.sendall(b"PING\r\n")
-            return probe.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def campaign_state(database: Path, campaign_id: int) -> str:
-    with sqlite3.connect(database) as connection:
-        return connection.execute("SELECT state FROM campaigns_campaign WHERE id = ?", (campaign_id,)).fetchone()[0]
 
 
 @pytest.mark.redis

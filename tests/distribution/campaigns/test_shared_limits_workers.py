@@ -17,8 +17,15 @@ from pathlib import Path
 import pytest
 
 from tests.deadlines import wait_until
-from tests.distribution.campaigns.test_delivery_workers import SEED, campaign_state, ledger_states, redis_answers
-from tests.distribution.campaigns.worker_processes import PYTHON, REPO, worker_env
+from tests.distribution.campaigns.worker_processes import (
+    PYTHON,
+    REPO,
+    SEED,
+    campaign_state,
+    ledger_states,
+    redis_answers,
+    worker_env,
+)
 from tests.fakes.wechat_server import FakeWeChatServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis, pytest.mark.slow]
