@@ -14,16 +14,14 @@ from distribution.channels import (
     PermanentChannelError,
     RetryableChannelError,
     SmsChannel,
-    SmsConfig,
     SmsTemplate,
     get_channel,
 )
 from distribution.channels.sms_text import measure_sms
+from tests.distribution.channels.provider_configs import LINK_PREFIX, SHORT_LINK, sms_config
 from tests.fakes.sms_server import FakeSmsServer
 
 PHONE = "13812345678"
-LINK_PREFIX = "https://kp.example.cn/s/"
-SHORT_LINK = LINK_PREFIX + "Ab3xY9"
 LONG_ZH_TITLE = "糖尿病患者如何在春节期间安排饮食、运动和用药，避免血糖大幅波动以及低血糖发生的实用指南与常见误区解析"
 LONG_EN_TITLE = (
     "How people living with type 2 diabetes can plan meals, exercise and medication during the holidays "
@@ -31,29 +29,12 @@ LONG_EN_TITLE = (
 )
 
 
-def make_config(server, **overrides) -> SmsConfig:
-    fields = dict(
-        secret_id=server.secret_id,
-        secret_key=server.secret_key,
-        sdk_app_id=server.sdk_app_id,
-        templates={
-            "zh-hans": SmsTemplate(
-                "1760001", server.templates["1760001"], ("title", "url_path"), "科普工作室", LINK_PREFIX
-            ),
-            "en": SmsTemplate("1760002", server.templates["1760002"], ("title", "url_path"), "", LINK_PREFIX),
-        },
-        api_base=server.base_url,
-    )
-    fields.update(overrides)
-    return SmsConfig(**fields)
-
-
 def message(key="c1-p1-sms", phone=PHONE, title="高血压患者的日常饮食", language="zh-hans", url=SHORT_LINK):
     return OutgoingMessage(idempotency_key=key, address=phone, title=title, url=url, language=language)
 
 
 def test_sms_is_accepted_with_signed_request_and_rendered_text(sms_server):
-    with SmsChannel(make_config(sms_server)) as channel:
+    with SmsChannel(sms_config(sms_server)) as channel:
         result = channel.send(message(phone="138 1234 5678"))
 
     assert result.outcome is DeliveryOutcome.ACCEPTED
@@ -70,7 +51,7 @@ def test_sms_is_accepted_with_signed_request_and_rendered_text(sms_server):
 
 
 def test_chinese_title_is_shortened_to_one_segment_and_the_link_kept(sms_server):
-    channel = SmsChannel(make_config(sms_server, max_segments=1))
+    channel = SmsChannel(sms_config(sms_server, max_segments=1))
     result = channel.send(message(title=LONG_ZH_TITLE))
 
     [sent] = sms_server.sent
@@ -84,7 +65,7 @@ def test_chinese_title_is_shortened_to_one_segment_and_the_link_kept(sms_server)
 
 
 def test_chinese_long_sms_uses_67_character_parts(sms_server):
-    channel = SmsChannel(make_config(sms_server, max_segments=2))
+    channel = SmsChannel(sms_config(sms_server, max_segments=2))
     result = channel.send(message(title=LONG_ZH_TITLE))
 
     [sent] = sms_server.sent
@@ -94,7 +75,7 @@ def test_chinese_long_sms_uses_67_character_parts(sms_server):
 
 
 def test_english_title_uses_gsm7_limits_and_an_ascii_ellipsis(sms_server):
-    channel = SmsChannel(make_config(sms_server, max_segments=1))
+    channel = SmsChannel(sms_config(sms_server, max_segments=1))
     result = channel.send(message(title=LONG_EN_TITLE, language="en"))
 
     [sent] = sms_server.sent
@@ -105,7 +86,7 @@ def test_english_title_uses_gsm7_limits_and_an_ascii_ellipsis(sms_server):
 
 
 def test_english_text_fits_three_153_character_parts(sms_server):
-    channel = SmsChannel(make_config(sms_server, max_segments=3))
+    channel = SmsChannel(sms_config(sms_server, max_segments=3))
     result = channel.send(message(title=LONG_EN_TITLE, language="en"))
 
     [sent] = sms_server.sent
@@ -115,12 +96,12 @@ def test_english_text_fits_three_153_character_parts(sms_server):
 
 
 def test_unknown_language_falls_back_to_the_default_template(sms_server):
-    SmsChannel(make_config(sms_server)).send(message(language="fr"))
+    SmsChannel(sms_config(sms_server)).send(message(language="fr"))
     assert sms_server.sent[0].template_id == "1760001"
 
 
 def test_link_that_cannot_fit_is_refused_rather_than_cut(sms_server):
-    channel = SmsChannel(make_config(sms_server, max_segments=1))
+    channel = SmsChannel(sms_config(sms_server, max_segments=1))
     long_link = LINK_PREFIX + "x" * 60
     with pytest.raises(PermanentChannelError) as caught:
         channel.send(message(url=long_link))
@@ -130,12 +111,12 @@ def test_link_that_cannot_fit_is_refused_rather_than_cut(sms_server):
 
 def test_link_outside_the_approved_prefix_is_refused(sms_server):
     with pytest.raises(PermanentChannelError):
-        SmsChannel(make_config(sms_server)).send(message(url="https://other.example.com/s/abc"))
+        SmsChannel(sms_config(sms_server)).send(message(url="https://other.example.com/s/abc"))
     assert sms_server.requests == []
 
 
 def test_per_variable_limit_shortens_the_title(sms_server):
-    SmsChannel(make_config(sms_server, max_param_chars=12)).send(message(title=LONG_ZH_TITLE))
+    SmsChannel(sms_config(sms_server, max_param_chars=12)).send(message(title=LONG_ZH_TITLE))
     assert len(sms_server.sent[0].params[0]) == 12
 
 
@@ -150,7 +131,7 @@ def test_per_variable_limit_shortens_the_title(sms_server):
 def test_rate_limits_are_retryable_with_retry_after(sms_server, code, expected_wait):
     sms_server.fail_next(code)
     with pytest.raises(RetryableChannelError) as caught:
-        SmsChannel(make_config(sms_server)).send(message())
+        SmsChannel(sms_config(sms_server)).send(message())
 
     assert caught.value.provider_code == code
     if expected_wait is None:  # until the daily reset at midnight Beijing time
@@ -162,13 +143,13 @@ def test_rate_limits_are_retryable_with_retry_after(sms_server, code, expected_w
 def test_provider_internal_error_is_retryable(sms_server):
     sms_server.fail_next_request("InternalError.SendAndRecvFail")
     with pytest.raises(RetryableChannelError):
-        SmsChannel(make_config(sms_server)).send(message())
+        SmsChannel(sms_config(sms_server)).send(message())
 
 
 def test_blacklisted_number_marks_contact_inactive(sms_server):
     sms_server.blacklisted.add("+8613812345678")
     with pytest.raises(ContactInactiveError) as caught:
-        SmsChannel(make_config(sms_server)).send(message())
+        SmsChannel(sms_config(sms_server)).send(message())
     assert caught.value.outcome is DeliveryOutcome.CONTACT_INACTIVE
     assert caught.value.provider_code == "FailedOperation.PhoneNumberInBlacklist"
 
@@ -176,20 +157,20 @@ def test_blacklisted_number_marks_contact_inactive(sms_server):
 def test_number_rejected_by_provider_is_permanent(sms_server):
     sms_server.fail_next("InvalidParameterValue.IncorrectPhoneNumber")
     with pytest.raises(PermanentChannelError) as caught:
-        SmsChannel(make_config(sms_server)).send(message())
+        SmsChannel(sms_config(sms_server)).send(message())
     assert caught.value.outcome is DeliveryOutcome.PERMANENT_FAILURE
 
 
 @pytest.mark.parametrize("bad_number", ["12345", "+86 238 1234 5678", "phone:13812345678x"])
 def test_malformed_number_is_permanent_without_a_request(sms_server, bad_number):
     with pytest.raises(PermanentChannelError) as caught:
-        SmsChannel(make_config(sms_server)).send(message(phone=bad_number))
+        SmsChannel(sms_config(sms_server)).send(message(phone=bad_number))
     assert bad_number not in str(caught.value)
     assert sms_server.requests == []
 
 
 def test_wrong_secret_key_fails_the_signature_check(sms_server):
-    channel = get_channel("sms", make_config(sms_server, secret_key="not-the-right-key"))
+    channel = get_channel("sms", sms_config(sms_server, secret_key="not-the-right-key"))
     with pytest.raises(ChannelConfigurationError) as caught:
         channel.send(message())
     assert caught.value.provider_code == "AuthFailure.SignatureFailure"
@@ -198,7 +179,7 @@ def test_wrong_secret_key_fails_the_signature_check(sms_server):
 
 
 def test_provider_down_is_retryable(closed_port, sms_server):
-    config = make_config(sms_server, api_base=f"http://127.0.0.1:{closed_port}")
+    config = sms_config(sms_server, api_base=f"http://127.0.0.1:{closed_port}")
     with pytest.raises(RetryableChannelError) as caught:
         SmsChannel(config).send(message())
     assert "SMS API unreachable: connection refused" in str(caught.value)
@@ -206,7 +187,7 @@ def test_provider_down_is_retryable(closed_port, sms_server):
 
 def test_logs_and_errors_never_contain_the_phone_number(sms_server, caplog):
     caplog.set_level(logging.DEBUG)
-    channel = SmsChannel(make_config(sms_server))
+    channel = SmsChannel(sms_config(sms_server))
     channel.send(message(key="k-ok"))
     sms_server.fail_next("FailedOperation.ContainSensitiveWord")  # the fake echoes the number in its message
     with pytest.raises(PermanentChannelError) as caught:
@@ -248,7 +229,7 @@ def test_template_placeholders_must_match_params():
 def test_seeded_random_provider_errors_are_retryable_and_reproducible():
     def outcomes(seed: int) -> list[str]:
         with FakeSmsServer(error_rate=0.25, seed=seed) as server:
-            channel = SmsChannel(make_config(server))
+            channel = SmsChannel(sms_config(server))
             results = []
             for number in range(30):
                 try:

@@ -10,47 +10,19 @@ from distribution.channels import (
     ChannelConfigurationError,
     ContactInactiveError,
     DeliveryOutcome,
-    OutgoingMessage,
     PermanentChannelError,
     RetryableChannelError,
     WeChatChannel,
     WeChatConfig,
     get_channel,
 )
-from distribution.channels.base import HttpSettings
+from tests.distribution.channels.provider_configs import OPENID, wechat_config, wechat_message
 from tests.fakes.wechat_server import FakeWeChatServer
-
-OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz12"
-
-
-def make_config(server, **overrides) -> WeChatConfig:
-    fields = dict(
-        app_id=server.app_id,
-        app_secret=server.app_secret,
-        template_id="tmpl-new-article",
-        template_fields={"thing1": "title", "thing2": "summary", "thing3": "text:科普工作室"},
-        api_base=server.base_url,
-        http=HttpSettings(connect_timeout_s=2, read_timeout_s=5),
-    )
-    fields.update(overrides)
-    return WeChatConfig(**fields)
-
-
-def message(key: str = "c1-p1-wechat", openid: str = OPENID, **overrides) -> OutgoingMessage:
-    fields = dict(
-        idempotency_key=key,
-        address=openid,
-        title="高血压患者的日常饮食：少盐多菜，规律监测血压",
-        summary="心内科医生讲解控盐技巧",
-        url="https://kp.example.cn/a/hypertension-diet/",
-    )
-    fields.update(overrides)
-    return OutgoingMessage(**fields)
 
 
 def test_template_message_is_accepted_with_template_fields(wechat_server):
-    with WeChatChannel(make_config(wechat_server)) as channel:
-        result = channel.send(message())
+    with WeChatChannel(wechat_config(wechat_server)) as channel:
+        result = channel.send(wechat_message())
 
     assert result.outcome is DeliveryOutcome.ACCEPTED
     assert result.provider_message_id == str(wechat_server.sent[0]["msgid"])
@@ -66,9 +38,9 @@ def test_template_message_is_accepted_with_template_fields(wechat_server):
 
 
 def test_one_token_request_serves_many_sends(wechat_server):
-    channel = get_channel("wechat", make_config(wechat_server))
+    channel = get_channel("wechat", wechat_config(wechat_server))
     for number in range(5):
-        channel.send(message(key=f"c1-p{number}-wechat"))
+        channel.send(wechat_message(key=f"c1-p{number}-wechat"))
 
     assert wechat_server.token_requests == 1
     assert len(wechat_server.sent) == 5
@@ -78,24 +50,24 @@ def test_one_token_request_serves_many_sends(wechat_server):
 
 def test_token_is_refreshed_shortly_before_it_expires(wechat_server):
     now = [1000.0]
-    config = make_config(wechat_server, token_refresh_margin_s=300)
+    config = wechat_config(wechat_server, token_refresh_margin_s=300)
     channel = WeChatChannel(config, clock=lambda: now[0])
-    channel.send(message(key="k-1"))
+    channel.send(wechat_message(key="k-1"))
     now[0] += 7200 - 300 - 10  # still before expires_in minus the margin
-    channel.send(message(key="k-2"))
+    channel.send(wechat_message(key="k-2"))
     assert wechat_server.token_requests == 1
     now[0] += 20  # inside the margin: refresh before WeChat would reject it
-    channel.send(message(key="k-3"))
+    channel.send(wechat_message(key="k-3"))
     assert wechat_server.token_requests == 2
     assert channel.token_fetches == 2
 
 
 def test_invalid_token_40001_refreshes_and_retries_once(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
-    channel.send(message(key="k-1"))
+    channel = WeChatChannel(wechat_config(wechat_server))
+    channel.send(wechat_message(key="k-1"))
     wechat_server.fail_next_send(40001)
 
-    result = channel.send(message(key="k-2"))
+    result = channel.send(wechat_message(key="k-2"))
 
     assert result.outcome is DeliveryOutcome.ACCEPTED
     # First a plain re-fetch (another worker may have replaced the token); WeChat hands back the very token it
@@ -107,28 +79,28 @@ def test_invalid_token_40001_refreshes_and_retries_once(wechat_server):
 
 
 def test_expired_token_42001_is_refreshed(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
-    channel.send(message(key="k-1"))
+    channel = WeChatChannel(wechat_config(wechat_server))
+    channel.send(wechat_message(key="k-1"))
     wechat_server.expire_tokens()
 
-    assert channel.send(message(key="k-2")).outcome is DeliveryOutcome.ACCEPTED
+    assert channel.send(wechat_message(key="k-2")).outcome is DeliveryOutcome.ACCEPTED
     assert wechat_server.token_requests == 2
 
 
 def test_token_rejected_twice_is_retryable(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
     wechat_server.fail_next_send(40001, times=2)
 
     with pytest.raises(RetryableChannelError) as caught:
-        channel.send(message())
+        channel.send(wechat_message())
     assert caught.value.provider_code == "40001"
     assert wechat_server.sent == []
 
 
 def test_classic_token_endpoint_is_supported(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server, token_endpoint="classic"))
-    channel.send(message(key="k-1"))
-    channel.send(message(key="k-2"))
+    channel = WeChatChannel(wechat_config(wechat_server, token_endpoint="classic"))
+    channel.send(wechat_message(key="k-1"))
+    channel.send(wechat_message(key="k-2"))
     token_calls = [r for r in wechat_server.requests if r.path == "/cgi-bin/token"]
     assert len(token_calls) == 1
     assert token_calls[0].query["grant_type"] == "client_credential"
@@ -136,11 +108,11 @@ def test_classic_token_endpoint_is_supported(wechat_server):
 
 @pytest.mark.parametrize("errcode", [45009, 45047, -1])
 def test_rate_limit_and_busy_are_retryable_with_retry_after(wechat_server, errcode):
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
     wechat_server.fail_next_send(errcode)
 
     with pytest.raises(RetryableChannelError) as caught:
-        channel.send(message())
+        channel.send(wechat_message())
 
     assert caught.value.provider_code == str(errcode)
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
@@ -152,35 +124,35 @@ def test_rate_limit_and_busy_are_retryable_with_retry_after(wechat_server, errco
 @pytest.mark.parametrize(("errcode", "switch"), [(43004, "unfollowed"), (43101, "refused")])
 def test_unfollowed_or_refusing_user_marks_contact_inactive(wechat_server, errcode, switch):
     getattr(wechat_server, switch).add(OPENID)
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
 
     with pytest.raises(ContactInactiveError) as caught:
-        channel.send(message())
+        channel.send(wechat_message())
 
     assert caught.value.outcome is DeliveryOutcome.CONTACT_INACTIVE
     assert caught.value.provider_code == str(errcode)
 
 
 def test_invalid_openid_is_permanent(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
     with pytest.raises(PermanentChannelError) as caught:
-        channel.send(message(openid="not-an-openid"))
+        channel.send(wechat_message(openid="not-an-openid"))
     assert caught.value.outcome is DeliveryOutcome.PERMANENT_FAILURE
     assert caught.value.provider_code == "40003"
 
 
 def test_wrong_app_secret_is_a_configuration_error(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server, app_secret="wrong-secret"))
+    channel = WeChatChannel(wechat_config(wechat_server, app_secret="wrong-secret"))
     with pytest.raises(ChannelConfigurationError) as caught:
-        channel.send(message())
+        channel.send(wechat_message())
     assert caught.value.provider_code == "40125"
     assert "wrong-secret" not in str(caught.value)
 
 
 def test_repeated_client_msg_id_is_deduplicated_by_the_platform(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
-    first = channel.send(message(key="c9-p9-wechat"))
-    second = channel.send(message(key="c9-p9-wechat"))
+    channel = WeChatChannel(wechat_config(wechat_server))
+    first = channel.send(wechat_message(key="c9-p9-wechat"))
+    second = channel.send(wechat_message(key="c9-p9-wechat"))
 
     assert first.provider_message_id == second.provider_message_id
     assert len(wechat_server.sent) == 1
@@ -188,8 +160,8 @@ def test_repeated_client_msg_id_is_deduplicated_by_the_platform(wechat_server):
 
 
 def test_long_idempotency_key_becomes_a_64_character_client_msg_id(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server))
-    channel.send(message(key="campaign-2024-hypertension-week:" + "p" * 60))
+    channel = WeChatChannel(wechat_config(wechat_server))
+    channel.send(wechat_message(key="campaign-2024-hypertension-week:" + "p" * 60))
     assert len(wechat_server.sent[0]["client_msg_id"]) == 64
 
 
@@ -201,7 +173,7 @@ def test_api_down_is_retryable_with_a_clear_reason(closed_port):
         api_base=f"http://127.0.0.1:{closed_port}",
     )
     with pytest.raises(RetryableChannelError) as caught:
-        WeChatChannel(config).send(message())
+        WeChatChannel(config).send(wechat_message())
     assert "connection refused" in str(caught.value)
     assert "fake-app-secret" not in str(caught.value)
     assert caught.value.__cause__ is None  # the requests error (with URL and secret) is not chained
@@ -209,27 +181,27 @@ def test_api_down_is_retryable_with_a_clear_reason(closed_port):
 
 def test_logs_and_errors_never_contain_the_openid(wechat_server, caplog):
     caplog.set_level(logging.DEBUG)
-    channel = WeChatChannel(make_config(wechat_server))
-    channel.send(message(key="k-ok"))
+    channel = WeChatChannel(wechat_config(wechat_server))
+    channel.send(wechat_message(key="k-ok"))
     wechat_server.unfollowed.add(OPENID)
     with pytest.raises(ContactInactiveError) as caught:
-        channel.send(message(key="k-gone"))
+        channel.send(wechat_message(key="k-gone"))
 
     assert "k-ok" in caplog.text and "k-gone" in caplog.text  # the lines are there…
     assert OPENID not in caplog.text  # …without the patient's openid
     assert "oAbC…z12" in caplog.text
     assert OPENID not in str(caught.value)
-    assert OPENID not in repr(message())
+    assert OPENID not in repr(wechat_message())
 
 
 def test_seeded_random_errors_are_reproducible():
     def outcomes(seed: int) -> list[str]:
         with FakeWeChatServer(error_rate=0.3, error_codes=(-1, 45047), seed=seed) as server:
-            channel = WeChatChannel(make_config(server))
+            channel = WeChatChannel(wechat_config(server))
             results = []
             for number in range(40):
                 try:
-                    channel.send(message(key=f"k-{number}"))
+                    channel.send(wechat_message(key=f"k-{number}"))
                     results.append("ok")
                 except RetryableChannelError as exc:
                     results.append(exc.provider_code)

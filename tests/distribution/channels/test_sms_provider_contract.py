@@ -33,7 +33,7 @@ from distribution.channels import (
 from distribution.channels.sms_errors import SMS_ERROR_CODES, classify_sms_error
 from distribution.delivery.states import DeliveryState
 from tests.builders import add_patient, distribution_config, publish_article, static_group
-from tests.distribution.channels.test_channels_sms import SHORT_LINK, make_config
+from tests.distribution.channels.provider_configs import SHORT_LINK, sms_config
 from tests.fakes.sms_server import FakeSmsServer
 
 STS_SECRET_ID = "AKIDtemporaryfromsts0123456789"
@@ -99,7 +99,7 @@ def test_the_channel_sends_what_the_official_sdk_sends(sms_server, sts_server, t
     sdk = server.requests[0]
     timestamp = int(sdk["headers"]["X-TC-Timestamp"])
 
-    config = make_config(server, token=STS_TOKEN if temporary else "")
+    config = sms_config(server, token=STS_TOKEN if temporary else "")
     assert config.templates["zh-hans"].text == template
     channel = SmsChannel(config, clock=lambda: timestamp)
     channel.send(
@@ -148,14 +148,14 @@ def test_temporary_credentials_without_their_token_are_refused_like_the_sdk(sts_
     assert sdk_error.value.get_code() == "AuthFailure.TokenFailure"
 
     with pytest.raises(ChannelConfigurationError) as caught:
-        SmsChannel(make_config(sts_server)).send(
+        SmsChannel(sms_config(sts_server)).send(
             OutgoingMessage(
                 idempotency_key="k", address="13812345678", title="标题", url=SHORT_LINK, language="zh-hans"
             )
         )
     assert caught.value.provider_code == "AuthFailure.TokenFailure"
     assert "renew" in caught.value.reason and STS_TOKEN not in caught.value.reason
-    assert STS_TOKEN not in repr(make_config(sts_server, token=STS_TOKEN))
+    assert STS_TOKEN not in repr(sms_config(sts_server, token=STS_TOKEN))
 
 
 def test_every_code_in_the_sdks_list_has_a_class():
@@ -184,7 +184,7 @@ def test_every_code_in_the_sdks_list_has_a_class():
 def test_provider_answers_become_the_right_channel_error(sms_server, code, kind):
     sms_server.fail_next_request(code)
     with pytest.raises(kind) as caught:
-        SmsChannel(make_config(sms_server)).send(
+        SmsChannel(sms_config(sms_server)).send(
             OutgoingMessage(
                 idempotency_key="k", address="13812345678", title="标题", url=SHORT_LINK, language="zh-hans"
             )
@@ -199,7 +199,7 @@ def test_provider_answers_become_the_right_channel_error(sms_server, code, kind)
 )
 def test_numbers_no_carrier_issued_are_refused_before_any_request(sms_server, number):
     with pytest.raises(PermanentChannelError) as caught:
-        SmsChannel(make_config(sms_server)).send(
+        SmsChannel(sms_config(sms_server)).send(
             OutgoingMessage(idempotency_key="k", address=number, title="标题", url=SHORT_LINK, language="zh-hans")
         )
     assert number not in str(caught.value) and number.replace(" ", "") not in str(caught.value)
@@ -221,7 +221,7 @@ def test_the_fake_refuses_such_numbers_too_when_they_reach_it(sms_server):
 
 
 def test_international_mobile_numbers_are_sent_in_e164(sms_server):
-    channel = SmsChannel(make_config(sms_server))
+    channel = SmsChannel(sms_config(sms_server))
     channel.send(
         OutgoingMessage(idempotency_key="hk", address="+852 9123 4567", title="Gout", url=SHORT_LINK, language="en")
     )

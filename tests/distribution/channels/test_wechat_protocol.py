@@ -19,7 +19,7 @@ from wechatpy import WeChatClient
 from distribution.campaigns.channel_pool import SharedRateLimiter
 from distribution.channels import DeliveryOutcome, PermanentChannelError, RetryableChannelError, WeChatChannel
 from distribution.channels.wechat_keywords import KeywordValueError, fit_keyword_value
-from tests.distribution.channels.test_channels_wechat import OPENID, make_config, message
+from tests.distribution.channels.provider_configs import OPENID, wechat_config, wechat_message
 
 CHINESE_TITLE = "高血压患者的日常饮食"
 
@@ -28,8 +28,8 @@ CHINESE_TITLE = "高血压患者的日常饮食"
 
 
 def test_bodies_are_raw_utf8_like_wechatpy_and_escaped_bodies_are_refused(wechat_server):
-    channel = WeChatChannel(make_config(wechat_server), token_cache=cache)
-    assert channel.send(message(title=CHINESE_TITLE)).outcome is DeliveryOutcome.ACCEPTED
+    channel = WeChatChannel(wechat_config(wechat_server), token_cache=cache)
+    assert channel.send(wechat_message(title=CHINESE_TITLE)).outcome is DeliveryOutcome.ACCEPTED
     ours = wechat_server.send_requests[-1].raw
     assert CHINESE_TITLE.encode("utf-8") in ours and b"\\u" not in ours
 
@@ -59,13 +59,13 @@ def test_bodies_are_raw_utf8_like_wechatpy_and_escaped_bodies_are_refused(wechat
 
 def test_token_replaced_by_another_worker_is_reread_without_forcing(wechat_server):
     """Two workers share the cache; WeChat replaced the token behind their back (it expired early)."""
-    first = WeChatChannel(make_config(wechat_server), token_cache=cache)
-    second = WeChatChannel(make_config(wechat_server), token_cache=cache)
-    first.send(message(key="k-1"))
+    first = WeChatChannel(wechat_config(wechat_server), token_cache=cache)
+    second = WeChatChannel(wechat_config(wechat_server), token_cache=cache)
+    first.send(wechat_message(key="k-1"))
     wechat_server.expire_tokens()
 
-    assert second.send(message(key="k-2")).outcome is DeliveryOutcome.ACCEPTED
-    assert first.send(message(key="k-3")).outcome is DeliveryOutcome.ACCEPTED
+    assert second.send(wechat_message(key="k-2")).outcome is DeliveryOutcome.ACCEPTED
+    assert first.send(wechat_message(key="k-3")).outcome is DeliveryOutcome.ACCEPTED
 
     forced = [r.body["force_refresh"] for r in wechat_server.requests if r.path == "/cgi-bin/stable_token"]
     assert forced == [False, False]  # one fetch each time, never forced: nobody's token was invalidated
@@ -74,12 +74,12 @@ def test_token_replaced_by_another_worker_is_reread_without_forcing(wechat_serve
 
 
 def test_concurrent_senders_sharing_the_cache_fetch_one_token(wechat_server):
-    channels = [WeChatChannel(make_config(wechat_server), token_cache=cache) for _ in range(4)]
+    channels = [WeChatChannel(wechat_config(wechat_server), token_cache=cache) for _ in range(4)]
     barrier = threading.Barrier(len(channels))
 
     def send(index: int) -> None:
         barrier.wait()
-        channels[index].send(message(key=f"k-{index}"))
+        channels[index].send(wechat_message(key=f"k-{index}"))
 
     threads = [threading.Thread(target=send, args=(index,)) for index in range(len(channels))]
     for thread in threads:
@@ -92,29 +92,29 @@ def test_concurrent_senders_sharing_the_cache_fetch_one_token(wechat_server):
 
 def test_force_refresh_invalidates_older_tokens_and_is_limited_per_day(wechat_server):
     wechat_server.force_refresh_limit = 2
-    channel = WeChatChannel(make_config(wechat_server), token_cache=cache)
-    channel.send(message(key="k-0"))
+    channel = WeChatChannel(wechat_config(wechat_server), token_cache=cache)
+    channel.send(wechat_message(key="k-0"))
     old = wechat_server.valid_tokens()
     for number in (1, 2):
         wechat_server.fail_next_send(40001)  # WeChat refuses a token it still hands out: only force helps
-        channel.send(message(key=f"k-{number}"))
+        channel.send(wechat_message(key=f"k-{number}"))
     assert wechat_server.force_refreshes_today == 2
     assert not set(old) & set(wechat_server.valid_tokens())  # a forced token ends every earlier one
 
     wechat_server.fail_next_send(40001)
     with pytest.raises(RetryableChannelError) as caught:
-        channel.send(message(key="k-3"))
+        channel.send(wechat_message(key="k-3"))
     assert caught.value.provider_code == "45009"  # the day's force refreshes are used up
     assert caught.value.retry_after > 0
 
 
 def test_classic_token_leaves_the_previous_one_valid_for_five_minutes(wechat_server):
-    first = WeChatChannel(make_config(wechat_server, token_endpoint="classic"))
-    second = WeChatChannel(make_config(wechat_server, token_endpoint="classic"))  # its own cache: a second token
-    first.send(message(key="k-1"))
-    second.send(message(key="k-2"))
+    first = WeChatChannel(wechat_config(wechat_server, token_endpoint="classic"))
+    second = WeChatChannel(wechat_config(wechat_server, token_endpoint="classic"))  # its own cache: a second token
+    first.send(wechat_message(key="k-1"))
+    second.send(wechat_message(key="k-2"))
     assert len(wechat_server.valid_tokens()) == 2
-    assert first.send(message(key="k-3")).outcome is DeliveryOutcome.ACCEPTED
+    assert first.send(wechat_message(key="k-3")).outcome is DeliveryOutcome.ACCEPTED
 
 
 # --- keyword rules ---------------------------------------------------------------------------------
@@ -137,8 +137,8 @@ VALID = {
 
 @pytest.mark.parametrize("keyword", sorted(VALID))
 def test_every_keyword_type_round_trips_through_the_strict_fake(wechat_server, keyword):
-    config = make_config(wechat_server, template_fields={keyword: f"text:{VALID[keyword]}"})
-    assert WeChatChannel(config).send(message()).outcome is DeliveryOutcome.ACCEPTED
+    config = wechat_config(wechat_server, template_fields={keyword: f"text:{VALID[keyword]}"})
+    assert WeChatChannel(config).send(wechat_message()).outcome is DeliveryOutcome.ACCEPTED
     assert wechat_server.sent[0]["data"][keyword]["value"] == VALID[keyword]
 
 
@@ -175,9 +175,9 @@ def test_free_text_keywords_are_shortened_to_their_limit(keyword, value, expecte
 def test_values_that_cannot_fit_are_refused_before_sending(wechat_server, keyword, value):
     with pytest.raises(KeywordValueError):
         fit_keyword_value(keyword, value)
-    config = make_config(wechat_server, template_fields={"thing1": "title", keyword: "extra:value"})
+    config = wechat_config(wechat_server, template_fields={"thing1": "title", keyword: "extra:value"})
     with pytest.raises(PermanentChannelError, match="rejected before sending"):
-        WeChatChannel(config).send(message(extra={"value": value}))
+        WeChatChannel(config).send(wechat_message(extra={"value": value}))
     assert wechat_server.send_requests == []
 
 
@@ -186,7 +186,7 @@ def test_values_that_cannot_fit_are_refused_before_sending(wechat_server, keywor
     [("phone_number1", "call me"), ("phrase1", "正在配送中了"), ("name1", "欧阳娜娜娜娜娜娜娜娜娜")],
 )
 def test_the_fake_refuses_values_outside_the_rules(wechat_server, keyword, value):
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
     token = channel._access_token()
     body = json.dumps({"touser": OPENID, "template_id": "t", "data": {keyword: {"value": value}}}, ensure_ascii=False)
     answer = requests.post(
@@ -204,9 +204,9 @@ def test_the_fake_refuses_values_outside_the_rules(wechat_server, keyword, value
 
 def test_service_account_subscribe_message_uses_bizsend(wechat_server):
     wechat_server.subscribed[OPENID] = {"tmpl-sub": "long"}
-    channel = WeChatChannel(make_config(wechat_server, message_kind="subscribe", template_id="tmpl-sub"))
+    channel = WeChatChannel(wechat_config(wechat_server, message_kind="subscribe", template_id="tmpl-sub"))
     for key in ("k-1", "k-2"):  # a long-term subscription carries every message
-        assert channel.send(message(key=key)).outcome is DeliveryOutcome.ACCEPTED
+        assert channel.send(wechat_message(key=key)).outcome is DeliveryOutcome.ACCEPTED
     sent = wechat_server.sent[0]
     assert sent["path"] == "/cgi-bin/message/subscribe/bizsend"
     assert sent["page"] == "https://kp.example.cn/a/hypertension-diet/" and "client_msg_id" not in sent
@@ -214,7 +214,7 @@ def test_service_account_subscribe_message_uses_bizsend(wechat_server):
 
 def test_mini_program_subscribe_message_opens_the_article_page_and_is_used_up(wechat_server):
     wechat_server.subscribed[OPENID] = {"tmpl-sub": "once"}
-    config = make_config(
+    config = wechat_config(
         wechat_server,
         message_kind="subscribe",
         account_type="miniprogram",
@@ -223,14 +223,14 @@ def test_mini_program_subscribe_message_opens_the_article_page_and_is_used_up(we
         miniprogram_state="trial",
     )
     channel = WeChatChannel(config)
-    assert channel.send(message(key="k-1")).outcome is DeliveryOutcome.ACCEPTED
+    assert channel.send(wechat_message(key="k-1")).outcome is DeliveryOutcome.ACCEPTED
     sent = wechat_server.sent[0]
     assert sent["path"] == "/cgi-bin/message/subscribe/send"
     assert sent["page"] == "pages/article/index?url=https%3A%2F%2Fkp.example.cn%2Fa%2Fhypertension-diet%2F"
     assert sent["miniprogram_state"] == "trial" and sent["lang"] == "zh_CN"
 
     with pytest.raises(PermanentChannelError, match="not subscribed") as caught:
-        channel.send(message(key="k-2"))  # the one-time subscription carried its one message
+        channel.send(wechat_message(key="k-2"))  # the one-time subscription carried its one message
     assert type(caught.value) is PermanentChannelError  # not "contact inactive": they may subscribe again
 
 
@@ -252,7 +252,7 @@ def make_config_offline(**overrides):
 
 def test_mass_send_to_a_tag_is_idempotent_on_clientmsgid_and_limited_to_four_a_month(wechat_server):
     wechat_server.tags[101] = {OPENID}
-    channel = WeChatChannel(make_config(wechat_server))
+    channel = WeChatChannel(wechat_config(wechat_server))
     first = channel.mass_send_to_tag(
         101, f"{CHINESE_TITLE}\nhttps://kp.example.cn/a/1/", clientmsgid="campaign-7-tag-101"
     )
