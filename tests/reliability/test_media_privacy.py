@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cms.illustrations.models import Illustration
-from tests.cms.illustrations.test_illustrations import png_bytes, upload
+from tests.cms.illustrations.uploads import png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from cms.moderation.checks.findings import TextLocation
 from cms.moderation.places import place_of
 from tests import admin_forms
 from tests.admin_language import admin_text
-from tests.cms.moderation.test_workflow import (
+from tests.cms.moderation.admin_workflow import (
     FORBIDDEN_CLAIM,
     SAFE_TEXT,
     submit_edit,
