@@ -95,7 +95,7 @@ def test_acl_mode_marks_public_uploads_public_read_and_the_rest_private(s3_endpo
 @pytest.mark.django_db
 def test_uploaded_originals_stay_private_and_renditions_reach_readers(s3_endpoint, client, people):
     from cms.illustrations.models import Illustration
-    from tests.cms.illustrations.test_illustrations import png_bytes, upload
+    from tests.cms.illustrations.uploads import png_bytes, upload
 
     with override_settings(STORAGES=s3_settings(s3_endpoint)):
         client.force_login(people["editor"])

@@ -20,141 +20,84 @@ from django.urls import reverse
 from cms.core.studio_setup import DOCTORS, EDITORS
 from distribution.sharing.models import create_share_link
 from tests.builders import publish_sample_site
+from tests.reliability.bad_input import random_junk
 
 SEED = 20261202
 MIN_REQUESTS = 1000
 MIN_CSV_ROWS = 1000
 
-NASTY_STRINGS = [
-    "",
-    " ",
-    "\x00",
-    "%00",
-    "../../etc/passwd",
-    "..%2f..%2f",
-    "<script>alert(1)</script>",
-    "' OR 1=1 --",
-    '";--',
-    "9" * 30,
-    "-1",
-    "0",
-    "1e309",
-    "NaN",
-    "null",
-    "[]",
-    "{}",
-    "\u202e\u202d",
-    "\ufeff",
-    "\ud7ff",
-    "😷" * 40,
-    "高血压" * 200,
-    "a" * 3000,
-    "%",
-    "%zz",
-    "\\",
-    "/",
-    "//",
-    "?",
-    "#",
-    "&",
-    "=",
-    "+",
-    "~",
-    "\r\n",
-    "\t",
-    "javascript:alert(1)",
-    "data:text/html,<b>x</b>",
-    "Ω≈ç√∫",
-    "ＡＢＣ",
-    "０１２",
-    "1;DROP TABLE",
-    "${7*7}",
-    "{{7*7}}",
-]
 FEED_FORMATS = ["rss.xml", "atom.xml", "feed.json", "rss.json", "feed.xml", ""]
 
 
-def _junk(rng: random.Random) -> str:
-    choice = rng.random()
-    if choice < 0.6:
-        return rng.choice(NASTY_STRINGS)
-    if choice < 0.8:
-        return "".join(
-            chr(rng.choice([rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0x4E00, 0x9FFF)]))
-            for _ in range(rng.randrange(1, 40))
-        )
-    return str(rng.choice([rng.randrange(-(10**6), 10**6), 2**63, 2**64 + 1, 10**25]))
-
-
 def _segment(rng: random.Random) -> str:
-    return quote(_junk(rng), safe="") or "x"
+    return quote(random_junk(rng), safe="") or "x"
 
 
 def public_requests(rng: random.Random, token: str, doctor_slug: str, count: int):
     """(method, path, kwargs) for the pages, feeds, API, shared links, beacons and unsubscribe links."""
     makers = [
-        lambda: ("get", f"/search/?q={quote(_junk(rng))}&page={quote(_junk(rng))}", {}),
-        lambda: ("get", f"/search/?q=%E9%AB%98&lang={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/search/?q={quote(random_junk(rng))}&page={quote(random_junk(rng))}", {}),
+        lambda: ("get", f"/search/?q=%E9%AB%98&lang={quote(random_junk(rng))}", {}),
         lambda: ("get", f"/{_segment(rng)}/", {}),
         lambda: ("get", f"/en/{_segment(rng)}/{_segment(rng)}/", {}),
         lambda: ("get", f"/doctors/{_segment(rng)}/", {}),
-        lambda: ("get", f"/doctors/{doctor_slug}/?page={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/doctors/{doctor_slug}/?page={quote(random_junk(rng))}", {}),
         lambda: ("get", f"/s/{_segment(rng)}/", {}),
-        lambda: ("get", f"/s/{token}/?lang={quote(_junk(rng))}&print={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/s/{token}/?lang={quote(random_junk(rng))}&print={quote(random_junk(rng))}", {}),
         lambda: ("get", f"/s/{token}/qr.{_segment(rng)}", {}),
-        lambda: ("get", f"/s/{token}/qr.png?download={quote(_junk(rng))}&size={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/s/{token}/qr.png?download={quote(random_junk(rng))}&size={quote(random_junk(rng))}", {}),
         lambda: (
             "post",
             f"/s/{rng.choice([token, _segment(rng)])}/events/",
             {
                 "data": rng.choice(
                     [
-                        _junk(rng).encode("utf-8", "surrogatepass"),
-                        json.dumps({"event": _junk(rng)}).encode(),
-                        json.dumps({"event": "read", "nonce": _junk(rng)}).encode(),
+                        random_junk(rng).encode("utf-8", "surrogatepass"),
+                        json.dumps({"event": random_junk(rng)}).encode(),
+                        json.dumps({"event": "read", "nonce": random_junk(rng)}).encode(),
                         b"\xff\xfe" * 50,
                         b"{" * 5000,
                         json.dumps([1, 2, 3]).encode(),
                     ]
                 ),
-                "content_type": rng.choice(["application/json", "text/plain", "multipart/form-data", _junk(rng)]),
+                "content_type": rng.choice(["application/json", "text/plain", "multipart/form-data", random_junk(rng)]),
             },
         ),
         lambda: ("get", f"/s/{token}/events/", {}),
-        lambda: ("get", f"/feeds/{rng.choice(FEED_FORMATS)}?page={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/feeds/{rng.choice(FEED_FORMATS)}?page={quote(random_junk(rng))}", {}),
         lambda: ("get", f"/feeds/tags/{_segment(rng)}/{rng.choice(FEED_FORMATS)}", {}),
         lambda: ("get", f"/feeds/doctors/{_segment(rng)}/{rng.choice(FEED_FORMATS)}", {}),
         lambda: ("get", f"/feeds/encyclopedia/{_segment(rng)}/{rng.choice(FEED_FORMATS)}", {}),
         lambda: ("get", f"/feeds/en/{rng.choice(FEED_FORMATS)}", {}),
         lambda: ("get", f"/messages/unsubscribe/{_segment(rng)}/", {}),
-        lambda: ("post", f"/messages/unsubscribe/{_segment(rng)}/", {"data": {"confirm": _junk(rng)}}),
+        lambda: ("post", f"/messages/unsubscribe/{_segment(rng)}/", {"data": {"confirm": random_junk(rng)}}),
         lambda: ("get", f"/messages/reminders/{_segment(rng)}/", {}),
         lambda: (
             "get",
-            f"/api/v2/pages/?{rng.choice(['offset', 'limit', 'search', 'search_operator', 'type', 'fields', 'order', 'child_of', 'descendant_of', 'id', 'locale', 'translation_of', 'tags', _segment(rng)])}={quote(_junk(rng))}",
+            f"/api/v2/pages/?{rng.choice(['offset', 'limit', 'search', 'search_operator', 'type', 'fields', 'order', 'child_of', 'descendant_of', 'id', 'locale', 'translation_of', 'tags', _segment(rng)])}={quote(random_junk(rng))}",
             {},
         ),
         lambda: ("get", f"/api/v2/pages/{_segment(rng)}/", {}),
         lambda: (
             "get",
-            f"/api/v2/images/?{rng.choice(['offset', 'limit', 'search', 'order', 'fields', 'tags', 'title'])}={quote(_junk(rng))}",
+            f"/api/v2/images/?{rng.choice(['offset', 'limit', 'search', 'order', 'fields', 'tags', 'title'])}={quote(random_junk(rng))}",
             {},
         ),
-        lambda: ("get", f"/api/v2/pages/find/?html_path={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/api/v2/pages/find/?html_path={quote(random_junk(rng))}", {}),
         lambda: ("get", f"/documents/{_segment(rng)}/{_segment(rng)}", {}),
         lambda: ("get", f"/media/{_segment(rng)}", {}),
-        lambda: ("post", "/", {"data": {_junk(rng): _junk(rng)}}),
+        lambda: ("post", "/", {"data": {random_junk(rng): random_junk(rng)}}),
         lambda: (
             "get",
             "/",
-            {"HTTP_ACCEPT_LANGUAGE": _junk(rng), "HTTP_HOST": rng.choice(["testserver", "testserver:99999"])},
+            {"HTTP_ACCEPT_LANGUAGE": random_junk(rng), "HTTP_HOST": rng.choice(["testserver", "testserver:99999"])},
         ),
-        lambda: ("get", "/admin/login/", {"QUERY_STRING": f"next={quote(_junk(rng))}"}),
+        lambda: ("get", "/admin/login/", {"QUERY_STRING": f"next={quote(random_junk(rng))}"}),
         lambda: (
             "post",
             "/admin/login/",
             {
-                "data": {"username": _junk(rng), "password": _junk(rng), "otp_token": _junk(rng)},
+                "data": {"username": random_junk(rng), "password": random_junk(rng), "otp_token": random_junk(rng)},
                 "REMOTE_ADDR": f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
             },
         ),
@@ -172,13 +115,13 @@ def malformed_csv(rng: random.Random, rows: int) -> tuple[bytes, int]:
             "name,mobile,mobile",
             "姓名;手机号;邮箱",
             "\ufeff姓名\t手机号\t邮箱",
-            _junk(rng).replace("\x00", ""),
+            random_junk(rng).replace("\x00", ""),
         ]
     )
     lines = [header]
     for _ in range(rows):
         cells = [
-            _junk(rng)
+            random_junk(rng)
             if rng.random() < 0.5
             else rng.choice(
                 ["张三", "+86 138 0013 8000", "13800138000", "x@y", "2025-13-45", "同意", "zh", "Mars/Olympus", ""]
@@ -215,7 +158,7 @@ def malformed_image(rng: random.Random) -> tuple[str, bytes]:
     if kind == 2:
         return "wrong-extension.gif", data
     if kind == 3:
-        return "../../../" + _junk(rng)[:50] + ".png", data
+        return "../../../" + random_junk(rng)[:50] + ".png", data
     if kind == 4:
         return (
             "bomb.png",
@@ -228,18 +171,22 @@ def malformed_image(rng: random.Random) -> tuple[str, bytes]:
 
 def admin_requests(rng: random.Random, count: int):
     makers = [
-        lambda: ("get", f"/admin/pages/search/?q={quote(_junk(rng))}&p={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/admin/pages/search/?q={quote(random_junk(rng))}&p={quote(random_junk(rng))}", {}),
         lambda: (
             "get",
-            f"/admin/patients/?q={quote(_junk(rng))}&p={quote(_junk(rng))}&ordering={quote(_junk(rng))}",
+            f"/admin/patients/?q={quote(random_junk(rng))}&p={quote(random_junk(rng))}&ordering={quote(random_junk(rng))}",
             {},
         ),
-        lambda: ("get", f"/admin/patient_groups/?q={quote(_junk(rng))}", {}),
-        lambda: ("get", f"/admin/distribution_campaigns/?state={quote(_junk(rng))}&p={quote(_junk(rng))}", {}),
-        lambda: ("get", f"/admin/deliveries/?state={quote(_junk(rng))}&channel={quote(_junk(rng))}", {}),
+        lambda: ("get", f"/admin/patient_groups/?q={quote(random_junk(rng))}", {}),
         lambda: (
             "get",
-            f"/admin/images/?q={quote(_junk(rng))}&collection_id={quote(_junk(rng))}&p={quote(_junk(rng))}",
+            f"/admin/distribution_campaigns/?state={quote(random_junk(rng))}&p={quote(random_junk(rng))}",
+            {},
+        ),
+        lambda: ("get", f"/admin/deliveries/?state={quote(random_junk(rng))}&channel={quote(random_junk(rng))}", {}),
+        lambda: (
+            "get",
+            f"/admin/images/?q={quote(random_junk(rng))}&collection_id={quote(random_junk(rng))}&p={quote(random_junk(rng))}",
             {},
         ),
         lambda: ("get", f"/admin/{_segment(rng)}/", {}),
@@ -250,23 +197,37 @@ def admin_requests(rng: random.Random, count: int):
             "/admin/patients/add/",
             {
                 "data": {
-                    "display_name": _junk(rng),
-                    "time_zone": _junk(rng),
-                    "preferred_language": _junk(rng),
-                    "enrolled_on": _junk(rng),
-                    "contacts-TOTAL_FORMS": _junk(rng),
+                    "display_name": random_junk(rng),
+                    "time_zone": random_junk(rng),
+                    "preferred_language": random_junk(rng),
+                    "enrolled_on": random_junk(rng),
+                    "contacts-TOTAL_FORMS": random_junk(rng),
                 }
             },
         ),
         lambda: (
             "post",
             "/admin/patient_groups/add/",
-            {"data": {"name": _junk(rng), "kind": _junk(rng), "languages": _junk(rng), "enrolled_from": _junk(rng)}},
+            {
+                "data": {
+                    "name": random_junk(rng),
+                    "kind": random_junk(rng),
+                    "languages": random_junk(rng),
+                    "enrolled_from": random_junk(rng),
+                }
+            },
         ),
         lambda: (
             "post",
             "/admin/distribution_campaigns/add/",
-            {"data": {"name": _junk(rng), "article": _junk(rng), "channels": _junk(rng), "scheduled_at": _junk(rng)}},
+            {
+                "data": {
+                    "name": random_junk(rng),
+                    "article": random_junk(rng),
+                    "channels": random_junk(rng),
+                    "scheduled_at": random_junk(rng),
+                }
+            },
         ),
         lambda: (
             "post",
@@ -342,11 +303,11 @@ def test_malformed_requests_uploads_and_csv_rows_never_get_a_server_error(settin
             reverse("wagtailimages:add"),
             {
                 "data": {
-                    "title": _junk(rng)[:200],
-                    "alt_text": _junk(rng)[:200],
-                    "source": _junk(rng)[:200],
+                    "title": random_junk(rng)[:200],
+                    "alt_text": random_junk(rng)[:200],
+                    "source": random_junk(rng)[:200],
                     "licence": "CC BY 4.0",
-                    "collection": rng.choice(["1", _junk(rng)]),
+                    "collection": rng.choice(["1", random_junk(rng)]),
                     "file": SimpleUploadedFile(name[:200] or "x", content),
                 }
             },

@@ -297,7 +297,7 @@ def test_a_real_cluster_keeps_deployments_apart_and_needs_every_bigram(tmp_path)
     from django.core.management import call_command
 
     from cms.illustrations.models import Illustration
-    from tests.cms.illustrations.test_illustrations import png_bytes
+    from tests.cms.illustrations.uploads import png_bytes
 
     prefix = f"kepu-test-{os.getpid()}_"
     environment = {"ELASTICSEARCH_URL": os.environ["ELASTICSEARCH_URL"], "ELASTICSEARCH_INDEX": prefix}

@@ -265,7 +265,7 @@ def shared_cache(request, settings):
 
         import redis
 
-        from tests.distribution.campaigns.test_delivery_workers import redis_answers
+        from tests.distribution.campaigns.worker_processes import redis_answers
 
         if not redis_answers():
             pytest.skip("Redis is not answering on 127.0.0.1:6379")

@@ -232,13 +232,13 @@ def test_wechat_not_answering_gives_a_retry_not_an_error_page(client, site, wech
 def test_malformed_requests_get_a_clear_refusal_never_a_server_error(client, site, wechat):
     import random
 
-    from tests.reliability.test_bad_input_corpus import NASTY_STRINGS, _junk
+    from tests.reliability.bad_input import NASTY_STRINGS, random_junk
 
     set_up_account(wechat)
     link = share_link_for(site.article_zh)
     rng = random.Random(20261202)
     statuses = []
-    for junk in [*NASTY_STRINGS, *(_junk(rng) for _ in range(150))]:
+    for junk in [*NASTY_STRINGS, *(random_junk(rng) for _ in range(150))]:
         for url in (junk, link.public_url + junk, PUBLIC_BASE + "/s/" + junk):
             if "\x00" in url:  # Django's test client refuses NUL in form data; a browser never sends it either
                 continue
@@ -266,7 +266,7 @@ def test_processes_sharing_redis_fetch_one_ticket(wechat):
     from django.core.cache.backends.redis import RedisCache
 
     from distribution.channels import get_channel
-    from tests.distribution.campaigns.test_delivery_workers import redis_answers
+    from tests.distribution.campaigns.worker_processes import redis_answers
 
     if not redis_answers():
         pytest.skip("Redis is not answering on 127.0.0.1:6379")
